@@ -1,0 +1,95 @@
+package schema
+
+import (
+	"regexp"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"onramp/ent/schema/schematype"
+	"onramp/internal/date"
+	"onramp/internal/gid"
+)
+
+var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// Order is a partner's order of A-WX or A-SPK for one customer.
+type Order struct{ ent.Schema }
+
+func (Order) Mixin() []ent.Mixin {
+	return []ent.Mixin{idMixin{prefix: gid.Order}, timeMixin{}}
+}
+
+func (Order) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("external_id").NotEmpty().MaxLen(64).Immutable().
+			Comment("The ordering system's id; unique within the partner account.").
+			Annotations(entgql.OrderField("EXTERNAL_ID")),
+		field.Enum("product").Values("A_WX", "A_SPK").Immutable().
+			Annotations(entgql.Type("Product")),
+		field.String("requested_start_date").GoType(date.Date("")).Immutable().
+			Annotations(entgql.Type("Date"), entgql.OrderField("REQUESTED_START_DATE")),
+		field.String("provisioning_contact_email").NotEmpty().MaxLen(254),
+		field.Enum("language").Values("en", "sr").Default("en").
+			Annotations(entgql.Type("Language")),
+		field.String("partner_name").NotEmpty().MaxLen(200).Immutable(),
+		field.String("partner_account_id").NotEmpty().MaxLen(64).Immutable(),
+		field.String("customer_name").NotEmpty().MaxLen(200).Immutable(),
+		field.String("customer_country").Match(countryCode).Immutable(),
+		field.JSON("customer_address", schematype.Address{}).Immutable().
+			Annotations(entgql.Type("Address")),
+		field.Enum("status").
+			Values("PLACED", "LINK_SENT", "IN_SETUP", "ON_HOLD", "ORGS_CONFIRMED", "PROVISIONED", "CANCELLED").
+			Default("PLACED").
+			Annotations(entgql.OrderField("STATUS")),
+		field.Enum("step").
+			Values("ROLE", "ASSIGNMENT", "PARTNER_ORG", "CUSTOMER_ADMIN", "CUSTOMER_ORG", "CONFIRM",
+				"PASSWORD", "SERVICES", "PROVISION", "DONE").
+			Default("ROLE").
+			Annotations(entgql.Type("SetupStep")),
+		field.String("input_digest").Immutable().Sensitive().
+			Comment("SHA-256 of the normalized placeOrder input, to tell a replay from a conflicting reuse of the external id.").
+			Annotations(entgql.Skip()),
+		field.String("partner_org_id").GoType(gid.ID("")).Optional().
+			Annotations(entgql.Skip()),
+		field.String("customer_org_id").GoType(gid.ID("")).Optional().
+			Annotations(entgql.Skip()),
+	}
+}
+
+func (Order) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("partner_org", Organization.Type).Ref("partner_orders").
+			Field("partner_org_id").Unique(),
+		edge.From("customer_org", Organization.Type).Ref("customer_orders").
+			Field("customer_org_id").Unique(),
+		edge.To("subscription", Subscription.Type).Unique(),
+		edge.To("setup_links", SetupLink.Type).Annotations(entgql.Skip()),
+		edge.To("audit_events", AuditEvent.Type).Annotations(entgql.Skip()),
+	}
+}
+
+func (Order) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("partner_account_id", "external_id").Unique(),
+		index.Fields("partner_account_id", "created_at"),
+		index.Fields("status", "created_at"),
+		index.Fields("product", "created_at"),
+		index.Fields("requested_start_date"),
+		index.Fields("created_at"),
+	}
+}
+
+func (Order) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.QueryField(),
+		entgql.RelayConnection(),
+		entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+	}
+}
+
+func (Order) Policy() ent.Policy { return policy(orderQueryRule()) }

@@ -1,0 +1,73 @@
+package schema
+
+import (
+	"regexp"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"onramp/ent/schema/schematype"
+	"onramp/internal/gid"
+)
+
+// subdomainStored is the normalized (lower-case) form every stored subdomain
+// takes, so the unique index is case-insensitive.
+var subdomainStored = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// Organization is a Webex organization: a partner's or a customer's.
+type Organization struct{ ent.Schema }
+
+func (Organization) Mixin() []ent.Mixin {
+	return []ent.Mixin{idMixin{prefix: gid.Organization}, timeMixin{}}
+}
+
+func (Organization) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("kind").Values("PARTNER", "CUSTOMER").Immutable().
+			Annotations(entgql.Type("OrganizationKind")),
+		field.String("name").NotEmpty().MaxLen(200).
+			Annotations(entgql.OrderField("NAME")),
+		field.String("account_id").Optional().Nillable().Immutable().MaxLen(64).
+			Comment("A partner's ordering-system account id; empty for customers."),
+		field.String("country").Match(countryCode),
+		field.JSON("address", schematype.Address{}).Optional().
+			Annotations(entgql.Type("Address")),
+		field.String("email_domain").Optional().MaxLen(253).
+			Comment("The administrator's email domain, for candidate matching."),
+		field.String("subdomain").Optional().Nillable().Match(subdomainStored).
+			Comment("The meetings site subdomain, lower-case; unique across all organizations."),
+	}
+}
+
+func (Organization) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("users", User.Type).Annotations(entgql.Skip()),
+		edge.To("managed_customers", Organization.Type).
+			From("managers").
+			Comment("A partner organization's management relation to customer organizations."),
+		edge.To("partner_orders", Order.Type).Annotations(entgql.Skip()),
+		edge.To("customer_orders", Order.Type).Annotations(entgql.Skip()),
+	}
+}
+
+func (Organization) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("account_id").Unique(),
+		index.Fields("subdomain").Unique(),
+		index.Fields("kind", "name"),
+		index.Fields("email_domain"),
+	}
+}
+
+func (Organization) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+	}
+}
+
+func (Organization) Policy() ent.Policy { return policy(organizationQueryRule()) }

@@ -1,0 +1,154 @@
+package schema
+
+import (
+	"context"
+
+	"entgo.io/ent/dialect/sql"
+
+	"onramp/ent"
+	"onramp/ent/order"
+	"onramp/ent/organization"
+	"onramp/ent/predicate"
+	"onramp/ent/privacy"
+	"onramp/ent/servicesetting"
+	"onramp/ent/subscription"
+	"onramp/ent/user"
+	"onramp/internal/viewer"
+)
+
+// The read scope of every token kind lives here, as ent privacy rules, so no
+// query (a resolver's, an edge's, node(id:)'s) can forget it. A row outside
+// the scope is simply not found. Background work that acts for no caller runs
+// under privacy.DecisionContext(ctx, privacy.Allow).
+//
+//	setup link     its one order, that order's organizations and subscription
+//	partner        its partner account's orders; its own org and the customer
+//	               orgs it manages
+//	integration    its partner account's orders; the partner org of that
+//	               account and the customer orgs it manages
+//	operator       everything
+
+// nothing matches no row.
+func nothing(s *sql.Selector) { s.Where(sql.False()) }
+
+// orderScope limits orders to the viewer's scope; nil means unlimited.
+func orderScope(v *viewer.Viewer) predicate.Order {
+	switch {
+	case v.Is(viewer.Operator):
+		return nil
+	case v.Is(viewer.SetupLink):
+		return order.ID(v.OrderID)
+	case v.Is(viewer.Integration), v.Is(viewer.Partner):
+		return order.PartnerAccountID(v.PartnerAccountID)
+	}
+	return nothing
+}
+
+func organizationScope(v *viewer.Viewer) predicate.Organization {
+	switch {
+	case v.Is(viewer.Operator):
+		return nil
+	case v.Is(viewer.SetupLink):
+		return organization.Or(
+			organization.HasPartnerOrdersWith(order.ID(v.OrderID)),
+			organization.HasCustomerOrdersWith(order.ID(v.OrderID)),
+		)
+	case v.Is(viewer.Partner):
+		return organization.Or(
+			organization.ID(v.OrganizationID),
+			organization.HasManagersWith(organization.ID(v.OrganizationID)),
+		)
+	case v.Is(viewer.Integration):
+		return organization.Or(
+			organization.AccountID(v.PartnerAccountID),
+			organization.HasManagersWith(organization.AccountID(v.PartnerAccountID)),
+		)
+	}
+	return nothing
+}
+
+func orderQueryRule() privacy.QueryRule {
+	return privacy.OrderQueryRuleFunc(func(ctx context.Context, q *ent.OrderQuery) error {
+		if p := orderScope(viewer.FromContext(ctx)); p != nil {
+			q.Where(p)
+		}
+		return privacy.Allow
+	})
+}
+
+func organizationQueryRule() privacy.QueryRule {
+	return privacy.OrganizationQueryRuleFunc(func(ctx context.Context, q *ent.OrganizationQuery) error {
+		if p := organizationScope(viewer.FromContext(ctx)); p != nil {
+			q.Where(p)
+		}
+		return privacy.Allow
+	})
+}
+
+func subscriptionQueryRule() privacy.QueryRule {
+	return privacy.SubscriptionQueryRuleFunc(func(ctx context.Context, q *ent.SubscriptionQuery) error {
+		if p := orderScope(viewer.FromContext(ctx)); p != nil {
+			q.Where(subscription.HasOrderWith(p))
+		}
+		return privacy.Allow
+	})
+}
+
+func serviceSettingQueryRule() privacy.QueryRule {
+	return privacy.ServiceSettingQueryRuleFunc(func(ctx context.Context, q *ent.ServiceSettingQuery) error {
+		if p := orderScope(viewer.FromContext(ctx)); p != nil {
+			q.Where(servicesetting.HasSubscriptionWith(subscription.HasOrderWith(p)))
+		}
+		return privacy.Allow
+	})
+}
+
+func userQueryRule() privacy.QueryRule {
+	return privacy.UserQueryRuleFunc(func(ctx context.Context, q *ent.UserQuery) error {
+		switch v := viewer.FromContext(ctx); {
+		case v.Is(viewer.Operator):
+		case v.Is(viewer.Partner):
+			q.Where(user.OrganizationID(v.OrganizationID))
+		default:
+			q.Where(nothing)
+		}
+		return privacy.Allow
+	})
+}
+
+func auditEventQueryRule() privacy.QueryRule {
+	return privacy.AuditEventQueryRuleFunc(func(ctx context.Context, q *ent.AuditEventQuery) error {
+		if !viewer.FromContext(ctx).Is(viewer.Operator) {
+			q.Where(nothing)
+		}
+		return privacy.Allow
+	})
+}
+
+// callerRequired refuses writes made for no caller. Which caller may make
+// which change is the domain services' decision; background work runs under
+// an explicit Allow decision.
+func callerRequired() privacy.MutationRule {
+	return privacy.ContextQueryMutationRule(func(ctx context.Context) error {
+		if viewer.FromContext(ctx) == nil {
+			return privacy.Denyf("no caller")
+		}
+		return privacy.Allow
+	})
+}
+
+func policy(q privacy.QueryRule) ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{q},
+		Mutation: privacy.MutationPolicy{callerRequired()},
+	}
+}
+
+// systemOnly is the policy of tables no token reads or writes (signing keys,
+// setup links): only code acting under an explicit Allow decision does.
+func systemOnly() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{privacy.AlwaysDenyRule()},
+		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
+	}
+}

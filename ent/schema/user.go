@@ -1,0 +1,53 @@
+package schema
+
+import (
+	"errors"
+	"strings"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+
+	"onramp/internal/gid"
+)
+
+// User is a person in exactly one organization. The unique, normalized email
+// column and the single organization column together hold "one user, one
+// organization" in the database itself.
+type User struct{ ent.Schema }
+
+func (User) Mixin() []ent.Mixin {
+	return []ent.Mixin{idMixin{prefix: gid.User}, timeMixin{}}
+}
+
+func (User) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("email").NotEmpty().MaxLen(254).Unique().Immutable().
+			Validate(func(s string) error {
+				if s != strings.ToLower(strings.TrimSpace(s)) {
+					return errors.New("email must be stored normalized (trimmed, lower-case)")
+				}
+				return nil
+			}),
+		field.String("password_hash").Optional().Sensitive().
+			Annotations(entgql.Skip()),
+		field.String("organization_id").GoType(gid.ID("")).Immutable(),
+	}
+}
+
+func (User) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("organization", Organization.Type).Ref("users").
+			Field("organization_id").Unique().Required().Immutable(),
+	}
+}
+
+func (User) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+	}
+}
+
+func (User) Policy() ent.Policy { return policy(userQueryRule()) }
