@@ -7,9 +7,9 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"onramp/ent"
 	"onramp/graph/generated"
+	"onramp/internal/auth"
 	"onramp/internal/gid"
 
 	"entgo.io/contrib/entgql"
@@ -17,17 +17,42 @@ import (
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id gid.ID) (ent.Noder, error) {
-	panic(fmt.Errorf("not implemented: Node - node"))
+	if _, err := auth.Require(ctx); err != nil {
+		return nil, err
+	}
+	return r.node(ctx, id)
 }
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []gid.ID) ([]ent.Noder, error) {
-	panic(fmt.Errorf("not implemented: Nodes - nodes"))
+	if _, err := auth.Require(ctx); err != nil {
+		return nil, err
+	}
+	if len(ids) > maxPage {
+		return nil, badRequest(ctx, "nodes takes at most 100 ids")
+	}
+	out := make([]ent.Noder, len(ids))
+	for i, id := range ids {
+		n, err := r.node(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
 }
 
 // Orders is the resolver for the orders field.
 func (r *queryResolver) Orders(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) (*ent.OrderConnection, error) {
-	panic(fmt.Errorf("not implemented: Orders - orders"))
+	if _, err := auth.Require(ctx); err != nil {
+		return nil, err
+	}
+	first, last, err := pageSize(ctx, first, last)
+	if err != nil {
+		return nil, err
+	}
+	return r.Client.Order.Query().Paginate(ctx, after, first, before, last,
+		ent.WithOrderOrder(orderBy), ent.WithOrderFilter(where.Filter))
 }
 
 // Query returns generated.QueryResolver implementation.

@@ -7,18 +7,27 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"onramp/ent"
 	"onramp/graph/model"
+	"onramp/internal/auth"
 	"onramp/internal/gid"
+	"onramp/internal/orders"
 )
 
 // PlaceOrder is the resolver for the placeOrder field.
-func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.PlaceOrderPayload, error) {
-	panic(fmt.Errorf("not implemented: PlaceOrder - placeOrder"))
+func (r *mutationResolver) PlaceOrder(ctx context.Context, input orders.PlaceInput) (*model.PlaceOrderPayload, error) {
+	o, err := r.Orders.Place(ctx, input)
+	userErrors, err := payloadErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.PlaceOrderPayload{Order: o, UserErrors: userErrors}, nil
 }
 
 // Order is the resolver for the order field.
 func (r *queryResolver) Order(ctx context.Context, id gid.ID) (*ent.Order, error) {
-	panic(fmt.Errorf("not implemented: Order - order"))
+	if _, err := auth.Require(ctx); err != nil {
+		return nil, err
+	}
+	return notFoundIsNull(r.Client.Order.Get(ctx, id))
 }

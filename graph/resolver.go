@@ -1,8 +1,14 @@
+// Package graph holds the GraphQL resolvers. They stay thin: take the caller
+// from the context, call the domain service, map the result.
 package graph
 
-// This file will not be regenerated automatically.
-//
-// It serves as dependency injection for your app, add any dependencies you require
-// here.
+import (
+	"onramp/ent"
+	"onramp/internal/orders"
+)
 
-type Resolver struct{}
+// Resolver holds the resolvers' dependencies.
+type Resolver struct {
+	Client *ent.Client
+	Orders *orders.Service
+}

@@ -7,11 +7,34 @@ package graph
 
 import (
 	"context"
-	"fmt"
-	"onramp/graph/model"
+	"onramp/ent"
+	"onramp/graph/generated"
+	"onramp/internal/auth"
+	"onramp/internal/viewer"
 )
 
 // Viewer is the resolver for the viewer field.
-func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
-	panic(fmt.Errorf("not implemented: Viewer - viewer"))
+func (r *queryResolver) Viewer(ctx context.Context) (*viewer.Viewer, error) {
+	return auth.Require(ctx)
 }
+
+// Order is the resolver for the order field.
+func (r *viewerResolver) Order(ctx context.Context, obj *viewer.Viewer) (*ent.Order, error) {
+	if obj.OrderID == "" {
+		return nil, nil
+	}
+	return notFoundIsNull(r.Client.Order.Get(ctx, obj.OrderID))
+}
+
+// Organization is the resolver for the organization field.
+func (r *viewerResolver) Organization(ctx context.Context, obj *viewer.Viewer) (*ent.Organization, error) {
+	if obj.OrganizationID == "" {
+		return nil, nil
+	}
+	return notFoundIsNull(r.Client.Organization.Get(ctx, obj.OrganizationID))
+}
+
+// Viewer returns generated.ViewerResolver implementation.
+func (r *Resolver) Viewer() generated.ViewerResolver { return &viewerResolver{r} }
+
+type viewerResolver struct{ *Resolver }

@@ -8,6 +8,8 @@ import (
 	"onramp/ent/schema/schematype"
 	"onramp/graph/model"
 	"onramp/internal/date"
+	"onramp/internal/orders"
+	"onramp/internal/validate"
 	"strconv"
 	"sync/atomic"
 
@@ -18,7 +20,7 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type MutationResolver interface {
-	PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.PlaceOrderPayload, error)
+	PlaceOrder(ctx context.Context, input orders.PlaceInput) (*model.PlaceOrderPayload, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -29,8 +31,8 @@ func (ec *executionContext) field_Mutation_placeOrder_args(ctx context.Context, 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (model.PlaceOrderInput, error) {
-			return ec.unmarshalNPlaceOrderInput2onrampᚋgraphᚋmodelᚐPlaceOrderInput(ctx, v)
+		func(ctx context.Context, v any) (orders.PlaceInput, error) {
+			return ec.unmarshalNPlaceOrderInput2onrampᚋinternalᚋordersᚐPlaceInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -168,7 +170,7 @@ func (ec *executionContext) _Mutation_placeOrder(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().PlaceOrder(ctx, fc.Args["input"].(model.PlaceOrderInput))
+			return ec.Resolvers.Mutation().PlaceOrder(ctx, fc.Args["input"].(orders.PlaceInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PlaceOrderPayload) graphql.Marshaler {
@@ -248,7 +250,7 @@ func (ec *executionContext) fieldContext_PurchasedService_quantity(_ context.Con
 	return graphql.NewScalarFieldContext("PurchasedService", field, false, false, "Int")
 }
 
-func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *validate.Problem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -271,7 +273,7 @@ func (ec *executionContext) fieldContext_UserError_field(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
 }
 
-func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *validate.Problem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -294,7 +296,7 @@ func (ec *executionContext) fieldContext_UserError_message(_ context.Context, fi
 	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
 }
 
-func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *validate.Problem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -584,7 +586,7 @@ func (ec *executionContext) _PurchasedService(ctx context.Context, sel ast.Selec
 
 var userErrorImplementors = []string{"UserError"}
 
-func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *model.UserError) graphql.Marshaler {
+func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *validate.Problem) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -633,9 +635,9 @@ func (ec *executionContext) marshalNAddress2onrampᚋentᚋschemaᚋschematype�
 	return ec._Address(ctx, sel, &v)
 }
 
-func (ec *executionContext) unmarshalNAddressInput2ᚖonrampᚋentᚋschemaᚋschematypeᚐAddress(ctx context.Context, v any) (*schematype.Address, error) {
+func (ec *executionContext) unmarshalNAddressInput2onrampᚋentᚋschemaᚋschematypeᚐAddress(ctx context.Context, v any) (schematype.Address, error) {
 	res, err := ec.unmarshalInputAddressInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDate2onrampᚋinternalᚋdateᚐDate(ctx context.Context, v any) (date.Date, error) {
@@ -668,13 +670,18 @@ func (ec *executionContext) marshalNPurchasedService2ᚕonrampᚋentᚋschemaᚋ
 	return ret
 }
 
-func (ec *executionContext) unmarshalNPurchasedServiceInput2ᚕᚖonrampᚋentᚋschemaᚋschematypeᚐPurchasedServiceᚄ(ctx context.Context, v any) ([]*schematype.PurchasedService, error) {
+func (ec *executionContext) unmarshalNPurchasedServiceInput2onrampᚋentᚋschemaᚋschematypeᚐPurchasedService(ctx context.Context, v any) (schematype.PurchasedService, error) {
+	res, err := ec.unmarshalInputPurchasedServiceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPurchasedServiceInput2ᚕonrampᚋentᚋschemaᚋschematypeᚐPurchasedServiceᚄ(ctx context.Context, v any) ([]schematype.PurchasedService, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*schematype.PurchasedService, len(vSlice))
+	res := make([]schematype.PurchasedService, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNPurchasedServiceInput2ᚖonrampᚋentᚋschemaᚋschematypeᚐPurchasedService(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNPurchasedServiceInput2onrampᚋentᚋschemaᚋschematypeᚐPurchasedService(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -682,16 +689,11 @@ func (ec *executionContext) unmarshalNPurchasedServiceInput2ᚕᚖonrampᚋent�
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNPurchasedServiceInput2ᚖonrampᚋentᚋschemaᚋschematypeᚐPurchasedService(ctx context.Context, v any) (*schematype.PurchasedService, error) {
-	res, err := ec.unmarshalInputPurchasedServiceInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNUserError2ᚕᚖonrampᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+func (ec *executionContext) marshalNUserError2ᚕᚖonrampᚋinternalᚋvalidateᚐProblemᚄ(ctx context.Context, sel ast.SelectionSet, v []*validate.Problem) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNUserError2ᚖonrampᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])
+		return ec.marshalNUserError2ᚖonrampᚋinternalᚋvalidateᚐProblem(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -703,7 +705,7 @@ func (ec *executionContext) marshalNUserError2ᚕᚖonrampᚋgraphᚋmodelᚐUse
 	return ret
 }
 
-func (ec *executionContext) marshalNUserError2ᚖonrampᚋgraphᚋmodelᚐUserError(ctx context.Context, sel ast.SelectionSet, v *model.UserError) graphql.Marshaler {
+func (ec *executionContext) marshalNUserError2ᚖonrampᚋinternalᚋvalidateᚐProblem(ctx context.Context, sel ast.SelectionSet, v *validate.Problem) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "UserError!")
 		return graphql.Null

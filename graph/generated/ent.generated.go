@@ -12,9 +12,9 @@ import (
 	"onramp/ent/organization"
 	"onramp/ent/schema/schematype"
 	"onramp/ent/subscription"
-	"onramp/graph/model"
 	"onramp/internal/date"
 	"onramp/internal/gid"
+	"onramp/internal/viewer"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -32,7 +32,7 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []gid.ID) ([]ent.Noder, error)
 	Orders(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) (*ent.OrderConnection, error)
 	Order(ctx context.Context, id gid.ID) (*ent.Order, error)
-	Viewer(ctx context.Context) (*model.Viewer, error)
+	Viewer(ctx context.Context) (*viewer.Viewer, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1686,8 +1686,8 @@ func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Viewer(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
-			return ec.marshalNViewer2ᚖonrampᚋgraphᚋmodelᚐViewer(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *viewer.Viewer) graphql.Marshaler {
+			return ec.marshalNViewer2ᚖonrampᚋinternalᚋviewerᚐViewer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7160,6 +7160,18 @@ func (ec *executionContext) marshalOSetupStep2ᚖonrampᚋentᚋorderᚐStep(ctx
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalTime(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx context.Context, v any) ([]time.Time, error) {

@@ -7,6 +7,8 @@ import (
 	"math"
 	"onramp/ent"
 	"onramp/graph/model"
+	"onramp/internal/orders"
+	"onramp/internal/validate"
 	"strconv"
 	"sync/atomic"
 
@@ -68,8 +70,8 @@ func (ec *executionContext) _PlaceOrderPayload_userErrors(ctx context.Context, f
 			return obj.UserErrors, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖonrampᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*validate.Problem) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖonrampᚋinternalᚋvalidateᚐProblemᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -92,8 +94,8 @@ func (ec *executionContext) fieldContext_PlaceOrderPayload_userErrors(_ context.
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputCustomerInput(ctx context.Context, obj any) (model.CustomerInput, error) {
-	var it model.CustomerInput
+func (ec *executionContext) unmarshalInputCustomerInput(ctx context.Context, obj any) (orders.CustomerInput, error) {
+	var it orders.CustomerInput
 	if obj == nil {
 		return it, nil
 	}
@@ -126,7 +128,7 @@ func (ec *executionContext) unmarshalInputCustomerInput(ctx context.Context, obj
 			it.Country = data
 		case "address":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
-			data, err := ec.unmarshalNAddressInput2ᚖonrampᚋentᚋschemaᚋschematypeᚐAddress(ctx, v)
+			data, err := ec.unmarshalNAddressInput2onrampᚋentᚋschemaᚋschematypeᚐAddress(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -142,14 +144,14 @@ func (ec *executionContext) unmarshalInputCustomerInput(ctx context.Context, obj
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalCustomerInput(ctx context.Context, raw any) (model.CustomerInput, error) {
-	var out model.CustomerInput
+func UnmarshalCustomerInput(ctx context.Context, raw any) (orders.CustomerInput, error) {
+	var out orders.CustomerInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputPartnerInput(ctx context.Context, obj any) (model.PartnerInput, error) {
-	var it model.PartnerInput
+func (ec *executionContext) unmarshalInputPartnerInput(ctx context.Context, obj any) (orders.PartnerInput, error) {
+	var it orders.PartnerInput
 	if obj == nil {
 		return it, nil
 	}
@@ -191,14 +193,14 @@ func (ec *executionContext) unmarshalInputPartnerInput(ctx context.Context, obj 
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalPartnerInput(ctx context.Context, raw any) (model.PartnerInput, error) {
-	var out model.PartnerInput
+func UnmarshalPartnerInput(ctx context.Context, raw any) (orders.PartnerInput, error) {
+	var out orders.PartnerInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PartnerInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputPlaceOrderInput(ctx context.Context, obj any) (model.PlaceOrderInput, error) {
-	var it model.PlaceOrderInput
+func (ec *executionContext) unmarshalInputPlaceOrderInput(ctx context.Context, obj any) (orders.PlaceInput, error) {
+	var it orders.PlaceInput
 	if obj == nil {
 		return it, nil
 	}
@@ -245,21 +247,21 @@ func (ec *executionContext) unmarshalInputPlaceOrderInput(ctx context.Context, o
 			it.ProvisioningContactEmail = data
 		case "partner":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partner"))
-			data, err := ec.unmarshalNPartnerInput2ᚖonrampᚋgraphᚋmodelᚐPartnerInput(ctx, v)
+			data, err := ec.unmarshalNPartnerInput2onrampᚋinternalᚋordersᚐPartnerInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Partner = data
 		case "customer":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
-			data, err := ec.unmarshalNCustomerInput2ᚖonrampᚋgraphᚋmodelᚐCustomerInput(ctx, v)
+			data, err := ec.unmarshalNCustomerInput2onrampᚋinternalᚋordersᚐCustomerInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Customer = data
 		case "services":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("services"))
-			data, err := ec.unmarshalNPurchasedServiceInput2ᚕᚖonrampᚋentᚋschemaᚋschematypeᚐPurchasedServiceᚄ(ctx, v)
+			data, err := ec.unmarshalNPurchasedServiceInput2ᚕonrampᚋentᚋschemaᚋschematypeᚐPurchasedServiceᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -282,8 +284,8 @@ func (ec *executionContext) unmarshalInputPlaceOrderInput(ctx context.Context, o
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalPlaceOrderInput(ctx context.Context, raw any) (model.PlaceOrderInput, error) {
-	var out model.PlaceOrderInput
+func UnmarshalPlaceOrderInput(ctx context.Context, raw any) (orders.PlaceInput, error) {
+	var out orders.PlaceInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlaceOrderInput", raw, &out)
 	return out, err
 }
@@ -338,17 +340,17 @@ func (ec *executionContext) _PlaceOrderPayload(ctx context.Context, sel ast.Sele
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalNCustomerInput2ᚖonrampᚋgraphᚋmodelᚐCustomerInput(ctx context.Context, v any) (*model.CustomerInput, error) {
+func (ec *executionContext) unmarshalNCustomerInput2onrampᚋinternalᚋordersᚐCustomerInput(ctx context.Context, v any) (orders.CustomerInput, error) {
 	res, err := ec.unmarshalInputCustomerInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNPartnerInput2ᚖonrampᚋgraphᚋmodelᚐPartnerInput(ctx context.Context, v any) (*model.PartnerInput, error) {
+func (ec *executionContext) unmarshalNPartnerInput2onrampᚋinternalᚋordersᚐPartnerInput(ctx context.Context, v any) (orders.PartnerInput, error) {
 	res, err := ec.unmarshalInputPartnerInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNPlaceOrderInput2onrampᚋgraphᚋmodelᚐPlaceOrderInput(ctx context.Context, v any) (model.PlaceOrderInput, error) {
+func (ec *executionContext) unmarshalNPlaceOrderInput2onrampᚋinternalᚋordersᚐPlaceInput(ctx context.Context, v any) (orders.PlaceInput, error) {
 	res, err := ec.unmarshalInputPlaceOrderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }

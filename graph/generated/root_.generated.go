@@ -7,8 +7,8 @@ import (
 	"context"
 	"fmt"
 	"onramp/ent"
-	"onramp/graph/model"
 	"onramp/internal/gid"
+	"onramp/internal/orders"
 	"sync/atomic"
 
 	"entgo.io/contrib/entgql"
@@ -27,6 +27,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Viewer() ViewerResolver
 }
 
 type DirectiveRoot struct {
@@ -54,7 +55,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		PlaceOrder func(childComplexity int, input model.PlaceOrderInput) int
+		PlaceOrder func(childComplexity int, input orders.PlaceInput) int
 	}
 
 	Order struct {
@@ -297,7 +298,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(model.PlaceOrderInput)), true
+		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(orders.PlaceInput)), true
 
 	case "Order.createdAt":
 		if e.ComplexityRoot.Order.CreatedAt == nil {

@@ -6,7 +6,7 @@ import (
 	"context"
 	"math"
 	"onramp/ent"
-	"onramp/graph/model"
+	"onramp/internal/viewer"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -17,6 +17,11 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
+type ViewerResolver interface {
+	Order(ctx context.Context, obj *viewer.Viewer) (*ent.Order, error)
+	Organization(ctx context.Context, obj *viewer.Viewer) (*ent.Organization, error)
+}
+
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
@@ -25,7 +30,7 @@ import (
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _Viewer_kind(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Viewer_kind(ctx context.Context, field graphql.CollectedField, obj *viewer.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -37,8 +42,8 @@ func (ec *executionContext) _Viewer_kind(ctx context.Context, field graphql.Coll
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.TokenKind) graphql.Marshaler {
-			return ec.marshalNTokenKind2onrampᚋgraphᚋmodelᚐTokenKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v viewer.Kind) graphql.Marshaler {
+			return ec.marshalNTokenKind2onrampᚋinternalᚋviewerᚐKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -48,7 +53,7 @@ func (ec *executionContext) fieldContext_Viewer_kind(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "TokenKind")
 }
 
-func (ec *executionContext) _Viewer_email(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Viewer_email(ctx context.Context, field graphql.CollectedField, obj *viewer.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -60,8 +65,8 @@ func (ec *executionContext) _Viewer_email(ctx context.Context, field graphql.Col
 			return obj.Email, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
 		false,
@@ -71,7 +76,7 @@ func (ec *executionContext) fieldContext_Viewer_email(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
 }
 
-func (ec *executionContext) _Viewer_partnerAccountId(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Viewer_partnerAccountId(ctx context.Context, field graphql.CollectedField, obj *viewer.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -83,8 +88,8 @@ func (ec *executionContext) _Viewer_partnerAccountId(ctx context.Context, field 
 			return obj.PartnerAccountID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
 		false,
@@ -94,7 +99,7 @@ func (ec *executionContext) fieldContext_Viewer_partnerAccountId(_ context.Conte
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
 }
 
-func (ec *executionContext) _Viewer_order(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Viewer_order(ctx context.Context, field graphql.CollectedField, obj *viewer.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -103,7 +108,7 @@ func (ec *executionContext) _Viewer_order(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Viewer_order(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Order, nil
+			return ec.Resolvers.Viewer().Order(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
@@ -117,8 +122,8 @@ func (ec *executionContext) fieldContext_Viewer_order(_ context.Context, field g
 	fc = &graphql.FieldContext{
 		Object:     "Viewer",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Order(ctx, field)
 		},
@@ -126,7 +131,7 @@ func (ec *executionContext) fieldContext_Viewer_order(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _Viewer_organization(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Viewer_organization(ctx context.Context, field graphql.CollectedField, obj *viewer.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -135,7 +140,7 @@ func (ec *executionContext) _Viewer_organization(ctx context.Context, field grap
 			return ec.fieldContext_Viewer_organization(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Organization, nil
+			return ec.Resolvers.Viewer().Organization(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
@@ -149,8 +154,8 @@ func (ec *executionContext) fieldContext_Viewer_organization(_ context.Context, 
 	fc = &graphql.FieldContext{
 		Object:     "Viewer",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Organization(ctx, field)
 		},
@@ -158,7 +163,7 @@ func (ec *executionContext) fieldContext_Viewer_organization(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Viewer_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Viewer_expiresAt(ctx context.Context, field graphql.CollectedField, obj *viewer.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -170,8 +175,8 @@ func (ec *executionContext) _Viewer_expiresAt(ctx context.Context, field graphql
 			return obj.ExpiresAt, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalOTime2timeᚐTime(ctx, selections, v)
 		},
 		true,
 		false,
@@ -195,7 +200,7 @@ func (ec *executionContext) fieldContext_Viewer_expiresAt(_ context.Context, fie
 
 var viewerImplementors = []string{"Viewer"}
 
-func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *model.Viewer) graphql.Marshaler {
+func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *viewer.Viewer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -207,32 +212,34 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		case "kind":
 			out.Values[i] = ec._Viewer_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "email":
 			out.Values[i] = ec._Viewer_email(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "partnerAccountId":
 			out.Values[i] = ec._Viewer_partnerAccountId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "order":
-			out.Values[i] = ec._Viewer_order(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_order(ctx, field, obj)
+				})
 		case "organization":
-			out.Values[i] = ec._Viewer_organization(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_organization(ctx, field, obj)
+				})
 		case "expiresAt":
 			out.Values[i] = ec._Viewer_expiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -255,17 +262,22 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalNTokenKind2onrampᚋgraphᚋmodelᚐTokenKind(ctx context.Context, v any) (model.TokenKind, error) {
-	var res model.TokenKind
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNTokenKind2onrampᚋinternalᚋviewerᚐKind(ctx context.Context, v any) (viewer.Kind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := viewer.Kind(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTokenKind2onrampᚋgraphᚋmodelᚐTokenKind(ctx context.Context, sel ast.SelectionSet, v model.TokenKind) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNTokenKind2onrampᚋinternalᚋviewerᚐKind(ctx context.Context, sel ast.SelectionSet, v viewer.Kind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TokenKind!")
+	}
+	return res
 }
 
-func (ec *executionContext) marshalNViewer2ᚖonrampᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+func (ec *executionContext) marshalNViewer2ᚖonrampᚋinternalᚋviewerᚐViewer(ctx context.Context, sel ast.SelectionSet, v *viewer.Viewer) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Viewer!")
 		return graphql.Null

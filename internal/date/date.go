@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"onramp/internal/validate"
 )
 
 const layout = "2006-01-02"
@@ -49,11 +51,11 @@ func (d Date) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(s
 func (d *Date) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok {
-		return fmt.Errorf("a date must be a string such as \"2026-11-24\"")
+		return validate.BadInput("a date must be a string such as \"2026-11-24\"")
 	}
 	p, err := Parse(s)
 	if err != nil {
-		return err
+		return validate.BadInput("%s", err.Error())
 	}
 	*d = p
 	return nil

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
+
+	"onramp/internal/validate"
 )
 
 // ID is a prefixed ULID. It is the primary key of every entity and the
@@ -102,10 +104,10 @@ func (id ID) MarshalGQL(w io.Writer) {
 func (id *ID) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok {
-		return fmt.Errorf("id must be a string, got %T", v)
+		return validate.BadInput("an id must be a string")
 	}
 	if len(s) > 64 {
-		return ErrMalformed
+		return validate.BadInput("malformed id")
 	}
 	*id = ID(s)
 	return nil

@@ -5,6 +5,7 @@ package viewer
 
 import (
 	"context"
+	"time"
 
 	"onramp/internal/gid"
 )
@@ -37,6 +38,8 @@ type Viewer struct {
 	OrganizationID gid.ID
 	// UserID is a partner session's user.
 	UserID gid.ID
+	// ExpiresAt is when the token stops working.
+	ExpiresAt time.Time
 }
 
 // Is reports whether v is a viewer of kind k; a nil viewer is of no kind.

@@ -2,10 +2,11 @@
 package schematype
 
 import (
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
+
+	"onramp/internal/validate"
 )
 
 // Address is a postal address.
@@ -55,7 +56,7 @@ func (k ServiceKind) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.
 func (k *ServiceKind) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok || !ServiceKind(s).Valid() {
-		return fmt.Errorf("%v is not a valid ServiceKind", v)
+		return validate.BadInput("%v is not a valid ServiceKind", v)
 	}
 	*k = ServiceKind(s)
 	return nil

@@ -1,0 +1,81 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"onramp/internal/auth"
+	"onramp/internal/validate"
+)
+
+// Codes of top-level errors besides auth's.
+const (
+	CodeInternal   = "INTERNAL"
+	CodeBadRequest = "BAD_USER_INPUT"
+)
+
+// ErrorPresenter maps errors to GraphQL errors with extensions.code. Errors
+// about the caller's right to act keep their message and reason; gqlgen's own
+// parse, validation and complexity errors pass unchanged; everything else is
+// logged and shown as a generic INTERNAL error that leaks no SQL, path or
+// stack.
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var authErr *auth.Error
+		if errors.As(err, &authErr) {
+			e := gqlerror.WrapPath(graphql.GetPath(ctx), err)
+			e.Message = authErr.Message
+			e.Extensions = map[string]any{"code": authErr.Code}
+			if authErr.Reason != "" {
+				e.Extensions["reason"] = authErr.Reason
+			}
+			return e
+		}
+		var failure *validate.Failure
+		if errors.As(err, &failure) {
+			e := gqlerror.WrapPath(graphql.GetPath(ctx), err)
+			e.Extensions = map[string]any{"code": failure.Problems[0].Code}
+			return e
+		}
+		var inputErr *validate.InputError
+		if errors.As(err, &inputErr) {
+			e := gqlerror.WrapPath(graphql.GetPath(ctx), err)
+			e.Extensions = map[string]any{"code": CodeBadRequest}
+			return e
+		}
+		// gqlgen's own parse, validation and limit errors wrap nothing.
+		var gqlErr *gqlerror.Error
+		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+			return gqlErr
+		}
+		log.ErrorContext(ctx, "request failed", "path", graphql.GetPath(ctx).String(), "error", err)
+		e := gqlerror.ErrorPathf(graphql.GetPath(ctx), "Internal error. It was logged; please try again later.")
+		e.Extensions = map[string]any{"code": CodeInternal}
+		return e
+	}
+}
+
+// badRequest is a refusal of malformed arguments (outside any payload).
+func badRequest(ctx context.Context, msg string) error {
+	e := gqlerror.ErrorPathf(graphql.GetPath(ctx), "%s", msg)
+	e.Extensions = map[string]any{"code": CodeBadRequest}
+	return e
+}
+
+// payloadErrors splits a domain result into userErrors (input the person can
+// fix) and a top-level error (anything else).
+func payloadErrors(err error) ([]*validate.Problem, error) {
+	var failure *validate.Failure
+	if errors.As(err, &failure) {
+		out := make([]*validate.Problem, len(failure.Problems))
+		for i := range failure.Problems {
+			out[i] = &failure.Problems[i]
+		}
+		return out, nil
+	}
+	return []*validate.Problem{}, err
+}

@@ -1,0 +1,62 @@
+package graph
+
+import (
+	"context"
+
+	"onramp/ent"
+	"onramp/internal/gid"
+)
+
+// maxPage bounds every list; a list asked for without a size gets
+// defaultPage.
+const (
+	maxPage     = 100
+	defaultPage = 50
+)
+
+func pageSize(ctx context.Context, first, last *int) (*int, *int, error) {
+	for _, n := range []*int{first, last} {
+		if n != nil && (*n < 0 || *n > maxPage) {
+			return nil, nil, badRequest(ctx, "first and last must be between 0 and 100")
+		}
+	}
+	if first == nil && last == nil {
+		n := defaultPage
+		first = &n
+	}
+	return first, last, nil
+}
+
+// node resolves a global id within the caller's scope: a missing object and
+// one outside the scope look the same (null).
+func (r *Resolver) node(ctx context.Context, id gid.ID) (ent.Noder, error) {
+	if !nodePrefixes[id.Prefix()] {
+		return nil, nil
+	}
+	n, err := r.Client.Noder(ctx, id, ent.WithNodeType(func(_ context.Context, id gid.ID) (string, error) {
+		return gid.Table(id)
+	}))
+	if err != nil {
+		if ent.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return n, nil
+}
+
+// nodePrefixes are the kinds of object node(id:) resolves; setup links and
+// signing keys are never reachable through the API.
+var nodePrefixes = map[string]bool{
+	gid.Order: true, gid.Organization: true, gid.User: true,
+	gid.Subscription: true, gid.ServiceSetting: true, gid.AuditEvent: true,
+}
+
+// notFoundIsNull answers null for a row that is missing or outside the
+// caller's scope.
+func notFoundIsNull[T any](v *T, err error) (*T, error) {
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return v, err
+}

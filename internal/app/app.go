@@ -1,0 +1,204 @@
+// Package app wires Onramp together: database, tokens, domain services and
+// the HTTP routes (GraphQL, health, readiness, metrics), and runs the server
+// with a graceful shutdown.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"onramp/graph"
+	"onramp/internal/auth"
+	"onramp/internal/orders"
+	"onramp/internal/store"
+)
+
+// Config is the service's configuration; server.go fills it from flags and
+// ONRAMP_* environment variables.
+type Config struct {
+	Addr            string
+	DataDir         string
+	DatabaseURL     string
+	PublicURL       string
+	SMTPURL         string
+	Dev             bool
+	Introspection   bool
+	SetupLinkTTL    time.Duration
+	MaxBodyBytes    int64
+	Limits          graph.Limits
+	ShutdownTimeout time.Duration
+}
+
+// Defaults returns the embedded defaults.
+func Defaults() Config {
+	return Config{
+		Addr:            ":8080",
+		DataDir:         "./data",
+		PublicURL:       "http://localhost:8080",
+		SetupLinkTTL:    30 * 24 * time.Hour,
+		MaxBodyBytes:    1 << 20,
+		Limits:          graph.Limits{Complexity: 500, Depth: 12, Tokens: 5000},
+		ShutdownTimeout: 20 * time.Second,
+	}
+}
+
+// App is a configured Onramp instance.
+type App struct {
+	Config Config
+	Log    *slog.Logger
+	Store  *store.Store
+	Auth   *auth.Authority
+
+	handler  http.Handler
+	shutdown context.CancelFunc
+	sockets  atomic.Int64
+	closing  atomic.Bool
+}
+
+// New opens the database (migrating it), loads the signing keys and builds
+// the routes.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	pub, err := url.Parse(cfg.PublicURL)
+	if err != nil || (pub.Scheme != "http" && pub.Scheme != "https") || pub.Host == "" {
+		return nil, fmt.Errorf("public URL %q must be an absolute http(s) URL", cfg.PublicURL)
+	}
+	st, err := store.Open(ctx, cfg.DataDir, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	authority, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: cfg.SetupLinkTTL})
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, Store: st, Auth: authority}
+	shutdownCtx, cancel := context.WithCancel(context.Background())
+	a.shutdown = cancel
+
+	gql := graph.NewHandler(graph.HandlerConfig{
+		Resolver: &graph.Resolver{
+			Client: st.Client,
+			Orders: &orders.Service{Store: st},
+		},
+		Auth:           authority,
+		Log:            log,
+		Limits:         cfg.Limits,
+		Dev:            cfg.Dev,
+		Introspection:  cfg.Introspection,
+		OriginPatterns: []string{pub.Host},
+		Shutdown:       shutdownCtx,
+		OnSocket:       func(d int) { a.sockets.Add(int64(d)) },
+	})
+	a.handler = a.routes(gql)
+	return a, nil
+}
+
+// Handler returns the HTTP handler of every route.
+func (a *App) Handler() http.Handler { return a.handler }
+
+func (a *App) routes(gql http.Handler) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "onramp_http_requests_total", Help: "HTTP requests by route, method and status code.",
+	}, []string{"route", "method", "code"})
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "onramp_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"route"})
+	sockets := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "onramp_websockets_open", Help: "Open GraphQL websocket connections.",
+	}, func() float64 { return float64(a.sockets.Load()) })
+	reg.MustRegister(requests, duration, sockets)
+	instrument := func(route string, h http.Handler) http.Handler {
+		return promhttp.InstrumentHandlerCounter(requests.MustCurryWith(prometheus.Labels{"route": route}),
+			promhttp.InstrumentHandlerDuration(duration.MustCurryWith(prometheus.Labels{"route": route}), h))
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", instrument("graphql", a.Auth.Middleware(limitBody(a.Config.MaxBodyBytes, gql))))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	return a.logRequests(securityHeaders(mux))
+}
+
+// ready reports whether this instance should get traffic: not while it shuts
+// down, and not while the database does not answer.
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if a.closing.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.Store.DB.PingContext(ctx); err != nil {
+		a.Log.WarnContext(ctx, "readiness: database unreachable", "error", err)
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+// Run serves until ctx is cancelled, then shuts down gracefully: readiness
+// turns false, the listener closes, in-flight requests finish, open
+// websockets get a close frame, and only then the database closes.
+func (a *App) Run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("onramp serving", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL,
+		"dev", a.Config.Dev, "database", a.Store.Dialect)
+
+	select {
+	case err := <-errc:
+		_ = a.Close()
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down")
+	a.closing.Store(true)
+	deadline, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	// Websockets are hijacked connections that Shutdown does not wait for:
+	// cancel them (a close frame goes out) and wait for them to go.
+	a.shutdown()
+	err := srv.Shutdown(deadline)
+	for a.sockets.Load() > 0 && deadline.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if cerr := a.Close(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	a.Log.Info("stopped")
+	return err
+}
+
+// Close releases the database.
+func (a *App) Close() error {
+	a.shutdown()
+	return a.Store.Close()
+}

@@ -1,0 +1,395 @@
+// Package auth issues and verifies Onramp's tokens (JWTs of four kinds) and
+// puts the verified caller into the request context as a viewer.
+package auth
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"onramp/ent"
+	"onramp/ent/setuplink"
+	"onramp/internal/gid"
+	"onramp/internal/store"
+	"onramp/internal/viewer"
+)
+
+// Issuer is the "iss" of every token.
+const Issuer = "onramp"
+
+// maxTokenBytes bounds what the parser is given.
+const maxTokenBytes = 4096
+
+// kinds maps a token kind to its audience and "typ" header: a token of one
+// kind never passes as another.
+var kinds = map[viewer.Kind]struct{ aud, typ string }{
+	viewer.SetupLink:   {"onramp:setup-link", "setup-link+jwt"},
+	viewer.Partner:     {"onramp:partner", "partner+jwt"},
+	viewer.Integration: {"onramp:integration", "integration+jwt"},
+	viewer.Operator:    {"onramp:operator", "operator+jwt"},
+}
+
+// Claims are the claims of an Onramp token.
+type Claims struct {
+	jwt.RegisteredClaims
+	Email   string `json:"eml,omitempty"`
+	Order   gid.ID `json:"ord,omitempty"`
+	Account string `json:"acc,omitempty"`
+	Org     gid.ID `json:"org,omitempty"`
+	User    gid.ID `json:"uid,omitempty"`
+}
+
+// Config holds token lifetimes.
+type Config struct {
+	SetupLinkTTL      time.Duration
+	PartnerSessionTTL time.Duration
+}
+
+// Authority signs and verifies tokens with the keys in the database.
+type Authority struct {
+	client *ent.Client
+	cfg    Config
+	now    func() time.Time
+
+	mu         sync.RWMutex
+	ring       *keyRing
+	lastReload time.Time
+
+	verified verifiedCache
+}
+
+// New loads the signing keys (creating the first one) and returns an
+// Authority.
+func New(ctx context.Context, client *ent.Client, cfg Config) (*Authority, error) {
+	if cfg.SetupLinkTTL <= 0 {
+		cfg.SetupLinkTTL = 30 * 24 * time.Hour
+	}
+	if cfg.PartnerSessionTTL <= 0 {
+		cfg.PartnerSessionTTL = 12 * time.Hour
+	}
+	ring, err := loadKeys(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	return &Authority{client: client, cfg: cfg, now: time.Now, ring: ring}, nil
+}
+
+// SetupLinkTTL is how long a new setup link lives.
+func (a *Authority) SetupLinkTTL() time.Duration { return a.cfg.SetupLinkTTL }
+
+func (a *Authority) sign(kind viewer.Kind, c Claims, ttl time.Duration) (string, error) {
+	k, ok := kinds[kind]
+	if !ok {
+		return "", fmt.Errorf("unknown token kind %q", kind)
+	}
+	id := make([]byte, 16)
+	if _, err := rand.Read(id); err != nil {
+		return "", err
+	}
+	now := a.now()
+	c.Issuer = Issuer
+	c.Audience = jwt.ClaimStrings{k.aud}
+	c.ID = hex.EncodeToString(id)
+	c.IssuedAt = jwt.NewNumericDate(now)
+	c.NotBefore = jwt.NewNumericDate(now)
+	c.ExpiresAt = jwt.NewNumericDate(now.Add(ttl))
+	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
+	a.mu.RLock()
+	kid, key := a.ring.signKID, a.ring.signKey
+	a.mu.RUnlock()
+	t.Header["kid"] = kid
+	t.Header["typ"] = k.typ
+	return t.SignedString(key)
+}
+
+// IssueOperator returns an operator token.
+func (a *Authority) IssueOperator(subject string, ttl time.Duration) (string, error) {
+	return a.sign(viewer.Operator, Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: subject}}, ttl)
+}
+
+// IssueIntegration returns an integration token scoped to one partner account.
+func (a *Authority) IssueIntegration(accountID string, ttl time.Duration) (string, error) {
+	if accountID == "" {
+		return "", errors.New("an integration token needs a partner account id")
+	}
+	return a.sign(viewer.Integration, Claims{
+		RegisteredClaims: jwt.RegisteredClaims{Subject: "integration:" + accountID},
+		Account:          accountID,
+	}, ttl)
+}
+
+// IssuePartnerSession returns a partner administrator's session token.
+func (a *Authority) IssuePartnerSession(u *ent.User, org *ent.Organization) (string, error) {
+	if org.AccountID == nil {
+		return "", errors.New("a partner session needs a partner organization")
+	}
+	return a.sign(viewer.Partner, Claims{
+		RegisteredClaims: jwt.RegisteredClaims{Subject: string(u.ID)},
+		Email:            u.Email,
+		Account:          *org.AccountID,
+		Org:              org.ID,
+		User:             u.ID,
+	}, a.cfg.PartnerSessionTTL)
+}
+
+// IssueSetupLink issues a new setup link for order, sent to email, in the
+// transaction of ctx (or on its own). The order's links that were active
+// become REPLACED: only the newest link works.
+func (a *Authority) IssueSetupLink(ctx context.Context, orderID gid.ID, email string) (string, error) {
+	token, err := a.sign(viewer.SetupLink, Claims{
+		RegisteredClaims: jwt.RegisteredClaims{Subject: email},
+		Email:            email,
+		Order:            orderID,
+	}, a.cfg.SetupLinkTTL)
+	if err != nil {
+		return "", err
+	}
+	claims, err := a.parse(token)
+	if err != nil {
+		return "", err
+	}
+	client := store.Tx(ctx)
+	if client == nil {
+		client = a.client
+	}
+	sys := store.System(ctx)
+	if err := client.SetupLink.Update().
+		Where(setuplink.OrderID(orderID), setuplink.StateEQ(setuplink.StateACTIVE)).
+		SetState(setuplink.StateREPLACED).
+		Exec(sys); err != nil {
+		return "", err
+	}
+	err = client.SetupLink.Create().
+		SetOrderID(orderID).
+		SetEmail(email).
+		SetTokenHash(linkHash(claims.ID)).
+		SetExpiresAt(claims.ExpiresAt.Time).
+		Exec(sys)
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// linkHash is how a setup link's token id is stored: the table alone cannot
+// be turned back into a working link.
+func linkHash(jti string) string {
+	h := sha256.Sum256([]byte(jti))
+	return hex.EncodeToString(h[:])
+}
+
+// Verify checks a token and returns its viewer. Signatures are remembered
+// until the token expires; whether a setup link is still active is read from
+// the database on every call, so a revocation takes effect at once on every
+// replica.
+func (a *Authority) Verify(ctx context.Context, raw string) (*viewer.Viewer, error) {
+	if raw == "" {
+		return nil, errMissing
+	}
+	if len(raw) > maxTokenBytes {
+		return nil, errInvalid
+	}
+	c, kind, ok := a.verified.get(raw, a.now())
+	if !ok {
+		var err error
+		c, err = a.parse(raw)
+		if err != nil {
+			return nil, err
+		}
+		kind = kindOf(c)
+		a.verified.put(raw, c, kind)
+	}
+	v := &viewer.Viewer{
+		Kind:             kind,
+		TokenID:          c.ID,
+		Subject:          c.Subject,
+		Email:            c.Email,
+		OrderID:          c.Order,
+		PartnerAccountID: c.Account,
+		OrganizationID:   c.Org,
+		UserID:           c.User,
+		ExpiresAt:        c.ExpiresAt.Time,
+	}
+	if kind == viewer.SetupLink {
+		if err := a.checkLink(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+func (a *Authority) checkLink(ctx context.Context, c *Claims) error {
+	link, err := a.client.SetupLink.Query().
+		Where(setuplink.TokenHash(linkHash(c.ID))).
+		Only(store.System(ctx))
+	switch {
+	case ent.IsNotFound(err):
+		return errInvalid
+	case err != nil:
+		return err
+	case link.OrderID != c.Order:
+		return errInvalid
+	}
+	switch link.State {
+	case setuplink.StateREPLACED:
+		return errLinkReplaced
+	case setuplink.StateCANCELLED:
+		return errLinkCancelled
+	case setuplink.StateEXPIRED:
+		return errLinkExpired
+	}
+	if !a.now().Before(link.ExpiresAt) {
+		return errLinkExpired
+	}
+	return nil
+}
+
+// parse verifies signature, algorithm, issuer, audience, "typ", expiry and
+// the claims each kind requires.
+func (a *Authority) parse(raw string) (*Claims, error) {
+	c := &Claims{}
+	_, err := jwt.ParseWithClaims(raw, c, a.keyFor,
+		jwt.WithValidMethods([]string{algorithm}),
+		jwt.WithIssuer(Issuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(30*time.Second),
+		jwt.WithTimeFunc(a.now),
+	)
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		if kindOf(c) == viewer.SetupLink {
+			return nil, errLinkExpired
+		}
+		return nil, errExpired
+	case err != nil:
+		return nil, errInvalid
+	}
+	if !claimsComplete(c) {
+		return nil, errInvalid
+	}
+	return c, nil
+}
+
+// keyFor picks the verification key named by the token's "kid" and checks
+// that "typ" matches the audience.
+func (a *Authority) keyFor(t *jwt.Token) (any, error) {
+	kid, _ := t.Header["kid"].(string)
+	if !kidPattern.MatchString(kid) {
+		return nil, errInvalid
+	}
+	c, ok := t.Claims.(*Claims)
+	if !ok {
+		return nil, errInvalid
+	}
+	typ, _ := t.Header["typ"].(string)
+	k, ok := kinds[kindOf(c)]
+	if !ok || typ != k.typ {
+		return nil, errInvalid
+	}
+	if key, ok := a.publicKey(kid); ok {
+		return key, nil
+	}
+	return nil, errInvalid
+}
+
+// publicKey finds a verification key; a key made by another replica since
+// the last load is picked up by a reload, at most once a second.
+func (a *Authority) publicKey(kid string) (ed25519.PublicKey, bool) {
+	a.mu.RLock()
+	key, ok := a.ring.verifier[kid]
+	stale := a.now().Sub(a.lastReload) > time.Second
+	a.mu.RUnlock()
+	if ok || !stale {
+		return key, ok
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.lastReload = a.now()
+	ring, err := loadKeys(context.Background(), a.client)
+	if err != nil {
+		return nil, false
+	}
+	a.ring = ring
+	key, ok = ring.verifier[kid]
+	return key, ok
+}
+
+// kindOf returns the kind whose audience the token names, or "" when it names
+// none or several.
+func kindOf(c *Claims) viewer.Kind {
+	if len(c.Audience) != 1 {
+		return ""
+	}
+	for k, v := range kinds {
+		if c.Audience[0] == v.aud {
+			return k
+		}
+	}
+	return ""
+}
+
+func claimsComplete(c *Claims) bool {
+	if c.ID == "" || c.Subject == "" {
+		return false
+	}
+	switch kindOf(c) {
+	case viewer.SetupLink:
+		return c.Order != "" && c.Email != ""
+	case viewer.Integration:
+		return c.Account != ""
+	case viewer.Partner:
+		return c.Account != "" && c.Org != "" && c.User != "" && c.Email != ""
+	case viewer.Operator:
+		return true
+	}
+	return false
+}
+
+// verifiedCache remembers tokens whose signature and claims checked out, until
+// they expire. It never answers whether a setup link is still active.
+type verifiedCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]verifiedEntry
+}
+
+type verifiedEntry struct {
+	claims *Claims
+	kind   viewer.Kind
+}
+
+// maxVerified bounds the cache; when full it starts over.
+const maxVerified = 100_000
+
+func (vc *verifiedCache) get(raw string, now time.Time) (*Claims, viewer.Kind, bool) {
+	key := sha256.Sum256([]byte(raw))
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	e, ok := vc.m[key]
+	if !ok {
+		return nil, "", false
+	}
+	if !now.Before(e.claims.ExpiresAt.Time) {
+		delete(vc.m, key)
+		return nil, "", false
+	}
+	return e.claims, e.kind, true
+}
+
+func (vc *verifiedCache) put(raw string, c *Claims, kind viewer.Kind) {
+	key := sha256.Sum256([]byte(raw))
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	if vc.m == nil || len(vc.m) >= maxVerified {
+		vc.m = make(map[[32]byte]verifiedEntry)
+	}
+	vc.m[key] = verifiedEntry{claims: c, kind: kind}
+}

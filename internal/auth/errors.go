@@ -1,0 +1,51 @@
+package auth
+
+import "fmt"
+
+// Codes of the top-level GraphQL errors about the caller's right to act.
+const (
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeForbidden       = "FORBIDDEN"
+)
+
+// Reasons a token is not accepted, in extensions.reason.
+const (
+	ReasonMissing   = "MISSING"
+	ReasonInvalid   = "INVALID"
+	ReasonExpired   = "EXPIRED"
+	ReasonReplaced  = "REPLACED"
+	ReasonCancelled = "CANCELLED"
+)
+
+// Error is a refusal of the caller: no or a bad token (UNAUTHENTICATED, with
+// a reason), or a token kind that may not make this call (FORBIDDEN). Its
+// message is written for the person and leaks nothing about other data.
+type Error struct {
+	Code    string
+	Reason  string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func unauthenticated(reason, format string, args ...any) *Error {
+	return &Error{Code: CodeUnauthenticated, Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// Forbidden refuses a call the caller's token kind may never make.
+func Forbidden(format string, args ...any) *Error {
+	return &Error{Code: CodeForbidden, Message: fmt.Sprintf(format, args...)}
+}
+
+var (
+	errMissing = unauthenticated(ReasonMissing, "This call needs a token: send it as \"Authorization: Bearer <token>\".")
+	errInvalid = unauthenticated(ReasonInvalid, "The token is not valid.")
+	errExpired = unauthenticated(ReasonExpired, "The token has expired.")
+
+	errLinkExpired = unauthenticated(ReasonExpired,
+		"This setup link has expired. Ask your partner contact or customer success to send a new one.")
+	errLinkReplaced = unauthenticated(ReasonReplaced,
+		"This setup link was replaced by a newer one. Use the link in the most recent setup email.")
+	errLinkCancelled = unauthenticated(ReasonCancelled,
+		"The order of this setup link was cancelled or has closed. Ask your partner contact for a new order.")
+)

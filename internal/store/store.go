@@ -1,0 +1,166 @@
+// Package store opens Onramp's database (an SQLite file by default,
+// PostgreSQL when a URL is given) and runs the domain's transactions.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/mattn/go-sqlite3"
+
+	"onramp/ent"
+	"onramp/ent/privacy"
+	_ "onramp/ent/runtime" // registers the schema's policies and defaults
+)
+
+// Store is the open database.
+type Store struct {
+	Client *ent.Client
+	// DB is the pool under Client, for health checks.
+	DB      *sql.DB
+	Dialect string
+}
+
+// SQLiteDSN returns the DSN of the SQLite file at path: foreign keys on
+// (ent's migration requires them), WAL so readers never wait for the writer,
+// a busy timeout so writers queue instead of failing, and immediate write
+// transactions so a transaction that reads and then writes cannot fail with
+// SQLITE_BUSY halfway.
+func SQLiteDSN(path string) string {
+	q := url.Values{}
+	q.Set("_fk", "1")
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	q.Set("_synchronous", "NORMAL")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens and migrates the database: the PostgreSQL database at
+// databaseURL when it is set, otherwise the SQLite file onramp.db in dataDir.
+func Open(ctx context.Context, dataDir, databaseURL string) (*Store, error) {
+	driver, dsn, dialect := "sqlite3", "", "sqlite3"
+	switch {
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		driver, dsn, dialect = "pgx", databaseURL, "postgres"
+	case databaseURL != "":
+		return nil, errors.New("database URL must start with postgres:// (leave it empty for the embedded SQLite file)")
+	default:
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		dsn = SQLiteDSN(filepath.Join(dataDir, "onramp.db"))
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if dialect == "sqlite3" {
+		// WAL serves many readers; writers queue on the busy timeout.
+		db.SetMaxOpenConns(8)
+	} else {
+		db.SetMaxOpenConns(20)
+	}
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("connect to the database: %w", err)
+	}
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(dialect, db)))
+	if err := client.Schema.Create(System(ctx)); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("migrate the database: %w", err)
+	}
+	return &Store{Client: client, DB: db, Dialect: dialect}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.Client.Close() }
+
+// System marks ctx as work done by Onramp itself (migrations, key
+// management, jobs) rather than for a caller: the privacy rules let it
+// through. Use it only where no caller's scope applies.
+func System(ctx context.Context) context.Context {
+	return privacy.DecisionContext(ctx, privacy.Allow)
+}
+
+// maxAttempts bounds the retries of a transaction that lost a race with
+// another writer.
+const maxAttempts = 5
+
+// InTx runs fn in a transaction and commits it when fn returns nil; any error
+// rolls it back, so a call that ends in userErrors writes nothing. fn reaches
+// the transaction through ent.FromContext(ctx) (or Tx). A transaction that
+// failed only because of a concurrent writer is retried a bounded number of
+// times; fn must therefore have no effects outside the transaction (use
+// tx.OnCommit for those).
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if ent.TxFromContext(ctx) != nil {
+		return fn(ctx) // join the caller's transaction
+	}
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = s.inTxOnce(ctx, fn)
+		if err == nil || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+	}
+	return err
+}
+
+func (s *Store) inTxOnce(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	tx, err := s.Client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	txCtx := ent.NewTxContext(ent.NewContext(ctx, tx.Client()), tx)
+	if err := fn(txCtx); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	return tx.Commit()
+}
+
+// Tx returns the client of the transaction in ctx, or nil outside one.
+func Tx(ctx context.Context) *ent.Client {
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		return tx.Client()
+	}
+	return nil
+}
+
+// retryable reports whether err is a conflict with a concurrent transaction
+// that a new attempt may not meet: SQLite's busy or locked database,
+// PostgreSQL's serialization failure or deadlock.
+func retryable(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return false
+}

@@ -1,0 +1,278 @@
+// Command onramp is the partner-order setup service.
+//
+//	onramp serve                                  run the service
+//	onramp token operator                         print an operator token
+//	onramp token integration --partner ACCOUNT_ID print an integration token
+//	onramp token setup --order ID                 print a fresh setup link
+//	onramp keys rotate                            retire the signing key, make a new one
+//
+// Every flag has an ONRAMP_* environment variable (flag --data-dir is
+// ONRAMP_DATA_DIR); a flag given on the command line wins.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"onramp/ent"
+	"onramp/ent/order"
+	"onramp/internal/app"
+	"onramp/internal/auth"
+	"onramp/internal/gid"
+	"onramp/internal/store"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "onramp:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  onramp serve [flags]
+  onramp token operator [--subject NAME] [--ttl 24h]
+  onramp token integration --partner ACCOUNT_ID [--ttl 2160h]
+  onramp token setup --order ID [--email ADDRESS]
+  onramp keys rotate
+run "onramp serve -h" for the flags`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stderr)
+	case "token":
+		if len(args) < 2 {
+			return errors.New(usage)
+		}
+		return token(ctx, args[1], args[2:], stdout, stderr)
+	case "keys":
+		if len(args) < 2 || args[1] != "rotate" {
+			return errors.New(usage)
+		}
+		return rotate(ctx, args[2:], stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+}
+
+// flags is a flag set whose defaults come from ONRAMP_* variables.
+type flags struct{ *flag.FlagSet }
+
+func newFlags(name string, stderr io.Writer) flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return flags{fs}
+}
+
+func envName(flagName string) string {
+	return "ONRAMP_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func (f flags) str(p *string, name, usage string) {
+	if v, ok := os.LookupEnv(envName(name)); ok {
+		*p = v
+	}
+	f.StringVar(p, name, *p, usage+" ($"+envName(name)+")")
+}
+
+func (f flags) boolean(p *bool, name, usage string) {
+	if v, ok := os.LookupEnv(envName(name)); ok {
+		*p, _ = strconv.ParseBool(v)
+	}
+	f.BoolVar(p, name, *p, usage+" ($"+envName(name)+")")
+}
+
+func (f flags) duration(p *time.Duration, name, usage string) {
+	if v, ok := os.LookupEnv(envName(name)); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			*p = d
+		}
+	}
+	f.DurationVar(p, name, *p, usage+" ($"+envName(name)+")")
+}
+
+func (f flags) integer(p *int, name, usage string) {
+	if v, ok := os.LookupEnv(envName(name)); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			*p = n
+		}
+	}
+	f.IntVar(p, name, *p, usage+" ($"+envName(name)+")")
+}
+
+// database adds the flags that choose the database.
+func (f flags) database(cfg *app.Config) {
+	f.str(&cfg.DataDir, "data-dir", "directory of the embedded SQLite database")
+	f.str(&cfg.DatabaseURL, "database-url", "PostgreSQL URL (postgres://…); overrides the SQLite file")
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg := app.Defaults()
+	f := newFlags("serve", stderr)
+	f.str(&cfg.Addr, "addr", "listen address")
+	f.database(&cfg)
+	f.str(&cfg.PublicURL, "public-url", "public URL of this service, used in every link")
+	f.str(&cfg.SMTPURL, "smtp-url", "SMTP server (smtp://user:pass@host:port); empty keeps mail queued (or in the dev mail viewer)")
+	f.boolean(&cfg.Dev, "dev", "development mode: introspection, suggestions and text logs")
+	f.boolean(&cfg.Introspection, "introspection", "allow introspection outside dev mode")
+	f.duration(&cfg.SetupLinkTTL, "setup-link-ttl", "lifetime of a setup link")
+	f.duration(&cfg.ShutdownTimeout, "shutdown-timeout", "how long a graceful shutdown may take")
+	f.integer(&cfg.Limits.Complexity, "max-complexity", "GraphQL complexity limit")
+	f.integer(&cfg.Limits.Depth, "max-depth", "GraphQL depth limit")
+	f.integer(&cfg.Limits.Tokens, "max-tokens", "GraphQL parser token limit")
+	maxBody := int(cfg.MaxBodyBytes)
+	f.integer(&maxBody, "max-body-bytes", "request body limit")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	cfg.MaxBodyBytes = int64(maxBody)
+
+	log := newLogger(cfg.Dev, stderr)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		_ = a.Close()
+		return err
+	}
+	return a.Run(ctx, ln)
+}
+
+func newLogger(dev bool, w io.Writer) *slog.Logger {
+	if dev {
+		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// openAuthority opens the database named by the flags and its signing keys,
+// the same ones `serve` uses.
+func openAuthority(ctx context.Context, cfg app.Config) (*store.Store, *auth.Authority, error) {
+	st, err := store.Open(ctx, cfg.DataDir, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: cfg.SetupLinkTTL})
+	if err != nil {
+		_ = st.Close()
+		return nil, nil, err
+	}
+	return st, a, nil
+}
+
+func token(ctx context.Context, kind string, args []string, stdout, stderr io.Writer) error {
+	cfg := app.Defaults()
+	f := newFlags("token "+kind, stderr)
+	f.database(&cfg)
+	f.duration(&cfg.SetupLinkTTL, "setup-link-ttl", "lifetime of a setup link")
+	var (
+		subject, partner, orderID, email string
+		ttl                              time.Duration
+	)
+	switch kind {
+	case "operator":
+		subject = "operator"
+		ttl = 24 * time.Hour
+		f.StringVar(&subject, "subject", subject, "who the operator is, for the audit trail")
+		f.DurationVar(&ttl, "ttl", ttl, "lifetime")
+	case "integration":
+		ttl = 90 * 24 * time.Hour
+		f.StringVar(&partner, "partner", "", "partner ordering-system account id (required)")
+		f.DurationVar(&ttl, "ttl", ttl, "lifetime")
+	case "setup":
+		f.StringVar(&orderID, "order", "", "order id (required)")
+		f.StringVar(&email, "email", "", "who the link is for (default: the order's provisioning contact)")
+	default:
+		return fmt.Errorf("unknown token kind %q\n%s", kind, usage)
+	}
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	st, a, err := openAuthority(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	var tok string
+	switch kind {
+	case "operator":
+		tok, err = a.IssueOperator(subject, ttl)
+	case "integration":
+		if partner == "" {
+			return errors.New("--partner is required")
+		}
+		tok, err = a.IssueIntegration(partner, ttl)
+	case "setup":
+		tok, err = setupLink(ctx, st, a, gid.ID(orderID), email)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+// setupLink issues a fresh link for an order; the previous one is REPLACED.
+func setupLink(ctx context.Context, st *store.Store, a *auth.Authority, id gid.ID, email string) (string, error) {
+	if id == "" {
+		return "", errors.New("--order is required")
+	}
+	var tok string
+	err := st.InTx(store.System(ctx), func(ctx context.Context) error {
+		o, err := ent.FromContext(ctx).Order.Query().Where(order.ID(id)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return fmt.Errorf("no order %s", id)
+		}
+		if err != nil {
+			return err
+		}
+		if email == "" {
+			email = o.ProvisioningContactEmail
+		}
+		tok, err = a.IssueSetupLink(ctx, o.ID, email)
+		return err
+	})
+	return tok, err
+}
+
+func rotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := app.Defaults()
+	f := newFlags("keys rotate", stderr)
+	f.database(&cfg)
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DataDir, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	kid, err := auth.RotateKeys(ctx, st.Client)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "new signing key", kid)
+	return nil
+}
