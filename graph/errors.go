@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -44,6 +45,13 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		var inputErr *validate.InputError
 		if errors.As(err, &inputErr) {
 			e := gqlerror.WrapPath(graphql.GetPath(ctx), err)
+			e.Extensions = map[string]any{"code": CodeBadRequest}
+			return e
+		}
+		// entgql's cursor decoding fails with a plain error; a malformed
+		// cursor is the caller's mistake, not ours.
+		if strings.Contains(err.Error(), "cannot decode cursor") {
+			e := gqlerror.ErrorPathf(graphql.GetPath(ctx), "malformed cursor")
 			e.Extensions = map[string]any{"code": CodeBadRequest}
 			return e
 		}
