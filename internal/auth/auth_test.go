@@ -18,17 +18,14 @@ import (
 	"onramp/internal/date"
 	"onramp/internal/gid"
 	"onramp/internal/store"
+	"onramp/internal/store/storetest"
 	"onramp/internal/viewer"
 )
 
 func open(t *testing.T) (*store.Store, *auth.Authority) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.Open(t)
 	a, err := auth.New(ctx, st.Client, auth.Config{})
 	if err != nil {
 		t.Fatal(err)

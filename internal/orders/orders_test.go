@@ -11,7 +11,7 @@ import (
 	"onramp/internal/auth"
 	"onramp/internal/date"
 	"onramp/internal/orders"
-	"onramp/internal/store"
+	"onramp/internal/store/storetest"
 	"onramp/internal/validate"
 	"onramp/internal/viewer"
 )
@@ -20,12 +20,7 @@ var today = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
 func service(t *testing.T) *orders.Service {
 	t.Helper()
-	st, err := store.Open(context.Background(), t.TempDir(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return &orders.Service{Store: st, Now: func() time.Time { return today }}
+	return &orders.Service{Store: storetest.Open(t), Now: func() time.Time { return today }}
 }
 
 func as(kind viewer.Kind, account string) context.Context {
