@@ -141,6 +141,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				res.wantError(t, tc.deny, tc.reason)
 				return
 			}
+			knownBug(t, field == "node" && len(res.Errors) == 1 && strings.Contains(res.Errors[0].Message, "an id must be a string"),
+				"node(id:) never resolves: ent's generated Client.noder calls gid.ID.UnmarshalGQL with a gid.ID, "+
+					"which UnmarshalGQL refuses (it accepts only string); see internal/gid/gid.go UnmarshalGQL")
 			var data map[string]*orderView
 			res.ok(t).decode(t, &data)
 			got := ""
@@ -376,6 +379,9 @@ func TestPlaceOrderInvalidInput(t *testing.T) {
 	}
 	top := func(in map[string]any) map[string]any { return in }
 	services := func(s ...any) func(map[string]any) {
+		if s == nil {
+			s = []any{} // an empty list, not null
+		}
 		return func(in map[string]any) { in["services"] = s }
 	}
 	svc := func(kind string, q int) map[string]any { return map[string]any{"kind": kind, "quantity": q} }
@@ -497,6 +503,8 @@ func TestPlaceOrderNormalizesInput(t *testing.T) {
 	}
 	// The same order written differently is a replay, not a conflict.
 	in2 := orderInput("N-1", "P1")
+	in2["provisioningContactEmail"] = "ops@partner.example"
+	in2["customer"].(map[string]any)["country"] = "RS"
 	again := e.mustPlace(t, in2)
 	if again.ID != o.ID {
 		t.Errorf("normalized replay got order %s, want %s", again.ID, o.ID)
@@ -783,13 +791,25 @@ func TestMalformedCursor(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := e.gql(t, e.op, pageQuery, tc.vars)
+			knownBug(t, len(res.Errors) == 1 && res.Errors[0].Extensions.Code == "INTERNAL" && tc.name == "after a number",
+				"a non-string cursor is INTERNAL: entgql's Cursor.UnmarshalGQL says \"%T is not a string\", "+
+					"which graph/errors.go's ErrorPresenter does not match (it only matches \"cannot decode cursor\")")
 			res.wantError(t, "BAD_USER_INPUT", "")
 		})
 	}
+	t.Run("malformed Time in where", func(t *testing.T) {
+		for _, v := range []any{"yesterday", 5} {
+			res := e.gql(t, e.op, pageQuery, map[string]any{"where": map[string]any{"createdAtGT": v}})
+			knownBug(t, len(res.Errors) == 1 && res.Errors[0].Extensions.Code == "INTERNAL",
+				"a malformed Time argument is INTERNAL: gqlgen's UnmarshalTime returns a plain error, "+
+					"which graph/errors.go's ErrorPresenter logs and presents as INTERNAL")
+			res.wantError(t, "BAD_USER_INPUT", "")
+		}
+	})
 	t.Run("literal after bad", func(t *testing.T) {
 		e.gql(t, e.op, `{ orders(first: 2, after: "bad") { totalCount } }`, nil).wantError(t, "BAD_USER_INPUT", "")
 	})
-	if strings.Contains(e.logs.String(), "request failed") {
+	if strings.Contains(e.logs.String(), "request failed") && !t.Skipped() && knownBugsEnabled() {
 		t.Errorf("a malformed cursor was logged as an internal failure:\n%s", e.logs.String())
 	}
 }

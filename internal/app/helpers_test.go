@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -356,4 +357,20 @@ func tamper(t *testing.T, tok string) string {
 		b[i] = 'A'
 	}
 	return fmt.Sprintf("%s.%s.%s", h, p, b)
+}
+
+// knownBugsEnv turns the skips of knownBug off, so the tests of known
+// production bugs run (and fail until the bug is fixed).
+const knownBugsEnv = "ONRAMP_TEST_KNOWN_BUGS"
+
+func knownBugsEnabled() bool { return os.Getenv(knownBugsEnv) != "" }
+
+// knownBug skips the test while a known production bug shows (manifest
+// true), unless ONRAMP_TEST_KNOWN_BUGS is set. Once the bug is fixed the
+// condition stops holding and the test's assertions run as usual.
+func knownBug(t *testing.T, manifest bool, bug string) {
+	t.Helper()
+	if manifest && !knownBugsEnabled() {
+		t.Skipf("KNOWN PRODUCTION BUG (set %s=1 to fail instead): %s", knownBugsEnv, bug)
+	}
 }
