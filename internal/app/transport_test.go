@@ -1,0 +1,268 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
+	"onramp/internal/app"
+	"onramp/internal/store/storetest"
+)
+
+// serving is an App running its own Run loop on a loopback listener, as
+// `onramp serve` does.
+type serving struct {
+	app  *app.App
+	base string
+	stop context.CancelFunc
+	done chan error
+}
+
+func startServing(t *testing.T, mutate func(*app.Config)) *serving {
+	t.Helper()
+	cfg := app.Defaults()
+	cfg.DataDir, cfg.DatabaseURL = storetest.Location(t)
+	cfg.ShutdownTimeout = 5 * time.Second
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PublicURL = "http://" + ln.Addr().String()
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &serving{app: a, base: cfg.PublicURL, stop: cancel, done: make(chan error, 1)}
+	go func() { s.done <- a.Run(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		<-s.done
+	})
+	return s
+}
+
+func (s *serving) wsURL() string { return "ws" + strings.TrimPrefix(s.base, "http") + "/graphql" }
+
+type wsMessage struct {
+	ID      string          `json:"id,omitempty"`
+	Type    string          `json:"type"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+func dialGraphQLWS(t *testing.T, ctx context.Context, s *serving, origin string) *websocket.Conn {
+	t.Helper()
+	h := http.Header{}
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	c, resp, err := websocket.Dial(ctx, s.wsURL(), &websocket.DialOptions{
+		Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: h,
+	})
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		t.Fatalf("dial (HTTP %d): %v", status, err)
+	}
+	return c
+}
+
+func TestWebsocketAuthenticatesConnectionInit(t *testing.T) {
+	s := startServing(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	op, err := s.app.Auth.IssueOperator("op", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("a good token is acknowledged and can query", func(t *testing.T) {
+		c := dialGraphQLWS(t, ctx, s, s.base)
+		defer c.CloseNow()
+		init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + op})
+		if err := wsjson.Write(ctx, c, wsMessage{Type: "connection_init", Payload: init}); err != nil {
+			t.Fatal(err)
+		}
+		var ack wsMessage
+		if err := wsjson.Read(ctx, c, &ack); err != nil || ack.Type != "connection_ack" {
+			t.Fatalf("want connection_ack, got %+v %v", ack, err)
+		}
+		q, _ := json.Marshal(map[string]string{"query": "{ viewer { kind } }"})
+		if err := wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "subscribe", Payload: q}); err != nil {
+			t.Fatal(err)
+		}
+		var next wsMessage
+		if err := wsjson.Read(ctx, c, &next); err != nil {
+			t.Fatal(err)
+		}
+		if next.Type != "next" || !bytes.Contains(next.Payload, []byte(`"kind":"OPERATOR"`)) {
+			t.Fatalf("unexpected %s %s", next.Type, next.Payload)
+		}
+	})
+
+	for _, tc := range []struct{ name, payload string }{
+		{"no token", `{}`},
+		{"a bad token", `{"Authorization":"Bearer not-a-token"}`},
+	} {
+		t.Run(tc.name+" is closed with 4403", func(t *testing.T) {
+			c := dialGraphQLWS(t, ctx, s, s.base)
+			defer c.CloseNow()
+			if err := wsjson.Write(ctx, c, wsMessage{Type: "connection_init", Payload: json.RawMessage(tc.payload)}); err != nil {
+				t.Fatal(err)
+			}
+			var m wsMessage
+			err := wsjson.Read(ctx, c, &m)
+			if got := websocket.CloseStatus(err); got != 4403 {
+				t.Fatalf("close status = %d (%v), want 4403", got, err)
+			}
+		})
+	}
+
+	t.Run("a foreign origin is refused", func(t *testing.T) {
+		_, resp, err := websocket.Dial(ctx, s.wsURL(), &websocket.DialOptions{
+			Subprotocols: []string{"graphql-transport-ws"},
+			HTTPHeader:   http.Header{"Origin": {"https://evil.example"}},
+		})
+		if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("want 403, got %v %v", resp, err)
+		}
+	})
+}
+
+// TestGracefulShutdown stops the server while a websocket is open: the socket
+// gets a close frame, readiness had turned false, and Run returns.
+func TestGracefulShutdown(t *testing.T) {
+	s := startServing(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	c := dialGraphQLWS(t, ctx, s, s.base)
+	defer c.CloseNow()
+	init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + op})
+	if err := wsjson.Write(ctx, c, wsMessage{Type: "connection_init", Payload: init}); err != nil {
+		t.Fatal(err)
+	}
+	var ack wsMessage
+	if err := wsjson.Read(ctx, c, &ack); err != nil || ack.Type != "connection_ack" {
+		t.Fatalf("want connection_ack, got %+v %v", ack, err)
+	}
+	resp, err := http.Get(s.base + "/readyz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("readyz before shutdown: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	s.stop()
+	var m wsMessage
+	err = wsjson.Read(ctx, c, &m)
+	if st := websocket.CloseStatus(err); st == -1 {
+		t.Fatalf("socket ended without a close frame: %v", err)
+	}
+	select {
+	case err := <-s.done:
+		s.done <- err // for the cleanup
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("Run did not return after shutdown")
+	}
+	if _, err := http.Get(s.base + "/readyz"); err == nil {
+		t.Fatal("server still answers after shutdown")
+	}
+}
+
+func TestHTTPLimitsAndEndpoints(t *testing.T) {
+	s := startServing(t, func(c *app.Config) { c.MaxBodyBytes = 4096; c.Limits.Depth = 4 })
+	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	post := func(t *testing.T, contentType string, body []byte) (*http.Response, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, s.base+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Authorization", "Bearer "+op)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp, out
+	}
+	firstCode := func(out map[string]any) string {
+		errs, _ := out["errors"].([]any)
+		if len(errs) == 0 {
+			return ""
+		}
+		ext, _ := errs[0].(map[string]any)["extensions"].(map[string]any)
+		code, _ := ext["code"].(string)
+		return code
+	}
+
+	t.Run("an oversized body is refused with 413", func(t *testing.T) {
+		big, _ := json.Marshal(map[string]string{"query": "{ viewer { kind } }", "pad": strings.Repeat("x", 5000)})
+		resp, _ := post(t, "application/json", big)
+		if resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Fatalf("status = %d, want 413", resp.StatusCode)
+		}
+	})
+	t.Run("a query deeper than the limit is refused before execution", func(t *testing.T) {
+		q, _ := json.Marshal(map[string]string{"query": "{ orders { edges { node { subscription { order { id } } } } } }"})
+		_, out := post(t, "application/json", q)
+		if code := firstCode(out); code != "DEPTH_LIMIT_EXCEEDED" {
+			t.Fatalf("code = %q, want DEPTH_LIMIT_EXCEEDED: %v", code, out)
+		}
+		if out["data"] != nil {
+			t.Fatalf("a refused query returned data: %v", out["data"])
+		}
+	})
+	t.Run("introspection is off outside dev mode", func(t *testing.T) {
+		q, _ := json.Marshal(map[string]string{"query": "{ __schema { types { name } } }"})
+		_, out := post(t, "application/json", q)
+		if out["errors"] == nil {
+			t.Fatalf("introspection answered: %v", out)
+		}
+	})
+	t.Run("a mutation over GET is refused", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodGet, s.base+"/graphql?query="+
+			"mutation%7BplaceOrder(input%3A%7B%7D)%7Border%7Bid%7D%7D%7D", nil)
+		req.Header.Set("Authorization", "Bearer "+op)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Fatal("mutation over GET answered 200")
+		}
+	})
+	t.Run("health, readiness and metrics", func(t *testing.T) {
+		for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "onramp_http_requests_total"} {
+			resp, err := http.Get(s.base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), want) {
+				t.Fatalf("%s: %d %q", path, resp.StatusCode, b)
+			}
+		}
+	})
+}
+
