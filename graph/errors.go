@@ -48,10 +48,12 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			e.Extensions = map[string]any{"code": CodeBadRequest}
 			return e
 		}
-		// entgql's cursor decoding fails with a plain error; a malformed
-		// cursor is the caller's mistake, not ours.
-		if strings.Contains(err.Error(), "cannot decode cursor") {
-			e := gqlerror.ErrorPathf(graphql.GetPath(ctx), "malformed cursor")
+		if argumentError(ctx) {
+			msg := err.Error()
+			if strings.Contains(msg, "cursor") {
+				msg = "malformed cursor" // rather than the decoder's internals
+			}
+			e := gqlerror.ErrorPathf(graphql.GetPath(ctx), "%s", msg)
 			e.Extensions = map[string]any{"code": CodeBadRequest}
 			return e
 		}
@@ -65,6 +67,15 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		e.Extensions = map[string]any{"code": CodeInternal}
 		return e
 	}
+}
+
+// argumentError reports whether the error arose while gqlgen decoded the
+// field's arguments (a malformed Time, cursor or enum value, from a scalar we
+// do not own): the field had arguments in the query, but none were decoded.
+// Such an error is the caller's, and is shown as BAD_USER_INPUT.
+func argumentError(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && fc.Args == nil && fc.Field.Field != nil && len(fc.Field.Arguments) > 0
 }
 
 // badRequest is a refusal of malformed arguments (outside any payload).

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"onramp/internal/app"
 	"onramp/internal/gid"
 	"onramp/internal/store"
+	"onramp/internal/store/storetest"
 )
 
 // testEnv is one running Onramp on a fresh SQLite file, reached over real
@@ -59,7 +59,9 @@ func newEnv(t *testing.T) *testEnv {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	cfg := app.Defaults()
-	cfg.DataDir = t.TempDir()
+	// A fresh SQLite file in the test's directory; with
+	// ONRAMP_TEST_DATABASE=postgres, a fresh PostgreSQL database instead.
+	cfg.DataDir, cfg.DatabaseURL = storetest.Location(t)
 	cfg.PublicURL = "http://127.0.0.1"
 	a, err := app.New(ctx, cfg, logger)
 	if err != nil {
@@ -357,20 +359,4 @@ func tamper(t *testing.T, tok string) string {
 		b[i] = 'A'
 	}
 	return fmt.Sprintf("%s.%s.%s", h, p, b)
-}
-
-// knownBugsEnv turns the skips of knownBug off, so the tests of known
-// production bugs run (and fail until the bug is fixed).
-const knownBugsEnv = "ONRAMP_TEST_KNOWN_BUGS"
-
-func knownBugsEnabled() bool { return os.Getenv(knownBugsEnv) != "" }
-
-// knownBug skips the test while a known production bug shows (manifest
-// true), unless ONRAMP_TEST_KNOWN_BUGS is set. Once the bug is fixed the
-// condition stops holding and the test's assertions run as usual.
-func knownBug(t *testing.T, manifest bool, bug string) {
-	t.Helper()
-	if manifest && !knownBugsEnabled() {
-		t.Skipf("KNOWN PRODUCTION BUG (set %s=1 to fail instead): %s", knownBugsEnv, bug)
-	}
 }

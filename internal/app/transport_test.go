@@ -265,4 +265,3 @@ func TestHTTPLimitsAndEndpoints(t *testing.T) {
 		}
 	})
 }
-

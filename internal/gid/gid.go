@@ -102,8 +102,13 @@ func (id ID) MarshalGQL(w io.Writer) {
 // a malformed one simply matches nothing, so lookups answer "not found"
 // rather than revealing which ids are well formed.
 func (id *ID) UnmarshalGQL(v any) error {
-	s, ok := v.(string)
-	if !ok {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case ID: // the generated node resolver passes ids on as they are
+		s = string(x)
+	default:
 		return validate.BadInput("an id must be a string")
 	}
 	if len(s) > 64 {

@@ -72,12 +72,14 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*ent.Order, error) 
 	if err != nil {
 		return nil, err
 	}
+	// The caller's right comes first: an integration learns nothing about
+	// another account's orders, not even through validation.
+	if v.Kind == viewer.Integration && in.Partner.AccountID != v.PartnerAccountID {
+		return nil, auth.Forbidden("An integration token places orders for its own partner account only.")
+	}
 	in, err = s.normalize(in)
 	if err != nil {
 		return nil, err
-	}
-	if v.Kind == viewer.Integration && in.Partner.AccountID != v.PartnerAccountID {
-		return nil, auth.Forbidden("An integration token places orders for its own partner account only.")
 	}
 	var placed *ent.Order
 	place := func(ctx context.Context) (err error) {
