@@ -1,5 +1,5 @@
 package main
 
 // ent first (it writes schema/ent.graphql); run from the repository root, then gqlgen.
-//go:generate go run -mod=mod ./ent/entc.go
-//go:generate go run -mod=mod github.com/99designs/gqlgen generate
+//go:generate go run ./ent/entc.go
+//go:generate go tool gqlgen generate
