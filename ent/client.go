@@ -13,6 +13,8 @@ import (
 	"onramp/internal/gid"
 
 	"onramp/ent/auditevent"
+	"onramp/ent/escalation"
+	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
 	"onramp/ent/servicesetting"
@@ -36,6 +38,10 @@ type Client struct {
 	Schema *migrate.Schema
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// Escalation is the client for interacting with the Escalation builders.
+	Escalation *EscalationClient
+	// Message is the client for interacting with the Message builders.
+	Message *MessageClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// Organization is the client for interacting with the Organization builders.
@@ -62,6 +68,8 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.AuditEvent = NewAuditEventClient(c.config)
+	c.Escalation = NewEscalationClient(c.config)
+	c.Message = NewMessageClient(c.config)
 	c.Order = NewOrderClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.ServiceSetting = NewServiceSettingClient(c.config)
@@ -162,6 +170,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:            ctx,
 		config:         cfg,
 		AuditEvent:     NewAuditEventClient(cfg),
+		Escalation:     NewEscalationClient(cfg),
+		Message:        NewMessageClient(cfg),
 		Order:          NewOrderClient(cfg),
 		Organization:   NewOrganizationClient(cfg),
 		ServiceSetting: NewServiceSettingClient(cfg),
@@ -189,6 +199,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:            ctx,
 		config:         cfg,
 		AuditEvent:     NewAuditEventClient(cfg),
+		Escalation:     NewEscalationClient(cfg),
+		Message:        NewMessageClient(cfg),
 		Order:          NewOrderClient(cfg),
 		Organization:   NewOrganizationClient(cfg),
 		ServiceSetting: NewServiceSettingClient(cfg),
@@ -225,8 +237,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.AuditEvent, c.Order, c.Organization, c.ServiceSetting, c.SetupLink,
-		c.SigningKey, c.Subscription, c.User,
+		c.AuditEvent, c.Escalation, c.Message, c.Order, c.Organization,
+		c.ServiceSetting, c.SetupLink, c.SigningKey, c.Subscription, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -236,8 +248,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.AuditEvent, c.Order, c.Organization, c.ServiceSetting, c.SetupLink,
-		c.SigningKey, c.Subscription, c.User,
+		c.AuditEvent, c.Escalation, c.Message, c.Order, c.Organization,
+		c.ServiceSetting, c.SetupLink, c.SigningKey, c.Subscription, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -248,6 +260,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *AuditEventMutation:
 		return c.AuditEvent.mutate(ctx, m)
+	case *EscalationMutation:
+		return c.Escalation.mutate(ctx, m)
+	case *MessageMutation:
+		return c.Message.mutate(ctx, m)
 	case *OrderMutation:
 		return c.Order.mutate(ctx, m)
 	case *OrganizationMutation:
@@ -414,6 +430,306 @@ func (c *AuditEventClient) mutate(ctx context.Context, m *AuditEventMutation) (V
 		return (&AuditEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AuditEvent mutation op: %q", m.Op())
+	}
+}
+
+// EscalationClient is a client for the Escalation schema.
+type EscalationClient struct {
+	config
+}
+
+// NewEscalationClient returns a client for the Escalation from the given config.
+func NewEscalationClient(c config) *EscalationClient {
+	return &EscalationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `escalation.Hooks(f(g(h())))`.
+func (c *EscalationClient) Use(hooks ...Hook) {
+	c.hooks.Escalation = append(c.hooks.Escalation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `escalation.Intercept(f(g(h())))`.
+func (c *EscalationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Escalation = append(c.inters.Escalation, interceptors...)
+}
+
+// Create returns a builder for creating a Escalation entity.
+func (c *EscalationClient) Create() *EscalationCreate {
+	mutation := newEscalationMutation(c.config, OpCreate)
+	return &EscalationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Escalation entities.
+func (c *EscalationClient) CreateBulk(builders ...*EscalationCreate) *EscalationCreateBulk {
+	return &EscalationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EscalationClient) MapCreateBulk(slice any, setFunc func(*EscalationCreate, int)) *EscalationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EscalationCreateBulk{err: fmt.Errorf("calling to EscalationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EscalationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EscalationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Escalation.
+func (c *EscalationClient) Update() *EscalationUpdate {
+	mutation := newEscalationMutation(c.config, OpUpdate)
+	return &EscalationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EscalationClient) UpdateOne(_m *Escalation) *EscalationUpdateOne {
+	mutation := newEscalationMutation(c.config, OpUpdateOne, withEscalation(_m))
+	return &EscalationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EscalationClient) UpdateOneID(id gid.ID) *EscalationUpdateOne {
+	mutation := newEscalationMutation(c.config, OpUpdateOne, withEscalationID(id))
+	return &EscalationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Escalation.
+func (c *EscalationClient) Delete() *EscalationDelete {
+	mutation := newEscalationMutation(c.config, OpDelete)
+	return &EscalationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EscalationClient) DeleteOne(_m *Escalation) *EscalationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EscalationClient) DeleteOneID(id gid.ID) *EscalationDeleteOne {
+	builder := c.Delete().Where(escalation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EscalationDeleteOne{builder}
+}
+
+// Query returns a query builder for Escalation.
+func (c *EscalationClient) Query() *EscalationQuery {
+	return &EscalationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEscalation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Escalation entity by its id.
+func (c *EscalationClient) Get(ctx context.Context, id gid.ID) (*Escalation, error) {
+	return c.Query().Where(escalation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EscalationClient) GetX(ctx context.Context, id gid.ID) *Escalation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrder queries the order edge of a Escalation.
+func (c *EscalationClient) QueryOrder(_m *Escalation) *OrderQuery {
+	query := (&OrderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(escalation.Table, escalation.FieldID, id),
+			sqlgraph.To(order.Table, order.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, escalation.OrderTable, escalation.OrderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EscalationClient) Hooks() []Hook {
+	hooks := c.hooks.Escalation
+	return append(hooks[:len(hooks):len(hooks)], escalation.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EscalationClient) Interceptors() []Interceptor {
+	return c.inters.Escalation
+}
+
+func (c *EscalationClient) mutate(ctx context.Context, m *EscalationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EscalationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EscalationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EscalationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EscalationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Escalation mutation op: %q", m.Op())
+	}
+}
+
+// MessageClient is a client for the Message schema.
+type MessageClient struct {
+	config
+}
+
+// NewMessageClient returns a client for the Message from the given config.
+func NewMessageClient(c config) *MessageClient {
+	return &MessageClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `message.Hooks(f(g(h())))`.
+func (c *MessageClient) Use(hooks ...Hook) {
+	c.hooks.Message = append(c.hooks.Message, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `message.Intercept(f(g(h())))`.
+func (c *MessageClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Message = append(c.inters.Message, interceptors...)
+}
+
+// Create returns a builder for creating a Message entity.
+func (c *MessageClient) Create() *MessageCreate {
+	mutation := newMessageMutation(c.config, OpCreate)
+	return &MessageCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Message entities.
+func (c *MessageClient) CreateBulk(builders ...*MessageCreate) *MessageCreateBulk {
+	return &MessageCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MessageClient) MapCreateBulk(slice any, setFunc func(*MessageCreate, int)) *MessageCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MessageCreateBulk{err: fmt.Errorf("calling to MessageClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MessageCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MessageCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Message.
+func (c *MessageClient) Update() *MessageUpdate {
+	mutation := newMessageMutation(c.config, OpUpdate)
+	return &MessageUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MessageClient) UpdateOne(_m *Message) *MessageUpdateOne {
+	mutation := newMessageMutation(c.config, OpUpdateOne, withMessage(_m))
+	return &MessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MessageClient) UpdateOneID(id gid.ID) *MessageUpdateOne {
+	mutation := newMessageMutation(c.config, OpUpdateOne, withMessageID(id))
+	return &MessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Message.
+func (c *MessageClient) Delete() *MessageDelete {
+	mutation := newMessageMutation(c.config, OpDelete)
+	return &MessageDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MessageClient) DeleteOne(_m *Message) *MessageDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MessageClient) DeleteOneID(id gid.ID) *MessageDeleteOne {
+	builder := c.Delete().Where(message.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MessageDeleteOne{builder}
+}
+
+// Query returns a query builder for Message.
+func (c *MessageClient) Query() *MessageQuery {
+	return &MessageQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMessage},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Message entity by its id.
+func (c *MessageClient) Get(ctx context.Context, id gid.ID) (*Message, error) {
+	return c.Query().Where(message.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MessageClient) GetX(ctx context.Context, id gid.ID) *Message {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrder queries the order edge of a Message.
+func (c *MessageClient) QueryOrder(_m *Message) *OrderQuery {
+	query := (&OrderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, id),
+			sqlgraph.To(order.Table, order.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, message.OrderTable, message.OrderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *MessageClient) Hooks() []Hook {
+	hooks := c.hooks.Message
+	return append(hooks[:len(hooks):len(hooks)], message.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *MessageClient) Interceptors() []Interceptor {
+	return c.inters.Message
+}
+
+func (c *MessageClient) mutate(ctx context.Context, m *MessageMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MessageCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MessageUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MessageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Message mutation op: %q", m.Op())
 	}
 }
 
@@ -598,6 +914,38 @@ func (c *OrderClient) QueryAuditEvents(_m *Order) *AuditEventQuery {
 			sqlgraph.From(order.Table, order.FieldID, id),
 			sqlgraph.To(auditevent.Table, auditevent.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, order.AuditEventsTable, order.AuditEventsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMessages queries the messages edge of a Order.
+func (c *OrderClient) QueryMessages(_m *Order) *MessageQuery {
+	query := (&MessageClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(order.Table, order.FieldID, id),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, order.MessagesTable, order.MessagesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEscalation queries the escalation edge of a Order.
+func (c *OrderClient) QueryEscalation(_m *Order) *EscalationQuery {
+	query := (&EscalationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(order.Table, order.FieldID, id),
+			sqlgraph.To(escalation.Table, escalation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, order.EscalationTable, order.EscalationColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1598,12 +1946,12 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		AuditEvent, Order, Organization, ServiceSetting, SetupLink, SigningKey,
-		Subscription, User []ent.Hook
+		AuditEvent, Escalation, Message, Order, Organization, ServiceSetting, SetupLink,
+		SigningKey, Subscription, User []ent.Hook
 	}
 	inters struct {
-		AuditEvent, Order, Organization, ServiceSetting, SetupLink, SigningKey,
-		Subscription, User []ent.Interceptor
+		AuditEvent, Escalation, Message, Order, Organization, ServiceSetting, SetupLink,
+		SigningKey, Subscription, User []ent.Interceptor
 	}
 )
 

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"onramp/ent/auditevent"
+	"onramp/ent/escalation"
+	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
 	"onramp/ent/servicesetting"
@@ -81,6 +83,8 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			auditevent.Table:     auditevent.ValidColumn,
+			escalation.Table:     escalation.ValidColumn,
+			message.Table:        message.ValidColumn,
 			order.Table:          order.ValidColumn,
 			organization.Table:   organization.ValidColumn,
 			servicesetting.Table: servicesetting.ValidColumn,

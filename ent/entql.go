@@ -4,6 +4,8 @@ package ent
 
 import (
 	"onramp/ent/auditevent"
+	"onramp/ent/escalation"
+	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
 	"onramp/ent/predicate"
@@ -21,7 +23,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 8)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 10)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
@@ -43,6 +45,49 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   escalation.Table,
+			Columns: escalation.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: escalation.FieldID,
+			},
+		},
+		Type: "Escalation",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			escalation.FieldCreatedAt:  {Type: field.TypeTime, Column: escalation.FieldCreatedAt},
+			escalation.FieldUpdatedAt:  {Type: field.TypeTime, Column: escalation.FieldUpdatedAt},
+			escalation.FieldReason:     {Type: field.TypeString, Column: escalation.FieldReason},
+			escalation.FieldResolvedAt: {Type: field.TypeTime, Column: escalation.FieldResolvedAt},
+			escalation.FieldResolvedBy: {Type: field.TypeString, Column: escalation.FieldResolvedBy},
+			escalation.FieldNote:       {Type: field.TypeString, Column: escalation.FieldNote},
+			escalation.FieldOrderID:    {Type: field.TypeString, Column: escalation.FieldOrderID},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   message.Table,
+			Columns: message.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: message.FieldID,
+			},
+		},
+		Type: "Message",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			message.FieldCreatedAt: {Type: field.TypeTime, Column: message.FieldCreatedAt},
+			message.FieldUpdatedAt: {Type: field.TypeTime, Column: message.FieldUpdatedAt},
+			message.FieldKind:      {Type: field.TypeEnum, Column: message.FieldKind},
+			message.FieldTo:        {Type: field.TypeString, Column: message.FieldTo},
+			message.FieldSubject:   {Type: field.TypeString, Column: message.FieldSubject},
+			message.FieldTextBody:  {Type: field.TypeString, Column: message.FieldTextBody},
+			message.FieldHTMLBody:  {Type: field.TypeString, Column: message.FieldHTMLBody},
+			message.FieldStatus:    {Type: field.TypeEnum, Column: message.FieldStatus},
+			message.FieldSentAt:    {Type: field.TypeTime, Column: message.FieldSentAt},
+			message.FieldOrderID:   {Type: field.TypeString, Column: message.FieldOrderID},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   order.Table,
 			Columns: order.Columns,
@@ -68,11 +113,13 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldStatus:                   {Type: field.TypeEnum, Column: order.FieldStatus},
 			order.FieldStep:                     {Type: field.TypeEnum, Column: order.FieldStep},
 			order.FieldInputDigest:              {Type: field.TypeString, Column: order.FieldInputDigest},
+			order.FieldConfirmedByEmail:         {Type: field.TypeString, Column: order.FieldConfirmedByEmail},
+			order.FieldCancelledAt:              {Type: field.TypeTime, Column: order.FieldCancelledAt},
 			order.FieldPartnerOrgID:             {Type: field.TypeString, Column: order.FieldPartnerOrgID},
 			order.FieldCustomerOrgID:            {Type: field.TypeString, Column: order.FieldCustomerOrgID},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -94,7 +141,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldSubdomain:   {Type: field.TypeString, Column: organization.FieldSubdomain},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicesetting.Table,
 			Columns: servicesetting.Columns,
@@ -112,7 +159,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicesetting.FieldSubscriptionID: {Type: field.TypeString, Column: servicesetting.FieldSubscriptionID},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setuplink.Table,
 			Columns: setuplink.Columns,
@@ -133,7 +180,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setuplink.FieldOrderID:   {Type: field.TypeString, Column: setuplink.FieldOrderID},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signingkey.Table,
 			Columns: signingkey.Columns,
@@ -153,7 +200,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signingkey.FieldRetiredAt:  {Type: field.TypeTime, Column: signingkey.FieldRetiredAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -173,7 +220,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldOrderID:          {Type: field.TypeString, Column: subscription.FieldOrderID},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -201,6 +248,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"AuditEvent",
+		"Order",
+	)
+	graph.MustAddE(
+		"order",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: true,
+			Table:   escalation.OrderTable,
+			Columns: []string{escalation.OrderColumn},
+			Bidi:    false,
+		},
+		"Escalation",
+		"Order",
+	)
+	graph.MustAddE(
+		"order",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   message.OrderTable,
+			Columns: []string{message.OrderColumn},
+			Bidi:    false,
+		},
+		"Message",
 		"Order",
 	)
 	graph.MustAddE(
@@ -262,6 +333,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Order",
 		"AuditEvent",
+	)
+	graph.MustAddE(
+		"messages",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.MessagesTable,
+			Columns: []string{order.MessagesColumn},
+			Bidi:    false,
+		},
+		"Order",
+		"Message",
+	)
+	graph.MustAddE(
+		"escalation",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   order.EscalationTable,
+			Columns: []string{order.EscalationColumn},
+			Bidi:    false,
+		},
+		"Order",
+		"Escalation",
 	)
 	graph.MustAddE(
 		"users",
@@ -482,6 +577,199 @@ func (f *AuditEventFilter) WhereHasOrderWith(preds ...predicate.Order) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *EscalationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EscalationQuery builder.
+func (_q *EscalationQuery) Filter() *EscalationFilter {
+	return &EscalationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EscalationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EscalationMutation builder.
+func (m *EscalationMutation) Filter() *EscalationFilter {
+	return &EscalationFilter{config: m.config, predicateAdder: m}
+}
+
+// EscalationFilter provides a generic filtering capability at runtime for EscalationQuery.
+type EscalationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EscalationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *EscalationFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(escalation.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *EscalationFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(escalation.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *EscalationFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(escalation.FieldUpdatedAt))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *EscalationFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(escalation.FieldReason))
+}
+
+// WhereResolvedAt applies the entql time.Time predicate on the resolved_at field.
+func (f *EscalationFilter) WhereResolvedAt(p entql.TimeP) {
+	f.Where(p.Field(escalation.FieldResolvedAt))
+}
+
+// WhereResolvedBy applies the entql string predicate on the resolved_by field.
+func (f *EscalationFilter) WhereResolvedBy(p entql.StringP) {
+	f.Where(p.Field(escalation.FieldResolvedBy))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *EscalationFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(escalation.FieldNote))
+}
+
+// WhereOrderID applies the entql string predicate on the order_id field.
+func (f *EscalationFilter) WhereOrderID(p entql.StringP) {
+	f.Where(p.Field(escalation.FieldOrderID))
+}
+
+// WhereHasOrder applies a predicate to check if query has an edge order.
+func (f *EscalationFilter) WhereHasOrder() {
+	f.Where(entql.HasEdge("order"))
+}
+
+// WhereHasOrderWith applies a predicate to check if query has an edge order with a given conditions (other predicates).
+func (f *EscalationFilter) WhereHasOrderWith(preds ...predicate.Order) {
+	f.Where(entql.HasEdgeWith("order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *MessageQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the MessageQuery builder.
+func (_q *MessageQuery) Filter() *MessageFilter {
+	return &MessageFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *MessageMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the MessageMutation builder.
+func (m *MessageMutation) Filter() *MessageFilter {
+	return &MessageFilter{config: m.config, predicateAdder: m}
+}
+
+// MessageFilter provides a generic filtering capability at runtime for MessageQuery.
+type MessageFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *MessageFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *MessageFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(message.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *MessageFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(message.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *MessageFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(message.FieldUpdatedAt))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *MessageFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(message.FieldKind))
+}
+
+// WhereTo applies the entql string predicate on the to field.
+func (f *MessageFilter) WhereTo(p entql.StringP) {
+	f.Where(p.Field(message.FieldTo))
+}
+
+// WhereSubject applies the entql string predicate on the subject field.
+func (f *MessageFilter) WhereSubject(p entql.StringP) {
+	f.Where(p.Field(message.FieldSubject))
+}
+
+// WhereTextBody applies the entql string predicate on the text_body field.
+func (f *MessageFilter) WhereTextBody(p entql.StringP) {
+	f.Where(p.Field(message.FieldTextBody))
+}
+
+// WhereHTMLBody applies the entql string predicate on the html_body field.
+func (f *MessageFilter) WhereHTMLBody(p entql.StringP) {
+	f.Where(p.Field(message.FieldHTMLBody))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *MessageFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(message.FieldStatus))
+}
+
+// WhereSentAt applies the entql time.Time predicate on the sent_at field.
+func (f *MessageFilter) WhereSentAt(p entql.TimeP) {
+	f.Where(p.Field(message.FieldSentAt))
+}
+
+// WhereOrderID applies the entql string predicate on the order_id field.
+func (f *MessageFilter) WhereOrderID(p entql.StringP) {
+	f.Where(p.Field(message.FieldOrderID))
+}
+
+// WhereHasOrder applies a predicate to check if query has an edge order.
+func (f *MessageFilter) WhereHasOrder() {
+	f.Where(entql.HasEdge("order"))
+}
+
+// WhereHasOrderWith applies a predicate to check if query has an edge order with a given conditions (other predicates).
+func (f *MessageFilter) WhereHasOrderWith(preds ...predicate.Order) {
+	f.Where(entql.HasEdgeWith("order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *OrderQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -510,7 +798,7 @@ type OrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -596,6 +884,16 @@ func (f *OrderFilter) WhereInputDigest(p entql.StringP) {
 	f.Where(p.Field(order.FieldInputDigest))
 }
 
+// WhereConfirmedByEmail applies the entql string predicate on the confirmed_by_email field.
+func (f *OrderFilter) WhereConfirmedByEmail(p entql.StringP) {
+	f.Where(p.Field(order.FieldConfirmedByEmail))
+}
+
+// WhereCancelledAt applies the entql time.Time predicate on the cancelled_at field.
+func (f *OrderFilter) WhereCancelledAt(p entql.TimeP) {
+	f.Where(p.Field(order.FieldCancelledAt))
+}
+
 // WherePartnerOrgID applies the entql string predicate on the partner_org_id field.
 func (f *OrderFilter) WherePartnerOrgID(p entql.StringP) {
 	f.Where(p.Field(order.FieldPartnerOrgID))
@@ -676,6 +974,34 @@ func (f *OrderFilter) WhereHasAuditEventsWith(preds ...predicate.AuditEvent) {
 	})))
 }
 
+// WhereHasMessages applies a predicate to check if query has an edge messages.
+func (f *OrderFilter) WhereHasMessages() {
+	f.Where(entql.HasEdge("messages"))
+}
+
+// WhereHasMessagesWith applies a predicate to check if query has an edge messages with a given conditions (other predicates).
+func (f *OrderFilter) WhereHasMessagesWith(preds ...predicate.Message) {
+	f.Where(entql.HasEdgeWith("messages", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEscalation applies a predicate to check if query has an edge escalation.
+func (f *OrderFilter) WhereHasEscalation() {
+	f.Where(entql.HasEdge("escalation"))
+}
+
+// WhereHasEscalationWith applies a predicate to check if query has an edge escalation with a given conditions (other predicates).
+func (f *OrderFilter) WhereHasEscalationWith(preds ...predicate.Escalation) {
+	f.Where(entql.HasEdgeWith("escalation", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *OrganizationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -705,7 +1031,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -860,7 +1186,7 @@ type ServiceSettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceSettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -939,7 +1265,7 @@ type SetupLinkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SetupLinkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1033,7 +1359,7 @@ type SigningKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SigningKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1108,7 +1434,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1211,7 +1537,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

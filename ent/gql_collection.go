@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"onramp/ent/auditevent"
+	"onramp/ent/escalation"
 	"onramp/ent/order"
 	"onramp/ent/organization"
 	"onramp/ent/servicesetting"
@@ -147,6 +148,140 @@ func newAuditEventPaginateArgs(rv map[string]any) *auditeventPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *EscalationQuery) CollectFields(ctx context.Context, satisfies ...string) (*EscalationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *EscalationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(escalation.Columns))
+		selectedFields = []string{escalation.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "order":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrderClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, orderImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrder = query
+			if _, ok := fieldSeen[escalation.FieldOrderID]; !ok {
+				selectedFields = append(selectedFields, escalation.FieldOrderID)
+				fieldSeen[escalation.FieldOrderID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[escalation.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, escalation.FieldCreatedAt)
+				fieldSeen[escalation.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[escalation.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, escalation.FieldUpdatedAt)
+				fieldSeen[escalation.FieldUpdatedAt] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[escalation.FieldReason]; !ok {
+				selectedFields = append(selectedFields, escalation.FieldReason)
+				fieldSeen[escalation.FieldReason] = struct{}{}
+			}
+		case "resolvedAt":
+			if _, ok := fieldSeen[escalation.FieldResolvedAt]; !ok {
+				selectedFields = append(selectedFields, escalation.FieldResolvedAt)
+				fieldSeen[escalation.FieldResolvedAt] = struct{}{}
+			}
+		case "resolvedBy":
+			if _, ok := fieldSeen[escalation.FieldResolvedBy]; !ok {
+				selectedFields = append(selectedFields, escalation.FieldResolvedBy)
+				fieldSeen[escalation.FieldResolvedBy] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[escalation.FieldNote]; !ok {
+				selectedFields = append(selectedFields, escalation.FieldNote)
+				fieldSeen[escalation.FieldNote] = struct{}{}
+			}
+		case "orderID":
+			if _, ok := fieldSeen[escalation.FieldOrderID]; !ok {
+				selectedFields = append(selectedFields, escalation.FieldOrderID)
+				fieldSeen[escalation.FieldOrderID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type escalationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []EscalationPaginateOption
+}
+
+func newEscalationPaginateArgs(rv map[string]any) *escalationPaginateArgs {
+	args := &escalationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &EscalationOrder{Field: &EscalationOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithEscalationOrder(order))
+			}
+		case *EscalationOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithEscalationOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*EscalationWhereInput); ok {
+		args.opts = append(args.opts, WithEscalationFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *OrderQuery) CollectFields(ctx context.Context, satisfies ...string) (*OrderQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -208,6 +343,17 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				return err
 			}
 			_q.withSubscription = query
+
+		case "escalation":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EscalationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, escalationImplementors)...); err != nil {
+				return err
+			}
+			_q.withEscalation = query
 		case "createdAt":
 			if _, ok := fieldSeen[order.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, order.FieldCreatedAt)
@@ -277,6 +423,16 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if _, ok := fieldSeen[order.FieldStep]; !ok {
 				selectedFields = append(selectedFields, order.FieldStep)
 				fieldSeen[order.FieldStep] = struct{}{}
+			}
+		case "confirmedByEmail":
+			if _, ok := fieldSeen[order.FieldConfirmedByEmail]; !ok {
+				selectedFields = append(selectedFields, order.FieldConfirmedByEmail)
+				fieldSeen[order.FieldConfirmedByEmail] = struct{}{}
+			}
+		case "cancelledAt":
+			if _, ok := fieldSeen[order.FieldCancelledAt]; !ok {
+				selectedFields = append(selectedFields, order.FieldCancelledAt)
+				fieldSeen[order.FieldCancelledAt] = struct{}{}
 			}
 		case "id":
 		case "__typename":

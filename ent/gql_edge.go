@@ -16,6 +16,14 @@ func (_m *AuditEvent) Order(ctx context.Context) (*Order, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Escalation) Order(ctx context.Context) (*Order, error) {
+	result, err := _m.Edges.OrderOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrder().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Order) PartnerOrg(ctx context.Context) (*Organization, error) {
 	result, err := _m.Edges.PartnerOrgOrErr()
 	if IsNotLoaded(err) {
@@ -36,6 +44,14 @@ func (_m *Order) Subscription(ctx context.Context) (*Subscription, error) {
 	result, err := _m.Edges.SubscriptionOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QuerySubscription().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Order) Escalation(ctx context.Context) (*Escalation, error) {
+	result, err := _m.Edges.EscalationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEscalation().Only(ctx)
 	}
 	return result, MaskNotFound(err)
 }

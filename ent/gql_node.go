@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"onramp/ent/auditevent"
+	"onramp/ent/escalation"
 	"onramp/ent/order"
 	"onramp/ent/organization"
 	"onramp/ent/servicesetting"
@@ -27,6 +28,11 @@ var auditeventImplementors = []string{"AuditEvent", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*AuditEvent) IsNode() {}
+
+var escalationImplementors = []string{"Escalation", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Escalation) IsNode() {}
 
 var orderImplementors = []string{"Order", "Node"}
 
@@ -120,6 +126,19 @@ func (c *Client) noder(ctx context.Context, table string, id gid.ID) (Noder, err
 			Where(auditevent.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, auditeventImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case escalation.Table:
+		var uid gid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.Escalation.Query().
+			Where(escalation.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, escalationImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -266,6 +285,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []gid.ID) ([]Node
 		query := c.AuditEvent.Query().
 			Where(auditevent.IDIn(ids...))
 		query, err := query.CollectFields(ctx, auditeventImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case escalation.Table:
+		query := c.Escalation.Query().
+			Where(escalation.IDIn(ids...))
+		query, err := query.CollectFields(ctx, escalationImplementors...)
 		if err != nil {
 			return nil, err
 		}

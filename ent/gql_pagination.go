@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"onramp/ent/auditevent"
+	"onramp/ent/escalation"
 	"onramp/ent/order"
 	"onramp/ent/organization"
 	"onramp/ent/servicesetting"
@@ -395,6 +396,302 @@ func (_m *AuditEvent) ToEdge(order *AuditEventOrder) *AuditEventEdge {
 		order = DefaultAuditEventOrder
 	}
 	return &AuditEventEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// EscalationEdge is the edge representation of Escalation.
+type EscalationEdge struct {
+	Node   *Escalation `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// EscalationConnection is the connection containing edges to Escalation.
+type EscalationConnection struct {
+	Edges      []*EscalationEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *EscalationConnection) build(nodes []*Escalation, pager *escalationPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Escalation
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Escalation {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Escalation {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*EscalationEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &EscalationEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// EscalationPaginateOption enables pagination customization.
+type EscalationPaginateOption func(*escalationPager) error
+
+// WithEscalationOrder configures pagination ordering.
+func WithEscalationOrder(order *EscalationOrder) EscalationPaginateOption {
+	if order == nil {
+		order = DefaultEscalationOrder
+	}
+	o := *order
+	return func(pager *escalationPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultEscalationOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithEscalationFilter configures pagination filter.
+func WithEscalationFilter(filter func(*EscalationQuery) (*EscalationQuery, error)) EscalationPaginateOption {
+	return func(pager *escalationPager) error {
+		if filter == nil {
+			return errors.New("EscalationQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type escalationPager struct {
+	reverse bool
+	order   *EscalationOrder
+	filter  func(*EscalationQuery) (*EscalationQuery, error)
+}
+
+func newEscalationPager(opts []EscalationPaginateOption, reverse bool) (*escalationPager, error) {
+	pager := &escalationPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultEscalationOrder
+	}
+	return pager, nil
+}
+
+func (p *escalationPager) applyFilter(query *EscalationQuery) (*EscalationQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *escalationPager) toCursor(_m *Escalation) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *escalationPager) applyCursors(query *EscalationQuery, after, before *Cursor) (*EscalationQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultEscalationOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *escalationPager) applyOrder(query *EscalationQuery) *EscalationQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultEscalationOrder.Field {
+		query = query.Order(DefaultEscalationOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *escalationPager) orderExpr(query *EscalationQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultEscalationOrder.Field {
+			b.Comma().Ident(DefaultEscalationOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Escalation.
+func (_m *EscalationQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...EscalationPaginateOption,
+) (*EscalationConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEscalationPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &EscalationConnection{Edges: []*EscalationEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// EscalationOrderFieldCreatedAt orders Escalation by created_at.
+	EscalationOrderFieldCreatedAt = &EscalationOrderField{
+		Value: func(_m *Escalation) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: escalation.FieldCreatedAt,
+		toTerm: escalation.ByCreatedAt,
+		toCursor: func(_m *Escalation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f EscalationOrderField) String() string {
+	var str string
+	switch f.column {
+	case EscalationOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f EscalationOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *EscalationOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("EscalationOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *EscalationOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid EscalationOrderField", str)
+	}
+	return nil
+}
+
+// EscalationOrderField defines the ordering field of Escalation.
+type EscalationOrderField struct {
+	// Value extracts the ordering value from the given Escalation.
+	Value    func(*Escalation) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) escalation.OrderOption
+	toCursor func(*Escalation) Cursor
+}
+
+// EscalationOrder defines the ordering of Escalation.
+type EscalationOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *EscalationOrderField `json:"field"`
+}
+
+// DefaultEscalationOrder is the default ordering of Escalation.
+var DefaultEscalationOrder = &EscalationOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &EscalationOrderField{
+		Value: func(_m *Escalation) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: escalation.FieldID,
+		toTerm: escalation.ByID,
+		toCursor: func(_m *Escalation) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Escalation into EscalationEdge.
+func (_m *Escalation) ToEdge(order *EscalationOrder) *EscalationEdge {
+	if order == nil {
+		order = DefaultEscalationOrder
+	}
+	return &EscalationEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -5,6 +5,7 @@ package ent
 import (
 	"errors"
 	"fmt"
+	"onramp/ent/escalation"
 	"onramp/ent/order"
 	"onramp/ent/organization"
 	"onramp/ent/predicate"
@@ -16,6 +17,460 @@ import (
 	"onramp/internal/gid"
 	"time"
 )
+
+// EscalationWhereInput represents a where input for filtering Escalation queries.
+type EscalationWhereInput struct {
+	Predicates []predicate.Escalation  `json:"-"`
+	Not        *EscalationWhereInput   `json:"not,omitempty"`
+	Or         []*EscalationWhereInput `json:"or,omitempty"`
+	And        []*EscalationWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *gid.ID  `json:"id,omitempty"`
+	IDNEQ   *gid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []gid.ID `json:"idIn,omitempty"`
+	IDNotIn []gid.ID `json:"idNotIn,omitempty"`
+	IDGT    *gid.ID  `json:"idGT,omitempty"`
+	IDGTE   *gid.ID  `json:"idGTE,omitempty"`
+	IDLT    *gid.ID  `json:"idLT,omitempty"`
+	IDLTE   *gid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "reason" field predicates.
+	Reason             *string  `json:"reason,omitempty"`
+	ReasonNEQ          *string  `json:"reasonNEQ,omitempty"`
+	ReasonIn           []string `json:"reasonIn,omitempty"`
+	ReasonNotIn        []string `json:"reasonNotIn,omitempty"`
+	ReasonGT           *string  `json:"reasonGT,omitempty"`
+	ReasonGTE          *string  `json:"reasonGTE,omitempty"`
+	ReasonLT           *string  `json:"reasonLT,omitempty"`
+	ReasonLTE          *string  `json:"reasonLTE,omitempty"`
+	ReasonContains     *string  `json:"reasonContains,omitempty"`
+	ReasonHasPrefix    *string  `json:"reasonHasPrefix,omitempty"`
+	ReasonHasSuffix    *string  `json:"reasonHasSuffix,omitempty"`
+	ReasonEqualFold    *string  `json:"reasonEqualFold,omitempty"`
+	ReasonContainsFold *string  `json:"reasonContainsFold,omitempty"`
+
+	// "resolved_at" field predicates.
+	ResolvedAt       *time.Time  `json:"resolvedAt,omitempty"`
+	ResolvedAtNEQ    *time.Time  `json:"resolvedAtNEQ,omitempty"`
+	ResolvedAtIn     []time.Time `json:"resolvedAtIn,omitempty"`
+	ResolvedAtNotIn  []time.Time `json:"resolvedAtNotIn,omitempty"`
+	ResolvedAtGT     *time.Time  `json:"resolvedAtGT,omitempty"`
+	ResolvedAtGTE    *time.Time  `json:"resolvedAtGTE,omitempty"`
+	ResolvedAtLT     *time.Time  `json:"resolvedAtLT,omitempty"`
+	ResolvedAtLTE    *time.Time  `json:"resolvedAtLTE,omitempty"`
+	ResolvedAtIsNil  bool        `json:"resolvedAtIsNil,omitempty"`
+	ResolvedAtNotNil bool        `json:"resolvedAtNotNil,omitempty"`
+
+	// "resolved_by" field predicates.
+	ResolvedBy             *string  `json:"resolvedBy,omitempty"`
+	ResolvedByNEQ          *string  `json:"resolvedByNEQ,omitempty"`
+	ResolvedByIn           []string `json:"resolvedByIn,omitempty"`
+	ResolvedByNotIn        []string `json:"resolvedByNotIn,omitempty"`
+	ResolvedByGT           *string  `json:"resolvedByGT,omitempty"`
+	ResolvedByGTE          *string  `json:"resolvedByGTE,omitempty"`
+	ResolvedByLT           *string  `json:"resolvedByLT,omitempty"`
+	ResolvedByLTE          *string  `json:"resolvedByLTE,omitempty"`
+	ResolvedByContains     *string  `json:"resolvedByContains,omitempty"`
+	ResolvedByHasPrefix    *string  `json:"resolvedByHasPrefix,omitempty"`
+	ResolvedByHasSuffix    *string  `json:"resolvedByHasSuffix,omitempty"`
+	ResolvedByIsNil        bool     `json:"resolvedByIsNil,omitempty"`
+	ResolvedByNotNil       bool     `json:"resolvedByNotNil,omitempty"`
+	ResolvedByEqualFold    *string  `json:"resolvedByEqualFold,omitempty"`
+	ResolvedByContainsFold *string  `json:"resolvedByContainsFold,omitempty"`
+
+	// "note" field predicates.
+	Note             *string  `json:"note,omitempty"`
+	NoteNEQ          *string  `json:"noteNEQ,omitempty"`
+	NoteIn           []string `json:"noteIn,omitempty"`
+	NoteNotIn        []string `json:"noteNotIn,omitempty"`
+	NoteGT           *string  `json:"noteGT,omitempty"`
+	NoteGTE          *string  `json:"noteGTE,omitempty"`
+	NoteLT           *string  `json:"noteLT,omitempty"`
+	NoteLTE          *string  `json:"noteLTE,omitempty"`
+	NoteContains     *string  `json:"noteContains,omitempty"`
+	NoteHasPrefix    *string  `json:"noteHasPrefix,omitempty"`
+	NoteHasSuffix    *string  `json:"noteHasSuffix,omitempty"`
+	NoteIsNil        bool     `json:"noteIsNil,omitempty"`
+	NoteNotNil       bool     `json:"noteNotNil,omitempty"`
+	NoteEqualFold    *string  `json:"noteEqualFold,omitempty"`
+	NoteContainsFold *string  `json:"noteContainsFold,omitempty"`
+
+	// "order_id" field predicates.
+	OrderID             *gid.ID  `json:"orderID,omitempty"`
+	OrderIDNEQ          *gid.ID  `json:"orderIDNEQ,omitempty"`
+	OrderIDIn           []gid.ID `json:"orderIDIn,omitempty"`
+	OrderIDNotIn        []gid.ID `json:"orderIDNotIn,omitempty"`
+	OrderIDGT           *gid.ID  `json:"orderIDGT,omitempty"`
+	OrderIDGTE          *gid.ID  `json:"orderIDGTE,omitempty"`
+	OrderIDLT           *gid.ID  `json:"orderIDLT,omitempty"`
+	OrderIDLTE          *gid.ID  `json:"orderIDLTE,omitempty"`
+	OrderIDContains     *gid.ID  `json:"orderIDContains,omitempty"`
+	OrderIDHasPrefix    *gid.ID  `json:"orderIDHasPrefix,omitempty"`
+	OrderIDHasSuffix    *gid.ID  `json:"orderIDHasSuffix,omitempty"`
+	OrderIDEqualFold    *gid.ID  `json:"orderIDEqualFold,omitempty"`
+	OrderIDContainsFold *gid.ID  `json:"orderIDContainsFold,omitempty"`
+
+	// "order" edge predicates.
+	HasOrder     *bool              `json:"hasOrder,omitempty"`
+	HasOrderWith []*OrderWhereInput `json:"hasOrderWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *EscalationWhereInput) AddPredicates(predicates ...predicate.Escalation) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the EscalationWhereInput filter on the EscalationQuery builder.
+func (i *EscalationWhereInput) Filter(q *EscalationQuery) (*EscalationQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyEscalationWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyEscalationWhereInput is returned in case the EscalationWhereInput is empty.
+var ErrEmptyEscalationWhereInput = errors.New("ent: empty predicate EscalationWhereInput")
+
+// P returns a predicate for filtering escalations.
+// An error is returned if the input is empty or invalid.
+func (i *EscalationWhereInput) P() (predicate.Escalation, error) {
+	var predicates []predicate.Escalation
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, escalation.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Escalation, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, escalation.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Escalation, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, escalation.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, escalation.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, escalation.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, escalation.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, escalation.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, escalation.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, escalation.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, escalation.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, escalation.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, escalation.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, escalation.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, escalation.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, escalation.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, escalation.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, escalation.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, escalation.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, escalation.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.Reason != nil {
+		predicates = append(predicates, escalation.ReasonEQ(*i.Reason))
+	}
+	if i.ReasonNEQ != nil {
+		predicates = append(predicates, escalation.ReasonNEQ(*i.ReasonNEQ))
+	}
+	if len(i.ReasonIn) > 0 {
+		predicates = append(predicates, escalation.ReasonIn(i.ReasonIn...))
+	}
+	if len(i.ReasonNotIn) > 0 {
+		predicates = append(predicates, escalation.ReasonNotIn(i.ReasonNotIn...))
+	}
+	if i.ReasonGT != nil {
+		predicates = append(predicates, escalation.ReasonGT(*i.ReasonGT))
+	}
+	if i.ReasonGTE != nil {
+		predicates = append(predicates, escalation.ReasonGTE(*i.ReasonGTE))
+	}
+	if i.ReasonLT != nil {
+		predicates = append(predicates, escalation.ReasonLT(*i.ReasonLT))
+	}
+	if i.ReasonLTE != nil {
+		predicates = append(predicates, escalation.ReasonLTE(*i.ReasonLTE))
+	}
+	if i.ReasonContains != nil {
+		predicates = append(predicates, escalation.ReasonContains(*i.ReasonContains))
+	}
+	if i.ReasonHasPrefix != nil {
+		predicates = append(predicates, escalation.ReasonHasPrefix(*i.ReasonHasPrefix))
+	}
+	if i.ReasonHasSuffix != nil {
+		predicates = append(predicates, escalation.ReasonHasSuffix(*i.ReasonHasSuffix))
+	}
+	if i.ReasonEqualFold != nil {
+		predicates = append(predicates, escalation.ReasonEqualFold(*i.ReasonEqualFold))
+	}
+	if i.ReasonContainsFold != nil {
+		predicates = append(predicates, escalation.ReasonContainsFold(*i.ReasonContainsFold))
+	}
+	if i.ResolvedAt != nil {
+		predicates = append(predicates, escalation.ResolvedAtEQ(*i.ResolvedAt))
+	}
+	if i.ResolvedAtNEQ != nil {
+		predicates = append(predicates, escalation.ResolvedAtNEQ(*i.ResolvedAtNEQ))
+	}
+	if len(i.ResolvedAtIn) > 0 {
+		predicates = append(predicates, escalation.ResolvedAtIn(i.ResolvedAtIn...))
+	}
+	if len(i.ResolvedAtNotIn) > 0 {
+		predicates = append(predicates, escalation.ResolvedAtNotIn(i.ResolvedAtNotIn...))
+	}
+	if i.ResolvedAtGT != nil {
+		predicates = append(predicates, escalation.ResolvedAtGT(*i.ResolvedAtGT))
+	}
+	if i.ResolvedAtGTE != nil {
+		predicates = append(predicates, escalation.ResolvedAtGTE(*i.ResolvedAtGTE))
+	}
+	if i.ResolvedAtLT != nil {
+		predicates = append(predicates, escalation.ResolvedAtLT(*i.ResolvedAtLT))
+	}
+	if i.ResolvedAtLTE != nil {
+		predicates = append(predicates, escalation.ResolvedAtLTE(*i.ResolvedAtLTE))
+	}
+	if i.ResolvedAtIsNil {
+		predicates = append(predicates, escalation.ResolvedAtIsNil())
+	}
+	if i.ResolvedAtNotNil {
+		predicates = append(predicates, escalation.ResolvedAtNotNil())
+	}
+	if i.ResolvedBy != nil {
+		predicates = append(predicates, escalation.ResolvedByEQ(*i.ResolvedBy))
+	}
+	if i.ResolvedByNEQ != nil {
+		predicates = append(predicates, escalation.ResolvedByNEQ(*i.ResolvedByNEQ))
+	}
+	if len(i.ResolvedByIn) > 0 {
+		predicates = append(predicates, escalation.ResolvedByIn(i.ResolvedByIn...))
+	}
+	if len(i.ResolvedByNotIn) > 0 {
+		predicates = append(predicates, escalation.ResolvedByNotIn(i.ResolvedByNotIn...))
+	}
+	if i.ResolvedByGT != nil {
+		predicates = append(predicates, escalation.ResolvedByGT(*i.ResolvedByGT))
+	}
+	if i.ResolvedByGTE != nil {
+		predicates = append(predicates, escalation.ResolvedByGTE(*i.ResolvedByGTE))
+	}
+	if i.ResolvedByLT != nil {
+		predicates = append(predicates, escalation.ResolvedByLT(*i.ResolvedByLT))
+	}
+	if i.ResolvedByLTE != nil {
+		predicates = append(predicates, escalation.ResolvedByLTE(*i.ResolvedByLTE))
+	}
+	if i.ResolvedByContains != nil {
+		predicates = append(predicates, escalation.ResolvedByContains(*i.ResolvedByContains))
+	}
+	if i.ResolvedByHasPrefix != nil {
+		predicates = append(predicates, escalation.ResolvedByHasPrefix(*i.ResolvedByHasPrefix))
+	}
+	if i.ResolvedByHasSuffix != nil {
+		predicates = append(predicates, escalation.ResolvedByHasSuffix(*i.ResolvedByHasSuffix))
+	}
+	if i.ResolvedByIsNil {
+		predicates = append(predicates, escalation.ResolvedByIsNil())
+	}
+	if i.ResolvedByNotNil {
+		predicates = append(predicates, escalation.ResolvedByNotNil())
+	}
+	if i.ResolvedByEqualFold != nil {
+		predicates = append(predicates, escalation.ResolvedByEqualFold(*i.ResolvedByEqualFold))
+	}
+	if i.ResolvedByContainsFold != nil {
+		predicates = append(predicates, escalation.ResolvedByContainsFold(*i.ResolvedByContainsFold))
+	}
+	if i.Note != nil {
+		predicates = append(predicates, escalation.NoteEQ(*i.Note))
+	}
+	if i.NoteNEQ != nil {
+		predicates = append(predicates, escalation.NoteNEQ(*i.NoteNEQ))
+	}
+	if len(i.NoteIn) > 0 {
+		predicates = append(predicates, escalation.NoteIn(i.NoteIn...))
+	}
+	if len(i.NoteNotIn) > 0 {
+		predicates = append(predicates, escalation.NoteNotIn(i.NoteNotIn...))
+	}
+	if i.NoteGT != nil {
+		predicates = append(predicates, escalation.NoteGT(*i.NoteGT))
+	}
+	if i.NoteGTE != nil {
+		predicates = append(predicates, escalation.NoteGTE(*i.NoteGTE))
+	}
+	if i.NoteLT != nil {
+		predicates = append(predicates, escalation.NoteLT(*i.NoteLT))
+	}
+	if i.NoteLTE != nil {
+		predicates = append(predicates, escalation.NoteLTE(*i.NoteLTE))
+	}
+	if i.NoteContains != nil {
+		predicates = append(predicates, escalation.NoteContains(*i.NoteContains))
+	}
+	if i.NoteHasPrefix != nil {
+		predicates = append(predicates, escalation.NoteHasPrefix(*i.NoteHasPrefix))
+	}
+	if i.NoteHasSuffix != nil {
+		predicates = append(predicates, escalation.NoteHasSuffix(*i.NoteHasSuffix))
+	}
+	if i.NoteIsNil {
+		predicates = append(predicates, escalation.NoteIsNil())
+	}
+	if i.NoteNotNil {
+		predicates = append(predicates, escalation.NoteNotNil())
+	}
+	if i.NoteEqualFold != nil {
+		predicates = append(predicates, escalation.NoteEqualFold(*i.NoteEqualFold))
+	}
+	if i.NoteContainsFold != nil {
+		predicates = append(predicates, escalation.NoteContainsFold(*i.NoteContainsFold))
+	}
+	if i.OrderID != nil {
+		predicates = append(predicates, escalation.OrderIDEQ(*i.OrderID))
+	}
+	if i.OrderIDNEQ != nil {
+		predicates = append(predicates, escalation.OrderIDNEQ(*i.OrderIDNEQ))
+	}
+	if len(i.OrderIDIn) > 0 {
+		predicates = append(predicates, escalation.OrderIDIn(i.OrderIDIn...))
+	}
+	if len(i.OrderIDNotIn) > 0 {
+		predicates = append(predicates, escalation.OrderIDNotIn(i.OrderIDNotIn...))
+	}
+	if i.OrderIDGT != nil {
+		predicates = append(predicates, escalation.OrderIDGT(*i.OrderIDGT))
+	}
+	if i.OrderIDGTE != nil {
+		predicates = append(predicates, escalation.OrderIDGTE(*i.OrderIDGTE))
+	}
+	if i.OrderIDLT != nil {
+		predicates = append(predicates, escalation.OrderIDLT(*i.OrderIDLT))
+	}
+	if i.OrderIDLTE != nil {
+		predicates = append(predicates, escalation.OrderIDLTE(*i.OrderIDLTE))
+	}
+	if i.OrderIDContains != nil {
+		predicates = append(predicates, escalation.OrderIDContains(*i.OrderIDContains))
+	}
+	if i.OrderIDHasPrefix != nil {
+		predicates = append(predicates, escalation.OrderIDHasPrefix(*i.OrderIDHasPrefix))
+	}
+	if i.OrderIDHasSuffix != nil {
+		predicates = append(predicates, escalation.OrderIDHasSuffix(*i.OrderIDHasSuffix))
+	}
+	if i.OrderIDEqualFold != nil {
+		predicates = append(predicates, escalation.OrderIDEqualFold(*i.OrderIDEqualFold))
+	}
+	if i.OrderIDContainsFold != nil {
+		predicates = append(predicates, escalation.OrderIDContainsFold(*i.OrderIDContainsFold))
+	}
+
+	if i.HasOrder != nil {
+		p := escalation.HasOrder()
+		if !*i.HasOrder {
+			p = escalation.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasOrderWith) > 0 {
+		with := make([]predicate.Order, 0, len(i.HasOrderWith))
+		for _, w := range i.HasOrderWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasOrderWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, escalation.HasOrderWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyEscalationWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return escalation.And(predicates...), nil
+	}
+}
 
 // OrderWhereInput represents a where input for filtering Order queries.
 type OrderWhereInput struct {
@@ -173,6 +628,35 @@ type OrderWhereInput struct {
 	StepIn    []order.Step `json:"stepIn,omitempty"`
 	StepNotIn []order.Step `json:"stepNotIn,omitempty"`
 
+	// "confirmed_by_email" field predicates.
+	ConfirmedByEmail             *string  `json:"confirmedByEmail,omitempty"`
+	ConfirmedByEmailNEQ          *string  `json:"confirmedByEmailNEQ,omitempty"`
+	ConfirmedByEmailIn           []string `json:"confirmedByEmailIn,omitempty"`
+	ConfirmedByEmailNotIn        []string `json:"confirmedByEmailNotIn,omitempty"`
+	ConfirmedByEmailGT           *string  `json:"confirmedByEmailGT,omitempty"`
+	ConfirmedByEmailGTE          *string  `json:"confirmedByEmailGTE,omitempty"`
+	ConfirmedByEmailLT           *string  `json:"confirmedByEmailLT,omitempty"`
+	ConfirmedByEmailLTE          *string  `json:"confirmedByEmailLTE,omitempty"`
+	ConfirmedByEmailContains     *string  `json:"confirmedByEmailContains,omitempty"`
+	ConfirmedByEmailHasPrefix    *string  `json:"confirmedByEmailHasPrefix,omitempty"`
+	ConfirmedByEmailHasSuffix    *string  `json:"confirmedByEmailHasSuffix,omitempty"`
+	ConfirmedByEmailIsNil        bool     `json:"confirmedByEmailIsNil,omitempty"`
+	ConfirmedByEmailNotNil       bool     `json:"confirmedByEmailNotNil,omitempty"`
+	ConfirmedByEmailEqualFold    *string  `json:"confirmedByEmailEqualFold,omitempty"`
+	ConfirmedByEmailContainsFold *string  `json:"confirmedByEmailContainsFold,omitempty"`
+
+	// "cancelled_at" field predicates.
+	CancelledAt       *time.Time  `json:"cancelledAt,omitempty"`
+	CancelledAtNEQ    *time.Time  `json:"cancelledAtNEQ,omitempty"`
+	CancelledAtIn     []time.Time `json:"cancelledAtIn,omitempty"`
+	CancelledAtNotIn  []time.Time `json:"cancelledAtNotIn,omitempty"`
+	CancelledAtGT     *time.Time  `json:"cancelledAtGT,omitempty"`
+	CancelledAtGTE    *time.Time  `json:"cancelledAtGTE,omitempty"`
+	CancelledAtLT     *time.Time  `json:"cancelledAtLT,omitempty"`
+	CancelledAtLTE    *time.Time  `json:"cancelledAtLTE,omitempty"`
+	CancelledAtIsNil  bool        `json:"cancelledAtIsNil,omitempty"`
+	CancelledAtNotNil bool        `json:"cancelledAtNotNil,omitempty"`
+
 	// "partner_org" edge predicates.
 	HasPartnerOrg     *bool                     `json:"hasPartnerOrg,omitempty"`
 	HasPartnerOrgWith []*OrganizationWhereInput `json:"hasPartnerOrgWith,omitempty"`
@@ -184,6 +668,10 @@ type OrderWhereInput struct {
 	// "subscription" edge predicates.
 	HasSubscription     *bool                            `json:"hasSubscription,omitempty"`
 	HasSubscriptionWith []*ServiceSubscriptionWhereInput `json:"hasSubscriptionWith,omitempty"`
+
+	// "escalation" edge predicates.
+	HasEscalation     *bool                   `json:"hasEscalation,omitempty"`
+	HasEscalationWith []*EscalationWhereInput `json:"hasEscalationWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -626,6 +1114,81 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 	if len(i.StepNotIn) > 0 {
 		predicates = append(predicates, order.StepNotIn(i.StepNotIn...))
 	}
+	if i.ConfirmedByEmail != nil {
+		predicates = append(predicates, order.ConfirmedByEmailEQ(*i.ConfirmedByEmail))
+	}
+	if i.ConfirmedByEmailNEQ != nil {
+		predicates = append(predicates, order.ConfirmedByEmailNEQ(*i.ConfirmedByEmailNEQ))
+	}
+	if len(i.ConfirmedByEmailIn) > 0 {
+		predicates = append(predicates, order.ConfirmedByEmailIn(i.ConfirmedByEmailIn...))
+	}
+	if len(i.ConfirmedByEmailNotIn) > 0 {
+		predicates = append(predicates, order.ConfirmedByEmailNotIn(i.ConfirmedByEmailNotIn...))
+	}
+	if i.ConfirmedByEmailGT != nil {
+		predicates = append(predicates, order.ConfirmedByEmailGT(*i.ConfirmedByEmailGT))
+	}
+	if i.ConfirmedByEmailGTE != nil {
+		predicates = append(predicates, order.ConfirmedByEmailGTE(*i.ConfirmedByEmailGTE))
+	}
+	if i.ConfirmedByEmailLT != nil {
+		predicates = append(predicates, order.ConfirmedByEmailLT(*i.ConfirmedByEmailLT))
+	}
+	if i.ConfirmedByEmailLTE != nil {
+		predicates = append(predicates, order.ConfirmedByEmailLTE(*i.ConfirmedByEmailLTE))
+	}
+	if i.ConfirmedByEmailContains != nil {
+		predicates = append(predicates, order.ConfirmedByEmailContains(*i.ConfirmedByEmailContains))
+	}
+	if i.ConfirmedByEmailHasPrefix != nil {
+		predicates = append(predicates, order.ConfirmedByEmailHasPrefix(*i.ConfirmedByEmailHasPrefix))
+	}
+	if i.ConfirmedByEmailHasSuffix != nil {
+		predicates = append(predicates, order.ConfirmedByEmailHasSuffix(*i.ConfirmedByEmailHasSuffix))
+	}
+	if i.ConfirmedByEmailIsNil {
+		predicates = append(predicates, order.ConfirmedByEmailIsNil())
+	}
+	if i.ConfirmedByEmailNotNil {
+		predicates = append(predicates, order.ConfirmedByEmailNotNil())
+	}
+	if i.ConfirmedByEmailEqualFold != nil {
+		predicates = append(predicates, order.ConfirmedByEmailEqualFold(*i.ConfirmedByEmailEqualFold))
+	}
+	if i.ConfirmedByEmailContainsFold != nil {
+		predicates = append(predicates, order.ConfirmedByEmailContainsFold(*i.ConfirmedByEmailContainsFold))
+	}
+	if i.CancelledAt != nil {
+		predicates = append(predicates, order.CancelledAtEQ(*i.CancelledAt))
+	}
+	if i.CancelledAtNEQ != nil {
+		predicates = append(predicates, order.CancelledAtNEQ(*i.CancelledAtNEQ))
+	}
+	if len(i.CancelledAtIn) > 0 {
+		predicates = append(predicates, order.CancelledAtIn(i.CancelledAtIn...))
+	}
+	if len(i.CancelledAtNotIn) > 0 {
+		predicates = append(predicates, order.CancelledAtNotIn(i.CancelledAtNotIn...))
+	}
+	if i.CancelledAtGT != nil {
+		predicates = append(predicates, order.CancelledAtGT(*i.CancelledAtGT))
+	}
+	if i.CancelledAtGTE != nil {
+		predicates = append(predicates, order.CancelledAtGTE(*i.CancelledAtGTE))
+	}
+	if i.CancelledAtLT != nil {
+		predicates = append(predicates, order.CancelledAtLT(*i.CancelledAtLT))
+	}
+	if i.CancelledAtLTE != nil {
+		predicates = append(predicates, order.CancelledAtLTE(*i.CancelledAtLTE))
+	}
+	if i.CancelledAtIsNil {
+		predicates = append(predicates, order.CancelledAtIsNil())
+	}
+	if i.CancelledAtNotNil {
+		predicates = append(predicates, order.CancelledAtNotNil())
+	}
 
 	if i.HasPartnerOrg != nil {
 		p := order.HasPartnerOrg()
@@ -680,6 +1243,24 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, order.HasSubscriptionWith(with...))
+	}
+	if i.HasEscalation != nil {
+		p := order.HasEscalation()
+		if !*i.HasEscalation {
+			p = order.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEscalationWith) > 0 {
+		with := make([]predicate.Escalation, 0, len(i.HasEscalationWith))
+		for _, w := range i.HasEscalationWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEscalationWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, order.HasEscalationWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

@@ -5,6 +5,7 @@ package ent
 import (
 	"encoding/json"
 	"fmt"
+	"onramp/ent/escalation"
 	"onramp/ent/order"
 	"onramp/ent/organization"
 	"onramp/ent/schema/schematype"
@@ -53,6 +54,10 @@ type Order struct {
 	Step order.Step `json:"step,omitempty"`
 	// SHA-256 of the normalized placeOrder input, to tell a replay from a conflicting reuse of the external id.
 	InputDigest string `json:"-"`
+	// Who confirmed the organizations; later resends of the setup link go to them.
+	ConfirmedByEmail string `json:"confirmed_by_email,omitempty"`
+	// CancelledAt holds the value of the "cancelled_at" field.
+	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 	// PartnerOrgID holds the value of the "partner_org_id" field.
 	PartnerOrgID gid.ID `json:"partner_org_id,omitempty"`
 	// CustomerOrgID holds the value of the "customer_org_id" field.
@@ -75,14 +80,19 @@ type OrderEdges struct {
 	SetupLinks []*SetupLink `json:"setup_links,omitempty"`
 	// AuditEvents holds the value of the audit_events edge.
 	AuditEvents []*AuditEvent `json:"audit_events,omitempty"`
+	// Messages holds the value of the messages edge.
+	Messages []*Message `json:"messages,omitempty"`
+	// Escalation holds the value of the escalation edge.
+	Escalation *Escalation `json:"escalation,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 
 	namedSetupLinks  map[string][]*SetupLink
 	namedAuditEvents map[string][]*AuditEvent
+	namedMessages    map[string][]*Message
 }
 
 // PartnerOrgOrErr returns the PartnerOrg value or an error if the edge
@@ -136,6 +146,26 @@ func (e OrderEdges) AuditEventsOrErr() ([]*AuditEvent, error) {
 	return nil, &NotLoadedError{edge: "audit_events"}
 }
 
+// MessagesOrErr returns the Messages value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrderEdges) MessagesOrErr() ([]*Message, error) {
+	if e.loadedTypes[5] {
+		return e.Messages, nil
+	}
+	return nil, &NotLoadedError{edge: "messages"}
+}
+
+// EscalationOrErr returns the Escalation value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e OrderEdges) EscalationOrErr() (*Escalation, error) {
+	if e.Escalation != nil {
+		return e.Escalation, nil
+	} else if e.loadedTypes[6] {
+		return nil, &NotFoundError{label: escalation.Label}
+	}
+	return nil, &NotLoadedError{edge: "escalation"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Order) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -147,9 +177,9 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 			values[i] = new(date.Date)
 		case order.FieldID, order.FieldPartnerOrgID, order.FieldCustomerOrgID:
 			values[i] = new(gid.ID)
-		case order.FieldExternalID, order.FieldProduct, order.FieldProvisioningContactEmail, order.FieldLanguage, order.FieldPartnerName, order.FieldPartnerAccountID, order.FieldCustomerName, order.FieldCustomerCountry, order.FieldStatus, order.FieldStep, order.FieldInputDigest:
+		case order.FieldExternalID, order.FieldProduct, order.FieldProvisioningContactEmail, order.FieldLanguage, order.FieldPartnerName, order.FieldPartnerAccountID, order.FieldCustomerName, order.FieldCustomerCountry, order.FieldStatus, order.FieldStep, order.FieldInputDigest, order.FieldConfirmedByEmail:
 			values[i] = new(sql.NullString)
-		case order.FieldCreatedAt, order.FieldUpdatedAt:
+		case order.FieldCreatedAt, order.FieldUpdatedAt, order.FieldCancelledAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -264,6 +294,19 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.InputDigest = value.String
 			}
+		case order.FieldConfirmedByEmail:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field confirmed_by_email", values[i])
+			} else if value.Valid {
+				_m.ConfirmedByEmail = value.String
+			}
+		case order.FieldCancelledAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field cancelled_at", values[i])
+			} else if value.Valid {
+				_m.CancelledAt = new(time.Time)
+				*_m.CancelledAt = value.Time
+			}
 		case order.FieldPartnerOrgID:
 			if value, ok := values[i].(*gid.ID); !ok {
 				return fmt.Errorf("unexpected type %T for field partner_org_id", values[i])
@@ -312,6 +355,16 @@ func (_m *Order) QuerySetupLinks() *SetupLinkQuery {
 // QueryAuditEvents queries the "audit_events" edge of the Order entity.
 func (_m *Order) QueryAuditEvents() *AuditEventQuery {
 	return NewOrderClient(_m.config).QueryAuditEvents(_m)
+}
+
+// QueryMessages queries the "messages" edge of the Order entity.
+func (_m *Order) QueryMessages() *MessageQuery {
+	return NewOrderClient(_m.config).QueryMessages(_m)
+}
+
+// QueryEscalation queries the "escalation" edge of the Order entity.
+func (_m *Order) QueryEscalation() *EscalationQuery {
+	return NewOrderClient(_m.config).QueryEscalation(_m)
 }
 
 // Update returns a builder for updating this Order.
@@ -381,6 +434,14 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("input_digest=<sensitive>")
 	builder.WriteString(", ")
+	builder.WriteString("confirmed_by_email=")
+	builder.WriteString(_m.ConfirmedByEmail)
+	builder.WriteString(", ")
+	if v := _m.CancelledAt; v != nil {
+		builder.WriteString("cancelled_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
 	builder.WriteString("partner_org_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.PartnerOrgID))
 	builder.WriteString(", ")
@@ -435,6 +496,30 @@ func (_m *Order) appendNamedAuditEvents(name string, edges ...*AuditEvent) {
 		_m.Edges.namedAuditEvents[name] = []*AuditEvent{}
 	} else {
 		_m.Edges.namedAuditEvents[name] = append(_m.Edges.namedAuditEvents[name], edges...)
+	}
+}
+
+// NamedMessages returns the Messages named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Order) NamedMessages(name string) ([]*Message, error) {
+	if _m.Edges.namedMessages == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedMessages[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Order) appendNamedMessages(name string, edges ...*Message) {
+	if _m.Edges.namedMessages == nil {
+		_m.Edges.namedMessages = make(map[string][]*Message)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedMessages[name] = []*Message{}
+	} else {
+		_m.Edges.namedMessages[name] = append(_m.Edges.namedMessages[name], edges...)
 	}
 }
 

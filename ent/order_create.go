@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"onramp/ent/auditevent"
+	"onramp/ent/escalation"
+	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
 	"onramp/ent/schema/schematype"
@@ -160,6 +162,34 @@ func (_c *OrderCreate) SetInputDigest(v string) *OrderCreate {
 	return _c
 }
 
+// SetConfirmedByEmail sets the "confirmed_by_email" field.
+func (_c *OrderCreate) SetConfirmedByEmail(v string) *OrderCreate {
+	_c.mutation.SetConfirmedByEmail(v)
+	return _c
+}
+
+// SetNillableConfirmedByEmail sets the "confirmed_by_email" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableConfirmedByEmail(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetConfirmedByEmail(*v)
+	}
+	return _c
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (_c *OrderCreate) SetCancelledAt(v time.Time) *OrderCreate {
+	_c.mutation.SetCancelledAt(v)
+	return _c
+}
+
+// SetNillableCancelledAt sets the "cancelled_at" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableCancelledAt(v *time.Time) *OrderCreate {
+	if v != nil {
+		_c.SetCancelledAt(*v)
+	}
+	return _c
+}
+
 // SetPartnerOrgID sets the "partner_org_id" field.
 func (_c *OrderCreate) SetPartnerOrgID(v gid.ID) *OrderCreate {
 	_c.mutation.SetPartnerOrgID(v)
@@ -259,6 +289,40 @@ func (_c *OrderCreate) AddAuditEvents(v ...*AuditEvent) *OrderCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddAuditEventIDs(ids...)
+}
+
+// AddMessageIDs adds the "messages" edge to the Message entity by IDs.
+func (_c *OrderCreate) AddMessageIDs(ids ...gid.ID) *OrderCreate {
+	_c.mutation.AddMessageIDs(ids...)
+	return _c
+}
+
+// AddMessages adds the "messages" edges to the Message entity.
+func (_c *OrderCreate) AddMessages(v ...*Message) *OrderCreate {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddMessageIDs(ids...)
+}
+
+// SetEscalationID sets the "escalation" edge to the Escalation entity by ID.
+func (_c *OrderCreate) SetEscalationID(id gid.ID) *OrderCreate {
+	_c.mutation.SetEscalationID(id)
+	return _c
+}
+
+// SetNillableEscalationID sets the "escalation" edge to the Escalation entity by ID if the given value is not nil.
+func (_c *OrderCreate) SetNillableEscalationID(id *gid.ID) *OrderCreate {
+	if id != nil {
+		_c = _c.SetEscalationID(*id)
+	}
+	return _c
+}
+
+// SetEscalation sets the "escalation" edge to the Escalation entity.
+func (_c *OrderCreate) SetEscalation(v *Escalation) *OrderCreate {
+	return _c.SetEscalationID(v.ID)
 }
 
 // Mutation returns the OrderMutation object of the builder.
@@ -431,6 +495,11 @@ func (_c *OrderCreate) check() error {
 	if _, ok := _c.mutation.InputDigest(); !ok {
 		return &ValidationError{Name: "input_digest", err: errors.New(`ent: missing required field "Order.input_digest"`)}
 	}
+	if v, ok := _c.mutation.ConfirmedByEmail(); ok {
+		if err := order.ConfirmedByEmailValidator(v); err != nil {
+			return &ValidationError{Name: "confirmed_by_email", err: fmt.Errorf(`ent: validator failed for field "Order.confirmed_by_email": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -527,6 +596,14 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 		_spec.SetField(order.FieldInputDigest, field.TypeString, value)
 		_node.InputDigest = value
 	}
+	if value, ok := _c.mutation.ConfirmedByEmail(); ok {
+		_spec.SetField(order.FieldConfirmedByEmail, field.TypeString, value)
+		_node.ConfirmedByEmail = value
+	}
+	if value, ok := _c.mutation.CancelledAt(); ok {
+		_spec.SetField(order.FieldCancelledAt, field.TypeTime, value)
+		_node.CancelledAt = &value
+	}
 	if nodes := _c.mutation.PartnerOrgIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -602,6 +679,38 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MessagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.MessagesTable,
+			Columns: []string{order.MessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.EscalationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   order.EscalationTable,
+			Columns: []string{order.EscalationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(escalation.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -718,6 +827,42 @@ func (u *OrderUpsert) SetStep(v order.Step) *OrderUpsert {
 // UpdateStep sets the "step" field to the value that was provided on create.
 func (u *OrderUpsert) UpdateStep() *OrderUpsert {
 	u.SetExcluded(order.FieldStep)
+	return u
+}
+
+// SetConfirmedByEmail sets the "confirmed_by_email" field.
+func (u *OrderUpsert) SetConfirmedByEmail(v string) *OrderUpsert {
+	u.Set(order.FieldConfirmedByEmail, v)
+	return u
+}
+
+// UpdateConfirmedByEmail sets the "confirmed_by_email" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateConfirmedByEmail() *OrderUpsert {
+	u.SetExcluded(order.FieldConfirmedByEmail)
+	return u
+}
+
+// ClearConfirmedByEmail clears the value of the "confirmed_by_email" field.
+func (u *OrderUpsert) ClearConfirmedByEmail() *OrderUpsert {
+	u.SetNull(order.FieldConfirmedByEmail)
+	return u
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (u *OrderUpsert) SetCancelledAt(v time.Time) *OrderUpsert {
+	u.Set(order.FieldCancelledAt, v)
+	return u
+}
+
+// UpdateCancelledAt sets the "cancelled_at" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateCancelledAt() *OrderUpsert {
+	u.SetExcluded(order.FieldCancelledAt)
+	return u
+}
+
+// ClearCancelledAt clears the value of the "cancelled_at" field.
+func (u *OrderUpsert) ClearCancelledAt() *OrderUpsert {
+	u.SetNull(order.FieldCancelledAt)
 	return u
 }
 
@@ -902,6 +1047,48 @@ func (u *OrderUpsertOne) SetStep(v order.Step) *OrderUpsertOne {
 func (u *OrderUpsertOne) UpdateStep() *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
 		s.UpdateStep()
+	})
+}
+
+// SetConfirmedByEmail sets the "confirmed_by_email" field.
+func (u *OrderUpsertOne) SetConfirmedByEmail(v string) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetConfirmedByEmail(v)
+	})
+}
+
+// UpdateConfirmedByEmail sets the "confirmed_by_email" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateConfirmedByEmail() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateConfirmedByEmail()
+	})
+}
+
+// ClearConfirmedByEmail clears the value of the "confirmed_by_email" field.
+func (u *OrderUpsertOne) ClearConfirmedByEmail() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearConfirmedByEmail()
+	})
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (u *OrderUpsertOne) SetCancelledAt(v time.Time) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetCancelledAt(v)
+	})
+}
+
+// UpdateCancelledAt sets the "cancelled_at" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateCancelledAt() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateCancelledAt()
+	})
+}
+
+// ClearCancelledAt clears the value of the "cancelled_at" field.
+func (u *OrderUpsertOne) ClearCancelledAt() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearCancelledAt()
 	})
 }
 
@@ -1259,6 +1446,48 @@ func (u *OrderUpsertBulk) SetStep(v order.Step) *OrderUpsertBulk {
 func (u *OrderUpsertBulk) UpdateStep() *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
 		s.UpdateStep()
+	})
+}
+
+// SetConfirmedByEmail sets the "confirmed_by_email" field.
+func (u *OrderUpsertBulk) SetConfirmedByEmail(v string) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetConfirmedByEmail(v)
+	})
+}
+
+// UpdateConfirmedByEmail sets the "confirmed_by_email" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateConfirmedByEmail() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateConfirmedByEmail()
+	})
+}
+
+// ClearConfirmedByEmail clears the value of the "confirmed_by_email" field.
+func (u *OrderUpsertBulk) ClearConfirmedByEmail() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearConfirmedByEmail()
+	})
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (u *OrderUpsertBulk) SetCancelledAt(v time.Time) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetCancelledAt(v)
+	})
+}
+
+// UpdateCancelledAt sets the "cancelled_at" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateCancelledAt() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateCancelledAt()
+	})
+}
+
+// ClearCancelledAt clears the value of the "cancelled_at" field.
+func (u *OrderUpsertBulk) ClearCancelledAt() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearCancelledAt()
 	})
 }
 

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"math"
 	"onramp/ent/auditevent"
+	"onramp/ent/escalation"
+	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
 	"onramp/ent/predicate"
@@ -35,10 +37,13 @@ type OrderQuery struct {
 	withSubscription     *SubscriptionQuery
 	withSetupLinks       *SetupLinkQuery
 	withAuditEvents      *AuditEventQuery
+	withMessages         *MessageQuery
+	withEscalation       *EscalationQuery
 	loadTotal            []func(context.Context, []*Order) error
 	modifiers            []func(*sql.Selector)
 	withNamedSetupLinks  map[string]*SetupLinkQuery
 	withNamedAuditEvents map[string]*AuditEventQuery
+	withNamedMessages    map[string]*MessageQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -178,6 +183,50 @@ func (_q *OrderQuery) QueryAuditEvents() *AuditEventQuery {
 			sqlgraph.From(order.Table, order.FieldID, selector),
 			sqlgraph.To(auditevent.Table, auditevent.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, order.AuditEventsTable, order.AuditEventsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMessages chains the current query on the "messages" edge.
+func (_q *OrderQuery) QueryMessages() *MessageQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(order.Table, order.FieldID, selector),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, order.MessagesTable, order.MessagesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryEscalation chains the current query on the "escalation" edge.
+func (_q *OrderQuery) QueryEscalation() *EscalationQuery {
+	query := (&EscalationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(order.Table, order.FieldID, selector),
+			sqlgraph.To(escalation.Table, escalation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, order.EscalationTable, order.EscalationColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -382,6 +431,8 @@ func (_q *OrderQuery) Clone() *OrderQuery {
 		withSubscription: _q.withSubscription.Clone(),
 		withSetupLinks:   _q.withSetupLinks.Clone(),
 		withAuditEvents:  _q.withAuditEvents.Clone(),
+		withMessages:     _q.withMessages.Clone(),
+		withEscalation:   _q.withEscalation.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -441,6 +492,28 @@ func (_q *OrderQuery) WithAuditEvents(opts ...func(*AuditEventQuery)) *OrderQuer
 		opt(query)
 	}
 	_q.withAuditEvents = query
+	return _q
+}
+
+// WithMessages tells the query-builder to eager-load the nodes that are connected to
+// the "messages" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrderQuery) WithMessages(opts ...func(*MessageQuery)) *OrderQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMessages = query
+	return _q
+}
+
+// WithEscalation tells the query-builder to eager-load the nodes that are connected to
+// the "escalation" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrderQuery) WithEscalation(opts ...func(*EscalationQuery)) *OrderQuery {
+	query := (&EscalationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withEscalation = query
 	return _q
 }
 
@@ -528,12 +601,14 @@ func (_q *OrderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Order,
 	var (
 		nodes       = []*Order{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [7]bool{
 			_q.withPartnerOrg != nil,
 			_q.withCustomerOrg != nil,
 			_q.withSubscription != nil,
 			_q.withSetupLinks != nil,
 			_q.withAuditEvents != nil,
+			_q.withMessages != nil,
+			_q.withEscalation != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -589,6 +664,19 @@ func (_q *OrderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Order,
 			return nil, err
 		}
 	}
+	if query := _q.withMessages; query != nil {
+		if err := _q.loadMessages(ctx, query, nodes,
+			func(n *Order) { n.Edges.Messages = []*Message{} },
+			func(n *Order, e *Message) { n.Edges.Messages = append(n.Edges.Messages, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withEscalation; query != nil {
+		if err := _q.loadEscalation(ctx, query, nodes, nil,
+			func(n *Order, e *Escalation) { n.Edges.Escalation = e }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedSetupLinks {
 		if err := _q.loadSetupLinks(ctx, query, nodes,
 			func(n *Order) { n.appendNamedSetupLinks(name) },
@@ -600,6 +688,13 @@ func (_q *OrderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Order,
 		if err := _q.loadAuditEvents(ctx, query, nodes,
 			func(n *Order) { n.appendNamedAuditEvents(name) },
 			func(n *Order, e *AuditEvent) { n.appendNamedAuditEvents(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedMessages {
+		if err := _q.loadMessages(ctx, query, nodes,
+			func(n *Order) { n.appendNamedMessages(name) },
+			func(n *Order, e *Message) { n.appendNamedMessages(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -741,6 +836,63 @@ func (_q *OrderQuery) loadAuditEvents(ctx context.Context, query *AuditEventQuer
 	}
 	query.Where(predicate.AuditEvent(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(order.AuditEventsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrderID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "order_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *OrderQuery) loadMessages(ctx context.Context, query *MessageQuery, nodes []*Order, init func(*Order), assign func(*Order, *Message)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[gid.ID]*Order)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(message.FieldOrderID)
+	}
+	query.Where(predicate.Message(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(order.MessagesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrderID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "order_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *OrderQuery) loadEscalation(ctx context.Context, query *EscalationQuery, nodes []*Order, init func(*Order), assign func(*Order, *Escalation)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[gid.ID]*Order)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(escalation.FieldOrderID)
+	}
+	query.Where(predicate.Escalation(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(order.EscalationColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -907,6 +1059,20 @@ func (_q *OrderQuery) WithNamedAuditEvents(name string, opts ...func(*AuditEvent
 		_q.withNamedAuditEvents = make(map[string]*AuditEventQuery)
 	}
 	_q.withNamedAuditEvents[name] = query
+	return _q
+}
+
+// WithNamedMessages tells the query-builder to eager-load the nodes that are connected to the "messages"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrderQuery) WithNamedMessages(name string, opts ...func(*MessageQuery)) *OrderQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedMessages == nil {
+		_q.withNamedMessages = make(map[string]*MessageQuery)
+	}
+	_q.withNamedMessages[name] = query
 	return _q
 }
 

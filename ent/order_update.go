@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"onramp/ent/auditevent"
+	"onramp/ent/escalation"
+	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
 	"onramp/ent/predicate"
@@ -93,6 +95,46 @@ func (_u *OrderUpdate) SetNillableStep(v *order.Step) *OrderUpdate {
 	if v != nil {
 		_u.SetStep(*v)
 	}
+	return _u
+}
+
+// SetConfirmedByEmail sets the "confirmed_by_email" field.
+func (_u *OrderUpdate) SetConfirmedByEmail(v string) *OrderUpdate {
+	_u.mutation.SetConfirmedByEmail(v)
+	return _u
+}
+
+// SetNillableConfirmedByEmail sets the "confirmed_by_email" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableConfirmedByEmail(v *string) *OrderUpdate {
+	if v != nil {
+		_u.SetConfirmedByEmail(*v)
+	}
+	return _u
+}
+
+// ClearConfirmedByEmail clears the value of the "confirmed_by_email" field.
+func (_u *OrderUpdate) ClearConfirmedByEmail() *OrderUpdate {
+	_u.mutation.ClearConfirmedByEmail()
+	return _u
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (_u *OrderUpdate) SetCancelledAt(v time.Time) *OrderUpdate {
+	_u.mutation.SetCancelledAt(v)
+	return _u
+}
+
+// SetNillableCancelledAt sets the "cancelled_at" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableCancelledAt(v *time.Time) *OrderUpdate {
+	if v != nil {
+		_u.SetCancelledAt(*v)
+	}
+	return _u
+}
+
+// ClearCancelledAt clears the value of the "cancelled_at" field.
+func (_u *OrderUpdate) ClearCancelledAt() *OrderUpdate {
+	_u.mutation.ClearCancelledAt()
 	return _u
 }
 
@@ -195,6 +237,40 @@ func (_u *OrderUpdate) AddAuditEvents(v ...*AuditEvent) *OrderUpdate {
 	return _u.AddAuditEventIDs(ids...)
 }
 
+// AddMessageIDs adds the "messages" edge to the Message entity by IDs.
+func (_u *OrderUpdate) AddMessageIDs(ids ...gid.ID) *OrderUpdate {
+	_u.mutation.AddMessageIDs(ids...)
+	return _u
+}
+
+// AddMessages adds the "messages" edges to the Message entity.
+func (_u *OrderUpdate) AddMessages(v ...*Message) *OrderUpdate {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMessageIDs(ids...)
+}
+
+// SetEscalationID sets the "escalation" edge to the Escalation entity by ID.
+func (_u *OrderUpdate) SetEscalationID(id gid.ID) *OrderUpdate {
+	_u.mutation.SetEscalationID(id)
+	return _u
+}
+
+// SetNillableEscalationID sets the "escalation" edge to the Escalation entity by ID if the given value is not nil.
+func (_u *OrderUpdate) SetNillableEscalationID(id *gid.ID) *OrderUpdate {
+	if id != nil {
+		_u = _u.SetEscalationID(*id)
+	}
+	return _u
+}
+
+// SetEscalation sets the "escalation" edge to the Escalation entity.
+func (_u *OrderUpdate) SetEscalation(v *Escalation) *OrderUpdate {
+	return _u.SetEscalationID(v.ID)
+}
+
 // Mutation returns the OrderMutation object of the builder.
 func (_u *OrderUpdate) Mutation() *OrderMutation {
 	return _u.mutation
@@ -258,6 +334,33 @@ func (_u *OrderUpdate) RemoveAuditEvents(v ...*AuditEvent) *OrderUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAuditEventIDs(ids...)
+}
+
+// ClearMessages clears all "messages" edges to the Message entity.
+func (_u *OrderUpdate) ClearMessages() *OrderUpdate {
+	_u.mutation.ClearMessages()
+	return _u
+}
+
+// RemoveMessageIDs removes the "messages" edge to Message entities by IDs.
+func (_u *OrderUpdate) RemoveMessageIDs(ids ...gid.ID) *OrderUpdate {
+	_u.mutation.RemoveMessageIDs(ids...)
+	return _u
+}
+
+// RemoveMessages removes "messages" edges to Message entities.
+func (_u *OrderUpdate) RemoveMessages(v ...*Message) *OrderUpdate {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMessageIDs(ids...)
+}
+
+// ClearEscalation clears the "escalation" edge to the Escalation entity.
+func (_u *OrderUpdate) ClearEscalation() *OrderUpdate {
+	_u.mutation.ClearEscalation()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -324,6 +427,11 @@ func (_u *OrderUpdate) check() error {
 			return &ValidationError{Name: "step", err: fmt.Errorf(`ent: validator failed for field "Order.step": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ConfirmedByEmail(); ok {
+		if err := order.ConfirmedByEmailValidator(v); err != nil {
+			return &ValidationError{Name: "confirmed_by_email", err: fmt.Errorf(`ent: validator failed for field "Order.confirmed_by_email": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -359,6 +467,18 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Step(); ok {
 		_spec.SetField(order.FieldStep, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.ConfirmedByEmail(); ok {
+		_spec.SetField(order.FieldConfirmedByEmail, field.TypeString, value)
+	}
+	if _u.mutation.ConfirmedByEmailCleared() {
+		_spec.ClearField(order.FieldConfirmedByEmail, field.TypeString)
+	}
+	if value, ok := _u.mutation.CancelledAt(); ok {
+		_spec.SetField(order.FieldCancelledAt, field.TypeTime, value)
+	}
+	if _u.mutation.CancelledAtCleared() {
+		_spec.ClearField(order.FieldCancelledAt, field.TypeTime)
 	}
 	if _u.mutation.PartnerOrgCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -537,6 +657,80 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.MessagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.MessagesTable,
+			Columns: []string{order.MessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMessagesIDs(); len(nodes) > 0 && !_u.mutation.MessagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.MessagesTable,
+			Columns: []string{order.MessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MessagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.MessagesTable,
+			Columns: []string{order.MessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.EscalationCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   order.EscalationTable,
+			Columns: []string{order.EscalationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(escalation.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.EscalationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   order.EscalationTable,
+			Columns: []string{order.EscalationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(escalation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -618,6 +812,46 @@ func (_u *OrderUpdateOne) SetNillableStep(v *order.Step) *OrderUpdateOne {
 	if v != nil {
 		_u.SetStep(*v)
 	}
+	return _u
+}
+
+// SetConfirmedByEmail sets the "confirmed_by_email" field.
+func (_u *OrderUpdateOne) SetConfirmedByEmail(v string) *OrderUpdateOne {
+	_u.mutation.SetConfirmedByEmail(v)
+	return _u
+}
+
+// SetNillableConfirmedByEmail sets the "confirmed_by_email" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableConfirmedByEmail(v *string) *OrderUpdateOne {
+	if v != nil {
+		_u.SetConfirmedByEmail(*v)
+	}
+	return _u
+}
+
+// ClearConfirmedByEmail clears the value of the "confirmed_by_email" field.
+func (_u *OrderUpdateOne) ClearConfirmedByEmail() *OrderUpdateOne {
+	_u.mutation.ClearConfirmedByEmail()
+	return _u
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (_u *OrderUpdateOne) SetCancelledAt(v time.Time) *OrderUpdateOne {
+	_u.mutation.SetCancelledAt(v)
+	return _u
+}
+
+// SetNillableCancelledAt sets the "cancelled_at" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableCancelledAt(v *time.Time) *OrderUpdateOne {
+	if v != nil {
+		_u.SetCancelledAt(*v)
+	}
+	return _u
+}
+
+// ClearCancelledAt clears the value of the "cancelled_at" field.
+func (_u *OrderUpdateOne) ClearCancelledAt() *OrderUpdateOne {
+	_u.mutation.ClearCancelledAt()
 	return _u
 }
 
@@ -720,6 +954,40 @@ func (_u *OrderUpdateOne) AddAuditEvents(v ...*AuditEvent) *OrderUpdateOne {
 	return _u.AddAuditEventIDs(ids...)
 }
 
+// AddMessageIDs adds the "messages" edge to the Message entity by IDs.
+func (_u *OrderUpdateOne) AddMessageIDs(ids ...gid.ID) *OrderUpdateOne {
+	_u.mutation.AddMessageIDs(ids...)
+	return _u
+}
+
+// AddMessages adds the "messages" edges to the Message entity.
+func (_u *OrderUpdateOne) AddMessages(v ...*Message) *OrderUpdateOne {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMessageIDs(ids...)
+}
+
+// SetEscalationID sets the "escalation" edge to the Escalation entity by ID.
+func (_u *OrderUpdateOne) SetEscalationID(id gid.ID) *OrderUpdateOne {
+	_u.mutation.SetEscalationID(id)
+	return _u
+}
+
+// SetNillableEscalationID sets the "escalation" edge to the Escalation entity by ID if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableEscalationID(id *gid.ID) *OrderUpdateOne {
+	if id != nil {
+		_u = _u.SetEscalationID(*id)
+	}
+	return _u
+}
+
+// SetEscalation sets the "escalation" edge to the Escalation entity.
+func (_u *OrderUpdateOne) SetEscalation(v *Escalation) *OrderUpdateOne {
+	return _u.SetEscalationID(v.ID)
+}
+
 // Mutation returns the OrderMutation object of the builder.
 func (_u *OrderUpdateOne) Mutation() *OrderMutation {
 	return _u.mutation
@@ -783,6 +1051,33 @@ func (_u *OrderUpdateOne) RemoveAuditEvents(v ...*AuditEvent) *OrderUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAuditEventIDs(ids...)
+}
+
+// ClearMessages clears all "messages" edges to the Message entity.
+func (_u *OrderUpdateOne) ClearMessages() *OrderUpdateOne {
+	_u.mutation.ClearMessages()
+	return _u
+}
+
+// RemoveMessageIDs removes the "messages" edge to Message entities by IDs.
+func (_u *OrderUpdateOne) RemoveMessageIDs(ids ...gid.ID) *OrderUpdateOne {
+	_u.mutation.RemoveMessageIDs(ids...)
+	return _u
+}
+
+// RemoveMessages removes "messages" edges to Message entities.
+func (_u *OrderUpdateOne) RemoveMessages(v ...*Message) *OrderUpdateOne {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMessageIDs(ids...)
+}
+
+// ClearEscalation clears the "escalation" edge to the Escalation entity.
+func (_u *OrderUpdateOne) ClearEscalation() *OrderUpdateOne {
+	_u.mutation.ClearEscalation()
+	return _u
 }
 
 // Where appends a list predicates to the OrderUpdate builder.
@@ -862,6 +1157,11 @@ func (_u *OrderUpdateOne) check() error {
 			return &ValidationError{Name: "step", err: fmt.Errorf(`ent: validator failed for field "Order.step": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ConfirmedByEmail(); ok {
+		if err := order.ConfirmedByEmailValidator(v); err != nil {
+			return &ValidationError{Name: "confirmed_by_email", err: fmt.Errorf(`ent: validator failed for field "Order.confirmed_by_email": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -914,6 +1214,18 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if value, ok := _u.mutation.Step(); ok {
 		_spec.SetField(order.FieldStep, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.ConfirmedByEmail(); ok {
+		_spec.SetField(order.FieldConfirmedByEmail, field.TypeString, value)
+	}
+	if _u.mutation.ConfirmedByEmailCleared() {
+		_spec.ClearField(order.FieldConfirmedByEmail, field.TypeString)
+	}
+	if value, ok := _u.mutation.CancelledAt(); ok {
+		_spec.SetField(order.FieldCancelledAt, field.TypeTime, value)
+	}
+	if _u.mutation.CancelledAtCleared() {
+		_spec.ClearField(order.FieldCancelledAt, field.TypeTime)
 	}
 	if _u.mutation.PartnerOrgCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1085,6 +1397,80 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MessagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.MessagesTable,
+			Columns: []string{order.MessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMessagesIDs(); len(nodes) > 0 && !_u.mutation.MessagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.MessagesTable,
+			Columns: []string{order.MessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MessagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.MessagesTable,
+			Columns: []string{order.MessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.EscalationCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   order.EscalationTable,
+			Columns: []string{order.EscalationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(escalation.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.EscalationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   order.EscalationTable,
+			Columns: []string{order.EscalationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(escalation.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -16,6 +16,10 @@ type Tx struct {
 	config
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// Escalation is the client for interacting with the Escalation builders.
+	Escalation *EscalationClient
+	// Message is the client for interacting with the Message builders.
+	Message *MessageClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// Organization is the client for interacting with the Organization builders.
@@ -162,6 +166,8 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.AuditEvent = NewAuditEventClient(tx.config)
+	tx.Escalation = NewEscalationClient(tx.config)
+	tx.Message = NewMessageClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.ServiceSetting = NewServiceSettingClient(tx.config)

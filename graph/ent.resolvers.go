@@ -11,6 +11,7 @@ import (
 	"onramp/graph/generated"
 	"onramp/internal/auth"
 	"onramp/internal/gid"
+	"onramp/internal/viewer"
 
 	"entgo.io/contrib/entgql"
 )
@@ -40,6 +41,19 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []gid.ID) ([]ent.Noder, e
 		out[i] = n
 	}
 	return out, nil
+}
+
+// Escalations is the resolver for the escalations field.
+func (r *queryResolver) Escalations(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.EscalationOrder, where *ent.EscalationWhereInput) (*ent.EscalationConnection, error) {
+	if _, err := auth.Require(ctx, viewer.Operator); err != nil {
+		return nil, err
+	}
+	first, last, err := pageSize(ctx, first, last)
+	if err != nil {
+		return nil, err
+	}
+	return r.Client.Escalation.Query().Paginate(ctx, after, first, before, last,
+		ent.WithEscalationOrder(orderBy), ent.WithEscalationFilter(where.Filter))
 }
 
 // Orders is the resolver for the orders field.

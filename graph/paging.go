@@ -60,3 +60,10 @@ func notFoundIsNull[T any](v *T, err error) (*T, error) {
 	}
 	return v, err
 }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -40,6 +40,78 @@ var (
 			},
 		},
 	}
+	// EscalationsColumns holds the columns for the "escalations" table.
+	EscalationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "reason", Type: field.TypeString},
+		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
+		{Name: "resolved_by", Type: field.TypeString, Nullable: true},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "order_id", Type: field.TypeString, Unique: true},
+	}
+	// EscalationsTable holds the schema information for the "escalations" table.
+	EscalationsTable = &schema.Table{
+		Name:       "escalations",
+		Columns:    EscalationsColumns,
+		PrimaryKey: []*schema.Column{EscalationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "escalations_orders_escalation",
+				Columns:    []*schema.Column{EscalationsColumns[7]},
+				RefColumns: []*schema.Column{OrdersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "escalation_resolved_at_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{EscalationsColumns[4], EscalationsColumns[1]},
+			},
+		},
+	}
+	// MessagesColumns holds the columns for the "messages" table.
+	MessagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"SETUP_LINK", "HANDOFF_COLLEAGUE", "HANDOFF_CUSTOMER", "ESCALATION", "SERVICES_ACTIVE"}},
+		{Name: "to", Type: field.TypeString, Size: 254},
+		{Name: "subject", Type: field.TypeString},
+		{Name: "text_body", Type: field.TypeString, Size: 2147483647},
+		{Name: "html_body", Type: field.TypeString, Size: 2147483647},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "SENT", "CANCELLED"}, Default: "QUEUED"},
+		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "order_id", Type: field.TypeString, Nullable: true},
+	}
+	// MessagesTable holds the schema information for the "messages" table.
+	MessagesTable = &schema.Table{
+		Name:       "messages",
+		Columns:    MessagesColumns,
+		PrimaryKey: []*schema.Column{MessagesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "messages_orders_messages",
+				Columns:    []*schema.Column{MessagesColumns[10]},
+				RefColumns: []*schema.Column{OrdersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "message_order_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[10], MessagesColumns[8]},
+			},
+			{
+				Name:    "message_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[1]},
+			},
+		},
+	}
 	// OrdersColumns holds the columns for the "orders" table.
 	OrdersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -58,6 +130,8 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PLACED", "LINK_SENT", "IN_SETUP", "ON_HOLD", "ORGS_CONFIRMED", "PROVISIONED", "CANCELLED"}, Default: "PLACED"},
 		{Name: "step", Type: field.TypeEnum, Enums: []string{"ROLE", "ASSIGNMENT", "PARTNER_ORG", "CUSTOMER_ADMIN", "CUSTOMER_ORG", "CONFIRM", "PASSWORD", "SERVICES", "PROVISION", "DONE"}, Default: "ROLE"},
 		{Name: "input_digest", Type: field.TypeString},
+		{Name: "confirmed_by_email", Type: field.TypeString, Nullable: true, Size: 254},
+		{Name: "cancelled_at", Type: field.TypeTime, Nullable: true},
 		{Name: "partner_org_id", Type: field.TypeString, Nullable: true},
 		{Name: "customer_org_id", Type: field.TypeString, Nullable: true},
 	}
@@ -69,13 +143,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_organizations_partner_orders",
-				Columns:    []*schema.Column{OrdersColumns[16]},
+				Columns:    []*schema.Column{OrdersColumns[18]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "orders_organizations_customer_orders",
-				Columns:    []*schema.Column{OrdersColumns[17]},
+				Columns:    []*schema.Column{OrdersColumns[19]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -310,6 +384,8 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AuditEventsTable,
+		EscalationsTable,
+		MessagesTable,
 		OrdersTable,
 		OrganizationsTable,
 		ServiceSettingsTable,
@@ -323,6 +399,8 @@ var (
 
 func init() {
 	AuditEventsTable.ForeignKeys[0].RefTable = OrdersTable
+	EscalationsTable.ForeignKeys[0].RefTable = OrdersTable
+	MessagesTable.ForeignKeys[0].RefTable = OrdersTable
 	OrdersTable.ForeignKeys[0].RefTable = OrganizationsTable
 	OrdersTable.ForeignKeys[1].RefTable = OrganizationsTable
 	ServiceSettingsTable.ForeignKeys[0].RefTable = SubscriptionsTable

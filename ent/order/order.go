@@ -49,6 +49,10 @@ const (
 	FieldStep = "step"
 	// FieldInputDigest holds the string denoting the input_digest field in the database.
 	FieldInputDigest = "input_digest"
+	// FieldConfirmedByEmail holds the string denoting the confirmed_by_email field in the database.
+	FieldConfirmedByEmail = "confirmed_by_email"
+	// FieldCancelledAt holds the string denoting the cancelled_at field in the database.
+	FieldCancelledAt = "cancelled_at"
 	// FieldPartnerOrgID holds the string denoting the partner_org_id field in the database.
 	FieldPartnerOrgID = "partner_org_id"
 	// FieldCustomerOrgID holds the string denoting the customer_org_id field in the database.
@@ -63,6 +67,10 @@ const (
 	EdgeSetupLinks = "setup_links"
 	// EdgeAuditEvents holds the string denoting the audit_events edge name in mutations.
 	EdgeAuditEvents = "audit_events"
+	// EdgeMessages holds the string denoting the messages edge name in mutations.
+	EdgeMessages = "messages"
+	// EdgeEscalation holds the string denoting the escalation edge name in mutations.
+	EdgeEscalation = "escalation"
 	// Table holds the table name of the order in the database.
 	Table = "orders"
 	// PartnerOrgTable is the table that holds the partner_org relation/edge.
@@ -100,6 +108,20 @@ const (
 	AuditEventsInverseTable = "audit_events"
 	// AuditEventsColumn is the table column denoting the audit_events relation/edge.
 	AuditEventsColumn = "order_id"
+	// MessagesTable is the table that holds the messages relation/edge.
+	MessagesTable = "messages"
+	// MessagesInverseTable is the table name for the Message entity.
+	// It exists in this package in order to avoid circular dependency with the "message" package.
+	MessagesInverseTable = "messages"
+	// MessagesColumn is the table column denoting the messages relation/edge.
+	MessagesColumn = "order_id"
+	// EscalationTable is the table that holds the escalation relation/edge.
+	EscalationTable = "escalations"
+	// EscalationInverseTable is the table name for the Escalation entity.
+	// It exists in this package in order to avoid circular dependency with the "escalation" package.
+	EscalationInverseTable = "escalations"
+	// EscalationColumn is the table column denoting the escalation relation/edge.
+	EscalationColumn = "order_id"
 )
 
 // Columns holds all SQL columns for order fields.
@@ -120,6 +142,8 @@ var Columns = []string{
 	FieldStatus,
 	FieldStep,
 	FieldInputDigest,
+	FieldConfirmedByEmail,
+	FieldCancelledAt,
 	FieldPartnerOrgID,
 	FieldCustomerOrgID,
 }
@@ -160,6 +184,8 @@ var (
 	CustomerNameValidator func(string) error
 	// CustomerCountryValidator is a validator for the "customer_country" field. It is called by the builders before save.
 	CustomerCountryValidator func(string) error
+	// ConfirmedByEmailValidator is a validator for the "confirmed_by_email" field. It is called by the builders before save.
+	ConfirmedByEmailValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() gid.ID
 )
@@ -356,6 +382,16 @@ func ByInputDigest(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldInputDigest, opts...).ToFunc()
 }
 
+// ByConfirmedByEmail orders the results by the confirmed_by_email field.
+func ByConfirmedByEmail(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldConfirmedByEmail, opts...).ToFunc()
+}
+
+// ByCancelledAt orders the results by the cancelled_at field.
+func ByCancelledAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCancelledAt, opts...).ToFunc()
+}
+
 // ByPartnerOrgID orders the results by the partner_org_id field.
 func ByPartnerOrgID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPartnerOrgID, opts...).ToFunc()
@@ -414,6 +450,27 @@ func ByAuditEvents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAuditEventsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByMessagesCount orders the results by messages count.
+func ByMessagesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newMessagesStep(), opts...)
+	}
+}
+
+// ByMessages orders the results by messages terms.
+func ByMessages(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newMessagesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByEscalationField orders the results by escalation field.
+func ByEscalationField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newEscalationStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newPartnerOrgStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -447,6 +504,20 @@ func newAuditEventsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AuditEventsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, AuditEventsTable, AuditEventsColumn),
+	)
+}
+func newMessagesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(MessagesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, MessagesTable, MessagesColumn),
+	)
+}
+func newEscalationStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(EscalationInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2O, false, EscalationTable, EscalationColumn),
 	)
 }
 

@@ -107,6 +107,16 @@ func InputDigest(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldInputDigest, v))
 }
 
+// ConfirmedByEmail applies equality check predicate on the "confirmed_by_email" field. It's identical to ConfirmedByEmailEQ.
+func ConfirmedByEmail(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldConfirmedByEmail, v))
+}
+
+// CancelledAt applies equality check predicate on the "cancelled_at" field. It's identical to CancelledAtEQ.
+func CancelledAt(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCancelledAt, v))
+}
+
 // PartnerOrgID applies equality check predicate on the "partner_org_id" field. It's identical to PartnerOrgIDEQ.
 func PartnerOrgID(v gid.ID) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldPartnerOrgID, v))
@@ -802,6 +812,131 @@ func InputDigestContainsFold(v string) predicate.Order {
 	return predicate.Order(sql.FieldContainsFold(FieldInputDigest, v))
 }
 
+// ConfirmedByEmailEQ applies the EQ predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldConfirmedByEmail, v))
+}
+
+// ConfirmedByEmailNEQ applies the NEQ predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldConfirmedByEmail, v))
+}
+
+// ConfirmedByEmailIn applies the In predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldConfirmedByEmail, vs...))
+}
+
+// ConfirmedByEmailNotIn applies the NotIn predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldConfirmedByEmail, vs...))
+}
+
+// ConfirmedByEmailGT applies the GT predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldConfirmedByEmail, v))
+}
+
+// ConfirmedByEmailGTE applies the GTE predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldConfirmedByEmail, v))
+}
+
+// ConfirmedByEmailLT applies the LT predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldConfirmedByEmail, v))
+}
+
+// ConfirmedByEmailLTE applies the LTE predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldConfirmedByEmail, v))
+}
+
+// ConfirmedByEmailContains applies the Contains predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldConfirmedByEmail, v))
+}
+
+// ConfirmedByEmailHasPrefix applies the HasPrefix predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldConfirmedByEmail, v))
+}
+
+// ConfirmedByEmailHasSuffix applies the HasSuffix predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldConfirmedByEmail, v))
+}
+
+// ConfirmedByEmailIsNil applies the IsNil predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldConfirmedByEmail))
+}
+
+// ConfirmedByEmailNotNil applies the NotNil predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldConfirmedByEmail))
+}
+
+// ConfirmedByEmailEqualFold applies the EqualFold predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldConfirmedByEmail, v))
+}
+
+// ConfirmedByEmailContainsFold applies the ContainsFold predicate on the "confirmed_by_email" field.
+func ConfirmedByEmailContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldConfirmedByEmail, v))
+}
+
+// CancelledAtEQ applies the EQ predicate on the "cancelled_at" field.
+func CancelledAtEQ(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCancelledAt, v))
+}
+
+// CancelledAtNEQ applies the NEQ predicate on the "cancelled_at" field.
+func CancelledAtNEQ(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldCancelledAt, v))
+}
+
+// CancelledAtIn applies the In predicate on the "cancelled_at" field.
+func CancelledAtIn(vs ...time.Time) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldCancelledAt, vs...))
+}
+
+// CancelledAtNotIn applies the NotIn predicate on the "cancelled_at" field.
+func CancelledAtNotIn(vs ...time.Time) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldCancelledAt, vs...))
+}
+
+// CancelledAtGT applies the GT predicate on the "cancelled_at" field.
+func CancelledAtGT(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldCancelledAt, v))
+}
+
+// CancelledAtGTE applies the GTE predicate on the "cancelled_at" field.
+func CancelledAtGTE(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldCancelledAt, v))
+}
+
+// CancelledAtLT applies the LT predicate on the "cancelled_at" field.
+func CancelledAtLT(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldCancelledAt, v))
+}
+
+// CancelledAtLTE applies the LTE predicate on the "cancelled_at" field.
+func CancelledAtLTE(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldCancelledAt, v))
+}
+
+// CancelledAtIsNil applies the IsNil predicate on the "cancelled_at" field.
+func CancelledAtIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldCancelledAt))
+}
+
+// CancelledAtNotNil applies the NotNil predicate on the "cancelled_at" field.
+func CancelledAtNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldCancelledAt))
+}
+
 // PartnerOrgIDEQ applies the EQ predicate on the "partner_org_id" field.
 func PartnerOrgIDEQ(v gid.ID) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldPartnerOrgID, v))
@@ -1069,6 +1204,52 @@ func HasAuditEvents() predicate.Order {
 func HasAuditEventsWith(preds ...predicate.AuditEvent) predicate.Order {
 	return predicate.Order(func(s *sql.Selector) {
 		step := newAuditEventsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasMessages applies the HasEdge predicate on the "messages" edge.
+func HasMessages() predicate.Order {
+	return predicate.Order(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, MessagesTable, MessagesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasMessagesWith applies the HasEdge predicate on the "messages" edge with a given conditions (other predicates).
+func HasMessagesWith(preds ...predicate.Message) predicate.Order {
+	return predicate.Order(func(s *sql.Selector) {
+		step := newMessagesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasEscalation applies the HasEdge predicate on the "escalation" edge.
+func HasEscalation() predicate.Order {
+	return predicate.Order(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, EscalationTable, EscalationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasEscalationWith applies the HasEdge predicate on the "escalation" edge with a given conditions (other predicates).
+func HasEscalationWith(preds ...predicate.Escalation) predicate.Order {
+	return predicate.Order(func(s *sql.Selector) {
+		step := newEscalationStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -135,6 +135,54 @@ func (f AuditEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AuditEventMutation", m)
 }
 
+// The EscalationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type EscalationQueryRuleFunc func(context.Context, *ent.EscalationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f EscalationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EscalationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.EscalationQuery", q)
+}
+
+// The EscalationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type EscalationMutationRuleFunc func(context.Context, *ent.EscalationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f EscalationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.EscalationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EscalationMutation", m)
+}
+
+// The MessageQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type MessageQueryRuleFunc func(context.Context, *ent.MessageQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f MessageQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MessageQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.MessageQuery", q)
+}
+
+// The MessageMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type MessageMutationRuleFunc func(context.Context, *ent.MessageMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f MessageMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.MessageMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MessageMutation", m)
+}
+
 // The OrderQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type OrderQueryRuleFunc func(context.Context, *ent.OrderQuery) error
@@ -340,6 +388,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.AuditEventQuery:
 		return q.Filter(), nil
+	case *ent.EscalationQuery:
+		return q.Filter(), nil
+	case *ent.MessageQuery:
+		return q.Filter(), nil
 	case *ent.OrderQuery:
 		return q.Filter(), nil
 	case *ent.OrganizationQuery:
@@ -362,6 +414,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.AuditEventMutation:
+		return m.Filter(), nil
+	case *ent.EscalationMutation:
+		return m.Filter(), nil
+	case *ent.MessageMutation:
 		return m.Filter(), nil
 	case *ent.OrderMutation:
 		return m.Filter(), nil

@@ -5,6 +5,8 @@ package runtime
 import (
 	"context"
 	"onramp/ent/auditevent"
+	"onramp/ent/escalation"
+	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
 	"onramp/ent/schema"
@@ -50,6 +52,96 @@ func init() {
 	auditeventDescID := auditeventMixinFields0[0].Descriptor()
 	// auditevent.DefaultID holds the default value on creation for the id field.
 	auditevent.DefaultID = auditeventDescID.Default.(func() gid.ID)
+	escalationMixin := schema.Escalation{}.Mixin()
+	escalation.Policy = privacy.NewPolicies(schema.Escalation{})
+	escalation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := escalation.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	escalationMixinFields0 := escalationMixin[0].Fields()
+	_ = escalationMixinFields0
+	escalationMixinFields1 := escalationMixin[1].Fields()
+	_ = escalationMixinFields1
+	escalationFields := schema.Escalation{}.Fields()
+	_ = escalationFields
+	// escalationDescCreatedAt is the schema descriptor for created_at field.
+	escalationDescCreatedAt := escalationMixinFields1[0].Descriptor()
+	// escalation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	escalation.DefaultCreatedAt = escalationDescCreatedAt.Default.(func() time.Time)
+	// escalationDescUpdatedAt is the schema descriptor for updated_at field.
+	escalationDescUpdatedAt := escalationMixinFields1[1].Descriptor()
+	// escalation.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	escalation.DefaultUpdatedAt = escalationDescUpdatedAt.Default.(func() time.Time)
+	// escalation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	escalation.UpdateDefaultUpdatedAt = escalationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// escalationDescReason is the schema descriptor for reason field.
+	escalationDescReason := escalationFields[0].Descriptor()
+	// escalation.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	escalation.ReasonValidator = escalationDescReason.Validators[0].(func(string) error)
+	// escalationDescNote is the schema descriptor for note field.
+	escalationDescNote := escalationFields[3].Descriptor()
+	// escalation.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	escalation.NoteValidator = escalationDescNote.Validators[0].(func(string) error)
+	// escalationDescID is the schema descriptor for id field.
+	escalationDescID := escalationMixinFields0[0].Descriptor()
+	// escalation.DefaultID holds the default value on creation for the id field.
+	escalation.DefaultID = escalationDescID.Default.(func() gid.ID)
+	messageMixin := schema.Message{}.Mixin()
+	message.Policy = privacy.NewPolicies(schema.Message{})
+	message.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := message.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	messageMixinFields0 := messageMixin[0].Fields()
+	_ = messageMixinFields0
+	messageMixinFields1 := messageMixin[1].Fields()
+	_ = messageMixinFields1
+	messageFields := schema.Message{}.Fields()
+	_ = messageFields
+	// messageDescCreatedAt is the schema descriptor for created_at field.
+	messageDescCreatedAt := messageMixinFields1[0].Descriptor()
+	// message.DefaultCreatedAt holds the default value on creation for the created_at field.
+	message.DefaultCreatedAt = messageDescCreatedAt.Default.(func() time.Time)
+	// messageDescUpdatedAt is the schema descriptor for updated_at field.
+	messageDescUpdatedAt := messageMixinFields1[1].Descriptor()
+	// message.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	message.DefaultUpdatedAt = messageDescUpdatedAt.Default.(func() time.Time)
+	// message.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	message.UpdateDefaultUpdatedAt = messageDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// messageDescTo is the schema descriptor for to field.
+	messageDescTo := messageFields[1].Descriptor()
+	// message.ToValidator is a validator for the "to" field. It is called by the builders before save.
+	message.ToValidator = func() func(string) error {
+		validators := messageDescTo.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(to string) error {
+			for _, fn := range fns {
+				if err := fn(to); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// messageDescSubject is the schema descriptor for subject field.
+	messageDescSubject := messageFields[2].Descriptor()
+	// message.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	message.SubjectValidator = messageDescSubject.Validators[0].(func(string) error)
+	// messageDescID is the schema descriptor for id field.
+	messageDescID := messageMixinFields0[0].Descriptor()
+	// message.DefaultID holds the default value on creation for the id field.
+	message.DefaultID = messageDescID.Default.(func() gid.ID)
 	orderMixin := schema.Order{}.Mixin()
 	order.Policy = privacy.NewPolicies(schema.Order{})
 	order.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -170,6 +262,10 @@ func init() {
 	orderDescCustomerCountry := orderFields[8].Descriptor()
 	// order.CustomerCountryValidator is a validator for the "customer_country" field. It is called by the builders before save.
 	order.CustomerCountryValidator = orderDescCustomerCountry.Validators[0].(func(string) error)
+	// orderDescConfirmedByEmail is the schema descriptor for confirmed_by_email field.
+	orderDescConfirmedByEmail := orderFields[13].Descriptor()
+	// order.ConfirmedByEmailValidator is a validator for the "confirmed_by_email" field. It is called by the builders before save.
+	order.ConfirmedByEmailValidator = orderDescConfirmedByEmail.Validators[0].(func(string) error)
 	// orderDescID is the schema descriptor for id field.
 	orderDescID := orderMixinFields0[0].Descriptor()
 	// order.DefaultID holds the default value on creation for the id field.

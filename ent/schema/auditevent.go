@@ -53,4 +53,4 @@ func (AuditEvent) Annotations() []schema.Annotation {
 	}
 }
 
-func (AuditEvent) Policy() ent.Policy { return policy(auditEventQueryRule()) }
+func (AuditEvent) Policy() ent.Policy { return policy(operatorsRead()) }

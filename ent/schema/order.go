@@ -54,6 +54,9 @@ func (Order) Fields() []ent.Field {
 		field.String("input_digest").Immutable().Sensitive().
 			Comment("SHA-256 of the normalized placeOrder input, to tell a replay from a conflicting reuse of the external id.").
 			Annotations(entgql.Skip()),
+		field.String("confirmed_by_email").Optional().MaxLen(254).
+			Comment("Who confirmed the organizations; later resends of the setup link go to them."),
+		field.Time("cancelled_at").Optional().Nillable(),
 		field.String("partner_org_id").GoType(gid.ID("")).Optional().
 			Annotations(entgql.Skip()),
 		field.String("customer_org_id").GoType(gid.ID("")).Optional().
@@ -70,6 +73,8 @@ func (Order) Edges() []ent.Edge {
 		edge.To("subscription", Subscription.Type).Unique(),
 		edge.To("setup_links", SetupLink.Type).Annotations(entgql.Skip()),
 		edge.To("audit_events", AuditEvent.Type).Annotations(entgql.Skip()),
+		edge.To("messages", Message.Type).Annotations(entgql.Skip()),
+		edge.To("escalation", Escalation.Type).Unique(),
 	}
 }
 

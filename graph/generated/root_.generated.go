@@ -54,16 +54,50 @@ type ComplexityRoot struct {
 		TokenID   func(childComplexity int) int
 	}
 
+	CancelOrderPayload struct {
+		Order      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	Escalation struct {
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Note       func(childComplexity int) int
+		Order      func(childComplexity int) int
+		OrderID    func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		ResolvedAt func(childComplexity int) int
+		ResolvedBy func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
+	EscalationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EscalationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Mutation struct {
-		PlaceOrder func(childComplexity int, input orders.PlaceInput) int
+		CancelOrder       func(childComplexity int, orderID gid.ID, reason *string) int
+		PlaceOrder        func(childComplexity int, input orders.PlaceInput) int
+		ResendSetupLink   func(childComplexity int, orderID gid.ID, email *string) int
+		ResolveEscalation func(childComplexity int, id gid.ID, note *string) int
 	}
 
 	Order struct {
+		CancelledAt              func(childComplexity int) int
+		ConfirmedByEmail         func(childComplexity int) int
 		CreatedAt                func(childComplexity int) int
 		CustomerAddress          func(childComplexity int) int
 		CustomerCountry          func(childComplexity int) int
 		CustomerName             func(childComplexity int) int
 		CustomerOrg              func(childComplexity int) int
+		Escalation               func(childComplexity int) int
 		ExternalID               func(childComplexity int) int
 		ID                       func(childComplexity int) int
 		Language                 func(childComplexity int) int
@@ -134,11 +168,22 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Node   func(childComplexity int, id gid.ID) int
-		Nodes  func(childComplexity int, ids []gid.ID) int
-		Order  func(childComplexity int, id gid.ID) int
-		Orders func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
-		Viewer func(childComplexity int) int
+		Escalations func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.EscalationOrder, where *ent.EscalationWhereInput) int
+		Node        func(childComplexity int, id gid.ID) int
+		Nodes       func(childComplexity int, ids []gid.ID) int
+		Order       func(childComplexity int, id gid.ID) int
+		Orders      func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
+		Viewer      func(childComplexity int) int
+	}
+
+	ResendSetupLinkPayload struct {
+		Order      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	ResolveEscalationPayload struct {
+		Escalation func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	ServiceSetting struct {
@@ -288,6 +333,117 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditEvent.TokenID(childComplexity), true
 
+	case "CancelOrderPayload.order":
+		if e.ComplexityRoot.CancelOrderPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancelOrderPayload.Order(childComplexity), true
+	case "CancelOrderPayload.userErrors":
+		if e.ComplexityRoot.CancelOrderPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancelOrderPayload.UserErrors(childComplexity), true
+
+	case "Escalation.createdAt":
+		if e.ComplexityRoot.Escalation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.CreatedAt(childComplexity), true
+	case "Escalation.id":
+		if e.ComplexityRoot.Escalation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.ID(childComplexity), true
+	case "Escalation.note":
+		if e.ComplexityRoot.Escalation.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.Note(childComplexity), true
+	case "Escalation.order":
+		if e.ComplexityRoot.Escalation.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.Order(childComplexity), true
+	case "Escalation.orderID":
+		if e.ComplexityRoot.Escalation.OrderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.OrderID(childComplexity), true
+	case "Escalation.reason":
+		if e.ComplexityRoot.Escalation.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.Reason(childComplexity), true
+	case "Escalation.resolvedAt":
+		if e.ComplexityRoot.Escalation.ResolvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.ResolvedAt(childComplexity), true
+	case "Escalation.resolvedBy":
+		if e.ComplexityRoot.Escalation.ResolvedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.ResolvedBy(childComplexity), true
+	case "Escalation.updatedAt":
+		if e.ComplexityRoot.Escalation.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Escalation.UpdatedAt(childComplexity), true
+
+	case "EscalationConnection.edges":
+		if e.ComplexityRoot.EscalationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationConnection.Edges(childComplexity), true
+	case "EscalationConnection.pageInfo":
+		if e.ComplexityRoot.EscalationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationConnection.PageInfo(childComplexity), true
+	case "EscalationConnection.totalCount":
+		if e.ComplexityRoot.EscalationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationConnection.TotalCount(childComplexity), true
+
+	case "EscalationEdge.cursor":
+		if e.ComplexityRoot.EscalationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationEdge.Cursor(childComplexity), true
+	case "EscalationEdge.node":
+		if e.ComplexityRoot.EscalationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationEdge.Node(childComplexity), true
+
+	case "Mutation.cancelOrder":
+		if e.ComplexityRoot.Mutation.CancelOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelOrder(childComplexity, args["orderId"].(gid.ID), args["reason"].(*string)), true
 	case "Mutation.placeOrder":
 		if e.ComplexityRoot.Mutation.PlaceOrder == nil {
 			break
@@ -299,7 +455,41 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(orders.PlaceInput)), true
+	case "Mutation.resendSetupLink":
+		if e.ComplexityRoot.Mutation.ResendSetupLink == nil {
+			break
+		}
 
+		args, err := ec.field_Mutation_resendSetupLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResendSetupLink(childComplexity, args["orderId"].(gid.ID), args["email"].(*string)), true
+	case "Mutation.resolveEscalation":
+		if e.ComplexityRoot.Mutation.ResolveEscalation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveEscalation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveEscalation(childComplexity, args["id"].(gid.ID), args["note"].(*string)), true
+
+	case "Order.cancelledAt":
+		if e.ComplexityRoot.Order.CancelledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.CancelledAt(childComplexity), true
+	case "Order.confirmedByEmail":
+		if e.ComplexityRoot.Order.ConfirmedByEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ConfirmedByEmail(childComplexity), true
 	case "Order.createdAt":
 		if e.ComplexityRoot.Order.CreatedAt == nil {
 			break
@@ -330,6 +520,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.CustomerOrg(childComplexity), true
+	case "Order.escalation":
+		if e.ComplexityRoot.Order.Escalation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Escalation(childComplexity), true
 	case "Order.externalID":
 		if e.ComplexityRoot.Order.ExternalID == nil {
 			break
@@ -597,6 +793,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PurchasedService.Quantity(childComplexity), true
 
+	case "Query.escalations":
+		if e.ComplexityRoot.Query.Escalations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_escalations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Escalations(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[gid.ID]), args["last"].(*int), args["orderBy"].(*ent.EscalationOrder), args["where"].(*ent.EscalationWhereInput)), true
+
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -647,6 +855,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "ResendSetupLinkPayload.order":
+		if e.ComplexityRoot.ResendSetupLinkPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResendSetupLinkPayload.Order(childComplexity), true
+	case "ResendSetupLinkPayload.userErrors":
+		if e.ComplexityRoot.ResendSetupLinkPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResendSetupLinkPayload.UserErrors(childComplexity), true
+
+	case "ResolveEscalationPayload.escalation":
+		if e.ComplexityRoot.ResolveEscalationPayload.Escalation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolveEscalationPayload.Escalation(childComplexity), true
+	case "ResolveEscalationPayload.userErrors":
+		if e.ComplexityRoot.ResolveEscalationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolveEscalationPayload.UserErrors(childComplexity), true
 
 	case "ServiceSetting.createdAt":
 		if e.ComplexityRoot.ServiceSetting.CreatedAt == nil {
@@ -851,6 +1085,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("CustomerInput", ec.unmarshalInputCustomerInput),
+			graphql.NewInputUnmarshaler("EscalationOrder", ec.unmarshalInputEscalationOrder),
+			graphql.NewInputUnmarshaler("EscalationWhereInput", ec.unmarshalInputEscalationWhereInput),
 			graphql.NewInputUnmarshaler("OrderOrder", ec.unmarshalInputOrderOrder),
 			graphql.NewInputUnmarshaler("OrderWhereInput", ec.unmarshalInputOrderWhereInput),
 			graphql.NewInputUnmarshaler("OrganizationOrder", ec.unmarshalInputOrganizationOrder),
@@ -1025,6 +1261,183 @@ Define a Relay Cursor type:
 https://relay.dev/graphql/connections.htm#sec-Cursor
 """
 scalar Cursor
+type Escalation implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  reason: String!
+  resolvedAt: Time
+  resolvedBy: String
+  note: String
+  orderID: ID!
+  order: Order!
+}
+"""
+A connection to a list of items.
+"""
+type EscalationConnection {
+  """
+  A list of edges.
+  """
+  edges: [EscalationEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type EscalationEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Escalation
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for Escalation connections
+"""
+input EscalationOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Escalations.
+  """
+  field: EscalationOrderField!
+}
+"""
+Properties by which Escalation connections can be ordered.
+"""
+enum EscalationOrderField {
+  CREATED_AT
+}
+"""
+EscalationWhereInput is used for filtering Escalation objects.
+Input was generated by ent.
+"""
+input EscalationWhereInput {
+  not: EscalationWhereInput
+  and: [EscalationWhereInput!]
+  or: [EscalationWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  reason field predicates
+  """
+  reason: String
+  reasonNEQ: String
+  reasonIn: [String!]
+  reasonNotIn: [String!]
+  reasonGT: String
+  reasonGTE: String
+  reasonLT: String
+  reasonLTE: String
+  reasonContains: String
+  reasonHasPrefix: String
+  reasonHasSuffix: String
+  reasonEqualFold: String
+  reasonContainsFold: String
+  """
+  resolved_at field predicates
+  """
+  resolvedAt: Time
+  resolvedAtNEQ: Time
+  resolvedAtIn: [Time!]
+  resolvedAtNotIn: [Time!]
+  resolvedAtGT: Time
+  resolvedAtGTE: Time
+  resolvedAtLT: Time
+  resolvedAtLTE: Time
+  resolvedAtIsNil: Boolean
+  resolvedAtNotNil: Boolean
+  """
+  resolved_by field predicates
+  """
+  resolvedBy: String
+  resolvedByNEQ: String
+  resolvedByIn: [String!]
+  resolvedByNotIn: [String!]
+  resolvedByGT: String
+  resolvedByGTE: String
+  resolvedByLT: String
+  resolvedByLTE: String
+  resolvedByContains: String
+  resolvedByHasPrefix: String
+  resolvedByHasSuffix: String
+  resolvedByIsNil: Boolean
+  resolvedByNotNil: Boolean
+  resolvedByEqualFold: String
+  resolvedByContainsFold: String
+  """
+  note field predicates
+  """
+  note: String
+  noteNEQ: String
+  noteIn: [String!]
+  noteNotIn: [String!]
+  noteGT: String
+  noteGTE: String
+  noteLT: String
+  noteLTE: String
+  noteContains: String
+  noteHasPrefix: String
+  noteHasSuffix: String
+  noteIsNil: Boolean
+  noteNotNil: Boolean
+  noteEqualFold: String
+  noteContainsFold: String
+  """
+  order_id field predicates
+  """
+  orderID: ID
+  orderIDNEQ: ID
+  orderIDIn: [ID!]
+  orderIDNotIn: [ID!]
+  orderIDGT: ID
+  orderIDGTE: ID
+  orderIDLT: ID
+  orderIDLTE: ID
+  orderIDContains: ID
+  orderIDHasPrefix: ID
+  orderIDHasSuffix: ID
+  orderIDEqualFold: ID
+  orderIDContainsFold: ID
+  """
+  order edge predicates
+  """
+  hasOrder: Boolean
+  hasOrderWith: [OrderWhereInput!]
+}
 """
 Language is enum for the field language
 """
@@ -1065,9 +1478,15 @@ type Order implements Node {
   customerAddress: Address!
   status: OrderStatus!
   step: SetupStep!
+  """
+  Who confirmed the organizations; later resends of the setup link go to them.
+  """
+  confirmedByEmail: String
+  cancelledAt: Time
   partnerOrg: Organization
   customerOrg: Organization
   subscription: ServiceSubscription
+  escalation: Escalation
 }
 """
 A connection to a list of items.
@@ -1317,6 +1736,37 @@ input OrderWhereInput {
   stepIn: [SetupStep!]
   stepNotIn: [SetupStep!]
   """
+  confirmed_by_email field predicates
+  """
+  confirmedByEmail: String
+  confirmedByEmailNEQ: String
+  confirmedByEmailIn: [String!]
+  confirmedByEmailNotIn: [String!]
+  confirmedByEmailGT: String
+  confirmedByEmailGTE: String
+  confirmedByEmailLT: String
+  confirmedByEmailLTE: String
+  confirmedByEmailContains: String
+  confirmedByEmailHasPrefix: String
+  confirmedByEmailHasSuffix: String
+  confirmedByEmailIsNil: Boolean
+  confirmedByEmailNotNil: Boolean
+  confirmedByEmailEqualFold: String
+  confirmedByEmailContainsFold: String
+  """
+  cancelled_at field predicates
+  """
+  cancelledAt: Time
+  cancelledAtNEQ: Time
+  cancelledAtIn: [Time!]
+  cancelledAtNotIn: [Time!]
+  cancelledAtGT: Time
+  cancelledAtGTE: Time
+  cancelledAtLT: Time
+  cancelledAtLTE: Time
+  cancelledAtIsNil: Boolean
+  cancelledAtNotNil: Boolean
+  """
   partner_org edge predicates
   """
   hasPartnerOrg: Boolean
@@ -1331,6 +1781,11 @@ input OrderWhereInput {
   """
   hasSubscription: Boolean
   hasSubscriptionWith: [ServiceSubscriptionWhereInput!]
+  """
+  escalation edge predicates
+  """
+  hasEscalation: Boolean
+  hasEscalationWith: [EscalationWhereInput!]
 }
 type Organization implements Node {
   id: ID!
@@ -1597,6 +2052,37 @@ type Query {
     """
     ids: [ID!]!
   ): [Node]!
+  escalations(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Escalations returned from the connection.
+    """
+    orderBy: EscalationOrder
+
+    """
+    Filtering options for Escalations returned from the connection.
+    """
+    where: EscalationWhereInput
+  ): EscalationConnection!
   orders(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -1972,6 +2458,36 @@ input UserWhereInput {
   hasOrganizationWith: [OrganizationWhereInput!]
 }
 `, BuiltIn: false},
+	{Name: "../../schema/operations.graphql", Input: `extend type Mutation {
+  """
+  Sends a fresh setup link; the previous one stops working (REPLACED) and the
+  new one starts at the ROLE step. Until the organizations are confirmed it
+  goes to the provisioning contact, who may be changed with email; afterwards
+  to the person who confirmed them. Operators: any order; integrations and
+  partner sessions: their partner account's orders.
+  """
+  resendSetupLink(orderId: ID!, email: String): ResendSetupLinkPayload!
+  "Cancels an order (operators): its links stop working and nothing more is sent."
+  cancelOrder(orderId: ID!, reason: String): CancelOrderPayload!
+  "Marks an escalation resolved (operators)."
+  resolveEscalation(id: ID!, note: String): ResolveEscalationPayload!
+}
+
+type ResendSetupLinkPayload {
+  order: Order
+  userErrors: [UserError!]!
+}
+
+type CancelOrderPayload {
+  order: Order
+  userErrors: [UserError!]!
+}
+
+type ResolveEscalationPayload {
+  escalation: Escalation
+  userErrors: [UserError!]!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/orders.graphql", Input: `extend type Query {
   "An order in the caller's scope; null when it does not exist or lies outside the scope."
   order(id: ID!): Order
@@ -2067,6 +2583,62 @@ func (ec *executionContext) childFields_Address(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
 }
 
+func (ec *executionContext) childFields_CancelOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_CancelOrderPayload_order(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CancelOrderPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CancelOrderPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Escalation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Escalation_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Escalation_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Escalation_updatedAt(ctx, field)
+	case "reason":
+		return ec.fieldContext_Escalation_reason(ctx, field)
+	case "resolvedAt":
+		return ec.fieldContext_Escalation_resolvedAt(ctx, field)
+	case "resolvedBy":
+		return ec.fieldContext_Escalation_resolvedBy(ctx, field)
+	case "note":
+		return ec.fieldContext_Escalation_note(ctx, field)
+	case "orderID":
+		return ec.fieldContext_Escalation_orderID(ctx, field)
+	case "order":
+		return ec.fieldContext_Escalation_order(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Escalation", field.Name)
+}
+
+func (ec *executionContext) childFields_EscalationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EscalationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EscalationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EscalationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EscalationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EscalationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_EscalationEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_EscalationEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EscalationEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2099,12 +2671,18 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_status(ctx, field)
 	case "step":
 		return ec.fieldContext_Order_step(ctx, field)
+	case "confirmedByEmail":
+		return ec.fieldContext_Order_confirmedByEmail(ctx, field)
+	case "cancelledAt":
+		return ec.fieldContext_Order_cancelledAt(ctx, field)
 	case "partnerOrg":
 		return ec.fieldContext_Order_partnerOrg(ctx, field)
 	case "customerOrg":
 		return ec.fieldContext_Order_customerOrg(ctx, field)
 	case "subscription":
 		return ec.fieldContext_Order_subscription(ctx, field)
+	case "escalation":
+		return ec.fieldContext_Order_escalation(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
 }
@@ -2203,6 +2781,26 @@ func (ec *executionContext) childFields_PurchasedService(ctx context.Context, fi
 		return ec.fieldContext_PurchasedService_quantity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PurchasedService", field.Name)
+}
+
+func (ec *executionContext) childFields_ResendSetupLinkPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_ResendSetupLinkPayload_order(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ResendSetupLinkPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResendSetupLinkPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ResolveEscalationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "escalation":
+		return ec.fieldContext_ResolveEscalationPayload_escalation(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ResolveEscalationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResolveEscalationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ServiceSetting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

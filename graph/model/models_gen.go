@@ -7,7 +7,22 @@ import (
 	"onramp/internal/validate"
 )
 
+type CancelOrderPayload struct {
+	Order      *ent.Order          `json:"order,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
 type PlaceOrderPayload struct {
 	Order      *ent.Order          `json:"order,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
+type ResendSetupLinkPayload struct {
+	Order      *ent.Order          `json:"order,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
+type ResolveEscalationPayload struct {
+	Escalation *ent.Escalation     `json:"escalation,omitempty"`
 	UserErrors []*validate.Problem `json:"userErrors"`
 }

@@ -18,8 +18,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"onramp/graph"
 	"onramp/internal/auth"
+	"onramp/internal/jobs"
+	"onramp/internal/mail"
 	"onramp/internal/orders"
 	"onramp/internal/store"
 )
@@ -38,6 +42,25 @@ type Config struct {
 	MaxBodyBytes    int64
 	Limits          graph.Limits
 	ShutdownTimeout time.Duration
+
+	// MailFrom is the From of every email (default "Onramp <onramp@HOST>"
+	// with the public URL's host).
+	MailFrom string
+	// CustomerSuccessEmail receives escalations.
+	CustomerSuccessEmail string
+	// TimeZone is where a requested start date begins (IANA name).
+	TimeZone string
+	// OrderWindow is how long after its start date an unprovisioned order
+	// closes.
+	OrderWindow time.Duration
+	// JobWorkers is how many jobs run at once in this process.
+	JobWorkers int
+	// JobPollInterval is how often idle workers look for due jobs.
+	JobPollInterval time.Duration
+
+	// Clock and JobTime replace the wall clock in tests.
+	Clock   func() time.Time
+	JobTime rivertype.TimeGenerator
 }
 
 // Defaults returns the embedded defaults.
@@ -50,6 +73,10 @@ func Defaults() Config {
 		MaxBodyBytes:    1 << 20,
 		Limits:          graph.Limits{Complexity: 500, Depth: 12, Tokens: 5000},
 		ShutdownTimeout: 20 * time.Second,
+		TimeZone:        "UTC",
+		OrderWindow:     30 * 24 * time.Hour,
+		JobWorkers:      10,
+		JobPollInterval: time.Second,
 	}
 }
 
@@ -59,6 +86,11 @@ type App struct {
 	Log    *slog.Logger
 	Store  *store.Store
 	Auth   *auth.Authority
+	Jobs   *jobs.Queue
+	Orders *orders.Service
+	// MailQueuedOnly is true when no mail system is configured: messages
+	// stay in the outbox until one is.
+	MailQueuedOnly bool
 
 	handler  http.Handler
 	shutdown context.CancelFunc
@@ -83,13 +115,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a := &App{Config: cfg, Log: log, Store: st, Auth: authority}
+	if err := a.wireJobs(ctx, pub); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	shutdownCtx, cancel := context.WithCancel(context.Background())
 	a.shutdown = cancel
 
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: &graph.Resolver{
 			Client: st.Client,
-			Orders: &orders.Service{Store: st},
+			Orders: a.Orders,
 		},
 		Auth:           authority,
 		Log:            log,
@@ -134,6 +170,10 @@ func (a *App) routes(gql http.Handler) http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if a.Config.Dev {
+		mux.Handle("GET /dev/mail", mail.Viewer(a.Store))
+		mux.Handle("GET /dev/mail/{id}", mail.Viewer(a.Store))
+	}
 	return a.logRequests(securityHeaders(mux))
 }
 
@@ -152,6 +192,10 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 		return
 	}
+	if a.MailQueuedOnly {
+		_, _ = w.Write([]byte("ready\nmail: no SMTP server configured; messages stay queued\n"))
+		return
+	}
 	_, _ = w.Write([]byte("ready\n"))
 }
 
@@ -164,6 +208,10 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	if err := a.Jobs.Start(ctx); err != nil {
+		_ = a.Close()
+		return fmt.Errorf("start jobs: %w", err)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -187,6 +235,11 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	for a.sockets.Load() > 0 && deadline.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
+	// Running jobs may finish until the deadline; those cut short are
+	// retried by a later process.
+	if jerr := a.Jobs.Stop(deadline); jerr != nil {
+		err = errors.Join(err, jerr)
+	}
 	if cerr := a.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}
@@ -197,8 +250,10 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Close releases the database.
+// Close stops the jobs (if they run) and releases the database.
 func (a *App) Close() error {
 	a.shutdown()
-	return a.Store.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	return errors.Join(a.Jobs.Stop(ctx), a.Store.Close())
 }

@@ -49,3 +49,12 @@ var (
 	errLinkCancelled = unauthenticated(ReasonCancelled,
 		"The order of this setup link was cancelled or has closed. Ask your partner contact for a new order.")
 )
+
+// CodeNotFound answers an operation on an object that does not exist or lies
+// outside the caller's scope (the two look the same).
+const CodeNotFound = "NOT_FOUND"
+
+// NotFound refuses an operation on an object the caller cannot see.
+func NotFound(what string) *Error {
+	return &Error{Code: CodeNotFound, Message: "No such " + what + "."}
+}

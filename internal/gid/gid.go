@@ -34,6 +34,8 @@ const (
 	SetupLink      = "lnk"
 	AuditEvent     = "aud"
 	SigningKey     = "key"
+	Message        = "msg"
+	Escalation     = "esc"
 )
 
 var tables = map[string]string{
@@ -45,6 +47,8 @@ var tables = map[string]string{
 	SetupLink:      "setup_links",
 	AuditEvent:     "audit_events",
 	SigningKey:     "signing_keys",
+	Message:        "messages",
+	Escalation:     "escalations",
 }
 
 // ErrMalformed is returned for a string that is not an Onramp id.

@@ -56,10 +56,12 @@ const (
 	FutureDays = 366
 )
 
-// Service places orders.
+// Service places orders and runs their life: the setup email, the
+// escalation, the window, resends and cancellation.
 type Service struct {
-	Store *store.Store
-	Now   func() time.Time
+	Store     *store.Store
+	Lifecycle *Lifecycle
+	Now       func() time.Time
 }
 
 // Place validates in and stores the order with its subscription, or returns
@@ -133,6 +135,9 @@ func (s *Service) placeTx(ctx context.Context, in PlaceInput) (*ent.Order, error
 		return nil, err
 	}
 	if err := client.Subscription.Create().SetOrderID(o.ID).SetServices(in.Services).Exec(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.schedule(ctx, o); err != nil {
 		return nil, err
 	}
 	err = audit.Record(ctx, client, o.ID, "ORDER_PLACED", map[string]any{

@@ -3,11 +3,14 @@ package orders_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
 	"onramp/ent/schema/schematype"
+	"onramp/internal/app"
 	"onramp/internal/auth"
 	"onramp/internal/date"
 	"onramp/internal/orders"
@@ -18,9 +21,19 @@ import (
 
 var today = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
+// service is the orders service of a full instance (jobs not started) on a
+// fresh database, at a fixed time.
 func service(t *testing.T) *orders.Service {
 	t.Helper()
-	return &orders.Service{Store: storetest.Open(t), Now: func() time.Time { return today }}
+	cfg := app.Defaults()
+	cfg.DataDir, cfg.DatabaseURL = storetest.Location(t)
+	cfg.Clock = func() time.Time { return today }
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	return a.Orders
 }
 
 func as(kind viewer.Kind, account string) context.Context {

@@ -46,6 +46,9 @@ func SQLiteDSN(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// SQLiteFile is the embedded database's file in dataDir.
+func SQLiteFile(dataDir string) string { return filepath.Join(dataDir, "onramp.db") }
+
 // Open opens and migrates the database: the PostgreSQL database at
 // databaseURL when it is set, otherwise the SQLite file onramp.db in dataDir.
 func Open(ctx context.Context, dataDir, databaseURL string) (*Store, error) {
@@ -59,7 +62,7 @@ func Open(ctx context.Context, dataDir, databaseURL string) (*Store, error) {
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
-		dsn = SQLiteDSN(filepath.Join(dataDir, "onramp.db"))
+		dsn = SQLiteDSN(SQLiteFile(dataDir))
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
@@ -78,7 +81,7 @@ func Open(ctx context.Context, dataDir, databaseURL string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("connect to the database: %w", err)
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(dialect, db)))
+	client := ent.NewClient(ent.Driver(txDriver{entsql.OpenDB(dialect, db)}))
 	if err := client.Schema.Create(System(ctx)); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("migrate the database: %w", err)
@@ -122,6 +125,8 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 }
 
 func (s *Store) inTxOnce(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	holder := &sqlTxHolder{}
+	ctx = context.WithValue(ctx, sqlTxKey{}, holder)
 	tx, err := s.Client.Tx(ctx)
 	if err != nil {
 		return err

@@ -1,0 +1,81 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"onramp/internal/jobs"
+	"onramp/internal/mail"
+	"onramp/internal/orders"
+	"onramp/internal/store"
+)
+
+// wireJobs builds the order lifecycle, the outbox and the job queue, which
+// refer to each other: the services queue jobs, the workers call the
+// services.
+func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
+	cfg := a.Config
+	loc, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)
+	}
+	now := cfg.Clock
+	if now == nil {
+		now = time.Now
+	}
+	outbox := &mail.Outbox{}
+	lifecycle := &orders.Lifecycle{
+		Outbox:               outbox,
+		Links:                a.Auth,
+		PublicURL:            cfg.PublicURL,
+		Location:             loc,
+		Window:               cfg.OrderWindow,
+		CustomerSuccessEmail: cfg.CustomerSuccessEmail,
+	}
+	a.Orders = &orders.Service{Store: a.Store, Lifecycle: lifecycle, Now: now}
+
+	var sender mail.Sender
+	switch {
+	case cfg.SMTPURL != "":
+		if sender, err = mail.NewSMTP(cfg.SMTPURL); err != nil {
+			return err
+		}
+	case cfg.Dev:
+		sender = mail.DevMailbox{}
+		a.Log.Info("dev mode without SMTP: messages are shown at /dev/mail", "url", cfg.PublicURL+"/dev/mail")
+	default:
+		a.MailQueuedOnly = true
+		a.Log.Warn("no SMTP server configured (ONRAMP_SMTP_URL): messages stay queued until one is")
+	}
+	from := cfg.MailFrom
+	if from == "" {
+		from = "Onramp <onramp@" + pub.Hostname() + ">"
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &mail.DeliverWorker{
+		Store: a.Store, Sender: sender, From: from, Host: pub.Hostname(),
+		RetainBodies: cfg.Dev, Delivered: a.Orders.Delivered, Now: now,
+	})
+	river.AddWorker(workers, &orders.SetupEmailWorker{Orders: a.Orders})
+	river.AddWorker(workers, &orders.EscalateWorker{Orders: a.Orders})
+	river.AddWorker(workers, &orders.CloseWindowWorker{Orders: a.Orders})
+
+	q, err := jobs.New(ctx, a.Store, workers, jobs.Config{
+		SQLitePath:   store.SQLiteFile(cfg.DataDir),
+		Workers:      cfg.JobWorkers,
+		PollInterval: cfg.JobPollInterval,
+		RescueAfter:  5 * time.Minute,
+		Time:         cfg.JobTime,
+	}, a.Log)
+	if err != nil {
+		return err
+	}
+	a.Jobs = q
+	outbox.Queue = q
+	lifecycle.Queue = q
+	return nil
+}

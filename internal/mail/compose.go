@@ -1,0 +1,115 @@
+// Package mail renders Onramp's emails (English and Serbian), keeps them in
+// an outbox in the transaction that causes them, delivers them by SMTP from
+// a job, and in dev mode shows them in a mail viewer instead.
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	"text/template"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// Kind is what a message is for; it names its templates.
+type Kind string
+
+// The kinds of message Onramp sends.
+const (
+	SetupLink        Kind = "SETUP_LINK"
+	HandoffColleague Kind = "HANDOFF_COLLEAGUE"
+	HandoffCustomer  Kind = "HANDOFF_CUSTOMER"
+	Escalation       Kind = "ESCALATION"
+	ServicesActive   Kind = "SERVICES_ACTIVE"
+)
+
+// Languages are the languages of the templates; en is the default.
+var Languages = []string{"en", "sr"}
+
+// Data fills the templates.
+type Data struct {
+	Product          string
+	PartnerName      string
+	PartnerAccountID string
+	CustomerName     string
+	ExternalID       string
+	StartDate        string
+	ContactEmail     string
+	HandedOffBy      string
+	// Link is the "Set up now" link; LinkExpires when it stops working.
+	Link        string
+	LinkExpires string
+}
+
+// Rendered is a message ready for the outbox.
+type Rendered struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+var (
+	textTemplates = map[string]*template.Template{}
+	layout        = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/layout.html.tmpl"))
+)
+
+func init() {
+	for _, lang := range Languages {
+		textTemplates[lang] = template.Must(template.New(lang).Option("missingkey=error").
+			ParseFS(templateFS, "templates/"+lang+".txt.tmpl"))
+	}
+}
+
+// buttonLabels are the labels of the "Set up now" button: in the text body
+// the link stands on a line of its own, "<label>: <link>".
+var buttonLabels = map[string]string{"en": "Set up now", "sr": "Podesi sada"}
+
+// Render renders a message of kind in lang (en when lang is unknown). The
+// HTML body is built from the text body's paragraphs, so the two never
+// disagree: the link line becomes the button, the part after "--" the
+// footer.
+func Render(kind Kind, lang string, d Data) (Rendered, error) {
+	t, ok := textTemplates[lang]
+	if !ok {
+		lang, t = "en", textTemplates["en"]
+	}
+	var subject, text bytes.Buffer
+	if err := t.ExecuteTemplate(&subject, string(kind)+".subject", d); err != nil {
+		return Rendered{}, fmt.Errorf("render %s subject: %w", kind, err)
+	}
+	if err := t.ExecuteTemplate(&text, string(kind)+".text", d); err != nil {
+		return Rendered{}, fmt.Errorf("render %s text: %w", kind, err)
+	}
+	r := Rendered{Subject: strings.TrimSpace(subject.String()), Text: strings.TrimSpace(text.String()) + "\n"}
+
+	page := struct {
+		Lang, Subject, Link, Button, Footer string
+		Paragraphs, After                   []string
+	}{Lang: lang, Subject: r.Subject, Button: buttonLabels[lang]}
+	body, footer, _ := strings.Cut(r.Text, "\n--\n")
+	page.Footer = strings.TrimSpace(footer)
+	linkLine := page.Button + ": " + d.Link
+	for _, p := range strings.Split(strings.TrimSpace(body), "\n\n") {
+		switch {
+		case d.Link != "" && strings.TrimSpace(p) == linkLine:
+			page.Link = d.Link
+		case page.Link != "":
+			page.After = append(page.After, p)
+		default:
+			page.Paragraphs = append(page.Paragraphs, p)
+		}
+	}
+	if d.Link != "" && page.Link == "" {
+		return Rendered{}, fmt.Errorf("render %s: the %s text has no %q line", kind, lang, page.Button+": …")
+	}
+	var html bytes.Buffer
+	if err := layout.ExecuteTemplate(&html, "layout", page); err != nil {
+		return Rendered{}, err
+	}
+	r.HTML = html.String()
+	return r, nil
+}

@@ -1,0 +1,45 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+)
+
+// txDriver is ent's SQL driver that also hands the *sql.Tx of each
+// transaction it opens to the transaction's context. ent.Tx does not expose
+// it, and the job queue must insert its jobs in that very transaction.
+type txDriver struct{ *entsql.Driver }
+
+type sqlTxHolder struct{ tx *sql.Tx }
+
+type sqlTxKey struct{}
+
+func (d txDriver) Tx(ctx context.Context) (dialect.Tx, error) { return d.BeginTx(ctx, nil) }
+
+func (d txDriver) BeginTx(ctx context.Context, opts *entsql.TxOptions) (dialect.Tx, error) {
+	tx, err := d.Driver.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if h, ok := ctx.Value(sqlTxKey{}).(*sqlTxHolder); ok {
+		if t, ok := tx.(*entsql.Tx); ok {
+			if st, ok := t.Tx.(*sql.Tx); ok {
+				h.tx = st
+			}
+		}
+	}
+	return tx, nil
+}
+
+// SQLTx returns the *sql.Tx of the transaction InTx runs in ctx, for
+// inserting jobs in it.
+func SQLTx(ctx context.Context) (*sql.Tx, error) {
+	if h, ok := ctx.Value(sqlTxKey{}).(*sqlTxHolder); ok && h.tx != nil {
+		return h.tx, nil
+	}
+	return nil, fmt.Errorf("store: no transaction in the context (use Store.InTx)")
+}
