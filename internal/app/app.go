@@ -18,10 +18,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/riverqueue/river/rivertype"
-
 	"onramp/graph"
 	"onramp/internal/auth"
+	"onramp/internal/clock"
 	"onramp/internal/jobs"
 	"onramp/internal/mail"
 	"onramp/internal/orders"
@@ -58,9 +57,9 @@ type Config struct {
 	// JobPollInterval is how often idle workers look for due jobs.
 	JobPollInterval time.Duration
 
-	// Clock and JobTime replace the wall clock in tests.
-	Clock   func() time.Time
-	JobTime rivertype.TimeGenerator
+	// Clock replaces the wall clock in tests (services, job scheduling and
+	// token expiry); nil is the wall clock.
+	Clock clock.Clock
 }
 
 // Defaults returns the embedded defaults.
@@ -109,7 +108,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	authority, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: cfg.SetupLinkTTL})
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Wall{}
+	}
+	authority, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: cfg.SetupLinkTTL, Now: cfg.Clock.Now})
 	if err != nil {
 		_ = st.Close()
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"onramp/internal/jobs"
 	"onramp/internal/mail"
@@ -23,10 +24,9 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	if err != nil {
 		return fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)
 	}
-	now := cfg.Clock
-	if now == nil {
-		now = time.Now
-	}
+	now := cfg.Clock.Now
+	// A stub clock also drives River's scheduling.
+	jobTime, _ := cfg.Clock.(rivertype.TimeGenerator)
 	outbox := &mail.Outbox{}
 	lifecycle := &orders.Lifecycle{
 		Outbox:               outbox,
@@ -69,7 +69,7 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 		Workers:      cfg.JobWorkers,
 		PollInterval: cfg.JobPollInterval,
 		RescueAfter:  5 * time.Minute,
-		Time:         cfg.JobTime,
+		Time:         jobTime,
 	}, a.Log)
 	if err != nil {
 		return err

@@ -51,6 +51,8 @@ type Claims struct {
 type Config struct {
 	SetupLinkTTL      time.Duration
 	PartnerSessionTTL time.Duration
+	// Now is the clock (tests move it); nil is the wall clock.
+	Now func() time.Time
 }
 
 // Authority signs and verifies tokens with the keys in the database.
@@ -79,7 +81,11 @@ func New(ctx context.Context, client *ent.Client, cfg Config) (*Authority, error
 	if err != nil {
 		return nil, err
 	}
-	return &Authority{client: client, cfg: cfg, now: time.Now, ring: ring}, nil
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Authority{client: client, cfg: cfg, now: now, ring: ring}, nil
 }
 
 // SetupLinkTTL is how long a new setup link lives.

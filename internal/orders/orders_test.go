@@ -12,6 +12,7 @@ import (
 	"onramp/ent/schema/schematype"
 	"onramp/internal/app"
 	"onramp/internal/auth"
+	"onramp/internal/clock"
 	"onramp/internal/date"
 	"onramp/internal/orders"
 	"onramp/internal/store/storetest"
@@ -27,7 +28,7 @@ func service(t *testing.T) *orders.Service {
 	t.Helper()
 	cfg := app.Defaults()
 	cfg.DataDir, cfg.DatabaseURL = storetest.Location(t)
-	cfg.Clock = func() time.Time { return today }
+	cfg.Clock = clock.NewStub(today)
 	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
