@@ -6,10 +6,14 @@ BIN     := bin/onramp
 RACE_PKGS := ./internal/...
 PLAIN_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v '/internal/')
 
-.PHONY: run build test test-sqlite test-postgres vet fmt-check generate-check bench clean
+.PHONY: run demo build test test-sqlite test-postgres vet fmt-check generate-check bench clean
 
 run: build
 	ONRAMP_DEV=$${ONRAMP_DEV:-true} ./$(BIN) serve
+
+# Places a sample order starting today against the server of `make run`.
+demo: build
+	./$(BIN) demo
 
 build:
 	$(GO) build -o $(BIN) .

@@ -5,6 +5,7 @@
 //	onramp token integration --partner ACCOUNT_ID print an integration token
 //	onramp token setup --order ID                 print a fresh setup link
 //	onramp keys rotate                            retire the signing key, make a new one
+//	onramp demo                                   place a sample order starting today
 //
 // Every flag has an ONRAMP_* environment variable (flag --data-dir is
 // ONRAMP_DATA_DIR); a flag given on the command line wins.
@@ -46,6 +47,7 @@ const usage = `usage:
   onramp token integration --partner ACCOUNT_ID [--ttl 2160h]
   onramp token setup --order ID [--email ADDRESS]
   onramp keys rotate
+  onramp demo [--url http://localhost:8080]
 run "onramp serve -h" for the flags`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -60,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New(usage)
 		}
 		return token(ctx, args[1], args[2:], stdout, stderr)
+	case "demo":
+		return demo(ctx, args[1:], stdout, stderr)
 	case "keys":
 		if len(args) < 2 || args[1] != "rotate" {
 			return errors.New(usage)
@@ -133,6 +137,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	f.boolean(&cfg.Dev, "dev", "development mode: introspection, suggestions and text logs")
 	f.boolean(&cfg.Introspection, "introspection", "allow introspection outside dev mode")
 	f.duration(&cfg.SetupLinkTTL, "setup-link-ttl", "lifetime of a setup link")
+	f.str(&cfg.MailFrom, "mail-from", "From address of every email (default Onramp <onramp@PUBLIC_URL_HOST>)")
+	f.str(&cfg.CustomerSuccessEmail, "customer-success-email", "who receives escalations by email (empty: operators see them in the API only)")
+	f.str(&cfg.TimeZone, "timezone", "IANA time zone in which a requested start date begins")
+	f.duration(&cfg.OrderWindow, "order-window", "how long after its start date an unprovisioned order closes")
+	f.str(&cfg.BillingWebhookURL, "billing-webhook-url", "billing system webhook for billing-start notices (empty: none)")
+	f.integer(&cfg.JobWorkers, "job-workers", "jobs run at once by this process")
 	f.duration(&cfg.ShutdownTimeout, "shutdown-timeout", "how long a graceful shutdown may take")
 	f.integer(&cfg.Limits.Complexity, "max-complexity", "GraphQL complexity limit")
 	f.integer(&cfg.Limits.Depth, "max-depth", "GraphQL depth limit")

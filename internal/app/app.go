@@ -52,6 +52,8 @@ type Config struct {
 	// OrderWindow is how long after its start date an unprovisioned order
 	// closes.
 	OrderWindow time.Duration
+	// BillingWebhookURL receives the billing-start notices.
+	BillingWebhookURL string
 	// JobWorkers is how many jobs run at once in this process.
 	JobWorkers int
 	// JobPollInterval is how often idle workers look for due jobs.

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"onramp/internal/billing"
 	"onramp/internal/jobs"
 	"onramp/internal/mail"
 	"onramp/internal/orders"
@@ -63,6 +64,7 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	river.AddWorker(workers, &orders.SetupEmailWorker{Orders: a.Orders})
 	river.AddWorker(workers, &orders.EscalateWorker{Orders: a.Orders})
 	river.AddWorker(workers, &orders.CloseWindowWorker{Orders: a.Orders})
+	river.AddWorker(workers, &billing.StartWorker{Store: a.Store, URL: cfg.BillingWebhookURL, Now: now})
 
 	q, err := jobs.New(ctx, a.Store, workers, jobs.Config{
 		SQLitePath:   store.SQLiteFile(cfg.DataDir),
