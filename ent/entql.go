@@ -113,6 +113,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldStatus:                   {Type: field.TypeEnum, Column: order.FieldStatus},
 			order.FieldStep:                     {Type: field.TypeEnum, Column: order.FieldStep},
 			order.FieldInputDigest:              {Type: field.TypeString, Column: order.FieldInputDigest},
+			order.FieldRole:                     {Type: field.TypeEnum, Column: order.FieldRole},
+			order.FieldHandedToCustomer:         {Type: field.TypeBool, Column: order.FieldHandedToCustomer},
+			order.FieldCreatedPartnerOrg:        {Type: field.TypeBool, Column: order.FieldCreatedPartnerOrg},
+			order.FieldHoldReason:               {Type: field.TypeString, Column: order.FieldHoldReason},
 			order.FieldConfirmedByEmail:         {Type: field.TypeString, Column: order.FieldConfirmedByEmail},
 			order.FieldCancelledAt:              {Type: field.TypeTime, Column: order.FieldCancelledAt},
 			order.FieldPartnerOrgID:             {Type: field.TypeString, Column: order.FieldPartnerOrgID},
@@ -882,6 +886,26 @@ func (f *OrderFilter) WhereStep(p entql.StringP) {
 // WhereInputDigest applies the entql string predicate on the input_digest field.
 func (f *OrderFilter) WhereInputDigest(p entql.StringP) {
 	f.Where(p.Field(order.FieldInputDigest))
+}
+
+// WhereRole applies the entql string predicate on the role field.
+func (f *OrderFilter) WhereRole(p entql.StringP) {
+	f.Where(p.Field(order.FieldRole))
+}
+
+// WhereHandedToCustomer applies the entql bool predicate on the handed_to_customer field.
+func (f *OrderFilter) WhereHandedToCustomer(p entql.BoolP) {
+	f.Where(p.Field(order.FieldHandedToCustomer))
+}
+
+// WhereCreatedPartnerOrg applies the entql bool predicate on the created_partner_org field.
+func (f *OrderFilter) WhereCreatedPartnerOrg(p entql.BoolP) {
+	f.Where(p.Field(order.FieldCreatedPartnerOrg))
+}
+
+// WhereHoldReason applies the entql string predicate on the hold_reason field.
+func (f *OrderFilter) WhereHoldReason(p entql.StringP) {
+	f.Where(p.Field(order.FieldHoldReason))
 }
 
 // WhereConfirmedByEmail applies the entql string predicate on the confirmed_by_email field.

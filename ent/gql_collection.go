@@ -4,6 +4,8 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
+	"fmt"
 	"onramp/ent/auditevent"
 	"onramp/ent/escalation"
 	"onramp/ent/order"
@@ -11,8 +13,10 @@ import (
 	"onramp/ent/servicesetting"
 	"onramp/ent/subscription"
 	"onramp/ent/user"
+	"onramp/internal/gid"
 
 	"entgo.io/contrib/entgql"
+	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 )
 
@@ -344,6 +348,95 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			}
 			_q.withSubscription = query
 
+		case "auditEvents":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AuditEventClient{config: _q.config}).Query()
+			)
+			args := newAuditEventPaginateArgs(fieldArgs(ctx, nil, path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newAuditEventPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Order) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID gid.ID `sql:"order_id"`
+							Count  int    `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(order.AuditEventsColumn), ids...))
+						})
+						if err := query.GroupBy(order.AuditEventsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[gid.ID]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Order) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.AuditEvents)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, auditeventImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(order.AuditEventsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedAuditEvents(alias, func(wq *AuditEventQuery) {
+				*wq = *query
+			})
+
 		case "escalation":
 			var (
 				alias = field.Alias
@@ -423,6 +516,21 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if _, ok := fieldSeen[order.FieldStep]; !ok {
 				selectedFields = append(selectedFields, order.FieldStep)
 				fieldSeen[order.FieldStep] = struct{}{}
+			}
+		case "role":
+			if _, ok := fieldSeen[order.FieldRole]; !ok {
+				selectedFields = append(selectedFields, order.FieldRole)
+				fieldSeen[order.FieldRole] = struct{}{}
+			}
+		case "handedToCustomer":
+			if _, ok := fieldSeen[order.FieldHandedToCustomer]; !ok {
+				selectedFields = append(selectedFields, order.FieldHandedToCustomer)
+				fieldSeen[order.FieldHandedToCustomer] = struct{}{}
+			}
+		case "holdReason":
+			if _, ok := fieldSeen[order.FieldHoldReason]; !ok {
+				selectedFields = append(selectedFields, order.FieldHoldReason)
+				fieldSeen[order.FieldHoldReason] = struct{}{}
 			}
 		case "confirmedByEmail":
 			if _, ok := fieldSeen[order.FieldConfirmedByEmail]; !ok {

@@ -48,6 +48,26 @@ func (_m *Order) Subscription(ctx context.Context) (*Subscription, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Order) AuditEvents(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *AuditEventOrder,
+) (*AuditEventConnection, error) {
+	opts := []AuditEventPaginateOption{
+		WithAuditEventOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	if nodes, err := _m.NamedAuditEvents(alias); err == nil || hasTotalCount {
+		pager, err := newAuditEventPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &AuditEventConnection{Edges: []*AuditEventEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryAuditEvents().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *Order) Escalation(ctx context.Context) (*Escalation, error) {
 	result, err := _m.Edges.EscalationOrErr()
 	if IsNotLoaded(err) {

@@ -628,6 +628,35 @@ type OrderWhereInput struct {
 	StepIn    []order.Step `json:"stepIn,omitempty"`
 	StepNotIn []order.Step `json:"stepNotIn,omitempty"`
 
+	// "role" field predicates.
+	Role       *order.Role  `json:"role,omitempty"`
+	RoleNEQ    *order.Role  `json:"roleNEQ,omitempty"`
+	RoleIn     []order.Role `json:"roleIn,omitempty"`
+	RoleNotIn  []order.Role `json:"roleNotIn,omitempty"`
+	RoleIsNil  bool         `json:"roleIsNil,omitempty"`
+	RoleNotNil bool         `json:"roleNotNil,omitempty"`
+
+	// "handed_to_customer" field predicates.
+	HandedToCustomer    *bool `json:"handedToCustomer,omitempty"`
+	HandedToCustomerNEQ *bool `json:"handedToCustomerNEQ,omitempty"`
+
+	// "hold_reason" field predicates.
+	HoldReason             *string  `json:"holdReason,omitempty"`
+	HoldReasonNEQ          *string  `json:"holdReasonNEQ,omitempty"`
+	HoldReasonIn           []string `json:"holdReasonIn,omitempty"`
+	HoldReasonNotIn        []string `json:"holdReasonNotIn,omitempty"`
+	HoldReasonGT           *string  `json:"holdReasonGT,omitempty"`
+	HoldReasonGTE          *string  `json:"holdReasonGTE,omitempty"`
+	HoldReasonLT           *string  `json:"holdReasonLT,omitempty"`
+	HoldReasonLTE          *string  `json:"holdReasonLTE,omitempty"`
+	HoldReasonContains     *string  `json:"holdReasonContains,omitempty"`
+	HoldReasonHasPrefix    *string  `json:"holdReasonHasPrefix,omitempty"`
+	HoldReasonHasSuffix    *string  `json:"holdReasonHasSuffix,omitempty"`
+	HoldReasonIsNil        bool     `json:"holdReasonIsNil,omitempty"`
+	HoldReasonNotNil       bool     `json:"holdReasonNotNil,omitempty"`
+	HoldReasonEqualFold    *string  `json:"holdReasonEqualFold,omitempty"`
+	HoldReasonContainsFold *string  `json:"holdReasonContainsFold,omitempty"`
+
 	// "confirmed_by_email" field predicates.
 	ConfirmedByEmail             *string  `json:"confirmedByEmail,omitempty"`
 	ConfirmedByEmailNEQ          *string  `json:"confirmedByEmailNEQ,omitempty"`
@@ -1113,6 +1142,75 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 	}
 	if len(i.StepNotIn) > 0 {
 		predicates = append(predicates, order.StepNotIn(i.StepNotIn...))
+	}
+	if i.Role != nil {
+		predicates = append(predicates, order.RoleEQ(*i.Role))
+	}
+	if i.RoleNEQ != nil {
+		predicates = append(predicates, order.RoleNEQ(*i.RoleNEQ))
+	}
+	if len(i.RoleIn) > 0 {
+		predicates = append(predicates, order.RoleIn(i.RoleIn...))
+	}
+	if len(i.RoleNotIn) > 0 {
+		predicates = append(predicates, order.RoleNotIn(i.RoleNotIn...))
+	}
+	if i.RoleIsNil {
+		predicates = append(predicates, order.RoleIsNil())
+	}
+	if i.RoleNotNil {
+		predicates = append(predicates, order.RoleNotNil())
+	}
+	if i.HandedToCustomer != nil {
+		predicates = append(predicates, order.HandedToCustomerEQ(*i.HandedToCustomer))
+	}
+	if i.HandedToCustomerNEQ != nil {
+		predicates = append(predicates, order.HandedToCustomerNEQ(*i.HandedToCustomerNEQ))
+	}
+	if i.HoldReason != nil {
+		predicates = append(predicates, order.HoldReasonEQ(*i.HoldReason))
+	}
+	if i.HoldReasonNEQ != nil {
+		predicates = append(predicates, order.HoldReasonNEQ(*i.HoldReasonNEQ))
+	}
+	if len(i.HoldReasonIn) > 0 {
+		predicates = append(predicates, order.HoldReasonIn(i.HoldReasonIn...))
+	}
+	if len(i.HoldReasonNotIn) > 0 {
+		predicates = append(predicates, order.HoldReasonNotIn(i.HoldReasonNotIn...))
+	}
+	if i.HoldReasonGT != nil {
+		predicates = append(predicates, order.HoldReasonGT(*i.HoldReasonGT))
+	}
+	if i.HoldReasonGTE != nil {
+		predicates = append(predicates, order.HoldReasonGTE(*i.HoldReasonGTE))
+	}
+	if i.HoldReasonLT != nil {
+		predicates = append(predicates, order.HoldReasonLT(*i.HoldReasonLT))
+	}
+	if i.HoldReasonLTE != nil {
+		predicates = append(predicates, order.HoldReasonLTE(*i.HoldReasonLTE))
+	}
+	if i.HoldReasonContains != nil {
+		predicates = append(predicates, order.HoldReasonContains(*i.HoldReasonContains))
+	}
+	if i.HoldReasonHasPrefix != nil {
+		predicates = append(predicates, order.HoldReasonHasPrefix(*i.HoldReasonHasPrefix))
+	}
+	if i.HoldReasonHasSuffix != nil {
+		predicates = append(predicates, order.HoldReasonHasSuffix(*i.HoldReasonHasSuffix))
+	}
+	if i.HoldReasonIsNil {
+		predicates = append(predicates, order.HoldReasonIsNil())
+	}
+	if i.HoldReasonNotNil {
+		predicates = append(predicates, order.HoldReasonNotNil())
+	}
+	if i.HoldReasonEqualFold != nil {
+		predicates = append(predicates, order.HoldReasonEqualFold(*i.HoldReasonEqualFold))
+	}
+	if i.HoldReasonContainsFold != nil {
+		predicates = append(predicates, order.HoldReasonContainsFold(*i.HoldReasonContainsFold))
 	}
 	if i.ConfirmedByEmail != nil {
 		predicates = append(predicates, order.ConfirmedByEmailEQ(*i.ConfirmedByEmail))

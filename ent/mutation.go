@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"onramp/ent/auditevent"
@@ -2522,6 +2523,10 @@ type OrderMutation struct {
 	status                     *order.Status
 	step                       *order.Step
 	input_digest               *string
+	role                       *order.Role
+	handed_to_customer         *bool
+	created_partner_org        *bool
+	hold_reason                *string
 	confirmed_by_email         *string
 	cancelled_at               *time.Time
 	clearedFields              map[string]struct{}
@@ -3191,6 +3196,176 @@ func (m *OrderMutation) ResetInputDigest() {
 	m.input_digest = nil
 }
 
+// SetRole sets the "role" field.
+func (m *OrderMutation) SetRole(o order.Role) {
+	m.role = &o
+}
+
+// Role returns the value of the "role" field in the mutation.
+func (m *OrderMutation) Role() (r order.Role, exists bool) {
+	v := m.role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRole returns the old "role" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldRole(ctx context.Context) (v *order.Role, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRole: %w", err)
+	}
+	return oldValue.Role, nil
+}
+
+// ClearRole clears the value of the "role" field.
+func (m *OrderMutation) ClearRole() {
+	m.role = nil
+	m.clearedFields[order.FieldRole] = struct{}{}
+}
+
+// RoleCleared returns if the "role" field was cleared in this mutation.
+func (m *OrderMutation) RoleCleared() bool {
+	_, ok := m.clearedFields[order.FieldRole]
+	return ok
+}
+
+// ResetRole resets all changes to the "role" field.
+func (m *OrderMutation) ResetRole() {
+	m.role = nil
+	delete(m.clearedFields, order.FieldRole)
+}
+
+// SetHandedToCustomer sets the "handed_to_customer" field.
+func (m *OrderMutation) SetHandedToCustomer(b bool) {
+	m.handed_to_customer = &b
+}
+
+// HandedToCustomer returns the value of the "handed_to_customer" field in the mutation.
+func (m *OrderMutation) HandedToCustomer() (r bool, exists bool) {
+	v := m.handed_to_customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHandedToCustomer returns the old "handed_to_customer" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldHandedToCustomer(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHandedToCustomer is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHandedToCustomer requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHandedToCustomer: %w", err)
+	}
+	return oldValue.HandedToCustomer, nil
+}
+
+// ResetHandedToCustomer resets all changes to the "handed_to_customer" field.
+func (m *OrderMutation) ResetHandedToCustomer() {
+	m.handed_to_customer = nil
+}
+
+// SetCreatedPartnerOrg sets the "created_partner_org" field.
+func (m *OrderMutation) SetCreatedPartnerOrg(b bool) {
+	m.created_partner_org = &b
+}
+
+// CreatedPartnerOrg returns the value of the "created_partner_org" field in the mutation.
+func (m *OrderMutation) CreatedPartnerOrg() (r bool, exists bool) {
+	v := m.created_partner_org
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedPartnerOrg returns the old "created_partner_org" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldCreatedPartnerOrg(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedPartnerOrg is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedPartnerOrg requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedPartnerOrg: %w", err)
+	}
+	return oldValue.CreatedPartnerOrg, nil
+}
+
+// ResetCreatedPartnerOrg resets all changes to the "created_partner_org" field.
+func (m *OrderMutation) ResetCreatedPartnerOrg() {
+	m.created_partner_org = nil
+}
+
+// SetHoldReason sets the "hold_reason" field.
+func (m *OrderMutation) SetHoldReason(s string) {
+	m.hold_reason = &s
+}
+
+// HoldReason returns the value of the "hold_reason" field in the mutation.
+func (m *OrderMutation) HoldReason() (r string, exists bool) {
+	v := m.hold_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHoldReason returns the old "hold_reason" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldHoldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHoldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHoldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHoldReason: %w", err)
+	}
+	return oldValue.HoldReason, nil
+}
+
+// ClearHoldReason clears the value of the "hold_reason" field.
+func (m *OrderMutation) ClearHoldReason() {
+	m.hold_reason = nil
+	m.clearedFields[order.FieldHoldReason] = struct{}{}
+}
+
+// HoldReasonCleared returns if the "hold_reason" field was cleared in this mutation.
+func (m *OrderMutation) HoldReasonCleared() bool {
+	_, ok := m.clearedFields[order.FieldHoldReason]
+	return ok
+}
+
+// ResetHoldReason resets all changes to the "hold_reason" field.
+func (m *OrderMutation) ResetHoldReason() {
+	m.hold_reason = nil
+	delete(m.clearedFields, order.FieldHoldReason)
+}
+
 // SetConfirmedByEmail sets the "confirmed_by_email" field.
 func (m *OrderMutation) SetConfirmedByEmail(s string) {
 	m.confirmed_by_email = &s
@@ -3715,7 +3890,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 19)
+	fields := make([]string, 0, 23)
 	if m.created_at != nil {
 		fields = append(fields, order.FieldCreatedAt)
 	}
@@ -3760,6 +3935,18 @@ func (m *OrderMutation) Fields() []string {
 	}
 	if m.input_digest != nil {
 		fields = append(fields, order.FieldInputDigest)
+	}
+	if m.role != nil {
+		fields = append(fields, order.FieldRole)
+	}
+	if m.handed_to_customer != nil {
+		fields = append(fields, order.FieldHandedToCustomer)
+	}
+	if m.created_partner_org != nil {
+		fields = append(fields, order.FieldCreatedPartnerOrg)
+	}
+	if m.hold_reason != nil {
+		fields = append(fields, order.FieldHoldReason)
 	}
 	if m.confirmed_by_email != nil {
 		fields = append(fields, order.FieldConfirmedByEmail)
@@ -3811,6 +3998,14 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.Step()
 	case order.FieldInputDigest:
 		return m.InputDigest()
+	case order.FieldRole:
+		return m.Role()
+	case order.FieldHandedToCustomer:
+		return m.HandedToCustomer()
+	case order.FieldCreatedPartnerOrg:
+		return m.CreatedPartnerOrg()
+	case order.FieldHoldReason:
+		return m.HoldReason()
 	case order.FieldConfirmedByEmail:
 		return m.ConfirmedByEmail()
 	case order.FieldCancelledAt:
@@ -3858,6 +4053,14 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldStep(ctx)
 	case order.FieldInputDigest:
 		return m.OldInputDigest(ctx)
+	case order.FieldRole:
+		return m.OldRole(ctx)
+	case order.FieldHandedToCustomer:
+		return m.OldHandedToCustomer(ctx)
+	case order.FieldCreatedPartnerOrg:
+		return m.OldCreatedPartnerOrg(ctx)
+	case order.FieldHoldReason:
+		return m.OldHoldReason(ctx)
 	case order.FieldConfirmedByEmail:
 		return m.OldConfirmedByEmail(ctx)
 	case order.FieldCancelledAt:
@@ -3980,6 +4183,34 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetInputDigest(v)
 		return nil
+	case order.FieldRole:
+		v, ok := value.(order.Role)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRole(v)
+		return nil
+	case order.FieldHandedToCustomer:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHandedToCustomer(v)
+		return nil
+	case order.FieldCreatedPartnerOrg:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedPartnerOrg(v)
+		return nil
+	case order.FieldHoldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHoldReason(v)
+		return nil
 	case order.FieldConfirmedByEmail:
 		v, ok := value.(string)
 		if !ok {
@@ -4038,6 +4269,12 @@ func (m *OrderMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *OrderMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(order.FieldRole) {
+		fields = append(fields, order.FieldRole)
+	}
+	if m.FieldCleared(order.FieldHoldReason) {
+		fields = append(fields, order.FieldHoldReason)
+	}
 	if m.FieldCleared(order.FieldConfirmedByEmail) {
 		fields = append(fields, order.FieldConfirmedByEmail)
 	}
@@ -4064,6 +4301,12 @@ func (m *OrderMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *OrderMutation) ClearField(name string) error {
 	switch name {
+	case order.FieldRole:
+		m.ClearRole()
+		return nil
+	case order.FieldHoldReason:
+		m.ClearHoldReason()
+		return nil
 	case order.FieldConfirmedByEmail:
 		m.ClearConfirmedByEmail()
 		return nil
@@ -4128,6 +4371,18 @@ func (m *OrderMutation) ResetField(name string) error {
 		return nil
 	case order.FieldInputDigest:
 		m.ResetInputDigest()
+		return nil
+	case order.FieldRole:
+		m.ResetRole()
+		return nil
+	case order.FieldHandedToCustomer:
+		m.ResetHandedToCustomer()
+		return nil
+	case order.FieldCreatedPartnerOrg:
+		m.ResetCreatedPartnerOrg()
+		return nil
+	case order.FieldHoldReason:
+		m.ResetHoldReason()
 		return nil
 	case order.FieldConfirmedByEmail:
 		m.ResetConfirmedByEmail()
@@ -5630,7 +5885,8 @@ type ServiceSettingMutation struct {
 	created_at          *time.Time
 	updated_at          *time.Time
 	kind                *schematype.ServiceKind
-	values              *map[string]string
+	values              *json.RawMessage
+	appendvalues        json.RawMessage
 	clearedFields       map[string]struct{}
 	subscription        *gid.ID
 	clearedsubscription bool
@@ -5852,12 +6108,13 @@ func (m *ServiceSettingMutation) ResetKind() {
 }
 
 // SetValues sets the "values" field.
-func (m *ServiceSettingMutation) SetValues(value map[string]string) {
-	m.values = &value
+func (m *ServiceSettingMutation) SetValues(jm json.RawMessage) {
+	m.values = &jm
+	m.appendvalues = nil
 }
 
 // Values returns the value of the "values" field in the mutation.
-func (m *ServiceSettingMutation) Values() (r map[string]string, exists bool) {
+func (m *ServiceSettingMutation) Values() (r json.RawMessage, exists bool) {
 	v := m.values
 	if v == nil {
 		return
@@ -5868,7 +6125,7 @@ func (m *ServiceSettingMutation) Values() (r map[string]string, exists bool) {
 // OldValues returns the old "values" field's value of the ServiceSetting entity.
 // If the ServiceSetting object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ServiceSettingMutation) OldValues(ctx context.Context) (v map[string]string, err error) {
+func (m *ServiceSettingMutation) OldValues(ctx context.Context) (v json.RawMessage, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldValues is only allowed on UpdateOne operations")
 	}
@@ -5882,9 +6139,23 @@ func (m *ServiceSettingMutation) OldValues(ctx context.Context) (v map[string]st
 	return oldValue.Values, nil
 }
 
+// AppendValues adds jm to the "values" field.
+func (m *ServiceSettingMutation) AppendValues(jm json.RawMessage) {
+	m.appendvalues = append(m.appendvalues, jm...)
+}
+
+// AppendedValues returns the list of values that were appended to the "values" field in this mutation.
+func (m *ServiceSettingMutation) AppendedValues() (json.RawMessage, bool) {
+	if len(m.appendvalues) == 0 {
+		return nil, false
+	}
+	return m.appendvalues, true
+}
+
 // ResetValues resets all changes to the "values" field.
 func (m *ServiceSettingMutation) ResetValues() {
 	m.values = nil
+	m.appendvalues = nil
 }
 
 // SetSubscriptionID sets the "subscription_id" field.
@@ -6068,7 +6339,7 @@ func (m *ServiceSettingMutation) SetField(name string, value ent.Value) error {
 		m.SetKind(v)
 		return nil
 	case servicesetting.FieldValues:
-		v, ok := value.(map[string]string)
+		v, ok := value.(json.RawMessage)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -6235,7 +6506,7 @@ type SetupLinkMutation struct {
 	email         *string
 	state         *setuplink.State
 	expires_at    *time.Time
-	draft         *map[string]interface{}
+	draft         *schematype.Draft
 	clearedFields map[string]struct{}
 	_order        *gid.ID
 	cleared_order bool
@@ -6565,12 +6836,12 @@ func (m *SetupLinkMutation) ResetExpiresAt() {
 }
 
 // SetDraft sets the "draft" field.
-func (m *SetupLinkMutation) SetDraft(value map[string]interface{}) {
-	m.draft = &value
+func (m *SetupLinkMutation) SetDraft(s schematype.Draft) {
+	m.draft = &s
 }
 
 // Draft returns the value of the "draft" field in the mutation.
-func (m *SetupLinkMutation) Draft() (r map[string]interface{}, exists bool) {
+func (m *SetupLinkMutation) Draft() (r schematype.Draft, exists bool) {
 	v := m.draft
 	if v == nil {
 		return
@@ -6581,7 +6852,7 @@ func (m *SetupLinkMutation) Draft() (r map[string]interface{}, exists bool) {
 // OldDraft returns the old "draft" field's value of the SetupLink entity.
 // If the SetupLink object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SetupLinkMutation) OldDraft(ctx context.Context) (v map[string]interface{}, err error) {
+func (m *SetupLinkMutation) OldDraft(ctx context.Context) (v schematype.Draft, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldDraft is only allowed on UpdateOne operations")
 	}
@@ -6836,7 +7107,7 @@ func (m *SetupLinkMutation) SetField(name string, value ent.Value) error {
 		m.SetExpiresAt(v)
 		return nil
 	case setuplink.FieldDraft:
-		v, ok := value.(map[string]interface{})
+		v, ok := value.(schematype.Draft)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}

@@ -54,6 +54,14 @@ type Order struct {
 	Step order.Step `json:"step,omitempty"`
 	// SHA-256 of the normalized placeOrder input, to tell a replay from a conflicting reuse of the external id.
 	InputDigest string `json:"-"`
+	// Who set up: known once the organizations are confirmed.
+	Role *order.Role `json:"role,omitempty"`
+	// Setup was handed to the customer: the partner gets no management relation.
+	HandedToCustomer bool `json:"handed_to_customer,omitempty"`
+	// This order created its partner organization (whose administrator sets a password).
+	CreatedPartnerOrg bool `json:"created_partner_org,omitempty"`
+	// HoldReason holds the value of the "hold_reason" field.
+	HoldReason string `json:"hold_reason,omitempty"`
 	// Who confirmed the organizations; later resends of the setup link go to them.
 	ConfirmedByEmail string `json:"confirmed_by_email,omitempty"`
 	// CancelledAt holds the value of the "cancelled_at" field.
@@ -78,7 +86,7 @@ type OrderEdges struct {
 	Subscription *Subscription `json:"subscription,omitempty"`
 	// SetupLinks holds the value of the setup_links edge.
 	SetupLinks []*SetupLink `json:"setup_links,omitempty"`
-	// AuditEvents holds the value of the audit_events edge.
+	// The audit trail; only operators read it.
 	AuditEvents []*AuditEvent `json:"audit_events,omitempty"`
 	// Messages holds the value of the messages edge.
 	Messages []*Message `json:"messages,omitempty"`
@@ -88,7 +96,7 @@ type OrderEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
-	totalCount [4]map[string]int
+	totalCount [5]map[string]int
 
 	namedSetupLinks  map[string][]*SetupLink
 	namedAuditEvents map[string][]*AuditEvent
@@ -177,7 +185,9 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 			values[i] = new(date.Date)
 		case order.FieldID, order.FieldPartnerOrgID, order.FieldCustomerOrgID:
 			values[i] = new(gid.ID)
-		case order.FieldExternalID, order.FieldProduct, order.FieldProvisioningContactEmail, order.FieldLanguage, order.FieldPartnerName, order.FieldPartnerAccountID, order.FieldCustomerName, order.FieldCustomerCountry, order.FieldStatus, order.FieldStep, order.FieldInputDigest, order.FieldConfirmedByEmail:
+		case order.FieldHandedToCustomer, order.FieldCreatedPartnerOrg:
+			values[i] = new(sql.NullBool)
+		case order.FieldExternalID, order.FieldProduct, order.FieldProvisioningContactEmail, order.FieldLanguage, order.FieldPartnerName, order.FieldPartnerAccountID, order.FieldCustomerName, order.FieldCustomerCountry, order.FieldStatus, order.FieldStep, order.FieldInputDigest, order.FieldRole, order.FieldHoldReason, order.FieldConfirmedByEmail:
 			values[i] = new(sql.NullString)
 		case order.FieldCreatedAt, order.FieldUpdatedAt, order.FieldCancelledAt:
 			values[i] = new(sql.NullTime)
@@ -293,6 +303,31 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field input_digest", values[i])
 			} else if value.Valid {
 				_m.InputDigest = value.String
+			}
+		case order.FieldRole:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field role", values[i])
+			} else if value.Valid {
+				_m.Role = new(order.Role)
+				*_m.Role = order.Role(value.String)
+			}
+		case order.FieldHandedToCustomer:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field handed_to_customer", values[i])
+			} else if value.Valid {
+				_m.HandedToCustomer = value.Bool
+			}
+		case order.FieldCreatedPartnerOrg:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field created_partner_org", values[i])
+			} else if value.Valid {
+				_m.CreatedPartnerOrg = value.Bool
+			}
+		case order.FieldHoldReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field hold_reason", values[i])
+			} else if value.Valid {
+				_m.HoldReason = value.String
 			}
 		case order.FieldConfirmedByEmail:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -433,6 +468,20 @@ func (_m *Order) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Step))
 	builder.WriteString(", ")
 	builder.WriteString("input_digest=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.Role; v != nil {
+		builder.WriteString("role=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("handed_to_customer=")
+	builder.WriteString(fmt.Sprintf("%v", _m.HandedToCustomer))
+	builder.WriteString(", ")
+	builder.WriteString("created_partner_org=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CreatedPartnerOrg))
+	builder.WriteString(", ")
+	builder.WriteString("hold_reason=")
+	builder.WriteString(_m.HoldReason)
 	builder.WriteString(", ")
 	builder.WriteString("confirmed_by_email=")
 	builder.WriteString(_m.ConfirmedByEmail)

@@ -162,6 +162,62 @@ func (_c *OrderCreate) SetInputDigest(v string) *OrderCreate {
 	return _c
 }
 
+// SetRole sets the "role" field.
+func (_c *OrderCreate) SetRole(v order.Role) *OrderCreate {
+	_c.mutation.SetRole(v)
+	return _c
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableRole(v *order.Role) *OrderCreate {
+	if v != nil {
+		_c.SetRole(*v)
+	}
+	return _c
+}
+
+// SetHandedToCustomer sets the "handed_to_customer" field.
+func (_c *OrderCreate) SetHandedToCustomer(v bool) *OrderCreate {
+	_c.mutation.SetHandedToCustomer(v)
+	return _c
+}
+
+// SetNillableHandedToCustomer sets the "handed_to_customer" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableHandedToCustomer(v *bool) *OrderCreate {
+	if v != nil {
+		_c.SetHandedToCustomer(*v)
+	}
+	return _c
+}
+
+// SetCreatedPartnerOrg sets the "created_partner_org" field.
+func (_c *OrderCreate) SetCreatedPartnerOrg(v bool) *OrderCreate {
+	_c.mutation.SetCreatedPartnerOrg(v)
+	return _c
+}
+
+// SetNillableCreatedPartnerOrg sets the "created_partner_org" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableCreatedPartnerOrg(v *bool) *OrderCreate {
+	if v != nil {
+		_c.SetCreatedPartnerOrg(*v)
+	}
+	return _c
+}
+
+// SetHoldReason sets the "hold_reason" field.
+func (_c *OrderCreate) SetHoldReason(v string) *OrderCreate {
+	_c.mutation.SetHoldReason(v)
+	return _c
+}
+
+// SetNillableHoldReason sets the "hold_reason" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableHoldReason(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetHoldReason(*v)
+	}
+	return _c
+}
+
 // SetConfirmedByEmail sets the "confirmed_by_email" field.
 func (_c *OrderCreate) SetConfirmedByEmail(v string) *OrderCreate {
 	_c.mutation.SetConfirmedByEmail(v)
@@ -388,6 +444,14 @@ func (_c *OrderCreate) defaults() error {
 		v := order.DefaultStep
 		_c.mutation.SetStep(v)
 	}
+	if _, ok := _c.mutation.HandedToCustomer(); !ok {
+		v := order.DefaultHandedToCustomer
+		_c.mutation.SetHandedToCustomer(v)
+	}
+	if _, ok := _c.mutation.CreatedPartnerOrg(); !ok {
+		v := order.DefaultCreatedPartnerOrg
+		_c.mutation.SetCreatedPartnerOrg(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if order.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized order.DefaultID (forgotten import ent/runtime?)")
@@ -495,6 +559,22 @@ func (_c *OrderCreate) check() error {
 	if _, ok := _c.mutation.InputDigest(); !ok {
 		return &ValidationError{Name: "input_digest", err: errors.New(`ent: missing required field "Order.input_digest"`)}
 	}
+	if v, ok := _c.mutation.Role(); ok {
+		if err := order.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Order.role": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.HandedToCustomer(); !ok {
+		return &ValidationError{Name: "handed_to_customer", err: errors.New(`ent: missing required field "Order.handed_to_customer"`)}
+	}
+	if _, ok := _c.mutation.CreatedPartnerOrg(); !ok {
+		return &ValidationError{Name: "created_partner_org", err: errors.New(`ent: missing required field "Order.created_partner_org"`)}
+	}
+	if v, ok := _c.mutation.HoldReason(); ok {
+		if err := order.HoldReasonValidator(v); err != nil {
+			return &ValidationError{Name: "hold_reason", err: fmt.Errorf(`ent: validator failed for field "Order.hold_reason": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ConfirmedByEmail(); ok {
 		if err := order.ConfirmedByEmailValidator(v); err != nil {
 			return &ValidationError{Name: "confirmed_by_email", err: fmt.Errorf(`ent: validator failed for field "Order.confirmed_by_email": %w`, err)}
@@ -595,6 +675,22 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.InputDigest(); ok {
 		_spec.SetField(order.FieldInputDigest, field.TypeString, value)
 		_node.InputDigest = value
+	}
+	if value, ok := _c.mutation.Role(); ok {
+		_spec.SetField(order.FieldRole, field.TypeEnum, value)
+		_node.Role = &value
+	}
+	if value, ok := _c.mutation.HandedToCustomer(); ok {
+		_spec.SetField(order.FieldHandedToCustomer, field.TypeBool, value)
+		_node.HandedToCustomer = value
+	}
+	if value, ok := _c.mutation.CreatedPartnerOrg(); ok {
+		_spec.SetField(order.FieldCreatedPartnerOrg, field.TypeBool, value)
+		_node.CreatedPartnerOrg = value
+	}
+	if value, ok := _c.mutation.HoldReason(); ok {
+		_spec.SetField(order.FieldHoldReason, field.TypeString, value)
+		_node.HoldReason = value
 	}
 	if value, ok := _c.mutation.ConfirmedByEmail(); ok {
 		_spec.SetField(order.FieldConfirmedByEmail, field.TypeString, value)
@@ -830,6 +926,66 @@ func (u *OrderUpsert) UpdateStep() *OrderUpsert {
 	return u
 }
 
+// SetRole sets the "role" field.
+func (u *OrderUpsert) SetRole(v order.Role) *OrderUpsert {
+	u.Set(order.FieldRole, v)
+	return u
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateRole() *OrderUpsert {
+	u.SetExcluded(order.FieldRole)
+	return u
+}
+
+// ClearRole clears the value of the "role" field.
+func (u *OrderUpsert) ClearRole() *OrderUpsert {
+	u.SetNull(order.FieldRole)
+	return u
+}
+
+// SetHandedToCustomer sets the "handed_to_customer" field.
+func (u *OrderUpsert) SetHandedToCustomer(v bool) *OrderUpsert {
+	u.Set(order.FieldHandedToCustomer, v)
+	return u
+}
+
+// UpdateHandedToCustomer sets the "handed_to_customer" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateHandedToCustomer() *OrderUpsert {
+	u.SetExcluded(order.FieldHandedToCustomer)
+	return u
+}
+
+// SetCreatedPartnerOrg sets the "created_partner_org" field.
+func (u *OrderUpsert) SetCreatedPartnerOrg(v bool) *OrderUpsert {
+	u.Set(order.FieldCreatedPartnerOrg, v)
+	return u
+}
+
+// UpdateCreatedPartnerOrg sets the "created_partner_org" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateCreatedPartnerOrg() *OrderUpsert {
+	u.SetExcluded(order.FieldCreatedPartnerOrg)
+	return u
+}
+
+// SetHoldReason sets the "hold_reason" field.
+func (u *OrderUpsert) SetHoldReason(v string) *OrderUpsert {
+	u.Set(order.FieldHoldReason, v)
+	return u
+}
+
+// UpdateHoldReason sets the "hold_reason" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateHoldReason() *OrderUpsert {
+	u.SetExcluded(order.FieldHoldReason)
+	return u
+}
+
+// ClearHoldReason clears the value of the "hold_reason" field.
+func (u *OrderUpsert) ClearHoldReason() *OrderUpsert {
+	u.SetNull(order.FieldHoldReason)
+	return u
+}
+
 // SetConfirmedByEmail sets the "confirmed_by_email" field.
 func (u *OrderUpsert) SetConfirmedByEmail(v string) *OrderUpsert {
 	u.Set(order.FieldConfirmedByEmail, v)
@@ -1047,6 +1203,76 @@ func (u *OrderUpsertOne) SetStep(v order.Step) *OrderUpsertOne {
 func (u *OrderUpsertOne) UpdateStep() *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
 		s.UpdateStep()
+	})
+}
+
+// SetRole sets the "role" field.
+func (u *OrderUpsertOne) SetRole(v order.Role) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetRole(v)
+	})
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateRole() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateRole()
+	})
+}
+
+// ClearRole clears the value of the "role" field.
+func (u *OrderUpsertOne) ClearRole() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearRole()
+	})
+}
+
+// SetHandedToCustomer sets the "handed_to_customer" field.
+func (u *OrderUpsertOne) SetHandedToCustomer(v bool) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetHandedToCustomer(v)
+	})
+}
+
+// UpdateHandedToCustomer sets the "handed_to_customer" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateHandedToCustomer() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateHandedToCustomer()
+	})
+}
+
+// SetCreatedPartnerOrg sets the "created_partner_org" field.
+func (u *OrderUpsertOne) SetCreatedPartnerOrg(v bool) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetCreatedPartnerOrg(v)
+	})
+}
+
+// UpdateCreatedPartnerOrg sets the "created_partner_org" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateCreatedPartnerOrg() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateCreatedPartnerOrg()
+	})
+}
+
+// SetHoldReason sets the "hold_reason" field.
+func (u *OrderUpsertOne) SetHoldReason(v string) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetHoldReason(v)
+	})
+}
+
+// UpdateHoldReason sets the "hold_reason" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateHoldReason() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateHoldReason()
+	})
+}
+
+// ClearHoldReason clears the value of the "hold_reason" field.
+func (u *OrderUpsertOne) ClearHoldReason() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearHoldReason()
 	})
 }
 
@@ -1446,6 +1672,76 @@ func (u *OrderUpsertBulk) SetStep(v order.Step) *OrderUpsertBulk {
 func (u *OrderUpsertBulk) UpdateStep() *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
 		s.UpdateStep()
+	})
+}
+
+// SetRole sets the "role" field.
+func (u *OrderUpsertBulk) SetRole(v order.Role) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetRole(v)
+	})
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateRole() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateRole()
+	})
+}
+
+// ClearRole clears the value of the "role" field.
+func (u *OrderUpsertBulk) ClearRole() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearRole()
+	})
+}
+
+// SetHandedToCustomer sets the "handed_to_customer" field.
+func (u *OrderUpsertBulk) SetHandedToCustomer(v bool) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetHandedToCustomer(v)
+	})
+}
+
+// UpdateHandedToCustomer sets the "handed_to_customer" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateHandedToCustomer() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateHandedToCustomer()
+	})
+}
+
+// SetCreatedPartnerOrg sets the "created_partner_org" field.
+func (u *OrderUpsertBulk) SetCreatedPartnerOrg(v bool) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetCreatedPartnerOrg(v)
+	})
+}
+
+// UpdateCreatedPartnerOrg sets the "created_partner_org" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateCreatedPartnerOrg() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateCreatedPartnerOrg()
+	})
+}
+
+// SetHoldReason sets the "hold_reason" field.
+func (u *OrderUpsertBulk) SetHoldReason(v string) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetHoldReason(v)
+	})
+}
+
+// UpdateHoldReason sets the "hold_reason" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateHoldReason() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateHoldReason()
+	})
+}
+
+// ClearHoldReason clears the value of the "hold_reason" field.
+func (u *OrderUpsertBulk) ClearHoldReason() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearHoldReason()
 	})
 }
 

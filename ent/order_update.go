@@ -98,6 +98,74 @@ func (_u *OrderUpdate) SetNillableStep(v *order.Step) *OrderUpdate {
 	return _u
 }
 
+// SetRole sets the "role" field.
+func (_u *OrderUpdate) SetRole(v order.Role) *OrderUpdate {
+	_u.mutation.SetRole(v)
+	return _u
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableRole(v *order.Role) *OrderUpdate {
+	if v != nil {
+		_u.SetRole(*v)
+	}
+	return _u
+}
+
+// ClearRole clears the value of the "role" field.
+func (_u *OrderUpdate) ClearRole() *OrderUpdate {
+	_u.mutation.ClearRole()
+	return _u
+}
+
+// SetHandedToCustomer sets the "handed_to_customer" field.
+func (_u *OrderUpdate) SetHandedToCustomer(v bool) *OrderUpdate {
+	_u.mutation.SetHandedToCustomer(v)
+	return _u
+}
+
+// SetNillableHandedToCustomer sets the "handed_to_customer" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableHandedToCustomer(v *bool) *OrderUpdate {
+	if v != nil {
+		_u.SetHandedToCustomer(*v)
+	}
+	return _u
+}
+
+// SetCreatedPartnerOrg sets the "created_partner_org" field.
+func (_u *OrderUpdate) SetCreatedPartnerOrg(v bool) *OrderUpdate {
+	_u.mutation.SetCreatedPartnerOrg(v)
+	return _u
+}
+
+// SetNillableCreatedPartnerOrg sets the "created_partner_org" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableCreatedPartnerOrg(v *bool) *OrderUpdate {
+	if v != nil {
+		_u.SetCreatedPartnerOrg(*v)
+	}
+	return _u
+}
+
+// SetHoldReason sets the "hold_reason" field.
+func (_u *OrderUpdate) SetHoldReason(v string) *OrderUpdate {
+	_u.mutation.SetHoldReason(v)
+	return _u
+}
+
+// SetNillableHoldReason sets the "hold_reason" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableHoldReason(v *string) *OrderUpdate {
+	if v != nil {
+		_u.SetHoldReason(*v)
+	}
+	return _u
+}
+
+// ClearHoldReason clears the value of the "hold_reason" field.
+func (_u *OrderUpdate) ClearHoldReason() *OrderUpdate {
+	_u.mutation.ClearHoldReason()
+	return _u
+}
+
 // SetConfirmedByEmail sets the "confirmed_by_email" field.
 func (_u *OrderUpdate) SetConfirmedByEmail(v string) *OrderUpdate {
 	_u.mutation.SetConfirmedByEmail(v)
@@ -427,6 +495,16 @@ func (_u *OrderUpdate) check() error {
 			return &ValidationError{Name: "step", err: fmt.Errorf(`ent: validator failed for field "Order.step": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Role(); ok {
+		if err := order.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Order.role": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.HoldReason(); ok {
+		if err := order.HoldReasonValidator(v); err != nil {
+			return &ValidationError{Name: "hold_reason", err: fmt.Errorf(`ent: validator failed for field "Order.hold_reason": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ConfirmedByEmail(); ok {
 		if err := order.ConfirmedByEmailValidator(v); err != nil {
 			return &ValidationError{Name: "confirmed_by_email", err: fmt.Errorf(`ent: validator failed for field "Order.confirmed_by_email": %w`, err)}
@@ -467,6 +545,24 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Step(); ok {
 		_spec.SetField(order.FieldStep, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Role(); ok {
+		_spec.SetField(order.FieldRole, field.TypeEnum, value)
+	}
+	if _u.mutation.RoleCleared() {
+		_spec.ClearField(order.FieldRole, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.HandedToCustomer(); ok {
+		_spec.SetField(order.FieldHandedToCustomer, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.CreatedPartnerOrg(); ok {
+		_spec.SetField(order.FieldCreatedPartnerOrg, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.HoldReason(); ok {
+		_spec.SetField(order.FieldHoldReason, field.TypeString, value)
+	}
+	if _u.mutation.HoldReasonCleared() {
+		_spec.ClearField(order.FieldHoldReason, field.TypeString)
 	}
 	if value, ok := _u.mutation.ConfirmedByEmail(); ok {
 		_spec.SetField(order.FieldConfirmedByEmail, field.TypeString, value)
@@ -815,6 +911,74 @@ func (_u *OrderUpdateOne) SetNillableStep(v *order.Step) *OrderUpdateOne {
 	return _u
 }
 
+// SetRole sets the "role" field.
+func (_u *OrderUpdateOne) SetRole(v order.Role) *OrderUpdateOne {
+	_u.mutation.SetRole(v)
+	return _u
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableRole(v *order.Role) *OrderUpdateOne {
+	if v != nil {
+		_u.SetRole(*v)
+	}
+	return _u
+}
+
+// ClearRole clears the value of the "role" field.
+func (_u *OrderUpdateOne) ClearRole() *OrderUpdateOne {
+	_u.mutation.ClearRole()
+	return _u
+}
+
+// SetHandedToCustomer sets the "handed_to_customer" field.
+func (_u *OrderUpdateOne) SetHandedToCustomer(v bool) *OrderUpdateOne {
+	_u.mutation.SetHandedToCustomer(v)
+	return _u
+}
+
+// SetNillableHandedToCustomer sets the "handed_to_customer" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableHandedToCustomer(v *bool) *OrderUpdateOne {
+	if v != nil {
+		_u.SetHandedToCustomer(*v)
+	}
+	return _u
+}
+
+// SetCreatedPartnerOrg sets the "created_partner_org" field.
+func (_u *OrderUpdateOne) SetCreatedPartnerOrg(v bool) *OrderUpdateOne {
+	_u.mutation.SetCreatedPartnerOrg(v)
+	return _u
+}
+
+// SetNillableCreatedPartnerOrg sets the "created_partner_org" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableCreatedPartnerOrg(v *bool) *OrderUpdateOne {
+	if v != nil {
+		_u.SetCreatedPartnerOrg(*v)
+	}
+	return _u
+}
+
+// SetHoldReason sets the "hold_reason" field.
+func (_u *OrderUpdateOne) SetHoldReason(v string) *OrderUpdateOne {
+	_u.mutation.SetHoldReason(v)
+	return _u
+}
+
+// SetNillableHoldReason sets the "hold_reason" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableHoldReason(v *string) *OrderUpdateOne {
+	if v != nil {
+		_u.SetHoldReason(*v)
+	}
+	return _u
+}
+
+// ClearHoldReason clears the value of the "hold_reason" field.
+func (_u *OrderUpdateOne) ClearHoldReason() *OrderUpdateOne {
+	_u.mutation.ClearHoldReason()
+	return _u
+}
+
 // SetConfirmedByEmail sets the "confirmed_by_email" field.
 func (_u *OrderUpdateOne) SetConfirmedByEmail(v string) *OrderUpdateOne {
 	_u.mutation.SetConfirmedByEmail(v)
@@ -1157,6 +1321,16 @@ func (_u *OrderUpdateOne) check() error {
 			return &ValidationError{Name: "step", err: fmt.Errorf(`ent: validator failed for field "Order.step": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Role(); ok {
+		if err := order.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Order.role": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.HoldReason(); ok {
+		if err := order.HoldReasonValidator(v); err != nil {
+			return &ValidationError{Name: "hold_reason", err: fmt.Errorf(`ent: validator failed for field "Order.hold_reason": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ConfirmedByEmail(); ok {
 		if err := order.ConfirmedByEmailValidator(v); err != nil {
 			return &ValidationError{Name: "confirmed_by_email", err: fmt.Errorf(`ent: validator failed for field "Order.confirmed_by_email": %w`, err)}
@@ -1214,6 +1388,24 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if value, ok := _u.mutation.Step(); ok {
 		_spec.SetField(order.FieldStep, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Role(); ok {
+		_spec.SetField(order.FieldRole, field.TypeEnum, value)
+	}
+	if _u.mutation.RoleCleared() {
+		_spec.ClearField(order.FieldRole, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.HandedToCustomer(); ok {
+		_spec.SetField(order.FieldHandedToCustomer, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.CreatedPartnerOrg(); ok {
+		_spec.SetField(order.FieldCreatedPartnerOrg, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.HoldReason(); ok {
+		_spec.SetField(order.FieldHoldReason, field.TypeString, value)
+	}
+	if _u.mutation.HoldReasonCleared() {
+		_spec.ClearField(order.FieldHoldReason, field.TypeString)
 	}
 	if value, ok := _u.mutation.ConfirmedByEmail(); ok {
 		_spec.SetField(order.FieldConfirmedByEmail, field.TypeString, value)

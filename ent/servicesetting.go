@@ -27,8 +27,8 @@ type ServiceSetting struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Kind holds the value of the "kind" field.
 	Kind schematype.ServiceKind `json:"kind,omitempty"`
-	// Values holds the value of the "values" field.
-	Values map[string]string `json:"values,omitempty"`
+	// The validated settings; their shape depends on kind (internal/setup).
+	Values json.RawMessage `json:"values,omitempty"`
 	// SubscriptionID holds the value of the "subscription_id" field.
 	SubscriptionID gid.ID `json:"subscription_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.

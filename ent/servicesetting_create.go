@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"onramp/ent/schema/schematype"
@@ -61,7 +62,7 @@ func (_c *ServiceSettingCreate) SetKind(v schematype.ServiceKind) *ServiceSettin
 }
 
 // SetValues sets the "values" field.
-func (_c *ServiceSettingCreate) SetValues(v map[string]string) *ServiceSettingCreate {
+func (_c *ServiceSettingCreate) SetValues(v json.RawMessage) *ServiceSettingCreate {
 	_c.mutation.SetValues(v)
 	return _c
 }
@@ -311,7 +312,7 @@ func (u *ServiceSettingUpsert) UpdateUpdatedAt() *ServiceSettingUpsert {
 }
 
 // SetValues sets the "values" field.
-func (u *ServiceSettingUpsert) SetValues(v map[string]string) *ServiceSettingUpsert {
+func (u *ServiceSettingUpsert) SetValues(v json.RawMessage) *ServiceSettingUpsert {
 	u.Set(servicesetting.FieldValues, v)
 	return u
 }
@@ -394,7 +395,7 @@ func (u *ServiceSettingUpsertOne) UpdateUpdatedAt() *ServiceSettingUpsertOne {
 }
 
 // SetValues sets the "values" field.
-func (u *ServiceSettingUpsertOne) SetValues(v map[string]string) *ServiceSettingUpsertOne {
+func (u *ServiceSettingUpsertOne) SetValues(v json.RawMessage) *ServiceSettingUpsertOne {
 	return u.Update(func(s *ServiceSettingUpsert) {
 		s.SetValues(v)
 	})
@@ -646,7 +647,7 @@ func (u *ServiceSettingUpsertBulk) UpdateUpdatedAt() *ServiceSettingUpsertBulk {
 }
 
 // SetValues sets the "values" field.
-func (u *ServiceSettingUpsertBulk) SetValues(v map[string]string) *ServiceSettingUpsertBulk {
+func (u *ServiceSettingUpsertBulk) SetValues(v json.RawMessage) *ServiceSettingUpsertBulk {
 	return u.Update(func(s *ServiceSettingUpsert) {
 		s.SetValues(v)
 	})

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"onramp/ent/predicate"
@@ -12,6 +13,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 )
 
@@ -36,8 +38,14 @@ func (_u *ServiceSettingUpdate) SetUpdatedAt(v time.Time) *ServiceSettingUpdate 
 }
 
 // SetValues sets the "values" field.
-func (_u *ServiceSettingUpdate) SetValues(v map[string]string) *ServiceSettingUpdate {
+func (_u *ServiceSettingUpdate) SetValues(v json.RawMessage) *ServiceSettingUpdate {
 	_u.mutation.SetValues(v)
+	return _u
+}
+
+// AppendValues appends value to the "values" field.
+func (_u *ServiceSettingUpdate) AppendValues(v json.RawMessage) *ServiceSettingUpdate {
+	_u.mutation.AppendValues(v)
 	return _u
 }
 
@@ -120,6 +128,11 @@ func (_u *ServiceSettingUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if value, ok := _u.mutation.Values(); ok {
 		_spec.SetField(servicesetting.FieldValues, field.TypeJSON, value)
 	}
+	if value, ok := _u.mutation.AppendedValues(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, servicesetting.FieldValues, value)
+		})
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -149,8 +162,14 @@ func (_u *ServiceSettingUpdateOne) SetUpdatedAt(v time.Time) *ServiceSettingUpda
 }
 
 // SetValues sets the "values" field.
-func (_u *ServiceSettingUpdateOne) SetValues(v map[string]string) *ServiceSettingUpdateOne {
+func (_u *ServiceSettingUpdateOne) SetValues(v json.RawMessage) *ServiceSettingUpdateOne {
 	_u.mutation.SetValues(v)
+	return _u
+}
+
+// AppendValues appends value to the "values" field.
+func (_u *ServiceSettingUpdateOne) AppendValues(v json.RawMessage) *ServiceSettingUpdateOne {
+	_u.mutation.AppendValues(v)
 	return _u
 }
 
@@ -262,6 +281,11 @@ func (_u *ServiceSettingUpdateOne) sqlSave(ctx context.Context) (_node *ServiceS
 	}
 	if value, ok := _u.mutation.Values(); ok {
 		_spec.SetField(servicesetting.FieldValues, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedValues(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, servicesetting.FieldValues, value)
+		})
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ServiceSetting{config: _u.config}

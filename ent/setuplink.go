@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"onramp/ent/order"
+	"onramp/ent/schema/schematype"
 	"onramp/ent/setuplink"
 	"onramp/internal/gid"
 	"strings"
@@ -33,7 +34,7 @@ type SetupLink struct {
 	// ExpiresAt holds the value of the "expires_at" field.
 	ExpiresAt time.Time `json:"expires_at,omitempty"`
 	// The wizard's answers before confirmOrgs, bound to this link.
-	Draft map[string]interface{} `json:"draft,omitempty"`
+	Draft schematype.Draft `json:"draft,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID gid.ID `json:"order_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"onramp/ent/order"
+	"onramp/ent/schema/schematype"
 	"onramp/ent/setuplink"
 	"onramp/internal/gid"
 	"time"
@@ -86,8 +87,16 @@ func (_c *SetupLinkCreate) SetExpiresAt(v time.Time) *SetupLinkCreate {
 }
 
 // SetDraft sets the "draft" field.
-func (_c *SetupLinkCreate) SetDraft(v map[string]interface{}) *SetupLinkCreate {
+func (_c *SetupLinkCreate) SetDraft(v schematype.Draft) *SetupLinkCreate {
 	_c.mutation.SetDraft(v)
+	return _c
+}
+
+// SetNillableDraft sets the "draft" field if the given value is not nil.
+func (_c *SetupLinkCreate) SetNillableDraft(v *schematype.Draft) *SetupLinkCreate {
+	if v != nil {
+		_c.SetDraft(*v)
+	}
 	return _c
 }
 
@@ -380,7 +389,7 @@ func (u *SetupLinkUpsert) UpdateState() *SetupLinkUpsert {
 }
 
 // SetDraft sets the "draft" field.
-func (u *SetupLinkUpsert) SetDraft(v map[string]interface{}) *SetupLinkUpsert {
+func (u *SetupLinkUpsert) SetDraft(v schematype.Draft) *SetupLinkUpsert {
 	u.Set(setuplink.FieldDraft, v)
 	return u
 }
@@ -489,7 +498,7 @@ func (u *SetupLinkUpsertOne) UpdateState() *SetupLinkUpsertOne {
 }
 
 // SetDraft sets the "draft" field.
-func (u *SetupLinkUpsertOne) SetDraft(v map[string]interface{}) *SetupLinkUpsertOne {
+func (u *SetupLinkUpsertOne) SetDraft(v schematype.Draft) *SetupLinkUpsertOne {
 	return u.Update(func(s *SetupLinkUpsert) {
 		s.SetDraft(v)
 	})
@@ -768,7 +777,7 @@ func (u *SetupLinkUpsertBulk) UpdateState() *SetupLinkUpsertBulk {
 }
 
 // SetDraft sets the "draft" field.
-func (u *SetupLinkUpsertBulk) SetDraft(v map[string]interface{}) *SetupLinkUpsertBulk {
+func (u *SetupLinkUpsertBulk) SetDraft(v schematype.Draft) *SetupLinkUpsertBulk {
 	return u.Update(func(s *SetupLinkUpsert) {
 		s.SetDraft(v)
 	})

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"onramp/ent/predicate"
+	"onramp/ent/schema/schematype"
 	"onramp/ent/setuplink"
 	"time"
 
@@ -50,8 +51,16 @@ func (_u *SetupLinkUpdate) SetNillableState(v *setuplink.State) *SetupLinkUpdate
 }
 
 // SetDraft sets the "draft" field.
-func (_u *SetupLinkUpdate) SetDraft(v map[string]interface{}) *SetupLinkUpdate {
+func (_u *SetupLinkUpdate) SetDraft(v schematype.Draft) *SetupLinkUpdate {
 	_u.mutation.SetDraft(v)
+	return _u
+}
+
+// SetNillableDraft sets the "draft" field if the given value is not nil.
+func (_u *SetupLinkUpdate) SetNillableDraft(v *schematype.Draft) *SetupLinkUpdate {
+	if v != nil {
+		_u.SetDraft(*v)
+	}
 	return _u
 }
 
@@ -194,8 +203,16 @@ func (_u *SetupLinkUpdateOne) SetNillableState(v *setuplink.State) *SetupLinkUpd
 }
 
 // SetDraft sets the "draft" field.
-func (_u *SetupLinkUpdateOne) SetDraft(v map[string]interface{}) *SetupLinkUpdateOne {
+func (_u *SetupLinkUpdateOne) SetDraft(v schematype.Draft) *SetupLinkUpdateOne {
 	_u.mutation.SetDraft(v)
+	return _u
+}
+
+// SetNillableDraft sets the "draft" field if the given value is not nil.
+func (_u *SetupLinkUpdateOne) SetNillableDraft(v *schematype.Draft) *SetupLinkUpdateOne {
+	if v != nil {
+		_u.SetDraft(*v)
+	}
 	return _u
 }
 

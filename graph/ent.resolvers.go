@@ -72,4 +72,12 @@ func (r *queryResolver) Orders(ctx context.Context, after *entgql.Cursor[gid.ID]
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+// ServiceSubscription returns generated.ServiceSubscriptionResolver implementation.
+func (r *Resolver) ServiceSubscription() generated.ServiceSubscriptionResolver {
+	return &serviceSubscriptionResolver{r}
+}
+
+type (
+	queryResolver               struct{ *Resolver }
+	serviceSubscriptionResolver struct{ *Resolver }
+)

@@ -9,7 +9,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"onramp/graph/model"
 	"onramp/internal/auth"
+	"onramp/internal/setup"
 	"onramp/internal/validate"
 )
 
@@ -97,4 +99,13 @@ func payloadErrors(err error) ([]*validate.Problem, error) {
 		return out, nil
 	}
 	return []*validate.Problem{}, err
+}
+
+// setupPayload maps a wizard call's result into its payload.
+func setupPayload(s *setup.Session, err error) (*model.SetupPayload, error) {
+	userErrors, err := payloadErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SetupPayload{Setup: s, UserErrors: userErrors}, nil
 }

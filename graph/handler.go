@@ -17,6 +17,7 @@ import (
 
 	"onramp/graph/generated"
 	"onramp/internal/auth"
+	"onramp/internal/viewer"
 )
 
 // Limits of one GraphQL request.
@@ -94,12 +95,37 @@ func socketInit(cfg HandlerConfig) transport.WebsocketInitFunc {
 		if _, err := auth.Require(ctx); err != nil {
 			return transport.WithWebsocketCloseCode(ctx, 4403), nil, err
 		}
-		ctx, cancel := context.WithCancel(ctx)
+		v := viewer.FromContext(ctx)
+		// The socket closes when its token expires, when the server shuts
+		// down, and (setup links) as soon as the link stops working.
+		ctx, cancel := context.WithDeadline(ctx, v.ExpiresAt)
 		if cfg.Shutdown != nil {
 			context.AfterFunc(cfg.Shutdown, cancel)
 		}
+		if v.Is(viewer.SetupLink) {
+			go closeWhenRevoked(ctx, cancel, cfg, v)
+		}
 		count(cfg.OnSocket, +1)
 		return context.WithValue(ctx, socketCancel{}, cancel), nil, nil
+	}
+}
+
+// closeWhenRevoked cancels a setup link's socket once the link stops
+// working: every change of the order (a hand-off, a resend, a cancellation)
+// makes it look again.
+func closeWhenRevoked(ctx context.Context, cancel context.CancelFunc, cfg HandlerConfig, v *viewer.Viewer) {
+	sub, stop := cfg.Resolver.Events.Subscribe(v.OrderID)
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sub.C:
+			if cfg.Auth.LinkActive(ctx, v) != nil {
+				cancel()
+				return
+			}
+		}
 	}
 }
 

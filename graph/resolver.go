@@ -4,11 +4,17 @@ package graph
 
 import (
 	"onramp/ent"
+	"onramp/internal/auth"
+	"onramp/internal/events"
 	"onramp/internal/orders"
+	"onramp/internal/setup"
 )
 
 // Resolver holds the resolvers' dependencies.
 type Resolver struct {
 	Client *ent.Client
 	Orders *orders.Service
+	Setup  *setup.Service
+	Auth   *auth.Authority
+	Events *events.Broker
 }

@@ -130,6 +130,10 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PLACED", "LINK_SENT", "IN_SETUP", "ON_HOLD", "ORGS_CONFIRMED", "PROVISIONED", "CANCELLED"}, Default: "PLACED"},
 		{Name: "step", Type: field.TypeEnum, Enums: []string{"ROLE", "ASSIGNMENT", "PARTNER_ORG", "CUSTOMER_ADMIN", "CUSTOMER_ORG", "CONFIRM", "PASSWORD", "SERVICES", "PROVISION", "DONE"}, Default: "ROLE"},
 		{Name: "input_digest", Type: field.TypeString},
+		{Name: "role", Type: field.TypeEnum, Nullable: true, Enums: []string{"PARTNER", "CUSTOMER"}},
+		{Name: "handed_to_customer", Type: field.TypeBool, Default: false},
+		{Name: "created_partner_org", Type: field.TypeBool, Default: false},
+		{Name: "hold_reason", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "confirmed_by_email", Type: field.TypeString, Nullable: true, Size: 254},
 		{Name: "cancelled_at", Type: field.TypeTime, Nullable: true},
 		{Name: "partner_org_id", Type: field.TypeString, Nullable: true},
@@ -143,13 +147,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_organizations_partner_orders",
-				Columns:    []*schema.Column{OrdersColumns[18]},
+				Columns:    []*schema.Column{OrdersColumns[22]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "orders_organizations_customer_orders",
-				Columns:    []*schema.Column{OrdersColumns[19]},
+				Columns:    []*schema.Column{OrdersColumns[23]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},

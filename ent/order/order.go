@@ -49,6 +49,14 @@ const (
 	FieldStep = "step"
 	// FieldInputDigest holds the string denoting the input_digest field in the database.
 	FieldInputDigest = "input_digest"
+	// FieldRole holds the string denoting the role field in the database.
+	FieldRole = "role"
+	// FieldHandedToCustomer holds the string denoting the handed_to_customer field in the database.
+	FieldHandedToCustomer = "handed_to_customer"
+	// FieldCreatedPartnerOrg holds the string denoting the created_partner_org field in the database.
+	FieldCreatedPartnerOrg = "created_partner_org"
+	// FieldHoldReason holds the string denoting the hold_reason field in the database.
+	FieldHoldReason = "hold_reason"
 	// FieldConfirmedByEmail holds the string denoting the confirmed_by_email field in the database.
 	FieldConfirmedByEmail = "confirmed_by_email"
 	// FieldCancelledAt holds the string denoting the cancelled_at field in the database.
@@ -142,6 +150,10 @@ var Columns = []string{
 	FieldStatus,
 	FieldStep,
 	FieldInputDigest,
+	FieldRole,
+	FieldHandedToCustomer,
+	FieldCreatedPartnerOrg,
+	FieldHoldReason,
 	FieldConfirmedByEmail,
 	FieldCancelledAt,
 	FieldPartnerOrgID,
@@ -184,6 +196,12 @@ var (
 	CustomerNameValidator func(string) error
 	// CustomerCountryValidator is a validator for the "customer_country" field. It is called by the builders before save.
 	CustomerCountryValidator func(string) error
+	// DefaultHandedToCustomer holds the default value on creation for the "handed_to_customer" field.
+	DefaultHandedToCustomer bool
+	// DefaultCreatedPartnerOrg holds the default value on creation for the "created_partner_org" field.
+	DefaultCreatedPartnerOrg bool
+	// HoldReasonValidator is a validator for the "hold_reason" field. It is called by the builders before save.
+	HoldReasonValidator func(string) error
 	// ConfirmedByEmailValidator is a validator for the "confirmed_by_email" field. It is called by the builders before save.
 	ConfirmedByEmailValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
@@ -304,6 +322,29 @@ func StepValidator(s Step) error {
 	}
 }
 
+// Role defines the type for the "role" enum field.
+type Role string
+
+// Role values.
+const (
+	RolePARTNER  Role = "PARTNER"
+	RoleCUSTOMER Role = "CUSTOMER"
+)
+
+func (r Role) String() string {
+	return string(r)
+}
+
+// RoleValidator is a validator for the "role" field enum values. It is called by the builders before save.
+func RoleValidator(r Role) error {
+	switch r {
+	case RolePARTNER, RoleCUSTOMER:
+		return nil
+	default:
+		return fmt.Errorf("order: invalid enum value for role field: %q", r)
+	}
+}
+
 // OrderOption defines the ordering options for the Order queries.
 type OrderOption func(*sql.Selector)
 
@@ -380,6 +421,26 @@ func ByStep(opts ...sql.OrderTermOption) OrderOption {
 // ByInputDigest orders the results by the input_digest field.
 func ByInputDigest(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldInputDigest, opts...).ToFunc()
+}
+
+// ByRole orders the results by the role field.
+func ByRole(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRole, opts...).ToFunc()
+}
+
+// ByHandedToCustomer orders the results by the handed_to_customer field.
+func ByHandedToCustomer(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHandedToCustomer, opts...).ToFunc()
+}
+
+// ByCreatedPartnerOrg orders the results by the created_partner_org field.
+func ByCreatedPartnerOrg(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedPartnerOrg, opts...).ToFunc()
+}
+
+// ByHoldReason orders the results by the hold_reason field.
+func ByHoldReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHoldReason, opts...).ToFunc()
 }
 
 // ByConfirmedByEmail orders the results by the confirmed_by_email field.
@@ -589,6 +650,24 @@ func (e *Step) UnmarshalGQL(val interface{}) error {
 	*e = Step(str)
 	if err := StepValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Step", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Role) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Role) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Role(str)
+	if err := RoleValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Role", str)
 	}
 	return nil
 }

@@ -107,6 +107,21 @@ func InputDigest(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldInputDigest, v))
 }
 
+// HandedToCustomer applies equality check predicate on the "handed_to_customer" field. It's identical to HandedToCustomerEQ.
+func HandedToCustomer(v bool) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldHandedToCustomer, v))
+}
+
+// CreatedPartnerOrg applies equality check predicate on the "created_partner_org" field. It's identical to CreatedPartnerOrgEQ.
+func CreatedPartnerOrg(v bool) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCreatedPartnerOrg, v))
+}
+
+// HoldReason applies equality check predicate on the "hold_reason" field. It's identical to HoldReasonEQ.
+func HoldReason(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldHoldReason, v))
+}
+
 // ConfirmedByEmail applies equality check predicate on the "confirmed_by_email" field. It's identical to ConfirmedByEmailEQ.
 func ConfirmedByEmail(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldConfirmedByEmail, v))
@@ -810,6 +825,131 @@ func InputDigestEqualFold(v string) predicate.Order {
 // InputDigestContainsFold applies the ContainsFold predicate on the "input_digest" field.
 func InputDigestContainsFold(v string) predicate.Order {
 	return predicate.Order(sql.FieldContainsFold(FieldInputDigest, v))
+}
+
+// RoleEQ applies the EQ predicate on the "role" field.
+func RoleEQ(v Role) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldRole, v))
+}
+
+// RoleNEQ applies the NEQ predicate on the "role" field.
+func RoleNEQ(v Role) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldRole, v))
+}
+
+// RoleIn applies the In predicate on the "role" field.
+func RoleIn(vs ...Role) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldRole, vs...))
+}
+
+// RoleNotIn applies the NotIn predicate on the "role" field.
+func RoleNotIn(vs ...Role) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldRole, vs...))
+}
+
+// RoleIsNil applies the IsNil predicate on the "role" field.
+func RoleIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldRole))
+}
+
+// RoleNotNil applies the NotNil predicate on the "role" field.
+func RoleNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldRole))
+}
+
+// HandedToCustomerEQ applies the EQ predicate on the "handed_to_customer" field.
+func HandedToCustomerEQ(v bool) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldHandedToCustomer, v))
+}
+
+// HandedToCustomerNEQ applies the NEQ predicate on the "handed_to_customer" field.
+func HandedToCustomerNEQ(v bool) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldHandedToCustomer, v))
+}
+
+// CreatedPartnerOrgEQ applies the EQ predicate on the "created_partner_org" field.
+func CreatedPartnerOrgEQ(v bool) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCreatedPartnerOrg, v))
+}
+
+// CreatedPartnerOrgNEQ applies the NEQ predicate on the "created_partner_org" field.
+func CreatedPartnerOrgNEQ(v bool) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldCreatedPartnerOrg, v))
+}
+
+// HoldReasonEQ applies the EQ predicate on the "hold_reason" field.
+func HoldReasonEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldHoldReason, v))
+}
+
+// HoldReasonNEQ applies the NEQ predicate on the "hold_reason" field.
+func HoldReasonNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldHoldReason, v))
+}
+
+// HoldReasonIn applies the In predicate on the "hold_reason" field.
+func HoldReasonIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldHoldReason, vs...))
+}
+
+// HoldReasonNotIn applies the NotIn predicate on the "hold_reason" field.
+func HoldReasonNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldHoldReason, vs...))
+}
+
+// HoldReasonGT applies the GT predicate on the "hold_reason" field.
+func HoldReasonGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldHoldReason, v))
+}
+
+// HoldReasonGTE applies the GTE predicate on the "hold_reason" field.
+func HoldReasonGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldHoldReason, v))
+}
+
+// HoldReasonLT applies the LT predicate on the "hold_reason" field.
+func HoldReasonLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldHoldReason, v))
+}
+
+// HoldReasonLTE applies the LTE predicate on the "hold_reason" field.
+func HoldReasonLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldHoldReason, v))
+}
+
+// HoldReasonContains applies the Contains predicate on the "hold_reason" field.
+func HoldReasonContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldHoldReason, v))
+}
+
+// HoldReasonHasPrefix applies the HasPrefix predicate on the "hold_reason" field.
+func HoldReasonHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldHoldReason, v))
+}
+
+// HoldReasonHasSuffix applies the HasSuffix predicate on the "hold_reason" field.
+func HoldReasonHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldHoldReason, v))
+}
+
+// HoldReasonIsNil applies the IsNil predicate on the "hold_reason" field.
+func HoldReasonIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldHoldReason))
+}
+
+// HoldReasonNotNil applies the NotNil predicate on the "hold_reason" field.
+func HoldReasonNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldHoldReason))
+}
+
+// HoldReasonEqualFold applies the EqualFold predicate on the "hold_reason" field.
+func HoldReasonEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldHoldReason, v))
+}
+
+// HoldReasonContainsFold applies the ContainsFold predicate on the "hold_reason" field.
+func HoldReasonContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldHoldReason, v))
 }
 
 // ConfirmedByEmailEQ applies the EQ predicate on the "confirmed_by_email" field.

@@ -262,8 +262,20 @@ func init() {
 	orderDescCustomerCountry := orderFields[8].Descriptor()
 	// order.CustomerCountryValidator is a validator for the "customer_country" field. It is called by the builders before save.
 	order.CustomerCountryValidator = orderDescCustomerCountry.Validators[0].(func(string) error)
+	// orderDescHandedToCustomer is the schema descriptor for handed_to_customer field.
+	orderDescHandedToCustomer := orderFields[14].Descriptor()
+	// order.DefaultHandedToCustomer holds the default value on creation for the handed_to_customer field.
+	order.DefaultHandedToCustomer = orderDescHandedToCustomer.Default.(bool)
+	// orderDescCreatedPartnerOrg is the schema descriptor for created_partner_org field.
+	orderDescCreatedPartnerOrg := orderFields[15].Descriptor()
+	// order.DefaultCreatedPartnerOrg holds the default value on creation for the created_partner_org field.
+	order.DefaultCreatedPartnerOrg = orderDescCreatedPartnerOrg.Default.(bool)
+	// orderDescHoldReason is the schema descriptor for hold_reason field.
+	orderDescHoldReason := orderFields[16].Descriptor()
+	// order.HoldReasonValidator is a validator for the "hold_reason" field. It is called by the builders before save.
+	order.HoldReasonValidator = orderDescHoldReason.Validators[0].(func(string) error)
 	// orderDescConfirmedByEmail is the schema descriptor for confirmed_by_email field.
-	orderDescConfirmedByEmail := orderFields[13].Descriptor()
+	orderDescConfirmedByEmail := orderFields[17].Descriptor()
 	// order.ConfirmedByEmailValidator is a validator for the "confirmed_by_email" field. It is called by the builders before save.
 	order.ConfirmedByEmailValidator = orderDescConfirmedByEmail.Validators[0].(func(string) error)
 	// orderDescID is the schema descriptor for id field.

@@ -49,6 +49,7 @@ func (AuditEvent) Indexes() []ent.Index {
 
 func (AuditEvent) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		entgql.RelayConnection(),
 		entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput),
 	}
 }

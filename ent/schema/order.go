@@ -54,6 +54,15 @@ func (Order) Fields() []ent.Field {
 		field.String("input_digest").Immutable().Sensitive().
 			Comment("SHA-256 of the normalized placeOrder input, to tell a replay from a conflicting reuse of the external id.").
 			Annotations(entgql.Skip()),
+		field.Enum("role").Values("PARTNER", "CUSTOMER").Optional().Nillable().
+			Comment("Who set up: known once the organizations are confirmed.").
+			Annotations(entgql.Type("SetupRole")),
+		field.Bool("handed_to_customer").Default(false).
+			Comment("Setup was handed to the customer: the partner gets no management relation."),
+		field.Bool("created_partner_org").Default(false).
+			Comment("This order created its partner organization (whose administrator sets a password).").
+			Annotations(entgql.Skip()),
+		field.String("hold_reason").Optional().MaxLen(2000),
 		field.String("confirmed_by_email").Optional().MaxLen(254).
 			Comment("Who confirmed the organizations; later resends of the setup link go to them."),
 		field.Time("cancelled_at").Optional().Nillable(),
@@ -72,7 +81,9 @@ func (Order) Edges() []ent.Edge {
 			Field("customer_org_id").Unique(),
 		edge.To("subscription", Subscription.Type).Unique(),
 		edge.To("setup_links", SetupLink.Type).Annotations(entgql.Skip()),
-		edge.To("audit_events", AuditEvent.Type).Annotations(entgql.Skip()),
+		edge.To("audit_events", AuditEvent.Type).
+			Comment("The audit trail; only operators read it.").
+			Annotations(entgql.RelayConnection()),
 		edge.To("messages", Message.Type).Annotations(entgql.Skip()),
 		edge.To("escalation", Escalation.Type).Unique(),
 	}

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"encoding/json"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -24,7 +26,8 @@ func (ServiceSetting) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("kind").GoType(schematype.ServiceKind("")).Immutable().
 			Annotations(entgql.Type("ServiceKind")),
-		field.JSON("values", map[string]string{}).
+		field.JSON("values", json.RawMessage{}).
+			Comment("The validated settings; their shape depends on kind (internal/setup).").
 			Annotations(entgql.Skip()),
 		field.String("subscription_id").GoType(gid.ID("")).Immutable(),
 	}

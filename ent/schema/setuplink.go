@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"onramp/ent/schema/schematype"
 	"onramp/internal/gid"
 )
 
@@ -25,7 +26,7 @@ func (SetupLink) Fields() []ent.Field {
 		field.String("email").NotEmpty().MaxLen(254).Immutable(),
 		field.Enum("state").Values("ACTIVE", "REPLACED", "EXPIRED", "CANCELLED").Default("ACTIVE"),
 		field.Time("expires_at").Immutable(),
-		field.JSON("draft", map[string]any{}).Optional().
+		field.JSON("draft", schematype.Draft{}).Optional().
 			Comment("The wizard's answers before confirmOrgs, bound to this link."),
 		field.String("order_id").GoType(gid.ID("")).Immutable(),
 	}

@@ -7,8 +7,10 @@ import (
 	"context"
 	"fmt"
 	"onramp/ent"
+	"onramp/ent/order"
 	"onramp/internal/gid"
 	"onramp/internal/orders"
+	"onramp/internal/setup"
 	"sync/atomic"
 
 	"entgo.io/contrib/entgql"
@@ -26,7 +28,10 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Mutation() MutationResolver
+	OrderStatusEvent() OrderStatusEventResolver
 	Query() QueryResolver
+	ServiceSubscription() ServiceSubscriptionResolver
+	Subscription() SubscriptionResolver
 	Viewer() ViewerResolver
 }
 
@@ -52,6 +57,26 @@ type ComplexityRoot struct {
 		Order     func(childComplexity int) int
 		OrderID   func(childComplexity int) int
 		TokenID   func(childComplexity int) int
+	}
+
+	AuditEventConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AuditEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CallSettings struct {
+		Address              func(childComplexity int) int
+		AnnouncementLanguage func(childComplexity int) int
+		Country              func(childComplexity int) int
+		EmailLanguage        func(childComplexity int) int
+		LocationName         func(childComplexity int) int
+		TimeZone             func(childComplexity int) int
 	}
 
 	CancelOrderPayload struct {
@@ -83,13 +108,28 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CancelOrder       func(childComplexity int, orderID gid.ID, reason *string) int
-		PlaceOrder        func(childComplexity int, input orders.PlaceInput) int
-		ResendSetupLink   func(childComplexity int, orderID gid.ID, email *string) int
-		ResolveEscalation func(childComplexity int, id gid.ID, note *string) int
+		AssignSetup                    func(childComplexity int, input setup.AssignInput) int
+		CancelOrder                    func(childComplexity int, orderID gid.ID, reason *string) int
+		ChooseRole                     func(childComplexity int, role order.Role) int
+		ConfirmCustomerOrg             func(childComplexity int, input setup.OrgInput) int
+		ConfirmOrgs                    func(childComplexity int) int
+		ConfirmPartnerOrg              func(childComplexity int, input setup.OrgInput) int
+		PlaceOrder                     func(childComplexity int, input orders.PlaceInput) int
+		Provision                      func(childComplexity int, idempotencyKey *string) int
+		ReleaseHold                    func(childComplexity int, orderID gid.ID, note *string) int
+		ReportUnrecognizedOrganization func(childComplexity int, input setup.ReportInput) int
+		ResendSetupLink                func(childComplexity int, orderID gid.ID, email *string) int
+		ResolveEscalation              func(childComplexity int, id gid.ID, note *string) int
+		SaveCallSettings               func(childComplexity int, input setup.CallSettingsInput) int
+		SaveEnterpriseSettings         func(childComplexity int, subdomain string) int
+		SetCustomerAdmin               func(childComplexity int, email string) int
+		SetPartnerPassword             func(childComplexity int, password string) int
+		SignIn                         func(childComplexity int, email string, password string) int
+		StartSetup                     func(childComplexity int) int
 	}
 
 	Order struct {
+		AuditEvents              func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.AuditEventOrder) int
 		CancelledAt              func(childComplexity int) int
 		ConfirmedByEmail         func(childComplexity int) int
 		CreatedAt                func(childComplexity int) int
@@ -99,6 +139,8 @@ type ComplexityRoot struct {
 		CustomerOrg              func(childComplexity int) int
 		Escalation               func(childComplexity int) int
 		ExternalID               func(childComplexity int) int
+		HandedToCustomer         func(childComplexity int) int
+		HoldReason               func(childComplexity int) int
 		ID                       func(childComplexity int) int
 		Language                 func(childComplexity int) int
 		PartnerAccountID         func(childComplexity int) int
@@ -107,6 +149,7 @@ type ComplexityRoot struct {
 		Product                  func(childComplexity int) int
 		ProvisioningContactEmail func(childComplexity int) int
 		RequestedStartDate       func(childComplexity int) int
+		Role                     func(childComplexity int) int
 		Status                   func(childComplexity int) int
 		Step                     func(childComplexity int) int
 		Subscription             func(childComplexity int) int
@@ -124,6 +167,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	OrderStatusEvent struct {
+		At     func(childComplexity int) int
+		Order  func(childComplexity int) int
+		Status func(childComplexity int) int
+		Step   func(childComplexity int) int
+	}
+
 	Organization struct {
 		AccountID        func(childComplexity int) int
 		Address          func(childComplexity int) int
@@ -137,6 +187,12 @@ type ComplexityRoot struct {
 		Name             func(childComplexity int) int
 		Subdomain        func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
+	}
+
+	OrganizationCandidate struct {
+		CreatedAt   func(childComplexity int) int
+		EmailDomain func(childComplexity int) int
+		Name        func(childComplexity int) int
 	}
 
 	OrganizationConnection struct {
@@ -162,18 +218,31 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	ProvisionPayload struct {
+		Order        func(childComplexity int) int
+		Subscription func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	PurchasedService struct {
 		Kind     func(childComplexity int) int
 		Quantity func(childComplexity int) int
 	}
 
 	Query struct {
-		Escalations func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.EscalationOrder, where *ent.EscalationWhereInput) int
-		Node        func(childComplexity int, id gid.ID) int
-		Nodes       func(childComplexity int, ids []gid.ID) int
-		Order       func(childComplexity int, id gid.ID) int
-		Orders      func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
-		Viewer      func(childComplexity int) int
+		CheckSubdomain func(childComplexity int, subdomain string) int
+		Escalations    func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.EscalationOrder, where *ent.EscalationWhereInput) int
+		Node           func(childComplexity int, id gid.ID) int
+		Nodes          func(childComplexity int, ids []gid.ID) int
+		Order          func(childComplexity int, id gid.ID) int
+		Orders         func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
+		Setup          func(childComplexity int) int
+		Viewer         func(childComplexity int) int
+	}
+
+	ReleaseHoldPayload struct {
+		Order      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	ResendSetupLinkPayload struct {
@@ -198,14 +267,59 @@ type ComplexityRoot struct {
 	ServiceSubscription struct {
 		ActivatedAt      func(childComplexity int) int
 		BillingStartedAt func(childComplexity int) int
+		CallSettings     func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		ID               func(childComplexity int) int
 		Order            func(childComplexity int) int
 		OrderID          func(childComplexity int) int
 		Services         func(childComplexity int) int
 		Settings         func(childComplexity int) int
+		SiteSubdomain    func(childComplexity int) int
 		Status           func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
+	}
+
+	SetupOrganization struct {
+		Address  func(childComplexity int) int
+		Country  func(childComplexity int) int
+		Existing func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Name     func(childComplexity int) int
+	}
+
+	SetupPayload struct {
+		HandedOffTo func(childComplexity int) int
+		Setup       func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
+	SetupSession struct {
+		Assignee              func(childComplexity int) int
+		CustomerAdminEmail    func(childComplexity int) int
+		CustomerOrg           func(childComplexity int) int
+		CustomerOrgCandidates func(childComplexity int) int
+		Email                 func(childComplexity int) int
+		MissingSettings       func(childComplexity int) int
+		Next                  func(childComplexity int) int
+		Order                 func(childComplexity int) int
+		PartnerOrg            func(childComplexity int) int
+		ReadOnly              func(childComplexity int) int
+		Role                  func(childComplexity int) int
+		Step                  func(childComplexity int) int
+	}
+
+	SignInPayload struct {
+		Token      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	SubdomainAvailability struct {
+		Available func(childComplexity int) int
+		Reason    func(childComplexity int) int
+	}
+
+	Subscription struct {
+		OrderStatusChanged func(childComplexity int, orderID gid.ID) int
 	}
 
 	User struct {
@@ -333,6 +447,75 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditEvent.TokenID(childComplexity), true
 
+	case "AuditEventConnection.edges":
+		if e.ComplexityRoot.AuditEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventConnection.Edges(childComplexity), true
+	case "AuditEventConnection.pageInfo":
+		if e.ComplexityRoot.AuditEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventConnection.PageInfo(childComplexity), true
+	case "AuditEventConnection.totalCount":
+		if e.ComplexityRoot.AuditEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventConnection.TotalCount(childComplexity), true
+
+	case "AuditEventEdge.cursor":
+		if e.ComplexityRoot.AuditEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventEdge.Cursor(childComplexity), true
+	case "AuditEventEdge.node":
+		if e.ComplexityRoot.AuditEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
+
+	case "CallSettings.address":
+		if e.ComplexityRoot.CallSettings.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSettings.Address(childComplexity), true
+	case "CallSettings.announcementLanguage":
+		if e.ComplexityRoot.CallSettings.AnnouncementLanguage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSettings.AnnouncementLanguage(childComplexity), true
+	case "CallSettings.country":
+		if e.ComplexityRoot.CallSettings.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSettings.Country(childComplexity), true
+	case "CallSettings.emailLanguage":
+		if e.ComplexityRoot.CallSettings.EmailLanguage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSettings.EmailLanguage(childComplexity), true
+	case "CallSettings.locationName":
+		if e.ComplexityRoot.CallSettings.LocationName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSettings.LocationName(childComplexity), true
+	case "CallSettings.timeZone":
+		if e.ComplexityRoot.CallSettings.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSettings.TimeZone(childComplexity), true
+
 	case "CancelOrderPayload.order":
 		if e.ComplexityRoot.CancelOrderPayload.Order == nil {
 			break
@@ -433,6 +616,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EscalationEdge.Node(childComplexity), true
 
+	case "Mutation.assignSetup":
+		if e.ComplexityRoot.Mutation.AssignSetup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignSetup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignSetup(childComplexity, args["input"].(setup.AssignInput)), true
 	case "Mutation.cancelOrder":
 		if e.ComplexityRoot.Mutation.CancelOrder == nil {
 			break
@@ -444,6 +638,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelOrder(childComplexity, args["orderId"].(gid.ID), args["reason"].(*string)), true
+	case "Mutation.chooseRole":
+		if e.ComplexityRoot.Mutation.ChooseRole == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_chooseRole_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChooseRole(childComplexity, args["role"].(order.Role)), true
+	case "Mutation.confirmCustomerOrg":
+		if e.ComplexityRoot.Mutation.ConfirmCustomerOrg == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmCustomerOrg_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmCustomerOrg(childComplexity, args["input"].(setup.OrgInput)), true
+	case "Mutation.confirmOrgs":
+		if e.ComplexityRoot.Mutation.ConfirmOrgs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmOrgs(childComplexity), true
+	case "Mutation.confirmPartnerOrg":
+		if e.ComplexityRoot.Mutation.ConfirmPartnerOrg == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmPartnerOrg_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmPartnerOrg(childComplexity, args["input"].(setup.OrgInput)), true
 	case "Mutation.placeOrder":
 		if e.ComplexityRoot.Mutation.PlaceOrder == nil {
 			break
@@ -455,6 +688,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(orders.PlaceInput)), true
+	case "Mutation.provision":
+		if e.ComplexityRoot.Mutation.Provision == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_provision_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Provision(childComplexity, args["idempotencyKey"].(*string)), true
+	case "Mutation.releaseHold":
+		if e.ComplexityRoot.Mutation.ReleaseHold == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_releaseHold_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReleaseHold(childComplexity, args["orderId"].(gid.ID), args["note"].(*string)), true
+	case "Mutation.reportUnrecognizedOrganization":
+		if e.ComplexityRoot.Mutation.ReportUnrecognizedOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reportUnrecognizedOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReportUnrecognizedOrganization(childComplexity, args["input"].(setup.ReportInput)), true
 	case "Mutation.resendSetupLink":
 		if e.ComplexityRoot.Mutation.ResendSetupLink == nil {
 			break
@@ -477,7 +743,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResolveEscalation(childComplexity, args["id"].(gid.ID), args["note"].(*string)), true
+	case "Mutation.saveCallSettings":
+		if e.ComplexityRoot.Mutation.SaveCallSettings == nil {
+			break
+		}
 
+		args, err := ec.field_Mutation_saveCallSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveCallSettings(childComplexity, args["input"].(setup.CallSettingsInput)), true
+	case "Mutation.saveEnterpriseSettings":
+		if e.ComplexityRoot.Mutation.SaveEnterpriseSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveEnterpriseSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveEnterpriseSettings(childComplexity, args["subdomain"].(string)), true
+	case "Mutation.setCustomerAdmin":
+		if e.ComplexityRoot.Mutation.SetCustomerAdmin == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCustomerAdmin_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCustomerAdmin(childComplexity, args["email"].(string)), true
+	case "Mutation.setPartnerPassword":
+		if e.ComplexityRoot.Mutation.SetPartnerPassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setPartnerPassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetPartnerPassword(childComplexity, args["password"].(string)), true
+	case "Mutation.signIn":
+		if e.ComplexityRoot.Mutation.SignIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignIn(childComplexity, args["email"].(string), args["password"].(string)), true
+	case "Mutation.startSetup":
+		if e.ComplexityRoot.Mutation.StartSetup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.StartSetup(childComplexity), true
+
+	case "Order.auditEvents":
+		if e.ComplexityRoot.Order.AuditEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Order_auditEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Order.AuditEvents(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[gid.ID]), args["last"].(*int), args["orderBy"].(*ent.AuditEventOrder)), true
 	case "Order.cancelledAt":
 		if e.ComplexityRoot.Order.CancelledAt == nil {
 			break
@@ -532,6 +870,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.ExternalID(childComplexity), true
+	case "Order.handedToCustomer":
+		if e.ComplexityRoot.Order.HandedToCustomer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.HandedToCustomer(childComplexity), true
+	case "Order.holdReason":
+		if e.ComplexityRoot.Order.HoldReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.HoldReason(childComplexity), true
 	case "Order.id":
 		if e.ComplexityRoot.Order.ID == nil {
 			break
@@ -580,6 +930,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.RequestedStartDate(childComplexity), true
+	case "Order.role":
+		if e.ComplexityRoot.Order.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Role(childComplexity), true
 	case "Order.status":
 		if e.ComplexityRoot.Order.Status == nil {
 			break
@@ -636,6 +992,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderEdge.Node(childComplexity), true
+
+	case "OrderStatusEvent.at":
+		if e.ComplexityRoot.OrderStatusEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.At(childComplexity), true
+	case "OrderStatusEvent.order":
+		if e.ComplexityRoot.OrderStatusEvent.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.Order(childComplexity), true
+	case "OrderStatusEvent.status":
+		if e.ComplexityRoot.OrderStatusEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.Status(childComplexity), true
+	case "OrderStatusEvent.step":
+		if e.ComplexityRoot.OrderStatusEvent.Step == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.Step(childComplexity), true
 
 	case "Organization.accountID":
 		if e.ComplexityRoot.Organization.AccountID == nil {
@@ -710,6 +1091,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Organization.UpdatedAt(childComplexity), true
 
+	case "OrganizationCandidate.createdAt":
+		if e.ComplexityRoot.OrganizationCandidate.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationCandidate.CreatedAt(childComplexity), true
+	case "OrganizationCandidate.emailDomain":
+		if e.ComplexityRoot.OrganizationCandidate.EmailDomain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationCandidate.EmailDomain(childComplexity), true
+	case "OrganizationCandidate.name":
+		if e.ComplexityRoot.OrganizationCandidate.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationCandidate.Name(childComplexity), true
+
 	case "OrganizationConnection.edges":
 		if e.ComplexityRoot.OrganizationConnection.Edges == nil {
 			break
@@ -780,6 +1180,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PlaceOrderPayload.UserErrors(childComplexity), true
 
+	case "ProvisionPayload.order":
+		if e.ComplexityRoot.ProvisionPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProvisionPayload.Order(childComplexity), true
+	case "ProvisionPayload.subscription":
+		if e.ComplexityRoot.ProvisionPayload.Subscription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProvisionPayload.Subscription(childComplexity), true
+	case "ProvisionPayload.userErrors":
+		if e.ComplexityRoot.ProvisionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProvisionPayload.UserErrors(childComplexity), true
+
 	case "PurchasedService.kind":
 		if e.ComplexityRoot.PurchasedService.Kind == nil {
 			break
@@ -793,6 +1212,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PurchasedService.Quantity(childComplexity), true
 
+	case "Query.checkSubdomain":
+		if e.ComplexityRoot.Query.CheckSubdomain == nil {
+			break
+		}
+
+		args, err := ec.field_Query_checkSubdomain_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CheckSubdomain(childComplexity, args["subdomain"].(string)), true
 	case "Query.escalations":
 		if e.ComplexityRoot.Query.Escalations == nil {
 			break
@@ -849,12 +1279,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Orders(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[gid.ID]), args["last"].(*int), args["orderBy"].(*ent.OrderOrder), args["where"].(*ent.OrderWhereInput)), true
+	case "Query.setup":
+		if e.ComplexityRoot.Query.Setup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Setup(childComplexity), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "ReleaseHoldPayload.order":
+		if e.ComplexityRoot.ReleaseHoldPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseHoldPayload.Order(childComplexity), true
+	case "ReleaseHoldPayload.userErrors":
+		if e.ComplexityRoot.ReleaseHoldPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseHoldPayload.UserErrors(childComplexity), true
 
 	case "ResendSetupLinkPayload.order":
 		if e.ComplexityRoot.ResendSetupLinkPayload.Order == nil {
@@ -931,6 +1380,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceSubscription.BillingStartedAt(childComplexity), true
+	case "ServiceSubscription.callSettings":
+		if e.ComplexityRoot.ServiceSubscription.CallSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSubscription.CallSettings(childComplexity), true
 	case "ServiceSubscription.createdAt":
 		if e.ComplexityRoot.ServiceSubscription.CreatedAt == nil {
 			break
@@ -967,6 +1422,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceSubscription.Settings(childComplexity), true
+	case "ServiceSubscription.siteSubdomain":
+		if e.ComplexityRoot.ServiceSubscription.SiteSubdomain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceSubscription.SiteSubdomain(childComplexity), true
 	case "ServiceSubscription.status":
 		if e.ComplexityRoot.ServiceSubscription.Status == nil {
 			break
@@ -979,6 +1440,167 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceSubscription.UpdatedAt(childComplexity), true
+
+	case "SetupOrganization.address":
+		if e.ComplexityRoot.SetupOrganization.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupOrganization.Address(childComplexity), true
+	case "SetupOrganization.country":
+		if e.ComplexityRoot.SetupOrganization.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupOrganization.Country(childComplexity), true
+	case "SetupOrganization.existing":
+		if e.ComplexityRoot.SetupOrganization.Existing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupOrganization.Existing(childComplexity), true
+	case "SetupOrganization.id":
+		if e.ComplexityRoot.SetupOrganization.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupOrganization.ID(childComplexity), true
+	case "SetupOrganization.name":
+		if e.ComplexityRoot.SetupOrganization.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupOrganization.Name(childComplexity), true
+
+	case "SetupPayload.handedOffTo":
+		if e.ComplexityRoot.SetupPayload.HandedOffTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupPayload.HandedOffTo(childComplexity), true
+	case "SetupPayload.setup":
+		if e.ComplexityRoot.SetupPayload.Setup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupPayload.Setup(childComplexity), true
+	case "SetupPayload.userErrors":
+		if e.ComplexityRoot.SetupPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupPayload.UserErrors(childComplexity), true
+
+	case "SetupSession.assignee":
+		if e.ComplexityRoot.SetupSession.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.Assignee(childComplexity), true
+	case "SetupSession.customerAdminEmail":
+		if e.ComplexityRoot.SetupSession.CustomerAdminEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.CustomerAdminEmail(childComplexity), true
+	case "SetupSession.customerOrg":
+		if e.ComplexityRoot.SetupSession.CustomerOrg == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.CustomerOrg(childComplexity), true
+	case "SetupSession.customerOrgCandidates":
+		if e.ComplexityRoot.SetupSession.CustomerOrgCandidates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.CustomerOrgCandidates(childComplexity), true
+	case "SetupSession.email":
+		if e.ComplexityRoot.SetupSession.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.Email(childComplexity), true
+	case "SetupSession.missingSettings":
+		if e.ComplexityRoot.SetupSession.MissingSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.MissingSettings(childComplexity), true
+	case "SetupSession.next":
+		if e.ComplexityRoot.SetupSession.Next == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.Next(childComplexity), true
+	case "SetupSession.order":
+		if e.ComplexityRoot.SetupSession.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.Order(childComplexity), true
+	case "SetupSession.partnerOrg":
+		if e.ComplexityRoot.SetupSession.PartnerOrg == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.PartnerOrg(childComplexity), true
+	case "SetupSession.readOnly":
+		if e.ComplexityRoot.SetupSession.ReadOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.ReadOnly(childComplexity), true
+	case "SetupSession.role":
+		if e.ComplexityRoot.SetupSession.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.Role(childComplexity), true
+	case "SetupSession.step":
+		if e.ComplexityRoot.SetupSession.Step == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.Step(childComplexity), true
+
+	case "SignInPayload.token":
+		if e.ComplexityRoot.SignInPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.Token(childComplexity), true
+	case "SignInPayload.userErrors":
+		if e.ComplexityRoot.SignInPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignInPayload.UserErrors(childComplexity), true
+
+	case "SubdomainAvailability.available":
+		if e.ComplexityRoot.SubdomainAvailability.Available == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubdomainAvailability.Available(childComplexity), true
+	case "SubdomainAvailability.reason":
+		if e.ComplexityRoot.SubdomainAvailability.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubdomainAvailability.Reason(childComplexity), true
+
+	case "Subscription.orderStatusChanged":
+		if e.ComplexityRoot.Subscription.OrderStatusChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_orderStatusChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OrderStatusChanged(childComplexity, args["orderId"].(gid.ID)), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -1083,8 +1705,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
+			graphql.NewInputUnmarshaler("AssignSetupInput", ec.unmarshalInputAssignSetupInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
+			graphql.NewInputUnmarshaler("CallSettingsInput", ec.unmarshalInputCallSettingsInput),
 			graphql.NewInputUnmarshaler("CustomerInput", ec.unmarshalInputCustomerInput),
+			graphql.NewInputUnmarshaler("CustomerOrgInput", ec.unmarshalInputCustomerOrgInput),
 			graphql.NewInputUnmarshaler("EscalationOrder", ec.unmarshalInputEscalationOrder),
 			graphql.NewInputUnmarshaler("EscalationWhereInput", ec.unmarshalInputEscalationWhereInput),
 			graphql.NewInputUnmarshaler("OrderOrder", ec.unmarshalInputOrderOrder),
@@ -1092,8 +1717,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrganizationOrder", ec.unmarshalInputOrganizationOrder),
 			graphql.NewInputUnmarshaler("OrganizationWhereInput", ec.unmarshalInputOrganizationWhereInput),
 			graphql.NewInputUnmarshaler("PartnerInput", ec.unmarshalInputPartnerInput),
+			graphql.NewInputUnmarshaler("PartnerOrgInput", ec.unmarshalInputPartnerOrgInput),
 			graphql.NewInputUnmarshaler("PlaceOrderInput", ec.unmarshalInputPlaceOrderInput),
 			graphql.NewInputUnmarshaler("PurchasedServiceInput", ec.unmarshalInputPurchasedServiceInput),
+			graphql.NewInputUnmarshaler("ReportOrganizationInput", ec.unmarshalInputReportOrganizationInput),
 			graphql.NewInputUnmarshaler("ServiceSettingOrder", ec.unmarshalInputServiceSettingOrder),
 			graphql.NewInputUnmarshaler("ServiceSettingWhereInput", ec.unmarshalInputServiceSettingWhereInput),
 			graphql.NewInputUnmarshaler("ServiceSubscriptionOrder", ec.unmarshalInputServiceSubscriptionOrder),
@@ -1150,6 +1777,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1176,6 +1820,23 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schema/auth.graphql", Input: `extend type Mutation {
+  "Signs a partner administrator in; needs no token. Answers a partner session token."
+  signIn(email: String!, password: String!): SignInPayload!
+  "Lets setup go on after an operator reviewed an order on hold (operators)."
+  releaseHold(orderId: ID!, note: String): ReleaseHoldPayload!
+}
+
+type SignInPayload {
+  token: String
+  userErrors: [UserError!]!
+}
+
+type ReleaseHoldPayload {
+  order: Order
+  userErrors: [UserError!]!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/base.graphql", Input: `"A calendar date, e.g. 2026-11-24."
 scalar Date
 
@@ -1236,6 +1897,36 @@ type AuditEvent implements Node {
   changes: Map
   orderID: ID
   order: Order
+}
+"""
+A connection to a list of items.
+"""
+type AuditEventConnection {
+  """
+  A list of edges.
+  """
+  edges: [AuditEventEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type AuditEventEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: AuditEvent
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
 }
 """
 Ordering options for AuditEvent connections
@@ -1479,6 +2170,15 @@ type Order implements Node {
   status: OrderStatus!
   step: SetupStep!
   """
+  Who set up: known once the organizations are confirmed.
+  """
+  role: SetupRole
+  """
+  Setup was handed to the customer: the partner gets no management relation.
+  """
+  handedToCustomer: Boolean!
+  holdReason: String
+  """
   Who confirmed the organizations; later resends of the setup link go to them.
   """
   confirmedByEmail: String
@@ -1486,6 +2186,32 @@ type Order implements Node {
   partnerOrg: Organization
   customerOrg: Organization
   subscription: ServiceSubscription
+  auditEvents(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for AuditEvents returned from the connection.
+    """
+    orderBy: AuditEventOrder
+  ): AuditEventConnection!
   escalation: Escalation
 }
 """
@@ -1735,6 +2461,38 @@ input OrderWhereInput {
   stepNEQ: SetupStep
   stepIn: [SetupStep!]
   stepNotIn: [SetupStep!]
+  """
+  role field predicates
+  """
+  role: SetupRole
+  roleNEQ: SetupRole
+  roleIn: [SetupRole!]
+  roleNotIn: [SetupRole!]
+  roleIsNil: Boolean
+  roleNotNil: Boolean
+  """
+  handed_to_customer field predicates
+  """
+  handedToCustomer: Boolean
+  handedToCustomerNEQ: Boolean
+  """
+  hold_reason field predicates
+  """
+  holdReason: String
+  holdReasonNEQ: String
+  holdReasonIn: [String!]
+  holdReasonNotIn: [String!]
+  holdReasonGT: String
+  holdReasonGTE: String
+  holdReasonLT: String
+  holdReasonLTE: String
+  holdReasonContains: String
+  holdReasonHasPrefix: String
+  holdReasonHasSuffix: String
+  holdReasonIsNil: Boolean
+  holdReasonNotNil: Boolean
+  holdReasonEqualFold: String
+  holdReasonContainsFold: String
   """
   confirmed_by_email field predicates
   """
@@ -2344,6 +3102,13 @@ input ServiceSubscriptionWhereInput {
   hasSettingsWith: [ServiceSettingWhereInput!]
 }
 """
+SetupRole is enum for the field role
+"""
+enum SetupRole @goModel(model: "onramp/ent/order.Role") {
+  PARTNER
+  CUSTOMER
+}
+"""
 SetupStep is enum for the field step
 """
 enum SetupStep @goModel(model: "onramp/ent/order.Step") {
@@ -2535,6 +3300,162 @@ type PlaceOrderPayload {
   userErrors: [UserError!]!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/setup.graphql", Input: `extend type Query {
+  "The wizard's state for the presented setup link."
+  setup: SetupSession!
+  "Whether a meetings site subdomain can be taken now (advice: only saving claims it)."
+  checkSubdomain(subdomain: String!): SubdomainAvailability!
+}
+
+extend type Mutation {
+  "Opens the wizard: the link's answers start afresh (the information is not saved between visits)."
+  startSetup: SetupPayload!
+  chooseRole(role: SetupRole!): SetupPayload!
+  "SELF goes on; COLLEAGUE or CUSTOMER sends a new link to email, and this link stops working."
+  assignSetup(input: AssignSetupInput!): SetupPayload!
+  "Creates the details of a new partner organization, or confirms the review of the existing one."
+  confirmPartnerOrg(input: PartnerOrgInput!): SetupPayload!
+  setCustomerAdmin(email: String!): SetupPayload!
+  "Confirms a new customer organization's details (the order's by default), or the check of the existing one."
+  confirmCustomerOrg(input: CustomerOrgInput!): SetupPayload!
+  "Puts the order on hold for an operator and ends the wizard."
+  reportUnrecognizedOrganization(input: ReportOrganizationInput!): SetupPayload!
+  "Writes the organizations, users and management relation at once."
+  confirmOrgs: SetupPayload!
+  setPartnerPassword(password: String!): SetupPayload!
+  saveCallSettings(input: CallSettingsInput!): SetupPayload!
+  saveEnterpriseSettings(subdomain: String!): SetupPayload!
+  "Activates the subscription and starts billing, once; repeated calls answer the same."
+  provision(idempotencyKey: String): ProvisionPayload!
+}
+
+enum SetupAssignee {
+  SELF
+  COLLEAGUE
+  CUSTOMER
+}
+
+type SetupSession {
+  order: Order!
+  step: SetupStep!
+  "The address this link was sent to."
+  email: String!
+  role: SetupRole
+  assignee: SetupAssignee
+  partnerOrg: SetupOrganization
+  customerAdminEmail: String
+  customerOrg: SetupOrganization
+  "Organizations that might be the customer's (same name or email domain): name, email domain and creation date only."
+  customerOrgCandidates: [OrganizationCandidate!]!
+  "Purchased services that still need their settings before provisioning."
+  missingSettings: [ServiceKind!]!
+  "The mutation the wizard expects now."
+  next: String!
+  "True once the order is provisioned: the link only reads."
+  readOnly: Boolean!
+}
+
+type SetupOrganization {
+  "Set for an existing organization."
+  id: ID
+  existing: Boolean!
+  name: String!
+  country: String!
+  address: Address
+}
+
+type OrganizationCandidate {
+  name: String!
+  emailDomain: String!
+  createdAt: Time!
+}
+
+type SetupPayload {
+  "Null after a hand-off: this link stopped working."
+  setup: SetupSession
+  "After a hand-off, who received the new link."
+  handedOffTo: String
+  userErrors: [UserError!]!
+}
+
+input AssignSetupInput {
+  assignee: SetupAssignee!
+  "Required for COLLEAGUE and CUSTOMER."
+  email: String
+}
+
+"The details of a new partner organization; ignored when it exists (it is reviewed)."
+input PartnerOrgInput {
+  name: String
+  country: String
+  address: AddressInput
+}
+
+"The details of a new customer organization (the order's customer when omitted); ignored when it exists."
+input CustomerOrgInput {
+  name: String
+  country: String
+  address: AddressInput
+}
+
+input ReportOrganizationInput {
+  "Which organization was not recognized."
+  organization: SetupRole!
+  note: String
+}
+
+input CallSettingsInput {
+  "IANA time zone, e.g. Europe/Belgrade."
+  timeZone: String!
+  "e.g. sr_RS, en_US."
+  announcementLanguage: String!
+  emailLanguage: String!
+  locationName: String!
+  address: AddressInput!
+}
+
+type SubdomainAvailability {
+  available: Boolean!
+  "SUBDOMAIN_INVALID, SUBDOMAIN_RESERVED or SUBDOMAIN_TAKEN when not available."
+  reason: String
+}
+
+type ProvisionPayload {
+  order: Order
+  subscription: ServiceSubscription
+  userErrors: [UserError!]!
+}
+
+"The calling settings of the default location."
+type CallSettings {
+  country: String!
+  timeZone: String!
+  announcementLanguage: String!
+  emailLanguage: String!
+  locationName: String!
+  address: Address!
+}
+
+extend type ServiceSubscription {
+  callSettings: CallSettings
+  siteSubdomain: String
+}
+`, BuiltIn: false},
+	{Name: "../../schema/subscription.graphql", Input: `type Subscription {
+  """
+  The order's status and step: first its current state, then every change,
+  after commit. Ends when the token stops working.
+  """
+  orderStatusChanged(orderId: ID!): OrderStatusEvent!
+}
+
+type OrderStatusEvent {
+  order: Order!
+  status: OrderStatus!
+  step: SetupStep!
+  at: Time!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/viewer.graphql", Input: `extend type Query {
   "Who the presented token is, and its scope."
   viewer: Viewer!
@@ -2581,6 +3502,70 @@ func (ec *executionContext) childFields_Address(ctx context.Context, field graph
 		return ec.fieldContext_Address_region(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AuditEvent_id(ctx, field)
+	case "at":
+		return ec.fieldContext_AuditEvent_at(ctx, field)
+	case "action":
+		return ec.fieldContext_AuditEvent_action(ctx, field)
+	case "actorKind":
+		return ec.fieldContext_AuditEvent_actorKind(ctx, field)
+	case "actor":
+		return ec.fieldContext_AuditEvent_actor(ctx, field)
+	case "tokenID":
+		return ec.fieldContext_AuditEvent_tokenID(ctx, field)
+	case "changes":
+		return ec.fieldContext_AuditEvent_changes(ctx, field)
+	case "orderID":
+		return ec.fieldContext_AuditEvent_orderID(ctx, field)
+	case "order":
+		return ec.fieldContext_AuditEvent_order(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AuditEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_AuditEventEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_AuditEventEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CallSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "country":
+		return ec.fieldContext_CallSettings_country(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_CallSettings_timeZone(ctx, field)
+	case "announcementLanguage":
+		return ec.fieldContext_CallSettings_announcementLanguage(ctx, field)
+	case "emailLanguage":
+		return ec.fieldContext_CallSettings_emailLanguage(ctx, field)
+	case "locationName":
+		return ec.fieldContext_CallSettings_locationName(ctx, field)
+	case "address":
+		return ec.fieldContext_CallSettings_address(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CallSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_CancelOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2671,6 +3656,12 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_status(ctx, field)
 	case "step":
 		return ec.fieldContext_Order_step(ctx, field)
+	case "role":
+		return ec.fieldContext_Order_role(ctx, field)
+	case "handedToCustomer":
+		return ec.fieldContext_Order_handedToCustomer(ctx, field)
+	case "holdReason":
+		return ec.fieldContext_Order_holdReason(ctx, field)
 	case "confirmedByEmail":
 		return ec.fieldContext_Order_confirmedByEmail(ctx, field)
 	case "cancelledAt":
@@ -2681,6 +3672,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_customerOrg(ctx, field)
 	case "subscription":
 		return ec.fieldContext_Order_subscription(ctx, field)
+	case "auditEvents":
+		return ec.fieldContext_Order_auditEvents(ctx, field)
 	case "escalation":
 		return ec.fieldContext_Order_escalation(ctx, field)
 	}
@@ -2707,6 +3700,20 @@ func (ec *executionContext) childFields_OrderEdge(ctx context.Context, field gra
 		return ec.fieldContext_OrderEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderStatusEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_OrderStatusEvent_order(ctx, field)
+	case "status":
+		return ec.fieldContext_OrderStatusEvent_status(ctx, field)
+	case "step":
+		return ec.fieldContext_OrderStatusEvent_step(ctx, field)
+	case "at":
+		return ec.fieldContext_OrderStatusEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderStatusEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2737,6 +3744,18 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_managedCustomers(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationCandidate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_OrganizationCandidate_name(ctx, field)
+	case "emailDomain":
+		return ec.fieldContext_OrganizationCandidate_emailDomain(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_OrganizationCandidate_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationCandidate", field.Name)
 }
 
 func (ec *executionContext) childFields_OrganizationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2773,6 +3792,18 @@ func (ec *executionContext) childFields_PlaceOrderPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type PlaceOrderPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ProvisionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_ProvisionPayload_order(ctx, field)
+	case "subscription":
+		return ec.fieldContext_ProvisionPayload_subscription(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProvisionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProvisionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PurchasedService(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -2781,6 +3812,16 @@ func (ec *executionContext) childFields_PurchasedService(ctx context.Context, fi
 		return ec.fieldContext_PurchasedService_quantity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PurchasedService", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleaseHoldPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_ReleaseHoldPayload_order(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ReleaseHoldPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleaseHoldPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ResendSetupLinkPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2843,8 +3884,90 @@ func (ec *executionContext) childFields_ServiceSubscription(ctx context.Context,
 		return ec.fieldContext_ServiceSubscription_order(ctx, field)
 	case "settings":
 		return ec.fieldContext_ServiceSubscription_settings(ctx, field)
+	case "callSettings":
+		return ec.fieldContext_ServiceSubscription_callSettings(ctx, field)
+	case "siteSubdomain":
+		return ec.fieldContext_ServiceSubscription_siteSubdomain(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceSubscription", field.Name)
+}
+
+func (ec *executionContext) childFields_SetupOrganization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SetupOrganization_id(ctx, field)
+	case "existing":
+		return ec.fieldContext_SetupOrganization_existing(ctx, field)
+	case "name":
+		return ec.fieldContext_SetupOrganization_name(ctx, field)
+	case "country":
+		return ec.fieldContext_SetupOrganization_country(ctx, field)
+	case "address":
+		return ec.fieldContext_SetupOrganization_address(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetupOrganization", field.Name)
+}
+
+func (ec *executionContext) childFields_SetupPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "setup":
+		return ec.fieldContext_SetupPayload_setup(ctx, field)
+	case "handedOffTo":
+		return ec.fieldContext_SetupPayload_handedOffTo(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetupPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetupPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SetupSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_SetupSession_order(ctx, field)
+	case "step":
+		return ec.fieldContext_SetupSession_step(ctx, field)
+	case "email":
+		return ec.fieldContext_SetupSession_email(ctx, field)
+	case "role":
+		return ec.fieldContext_SetupSession_role(ctx, field)
+	case "assignee":
+		return ec.fieldContext_SetupSession_assignee(ctx, field)
+	case "partnerOrg":
+		return ec.fieldContext_SetupSession_partnerOrg(ctx, field)
+	case "customerAdminEmail":
+		return ec.fieldContext_SetupSession_customerAdminEmail(ctx, field)
+	case "customerOrg":
+		return ec.fieldContext_SetupSession_customerOrg(ctx, field)
+	case "customerOrgCandidates":
+		return ec.fieldContext_SetupSession_customerOrgCandidates(ctx, field)
+	case "missingSettings":
+		return ec.fieldContext_SetupSession_missingSettings(ctx, field)
+	case "next":
+		return ec.fieldContext_SetupSession_next(ctx, field)
+	case "readOnly":
+		return ec.fieldContext_SetupSession_readOnly(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetupSession", field.Name)
+}
+
+func (ec *executionContext) childFields_SignInPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_SignInPayload_token(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SignInPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignInPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SubdomainAvailability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "available":
+		return ec.fieldContext_SubdomainAvailability_available(ctx, field)
+	case "reason":
+		return ec.fieldContext_SubdomainAvailability_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubdomainAvailability", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

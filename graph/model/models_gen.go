@@ -4,6 +4,7 @@ package model
 
 import (
 	"onramp/ent"
+	"onramp/internal/setup"
 	"onramp/internal/validate"
 )
 
@@ -17,6 +18,17 @@ type PlaceOrderPayload struct {
 	UserErrors []*validate.Problem `json:"userErrors"`
 }
 
+type ProvisionPayload struct {
+	Order        *ent.Order          `json:"order,omitempty"`
+	Subscription *ent.Subscription   `json:"subscription,omitempty"`
+	UserErrors   []*validate.Problem `json:"userErrors"`
+}
+
+type ReleaseHoldPayload struct {
+	Order      *ent.Order          `json:"order,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
 type ResendSetupLinkPayload struct {
 	Order      *ent.Order          `json:"order,omitempty"`
 	UserErrors []*validate.Problem `json:"userErrors"`
@@ -25,4 +37,23 @@ type ResendSetupLinkPayload struct {
 type ResolveEscalationPayload struct {
 	Escalation *ent.Escalation     `json:"escalation,omitempty"`
 	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
+type SetupPayload struct {
+	// Null after a hand-off: this link stopped working.
+	Setup *setup.Session `json:"setup,omitempty"`
+	// After a hand-off, who received the new link.
+	HandedOffTo *string             `json:"handedOffTo,omitempty"`
+	UserErrors  []*validate.Problem `json:"userErrors"`
+}
+
+type SignInPayload struct {
+	Token      *string             `json:"token,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
+type SubdomainAvailability struct {
+	Available bool `json:"available"`
+	// SUBDOMAIN_INVALID, SUBDOMAIN_RESERVED or SUBDOMAIN_TAKEN when not available.
+	Reason *string `json:"reason,omitempty"`
 }

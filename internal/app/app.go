@@ -21,9 +21,11 @@ import (
 	"onramp/graph"
 	"onramp/internal/auth"
 	"onramp/internal/clock"
+	"onramp/internal/events"
 	"onramp/internal/jobs"
 	"onramp/internal/mail"
 	"onramp/internal/orders"
+	"onramp/internal/setup"
 	"onramp/internal/store"
 )
 
@@ -89,6 +91,8 @@ type App struct {
 	Auth   *auth.Authority
 	Jobs   *jobs.Queue
 	Orders *orders.Service
+	Setup  *setup.Service
+	Events *events.Broker
 	// MailQueuedOnly is true when no mail system is configured: messages
 	// stay in the outbox until one is.
 	MailQueuedOnly bool
@@ -118,11 +122,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, Store: st, Auth: authority}
+	a := &App{Config: cfg, Log: log, Store: st, Auth: authority, Events: events.NewBroker()}
 	if err := a.wireJobs(ctx, pub); err != nil {
 		_ = st.Close()
 		return nil, err
 	}
+	a.Setup = &setup.Service{Store: st, Orders: a.Orders, Auth: authority}
 	shutdownCtx, cancel := context.WithCancel(context.Background())
 	a.shutdown = cancel
 
@@ -130,6 +135,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Resolver: &graph.Resolver{
 			Client: st.Client,
 			Orders: a.Orders,
+			Setup:  a.Setup,
+			Auth:   authority,
+			Events: a.Events,
 		},
 		Auth:           authority,
 		Log:            log,

@@ -37,7 +37,7 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 		Window:               cfg.OrderWindow,
 		CustomerSuccessEmail: cfg.CustomerSuccessEmail,
 	}
-	a.Orders = &orders.Service{Store: a.Store, Lifecycle: lifecycle, Now: now}
+	a.Orders = &orders.Service{Store: a.Store, Lifecycle: lifecycle, Events: a.Events, Clock: now}
 
 	var sender mail.Sender
 	switch {

@@ -176,7 +176,7 @@ func (a *Authority) IssueSetupLink(ctx context.Context, orderID gid.ID, email st
 	err = client.SetupLink.Create().
 		SetOrderID(orderID).
 		SetEmail(email).
-		SetTokenHash(linkHash(claims.ID)).
+		SetTokenHash(LinkHash(claims.ID)).
 		SetExpiresAt(claims.ExpiresAt.Time).
 		Exec(sys)
 	if err != nil {
@@ -185,9 +185,9 @@ func (a *Authority) IssueSetupLink(ctx context.Context, orderID gid.ID, email st
 	return token, nil
 }
 
-// linkHash is how a setup link's token id is stored: the table alone cannot
+// LinkHash is how a setup link's token id is stored: the table alone cannot
 // be turned back into a working link.
-func linkHash(jti string) string {
+func LinkHash(jti string) string {
 	h := sha256.Sum256([]byte(jti))
 	return hex.EncodeToString(h[:])
 }
@@ -225,23 +225,26 @@ func (a *Authority) Verify(ctx context.Context, raw string) (*viewer.Viewer, err
 		ExpiresAt:        c.ExpiresAt.Time,
 	}
 	if kind == viewer.SetupLink {
-		if err := a.checkLink(ctx, c); err != nil {
+		if err := a.LinkActive(ctx, v); err != nil {
 			return nil, err
 		}
 	}
 	return v, nil
 }
 
-func (a *Authority) checkLink(ctx context.Context, c *Claims) error {
+// LinkActive reports why a setup link's viewer may no longer act (nil when
+// it may): its link was replaced, cancelled or has expired. It reads the
+// database every time, so revocation takes effect at once everywhere.
+func (a *Authority) LinkActive(ctx context.Context, v *viewer.Viewer) error {
 	link, err := a.client.SetupLink.Query().
-		Where(setuplink.TokenHash(linkHash(c.ID))).
+		Where(setuplink.TokenHash(LinkHash(v.TokenID))).
 		Only(store.System(ctx))
 	switch {
 	case ent.IsNotFound(err):
 		return errInvalid
 	case err != nil:
 		return err
-	case link.OrderID != c.Order:
+	case link.OrderID != v.OrderID:
 		return errInvalid
 	}
 	switch link.State {

@@ -136,6 +136,14 @@ func (s *Service) SendLink(ctx context.Context, o *ent.Order, email string, kind
 	return err
 }
 
+// SendServicesActive queues the "your services are active" email.
+func (s *Service) SendServicesActive(ctx context.Context, o *ent.Order, to string) error {
+	_, err := s.Lifecycle.Outbox.Send(ctx, mail.Draft{
+		Kind: mail.ServicesActive, To: to, Lang: string(o.Language), Data: mailData(o), OrderID: o.ID,
+	})
+	return err
+}
+
 // Delivered runs when a message was handed to the mail system, in the
 // transaction that marks it sent: the first setup email moves the order
 // from PLACED to LINK_SENT.
@@ -145,11 +153,19 @@ func (s *Service) Delivered(ctx context.Context, m *ent.Message) error {
 	}
 	client := ent.FromContext(ctx)
 	if m.Kind == message.KindSETUP_LINK {
-		if _, err := client.Order.Update().
+		n, err := client.Order.Update().
 			Where(order.ID(m.OrderID), order.StatusEQ(order.StatusPLACED)).
 			SetStatus(order.StatusLINK_SENT).
-			Save(ctx); err != nil {
+			Save(ctx)
+		if err != nil {
 			return err
+		}
+		if n > 0 {
+			o, err := client.Order.Get(ctx, m.OrderID)
+			if err != nil {
+				return err
+			}
+			s.Changed(ctx, o)
 		}
 	}
 	return audit.Record(ctx, client, m.OrderID, "EMAIL_SENT", map[string]any{"kind": m.Kind, "to": m.To})
@@ -263,6 +279,11 @@ func (s *Service) cancelTx(ctx context.Context, o *ent.Order, action, reason str
 		SetStatus(message.StatusCANCELLED).Exec(sys); err != nil {
 		return err
 	}
+	o, err = client.Order.Get(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	s.Changed(ctx, o)
 	return audit.Record(ctx, client, o.ID, action, map[string]any{"status": "CANCELLED", "reason": reason})
 }
 
@@ -344,6 +365,7 @@ func (s *Service) ResendSetupLink(ctx context.Context, id gid.ID, email *string)
 		if err := s.SendLink(ctx, o, to, mail.SetupLink, ""); err != nil {
 			return err
 		}
+		s.Changed(ctx, o)
 		return audit.Record(ctx, client, o.ID, "SETUP_LINK_RESENT", map[string]any{"to": to})
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"onramp/internal/audit"
 	"onramp/internal/auth"
 	"onramp/internal/date"
+	"onramp/internal/events"
 	"onramp/internal/store"
 	"onramp/internal/validate"
 	"onramp/internal/viewer"
@@ -61,7 +62,9 @@ const (
 type Service struct {
 	Store     *store.Store
 	Lifecycle *Lifecycle
-	Now       func() time.Time
+	// Events hears of every change of an order's status or step.
+	Events *events.Broker
+	Clock  func() time.Time
 }
 
 // Place validates in and stores the order with its subscription, or returns
@@ -185,28 +188,7 @@ func (s *Service) normalize(in PlaceInput) (PlaceInput, error) {
 	if in.Customer.Country, ok = validate.Country(in.Customer.Country); !ok {
 		p.Add(validate.CodeInvalid, "input.customer.country", "Country must be an ISO 3166-1 alpha-2 code such as RS or US.")
 	}
-	addr := &in.Customer.Address
-	for _, f := range []struct {
-		v        *string
-		name     string
-		required bool
-		max      int
-	}{
-		{&addr.Line1, "line1", true, 200},
-		{&addr.Line2, "line2", false, 200},
-		{&addr.City, "city", true, 100},
-		{&addr.PostalCode, "postalCode", true, 20},
-		{&addr.Region, "region", false, 100},
-	} {
-		if *f.v, ok = validate.Text(*f.v, f.required, f.max); !ok {
-			req := ""
-			if f.required {
-				req = "is required, "
-			}
-			p.Add(validate.CodeInvalid, "input.customer.address."+f.name,
-				"Address %s %sat most %d characters.", f.name, req, f.max)
-		}
-	}
+	in.Customer.Address = in.Customer.Address.Normalize(&p, "input.customer.address")
 	if len(in.Services) == 0 {
 		p.Add(validate.CodeInvalid, "input.services", "An order needs at least one service.")
 	}
@@ -232,11 +214,24 @@ func (s *Service) normalize(in PlaceInput) (PlaceInput, error) {
 	return in, p.Err()
 }
 
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
+// Now is the service's clock.
+func (s *Service) Now() time.Time {
+	if s.Clock != nil {
+		return s.Clock()
 	}
 	return time.Now()
+}
+
+func (s *Service) now() time.Time { return s.Now() }
+
+// Changed publishes the state of o to its subscribers once the transaction
+// of ctx commits.
+func (s *Service) Changed(ctx context.Context, o *ent.Order) {
+	if s.Events == nil {
+		return
+	}
+	c := events.Change{OrderID: o.ID, Status: o.Status, Step: o.Step, At: s.now()}
+	store.AfterCommit(ctx, func() { s.Events.Publish(c) })
 }
 
 // digestOf fingerprints the normalized input, to tell a replay of an order

@@ -169,3 +169,29 @@ func retryable(err error) bool {
 	}
 	return false
 }
+
+// AfterCommit runs f once the transaction of ctx has committed (at once
+// outside a transaction). Publishing changes from here means no one hears of
+// a change that was rolled back.
+func AfterCommit(ctx context.Context, f func()) {
+	tx := ent.TxFromContext(ctx)
+	if tx == nil {
+		f()
+		return
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			err := next.Commit(ctx, tx)
+			if err == nil {
+				f()
+			}
+			return err
+		})
+	})
+}
+
+// WithClient returns ctx carrying client for ent.FromContext, for code that
+// reads through ent.FromContext outside a transaction.
+func WithClient(ctx context.Context, client *ent.Client) context.Context {
+	return ent.NewContext(ctx, client)
+}

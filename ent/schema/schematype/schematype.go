@@ -18,6 +18,33 @@ type Address struct {
 	Region     string `json:"region,omitempty"`
 }
 
+// Normalize trims a and adds a problem to p for each field that is missing
+// or too long; field is the input path of the address.
+func (a Address) Normalize(p *validate.Problems, field string) Address {
+	for _, f := range []struct {
+		v        *string
+		name     string
+		required bool
+		max      int
+	}{
+		{&a.Line1, "line1", true, 200},
+		{&a.Line2, "line2", false, 200},
+		{&a.City, "city", true, 100},
+		{&a.PostalCode, "postalCode", true, 20},
+		{&a.Region, "region", false, 100},
+	} {
+		var ok bool
+		if *f.v, ok = validate.Text(*f.v, f.required, f.max); !ok {
+			req := ""
+			if f.required {
+				req = "is required, "
+			}
+			p.Add(validate.CodeInvalid, field+"."+f.name, "Address %s %sat most %d characters.", f.name, req, f.max)
+		}
+	}
+	return a
+}
+
 // ServiceKind is a purchasable service.
 type ServiceKind string
 
@@ -60,4 +87,33 @@ func (k *ServiceKind) UnmarshalGQL(v any) error {
 	}
 	*k = ServiceKind(s)
 	return nil
+}
+
+// Draft is the setup wizard's answers before confirmOrgs, bound to one
+// setup link: a new link starts with an empty one.
+type Draft struct {
+	Role               string    `json:"role,omitempty"`
+	Assignee           string    `json:"assignee,omitempty"`
+	PartnerOrg         *OrgDraft `json:"partnerOrg,omitempty"`
+	CustomerAdminEmail string    `json:"customerAdminEmail,omitempty"`
+	CustomerOrg        *OrgDraft `json:"customerOrg,omitempty"`
+}
+
+// OrgDraft is an organization as the wizard will confirm it: an existing one
+// (ExistingID) to review, or the details of a new one.
+type OrgDraft struct {
+	ExistingID string  `json:"existingId,omitempty"`
+	Name       string  `json:"name,omitempty"`
+	Country    string  `json:"country,omitempty"`
+	Address    Address `json:"address"`
+}
+
+// CallSettings are the calling settings of the default location.
+type CallSettings struct {
+	Country              string  `json:"country"`
+	TimeZone             string  `json:"timeZone"`
+	AnnouncementLanguage string  `json:"announcementLanguage"`
+	EmailLanguage        string  `json:"emailLanguage"`
+	LocationName         string  `json:"locationName"`
+	Address              Address `json:"address"`
 }

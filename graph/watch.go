@@ -1,0 +1,73 @@
+package graph
+
+import (
+	"context"
+	"time"
+
+	"onramp/ent"
+	"onramp/internal/auth"
+	"onramp/internal/events"
+	"onramp/internal/gid"
+	"onramp/internal/viewer"
+)
+
+// watch streams an order's status and step to a subscriber in scope: the
+// current state first, then every change after commit. It ends when the
+// client leaves, the token expires, or (for a setup link) the link stops
+// working.
+func (r *Resolver) watch(ctx context.Context, orderID gid.ID) (<-chan *events.Change, error) {
+	v, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Subscribe before reading the current state, so no change slips
+	// between the two.
+	sub, cancel := r.Events.Subscribe(orderID)
+	o, err := r.Client.Order.Get(ctx, orderID)
+	if err != nil {
+		cancel()
+		if ent.IsNotFound(err) {
+			return nil, auth.NotFound("order")
+		}
+		return nil, err
+	}
+	out := make(chan *events.Change, 1)
+	go func() {
+		defer close(out)
+		defer cancel()
+		expired := time.NewTimer(time.Until(v.ExpiresAt))
+		defer expired.Stop()
+		last := &events.Change{OrderID: o.ID, Status: o.Status, Step: o.Step, At: o.UpdatedAt}
+		send := func(c *events.Change) bool {
+			select {
+			case out <- c:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		if !send(last) {
+			return
+		}
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-expired.C:
+				return
+			case c := <-sub.C:
+				if v.Is(viewer.SetupLink) && r.Auth.LinkActive(ctx, v) != nil {
+					return
+				}
+				if c.Status == last.Status && c.Step == last.Step {
+					continue
+				}
+				last = &c
+				if !send(last) {
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}

@@ -1,0 +1,87 @@
+// Package events tells the subscribers of an order that its status or step
+// changed. A change is published after its transaction commits, so no one
+// sees a change that was rolled back.
+package events
+
+import (
+	"sync"
+	"time"
+
+	"onramp/ent/order"
+	"onramp/internal/gid"
+)
+
+// Change is the state of an order after a committed change (the GraphQL
+// OrderStatusEvent).
+type Change struct {
+	OrderID gid.ID
+	Status  order.Status
+	Step    order.Step
+	At      time.Time
+}
+
+// Broker fans order changes out to the subscribers of this process.
+type Broker struct {
+	mu   sync.Mutex
+	subs map[gid.ID]map[*Subscription]struct{}
+}
+
+// Subscription receives the changes of one order on C, in commit order.
+type Subscription struct {
+	C chan Change
+}
+
+// buffer is how many changes a subscriber may lag behind; past it the
+// oldest pending ones are dropped (the subscriber still gets the latest).
+const buffer = 64
+
+// NewBroker returns an empty broker.
+func NewBroker() *Broker {
+	return &Broker{subs: map[gid.ID]map[*Subscription]struct{}{}}
+}
+
+// Subscribe starts receiving the changes of an order; cancel stops.
+func (b *Broker) Subscribe(orderID gid.ID) (*Subscription, func()) {
+	s := &Subscription{C: make(chan Change, buffer)}
+	b.mu.Lock()
+	if b.subs[orderID] == nil {
+		b.subs[orderID] = map[*Subscription]struct{}{}
+	}
+	b.subs[orderID][s] = struct{}{}
+	b.mu.Unlock()
+	return s, func() {
+		b.mu.Lock()
+		delete(b.subs[orderID], s)
+		if len(b.subs[orderID]) == 0 {
+			delete(b.subs, orderID)
+		}
+		b.mu.Unlock()
+	}
+}
+
+// Publish hands c to every subscriber of its order. It never blocks.
+func (b *Broker) Publish(c Change) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs[c.OrderID] {
+		for {
+			select {
+			case s.C <- c:
+			default:
+				select { // full: drop the oldest pending change
+				case <-s.C:
+				default:
+				}
+				continue
+			}
+			break
+		}
+	}
+}
+
+// Subscribers counts the subscriptions of an order.
+func (b *Broker) Subscribers(orderID gid.ID) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.subs[orderID])
+}

@@ -1,0 +1,98 @@
+package setup
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	_ "embed"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// CodeWeakPassword refuses a password the policy does not accept.
+const CodeWeakPassword = "WEAK_PASSWORD"
+
+// Password policy: NIST-style length over composition rules.
+const (
+	minPasswordLen = 12
+	maxPasswordLen = 128
+)
+
+//go:embed common-passwords.txt
+var commonPasswordList string
+
+var commonPasswords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, p := range strings.Fields(commonPasswordList) {
+		m[p] = true
+	}
+	return m
+}()
+
+// passwordProblem returns why password is refused for email, or "".
+func passwordProblem(password, email string) string {
+	n := utf8.RuneCountInString(password)
+	lower := strings.ToLower(password)
+	local, _, _ := strings.Cut(email, "@")
+	switch {
+	case n < minPasswordLen:
+		return fmt.Sprintf("Use at least %d characters.", minPasswordLen)
+	case n > maxPasswordLen:
+		return fmt.Sprintf("Use at most %d characters.", maxPasswordLen)
+	case lower == email || (len(local) >= 4 && strings.Contains(lower, local)):
+		return "Do not use your email address in the password."
+	case commonPasswords[lower] || strings.Count(lower, lower[:1]) == len(lower):
+		return "This password is too common. Choose another."
+	}
+	return ""
+}
+
+// argon2id parameters (RFC 9106's second recommendation, lighter memory).
+const (
+	argonTime    = 2
+	argonMemory  = 19 * 1024
+	argonThreads = 1
+	argonKeyLen  = 32
+)
+
+// hashPassword returns a salted argon2id hash in PHC string form.
+func hashPassword(password string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, argonMemory, argonTime, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+}
+
+// checkPassword reports whether password matches the PHC hash.
+func checkPassword(password, hash string) bool {
+	var (
+		version, t, p int
+		m             uint32
+		salt64, key64 string
+	)
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || t < 1 || p < 1 || m < 1 {
+		return false
+	}
+	salt64, key64 = parts[4], parts[5]
+	salt, err1 := base64.RawStdEncoding.DecodeString(salt64)
+	key, err2 := base64.RawStdEncoding.DecodeString(key64)
+	if err1 != nil || err2 != nil || len(key) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, uint32(t), m, uint8(p), uint32(len(key)))
+	return subtle.ConstantTimeCompare(got, key) == 1
+}

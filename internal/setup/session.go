@@ -1,0 +1,191 @@
+package setup
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"onramp/ent"
+	"onramp/ent/order"
+	"onramp/ent/organization"
+	"onramp/ent/schema/schematype"
+	"onramp/internal/gid"
+	"onramp/internal/store"
+)
+
+// Session is what the wizard shows: the order, the step, the answers so far
+// and what the person must review.
+type Session struct {
+	Order *ent.Order
+	Step  order.Step
+	// Email is the address this link was sent to.
+	Email    string
+	Role     *order.Role
+	Assignee *Assignee
+	// PartnerOrg is the partner organization to create (the draft, or a
+	// proposal from the order) or the existing one to review.
+	PartnerOrg         *OrgView
+	CustomerAdminEmail *string
+	// CustomerOrg is the customer organization to confirm or check.
+	CustomerOrg *OrgView
+	// CustomerOrgCandidates are organizations that might be the customer's
+	// (same name or email domain), shown with limited disclosure.
+	CustomerOrgCandidates []*Candidate
+	// MissingSettings lists the purchased services still without settings.
+	MissingSettings []schematype.ServiceKind
+	// Next is the mutation the wizard expects now.
+	Next string
+	// ReadOnly is true once the order is provisioned.
+	ReadOnly bool
+}
+
+// OrgView is an organization as the wizard shows it.
+type OrgView struct {
+	ID       *gid.ID
+	Existing bool
+	Name     string
+	Country  string
+	Address  *schematype.Address
+}
+
+// Candidate is an organization that might be the customer's: only its
+// name, email domain and creation date are disclosed.
+type Candidate struct {
+	Name        string
+	EmailDomain string
+	CreatedAt   time.Time
+}
+
+func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
+	o := st.order
+	sys := store.System(ctx)
+	out := &Session{
+		Order: o, Step: o.Step, Email: st.v.Email,
+		Next:     string(next[o.Step]),
+		ReadOnly: o.Status == order.StatusPROVISIONED,
+	}
+	d := st.draft
+	if d.Role != "" {
+		r := order.Role(d.Role)
+		out.Role = &r
+	}
+	if d.Assignee != "" {
+		a := Assignee(d.Assignee)
+		out.Assignee = &a
+	}
+	if o.Role != nil {
+		out.Role = o.Role
+	}
+
+	confirmed := o.Status == order.StatusORGS_CONFIRMED || o.Status == order.StatusPROVISIONED
+	switch {
+	case confirmed:
+		if o.PartnerOrgID != "" {
+			org, err := s.Store.Client.Organization.Get(sys, o.PartnerOrgID)
+			if err != nil {
+				return nil, err
+			}
+			out.PartnerOrg = viewOf(org)
+		}
+		org, err := s.Store.Client.Organization.Get(sys, o.CustomerOrgID)
+		if err != nil {
+			return nil, err
+		}
+		out.CustomerOrg = viewOf(org)
+		out.CustomerAdminEmail = &o.ConfirmedByEmail
+		missing, err := missingSettings(store.WithClient(ctx, s.Store.Client), o)
+		if err != nil {
+			return nil, err
+		}
+		out.MissingSettings = missing
+		return out, nil
+	}
+
+	if d.Role == RolePartner {
+		view, err := s.draftView(ctx, d.PartnerOrg)
+		if err != nil {
+			return nil, err
+		}
+		if view == nil { // not answered yet: the existing org, or a proposal
+			existing, err := s.partnerOrg(store.WithClient(ctx, s.Store.Client), o)
+			if err != nil {
+				return nil, err
+			}
+			if existing != nil {
+				view = viewOf(existing)
+			} else {
+				view = &OrgView{Name: o.PartnerName, Country: o.CustomerCountry}
+			}
+		}
+		out.PartnerOrg = view
+	}
+	switch {
+	case d.CustomerAdminEmail != "":
+		out.CustomerAdminEmail = &d.CustomerAdminEmail
+	case d.Role == RoleCustomer:
+		out.CustomerAdminEmail = &st.v.Email // the customer's own address by default
+	}
+	if d.CustomerAdminEmail != "" {
+		view, err := s.draftView(ctx, d.CustomerOrg)
+		if err != nil {
+			return nil, err
+		}
+		if view == nil {
+			addr := o.CustomerAddress
+			view = &OrgView{Name: o.CustomerName, Country: o.CustomerCountry, Address: &addr}
+		}
+		out.CustomerOrg = view
+		if !view.Existing {
+			c, err := s.candidates(ctx, o.CustomerName, domainOf(d.CustomerAdminEmail))
+			if err != nil {
+				return nil, err
+			}
+			out.CustomerOrgCandidates = c
+		}
+	}
+	return out, nil
+}
+
+// draftView shows an answered organization: the existing one it names, or
+// the new one's details.
+func (s *Service) draftView(ctx context.Context, d *schematype.OrgDraft) (*OrgView, error) {
+	switch {
+	case d == nil:
+		return nil, nil
+	case d.ExistingID != "":
+		org, err := s.Store.Client.Organization.Get(store.System(ctx), gid.ID(d.ExistingID))
+		if err != nil {
+			return nil, err
+		}
+		return viewOf(org), nil
+	}
+	addr := d.Address
+	return &OrgView{Name: d.Name, Country: d.Country, Address: &addr}, nil
+}
+
+func viewOf(org *ent.Organization) *OrgView {
+	id := org.ID
+	addr := org.Address
+	return &OrgView{ID: &id, Existing: true, Name: org.Name, Country: org.Country, Address: &addr}
+}
+
+// candidates finds customer organizations with the same name or email
+// domain, at most five.
+func (s *Service) candidates(ctx context.Context, name, domain string) ([]*Candidate, error) {
+	orgs, err := s.Store.Client.Organization.Query().
+		Where(organization.KindEQ(organization.KindCUSTOMER), organization.Or(
+			organization.NameEqualFold(strings.TrimSpace(name)),
+			organization.EmailDomain(domain),
+		)).
+		Order(ent.Asc(organization.FieldCreatedAt)).
+		Limit(5).
+		All(store.System(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Candidate, len(orgs))
+	for i, o := range orgs {
+		out[i] = &Candidate{Name: o.Name, EmailDomain: o.EmailDomain, CreatedAt: o.CreatedAt}
+	}
+	return out, nil
+}
