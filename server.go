@@ -136,6 +136,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	f.str(&cfg.SMTPURL, "smtp-url", "SMTP server (smtp://user:pass@host:port); empty keeps mail queued (or in the dev mail viewer)")
 	f.boolean(&cfg.Dev, "dev", "development mode: introspection, suggestions and text logs")
 	f.boolean(&cfg.Introspection, "introspection", "allow introspection outside dev mode")
+	f.boolean(&cfg.Playground, "playground", "serve the GraphQL IDE at /playground outside dev mode")
 	f.duration(&cfg.SetupLinkTTL, "setup-link-ttl", "lifetime of a setup link")
 	f.str(&cfg.MailFrom, "mail-from", "From address of every email (default Onramp <onramp@PUBLIC_URL_HOST>)")
 	f.str(&cfg.CustomerSuccessEmail, "customer-success-email", "who receives escalations by email (empty: operators see them in the API only)")

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"onramp/frontend"
 	"onramp/graph"
 	"onramp/internal/auth"
 	"onramp/internal/clock"
@@ -27,6 +29,7 @@ import (
 	"onramp/internal/orders"
 	"onramp/internal/setup"
 	"onramp/internal/store"
+	"onramp/internal/web"
 )
 
 // Config is the service's configuration; server.go fills it from flags and
@@ -39,6 +42,8 @@ type Config struct {
 	SMTPURL         string
 	Dev             bool
 	Introspection   bool
+	// Playground serves the GraphQL IDE at /playground (default: Dev).
+	Playground bool
 	SetupLinkTTL    time.Duration
 	MaxBodyBytes    int64
 	Limits          graph.Limits
@@ -186,6 +191,11 @@ func (a *App) routes(gql http.Handler) http.Handler {
 		mux.Handle("GET /dev/mail", mail.Viewer(a.Store))
 		mux.Handle("GET /dev/mail/{id}", mail.Viewer(a.Store))
 	}
+	dist, err := fs.Sub(frontend.Dist, "dist")
+	if err != nil {
+		panic(err) // the embedded folder always exists
+	}
+	mux.Handle("/", web.Handler(dist, a.Config.Playground || a.Config.Dev))
 	return a.logRequests(securityHeaders(mux))
 }
 

@@ -1,0 +1,75 @@
+// Package web serves the built frontend: the setup wizard at / (its routes
+// /setup/…, /signin and /partner/… fall back to index.html, the single-page
+// app) and the GraphQL IDE at /playground.
+package web
+
+import (
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+)
+
+// Handler serves dist. With ide false, /playground is not found.
+func Handler(dist fs.FS, ide bool) http.Handler {
+	files := http.FileServerFS(dist)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		p := path.Clean("/" + r.URL.Path)
+		h := w.Header()
+		if p == "/playground" || strings.HasPrefix(p, "/playground/") {
+			if !ide {
+				http.NotFound(w, r)
+				return
+			}
+			serveFile(w, r, dist, "playground.html")
+			return
+		}
+		if strings.HasPrefix(p, "/assets/") {
+			// Vite names assets by content hash: they never change.
+			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+			files.ServeHTTP(w, r)
+			return
+		}
+		if f, err := fs.Stat(dist, strings.TrimPrefix(p, "/")); err == nil && !f.IsDir() {
+			files.ServeHTTP(w, r)
+			return
+		}
+		if spaRoute(p) {
+			serveFile(w, r, dist, "index.html")
+			return
+		}
+		http.NotFound(w, r)
+	})
+}
+
+// spaRoute reports whether p is a page of the wizard (the single-page app
+// routes it); anything else that is not a file is not found.
+func spaRoute(p string) bool {
+	if p == "/" {
+		return true
+	}
+	for _, prefix := range []string{"/setup", "/signin", "/partner"} {
+		if p == prefix || strings.HasPrefix(p, prefix+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func serveFile(w http.ResponseWriter, r *http.Request, dist fs.FS, name string) {
+	b, err := fs.ReadFile(dist, name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Referrer-Policy", "no-referrer")
+	_, _ = w.Write(b)
+}
