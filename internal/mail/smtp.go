@@ -140,7 +140,9 @@ func Encode(e Envelope) ([]byte, error) {
 	header := func(k, v string) { fmt.Fprintf(&buf, "%s: %s\r\n", k, v) }
 	header("From", e.From)
 	header("To", e.To)
-	header("Subject", mime.QEncoding.Encode("utf-8", e.Subject))
+	// A long subject becomes several encoded words; fold between them so no
+	// line passes RFC 5322's limit.
+	header("Subject", strings.ReplaceAll(mime.QEncoding.Encode("utf-8", e.Subject), "?= =?", "?=\r\n =?"))
 	header("Date", e.Date.Format(time.RFC1123Z))
 	header("Message-ID", e.MessageID)
 	header("MIME-Version", "1.0")
