@@ -22,7 +22,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"onramp/ent/schema/schematype"
 	"onramp/internal/app"
+	"onramp/internal/date"
+	"onramp/internal/orders"
+	"onramp/internal/store"
+	"onramp/internal/viewer"
 )
 
 func main() {
@@ -43,6 +48,8 @@ type benchCase struct {
 	body  func(i int64) []byte
 	path  string
 	token string
+	// tokenFor, when set, picks the i-th request's token.
+	tokenFor func(i int64) string
 }
 
 type result struct {
@@ -124,10 +131,20 @@ func run(workers int, duration time.Duration, runs, nOrders int) error {
 	}
 	plainBody.Store(&sample)
 
+	links, err := setupLinks(ctx, a, 64)
+	if err != nil {
+		return err
+	}
+	setupQ, _ := json.Marshal(map[string]string{"query": `{ setup { step email next order { id status } } }`})
+	stepQ, _ := json.Marshal(map[string]string{"query": `mutation { chooseRole(role: PARTNER) { setup { step } userErrors { code } } }`})
+
 	cases := []benchCase{
 		{name: "plain handler (same-size JSON)", path: "/plain"},
 		{name: "viewer query (integration token)", path: "/graphql", token: integ, body: func(int64) []byte { return viewerQ }},
+		{name: "setup query (setup link)", path: "/graphql", token: links[0], body: func(int64) []byte { return setupQ }},
 		{name: "orders page of 50 (operator)", path: "/graphql", token: op, body: func(int64) []byte { return ordersQ }},
+		{name: "wizard step mutation (chooseRole)", path: "/graphql", body: func(int64) []byte { return stepQ },
+			tokenFor: func(i int64) string { return links[i%int64(len(links))] }},
 		{name: "placeOrder (integration)", path: "/graphql", token: integ, body: placeBody},
 	}
 	results := make([]result, len(cases))
@@ -143,6 +160,16 @@ func run(workers int, duration time.Duration, runs, nOrders int) error {
 		results[ci] = median(rs)
 	}
 
+	flowRates := make([]float64, 0, runs)
+	for range runs {
+		n, err := flows(ctx, a, post, op, 8, duration)
+		if err != nil {
+			return fmt.Errorf("complete flows: %w", err)
+		}
+		flowRates = append(flowRates, float64(n)/duration.Seconds())
+	}
+	slices.Sort(flowRates)
+
 	fmt.Printf("Onramp bench: SQLite, %d orders, %d workers, %d runs of %s each (medians)\n\n", nOrders, workers, runs, duration)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "case\treq/s\tp50\tp99\tratio to plain")
@@ -151,6 +178,7 @@ func run(workers int, duration time.Duration, runs, nOrders int) error {
 		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%.3f\n", c.name, r.rps, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.rps/results[0].rps)
 	}
 	tw.Flush()
+	fmt.Printf("\ncomplete wizard flows (existing partner org, 8 concurrent): %.1f flows/s (median)\n", flowRates[len(flowRates)/2])
 	return nil
 }
 
@@ -177,7 +205,11 @@ func load(client *http.Client, base string, c benchCase, n int, d time.Duration)
 				} else {
 					req, _ = http.NewRequest(http.MethodPost, base+c.path, bytes.NewReader(c.body(i)))
 					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Authorization", "Bearer "+c.token)
+					tok := c.token
+					if c.tokenFor != nil {
+						tok = c.tokenFor(i)
+					}
+					req.Header.Set("Authorization", "Bearer "+tok)
 				}
 				start := time.Now()
 				resp, err := client.Do(req)
@@ -227,4 +259,105 @@ func median(rs []result) result {
 		p50: time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
 		p99: time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
 	}
+}
+
+// setupLinks places n orders (start date in a week, so no mail goes out)
+// and issues a setup link for each.
+func setupLinks(ctx context.Context, a *app.App, n int) ([]string, error) {
+	opCtx := viewer.NewContext(ctx, &viewer.Viewer{Kind: viewer.Operator, Subject: "bench"})
+	links := make([]string, n)
+	for i := range links {
+		o, err := a.Orders.Place(opCtx, benchOrder(fmt.Sprintf("L-%d-%d", time.Now().UnixNano(), i), "P1", 7))
+		if err != nil {
+			return nil, err
+		}
+		if links[i], err = a.Auth.IssueSetupLink(store.System(ctx), o.ID, "setup@partner.example"); err != nil {
+			return nil, err
+		}
+	}
+	return links, nil
+}
+
+func benchOrder(ext, account string, daysAhead int) orders.PlaceInput {
+	return orders.PlaceInput{
+		ExternalID: ext, Product: "A_WX",
+		RequestedStartDate:       date.Of(time.Now().UTC().AddDate(0, 0, daysAhead)),
+		ProvisioningContactEmail: "setup@partner.example",
+		Partner:                  orders.PartnerInput{Name: "Bench Partner", AccountID: account},
+		Customer: orders.CustomerInput{Name: "Bench Customer", Country: "RS",
+			Address: schematype.Address{Line1: "Main 1", City: "Beograd", PostalCode: "11000"}},
+		Services: []schematype.PurchasedService{{Kind: schematype.Meetings, Quantity: 10}, {Kind: schematype.Calling, Quantity: 5}},
+	}
+}
+
+var flowSeq atomic.Int64
+
+// flows runs complete wizard flows over HTTP for d with n concurrent
+// clients, for a partner account whose organization exists (no password
+// step), and returns how many finished.
+func flows(ctx context.Context, a *app.App, post func(token string, body []byte) ([]byte, error), op string, n int, d time.Duration) (int64, error) {
+	opCtx := viewer.NewContext(ctx, &viewer.Viewer{Kind: viewer.Operator, Subject: "bench"})
+	flow := func() error {
+		i := flowSeq.Add(1)
+		o, err := a.Orders.Place(opCtx, benchOrder(fmt.Sprintf("F-%d-%d", time.Now().UnixNano(), i), "FLOWS", 7))
+		if err != nil {
+			return err
+		}
+		link, err := a.Auth.IssueSetupLink(store.System(ctx), o.ID, "setup@flows.example")
+		if err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`mutation { startSetup { userErrors { code message } } }`,
+			`mutation { chooseRole(role: PARTNER) { userErrors { code message } } }`,
+			`mutation { assignSetup(input: {assignee: SELF}) { userErrors { code message } } }`,
+			`mutation { confirmPartnerOrg(input: {name: "Flows Partner", country: "RS", address: {line1: "a", city: "b", postalCode: "1"}}) { userErrors { code message } } }`,
+			fmt.Sprintf(`mutation { setCustomerAdmin(email: "admin%d@customer%d.example") { userErrors { code message } } }`, i, i),
+			`mutation { confirmCustomerOrg(input: {}) { userErrors { code message } } }`,
+			`mutation { confirmOrgs { setup { step } userErrors { code message } } }`,
+			`mutation { setPartnerPassword(password: "flows partner password") { userErrors { code message } } }`,
+			`mutation { saveCallSettings(input: {timeZone: "Europe/Belgrade", announcementLanguage: "sr_RS", emailLanguage: "sr_RS", locationName: "HQ", address: {line1: "a", city: "b", postalCode: "1"}}) { userErrors { code message } } }`,
+			fmt.Sprintf(`mutation { saveEnterpriseSettings(subdomain: "flow%d") { userErrors { code message } } }`, i),
+			`mutation { provision { order { status } userErrors { code message } } }`,
+		} {
+			body, _ := json.Marshal(map[string]string{"query": q})
+			out, err := post(link, body)
+			if err != nil {
+				return err
+			}
+			if bytes.Contains(out, []byte(`"errors"`)) || (bytes.Contains(out, []byte(`"code"`)) && !bytes.Contains(out, []byte(`"code":"WRONG_STEP"`))) {
+				return fmt.Errorf("%s: %s", q, out)
+			}
+		}
+		return nil
+	}
+	// The first flow creates the partner organization (and sets its
+	// password); the measured ones find it existing.
+	if err := flow(); err != nil {
+		return 0, err
+	}
+	var (
+		done   atomic.Int64
+		wg     sync.WaitGroup
+		failed atomic.Value
+	)
+	deadline := time.Now().Add(d)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				if err := flow(); err != nil {
+					failed.Store(err)
+					return
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if err, ok := failed.Load().(error); ok {
+		return 0, err
+	}
+	return done.Load(), nil
 }
