@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -181,11 +182,7 @@ type SetupEmailWorker struct {
 // Work implements river.Worker.
 func (w *SetupEmailWorker) Work(ctx context.Context, job *river.Job[SetupEmailArgs]) error {
 	s := w.Orders
-	return s.Store.InTx(store.System(ctx), func(ctx context.Context) error {
-		o, err := ent.FromContext(ctx).Order.Get(ctx, job.Args.OrderID)
-		if err != nil || o.Status != order.StatusPLACED {
-			return ignoreNotFound(err)
-		}
+	return s.whileIn(ctx, job.Args.OrderID, []order.Status{order.StatusPLACED}, func(ctx context.Context, o *ent.Order) error {
 		if err := s.SendLink(ctx, o, o.ProvisioningContactEmail, mail.SetupLink, ""); err != nil {
 			return err
 		}
@@ -203,12 +200,9 @@ type EscalateWorker struct {
 // Work implements river.Worker.
 func (w *EscalateWorker) Work(ctx context.Context, job *river.Job[EscalateArgs]) error {
 	s := w.Orders
-	return s.Store.InTx(store.System(ctx), func(ctx context.Context) error {
+	notStarted := []order.Status{order.StatusPLACED, order.StatusLINK_SENT}
+	return s.whileIn(ctx, job.Args.OrderID, notStarted, func(ctx context.Context, o *ent.Order) error {
 		client := ent.FromContext(ctx)
-		o, err := client.Order.Get(ctx, job.Args.OrderID)
-		if err != nil || (o.Status != order.StatusPLACED && o.Status != order.StatusLINK_SENT) {
-			return ignoreNotFound(err)
-		}
 		exists, err := client.Escalation.Query().Where(escalation.OrderID(o.ID)).Exist(ctx)
 		if err != nil || exists {
 			return err
@@ -240,20 +234,40 @@ type CloseWindowWorker struct {
 // Work implements river.Worker.
 func (w *CloseWindowWorker) Work(ctx context.Context, job *river.Job[CloseWindowArgs]) error {
 	s := w.Orders
-	return s.Store.InTx(store.System(ctx), func(ctx context.Context) error {
-		o, err := ent.FromContext(ctx).Order.Get(ctx, job.Args.OrderID)
-		if err != nil || o.Status == order.StatusPROVISIONED || o.Status == order.StatusCANCELLED {
-			return ignoreNotFound(err)
-		}
+	open := []order.Status{order.StatusPLACED, order.StatusLINK_SENT, order.StatusIN_SETUP,
+		order.StatusON_HOLD, order.StatusORGS_CONFIRMED}
+	return s.whileIn(ctx, job.Args.OrderID, open, func(ctx context.Context, o *ent.Order) error {
 		return s.cancelTx(ctx, o, "WINDOW_CLOSED", "The order was not provisioned within its window.")
 	})
 }
 
-func ignoreNotFound(err error) error {
-	if ent.IsNotFound(err) {
-		return nil
+// whileIn runs a job's work on its order, locked, in a transaction of
+// Onramp's own, when the order is still in one of statuses: an order that
+// has moved on, or is gone, leaves the job nothing to do.
+func (s *Service) whileIn(ctx context.Context, id gid.ID, statuses []order.Status, fn func(ctx context.Context, o *ent.Order) error) error {
+	return s.Store.InTx(store.System(ctx), func(ctx context.Context) error {
+		o, err := Lock(ctx, id)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil || !slices.Contains(statuses, o.Status) {
+			return err
+		}
+		return fn(ctx, o)
+	})
+}
+
+// Lock locks an order's row for the transaction of ctx and reads it: calls
+// that change one order (two tabs, a retry, a job) then run one after the
+// other, on PostgreSQL as on SQLite. The row is locked by a write, which
+// both databases order, rather than by SELECT … FOR UPDATE, which SQLite
+// lacks.
+func Lock(ctx context.Context, id gid.ID) (*ent.Order, error) {
+	client := ent.FromContext(ctx)
+	if err := client.Order.UpdateOneID(id).SetUpdatedAt(time.Now()).Exec(ctx); err != nil {
+		return nil, err
 	}
-	return err
+	return client.Order.Get(ctx, id)
 }
 
 // cancelTx ends an order: status CANCELLED, its links CANCELLED, its queued
@@ -377,11 +391,14 @@ func (s *Service) ResendSetupLink(ctx context.Context, id gid.ID, email *string)
 // orderInScope reads an order as the caller: one outside the caller's scope
 // is NOT_FOUND, like one that does not exist.
 func (s *Service) orderInScope(ctx context.Context, id gid.ID) (*ent.Order, error) {
-	o, err := ent.FromContext(ctx).Order.Get(ctx, id)
-	if ent.IsNotFound(err) {
+	// Check the caller's scope with a read first: the privacy rules scope
+	// reads, not writes.
+	if _, err := ent.FromContext(ctx).Order.Get(ctx, id); ent.IsNotFound(err) {
 		return nil, notFound("order")
+	} else if err != nil {
+		return nil, err
 	}
-	return o, err
+	return Lock(ctx, id)
 }
 
 // ResolveEscalation closes an escalation (operators).

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"time"
 
 	"onramp/ent"
 	"onramp/ent/order"
@@ -108,6 +107,18 @@ func (s *Service) read(ctx context.Context, client *ent.Client, v *viewer.Viewer
 	return &state{v: v, order: o, link: link, draft: link.Draft, step: o.Step}, nil
 }
 
+// lock locks the viewer's order for the transaction (orders.Lock) and reads
+// the wizard's state.
+func (s *Service) lock(ctx context.Context, v *viewer.Viewer) (*state, error) {
+	if _, err := orders.Lock(ctx, v.OrderID); err != nil {
+		if ent.IsNotFound(err) {
+			return nil, auth.NotFound("order")
+		}
+		return nil, err
+	}
+	return s.read(ctx, ent.FromContext(ctx), v)
+}
+
 // do runs one wizard call: in a transaction, with the order locked, after
 // checking the order's state and the step. fn changes st; do then saves the
 // draft and the step, writes the audit event and publishes the change after
@@ -118,16 +129,7 @@ func (s *Service) do(ctx context.Context, action Action, changes map[string]any,
 		return nil, err
 	}
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
-		client := ent.FromContext(ctx)
-		// Lock the order first: concurrent calls on one order (two tabs, a
-		// retry) run one after the other, on PostgreSQL as on SQLite.
-		if err := client.Order.UpdateOneID(v.OrderID).SetUpdatedAt(time.Now()).Exec(ctx); err != nil {
-			if ent.IsNotFound(err) {
-				return auth.NotFound("order")
-			}
-			return err
-		}
-		st, err := s.read(ctx, client, v)
+		st, err := s.lock(ctx, v)
 		if err != nil {
 			return err
 		}
@@ -201,11 +203,7 @@ func (s *Service) StartSetup(ctx context.Context) (*Session, error) {
 		return nil, err
 	}
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
-		client := ent.FromContext(ctx)
-		if err := client.Order.UpdateOneID(v.OrderID).SetUpdatedAt(time.Now()).Exec(ctx); err != nil {
-			return err
-		}
-		st, err := s.read(ctx, client, v)
+		st, err := s.lock(ctx, v)
 		if err != nil {
 			return err
 		}
@@ -855,7 +853,7 @@ func (s *Service) ReleaseHold(ctx context.Context, id gid.ID, note string) (*ent
 	}
 	err := s.Store.InTx(ctx, func(ctx context.Context) error {
 		client := ent.FromContext(ctx)
-		o, err := client.Order.Get(ctx, id)
+		o, err := orders.Lock(ctx, id)
 		if ent.IsNotFound(err) {
 			return auth.NotFound("order")
 		}
