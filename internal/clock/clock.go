@@ -20,6 +20,9 @@ func (Wall) Now() time.Time { return time.Now() }
 
 // Stub is a clock that tests set and advance. It also satisfies River's
 // rivertype.TimeGenerator, so scheduled jobs fall due on the stubbed time.
+// Keep it at or ahead of the real clock: River's maintenance (rescuing
+// stuck jobs, deleting finished ones) still reads the real clock, and a
+// stub far behind it would make running jobs look stuck.
 type Stub struct {
 	mu sync.Mutex
 	t  time.Time

@@ -64,6 +64,9 @@ func init() {
 	}
 }
 
+// needsLink are the kinds that carry a "Set up now" link.
+var needsLink = map[Kind]bool{SetupLink: true, HandoffColleague: true, HandoffCustomer: true}
+
 // buttonLabels are the labels of the "Set up now" button: in the text body
 // the link stands on a line of its own, "<label>: <link>".
 var buttonLabels = map[string]string{"en": "Set up now", "sr": "Podesi sada"}
@@ -102,6 +105,9 @@ func Render(kind Kind, lang string, d Data) (Rendered, error) {
 		default:
 			page.Paragraphs = append(page.Paragraphs, p)
 		}
+	}
+	if needsLink[kind] && d.Link == "" {
+		return Rendered{}, fmt.Errorf("render %s: the message needs its setup link", kind)
 	}
 	if d.Link != "" && page.Link == "" {
 		return Rendered{}, fmt.Errorf("render %s: the %s text has no %q line", kind, lang, page.Button+": …")

@@ -84,16 +84,23 @@ func (CloseWindowArgs) Kind() string { return "close_window" }
 
 // schedule queues the jobs of a new order, in its transaction: the setup
 // email at the start of the start date (at once when that has passed), the
-// escalation a day later, the window's end after Window.
+// escalation a day later (a day from now when that has passed too), the
+// window's end after Window.
 func (s *Service) schedule(ctx context.Context, o *ent.Order) error {
 	l := s.Lifecycle
 	start := o.RequestedStartDate.Time(l.Location)
+	// An order placed a day or more after its start date is mailed at
+	// once; it escalates a day after that, not at once.
+	escalate := start.AddDate(0, 0, 1)
+	if escalate.Before(s.now()) {
+		escalate = s.now().AddDate(0, 0, 1)
+	}
 	for _, j := range []struct {
 		args river.JobArgs
 		at   time.Time
 	}{
 		{SetupEmailArgs{OrderID: o.ID}, start},
-		{EscalateArgs{OrderID: o.ID}, start.AddDate(0, 0, 1)},
+		{EscalateArgs{OrderID: o.ID}, escalate},
 		{CloseWindowArgs{OrderID: o.ID}, start.Add(l.Window)},
 	} {
 		opts := &river.InsertOpts{UniqueOpts: jobs.Once()}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -22,6 +23,8 @@ import (
 	"onramp/ent/privacy"
 	_ "onramp/ent/runtime" // registers the schema's policies and defaults
 )
+
+var migrating sync.Mutex
 
 // Store is the open database.
 type Store struct {
@@ -82,7 +85,12 @@ func Open(ctx context.Context, dataDir, databaseURL string) (*Store, error) {
 		return nil, fmt.Errorf("connect to the database: %w", err)
 	}
 	client := ent.NewClient(ent.Driver(txDriver{entsql.OpenDB(dialect, db)}))
-	if err := client.Schema.Create(System(ctx)); err != nil {
+	// ent's migration shares package-level table descriptions: one at a time
+	// per process (several stores open at once in tests).
+	migrating.Lock()
+	err = client.Schema.Create(System(ctx))
+	migrating.Unlock()
+	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("migrate the database: %w", err)
 	}

@@ -1,0 +1,1274 @@
+package app_test
+
+// Tests of the order's life over real HTTP with a real SMTP server: the setup
+// email on the start date, its delivery across an SMTP outage and a restart,
+// the escalation, cancellation, resends, the order window and the dev mail
+// viewer. Time is a stub clock that also drives River's scheduling; the tests
+// never sleep for a schedule, they move the clock and wait (bounded) for the
+// outcome.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"onramp/ent/message"
+	"onramp/ent/order"
+	"onramp/ent/organization"
+	"onramp/internal/app"
+	"onramp/internal/clock"
+	"onramp/internal/gid"
+	"onramp/internal/store"
+	"onramp/internal/store/storetest"
+)
+
+// mailEpoch is "now" at the start of every test here: 09:00 UTC on the day
+// orders placed "today" start. It lies ahead of the wall clock (the next
+// day's morning) on purpose: River's stuck-job rescuer and job cleaner
+// compare the stubbed job times with the wall clock, so with a stub more than
+// five minutes behind it a job that happens to be running when the rescuer
+// runs is taken for stuck and retried.
+var mailEpoch = func() time.Time {
+	d := time.Now().UTC().AddDate(0, 0, 1)
+	return time.Date(d.Year(), d.Month(), d.Day(), 9, 0, 0, 0, time.UTC)
+}()
+
+// mailDay returns the start (00:00 UTC) of the day n days after mailEpoch's,
+// plus extra.
+func mailDay(n int, extra time.Duration) time.Time {
+	return time.Date(mailEpoch.Year(), mailEpoch.Month(), mailEpoch.Day()+n, 0, 0, 0, 0, time.UTC).Add(extra)
+}
+
+var (
+	mailToday  = isoDate(mailDay(0, 0))
+	mailFuture = isoDate(mailDay(2, 0))
+)
+
+const (
+	// mailWait bounds every wait: River's scheduler moves a due job to
+	// available within about five seconds.
+	mailWait = 15 * time.Second
+	// quietPeriod is how long a test watches that nothing more happens.
+	quietPeriod = 1500 * time.Millisecond
+
+	contactEmail = "provisioning@partner.example"
+	successEmail = "success@onramp.example"
+)
+
+// --- waiting ------------------------------------------------------------------
+
+// eventually polls cond until it holds, failing the test after timeout with
+// cond's last explanation.
+func eventually(t *testing.T, what string, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, detail := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s: %s", timeout, what, detail)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// holds checks that cond stays true for d (that nothing more happens).
+func holds(t *testing.T, what string, d time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		if ok, detail := cond(); !ok {
+			t.Fatalf("%s no longer holds: %s", what, detail)
+		}
+		if time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// --- a real SMTP server ---------------------------------------------------------
+
+// smtpMessage is one message an SMTP server accepted.
+type smtpMessage struct {
+	From string
+	To   []string
+	Raw  []byte
+}
+
+// smtpSink is an SMTP server (github.com/emersion/go-smtp) on the loopback
+// interface that keeps every message it accepts.
+type smtpSink struct {
+	addr string
+	mu   sync.Mutex
+	msgs []smtpMessage
+}
+
+// startSMTPSink listens on addr ("127.0.0.1:0" for any port) until the test
+// ends.
+func startSMTPSink(t *testing.T, addr string) *smtpSink {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("SMTP server: listen on %s: %v", addr, err)
+	}
+	s := &smtpSink{addr: ln.Addr().String()}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		return &sinkSession{sink: s}, nil
+	}))
+	srv.Domain = "127.0.0.1"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout = 10 * time.Second
+	srv.WriteTimeout = 10 * time.Second
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		_ = srv.Close()
+		<-done
+	})
+	return s
+}
+
+func (s *smtpSink) url() string { return "smtp://" + s.addr }
+
+// to returns the messages accepted for rcpt.
+func (s *smtpSink) to(rcpt string) []smtpMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []smtpMessage
+	for _, m := range s.msgs {
+		if slices.Contains(m.To, rcpt) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// summary lists the recipients of every accepted message.
+func (s *smtpSink) summary() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rcpts := make([]string, len(s.msgs))
+	for i, m := range s.msgs {
+		rcpts[i] = strings.Join(m.To, ",")
+	}
+	return fmt.Sprintf("%d message(s) received, to %v", len(s.msgs), rcpts)
+}
+
+func (s *smtpSink) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.msgs)
+}
+
+// waitTo waits until n messages were accepted for rcpt and returns them.
+func (s *smtpSink) waitTo(t *testing.T, rcpt string, n int) []smtpMessage {
+	t.Helper()
+	eventually(t, fmt.Sprintf("%d message(s) to %s", n, rcpt), mailWait, func() (bool, string) {
+		return len(s.to(rcpt)) >= n, s.summary()
+	})
+	got := s.to(rcpt)
+	if len(got) != n {
+		t.Fatalf("want %d message(s) to %s, got %d", n, rcpt, len(got))
+	}
+	return got
+}
+
+type sinkSession struct {
+	sink *smtpSink
+	from string
+	to   []string
+}
+
+func (s *sinkSession) Reset()        { s.from, s.to = "", nil }
+func (s *sinkSession) Logout() error { return nil }
+
+func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = from
+	return nil
+}
+
+func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = append(s.to, to)
+	return nil
+}
+
+func (s *sinkSession) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.sink.mu.Lock()
+	s.sink.msgs = append(s.sink.msgs, smtpMessage{From: s.from, To: slices.Clone(s.to), Raw: raw})
+	s.sink.mu.Unlock()
+	return nil
+}
+
+// parsedMail is a received message, decoded.
+type parsedMail struct {
+	Header  mail.Header
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// parseMail decodes a multipart/alternative message as Onramp sends it.
+func parseMail(t *testing.T, m smtpMessage) parsedMail {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Raw))
+	if err != nil {
+		t.Fatalf("received message does not parse: %v\n%s", err, m.Raw)
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		t.Fatalf("subject %q: %v", msg.Header.Get("Subject"), err)
+	}
+	out := parsedMail{Header: msg.Header, Subject: subject}
+	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/alternative" {
+		t.Fatalf("Content-Type %q (%v), want multipart/alternative", msg.Header.Get("Content-Type"), err)
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("MIME part: %v", err)
+		}
+		b, err := io.ReadAll(p)
+		if err != nil {
+			t.Fatalf("MIME part: %v", err)
+		}
+		body := strings.ReplaceAll(string(b), "\r\n", "\n")
+		switch ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type")); ct {
+		case "text/plain":
+			out.Text = body
+		case "text/html":
+			out.HTML = body
+		default:
+			t.Fatalf("unexpected part %q", ct)
+		}
+	}
+	if out.Text == "" || out.HTML == "" {
+		t.Fatalf("message lacks a text or HTML part:\n%s", m.Raw)
+	}
+	return out
+}
+
+var setupLinkPattern = regexp.MustCompile(`(https?://[^\s"<>]+)/setup\?token=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`)
+
+// setupToken returns the setup token of the "Set up now" link in a received
+// message, checking the link starts with the public URL base and is the HTML
+// button's target too.
+func setupToken(t *testing.T, p parsedMail, base string) string {
+	t.Helper()
+	found := setupLinkPattern.FindAllStringSubmatch(p.Text, -1)
+	if len(found) != 1 {
+		t.Fatalf("want exactly one setup link in the text, found %d:\n%s", len(found), p.Text)
+	}
+	link, origin, token := found[0][0], found[0][1], found[0][2]
+	if origin != base {
+		t.Errorf("link %s does not start with the public URL %s", link, base)
+	}
+	if !strings.Contains(p.Text, "Set up now: "+link) && !strings.Contains(p.Text, "Podesi sada: "+link) {
+		t.Errorf("text has no \"Set up now\" line for %s:\n%s", link, p.Text)
+	}
+	if !strings.Contains(p.HTML, `href="`+link+`"`) {
+		t.Errorf("HTML has no button linking to %s:\n%s", link, p.HTML)
+	}
+	return token
+}
+
+// --- the app under test -----------------------------------------------------------
+
+// dbLocation is where an app keeps its data; two apps on one location are
+// the same service before and after a restart.
+type dbLocation struct{ dir, url string }
+
+func newDBLocation(t *testing.T) dbLocation {
+	t.Helper()
+	dir, url := storetest.Location(t)
+	return dbLocation{dir, url}
+}
+
+// mailApp is an App running its real Run loop (jobs included) on a loopback
+// listener, with a stub clock, its log kept for failures.
+type mailApp struct {
+	app   *app.App
+	base  string
+	clock *clock.Stub
+	logs  *syncBuffer
+
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+}
+
+func startMailApp(t *testing.T, loc dbLocation, clk *clock.Stub, mutate func(*app.Config)) *mailApp {
+	t.Helper()
+	cfg := app.Defaults()
+	cfg.DataDir, cfg.DatabaseURL = loc.dir, loc.url
+	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.JobPollInterval = 50 * time.Millisecond
+	cfg.Clock = clk
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PublicURL = "http://" + ln.Addr().String()
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	a, err := app.New(context.Background(), cfg, logger)
+	if err != nil {
+		_ = ln.Close()
+		t.Fatalf("app.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &mailApp{app: a, base: cfg.PublicURL, clock: clk, logs: logs, cancel: cancel, done: make(chan error, 1)}
+	go func() { m.done <- a.Run(ctx, ln) }()
+	t.Cleanup(func() {
+		m.stop(t)
+		if t.Failed() {
+			t.Logf("log of the app at %s:\n%s", m.base, logs.String())
+		}
+	})
+	return m
+}
+
+// stop shuts the app down as SIGTERM would and waits for Run to return.
+func (m *mailApp) stop(t *testing.T) {
+	t.Helper()
+	m.once.Do(func() {
+		m.cancel()
+		select {
+		case err := <-m.done:
+			if err != nil {
+				t.Errorf("Run returned %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Errorf("Run did not return within 20s of its context's end")
+		}
+	})
+}
+
+// gqlAt POSTs a GraphQL request to the server at base; token "" sends no
+// Authorization header.
+func gqlAt(t *testing.T, base, token, query string, vars map[string]any) response {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/graphql-response+json, application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	client := &http.Client{Timeout: mailWait}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("POST /graphql: %v", err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out response
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("decode response (HTTP %d) %q: %v", res.StatusCode, raw, err)
+	}
+	out.Status = res.StatusCode
+	return out
+}
+
+func (m *mailApp) gql(t *testing.T, token, query string, vars map[string]any) response {
+	t.Helper()
+	return gqlAt(t, m.base, token, query, vars)
+}
+
+// operator issues an operator token valid an hour from the stub clock's now
+// (tokens expire on the stubbed time: issue one after moving the clock).
+func (m *mailApp) operator(t *testing.T) string {
+	t.Helper()
+	tok, err := m.app.Auth.IssueOperator("op", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func (m *mailApp) integration(t *testing.T, account string) string {
+	t.Helper()
+	tok, err := m.app.Auth.IssueIntegration(account, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// partnerSession creates a partner organization for account with an
+// administrator and returns the administrator's session token.
+func (m *mailApp) partnerSession(t *testing.T, account string) string {
+	t.Helper()
+	ctx := store.System(context.Background())
+	c := m.app.Store.Client
+	org, err := c.Organization.Create().SetKind(organization.KindPARTNER).
+		SetName("Partner " + account).SetAccountID(account).SetCountry("RS").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := c.User.Create().SetEmail("admin@" + strings.ToLower(account) + ".example").
+		SetOrganizationID(org.ID).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := m.app.Auth.IssuePartnerSession(u, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// placeOrder places an order of account starting on start, mailed to
+// contact, and returns it.
+func (m *mailApp) placeOrder(t *testing.T, token, externalID, account, start, contact string) orderView {
+	t.Helper()
+	in := orderInput(externalID, account)
+	in["requestedStartDate"] = start
+	in["provisioningContactEmail"] = contact
+	var res placeResult
+	m.gql(t, token, placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &res)
+	if len(res.PlaceOrder.UserErrors) > 0 || res.PlaceOrder.Order == nil {
+		t.Fatalf("placeOrder %s: userErrors %+v", externalID, res.PlaceOrder.UserErrors)
+	}
+	return *res.PlaceOrder.Order
+}
+
+const mailOrderQuery = `query($id: ID!) { order(id: $id) { id status provisioningContactEmail } }`
+
+func (m *mailApp) orderStatus(t *testing.T, id string) string {
+	t.Helper()
+	var res struct {
+		Order *orderView `json:"order"`
+	}
+	m.gql(t, m.operator(t), mailOrderQuery, map[string]any{"id": id}).ok(t).decode(t, &res)
+	if res.Order == nil {
+		t.Fatalf("order %s not found", id)
+	}
+	return res.Order.Status
+}
+
+func (m *mailApp) waitOrderStatus(t *testing.T, id, want string) {
+	t.Helper()
+	eventually(t, "order "+id+" "+want, mailWait, func() (bool, string) {
+		got := m.orderStatus(t, id)
+		return got == want, "status " + got
+	})
+}
+
+const linkViewerQuery = `{ viewer { kind email order { id status } } }`
+
+type linkViewer struct {
+	Viewer struct {
+		Kind  string  `json:"kind"`
+		Email *string `json:"email"`
+		Order *struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"order"`
+	} `json:"viewer"`
+}
+
+// viewLink asserts that a setup token works: it is a SETUP_LINK viewer of
+// order orderID, for email.
+func (m *mailApp) viewLink(t *testing.T, token, orderID, email string) linkViewer {
+	t.Helper()
+	var v linkViewer
+	m.gql(t, token, linkViewerQuery, nil).ok(t).decode(t, &v)
+	if v.Viewer.Kind != "SETUP_LINK" {
+		t.Errorf("viewer.kind = %q, want SETUP_LINK", v.Viewer.Kind)
+	}
+	if got := deref(v.Viewer.Email); got != email {
+		t.Errorf("viewer.email = %q, want %q", got, email)
+	}
+	if v.Viewer.Order == nil || v.Viewer.Order.ID != orderID {
+		t.Fatalf("viewer.order = %+v, want order %s", v.Viewer.Order, orderID)
+	}
+	return v
+}
+
+// --- jobs ---------------------------------------------------------------------------
+
+// jobsOf lists an app's jobs of kind whose arguments name one of ids (all
+// of kind when ids is empty).
+func jobsOf(t *testing.T, a *app.App, kind string, ids ...string) []*rivertype.JobRow {
+	t.Helper()
+	res, err := a.Jobs.Client().JobList(context.Background(), river.NewJobListParams().Kinds(kind).First(1000))
+	if err != nil {
+		t.Fatalf("list %s jobs: %v", kind, err)
+	}
+	var out []*rivertype.JobRow
+	for _, j := range res.Jobs {
+		if len(ids) == 0 || slices.ContainsFunc(ids, func(id string) bool {
+			return bytes.Contains(j.EncodedArgs, []byte(`"`+id+`"`))
+		}) {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// deliveryJobs lists the delivery jobs of an order's messages.
+func deliveryJobs(t *testing.T, a *app.App, orderID string) []*rivertype.JobRow {
+	t.Helper()
+	ids, err := a.Store.Client.Message.Query().Where(message.OrderID(gid.ID(orderID))).
+		IDs(store.System(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
+	}
+	return jobsOf(t, a, "deliver_message", s...)
+}
+
+func jobStates(jobs []*rivertype.JobRow) string {
+	s := make([]string, len(jobs))
+	for i, j := range jobs {
+		s[i] = fmt.Sprintf("%s#%d %s attempt %d (%d errors) at %s", j.Kind, j.ID, j.State, j.Attempt, len(j.Errors),
+			j.ScheduledAt.UTC().Format(time.RFC3339))
+	}
+	return "[" + strings.Join(s, "; ") + "]"
+}
+
+// waitJobsFinished waits until list returns at least n jobs, all finished
+// (completed, or cancelled by the application).
+func waitJobsFinished(t *testing.T, what string, n int, list func() []*rivertype.JobRow) {
+	t.Helper()
+	eventually(t, what, mailWait, func() (bool, string) {
+		jobs := list()
+		if len(jobs) < n {
+			return false, fmt.Sprintf("%d of %d jobs exist: %s", len(jobs), n, jobStates(jobs))
+		}
+		for _, j := range jobs {
+			if j.State != rivertype.JobStateCompleted && j.State != rivertype.JobStateCancelled {
+				return false, jobStates(jobs)
+			}
+		}
+		return true, ""
+	})
+}
+
+// exactlyOnce waits for every delivery of the order to finish, then checks
+// that rcpt has exactly want messages and that no more arrive.
+func exactlyOnce(t *testing.T, m *mailApp, sink *smtpSink, orderID, rcpt string, want int) {
+	t.Helper()
+	waitJobsFinished(t, "the deliveries of order "+orderID, 1, func() []*rivertype.JobRow {
+		return deliveryJobs(t, m.app, orderID)
+	})
+	holds(t, fmt.Sprintf("exactly %d message(s) to %s", want, rcpt), quietPeriod, func() (bool, string) {
+		return len(sink.to(rcpt)) == want, sink.summary()
+	})
+}
+
+// --- 2. the setup email through SMTP ------------------------------------------------
+
+func TestSetupEmailIsDeliveredBySMTPAndItsLinkWorks(t *testing.T) {
+	t.Parallel()
+	sink := startSMTPSink(t, "127.0.0.1:0")
+	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), func(c *app.Config) { c.SMTPURL = sink.url() })
+
+	// With SMTP configured, readiness does not warn about queued mail.
+	resp, err := http.Get(m.base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.Contains(string(body), "queued") {
+		t.Errorf("/readyz = %d %q, want 200 without a queued-mail warning", resp.StatusCode, body)
+	}
+
+	o := m.placeOrder(t, m.integration(t, "P1"), "MAIL-1", "P1", mailToday, contactEmail)
+
+	msgs := sink.waitTo(t, contactEmail, 1)
+	if got := msgs[0].To; len(got) != 1 || got[0] != contactEmail {
+		t.Errorf("envelope recipients = %v, want [%s]", got, contactEmail)
+	}
+	if msgs[0].From != "onramp@127.0.0.1" {
+		t.Errorf("envelope sender = %q, want onramp@127.0.0.1 (the default From, on the public URL's host)", msgs[0].From)
+	}
+	p := parseMail(t, msgs[0])
+	if id := p.Header.Get("Message-ID"); !regexp.MustCompile(`^<[^<>@\s]+@127\.0\.0\.1>$`).MatchString(id) {
+		t.Errorf("Message-ID = %q, want <id@127.0.0.1>", id)
+	}
+	if to := p.Header.Get("To"); to != contactEmail {
+		t.Errorf("To = %q, want %s", to, contactEmail)
+	}
+	if want := "Set up A-WX for Acme d.o.o."; p.Subject != want {
+		t.Errorf("Subject = %q, want %q", p.Subject, want)
+	}
+	if !strings.Contains(p.Text, "MAIL-1") || !strings.Contains(p.Text, "Partner P1") {
+		t.Errorf("text does not describe the order:\n%s", p.Text)
+	}
+	token := setupToken(t, p, m.base)
+
+	m.waitOrderStatus(t, o.ID, "LINK_SENT")
+	v := m.viewLink(t, token, o.ID, contactEmail)
+	if v.Viewer.Order.Status != "LINK_SENT" {
+		t.Errorf("the link sees status %q, want LINK_SENT", v.Viewer.Order.Status)
+	}
+	exactlyOnce(t, m, sink, o.ID, contactEmail, 1)
+	if n := sink.count(); n != 1 {
+		t.Errorf("the SMTP server received %d messages, want 1: %s", n, sink.summary())
+	}
+}
+
+// --- 3. SMTP down, then back -------------------------------------------------------
+
+func TestSetupEmailSurvivesAnSMTPOutage(t *testing.T) {
+	t.Parallel()
+	// Reserve a port, then leave it closed: the SMTP server is down.
+	reserve, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := reserve.Addr().String()
+	if err := reserve.Close(); err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewStub(mailEpoch)
+	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.SMTPURL = "smtp://" + addr })
+
+	o := m.placeOrder(t, m.operator(t), "DOWN-1", "P1", mailToday, contactEmail)
+
+	// The delivery is attempted, fails, and is kept for a retry.
+	eventually(t, "a failed delivery attempt", mailWait, func() (bool, string) {
+		jobs := deliveryJobs(t, m.app, o.ID)
+		return len(jobs) == 1 && len(jobs[0].Errors) >= 1, jobStates(jobs)
+	})
+	jobs := deliveryJobs(t, m.app, o.ID)
+	if st := jobs[0].State; st != rivertype.JobStateAvailable && st != rivertype.JobStateRetryable {
+		t.Fatalf("after a failed attempt the delivery is %s, want it waiting for a retry", st)
+	}
+	if got := m.orderStatus(t, o.ID); got != "PLACED" {
+		t.Fatalf("status = %s with SMTP down, want PLACED (LINK_SENT only once SMTP took the email)", got)
+	}
+
+	sink := startSMTPSink(t, addr)
+	// The retry is due on the stubbed clock (backoff 2^attempt seconds):
+	// nothing goes out before the clock moves.
+	holds(t, "no delivery before the retry is due", 300*time.Millisecond, func() (bool, string) {
+		return sink.count() == 0, sink.summary()
+	})
+	clk.Advance(10 * time.Minute)
+
+	msgs := sink.waitTo(t, contactEmail, 1)
+	token := setupToken(t, parseMail(t, msgs[0]), m.base)
+	m.waitOrderStatus(t, o.ID, "LINK_SENT")
+	m.viewLink(t, token, o.ID, contactEmail)
+
+	// Any later retry would be due by now: still exactly one message.
+	clk.Advance(10 * time.Minute)
+	exactlyOnce(t, m, sink, o.ID, contactEmail, 1)
+	jobs = deliveryJobs(t, m.app, o.ID)
+	if len(jobs) != 1 || jobs[0].Attempt < 2 {
+		t.Errorf("want one delivery job that took at least two attempts: %s", jobStates(jobs))
+	}
+}
+
+// --- 4. a future email across a restart -----------------------------------------------
+
+func TestFutureSetupEmailSurvivesARestart(t *testing.T) {
+	t.Parallel()
+	sink := startSMTPSink(t, "127.0.0.1:0")
+	loc := newDBLocation(t)
+	smtpURL := func(c *app.Config) { c.SMTPURL = sink.url() }
+
+	first := startMailApp(t, loc, clock.NewStub(mailEpoch), smtpURL)
+	o := first.placeOrder(t, first.operator(t), "FUT-1", "P1", mailFuture, contactEmail)
+	if o.Status != "PLACED" {
+		t.Errorf("status = %s, want PLACED", o.Status)
+	}
+	// The email waits for the start of its start date (UTC by default).
+	setup := jobsOf(t, first.app, "setup_email", o.ID)
+	if len(setup) != 1 || setup[0].State != rivertype.JobStateScheduled ||
+		!setup[0].ScheduledAt.Equal(mailDay(2, 0)) {
+		t.Fatalf("want one setup_email job scheduled at %s: %s", mailDay(2, 0).Format(time.RFC3339), jobStates(setup))
+	}
+	holds(t, "nothing sent before the start date", quietPeriod, func() (bool, string) {
+		return sink.count() == 0 && len(deliveryJobs(t, first.app, o.ID)) == 0, sink.summary()
+	})
+	first.stop(t)
+
+	second := startMailApp(t, loc, clock.NewStub(mailDay(2, time.Second)), smtpURL)
+	msgs := sink.waitTo(t, contactEmail, 1)
+	// The link is built from the running server's public URL.
+	token := setupToken(t, parseMail(t, msgs[0]), second.base)
+	second.waitOrderStatus(t, o.ID, "LINK_SENT")
+	second.viewLink(t, token, o.ID, contactEmail)
+	waitJobsFinished(t, "the setup_email job", 1, func() []*rivertype.JobRow {
+		return jobsOf(t, second.app, "setup_email", o.ID)
+	})
+	exactlyOnce(t, second, sink, o.ID, contactEmail, 1)
+	if n := sink.count(); n != 1 {
+		t.Errorf("the SMTP server received %d messages, want 1: %s", n, sink.summary())
+	}
+}
+
+// --- 5. escalation --------------------------------------------------------------------------
+
+const (
+	escalationsQuery = `{ escalations { totalCount edges { node { id reason resolvedAt order { id } } } } }`
+	resolveMutation  = `mutation($id: ID!, $note: String) {
+  resolveEscalation(id: $id, note: $note) {
+    escalation { id resolvedAt resolvedBy note }
+    userErrors { field message code }
+  }
+}`
+)
+
+type escalationsResult struct {
+	Escalations struct {
+		TotalCount int `json:"totalCount"`
+		Edges      []struct {
+			Node struct {
+				ID         string  `json:"id"`
+				Reason     string  `json:"reason"`
+				ResolvedAt *string `json:"resolvedAt"`
+				Order      struct {
+					ID string `json:"id"`
+				} `json:"order"`
+			} `json:"node"`
+		} `json:"edges"`
+	} `json:"escalations"`
+}
+
+type resolveResult struct {
+	ResolveEscalation struct {
+		Escalation *struct {
+			ID         string  `json:"id"`
+			ResolvedAt *string `json:"resolvedAt"`
+			ResolvedBy *string `json:"resolvedBy"`
+			Note       *string `json:"note"`
+		} `json:"escalation"`
+		UserErrors []userError `json:"userErrors"`
+	} `json:"resolveEscalation"`
+}
+
+func TestEscalationForANeverStartedOrder(t *testing.T) {
+	t.Parallel()
+	sink := startSMTPSink(t, "127.0.0.1:0")
+	clk := clock.NewStub(mailEpoch)
+	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) {
+		c.SMTPURL = sink.url()
+		c.CustomerSuccessEmail = successEmail
+	})
+	op := m.operator(t)
+	idle := m.placeOrder(t, op, "ESC-IDLE", "P1", mailToday, "idle@partner.example")
+	started := m.placeOrder(t, op, "ESC-STARTED", "P1", mailToday, "started@partner.example")
+	idleToken := setupToken(t, parseMail(t, sink.waitTo(t, "idle@partner.example", 1)[0]), m.base)
+	sink.waitTo(t, "started@partner.example", 1)
+	m.waitOrderStatus(t, idle.ID, "LINK_SENT")
+	m.waitOrderStatus(t, started.ID, "LINK_SENT")
+
+	// Setup started on one of them.
+	if err := m.app.Store.Client.Order.UpdateOneID(gid.ID(started.ID)).SetStatus(order.StatusIN_SETUP).
+		Exec(store.System(context.Background())); err != nil {
+		t.Fatal(err)
+	}
+	// Before the day has passed there is no escalation.
+	var list escalationsResult
+	m.gql(t, m.operator(t), escalationsQuery, nil).ok(t).decode(t, &list)
+	if list.Escalations.TotalCount != 0 {
+		t.Fatalf("escalations before start + 1 day: %+v", list.Escalations)
+	}
+
+	clk.Set(mailDay(1, time.Second))
+	waitJobsFinished(t, "both escalate jobs", 2, func() []*rivertype.JobRow {
+		return jobsOf(t, m.app, "escalate", idle.ID, started.ID)
+	})
+
+	op = m.operator(t)
+	list = escalationsResult{}
+	m.gql(t, op, escalationsQuery, nil).ok(t).decode(t, &list)
+	if list.Escalations.TotalCount != 1 || len(list.Escalations.Edges) != 1 {
+		t.Fatalf("want exactly one escalation (the idle order's), got %+v", list.Escalations)
+	}
+	esc := list.Escalations.Edges[0].Node
+	if esc.Order.ID != idle.ID {
+		t.Errorf("escalation for order %s, want the never-started %s", esc.Order.ID, idle.ID)
+	}
+	if esc.Reason == "" || esc.ResolvedAt != nil {
+		t.Errorf("escalation = %+v, want a reason and not resolved", esc)
+	}
+
+	// Customer success is mailed about it, once.
+	cs := parseMail(t, sink.waitTo(t, successEmail, 1)[0])
+	if !strings.Contains(cs.Subject, "ESC-IDLE") || !strings.Contains(cs.Text, "idle@partner.example") {
+		t.Errorf("escalation mail does not name the order and contact: %q\n%s", cs.Subject, cs.Text)
+	}
+	if strings.Contains(cs.Text, "ESC-STARTED") {
+		t.Errorf("escalation mail mentions the started order:\n%s", cs.Text)
+	}
+	if setupLinkPattern.MatchString(cs.Text) || setupLinkPattern.MatchString(cs.HTML) {
+		t.Errorf("escalation mail carries a setup link:\n%s", cs.Text)
+	}
+	exactlyOnce(t, m, sink, idle.ID, successEmail, 1)
+
+	// Only operators list and resolve escalations.
+	for _, c := range []struct{ name, token string }{
+		{"integration", m.integration(t, "P1")},
+		{"partner session", m.partnerSession(t, "P1")},
+		{"setup link", idleToken},
+	} {
+		t.Run(c.name+" is forbidden", func(t *testing.T) {
+			m.gql(t, c.token, escalationsQuery, nil).wantError(t, "FORBIDDEN", "")
+			m.gql(t, c.token, resolveMutation, map[string]any{"id": esc.ID, "note": "mine"}).wantError(t, "FORBIDDEN", "")
+		})
+	}
+
+	var res resolveResult
+	m.gql(t, op, resolveMutation, map[string]any{"id": esc.ID, "note": "Called the partner."}).ok(t).decode(t, &res)
+	r := res.ResolveEscalation
+	if len(r.UserErrors) != 0 || r.Escalation == nil {
+		t.Fatalf("resolveEscalation: %+v", r.UserErrors)
+	}
+	if r.Escalation.ID != esc.ID || r.Escalation.ResolvedAt == nil || deref(r.Escalation.ResolvedBy) != "op" ||
+		deref(r.Escalation.Note) != "Called the partner." {
+		t.Errorf("resolved escalation = %+v", *r.Escalation)
+	}
+	if at, err := time.Parse(time.RFC3339, deref(r.Escalation.ResolvedAt)); err != nil || !at.Equal(clk.Now()) {
+		t.Errorf("resolvedAt = %v (%v), want the stubbed now %v", at, err, clk.Now())
+	}
+
+	res = resolveResult{}
+	m.gql(t, op, resolveMutation, map[string]any{"id": esc.ID, "note": "again"}).ok(t).decode(t, &res)
+	if ue := res.ResolveEscalation.UserErrors; len(ue) != 1 || ue[0].Code != "ALREADY_RESOLVED" {
+		t.Errorf("second resolve: userErrors %+v, want ALREADY_RESOLVED", ue)
+	}
+	list = escalationsResult{}
+	m.gql(t, op, escalationsQuery, nil).ok(t).decode(t, &list)
+	if n := list.Escalations.Edges; len(n) != 1 || n[0].Node.ResolvedAt == nil {
+		t.Errorf("after resolving: %+v", list.Escalations)
+	}
+	if got := len(sink.to(successEmail)); got != 1 {
+		t.Errorf("customer success received %d escalation mails, want 1", got)
+	}
+}
+
+// --- 6. cancel --------------------------------------------------------------------------------
+
+const cancelMutation = `mutation($id: ID!, $reason: String) {
+  cancelOrder(orderId: $id, reason: $reason) {
+    order { id status }
+    userErrors { field message code }
+  }
+}`
+
+type cancelResult struct {
+	CancelOrder struct {
+		Order *struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"order"`
+		UserErrors []userError `json:"userErrors"`
+	} `json:"cancelOrder"`
+}
+
+func TestCancelledOrderSendsNothingMore(t *testing.T) {
+	t.Parallel()
+	sink := startSMTPSink(t, "127.0.0.1:0")
+	clk := clock.NewStub(mailEpoch)
+	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) {
+		c.SMTPURL = sink.url()
+		c.CustomerSuccessEmail = successEmail
+	})
+	op := m.operator(t)
+	now := m.placeOrder(t, op, "CAN-NOW", "P1", mailToday, "now@partner.example")
+	later := m.placeOrder(t, op, "CAN-LATER", "P1", mailFuture, "later@partner.example")
+	token := setupToken(t, parseMail(t, sink.waitTo(t, "now@partner.example", 1)[0]), m.base)
+	m.waitOrderStatus(t, now.ID, "LINK_SENT")
+
+	for _, c := range []struct{ name, token string }{
+		{"integration", m.integration(t, "P1")},
+		{"partner session", m.partnerSession(t, "P1")},
+		{"setup link", token},
+	} {
+		t.Run(c.name+" may not cancel", func(t *testing.T) {
+			m.gql(t, c.token, cancelMutation, map[string]any{"id": now.ID}).wantError(t, "FORBIDDEN", "")
+		})
+	}
+	if got := m.orderStatus(t, now.ID); got != "LINK_SENT" {
+		t.Fatalf("after refused cancels, status = %s", got)
+	}
+	m.viewLink(t, token, now.ID, "now@partner.example")
+
+	cancel := func(id string) cancelResult {
+		t.Helper()
+		var res cancelResult
+		m.gql(t, op, cancelMutation, map[string]any{"id": id, "reason": "Customer withdrew."}).ok(t).decode(t, &res)
+		return res
+	}
+	res := cancel(now.ID)
+	if ue := res.CancelOrder.UserErrors; len(ue) != 0 {
+		t.Fatalf("cancelOrder: userErrors %+v", ue)
+	}
+	if o := res.CancelOrder.Order; o == nil || o.ID != now.ID || o.Status != "CANCELLED" {
+		t.Fatalf("cancelOrder returned %+v, want %s CANCELLED", o, now.ID)
+	}
+	if got := m.orderStatus(t, now.ID); got != "CANCELLED" {
+		t.Errorf("stored status = %s, want CANCELLED", got)
+	}
+	m.gql(t, token, linkViewerQuery, nil).wantError(t, "UNAUTHENTICATED", "CANCELLED")
+
+	res = cancel(now.ID)
+	if ue := res.CancelOrder.UserErrors; len(ue) != 1 || ue[0].Code != "ORDER_CANCELLED" {
+		t.Errorf("second cancel: userErrors %+v, want ORDER_CANCELLED", ue)
+	}
+
+	// The future order is cancelled before its email is due: when the day
+	// comes, and the escalation day after it, nothing is sent.
+	if res := cancel(later.ID); len(res.CancelOrder.UserErrors) != 0 || res.CancelOrder.Order.Status != "CANCELLED" {
+		t.Fatalf("cancel the future order: %+v", res.CancelOrder)
+	}
+	clk.Set(mailDay(3, time.Second))
+	waitJobsFinished(t, "the future order's setup_email job", 1, func() []*rivertype.JobRow {
+		return jobsOf(t, m.app, "setup_email", later.ID)
+	})
+	waitJobsFinished(t, "both escalate jobs", 2, func() []*rivertype.JobRow {
+		return jobsOf(t, m.app, "escalate", now.ID, later.ID)
+	})
+	holds(t, "nothing more sent", quietPeriod, func() (bool, string) {
+		return len(sink.to("later@partner.example")) == 0 && len(sink.to(successEmail)) == 0 &&
+			len(sink.to("now@partner.example")) == 1 && len(deliveryJobs(t, m.app, later.ID)) == 0, sink.summary()
+	})
+	var list escalationsResult
+	m.gql(t, m.operator(t), escalationsQuery, nil).ok(t).decode(t, &list)
+	if list.Escalations.TotalCount != 0 {
+		t.Errorf("cancelled orders were escalated: %+v", list.Escalations)
+	}
+	if got := m.orderStatus(t, later.ID); got != "CANCELLED" {
+		t.Errorf("future order status = %s, want CANCELLED", got)
+	}
+}
+
+// --- 7. resend -------------------------------------------------------------------------------------
+
+const resendMutation = `mutation($id: ID!, $email: String) {
+  resendSetupLink(orderId: $id, email: $email) {
+    order { id status provisioningContactEmail }
+    userErrors { field message code }
+  }
+}`
+
+type resendResult struct {
+	ResendSetupLink struct {
+		Order      *orderView  `json:"order"`
+		UserErrors []userError `json:"userErrors"`
+	} `json:"resendSetupLink"`
+}
+
+func TestResendSetupLink(t *testing.T) {
+	t.Parallel()
+	sink := startSMTPSink(t, "127.0.0.1:0")
+	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), func(c *app.Config) { c.SMTPURL = sink.url() })
+	o := m.placeOrder(t, m.operator(t), "RES-1", "P1", mailToday, contactEmail)
+	first := setupToken(t, parseMail(t, sink.waitTo(t, contactEmail, 1)[0]), m.base)
+	m.waitOrderStatus(t, o.ID, "LINK_SENT")
+
+	resend := func(t *testing.T, token string, email any) resendResult {
+		t.Helper()
+		var res resendResult
+		m.gql(t, token, resendMutation, map[string]any{"id": o.ID, "email": email}).ok(t).decode(t, &res)
+		return res
+	}
+	// current is the one link that must work at each point.
+	current := first
+
+	t.Run("operator, to a new contact", func(t *testing.T) {
+		res := resend(t, m.operator(t), "new@partner.example")
+		if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
+			t.Fatalf("userErrors %+v", ue)
+		}
+		if got := res.ResendSetupLink.Order; got == nil || got.ProvisioningContactEmail != "new@partner.example" {
+			t.Errorf("order after resend = %+v, want contact new@partner.example", got)
+		}
+		p := parseMail(t, sink.waitTo(t, "new@partner.example", 1)[0])
+		next := setupToken(t, p, m.base)
+		if next == current {
+			t.Fatal("the resent link is the old one")
+		}
+		m.gql(t, current, linkViewerQuery, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
+		m.viewLink(t, next, o.ID, "new@partner.example")
+		current = next
+	})
+
+	t.Run("integration of the order's partner", func(t *testing.T) {
+		res := resend(t, m.integration(t, "P1"), "second@partner.example")
+		if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
+			t.Fatalf("userErrors %+v", ue)
+		}
+		next := setupToken(t, parseMail(t, sink.waitTo(t, "second@partner.example", 1)[0]), m.base)
+		m.gql(t, current, linkViewerQuery, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
+		m.viewLink(t, next, o.ID, "second@partner.example")
+		current = next
+	})
+
+	t.Run("integration of another partner gets NOT_FOUND", func(t *testing.T) {
+		m.gql(t, m.integration(t, "P2"), resendMutation, map[string]any{"id": o.ID, "email": "x@p2.example"}).
+			wantError(t, "NOT_FOUND", "")
+		m.viewLink(t, current, o.ID, "second@partner.example")
+	})
+
+	t.Run("a setup link is forbidden", func(t *testing.T) {
+		m.gql(t, current, resendMutation, map[string]any{"id": o.ID, "email": "self@partner.example"}).
+			wantError(t, "FORBIDDEN", "")
+		m.viewLink(t, current, o.ID, "second@partner.example")
+	})
+
+	t.Run("an invalid email is a userError", func(t *testing.T) {
+		res := resend(t, m.operator(t), "not an email")
+		ue := res.ResendSetupLink.UserErrors
+		if len(ue) != 1 || ue[0].Code != "INVALID" || !slices.Equal(ue[0].Field, []string{"email"}) {
+			t.Fatalf("userErrors %+v, want INVALID on [email]", ue)
+		}
+		// Nothing changed: the contact and the link stay.
+		var got struct {
+			Order *orderView `json:"order"`
+		}
+		m.gql(t, m.operator(t), mailOrderQuery, map[string]any{"id": o.ID}).ok(t).decode(t, &got)
+		if got.Order.ProvisioningContactEmail != "second@partner.example" {
+			t.Errorf("contact = %q after a refused resend", got.Order.ProvisioningContactEmail)
+		}
+		m.viewLink(t, current, o.ID, "second@partner.example")
+	})
+
+	t.Run("without an email it goes to the current contact", func(t *testing.T) {
+		res := resend(t, m.operator(t), nil)
+		if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
+			t.Fatalf("userErrors %+v", ue)
+		}
+		msgs := sink.waitTo(t, "second@partner.example", 2)
+		next := setupToken(t, parseMail(t, msgs[1]), m.base)
+		m.gql(t, current, linkViewerQuery, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
+		m.viewLink(t, next, o.ID, "second@partner.example")
+	})
+
+	exactlyOnce(t, m, sink, o.ID, "second@partner.example", 2)
+	for rcpt, want := range map[string]int{contactEmail: 1, "new@partner.example": 1, "x@p2.example": 0, "self@partner.example": 0} {
+		if got := len(sink.to(rcpt)); got != want {
+			t.Errorf("%s received %d messages, want %d", rcpt, got, want)
+		}
+	}
+	if got := m.orderStatus(t, o.ID); got != "LINK_SENT" {
+		t.Errorf("status after resends = %s, want LINK_SENT", got)
+	}
+}
+
+// --- 8. the order window ---------------------------------------------------------------------------
+
+func TestOrderWindowCloses(t *testing.T) {
+	t.Parallel()
+	sink := startSMTPSink(t, "127.0.0.1:0")
+	clk := clock.NewStub(mailEpoch)
+	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.SMTPURL = sink.url() })
+	o := m.placeOrder(t, m.operator(t), "WIN-1", "P1", mailToday, contactEmail)
+	token := setupToken(t, parseMail(t, sink.waitTo(t, contactEmail, 1)[0]), m.base)
+	m.waitOrderStatus(t, o.ID, "LINK_SENT")
+	exactlyOnce(t, m, sink, o.ID, contactEmail, 1)
+
+	// A second before the window's end the order is still open.
+	clk.Set(mailDay(30, -time.Second))
+	if got := m.orderStatus(t, o.ID); got != "LINK_SENT" {
+		t.Fatalf("status before the window's end = %s", got)
+	}
+	m.viewLink(t, token, o.ID, contactEmail)
+
+	// The window is 30 days from the start of the start date.
+	clk.Set(mailDay(30, time.Second))
+	m.waitOrderStatus(t, o.ID, "CANCELLED")
+	// The link is still within its own lifetime, but its order has closed.
+	m.gql(t, token, linkViewerQuery, nil).wantError(t, "UNAUTHENTICATED", "CANCELLED")
+
+	var res resendResult
+	m.gql(t, m.operator(t), resendMutation, map[string]any{"id": o.ID}).ok(t).decode(t, &res)
+	if ue := res.ResendSetupLink.UserErrors; len(ue) != 1 || ue[0].Code != "ORDER_CANCELLED" {
+		t.Errorf("resend after the window: userErrors %+v, want ORDER_CANCELLED", ue)
+	}
+	holds(t, "nothing more sent", quietPeriod, func() (bool, string) {
+		return sink.count() == 1, sink.summary()
+	})
+}
+
+// --- 9. dev mail viewer and queued mail --------------------------------------------------------------
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	client := &http.Client{Timeout: mailWait}
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+func TestDevMailViewerShowsTheSetupEmail(t *testing.T) {
+	t.Parallel()
+	s := startServing(t, func(c *app.Config) {
+		c.Dev = true
+		c.Clock = clock.NewStub(mailEpoch)
+		c.JobPollInterval = 50 * time.Millisecond
+	})
+	op, err := s.app.Auth.IssueOperator("op", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := orderInput("DEV-1", "P1")
+	in["requestedStartDate"] = mailToday
+	var placed placeResult
+	gqlAt(t, s.base, op, placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &placed)
+	if placed.PlaceOrder.Order == nil {
+		t.Fatalf("placeOrder: %+v", placed.PlaceOrder.UserErrors)
+	}
+	orderID := placed.PlaceOrder.Order.ID
+
+	button := regexp.MustCompile(`<a class="button" href="([^"]+)">`)
+	var page string
+	eventually(t, "the setup email in /dev/mail", mailWait, func() (bool, string) {
+		code, body := httpGet(t, s.base+"/dev/mail")
+		page = body
+		return code == http.StatusOK && button.MatchString(body) && strings.Contains(body, "SENT"),
+			fmt.Sprintf("HTTP %d", code)
+	})
+	if !strings.Contains(page, "provisioning@partner.example") || !strings.Contains(page, "Set up A-WX for Acme d.o.o.") {
+		t.Errorf("/dev/mail does not list the message's recipient and subject:\n%s", page)
+	}
+	links := button.FindAllStringSubmatch(page, -1)
+	if len(links) != 1 {
+		t.Fatalf("want one link in /dev/mail, got %d", len(links))
+	}
+	link := links[0][1]
+	prefix := s.base + "/setup?token="
+	if !strings.HasPrefix(link, prefix) {
+		t.Fatalf("link %q does not start with %q", link, prefix)
+	}
+	token := strings.TrimPrefix(link, prefix)
+	var v linkViewer
+	gqlAt(t, s.base, token, linkViewerQuery, nil).ok(t).decode(t, &v)
+	if v.Viewer.Kind != "SETUP_LINK" || v.Viewer.Order == nil || v.Viewer.Order.ID != orderID ||
+		v.Viewer.Order.Status != "LINK_SENT" {
+		t.Errorf("the dev link's viewer = %+v, want SETUP_LINK of %s in LINK_SENT", v.Viewer, orderID)
+	}
+
+	// The message page shows the HTML email with its button.
+	id := regexp.MustCompile(`href="/dev/mail/([^"]+)"`).FindStringSubmatch(page)
+	if id == nil {
+		t.Fatalf("no message page linked from /dev/mail:\n%s", page)
+	}
+	code, body := httpGet(t, s.base+"/dev/mail/"+id[1])
+	if code != http.StatusOK || !strings.Contains(body, `href="`+link+`"`) || !strings.Contains(body, ">Set up now</a>") {
+		t.Errorf("/dev/mail/%s: HTTP %d without the button:\n%s", id[1], code, body)
+	}
+	if code, _ := httpGet(t, s.base+"/dev/mail/msg_nosuchmessage"); code != http.StatusNotFound {
+		t.Errorf("/dev/mail of an unknown message: HTTP %d, want 404", code)
+	}
+}
+
+func TestWithoutSMTPOutsideDevModeMailStaysQueued(t *testing.T) {
+	t.Parallel()
+	s := startServing(t, func(c *app.Config) {
+		c.Clock = clock.NewStub(mailEpoch)
+		c.JobPollInterval = 50 * time.Millisecond
+	})
+	if code, _ := httpGet(t, s.base+"/dev/mail"); code != http.StatusNotFound {
+		t.Errorf("/dev/mail outside dev mode: HTTP %d, want 404", code)
+	}
+	if code, _ := httpGet(t, s.base+"/dev/mail/msg_x"); code != http.StatusNotFound {
+		t.Errorf("/dev/mail/{id} outside dev mode: HTTP %d, want 404", code)
+	}
+	code, body := httpGet(t, s.base+"/readyz")
+	if code != http.StatusOK || !strings.Contains(body, "ready") || !strings.Contains(body, "messages stay queued") {
+		t.Errorf("/readyz = %d %q, want ready with a note that messages stay queued", code, body)
+	}
+
+	op, err := s.app.Auth.IssueOperator("op", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := orderInput("Q-1", "P1")
+	in["requestedStartDate"] = mailToday
+	var placed placeResult
+	gqlAt(t, s.base, op, placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &placed)
+	if placed.PlaceOrder.Order == nil {
+		t.Fatalf("placeOrder: %+v", placed.PlaceOrder.UserErrors)
+	}
+	orderID := placed.PlaceOrder.Order.ID
+
+	// The delivery job runs, finds no mail system and waits, without failing.
+	eventually(t, "the delivery to wait for a mail system", mailWait, func() (bool, string) {
+		jobs := deliveryJobs(t, s.app, orderID)
+		return len(jobs) == 1 && jobs[0].State == rivertype.JobStateScheduled && jobs[0].AttemptedAt != nil, jobStates(jobs)
+	})
+	if jobs := deliveryJobs(t, s.app, orderID); len(jobs[0].Errors) != 0 {
+		t.Errorf("a queued message counts as a failure: %s", jobStates(jobs))
+	}
+	msgs, err := s.app.Store.Client.Message.Query().Where(message.OrderID(gid.ID(orderID))).
+		All(store.System(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Status != message.StatusQUEUED || !strings.Contains(msgs[0].TextBody, "/setup?token=") {
+		t.Errorf("want the setup email kept QUEUED with its body, got %+v", msgs)
+	}
+	var got struct {
+		Order *orderView `json:"order"`
+	}
+	gqlAt(t, s.base, op, mailOrderQuery, map[string]any{"id": orderID}).ok(t).decode(t, &got)
+	if got.Order == nil || got.Order.Status != "PLACED" {
+		t.Errorf("order = %+v, want PLACED while its email is queued", got.Order)
+	}
+}
