@@ -49,7 +49,7 @@ func (r *Resolver) node(ctx context.Context, id gid.ID) (ent.Noder, error) {
 // signing keys are never reachable through the API.
 var nodePrefixes = map[string]bool{
 	gid.Order: true, gid.Organization: true, gid.User: true,
-	gid.Subscription: true, gid.ServiceSetting: true, gid.AuditEvent: true,
+	gid.Subscription: true, gid.ServiceSetting: true, gid.AuditEvent: true, gid.Escalation: true,
 }
 
 // notFoundIsNull answers null for a row that is missing or outside the
