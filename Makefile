@@ -6,9 +6,12 @@ BIN     := bin/onramp
 RACE_PKGS := ./internal/...
 PLAIN_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v '/internal/')
 
-.PHONY: run demo build test test-sqlite test-postgres vet fmt-check generate-check bench clean
+.PHONY: run demo build test test-sqlite test-postgres test-frontend frontend vet fmt-check generate-check bench clean
 
-run: build
+# The binary embeds frontend/dist: build the wizard first (when missing or
+# stale), then the binary.
+run: frontend
+	$(MAKE) build
 	ONRAMP_DEV=$${ONRAMP_DEV:-true} ./$(BIN) serve
 
 # Places a sample order starting today against the server of `make run`.
@@ -18,7 +21,7 @@ demo: build
 build:
 	$(GO) build -o $(BIN) .
 
-test: vet fmt-check test-sqlite test-postgres
+test: vet fmt-check test-sqlite test-postgres test-frontend
 
 # The suite on the embedded SQLite file.
 test-sqlite:
@@ -30,6 +33,31 @@ test-sqlite:
 # server fails the run; it never skips.
 test-postgres:
 	ONRAMP_TEST_DATABASE=postgres $(GO) test -count=1 -race $(RACE_PKGS)
+
+# The React wizard and the GraphQL IDE (frontend/dist, embedded by the
+# binary). npm ci runs when node_modules is missing or the lockfile changed;
+# the build runs when a source (or the GraphQL schema it is typed from) is
+# newer than dist/index.html.
+FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/playground.html \
+	frontend/vite.config.ts frontend/codegen.ts frontend/tsconfig.json frontend/package.json \
+	schema -type f -not -path 'frontend/src/gql/*' 2>/dev/null)
+
+frontend: frontend/dist/index.html
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
+	cd frontend && npm run build
+
+# Unit tests (Vitest + Testing Library), then the end-to-end tests: a real
+# `onramp serve` (built here, with the fresh frontend embedded) driven in
+# Debian's chromium by playwright-core.
+test-frontend: frontend
+	$(MAKE) build
+	cd frontend && npm test
+	cd frontend && npm run test:e2e
 
 vet:
 	$(GO) vet ./...
@@ -48,4 +76,4 @@ bench: build
 	$(GO) run ./bench
 
 clean:
-	rm -rf bin
+	rm -rf bin frontend/dist/assets frontend/dist/*.html

@@ -1,0 +1,68 @@
+// Where the tokens live. The setup link's token leaves the address bar at
+// once (captureSetupToken, before the app renders) and stays in this tab's
+// session storage: it is never in the history, a bookmark, or a Referer.
+
+const setupKey = "onramp.setup.token";
+const startKey = "onramp.setup.start";
+const handoffKey = "onramp.setup.handedOffTo";
+const partnerKey = "onramp.partner.token";
+
+function get(key: string): string | null {
+  try {
+    return sessionStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function set(key: string, value: string | null) {
+  try {
+    if (value === null) sessionStorage.removeItem(key);
+    else sessionStorage.setItem(key, value);
+  } catch {
+    /* private mode without storage: the token lives as long as the page */
+  }
+}
+
+/**
+ * Moves ?token=… of a "Set up now" link into session storage and replaces
+ * the URL with one without it. Opening the link (re)starts the wizard, so it
+ * also marks that startSetup is due.
+ */
+export function captureSetupToken(loc: Location = window.location, hist: History = window.history): boolean {
+  const url = new URL(loc.href);
+  const token = url.searchParams.get("token");
+  if (!token) return false;
+  url.searchParams.delete("token");
+  hist.replaceState(null, "", url.pathname + url.search + url.hash);
+  set(setupKey, token);
+  set(startKey, "1");
+  set(handoffKey, null);
+  return true;
+}
+
+export const setupToken = {
+  get: () => get(setupKey),
+  clear: () => {
+    set(setupKey, null);
+    set(startKey, null);
+  },
+  /** Whether the link was just opened and startSetup is due; reading clears it. */
+  takeStart: () => {
+    const due = get(startKey) === "1";
+    set(startKey, null);
+    return due;
+  },
+  peekStart: () => get(startKey) === "1",
+};
+
+export const handoff = {
+  get: () => get(handoffKey),
+  set: (email: string) => set(handoffKey, email),
+};
+
+export const partnerToken = {
+  get: () => get(partnerKey),
+  set: (token: string) => set(partnerKey, token),
+  clear: () => set(partnerKey, null),
+};

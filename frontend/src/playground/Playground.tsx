@@ -1,0 +1,87 @@
+import { useId, useMemo, useState } from "react";
+import { GraphiQL } from "graphiql";
+import { createGraphiQLFetcher } from "@graphiql/toolkit";
+import { createClient } from "graphql-ws";
+import { shouldRetry, wsUrl } from "../api/client";
+import { useI18n } from "../i18n/I18n";
+import { LanguageSwitcher } from "../Shell";
+
+const storageKey = "onramp.operator.token";
+
+function storedToken(): string {
+  try {
+    return sessionStorage.getItem(storageKey) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** GraphiQL with the operator's token as the Authorization header (HTTP and websocket). */
+export function Playground() {
+  const { t } = useI18n();
+  const inputId = useId();
+  const hintId = useId();
+  const [draft, setDraft] = useState(storedToken);
+  const [token, setToken] = useState(storedToken);
+
+  const apply = (value: string) => {
+    const v = value.trim();
+    try {
+      if (v) sessionStorage.setItem(storageKey, v);
+      else sessionStorage.removeItem(storageKey);
+    } catch {
+      /* the token lasts for the page */
+    }
+    setToken(v);
+  };
+
+  const fetcher = useMemo(() => {
+    const auth: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+    return createGraphiQLFetcher({
+      url: new URL("/graphql", window.location.href).toString(),
+      headers: auth,
+      wsClient: createClient({ url: wsUrl(), lazy: true, shouldRetry, connectionParams: auth }),
+    });
+  }, [token]);
+
+  return (
+    <div className="pg">
+      <form
+        className="pg-bar"
+        onSubmit={(e) => {
+          e.preventDefault();
+          apply(draft);
+        }}
+      >
+        <strong className="pg-title">{t("playground.title")}</strong>
+        <label htmlFor={inputId}>{t("playground.token")}</label>
+        <input
+          id={inputId}
+          type="password"
+          autoComplete="off"
+          spellCheck={false}
+          value={draft}
+          aria-describedby={hintId}
+          onChange={(e) => setDraft(e.target.value)}
+        />
+        <button type="submit">{t("playground.apply")}</button>
+        <button
+          type="button"
+          onClick={() => {
+            setDraft("");
+            apply("");
+          }}
+        >
+          {t("playground.clear")}
+        </button>
+        <span id={hintId} className="pg-hint" role="status">
+          {token ? t("playground.using") : t("playground.none")} {t("playground.hint")}
+        </span>
+        <LanguageSwitcher />
+      </form>
+      <div className="pg-ide">
+        <GraphiQL fetcher={fetcher} />
+      </div>
+    </div>
+  );
+}

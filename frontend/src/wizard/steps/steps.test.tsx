@@ -1,0 +1,281 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, test, vi } from "vitest";
+import { makeSetup, ok, renderStep } from "../../test/render";
+import type { RunResult, WizardValue } from "../WizardContext";
+import { StepList } from "../WizardLayout";
+import { AssignmentStep } from "./AssignmentStep";
+import { CustomerAdminStep } from "./CustomerAdminStep";
+import { CustomerOrgStep } from "./CustomerOrgStep";
+import { PartnerOrgStep } from "./PartnerOrgStep";
+import { PasswordStep } from "./PasswordStep";
+import { ProvisionStep } from "./ProvisionStep";
+import { RoleStep } from "./RoleStep";
+import { ServicesStep } from "./ServicesStep";
+
+type Mutate = WizardValue["mutate"];
+const mutateReturning = (r: RunResult) => vi.fn(async () => r) as unknown as Mutate & ReturnType<typeof vi.fn>;
+const varsOf = (m: ReturnType<typeof vi.fn>, call = 0) => m.mock.calls[call][1];
+
+describe("role", () => {
+  test("heading takes the focus; a choice is required and announced", async () => {
+    const user = userEvent.setup();
+    const { mutate } = renderStep(<RoleStep />, { setup: makeSetup() });
+    const h = screen.getByRole("heading", { level: 1, name: "What is your role?" });
+    expect(h).toHaveFocus();
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Choose one of the options.");
+    expect(mutate).not.toHaveBeenCalled();
+    await user.click(screen.getByRole("radio", { name: /I am a partner/ }));
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    await waitFor(() => expect(mutate).toHaveBeenCalledTimes(1));
+    expect(varsOf(mutate as never)).toEqual({ role: "PARTNER" });
+  });
+
+  test("after a hand-off to the customer only the customer role is open", () => {
+    renderStep(<RoleStep />, { setup: makeSetup({}, { handedToCustomer: true }) });
+    expect(screen.getByRole("radio", { name: /I am a partner/ })).toBeDisabled();
+    expect(screen.getByRole("radio", { name: /I am the customer/ })).toBeChecked();
+  });
+
+  test("in Serbian", () => {
+    renderStep(<RoleStep />, { setup: makeSetup(), lang: "sr" });
+    expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent("Koja je vaša uloga?");
+    expect(screen.getByRole("radio", { name: /Ja sam partner/ })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Dalje" })).toBeInTheDocument();
+  });
+});
+
+describe("who sets up", () => {
+  test("a colleague gets a link: the email is asked for and checked", async () => {
+    const user = userEvent.setup();
+    const { mutate } = renderStep(<AssignmentStep />, { setup: makeSetup({ step: "ASSIGNMENT", role: "PARTNER" }) });
+    expect(screen.queryByLabelText("Your colleague's email")).toBeNull();
+    await user.click(screen.getByRole("radio", { name: /Another person in my company/ }));
+    const email = screen.getByLabelText("Your colleague's email");
+    await user.type(email, "setup@partner.example");
+    await user.click(screen.getByRole("button", { name: "Send the link" }));
+    expect(await screen.findByText(/That is your own address/, { selector: ".field-error" })).toBeInTheDocument();
+    expect(email).toHaveAttribute("aria-invalid", "true");
+    await user.clear(email);
+    await user.type(email, "ana@partner.example");
+    await user.click(screen.getByRole("button", { name: "Send the link" }));
+    await waitFor(() => expect(mutate).toHaveBeenCalled());
+    expect(varsOf(mutate as never)).toEqual({ input: { assignee: "COLLEAGUE", email: "ana@partner.example" } });
+  });
+
+  test("the customer option is the partner's only", () => {
+    renderStep(<AssignmentStep />, { setup: makeSetup({ step: "ASSIGNMENT", role: "CUSTOMER" }) });
+    expect(screen.queryByRole("radio", { name: /The customer will set up/ })).toBeNull();
+  });
+});
+
+describe("partner organization", () => {
+  test("new: prefilled from the order, required fields checked, input sent", async () => {
+    const user = userEvent.setup();
+    const setup = makeSetup({
+      step: "PARTNER_ORG",
+      role: "PARTNER",
+      partnerOrg: { id: null, existing: false, name: "Partner One", country: "RS", address: null },
+    });
+    const { mutate } = renderStep(<PartnerOrgStep />, { setup });
+    expect(screen.getByLabelText("Organization name")).toHaveValue("Partner One");
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("Street and number: This field is required.");
+    expect(mutate).not.toHaveBeenCalled();
+    await user.type(screen.getByLabelText("Street and number"), "Knez Mihailova 1");
+    await user.type(screen.getByLabelText("Postal code"), "11000");
+    await user.type(screen.getByLabelText("City"), "Beograd");
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    await waitFor(() => expect(mutate).toHaveBeenCalled());
+    expect(varsOf(mutate as never)).toEqual({
+      input: {
+        name: "Partner One",
+        country: "RS",
+        address: { line1: "Knez Mihailova 1", line2: null, city: "Beograd", postalCode: "11000", region: null },
+      },
+    });
+  });
+
+  test("server userErrors land at their fields", async () => {
+    const user = userEvent.setup();
+    const mutate = mutateReturning({
+      ok: false,
+      userErrors: [{ field: ["input", "country"], code: "INVALID", message: "Country must be…" }],
+    });
+    const setup = makeSetup({
+      step: "PARTNER_ORG",
+      role: "PARTNER",
+      partnerOrg: {
+        id: null,
+        existing: false,
+        name: "P",
+        country: "RS",
+        address: { line1: "a", line2: null, city: "b", postalCode: "1", region: null },
+      },
+    });
+    renderStep(<PartnerOrgStep />, { setup, mutate });
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    const country = screen.getByLabelText("Country");
+    await waitFor(() => expect(country).toHaveAttribute("aria-invalid", "true"));
+    expect(country).toHaveAccessibleDescription(/Use a two-letter country code such as RS\./);
+    expect(screen.getByRole("alert")).toHaveTextContent("Country: Use a two-letter country code such as RS.");
+  });
+
+  test("existing: review, or report it as not recognized (the order goes on hold)", async () => {
+    const user = userEvent.setup();
+    const setup = makeSetup({
+      step: "PARTNER_ORG",
+      role: "PARTNER",
+      partnerOrg: { id: "org_1", existing: true, name: "Partner One", country: "RS", address: null },
+    });
+    const { mutate } = renderStep(<PartnerOrgStep />, { setup });
+    expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent("Review your partner organization");
+    await user.click(screen.getByRole("button", { name: "I don't recognize this organization" }));
+    const dialog = screen.getByRole("dialog", { name: "Report an organization you don't recognize" });
+    await user.type(within(dialog).getByLabelText(/Note for the representative/), "Not ours");
+    await user.click(within(dialog).getByRole("button", { name: "Put the order on hold" }));
+    await waitFor(() => expect(mutate).toHaveBeenCalled());
+    expect(varsOf(mutate as never)).toEqual({ input: { organization: "PARTNER", note: "Not ours" } });
+  });
+});
+
+describe("customer administrator and organization", () => {
+  test("an email of a partner organization is refused at the field", async () => {
+    const user = userEvent.setup();
+    const mutate = mutateReturning({
+      ok: false,
+      userErrors: [{ field: ["email"], code: "EMAIL_IN_PARTNER_ORG", message: "…" }],
+    });
+    renderStep(<CustomerAdminStep />, { setup: makeSetup({ step: "CUSTOMER_ADMIN", role: "PARTNER" }), mutate });
+    await user.type(screen.getByLabelText("Administrator's email"), "boss@partner.example");
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    expect(await screen.findByText(/belongs to a partner organization/, { selector: ".field-error" })).toBeInTheDocument();
+    expect(screen.getByRole("alert")).toHaveTextContent("belongs to a partner organization");
+    expect(screen.getByLabelText("Administrator's email")).toHaveFocus();
+  });
+
+  test("candidates show name, email domain and date only", () => {
+    const setup = makeSetup({
+      step: "CUSTOMER_ORG",
+      role: "PARTNER",
+      customerAdminEmail: "it@acme.example",
+      customerOrg: { id: null, existing: false, name: "Acme d.o.o.", country: "RS", address: null },
+      customerOrgCandidates: [{ name: "Acme d.o.o.", emailDomain: "acme.example", createdAt: "2026-01-05T10:00:00Z" }],
+    });
+    renderStep(<CustomerOrgStep />, { setup });
+    const table = screen.getByRole("table");
+    expect(within(table).getAllByRole("columnheader").map((c) => c.textContent)).toEqual(["Name", "Email domain", "Created"]);
+    expect(within(table).getByText("acme.example")).toBeInTheDocument();
+    expect(within(table).getByText(/2026/)).toBeInTheDocument();
+  });
+});
+
+describe("password", () => {
+  test("must match; a weak one is refused by the server at the field", async () => {
+    const user = userEvent.setup();
+    const mutate = mutateReturning({ ok: false, userErrors: [{ field: ["password"], code: "WEAK_PASSWORD", message: "…" }] });
+    renderStep(<PasswordStep />, { setup: makeSetup({ step: "PASSWORD", role: "PARTNER" }, { status: "ORGS_CONFIRMED" }), mutate });
+    await user.type(screen.getByLabelText("New password"), "password1234");
+    await user.type(screen.getByLabelText("Repeat the password"), "password12345");
+    await user.click(screen.getByRole("button", { name: "Set password" }));
+    expect(await screen.findByText("The passwords do not match.")).toBeInTheDocument();
+    await user.clear(screen.getByLabelText("Repeat the password"));
+    await user.type(screen.getByLabelText("Repeat the password"), "password1234");
+    await user.click(screen.getByRole("button", { name: "Set password" }));
+    expect(await screen.findByText(/This password is too weak/, { selector: ".field-error" })).toBeInTheDocument();
+  });
+});
+
+describe("service settings", () => {
+  const servicesSetup = () =>
+    makeSetup({ step: "SERVICES", role: "PARTNER", missingSettings: ["CALLING", "MEETINGS"] }, { status: "ORGS_CONFIRMED" });
+
+  test("subscription details and what is still needed", () => {
+    renderStep(<ServicesStep />, { setup: servicesSetup() });
+    expect(screen.getByRole("heading", { name: "Subscription details" })).toBeInTheDocument();
+    expect(screen.getByText("Still needed before provisioning: Calling, Meetings.")).toBeInTheDocument();
+    expect(screen.getByLabelText("Time zone")).toHaveValue("Europe/Belgrade");
+    expect(screen.getByLabelText("Announcement language")).toHaveValue("sr_RS");
+  });
+
+  test("a taken subdomain: Not available. Please try another name", async () => {
+    const user = userEvent.setup();
+    const query = vi.fn(async (_doc: unknown, _vars: unknown) => ({ data: { checkSubdomain: { available: false, reason: "SUBDOMAIN_TAKEN" } } }));
+    renderStep(<ServicesStep />, { setup: servicesSetup(), query: query as unknown as WizardValue["query"] });
+    await user.type(screen.getByLabelText("Site subdomain"), "Acme");
+    await user.click(screen.getByRole("button", { name: "Check availability" }));
+    expect(await screen.findByText("Not available. Please try another name.", { selector: ".field-error" })).toBeInTheDocument();
+    expect(query.mock.calls[0][1]).toEqual({ subdomain: "acme" });
+  });
+
+  test("Save needs a successful check of the same name", async () => {
+    const user = userEvent.setup();
+    const query = vi.fn(async () => ({ data: { checkSubdomain: { available: true, reason: null } } }));
+    const mutate = mutateReturning(ok());
+    renderStep(<ServicesStep />, { setup: servicesSetup(), query: query as unknown as WizardValue["query"], mutate });
+    const input = screen.getByLabelText("Site subdomain");
+    await user.type(input, "acme");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByText("Select “Check availability” first.", { selector: ".field-error" })).toBeInTheDocument();
+    expect(mutate).not.toHaveBeenCalled();
+    await user.click(screen.getByRole("button", { name: "Check availability" }));
+    expect(await screen.findByText("acme is available.")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(mutate).toHaveBeenCalled());
+    expect(varsOf(mutate as never)).toEqual({ subdomain: "acme" });
+  });
+
+  test("an invalid subdomain is caught before asking the server", async () => {
+    const user = userEvent.setup();
+    const query = vi.fn();
+    renderStep(<ServicesStep />, { setup: servicesSetup(), query: query as unknown as WizardValue["query"] });
+    await user.type(screen.getByLabelText("Site subdomain"), "bad_name");
+    await user.click(screen.getByRole("button", { name: "Check availability" }));
+    expect(await screen.findByText(/Invalid subdomain name/, { selector: ".field-error" })).toBeInTheDocument();
+    expect(query).not.toHaveBeenCalled();
+  });
+});
+
+describe("provision", () => {
+  test("behind a confirmation that billing starts for every purchased service", async () => {
+    const user = userEvent.setup();
+    const mutate = mutateReturning(ok());
+    renderStep(<ProvisionStep />, { setup: makeSetup({ step: "PROVISION" }, { status: "ORGS_CONFIRMED" }), mutate });
+    await user.click(screen.getByRole("button", { name: "Provision and start billing" }));
+    const dialog = screen.getByRole("dialog", { name: "Start billing?" });
+    expect(dialog).toHaveTextContent("Billing starts for every service you purchased:");
+    expect(dialog).toHaveTextContent("Meetings: 25");
+    expect(dialog).toHaveTextContent("Calling: 10");
+    expect(within(dialog).getByRole("button", { name: "Cancel" })).toBeInTheDocument();
+    expect(mutate).not.toHaveBeenCalled();
+    await user.click(within(dialog).getByRole("button", { name: "Provision and start billing" }));
+    await waitFor(() => expect(mutate).toHaveBeenCalled());
+    // The order is the idempotency key: billing starts once whatever the retries.
+    expect(varsOf(mutate as never)).toEqual({ key: "ord_01test" });
+  });
+
+  test("Escape closes the dialog without provisioning", async () => {
+    const user = userEvent.setup();
+    const mutate = mutateReturning(ok());
+    renderStep(<ProvisionStep />, { setup: makeSetup({ step: "PROVISION" }, { status: "ORGS_CONFIRMED" }), mutate });
+    await user.click(screen.getByRole("button", { name: "Provision and start billing" }));
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(mutate).not.toHaveBeenCalled();
+  });
+});
+
+describe("step list", () => {
+  test("marks the step shown with aria-current=step and the finished ones", () => {
+    const setup = makeSetup({ step: "CUSTOMER_ADMIN", role: "PARTNER" });
+    renderStep(<StepList setup={setup} view="CUSTOMER_ADMIN" sawPassword={false} />, { setup });
+    const nav = screen.getByRole("navigation", { name: "Setup steps" });
+    const current = nav.querySelector('[aria-current="step"]');
+    expect(current).toHaveTextContent("Customer administrator");
+    expect(nav.querySelectorAll('[aria-current="step"]')).toHaveLength(1);
+    expect(within(nav).getByRole("link", { name: /Your role/ })).toBeInTheDocument();
+    expect(screen.getByText("Step 4 of 9")).toBeInTheDocument();
+  });
+});
