@@ -1,6 +1,7 @@
 // Package frontend embeds the built React wizard and GraphQL IDE (dist/,
-// built by `make frontend`). A placeholder index.html is committed so the Go
-// build works on a fresh clone before npm has run.
+// built by `make frontend`). Only dist/.gitkeep is committed (the build
+// output is git-ignored), so the Go build works on a fresh clone before npm
+// has run.
 package frontend
 
 import "embed"

@@ -35,7 +35,7 @@ func Handler(dist fs.FS, ide bool) http.Handler {
 			files.ServeHTTP(w, r)
 			return
 		}
-		if f, err := fs.Stat(dist, strings.TrimPrefix(p, "/")); err == nil && !f.IsDir() {
+		if f, err := fs.Stat(dist, strings.TrimPrefix(p, "/")); err == nil && !f.IsDir() && !strings.HasPrefix(path.Base(p), ".") {
 			files.ServeHTTP(w, r)
 			return
 		}
@@ -64,7 +64,9 @@ func spaRoute(p string) bool {
 func serveFile(w http.ResponseWriter, r *http.Request, dist fs.FS, name string) {
 	b, err := fs.ReadFile(dist, name)
 	if err != nil {
-		http.NotFound(w, r)
+		// A binary built before the frontend (go build on a fresh clone).
+		http.Error(w, "The Onramp wizard has not been built into this binary: run `make frontend` (or `make run`).",
+			http.StatusServiceUnavailable)
 		return
 	}
 	h := w.Header()

@@ -1,0 +1,49 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func TestRoutes(t *testing.T) {
+	built := fstest.MapFS{
+		"index.html":      {Data: []byte("<p>wizard</p>")},
+		"playground.html": {Data: []byte("<p>ide</p>")},
+		"assets/app.js":   {Data: []byte("js")},
+		".gitkeep":        {Data: nil},
+	}
+	for _, tc := range []struct {
+		name, method, path string
+		ide                bool
+		dist               fstest.MapFS
+		status             int
+		body               string
+	}{
+		{"wizard root", "GET", "/", false, built, 200, "wizard"},
+		{"wizard step", "GET", "/setup/role", false, built, 200, "wizard"},
+		{"sign in", "GET", "/signin", false, built, 200, "wizard"},
+		{"partner views", "GET", "/partner/orders", false, built, 200, "wizard"},
+		{"asset", "GET", "/assets/app.js", false, built, 200, "js"},
+		{"unknown path", "GET", "/dev/mail", false, built, 404, ""},
+		{"dotfile", "GET", "/.gitkeep", false, built, 404, ""},
+		{"traversal", "GET", "/assets/../../etc/passwd", false, built, 404, ""},
+		{"ide off", "GET", "/playground", false, built, 404, ""},
+		{"ide on", "GET", "/playground", true, built, 200, "ide"},
+		{"post", "POST", "/", false, built, 405, ""},
+		{"not built", "GET", "/setup", false, fstest.MapFS{".gitkeep": {}}, 503, "make frontend"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			Handler(tc.dist, tc.ide).ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, nil))
+			if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.body) {
+				t.Fatalf("%s %s: %d %q, want %d containing %q", tc.method, tc.path, rec.Code, rec.Body.String(), tc.status, tc.body)
+			}
+			if tc.status == http.StatusOK && strings.HasSuffix(tc.body, "wizard") && rec.Header().Get("Cache-Control") != "no-cache" {
+				t.Fatalf("the app page must not be cached")
+			}
+		})
+	}
+}
