@@ -35,15 +35,15 @@ import (
 // Config is the service's configuration; server.go fills it from flags and
 // ONRAMP_* environment variables.
 type Config struct {
-	Addr            string
-	DataDir         string
-	DatabaseURL     string
-	PublicURL       string
-	SMTPURL         string
-	Dev             bool
-	Introspection   bool
+	Addr          string
+	DataDir       string
+	DatabaseURL   string
+	PublicURL     string
+	SMTPURL       string
+	Dev           bool
+	Introspection bool
 	// Playground serves the GraphQL IDE at /playground (default: Dev).
-	Playground bool
+	Playground      bool
 	SetupLinkTTL    time.Duration
 	MaxBodyBytes    int64
 	Limits          graph.Limits

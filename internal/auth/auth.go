@@ -247,6 +247,14 @@ func (a *Authority) LinkActive(ctx context.Context, v *viewer.Viewer) error {
 	case link.OrderID != v.OrderID:
 		return errInvalid
 	}
+	return a.LinkRefusal(link)
+}
+
+// LinkRefusal says why a setup link no longer works (nil when it does):
+// REPLACED, CANCELLED, or EXPIRED. Callers that read the link inside their
+// own transaction check it again there, so that a hand-off committed just
+// before cannot be overtaken by a call authenticated just before it.
+func (a *Authority) LinkRefusal(link *ent.SetupLink) error {
 	switch link.State {
 	case setuplink.StateREPLACED:
 		return errLinkReplaced

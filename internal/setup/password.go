@@ -44,7 +44,7 @@ func passwordProblem(password, email string) string {
 		return fmt.Sprintf("Use at most %d characters.", maxPasswordLen)
 	case lower == email || (len(local) >= 4 && strings.Contains(lower, local)):
 		return "Do not use your email address in the password."
-	case commonPasswords[lower] || strings.Count(lower, lower[:1]) == len(lower):
+	case commonPasswords[lower] || strings.Trim(lower, string([]rune(lower)[:1])) == "":
 		return "This password is too common. Choose another."
 	}
 	return ""
@@ -84,7 +84,10 @@ func checkPassword(password, hash string) bool {
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
 		return false
 	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || t < 1 || p < 1 || m < 1 {
+	// Bounded, so a stored hash can neither crash argon2 nor make a check
+	// cost minutes.
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil ||
+		t < 1 || t > 10 || p < 1 || p > 16 || m < 8*1024 || m > 256*1024 {
 		return false
 	}
 	salt64, key64 = parts[4], parts[5]

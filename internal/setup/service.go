@@ -116,7 +116,17 @@ func (s *Service) lock(ctx context.Context, v *viewer.Viewer) (*state, error) {
 		}
 		return nil, err
 	}
-	return s.read(ctx, ent.FromContext(ctx), v)
+	st, err := s.read(ctx, ent.FromContext(ctx), v)
+	if err != nil {
+		return nil, err
+	}
+	// The link was active when the request was authenticated; a hand-off,
+	// resend or cancellation may have committed since. Under the order's
+	// lock its state is settled.
+	if err := s.Auth.LinkRefusal(st.link); err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // do runs one wizard call: in a transaction, with the order locked, after
@@ -210,7 +220,9 @@ func (s *Service) StartSetup(ctx context.Context) (*Session, error) {
 		switch st.order.Status {
 		case order.StatusON_HOLD:
 			return validate.Fail(CodeOnHold, "", "This order is on hold until an operator reviews it.")
-		case order.StatusORGS_CONFIRMED, order.StatusPROVISIONED:
+		case order.StatusPROVISIONED:
+			return validate.Fail(CodeAlreadyProvisioned, "", "This order is already provisioned.")
+		case order.StatusORGS_CONFIRMED:
 			return nil // setup continues in the service settings
 		}
 		before := st.order

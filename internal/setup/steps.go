@@ -81,7 +81,10 @@ func allowed(action Action, current order.Step) bool {
 	case Provision:
 		return index(current) >= index(order.StepSERVICES)
 	}
-	h := home[action]
+	h, ok := home[action]
+	if !ok {
+		return false
+	}
 	if index(h) <= index(order.StepCONFIRM) {
 		return index(current) <= index(order.StepCONFIRM) && index(h) <= index(current)
 	}

@@ -1,0 +1,424 @@
+package setup
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"onramp/ent/order"
+)
+
+// --- the transition table ---------------------------------------------------------
+
+var allActions = []Action{
+	ChooseRole, AssignSetup, ConfirmPartnerOrg, SetCustomerAdmin, ConfirmCustomerOrg,
+	ReportUnrecognized, ConfirmOrgs, SetPartnerPassword, SaveCallSettings,
+	SaveEnterpriseSettings, Provision,
+}
+
+// TestAllowedRows spells out the interesting rows of the table: each action
+// at its own step, "back" to an earlier step before CONFIRM, no going back
+// after it, and no skipping ahead.
+func TestAllowedRows(t *testing.T) {
+	const (
+		role       = order.StepROLE
+		assignment = order.StepASSIGNMENT
+		partnerOrg = order.StepPARTNER_ORG
+		custAdmin  = order.StepCUSTOMER_ADMIN
+		custOrg    = order.StepCUSTOMER_ORG
+		confirm    = order.StepCONFIRM
+		password   = order.StepPASSWORD
+		services   = order.StepSERVICES
+		provision  = order.StepPROVISION
+		done       = order.StepDONE
+	)
+	rows := []struct {
+		action Action
+		step   order.Step
+		want   bool
+	}{
+		// Each action at its own step.
+		{ChooseRole, role, true},
+		{AssignSetup, assignment, true},
+		{ConfirmPartnerOrg, partnerOrg, true},
+		{SetCustomerAdmin, custAdmin, true},
+		{ConfirmCustomerOrg, custOrg, true},
+		{ConfirmOrgs, confirm, true},
+		{SetPartnerPassword, password, true},
+		{SaveCallSettings, services, true},
+		{SaveEnterpriseSettings, services, true},
+		{Provision, services, true}, // refused by MISSING_SETTINGS, not by the step
+		{Provision, provision, true},
+		{ReportUnrecognized, partnerOrg, true},
+		{ReportUnrecognized, custOrg, true},
+
+		// "Back": an earlier step may be answered again until CONFIRM.
+		{ChooseRole, assignment, true},
+		{ChooseRole, custOrg, true},
+		{ChooseRole, confirm, true},
+		{AssignSetup, confirm, true},
+		{ConfirmPartnerOrg, custAdmin, true},
+		{ConfirmPartnerOrg, confirm, true},
+		{SetCustomerAdmin, custOrg, true},
+		{SetCustomerAdmin, confirm, true},
+		{ConfirmCustomerOrg, confirm, true},
+
+		// No skipping ahead.
+		{AssignSetup, role, false},
+		{ConfirmPartnerOrg, assignment, false},
+		{SetCustomerAdmin, partnerOrg, false},
+		{ConfirmCustomerOrg, custAdmin, false},
+		{ConfirmOrgs, role, false},
+		{ConfirmOrgs, custOrg, false},
+		{SetPartnerPassword, confirm, false},
+		{SaveCallSettings, confirm, false},
+		{SaveCallSettings, password, false},
+		{SaveEnterpriseSettings, password, false},
+		{Provision, role, false},
+		{Provision, confirm, false},
+		{Provision, password, false},
+		{ReportUnrecognized, role, false},
+		{ReportUnrecognized, assignment, false},
+		{ReportUnrecognized, custAdmin, false},
+		{ReportUnrecognized, confirm, false},
+
+		// No going back after CONFIRM.
+		{ChooseRole, password, false},
+		{ChooseRole, services, false},
+		{ChooseRole, done, false},
+		{AssignSetup, services, false},
+		{ConfirmPartnerOrg, password, false},
+		{SetCustomerAdmin, services, false},
+		{ConfirmCustomerOrg, provision, false},
+		{ConfirmOrgs, password, false},
+		{ConfirmOrgs, services, false},
+		{SetPartnerPassword, services, false},
+		{SetPartnerPassword, done, false},
+		{ReportUnrecognized, services, false},
+
+		// Settings may be saved again until provisioning; provision repeats.
+		{SaveCallSettings, provision, true},
+		{SaveEnterpriseSettings, provision, true},
+		{SaveCallSettings, done, false},
+		{SaveEnterpriseSettings, done, false},
+		{Provision, done, true},
+	}
+	for _, r := range rows {
+		t.Run(fmt.Sprintf("%s at %s", r.action, r.step), func(t *testing.T) {
+			if got := allowed(r.action, r.step); got != r.want {
+				t.Errorf("allowed(%s, %s) = %v, want %v", r.action, r.step, got, r.want)
+			}
+		})
+	}
+}
+
+// TestAllowedMatrix checks every (action, step) pair against the steps at
+// which each action may run.
+func TestAllowedMatrix(t *testing.T) {
+	preConfirm := func(from order.Step) []order.Step {
+		i := slices.Index(steps, from)
+		return steps[i : slices.Index(steps, order.StepCONFIRM)+1]
+	}
+	at := map[Action][]order.Step{
+		ChooseRole:             preConfirm(order.StepROLE),
+		AssignSetup:            preConfirm(order.StepASSIGNMENT),
+		ConfirmPartnerOrg:      preConfirm(order.StepPARTNER_ORG),
+		SetCustomerAdmin:       preConfirm(order.StepCUSTOMER_ADMIN),
+		ConfirmCustomerOrg:     preConfirm(order.StepCUSTOMER_ORG),
+		ConfirmOrgs:            {order.StepCONFIRM},
+		ReportUnrecognized:     {order.StepPARTNER_ORG, order.StepCUSTOMER_ORG},
+		SetPartnerPassword:     {order.StepPASSWORD},
+		SaveCallSettings:       {order.StepSERVICES, order.StepPROVISION},
+		SaveEnterpriseSettings: {order.StepSERVICES, order.StepPROVISION},
+		Provision:              {order.StepSERVICES, order.StepPROVISION, order.StepDONE},
+	}
+	if len(at) != len(allActions) {
+		t.Fatalf("the test covers %d actions, the wizard has %d", len(at), len(allActions))
+	}
+	for _, a := range allActions {
+		for _, s := range steps {
+			want := slices.Contains(at[a], s)
+			if got := allowed(a, s); got != want {
+				t.Errorf("allowed(%s, %s) = %v, want %v", a, s, got, want)
+			}
+		}
+	}
+}
+
+// TestStepsTable checks the table's own consistency: every step of the
+// database enum is in the order, every step names what comes next, every
+// action has a home step.
+func TestStepsTable(t *testing.T) {
+	want := []order.Step{"ROLE", "ASSIGNMENT", "PARTNER_ORG", "CUSTOMER_ADMIN", "CUSTOMER_ORG", "CONFIRM",
+		"PASSWORD", "SERVICES", "PROVISION", "DONE"} // the API contract's SetupStep
+	if !slices.Equal(steps, want) {
+		t.Errorf("steps = %v, want %v", steps, want)
+	}
+	for _, s := range steps {
+		if err := order.StepValidator(s); err != nil {
+			t.Errorf("step %s is not in the database enum: %v", s, err)
+		}
+	}
+	for _, s := range steps {
+		n, ok := next[s]
+		if !ok || n == "" {
+			t.Errorf("no next action for step %s", s)
+			continue
+		}
+		if !allowed(n, s) {
+			t.Errorf("next[%s] = %s, which is not allowed at %s", s, n, s)
+		}
+		msg := wrongStep(s)
+		if !strings.Contains(msg, string(s)) || !strings.Contains(msg, string(n)) {
+			t.Errorf("wrongStep(%s) = %q: should name the step and %s", s, msg, n)
+		}
+	}
+	for _, a := range allActions {
+		if a == ReportUnrecognized {
+			continue // reported at either organization step
+		}
+		h, ok := home[a]
+		if !ok || index(h) < 0 {
+			t.Errorf("action %s has no home step", a)
+			continue
+		}
+		if !allowed(a, h) {
+			t.Errorf("action %s is not allowed at its home step %s", a, h)
+		}
+	}
+}
+
+// --- passwords ----------------------------------------------------------------------
+
+func TestPasswordProblem(t *testing.T) {
+	const email = "jovana.petrovic@partner.example"
+	rows := []struct {
+		name, password, email string
+		wantProblem           string // substring of the message; "" = accepted
+	}{
+		{"too short", "short", email, "at least 12"},
+		{"eleven characters", "Xq7#mP2$kL9", email, "at least 12"},
+		{"twelve characters", "Xq7#mP2$kL9!", email, ""},
+		{"length counts characters, not bytes", "ђурђевданћж", email, "at least 12"}, // 11 runes, 22 bytes
+		{"128 characters", strings.Repeat("Ab3$", 32), email, ""},
+		{"too long", strings.Repeat("Ab3$", 32) + "x", email, "at most 128"},
+		{"contains the email's local part", "My-Jovana.Petrovic-2026", email, "email"},
+		{"contains the local part in another case", "xxJOVANA.PETROVICxx", email, "email"},
+		{"is the email", "abc@partner.example", "abc@partner.example", "email"},
+		{"short local part is not checked", "anaana-Vr8#kq", "ana@partner.example", ""},
+		{"common password", "password1234", email, "common"},
+		{"common password in another case", "Password1234", email, "common"},
+		{"common long password", "correcthorsebatterystaple", email, "common"},
+		{"all the same character", "zzzzzzzzzzzzzz", email, "common"},
+		{"all the same character, another case", "ZzZzZzZzZzZzZz", email, "common"},
+		{"all the same non-ASCII character", "éééééééééééé", email, "common"},
+		{"a good one", "Correct-Horse-Battery-42", email, ""},
+		{"a good passphrase with spaces", "vrlo dobra lozinka za partnera", email, ""},
+	}
+	for _, r := range rows {
+		t.Run(r.name, func(t *testing.T) {
+			got := passwordProblem(r.password, r.email)
+			switch {
+			case r.wantProblem == "" && got != "":
+				t.Errorf("passwordProblem(%q) = %q, want accepted", r.password, got)
+			case r.wantProblem != "" && got == "":
+				t.Errorf("passwordProblem(%q) accepted it, want a problem about %q", r.password, r.wantProblem)
+			case r.wantProblem != "" && !strings.Contains(strings.ToLower(got), strings.ToLower(r.wantProblem)):
+				t.Errorf("passwordProblem(%q) = %q, want a message about %q", r.password, got, r.wantProblem)
+			}
+		})
+	}
+}
+
+func TestHashPasswordRoundTrip(t *testing.T) {
+	const pw = "Correct-Horse-Battery-42"
+	h1, err := hashPassword(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h1, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("hash %q is not an argon2id PHC string with the policy's parameters", h1)
+	}
+	if strings.Contains(h1, pw) {
+		t.Errorf("hash %q contains the password", h1)
+	}
+	if !checkPassword(pw, h1) {
+		t.Error("checkPassword(right password) = false")
+	}
+	for _, wrong := range []string{"", "correct-horse-battery-42", "Correct-Horse-Battery-43", pw + " ", pw[:len(pw)-1]} {
+		if checkPassword(wrong, h1) {
+			t.Errorf("checkPassword(%q) = true for the hash of %q", wrong, pw)
+		}
+	}
+	h2, err := hashPassword(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h1 == h2 {
+		t.Error("two hashes of one password are equal: no random salt")
+	}
+	if !checkPassword(pw, h2) {
+		t.Error("checkPassword(right password, second hash) = false")
+	}
+	// The timing equalizer of signIn is a valid hash of something else.
+	if dummyHash == "" || checkPassword(pw, dummyHash) {
+		t.Errorf("dummyHash %q is unusable", dummyHash)
+	}
+}
+
+// checkNoPanic runs checkPassword and turns a panic into a test failure.
+func checkNoPanic(t *testing.T, password, hash string) (ok bool) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != nil {
+			t.Errorf("checkPassword(%q, %q) panicked: %v", password, hash, p)
+			ok = false
+		}
+	}()
+	return checkPassword(password, hash)
+}
+
+func TestCheckPasswordMalformedHashes(t *testing.T) {
+	good, err := hashPassword("Correct-Horse-Battery-42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(good, "$")
+	with := func(i int, v string) string {
+		p := slices.Clone(parts)
+		p[i] = v
+		return strings.Join(p, "$")
+	}
+	rows := map[string]string{
+		"empty":                           "",
+		"garbage":                         "not a hash",
+		"bcrypt":                          "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+		"argon2i":                         with(1, "argon2i"),
+		"other version":                   with(2, "v=16"),
+		"no parameters":                   with(3, ""),
+		"zero time":                       with(3, "m=19456,t=0,p=1"),
+		"zero parallelism":                with(3, "m=19456,t=2,p=0"),
+		"zero memory":                     with(3, "m=0,t=2,p=1"),
+		"negative time":                   with(3, "m=19456,t=-1,p=1"),
+		"parallelism 256 wraps to 0":      with(3, "m=19456,t=2,p=256"),
+		"time 2^32 wraps to 0":            with(3, "m=19456,t=4294967296,p=1"),
+		"salt not base64":                 with(4, "!!!"),
+		"key not base64":                  with(5, "!!!"),
+		"empty key":                       with(5, ""),
+		"too few fields":                  strings.Join(parts[:5], "$"),
+		"too many fields":                 good + "$x",
+		"the right hash with a wrong key": with(5, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+	}
+	for name, h := range rows {
+		t.Run(name, func(t *testing.T) {
+			if checkNoPanic(t, "Correct-Horse-Battery-42", h) {
+				t.Errorf("checkPassword accepted the malformed hash %q", h)
+			}
+		})
+	}
+}
+
+// FuzzCheckPassword: checkPassword never panics, whatever is stored as the
+// hash, and only an argon2id PHC string can match.
+func FuzzCheckPassword(f *testing.F) {
+	good, err := hashPassword("Correct-Horse-Battery-42")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("Correct-Horse-Battery-42", good)
+	f.Add("x", good)
+	f.Add("", "")
+	f.Add("pw", "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$a2V5")
+	f.Add("pw", "$argon2id$v=19$m=,t=,p=$$")
+	f.Add("pw", "$argon2id$$$$$")
+	f.Add("pw", "$$$$$$$$$$$$")
+	f.Add("pw", "$argon2id$v=19$m=8,t=1,p=1$$")
+	f.Fuzz(func(t *testing.T, password, hash string) {
+		ok := checkNoPanic(t, password, hash)
+		if ok && !strings.HasPrefix(hash, "$argon2id$") {
+			t.Errorf("checkPassword(%q, %q) = true for a hash that is not argon2id", password, hash)
+		}
+	})
+}
+
+// --- subdomains -----------------------------------------------------------------------
+
+func TestNormalizeSubdomain(t *testing.T) {
+	rows := []struct {
+		name, in, want, code string
+	}{
+		{"valid", "acme", "acme", ""},
+		{"digits and inner hyphen", "acme-2026", "acme-2026", ""},
+		{"one character", "a", "a", ""},
+		{"uppercase is normalized", "Acme-Site", "acme-site", ""},
+		{"surrounding spaces are trimmed", "  acme  ", "acme", ""},
+		{"63 characters", strings.Repeat("a", 63), strings.Repeat("a", 63), ""},
+		{"64 characters", strings.Repeat("a", 64), "", CodeSubdomainInvalid},
+		{"empty", "", "", CodeSubdomainInvalid},
+		{"only spaces", "   ", "", CodeSubdomainInvalid},
+		{"leading hyphen", "-acme", "", CodeSubdomainInvalid},
+		{"trailing hyphen", "acme-", "", CodeSubdomainInvalid},
+		{"only a hyphen", "-", "", CodeSubdomainInvalid},
+		{"underscore", "ac_me", "", CodeSubdomainInvalid},
+		{"dot", "acme.example", "", CodeSubdomainInvalid},
+		{"inner space", "ac me", "", CodeSubdomainInvalid},
+		{"unicode letter", "café", "", CodeSubdomainInvalid},
+		{"cyrillic look-alike", "аcme", "", CodeSubdomainInvalid}, // first letter is U+0430
+		{"emoji", "acme🚀", "", CodeSubdomainInvalid},
+		{"reserved www", "www", "www", CodeSubdomainReserved},
+		{"reserved WWW in another case", "WWW", "www", CodeSubdomainReserved},
+		{"reserved admin", "admin", "admin", CodeSubdomainReserved},
+		{"reserved with spaces", " Admin ", "admin", CodeSubdomainReserved},
+		{"reserved-looking but longer", "admin2", "admin2", ""},
+	}
+	for _, r := range rows {
+		t.Run(r.name, func(t *testing.T) {
+			got, code := NormalizeSubdomain(r.in)
+			if code != r.code {
+				t.Errorf("NormalizeSubdomain(%q) code = %q, want %q", r.in, code, r.code)
+			}
+			if r.want != "" && got != r.want {
+				t.Errorf("NormalizeSubdomain(%q) = %q, want %q", r.in, got, r.want)
+			}
+			if code != "" && subdomainMessages[code] == "" {
+				t.Errorf("code %s has no message", code)
+			}
+		})
+	}
+}
+
+var acceptedSubdomain = regexp.MustCompile(`^[a-z0-9-]{1,63}$`)
+
+// FuzzNormalizeSubdomain: an accepted name is a DNS label of lower-case
+// letters, digits and inner hyphens, not reserved, and normalizing it again
+// changes nothing.
+func FuzzNormalizeSubdomain(f *testing.F) {
+	for _, s := range []string{"acme", "Acme-Site", "-acme", "acme-", "www", "a", strings.Repeat("a", 63),
+		strings.Repeat("b", 64), "ac_me", "café", " x ", "\u212Aelvin", "xn--caf-dma", "a--b", "\x00", "A\tB"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		name, code := NormalizeSubdomain(in)
+		switch code {
+		case "":
+		case CodeSubdomainInvalid, CodeSubdomainReserved:
+			return
+		default:
+			t.Fatalf("NormalizeSubdomain(%q) code = %q, not a SUBDOMAIN_* code of its own", in, code)
+		}
+		if !acceptedSubdomain.MatchString(name) || strings.HasPrefix(name, "-") || strings.HasSuffix(name, "-") {
+			t.Fatalf("NormalizeSubdomain(%q) accepted %q", in, name)
+		}
+		if reserved[name] {
+			t.Fatalf("NormalizeSubdomain(%q) accepted the reserved %q", in, name)
+		}
+		if again, code := NormalizeSubdomain(name); again != name || code != "" {
+			t.Fatalf("NormalizeSubdomain(%q) = %q, %q: not idempotent", name, again, code)
+		}
+		if upper, code := NormalizeSubdomain(strings.ToUpper(name)); upper != name || code != "" {
+			t.Fatalf("NormalizeSubdomain(%q) = %q, %q: not case-insensitive", strings.ToUpper(name), upper, code)
+		}
+	})
+}
