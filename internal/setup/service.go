@@ -208,35 +208,15 @@ func markStarted(ctx context.Context, st *state) error {
 // information is not saved") and, before the organizations are confirmed,
 // the wizard starts at ROLE. After that it resumes where setup stands.
 func (s *Service) StartSetup(ctx context.Context) (*Session, error) {
-	v, err := auth.Require(ctx, viewer.SetupLink)
-	if err != nil {
-		return nil, err
-	}
-	err = s.Store.InTx(ctx, func(ctx context.Context) error {
-		st, err := s.lock(ctx, v)
-		if err != nil {
-			return err
-		}
-		switch st.order.Status {
-		case order.StatusON_HOLD:
-			return validate.Fail(CodeOnHold, "", "This order is on hold until an operator reviews it.")
-		case order.StatusPROVISIONED:
-			return validate.Fail(CodeAlreadyProvisioned, "", "This order is already provisioned.")
-		case order.StatusORGS_CONFIRMED:
-			return nil // setup continues in the service settings
-		}
-		before := st.order
-		if err := markStarted(ctx, st); err != nil {
-			return err
+	return s.do(ctx, StartSetup, nil, func(ctx context.Context, st *state) error {
+		if st.order.Status == order.StatusORGS_CONFIRMED {
+			st.noop = true // setup continues in the service settings
+			return nil
 		}
 		st.draft = schematype.Draft{}
 		st.step = order.StepROLE
-		return s.save(ctx, st, before, "startSetup", nil)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.Session(ctx)
 }
 
 // ChooseRole answers "I am a partner" or "I am the customer".

@@ -17,6 +17,7 @@ type Action string
 
 // The wizard's mutations, named as in the GraphQL API.
 const (
+	StartSetup             Action = "startSetup"
 	ChooseRole             Action = "chooseRole"
 	AssignSetup            Action = "assignSetup"
 	ConfirmPartnerOrg      Action = "confirmPartnerOrg"
@@ -74,6 +75,8 @@ var next = map[order.Step]Action{
 // provisioning.
 func allowed(action Action, current order.Step) bool {
 	switch action {
+	case StartSetup:
+		return true // at any step: it decides for itself where the wizard resumes
 	case ReportUnrecognized:
 		return current == order.StepPARTNER_ORG || current == order.StepCUSTOMER_ORG
 	case SaveCallSettings, SaveEnterpriseSettings:
