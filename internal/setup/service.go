@@ -134,11 +134,20 @@ func (s *Service) lock(ctx context.Context, v *viewer.Viewer) (*state, error) {
 // draft and the step, writes the audit event and publishes the change after
 // commit. A userError rolls everything back.
 func (s *Service) do(ctx context.Context, action Action, changes map[string]any, fn func(ctx context.Context, st *state) error) (*Session, error) {
-	v, err := auth.Require(ctx, viewer.SetupLink)
-	if err != nil {
+	if err := s.run(ctx, action, changes, fn); err != nil {
 		return nil, err
 	}
-	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+	return s.Session(ctx)
+}
+
+// run is do without reading the session afterwards, for calls that answer
+// something else (provision, a hand-off).
+func (s *Service) run(ctx context.Context, action Action, changes map[string]any, fn func(ctx context.Context, st *state) error) error {
+	v, err := auth.Require(ctx, viewer.SetupLink)
+	if err != nil {
+		return err
+	}
+	return s.Store.InTx(ctx, func(ctx context.Context) error {
 		st, err := s.lock(ctx, v)
 		if err != nil {
 			return err
@@ -163,10 +172,6 @@ func (s *Service) do(ctx context.Context, action Action, changes map[string]any,
 		}
 		return s.save(ctx, st, before, action, changes)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.Session(ctx)
 }
 
 // save writes the draft and the order's step (and IN_SETUP on the first
@@ -245,7 +250,7 @@ type AssignInput struct {
 // send a new link to the email given, and this link stops working at once.
 func (s *Service) AssignSetup(ctx context.Context, in AssignInput) (_ *Session, handedOffTo string, _ error) {
 	var handedOff bool
-	sess, err := s.do(ctx, AssignSetup, map[string]any{"assignee": in.Assignee}, func(ctx context.Context, st *state) error {
+	err := s.run(ctx, AssignSetup, map[string]any{"assignee": in.Assignee}, func(ctx context.Context, st *state) error {
 		if in.Email != nil {
 			addr, _ := validate.Email(*in.Email)
 			in.Email = &addr
@@ -291,10 +296,14 @@ func (s *Service) AssignSetup(ctx context.Context, in AssignInput) (_ *Session, 
 		handedOff = true
 		return nil
 	})
-	if err == nil && handedOff {
+	switch {
+	case err != nil:
+		return nil, "", err
+	case handedOff:
 		// This link no longer works: there is no session to show.
 		return nil, *in.Email, nil
 	}
+	sess, err := s.Session(ctx)
 	return sess, "", err
 }
 
@@ -783,7 +792,7 @@ func (s *Service) Provision(ctx context.Context, idempotencyKey *string) (*Provi
 		}
 		changes["idempotencyKey"] = *idempotencyKey
 	}
-	_, err := s.do(ctx, Provision, changes, func(ctx context.Context, st *state) error {
+	err := s.run(ctx, Provision, changes, func(ctx context.Context, st *state) error {
 		if st.order.Status == order.StatusPROVISIONED {
 			st.noop = true
 			return nil
