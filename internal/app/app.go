@@ -187,6 +187,7 @@ func (a *App) routes(gql http.Handler) http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	a.benchRoutes(mux) // only with ONRAMP_BENCH_ROUTES=1 (bench.go)
 	if a.Config.Dev {
 		mux.Handle("GET /dev/mail", mail.Viewer(a.Store))
 		mux.Handle("GET /dev/mail/{id}", mail.Viewer(a.Store))
