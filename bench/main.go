@@ -1,344 +1,397 @@
-// Command bench measures Onramp on this machine: GraphQL operations against a
-// plain handler of the same process that returns a body of the same size, so
-// the figures are ratios measured side by side in one run.
+// Command bench measures a live Onramp server on this machine. It seeds a
+// fresh SQLite file (by default with 1,000,000 orders), runs `onramp serve`
+// on it as a child process with the bench routes on (ONRAMP_BENCH_ROUTES=1),
+// loads it over loopback HTTP and websockets, and prints one table whose
+// figures are medians over several runs. GraphQL figures are set beside a
+// plain handler of the same process that answers a JSON body of the same
+// size, measured in the same run, so the ratios hold on a busy machine where
+// absolute figures do not.
 //
-//	go run ./bench [-workers 32] [-duration 2s] [-runs 5] [-orders 2000]
+//	make bench
+//	go run ./bench [-bin bin/onramp] [-orders 1000000] [-subscribers 10000]
+//	               [-workers 32] [-duration 2s] [-runs 5] [-profile DIR]
 package main
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
-	"onramp/ent/schema/schematype"
-	"onramp/internal/app"
-	"onramp/internal/date"
-	"onramp/internal/orders"
+	"onramp/internal/auth"
+	"onramp/internal/gid"
 	"onramp/internal/store"
-	"onramp/internal/viewer"
 )
 
+type config struct {
+	bin                   string
+	workers, flowWorkers  int
+	runs                  int
+	duration              time.Duration
+	orders                int
+	subscribers           int
+	subscriptionWithOrder bool
+	profileDir            string
+	keep                  bool
+}
+
 func main() {
-	workers := flag.Int("workers", 32, "concurrent clients")
-	duration := flag.Duration("duration", 2*time.Second, "length of one run")
-	runs := flag.Int("runs", 5, "runs per case; figures are medians")
-	nOrders := flag.Int("orders", 2000, "orders placed before the read cases")
+	var c config
+	flag.StringVar(&c.bin, "bin", "bin/onramp", "the onramp binary to run (make bench builds it)")
+	flag.IntVar(&c.workers, "workers", 32, "concurrent clients of the HTTP cases")
+	flag.IntVar(&c.flowWorkers, "flow-workers", 8, "concurrent complete wizard flows")
+	flag.IntVar(&c.runs, "runs", 5, "runs per case; figures are medians")
+	flag.DurationVar(&c.duration, "duration", 2*time.Second, "length of one run")
+	flag.IntVar(&c.orders, "orders", 1_000_000, "orders seeded into the database before the server starts")
+	flag.IntVar(&c.subscribers, "subscribers", 10_000, "websocket subscribers of one order in the fan-out case")
+	flag.BoolVar(&c.subscriptionWithOrder, "subscription-order", false, "subscribers also select the event's order { id status } (a database read per subscriber and event)")
+	flag.StringVar(&c.profileDir, "profile", "", "save a CPU profile of the server for each case (first run) into this directory")
+	flag.BoolVar(&c.keep, "keep", false, "keep the data directory (and the server's log)")
 	flag.Parse()
-	if err := run(*workers, *duration, *runs, *nOrders); err != nil {
+	if err := run(context.Background(), c); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-type benchCase struct {
-	name string
-	// body returns the request body of the i-th request (nil for GET).
-	body  func(i int64) []byte
-	path  string
-	token string
-	// tokenFor, when set, picks the i-th request's token.
-	tokenFor func(i int64) string
+// row is one line of the table.
+type row struct {
+	name   string
+	rate   string
+	p50    string
+	p99    string
+	ratio  string
+	target string
 }
 
-type result struct {
-	rps      float64
-	p50, p99 time.Duration
-}
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
-func run(workers int, duration time.Duration, runs, nOrders int) error {
-	ctx := context.Background()
+func run(ctx context.Context, c config) error {
 	dir, err := os.MkdirTemp("", "onramp-bench-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	cfg := app.Defaults()
-	cfg.DataDir = dir
-	a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if c.keep {
+		fmt.Fprintln(os.Stderr, "data directory:", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+
+	// The bench opens the same SQLite file as the server (as `onramp token`
+	// does): it migrates it, seeds it, and signs tokens with its keys.
+	st, err := store.Open(ctx, dir, "")
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	op, _ := a.Auth.IssueOperator("bench", time.Hour)
-	integ, _ := a.Auth.IssueIntegration("P1", time.Hour)
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	defer st.Close()
+	authority, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: 30 * 24 * time.Hour})
 	if err != nil {
 		return err
 	}
-	base := "http://" + ln.Addr().String()
-	var plainBody atomic.Pointer[[]byte]
-	mux := http.NewServeMux()
-	mux.Handle("/", a.Handler())
-	mux.HandleFunc("/plain", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(*plainBody.Load())
-	})
-	srv := &http.Server{Handler: mux}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	op, _ := authority.IssueOperator("bench", 2*time.Hour)
+	integ, _ := authority.IssueIntegration("P1", 2*time.Hour)
+	start := time.Now()
+	if err := seedOrders(ctx, st.DB, c.orders); err != nil {
+		return err
+	}
+	seeded := time.Since(start)
+	fmt.Fprintf(os.Stderr, "seeded %d orders in %s\n", c.orders, seeded.Round(time.Millisecond))
 
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers * 2}}
-	post := func(token string, body []byte) ([]byte, error) {
-		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, err
+	srv, err := startServer(ctx, c.bin, dir)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	rssIdle, err := srv.rss()
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.workers * 2}}
+	b := &bench{c: c, client: client, base: srv.base, st: st, auth: authority, op: op, integ: integ}
+
+	// Setup links, one per client of the step case, one for the setup query.
+	links := make([]string, c.workers+1)
+	for i := range links {
+		if _, links[i], err = b.orderWithLink("L", i, "P1"); err != nil {
+			return err
 		}
-		defer resp.Body.Close()
-		return io.ReadAll(resp.Body)
 	}
-	placeBody := func(i int64) []byte {
-		b, _ := json.Marshal(map[string]any{
-			"query": `mutation($in: PlaceOrderInput!){ placeOrder(input:$in){ order{ id } userErrors{ code } } }`,
-			"variables": map[string]any{"in": map[string]any{
-				"externalId": fmt.Sprintf("B-%d-%d", time.Now().UnixNano(), i), "product": "A_WX",
-				"requestedStartDate":       time.Now().UTC().Format("2006-01-02"),
-				"provisioningContactEmail": "setup@partner.example",
-				"partner":                  map[string]any{"name": "Partner One", "accountId": "P1"},
-				"customer":                 map[string]any{"name": "Acme", "country": "RS", "address": map[string]any{"line1": "Main 1", "city": "Beograd", "postalCode": "11000"}},
-				"services":                 []map[string]any{{"kind": "MEETINGS", "quantity": 10}},
+	setupQ := gqlBody(`{ setup { step email next role order { id status externalID } } }`, nil)
+	ordersQ := gqlBody(`{ orders(first: 50, orderBy: {field: CREATED_AT, direction: DESC}) {
+		totalCount
+		edges { cursor node { id externalID status step requestedStartDate partnerName customerName customerCountry createdAt
+			subscription { id status services { kind quantity } } } }
+		pageInfo { endCursor hasNextPage } } }`, nil)
+	setupSize, err := b.size(links[0], setupQ)
+	if err != nil {
+		return err
+	}
+	pageSize, err := b.size(op, ordersQ)
+	if err != nil {
+		return err
+	}
+	steps := [][]byte{
+		gqlBody(`mutation { chooseRole(role: PARTNER) { setup { step } userErrors { code message } } }`, nil),
+		gqlBody(`mutation { assignSetup(input: {assignee: SELF}) { setup { step } userErrors { code message } } }`, nil),
+		gqlBody(`mutation { confirmPartnerOrg(input: {name: "Bench Partner", country: "RS", address: {line1: "Main 1", city: "Beograd", postalCode: "11000"}}) { setup { step } userErrors { code message } } }`, nil),
+	}
+	noUserErrors := func(body []byte) error {
+		if bytes.Contains(body, []byte(`"errors"`)) || !bytes.Contains(body, []byte(`"userErrors":[]`)) {
+			return fmt.Errorf("%s", body)
+		}
+		return nil
+	}
+	var placed atomic.Int64
+	cases := []httpCase{
+		{name: fmt.Sprintf("(a) plain handler, %d-byte JSON", setupSize), get: fmt.Sprintf("/bench/plain?bytes=%d", setupSize)},
+		{name: "(b) setup query (setup link)", request: func(int, int) (string, []byte) { return links[c.workers], setupQ }},
+		{name: fmt.Sprintf("(a) plain handler, %d-byte JSON", pageSize), get: fmt.Sprintf("/bench/plain?bytes=%d", pageSize)},
+		{name: fmt.Sprintf("(c) orders page of 50 of %d (operator)", c.orders), request: func(int, int) (string, []byte) { return op, ordersQ }},
+		// Each client answers its own link's steps in a cycle: chooseRole,
+		// assignSetup, confirmPartnerOrg, then chooseRole again (an earlier
+		// step may be answered again before CONFIRM).
+		{name: "(d) wizard step mutations", check: noUserErrors,
+			request: func(w, i int) (string, []byte) { return links[w], steps[i%len(steps)] }},
+		{name: "    placeOrder (integration)", check: noUserErrors,
+			request: func(int, int) (string, []byte) {
+				return integ, placeBody(fmt.Sprintf("B-%d-%d", time.Now().UnixNano(), placed.Add(1)), "P1")
 			}},
-		})
-		return b
-	}
-	for i := range nOrders {
-		out, err := post(integ, placeBody(int64(i)))
-		if err != nil || !bytes.Contains(out, []byte(`"userErrors":[]`)) {
-			return fmt.Errorf("seeding orders: %v %s", err, out)
-		}
-	}
-
-	viewerQ, _ := json.Marshal(map[string]string{"query": `{ viewer { kind partnerAccountId } }`})
-	ordersQ, _ := json.Marshal(map[string]string{"query": `{ orders(first: 50) { totalCount edges { node { id externalID status requestedStartDate customerName } } pageInfo { endCursor hasNextPage } } }`})
-	sample, err := post(integ, viewerQ)
-	if err != nil {
-		return err
-	}
-	plainBody.Store(&sample)
-
-	links, err := setupLinks(ctx, a, 64)
-	if err != nil {
-		return err
-	}
-	setupQ, _ := json.Marshal(map[string]string{"query": `{ setup { step email next order { id status } } }`})
-	stepQ, _ := json.Marshal(map[string]string{"query": `mutation { chooseRole(role: PARTNER) { setup { step } userErrors { code } } }`})
-
-	cases := []benchCase{
-		{name: "plain handler (same-size JSON)", path: "/plain"},
-		{name: "viewer query (integration token)", path: "/graphql", token: integ, body: func(int64) []byte { return viewerQ }},
-		{name: "setup query (setup link)", path: "/graphql", token: links[0], body: func(int64) []byte { return setupQ }},
-		{name: "orders page of 50 (operator)", path: "/graphql", token: op, body: func(int64) []byte { return ordersQ }},
-		{name: "wizard step mutation (chooseRole)", path: "/graphql", body: func(int64) []byte { return stepQ },
-			tokenFor: func(i int64) string { return links[i%int64(len(links))] }},
-		{name: "placeOrder (integration)", path: "/graphql", token: integ, body: placeBody},
 	}
 	results := make([]result, len(cases))
-	for ci, c := range cases {
+	for ci, hc := range cases {
 		var rs []result
-		for range runs {
-			r, err := load(client, base, c, workers, duration)
-			if err != nil {
-				return fmt.Errorf("%s: %w", c.name, err)
+		for r := range c.runs {
+			var wait func() error
+			if c.profileDir != "" && r == 0 {
+				wait = profile(client, srv.base, c.profileDir, hc.name, c.duration)
 			}
-			rs = append(rs, r)
+			res, err := load(client, srv.base, hc, c.workers, c.duration)
+			if err != nil {
+				return fmt.Errorf("%s: %w", hc.name, err)
+			}
+			if wait != nil {
+				if err := wait(); err != nil {
+					return fmt.Errorf("profile %s: %w", hc.name, err)
+				}
+			}
+			rs = append(rs, res)
 		}
 		results[ci] = median(rs)
+		fmt.Fprintf(os.Stderr, "%-45s %8.0f/s  p50 %s  p99 %s\n", hc.name, results[ci].rate, ms(results[ci].p50), ms(results[ci].p99))
 	}
 
-	flowRates := make([]float64, 0, runs)
-	for range runs {
-		n, err := flows(ctx, a, post, op, 8, duration)
+	flowRates := make([]result, 0, c.runs)
+	for r := range c.runs {
+		var wait func() error
+		if c.profileDir != "" && r == 0 {
+			wait = profile(client, srv.base, c.profileDir, "flows", c.duration)
+		}
+		res, err := b.flows(c.flowWorkers, c.duration)
 		if err != nil {
 			return fmt.Errorf("complete flows: %w", err)
 		}
-		flowRates = append(flowRates, float64(n)/duration.Seconds())
-	}
-	slices.Sort(flowRates)
-
-	fmt.Printf("Onramp bench: SQLite, %d orders, %d workers, %d runs of %s each (medians)\n\n", nOrders, workers, runs, duration)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "case\treq/s\tp50\tp99\tratio to plain")
-	for i, c := range cases {
-		r := results[i]
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%.3f\n", c.name, r.rps, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.rps/results[0].rps)
-	}
-	tw.Flush()
-	fmt.Printf("\ncomplete wizard flows (existing partner org, 8 concurrent): %.1f flows/s (median)\n", flowRates[len(flowRates)/2])
-	return nil
-}
-
-// load runs one case for d with n concurrent clients.
-func load(client *http.Client, base string, c benchCase, n int, d time.Duration) (result, error) {
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		lats    []time.Duration
-		counter atomic.Int64
-		failed  atomic.Value
-	)
-	deadline := time.Now().Add(d)
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			local := make([]time.Duration, 0, 4096)
-			for time.Now().Before(deadline) {
-				i := counter.Add(1)
-				var req *http.Request
-				if c.body == nil {
-					req, _ = http.NewRequest(http.MethodGet, base+c.path, nil)
-				} else {
-					req, _ = http.NewRequest(http.MethodPost, base+c.path, bytes.NewReader(c.body(i)))
-					req.Header.Set("Content-Type", "application/json")
-					tok := c.token
-					if c.tokenFor != nil {
-						tok = c.tokenFor(i)
-					}
-					req.Header.Set("Authorization", "Bearer "+tok)
-				}
-				start := time.Now()
-				resp, err := client.Do(req)
-				if err != nil {
-					failed.Store(err)
-					return
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK || bytes.Contains(body, []byte(`"errors"`)) {
-					failed.Store(fmt.Errorf("status %d: %s", resp.StatusCode, body))
-					return
-				}
-				local = append(local, time.Since(start))
+		if wait != nil {
+			if err := wait(); err != nil {
+				return err
 			}
-			mu.Lock()
-			lats = append(lats, local...)
-			mu.Unlock()
-		}()
+		}
+		flowRates = append(flowRates, res)
 	}
-	wg.Wait()
-	if err, ok := failed.Load().(error); ok {
-		return result{}, err
+	flowRate := median(flowRates)
+	fmt.Fprintf(os.Stderr, "complete flows: %.1f/s\n", flowRate.rate)
+
+	fan, rssFan, err := b.fanout(srv)
+	if err != nil {
+		return fmt.Errorf("fan-out: %w", err)
 	}
-	if len(lats) == 0 {
-		return result{}, fmt.Errorf("no request completed")
+
+	rows := []row{}
+	for i, hc := range cases {
+		r := results[i]
+		rw := row{name: hc.name, rate: fmt.Sprintf("%.0f req/s", r.rate), p50: ms(r.p50), p99: ms(r.p99)}
+		switch i {
+		case 0, 2:
+			rw.ratio = "1"
+		case 1:
+			rw.ratio = fmt.Sprintf("%.3f", r.rate/results[0].rate)
+			rw.target = "ratio ≥ 0.25"
+		case 3:
+			rw.ratio = fmt.Sprintf("%.3f", r.rate/results[2].rate)
+			rw.target = "p99 ≤ 20 ms"
+		case 4:
+			rw.target = fmt.Sprintf("p99 ≤ 10 ms at %d clients", c.workers)
+		}
+		rows = append(rows, rw)
 	}
-	slices.Sort(lats)
-	return result{
-		rps: float64(len(lats)) / d.Seconds(),
-		p50: lats[len(lats)/2],
-		p99: lats[len(lats)*99/100],
-	}, nil
+	rows = append(rows,
+		row{name: fmt.Sprintf("(e) complete flows (existing partner org, %d concurrent)", c.flowWorkers),
+			rate: fmt.Sprintf("%.1f flows/s", flowRate.rate), p50: ms(flowRate.p50), p99: ms(flowRate.p99), target: "≥ 150 flows/s"},
+		row{name: fmt.Sprintf("(f) fan-out: mutation to last of %d subscribers", c.subscribers),
+			rate: "last " + ms(fan.last), p50: ms(fan.p50), p99: ms(fan.p99), target: "p99 ≤ 250 ms"},
+		row{name: "(g) server RSS idle / under (f)",
+			rate: fmt.Sprintf("%.0f MiB / %.0f MiB", mib(rssIdle), mib(rssFan)), target: "≤ 1024 MiB"},
+	)
+
+	fmt.Printf("Onramp bench %s: SQLite, %d seeded orders (seeded in %s), %d HTTP clients, %d runs of %s per case (medians)\n\n",
+		time.Now().Format("2006-01-02"), c.orders, seeded.Round(time.Second), c.workers, c.runs, c.duration)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "case\trate\tp50\tp99\tratio to plain\ttarget")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.rate, r.p50, r.p99, r.ratio, r.target)
+	}
+	return tw.Flush()
 }
 
-func median(rs []result) result {
-	pick := func(f func(result) float64) float64 {
-		v := make([]float64, len(rs))
-		for i, r := range rs {
-			v[i] = f(r)
-		}
-		slices.Sort(v)
-		return v[len(v)/2]
-	}
-	return result{
-		rps: pick(func(r result) float64 { return r.rps }),
-		p50: time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
-		p99: time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
-	}
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// bench is what the cases share.
+type bench struct {
+	c      config
+	client *http.Client
+	base   string
+	st     *store.Store
+	auth   *auth.Authority
+	op     string
+	integ  string
 }
 
-// setupLinks places n orders (start date in a week, so no mail goes out)
-// and issues a setup link for each.
-func setupLinks(ctx context.Context, a *app.App, n int) ([]string, error) {
-	opCtx := viewer.NewContext(ctx, &viewer.Viewer{Kind: viewer.Operator, Subject: "bench"})
-	links := make([]string, n)
-	for i := range links {
-		o, err := a.Orders.Place(opCtx, benchOrder(fmt.Sprintf("L-%d-%d", time.Now().UnixNano(), i), "P1", 7))
-		if err != nil {
-			return nil, err
-		}
-		if links[i], err = a.Auth.IssueSetupLink(store.System(ctx), o.ID, "setup@partner.example"); err != nil {
-			return nil, err
-		}
-	}
-	return links, nil
+func gqlBody(query string, vars map[string]any) []byte {
+	b, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	return b
 }
 
-func benchOrder(ext, account string, daysAhead int) orders.PlaceInput {
-	return orders.PlaceInput{
-		ExternalID: ext, Product: "A_WX",
-		RequestedStartDate:       date.Of(time.Now().UTC().AddDate(0, 0, daysAhead)),
-		ProvisioningContactEmail: "setup@partner.example",
-		Partner:                  orders.PartnerInput{Name: "Bench Partner", AccountID: account},
-		Customer: orders.CustomerInput{Name: "Bench Customer", Country: "RS",
-			Address: schematype.Address{Line1: "Main 1", City: "Beograd", PostalCode: "11000"}},
-		Services: []schematype.PurchasedService{{Kind: schematype.Meetings, Quantity: 10}, {Kind: schematype.Calling, Quantity: 5}},
+func placeBody(externalID, account string) []byte {
+	return gqlBody(`mutation($in: PlaceOrderInput!){ placeOrder(input:$in){ order{ id } userErrors{ code message } } }`,
+		map[string]any{"in": map[string]any{
+			// A week ahead: no setup email falls due while the bench runs.
+			"externalId": externalID, "product": "A_WX",
+			"requestedStartDate":       time.Now().UTC().AddDate(0, 0, 7).Format("2006-01-02"),
+			"provisioningContactEmail": "setup@partner.example",
+			"partner":                  map[string]any{"name": "Partner " + account, "accountId": account},
+			"customer": map[string]any{"name": "Acme", "country": "RS",
+				"address": map[string]any{"line1": "Main 1", "city": "Beograd", "postalCode": "11000"}},
+			"services": []map[string]any{{"kind": "MEETINGS", "quantity": 10}, {"kind": "CALLING", "quantity": 5}},
+		}})
+}
+
+func (b *bench) post(token string, body []byte) ([]byte, error) {
+	req, _ := http.NewRequest(http.MethodPost, b.base+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		return nil, err
 	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err == nil && (resp.StatusCode != http.StatusOK || bytes.Contains(out, []byte(`"errors"`))) {
+		err = fmt.Errorf("status %d: %s", resp.StatusCode, out)
+	}
+	return out, err
+}
+
+// size is the length of the answer to body.
+func (b *bench) size(token string, body []byte) (int, error) {
+	out, err := b.post(token, body)
+	return len(out), err
+}
+
+// orderWithLink places an order over the API and issues a setup link for
+// it, as `onramp token setup` does.
+func (b *bench) orderWithLink(prefix string, i int, account string) (gid.ID, string, error) {
+	out, err := b.post(b.op, placeBody(fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano(), i), account))
+	if err != nil {
+		return "", "", err
+	}
+	var resp struct {
+		Data struct {
+			PlaceOrder struct {
+				Order struct{ ID gid.ID }
+			}
+		}
+	}
+	if err := json.Unmarshal(out, &resp); err != nil || resp.Data.PlaceOrder.Order.ID == "" {
+		return "", "", fmt.Errorf("placeOrder: %v %s", err, out)
+	}
+	id := resp.Data.PlaceOrder.Order.ID
+	link, err := b.auth.IssueSetupLink(store.System(context.Background()), id, "setup@partner.example")
+	return id, link, err
 }
 
 var flowSeq atomic.Int64
 
-// flows runs complete wizard flows over HTTP for d with n concurrent
-// clients, for a partner account whose organization exists (no password
-// step), and returns how many finished.
-func flows(ctx context.Context, a *app.App, post func(token string, body []byte) ([]byte, error), op string, n int, d time.Duration) (int64, error) {
-	opCtx := viewer.NewContext(ctx, &viewer.Viewer{Kind: viewer.Operator, Subject: "bench"})
-	flow := func() error {
-		i := flowSeq.Add(1)
-		o, err := a.Orders.Place(opCtx, benchOrder(fmt.Sprintf("F-%d-%d", time.Now().UnixNano(), i), "FLOWS", 7))
-		if err != nil {
-			return err
-		}
-		link, err := a.Auth.IssueSetupLink(store.System(ctx), o.ID, "setup@flows.example")
-		if err != nil {
-			return err
-		}
-		for _, q := range []string{
-			`mutation { startSetup { userErrors { code message } } }`,
-			`mutation { chooseRole(role: PARTNER) { userErrors { code message } } }`,
-			`mutation { assignSetup(input: {assignee: SELF}) { userErrors { code message } } }`,
-			`mutation { confirmPartnerOrg(input: {name: "Flows Partner", country: "RS", address: {line1: "a", city: "b", postalCode: "1"}}) { userErrors { code message } } }`,
-			fmt.Sprintf(`mutation { setCustomerAdmin(email: "admin%d@customer%d.example") { userErrors { code message } } }`, i, i),
-			`mutation { confirmCustomerOrg(input: {}) { userErrors { code message } } }`,
-			`mutation { confirmOrgs { setup { step } userErrors { code message } } }`,
-			`mutation { setPartnerPassword(password: "flows partner password") { userErrors { code message } } }`,
-			`mutation { saveCallSettings(input: {timeZone: "Europe/Belgrade", announcementLanguage: "sr_RS", emailLanguage: "sr_RS", locationName: "HQ", address: {line1: "a", city: "b", postalCode: "1"}}) { userErrors { code message } } }`,
-			fmt.Sprintf(`mutation { saveEnterpriseSettings(subdomain: "flow%d") { userErrors { code message } } }`, i),
-			`mutation { provision { order { status } userErrors { code message } } }`,
-		} {
-			body, _ := json.Marshal(map[string]string{"query": q})
-			out, err := post(link, body)
-			if err != nil {
-				return err
-			}
-			if bytes.Contains(out, []byte(`"errors"`)) || (bytes.Contains(out, []byte(`"code"`)) && !bytes.Contains(out, []byte(`"code":"WRONG_STEP"`))) {
-				return fmt.Errorf("%s: %s", q, out)
-			}
-		}
-		return nil
+// flowSteps are the wizard's calls from opening the link to provision, for
+// a partner whose organization exists (so no password step).
+func flowSteps(i int64) [][]byte {
+	qs := []string{
+		`mutation { startSetup { userErrors { code message } } }`,
+		`mutation { chooseRole(role: PARTNER) { userErrors { code message } } }`,
+		`mutation { assignSetup(input: {assignee: SELF}) { userErrors { code message } } }`,
+		`mutation { confirmPartnerOrg(input: {name: "Flows Partner", country: "RS", address: {line1: "a", city: "b", postalCode: "1"}}) { userErrors { code message } } }`,
+		fmt.Sprintf(`mutation { setCustomerAdmin(email: "admin%d@customer%d.example") { userErrors { code message } } }`, i, i),
+		`mutation { confirmCustomerOrg(input: {}) { userErrors { code message } } }`,
+		`mutation { confirmOrgs { setup { step } userErrors { code message } } }`,
+		`mutation { setPartnerPassword(password: "flows partner password") { userErrors { code message } } }`,
+		`mutation { saveCallSettings(input: {timeZone: "Europe/Belgrade", announcementLanguage: "sr_RS", emailLanguage: "sr_RS", locationName: "HQ", address: {line1: "a", city: "b", postalCode: "1"}}) { userErrors { code message } } }`,
+		fmt.Sprintf(`mutation { saveEnterpriseSettings(subdomain: "flow%d") { userErrors { code message } } }`, i),
+		`mutation { provision { order { status } userErrors { code message } } }`,
 	}
+	out := make([][]byte, len(qs))
+	for j, q := range qs {
+		out[j] = gqlBody(q, nil)
+	}
+	return out
+}
+
+// flow places an order over the API, issues its link, and runs the wizard
+// to provisioned. The password step answers WRONG_STEP once the partner
+// organization exists, which is expected.
+func (b *bench) flow() error {
+	i := flowSeq.Add(1)
+	_, link, err := b.orderWithLink("F", int(i), "FLOWS")
+	if err != nil {
+		return err
+	}
+	for _, body := range flowSteps(i) {
+		out, err := b.post(link, body)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(out, []byte(`"code"`)) && !bytes.Contains(out, []byte(`"code":"WRONG_STEP"`)) {
+			return fmt.Errorf("%s: %s", body, out)
+		}
+	}
+	return nil
+}
+
+var flowsPrepared sync.Once
+
+// flows runs complete flows for d with n concurrent clients; the rate is
+// flows a second, the latencies those of whole flows.
+func (b *bench) flows(n int, d time.Duration) (result, error) {
+	var err error
 	// The first flow creates the partner organization (and sets its
 	// password); the measured ones find it existing.
-	if err := flow(); err != nil {
-		return 0, err
+	flowsPrepared.Do(func() { err = b.flow() })
+	if err != nil {
+		return result{}, err
 	}
 	var (
-		done   atomic.Int64
 		wg     sync.WaitGroup
+		mu     sync.Mutex
+		lats   []time.Duration
 		failed atomic.Value
 	)
 	deadline := time.Now().Add(d)
@@ -347,17 +400,100 @@ func flows(ctx context.Context, a *app.App, post func(token string, body []byte)
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(deadline) {
-				if err := flow(); err != nil {
+				start := time.Now()
+				if err := b.flow(); err != nil {
 					failed.Store(err)
 					return
 				}
-				done.Add(1)
+				mu.Lock()
+				lats = append(lats, time.Since(start))
+				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
 	if err, ok := failed.Load().(error); ok {
-		return 0, err
+		return result{}, err
 	}
-	return done.Load(), nil
+	if len(lats) == 0 {
+		return result{}, errors.New("no flow completed")
+	}
+	return summarize(lats, d), nil
+}
+
+// fanout subscribes c.subscribers websockets (operator token) to one order,
+// then changes the order's step c.runs times through its setup link and
+// times each change's delivery to every subscriber. It returns the medians
+// over the changes and the server's largest RSS meanwhile.
+func (b *bench) fanout(srv *child) (fanoutResult, int64, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	id, link, err := b.orderWithLink("W", 0, "P1")
+	if err != nil {
+		return fanoutResult{}, 0, err
+	}
+	query := `subscription($id: ID!) { orderStatusChanged(orderId: $id) { status step at } }`
+	if b.c.subscriptionWithOrder {
+		query = `subscription($id: ID!) { orderStatusChanged(orderId: $id) { status step at order { id status } } }`
+	}
+	wsClient := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{Timeout: 30 * time.Second}).DialContext}}
+	wsURL := "ws" + strings.TrimPrefix(b.base, "http") + "/graphql"
+	started := time.Now()
+	subs, err := connectAll(ctx, wsClient, wsURL, b.op, query, string(id), b.c.subscribers)
+	if err != nil {
+		return fanoutResult{}, 0, err
+	}
+	defer closeAll(subs)
+	fmt.Fprintf(os.Stderr, "%d subscribers connected in %s\n", len(subs), time.Since(started).Round(time.Millisecond))
+	var peak int64
+	sample := func() {
+		if r, err := srv.rss(); err == nil && r > peak {
+			peak = r
+		}
+	}
+	sample()
+	mutations := [][]byte{
+		gqlBody(`mutation { chooseRole(role: PARTNER) { userErrors { code message } } }`, nil),
+		gqlBody(`mutation { startSetup { userErrors { code message } } }`, nil),
+	}
+	var rs []fanoutResult
+	for r := range b.c.runs {
+		time.Sleep(500 * time.Millisecond) // let the previous round settle
+		var wait func() error
+		if b.c.profileDir != "" && r == 0 {
+			wait = profile(b.client, b.base, b.c.profileDir, "fanout", time.Second)
+			time.Sleep(100 * time.Millisecond)
+		}
+		res, err := deliver(subs, func() error {
+			out, err := b.post(link, mutations[r%len(mutations)])
+			if err == nil && bytes.Contains(out, []byte(`"code"`)) {
+				err = fmt.Errorf("%s", out)
+			}
+			return err
+		}, 60*time.Second)
+		if err != nil {
+			return fanoutResult{}, 0, err
+		}
+		sample()
+		if wait != nil {
+			if err := wait(); err != nil {
+				return fanoutResult{}, 0, err
+			}
+		}
+		rs = append(rs, res)
+		fmt.Fprintf(os.Stderr, "fan-out round %d: last %s p50 %s p99 %s\n", r+1, ms(res.last), ms(res.p50), ms(res.p99))
+	}
+	pick := func(f func(fanoutResult) time.Duration) time.Duration {
+		v := make([]time.Duration, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	return fanoutResult{
+		last: pick(func(r fanoutResult) time.Duration { return r.last }),
+		p50:  pick(func(r fanoutResult) time.Duration { return r.p50 }),
+		p99:  pick(func(r fanoutResult) time.Duration { return r.p99 }),
+	}, peak, nil
 }
