@@ -415,7 +415,8 @@ func (c *AuditEventClient) Hooks() []Hook {
 
 // Interceptors returns the client interceptors.
 func (c *AuditEventClient) Interceptors() []Interceptor {
-	return c.inters.AuditEvent
+	inters := c.inters.AuditEvent
+	return append(inters[:len(inters):len(inters)], auditevent.Interceptors[:]...)
 }
 
 func (c *AuditEventClient) mutate(ctx context.Context, m *AuditEventMutation) (Value, error) {
@@ -565,7 +566,8 @@ func (c *EscalationClient) Hooks() []Hook {
 
 // Interceptors returns the client interceptors.
 func (c *EscalationClient) Interceptors() []Interceptor {
-	return c.inters.Escalation
+	inters := c.inters.Escalation
+	return append(inters[:len(inters):len(inters)], escalation.Interceptors[:]...)
 }
 
 func (c *EscalationClient) mutate(ctx context.Context, m *EscalationMutation) (Value, error) {
@@ -961,7 +963,8 @@ func (c *OrderClient) Hooks() []Hook {
 
 // Interceptors returns the client interceptors.
 func (c *OrderClient) Interceptors() []Interceptor {
-	return c.inters.Order
+	inters := c.inters.Order
+	return append(inters[:len(inters):len(inters)], order.Interceptors[:]...)
 }
 
 func (c *OrderClient) mutate(ctx context.Context, m *OrderMutation) (Value, error) {

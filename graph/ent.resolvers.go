@@ -52,7 +52,7 @@ func (r *queryResolver) Escalations(ctx context.Context, after *entgql.Cursor[gi
 	if err != nil {
 		return nil, err
 	}
-	return r.Client.Escalation.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.Escalation.Query().Paginate(countIfSelected(ctx), after, first, before, last,
 		ent.WithEscalationOrder(orderBy), ent.WithEscalationFilter(where.Filter))
 }
 
@@ -65,7 +65,7 @@ func (r *queryResolver) Orders(ctx context.Context, after *entgql.Cursor[gid.ID]
 	if err != nil {
 		return nil, err
 	}
-	return r.Client.Order.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.Order.Query().Paginate(countIfSelected(ctx), after, first, before, last,
 		ent.WithOrderOrder(orderBy), ent.WithOrderFilter(where.Filter))
 }
 

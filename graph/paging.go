@@ -3,7 +3,10 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"onramp/ent"
+	"onramp/ent/schema"
 	"onramp/internal/gid"
 )
 
@@ -25,6 +28,22 @@ func pageSize(ctx context.Context, first, last *int) (*int, *int, error) {
 		first = &n
 	}
 	return first, last, nil
+}
+
+// countIfSelected marks ctx for Paginate when the connection being resolved
+// does not select totalCount, so that no count of the whole filter runs
+// (see schema.WithoutTotalCount).
+func countIfSelected(ctx context.Context) context.Context {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
+		return ctx
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, []string{fc.Field.Definition.Type.Name()}) {
+		if f.Name == "totalCount" {
+			return ctx
+		}
+	}
+	return schema.WithoutTotalCount(ctx)
 }
 
 // node resolves a global id within the caller's scope: a missing object and

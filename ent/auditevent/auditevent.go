@@ -71,8 +71,9 @@ func ValidColumn(column string) bool {
 //
 //	import _ "onramp/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
-	Policy ent.Policy
+	Hooks        [1]ent.Hook
+	Interceptors [1]ent.Interceptor
+	Policy       ent.Policy
 	// DefaultAt holds the default value on creation for the "at" field.
 	DefaultAt func() time.Time
 	// ActionValidator is a validator for the "action" field. It is called by the builders before save.

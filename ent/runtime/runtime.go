@@ -36,6 +36,8 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	auditeventInters := schema.AuditEvent{}.Interceptors()
+	auditevent.Interceptors[0] = auditeventInters[0]
 	auditeventMixinFields0 := auditeventMixin[0].Fields()
 	_ = auditeventMixinFields0
 	auditeventFields := schema.AuditEvent{}.Fields()
@@ -62,6 +64,8 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	escalationInters := schema.Escalation{}.Interceptors()
+	escalation.Interceptors[0] = escalationInters[0]
 	escalationMixinFields0 := escalationMixin[0].Fields()
 	_ = escalationMixinFields0
 	escalationMixinFields1 := escalationMixin[1].Fields()
@@ -152,6 +156,8 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	orderInters := schema.Order{}.Interceptors()
+	order.Interceptors[0] = orderInters[0]
 	orderMixinFields0 := orderMixin[0].Fields()
 	_ = orderMixinFields0
 	orderMixinFields1 := orderMixin[1].Fields()

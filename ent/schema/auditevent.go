@@ -55,3 +55,7 @@ func (AuditEvent) Annotations() []schema.Annotation {
 }
 
 func (AuditEvent) Policy() ent.Policy { return policy(operatorsRead()) }
+
+func (AuditEvent) Interceptors() []ent.Interceptor {
+	return []ent.Interceptor{skipUnaskedCount()}
+}

@@ -48,3 +48,7 @@ func (Escalation) Annotations() []schema.Annotation {
 }
 
 func (Escalation) Policy() ent.Policy { return policy(operatorsRead()) }
+
+func (Escalation) Interceptors() []ent.Interceptor {
+	return []ent.Interceptor{skipUnaskedCount()}
+}

@@ -109,3 +109,7 @@ func (Order) Annotations() []schema.Annotation {
 }
 
 func (Order) Policy() ent.Policy { return policy(orderQueryRule()) }
+
+func (Order) Interceptors() []ent.Interceptor {
+	return []ent.Interceptor{skipUnaskedCount()}
+}

@@ -1,0 +1,183 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"onramp/ent"
+	"onramp/ent/organization"
+	"onramp/graph"
+	"onramp/internal/app"
+	"onramp/internal/gid"
+	"onramp/internal/store"
+)
+
+// countingDriver counts the statements sent to the database.
+type countingDriver struct {
+	dialect.Driver
+	n *atomic.Int64
+}
+
+func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
+	d.n.Add(1)
+	return d.Driver.Query(ctx, query, args, v)
+}
+
+func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
+	d.n.Add(1)
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return countingTx{Tx: tx, n: d.n}, nil
+}
+
+type countingTx struct {
+	dialect.Tx
+	n *atomic.Int64
+}
+
+func (t countingTx) Query(ctx context.Context, query string, args, v any) error {
+	t.n.Add(1)
+	return t.Tx.Query(ctx, query, args, v)
+}
+
+func (t countingTx) Exec(ctx context.Context, query string, args, v any) error {
+	t.n.Add(1)
+	return t.Tx.Exec(ctx, query, args, v)
+}
+
+// countingEnv is e's GraphQL endpoint with the resolvers reading through a
+// driver that counts statements, on the same database.
+func countingEnv(t *testing.T, e *testEnv) (*testEnv, *atomic.Int64) {
+	t.Helper()
+	n := &atomic.Int64{}
+	a := e.app
+	client := ent.NewClient(ent.Driver(countingDriver{Driver: entsql.OpenDB(a.Store.Dialect, a.Store.DB), n: n}))
+	gql := graph.NewHandler(graph.HandlerConfig{
+		Resolver: &graph.Resolver{Client: client, Orders: a.Orders, Setup: a.Setup, Auth: a.Auth, Events: a.Events},
+		Auth:     a.Auth,
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Limits:   app.Defaults().Limits,
+		Shutdown: context.Background(),
+	})
+	srv := httptest.NewServer(a.Auth.Middleware(gql))
+	t.Cleanup(srv.Close)
+	c := *e
+	c.srv = srv
+	return &c, n
+}
+
+// confirmedOrders places n orders of account and gives each the partner
+// organization of the account and a customer organization of its own, which
+// the partner manages (as confirmOrgs would).
+func confirmedOrders(t *testing.T, e *testEnv, partner *ent.Organization, account string, from, to int) {
+	t.Helper()
+	ctx := store.System(context.Background())
+	client := e.app.Store.Client
+	for i := from; i < to; i++ {
+		o := e.mustPlace(t, orderInput(fmt.Sprintf("N1-%03d", i), account))
+		customer, err := client.Organization.Create().SetKind(organization.KindCUSTOMER).
+			SetName(fmt.Sprintf("Customer %d", i)).SetCountry("RS").AddManagers(partner).Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := client.Order.UpdateOneID(gid.ID(o.ID)).SetPartnerOrgID(partner.ID).
+			SetCustomerOrgID(customer.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Listing a page of orders with their organizations and subscription costs
+// the same number of statements for 5 orders as for 50: edges are loaded
+// for the whole page at once, never once per order (no N+1).
+func TestOrdersPageQueryCount(t *testing.T) {
+	e := newEnv(t)
+	ce, n := countingEnv(t, e)
+	partner, err := e.app.Store.Client.Organization.Create().SetKind(organization.KindPARTNER).
+		SetName("Partner N1").SetAccountID("N1").SetCountry("RS").Save(store.System(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	integ := e.integrationToken("N1")
+	const page = `{ orders(first: 100) { %s edges { cursor node { id externalID status
+		partnerOrg { id name kind } customerOrg { id name kind }
+		subscription { id status services { kind quantity } } } } pageInfo { hasNextPage endCursor } } }`
+	withCount := fmt.Sprintf(page, "totalCount")
+	withoutCount := fmt.Sprintf(page, "")
+
+	type pageResult struct {
+		Orders struct {
+			Edges []struct {
+				Node struct {
+					PartnerOrg   *struct{ ID string }
+					CustomerOrg  *struct{ ID string }
+					Subscription *struct{ ID string }
+				}
+			}
+		}
+	}
+	measure := func(t *testing.T, token, query string, want int) int64 {
+		t.Helper()
+		before := n.Load()
+		var res pageResult
+		ce.gql(t, token, query, nil).ok(t).decode(t, &res)
+		if got := len(res.Orders.Edges); got != want {
+			t.Fatalf("page has %d orders, want %d", got, want)
+		}
+		for i, edge := range res.Orders.Edges {
+			if edge.Node.PartnerOrg == nil || edge.Node.CustomerOrg == nil || edge.Node.Subscription == nil {
+				t.Fatalf("order %d lacks its organizations or subscription: %+v", i, edge.Node)
+			}
+		}
+		return n.Load() - before
+	}
+
+	cases := []struct {
+		name, token, query string
+	}{
+		{"operator, with totalCount", e.op, withCount},
+		{"operator, without totalCount", e.op, withoutCount},
+		{"integration, with totalCount", integ, withCount},
+		{"integration, without totalCount", integ, withoutCount},
+	}
+	counts := map[string][2]int64{}
+	confirmedOrders(t, e, partner, "N1", 0, 5)
+	for _, c := range cases {
+		counts[c.name] = [2]int64{measure(t, c.token, c.query, 5)}
+	}
+	confirmedOrders(t, e, partner, "N1", 5, 50)
+	for _, c := range cases {
+		got := counts[c.name]
+		got[1] = measure(t, c.token, c.query, 50)
+		counts[c.name] = got
+	}
+	for _, c := range cases {
+		got := counts[c.name]
+		t.Logf("%s: %d statements for 5 orders, %d for 50", c.name, got[0], got[1])
+		if got[0] != got[1] {
+			t.Errorf("%s: %d statements for 5 orders but %d for 50: a query per order (N+1)", c.name, got[0], got[1])
+		}
+		// The page, its partner and customer organizations, the
+		// subscriptions, and the count when totalCount is asked for.
+		if max := int64(5); got[1] > max {
+			t.Errorf("%s: %d statements, want at most %d", c.name, got[1], max)
+		}
+	}
+	if with, without := counts[cases[0].name][1], counts[cases[1].name][1]; without != with-1 {
+		t.Errorf("without totalCount: %d statements, want %d (no count of the whole table)", without, with-1)
+	}
+}
