@@ -6,7 +6,7 @@ BIN     := bin/onramp
 RACE_PKGS := ./internal/...
 PLAIN_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v '/internal/')
 
-.PHONY: run demo build test test-sqlite test-postgres test-frontend frontend vet fmt-check generate-check bench clean
+.PHONY: run demo build test test-sqlite test-postgres test-frontend test-conformance frontend vet fmt-check generate-check bench clean
 
 # The binary embeds frontend/dist: build the wizard first (when missing or
 # stale), then the binary.
@@ -21,7 +21,7 @@ demo: build
 build:
 	$(GO) build -o $(BIN) .
 
-test: vet fmt-check test-sqlite test-postgres test-frontend
+test: vet fmt-check test-sqlite test-postgres test-frontend test-conformance
 
 # The suite on the embedded SQLite file.
 test-sqlite:
@@ -58,6 +58,12 @@ test-frontend: frontend
 	$(MAKE) build
 	cd frontend && npm test
 	cd frontend && npm run test:e2e
+
+# GraphQL-over-HTTP conformance: graphql-http's server audit against a real
+# `onramp serve` (dev mode, a temporary SQLite file, a free port); any error
+# fails the run, warnings are listed (see README).
+test-conformance: frontend/node_modules/.package-lock.json build
+	cd frontend && node conformance/audit.mjs
 
 vet:
 	$(GO) vet ./...

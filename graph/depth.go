@@ -8,6 +8,9 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
+// codeDepthLimit is the code of the depth limit's error.
+const codeDepthLimit = "DEPTH_LIMIT_EXCEEDED"
+
 // DepthLimit refuses, before execution, an operation whose selections nest
 // deeper than Max (fragments included). Complexity alone lets a cheap but
 // deeply nested query through.
@@ -31,7 +34,7 @@ func (d DepthLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	}
 	if depth(oc.Operation.SelectionSet, 0, d.Max) > d.Max {
 		e := gqlerror.Errorf("operation is nested deeper than the limit of %d", d.Max)
-		e.Extensions = map[string]any{"code": "DEPTH_LIMIT_EXCEEDED"}
+		e.Extensions = map[string]any{"code": codeDepthLimit}
 		return e
 	}
 	return nil

@@ -21,6 +21,9 @@ const (
 	CodeBadRequest = "BAD_USER_INPUT"
 )
 
+// internalMessage is all a caller learns of an internal failure.
+const internalMessage = "Internal error. It was logged; please try again later."
+
 // ErrorPresenter maps errors to GraphQL errors with extensions.code. Errors
 // about the caller's right to act keep their message and reason; gqlgen's own
 // parse, validation and complexity errors pass unchanged; everything else is
@@ -62,10 +65,16 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		// gqlgen's own parse, validation and limit errors wrap nothing.
 		var gqlErr *gqlerror.Error
 		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+			// gqlgen quotes an undecodable body whole (up to the body
+			// limit, a token included): the decoder's reason is enough.
+			if msg, _, cut := strings.Cut(gqlErr.Message, " body:"); cut &&
+				strings.HasPrefix(msg, "json request body could not be decoded") {
+				gqlErr.Message = msg
+			}
 			return gqlErr
 		}
 		log.ErrorContext(ctx, "request failed", "path", graphql.GetPath(ctx).String(), "error", err)
-		e := gqlerror.ErrorPathf(graphql.GetPath(ctx), "Internal error. It was logged; please try again later.")
+		e := gqlerror.ErrorPathf(graphql.GetPath(ctx), "%s", internalMessage)
 		e.Extensions = map[string]any{"code": CodeInternal}
 		return e
 	}

@@ -2,18 +2,26 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"mime"
+	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"onramp/graph/generated"
 	"onramp/internal/auth"
@@ -52,7 +60,7 @@ type HandlerConfig struct {
 // complexity, depth and token limits.
 func NewHandler(cfg HandlerConfig) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: cfg.Resolver}))
-	srv.AddTransport(transport.Websocket{
+	srv.AddTransport(socketTransport{transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: cfg.OriginPatterns},
 		},
@@ -66,10 +74,10 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: 15 * time.Second,
 		PingPongInterval:      20 * time.Second,
-	})
+	}})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(httpTransport{Transport: transport.GET{}, tokens: cfg.Limits.Tokens})
+	srv.AddTransport(httpTransport{Transport: transport.POST{}})
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(cfg.Limits.Tokens)
@@ -81,10 +89,58 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	srv.Use(DepthLimit{Max: cfg.Limits.Depth})
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Log))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
-		cfg.Log.ErrorContext(ctx, "resolver panicked", "panic", fmt.Sprint(p), "path", graphql.GetPath(ctx).String())
-		return errors.New("internal error")
+		cfg.Log.ErrorContext(ctx, "resolver panicked", "panic", fmt.Sprint(p), "path", graphql.GetPath(ctx).String(),
+			"stack", string(debug.Stack()))
+		// Already the generic INTERNAL error: a panic outside a field (a
+		// subscription's stream over a websocket) is sent as it is, without
+		// the error presenter; inside a field the presenter adds the path.
+		e := gqlerror.Errorf("%s", internalMessage)
+		e.Err = errPanicked
+		e.Extensions = map[string]any{"code": CodeInternal}
+		return e
 	})
 	return srv
+}
+
+// errPanicked is what a recovered panic is logged as, once its value and
+// stack are logged.
+var errPanicked = errors.New("a resolver panicked")
+
+// socketTransport is gqlgen's websocket transport, plus one guarantee: a
+// socket never stays open without a successful connection_init. gqlgen
+// returns without closing when the connection_init payload is not a JSON
+// object; such a socket is closed here with 4403, as a missing token is.
+type socketTransport struct{ transport.Websocket }
+
+// Do implements graphql.Transport.
+func (t socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	accepted := &acceptRecorder{inner: t.Implementation}
+	t.Implementation = accepted
+	initCalled := false
+	init := t.InitFunc
+	t.InitFunc = func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		initCalled = true
+		return init(ctx, p)
+	}
+	t.Websocket.Do(w, r, exec)
+	if !initCalled && accepted.conn != nil {
+		// gqlgen has closed every other socket that fails before
+		// InitFunc; for those these calls do nothing.
+		_ = accepted.conn.WriteClose(4403, "connection_init payload must be an object")
+		_ = accepted.conn.Close()
+	}
+}
+
+// acceptRecorder keeps the connection a websocket transport accepted.
+type acceptRecorder struct {
+	inner transport.WebsocketImplementation
+	conn  transport.WebsocketConn
+}
+
+func (a *acceptRecorder) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	c, err := a.inner.Accept(w, r, o)
+	a.conn = c
+	return c, err
 }
 
 // socketInit authenticates a websocket's connection_init with the same
@@ -138,3 +194,156 @@ func count(f func(int), d int) {
 		f(d)
 	}
 }
+
+// Limit errors are request errors, as parse and validation errors are:
+// nothing ran. With application/graphql-response+json they answer 400.
+func init() {
+	errcode.RegisterErrorType(codeDepthLimit, errcode.KindProtocol)
+	errcode.RegisterErrorType(codeComplexityLimit, errcode.KindProtocol)
+}
+
+// codeComplexityLimit is gqlgen's code for its complexity limit.
+const codeComplexityLimit = "COMPLEXITY_LIMIT_EXCEEDED"
+
+// httpTransport is gqlgen's GET or POST transport with its answers to
+// request errors (nothing was executed) brought in line with the
+// GraphQL-over-HTTP spec: with application/json such an answer is 200, not
+// 422; with application/graphql-response+json it has no "data" entry; a
+// mutation over GET is 405 with "Allow: POST"; and a body over the size
+// limit (sent without a length) is 413, as one announced too large is.
+type httpTransport struct {
+	graphql.Transport
+	// tokens is the parser's token limit.
+	tokens int
+}
+
+// Do implements graphql.Transport.
+func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	if r.Method == http.MethodGet && !queryOnly(r, t.tokens) {
+		// Before validation: a GET never runs a mutation, valid or not.
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Allow", "POST")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		_, _ = w.Write([]byte(getOnlyQueries))
+		return
+	}
+	cw := &conformingWriter{ResponseWriter: w}
+	if r.Body != nil {
+		body := &limitedBody{ReadCloser: r.Body}
+		cw.body = body
+		r.Body = body
+	}
+	t.Transport.Do(cw, r, exec)
+	cw.flush()
+}
+
+const getOnlyQueries = `{"errors":[{"message":"GET requests only allow query operations; send mutations and subscriptions with POST","extensions":{"code":"METHOD_NOT_ALLOWED"}}]}`
+
+// queryOnly reports whether a GET request's operation is not a mutation or
+// a subscription (an operation that does not parse, or names no single
+// operation, is left to gqlgen to refuse).
+func queryOnly(r *http.Request, tokens int) bool {
+	q := r.URL.Query()
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q.Get("query")}, tokens)
+	if err != nil {
+		return true
+	}
+	op := doc.Operations.ForName(q.Get("operationName"))
+	return op == nil || op.Operation == ast.Query
+}
+
+// limitedBody notices a request body cut off by http.MaxBytesReader.
+type limitedBody struct {
+	io.ReadCloser
+	tooLarge bool
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		b.tooLarge = true
+	}
+	return n, err
+}
+
+// bodyTooLarge is the answer to a request body over the limit.
+const bodyTooLarge = `{"errors":[{"message":"request body too large","extensions":{"code":"BODY_TOO_LARGE"}}]}`
+
+type conformingWriter struct {
+	http.ResponseWriter
+	body *limitedBody
+	// pending is the status gqlgen asked for; it is written with the body,
+	// once the body tells what kind of answer this is.
+	pending     int
+	wroteHeader bool
+}
+
+func (w *conformingWriter) mediaType() string {
+	mt, _, _ := mime.ParseMediaType(w.Header().Get("Content-Type"))
+	return mt
+}
+
+func (w *conformingWriter) WriteHeader(code int) {
+	if w.pending == 0 {
+		w.pending = code
+	}
+}
+
+// flush writes the pending status (200 when none was asked for).
+func (w *conformingWriter) flush() {
+	if w.wroteHeader {
+		return
+	}
+	if w.pending == 0 {
+		w.pending = http.StatusOK
+	}
+	w.wroteHeader = true
+	w.ResponseWriter.WriteHeader(w.pending)
+}
+
+func (w *conformingWriter) Write(b []byte) (int, error) {
+	if w.wroteHeader {
+		return w.ResponseWriter.Write(b)
+	}
+	if w.body != nil && w.body.tooLarge {
+		w.Header().Set("Content-Type", "application/json")
+		w.pending = http.StatusRequestEntityTooLarge
+		w.flush()
+		_, err := w.ResponseWriter.Write([]byte(bodyTooLarge))
+		return len(b), err
+	}
+	var answer struct {
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+		Data json.RawMessage `json:"data"`
+	}
+	requestError := w.pending >= 400 && json.Unmarshal(b, &answer) == nil && len(answer.Errors) > 0
+	switch {
+	case w.pending == http.StatusNotAcceptable: // gqlgen's answer to a mutation over GET
+		w.Header().Set("Allow", "POST")
+		w.pending = http.StatusMethodNotAllowed
+	case requestError && answer.Errors[0].Message == "no operation provided":
+		// No query at all: not a well-formed GraphQL-over-HTTP request.
+		w.pending = http.StatusBadRequest
+	case w.pending == http.StatusUnprocessableEntity && w.mediaType() == "application/json":
+		w.pending = http.StatusOK
+	}
+	if requestError && w.mediaType() == "application/graphql-response+json" && string(answer.Data) == "null" {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(b, &m) == nil {
+			delete(m, "data")
+			if out, err := json.Marshal(m); err == nil {
+				w.flush()
+				_, err = w.ResponseWriter.Write(out)
+				return len(b), err
+			}
+		}
+	}
+	w.flush()
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *conformingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
