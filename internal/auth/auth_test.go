@@ -33,7 +33,7 @@ func open(t *testing.T) (*store.Store, *auth.Authority) {
 	return st, a
 }
 
-func placeOrder(t *testing.T, st *store.Store) *ent.Order {
+func placeOrder(t testing.TB, st *store.Store) *ent.Order {
 	t.Helper()
 	ctx := store.System(context.Background())
 	o, err := st.Client.Order.Create().

@@ -31,9 +31,11 @@ func init() {
 }
 
 // NormalizeSubdomain lower-cases and trims s and returns the problem code
-// of its form ("" when it is a valid, unreserved name).
+// of its form ("" when it is a valid, unreserved name). Only ASCII letters
+// are lower-cased: Unicode folding would turn the Kelvin sign into "k" and
+// a dotted capital I into "i", accepting a name other than the one typed.
 func NormalizeSubdomain(s string) (string, string) {
-	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.Map(asciiLower, strings.TrimSpace(s))
 	switch {
 	case !subdomainSyntax.MatchString(s):
 		return s, CodeSubdomainInvalid
@@ -41,6 +43,13 @@ func NormalizeSubdomain(s string) (string, string) {
 		return s, CodeSubdomainReserved
 	}
 	return s, ""
+}
+
+func asciiLower(r rune) rune {
+	if 'A' <= r && r <= 'Z' {
+		return r + ('a' - 'A')
+	}
+	return r
 }
 
 var subdomainMessages = map[string]string{
