@@ -98,6 +98,11 @@ func (s *Service) read(ctx context.Context, client *ent.Client, v *viewer.Viewer
 	if err != nil {
 		return nil, err
 	}
+	return s.withLink(ctx, client, v, o)
+}
+
+// withLink loads the viewer's link, for the order o.
+func (s *Service) withLink(ctx context.Context, client *ent.Client, v *viewer.Viewer, o *ent.Order) (*state, error) {
 	link, err := client.SetupLink.Query().
 		Where(setuplink.TokenHash(auth.LinkHash(v.TokenID))).
 		Only(store.System(ctx))
@@ -110,13 +115,14 @@ func (s *Service) read(ctx context.Context, client *ent.Client, v *viewer.Viewer
 // lock locks the viewer's order for the transaction (orders.Lock) and reads
 // the wizard's state.
 func (s *Service) lock(ctx context.Context, v *viewer.Viewer) (*state, error) {
-	if _, err := orders.Lock(ctx, v.OrderID); err != nil {
+	o, err := orders.Lock(ctx, v.OrderID)
+	if err != nil {
 		if ent.IsNotFound(err) {
 			return nil, auth.NotFound("order")
 		}
 		return nil, err
 	}
-	st, err := s.read(ctx, ent.FromContext(ctx), v)
+	st, err := s.withLink(ctx, ent.FromContext(ctx), v, o)
 	if err != nil {
 		return nil, err
 	}
@@ -132,26 +138,31 @@ func (s *Service) lock(ctx context.Context, v *viewer.Viewer) (*state, error) {
 // do runs one wizard call: in a transaction, with the order locked, after
 // checking the order's state and the step. fn changes st; do then saves the
 // draft and the step, writes the audit event and publishes the change after
-// commit. A userError rolls everything back.
+// commit. A userError rolls everything back. It answers the session as the
+// call committed it (no second read of the order and link after the commit).
 func (s *Service) do(ctx context.Context, action Action, changes map[string]any, fn func(ctx context.Context, st *state) error) (*Session, error) {
-	if err := s.run(ctx, action, changes, fn); err != nil {
+	st, err := s.run(ctx, action, changes, fn)
+	if err != nil {
 		return nil, err
 	}
-	return s.Session(ctx)
+	return s.session(ctx, st)
 }
 
-// run is do without reading the session afterwards, for calls that answer
-// something else (provision, a hand-off).
-func (s *Service) run(ctx context.Context, action Action, changes map[string]any, fn func(ctx context.Context, st *state) error) error {
+// run is do without building the session, for calls that answer something
+// else (provision, a hand-off). It returns the committed state: the order as
+// saved and the draft as written.
+func (s *Service) run(ctx context.Context, action Action, changes map[string]any, fn func(ctx context.Context, st *state) error) (*state, error) {
 	v, err := auth.Require(ctx, viewer.SetupLink)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.Store.InTx(ctx, func(ctx context.Context) error {
+	var committed *state
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		st, err := s.lock(ctx, v)
 		if err != nil {
 			return err
 		}
+		committed = st
 		switch {
 		case st.order.Status == order.StatusON_HOLD:
 			return validate.Fail(CodeOnHold, "", "This order is on hold until an operator reviews it.")
@@ -172,6 +183,10 @@ func (s *Service) run(ctx context.Context, action Action, changes map[string]any
 		}
 		return s.save(ctx, st, before, action, changes)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return committed, nil
 }
 
 // save writes the draft and the order's step (and IN_SETUP on the first
@@ -198,6 +213,7 @@ func (s *Service) save(ctx context.Context, st *state, before *ent.Order, action
 		return err
 	}
 	s.Orders.Changed(ctx, o)
+	st.order = o
 	return nil
 }
 
@@ -250,7 +266,7 @@ type AssignInput struct {
 // send a new link to the email given, and this link stops working at once.
 func (s *Service) AssignSetup(ctx context.Context, in AssignInput) (_ *Session, handedOffTo string, _ error) {
 	var handedOff bool
-	err := s.run(ctx, AssignSetup, map[string]any{"assignee": in.Assignee}, func(ctx context.Context, st *state) error {
+	st, err := s.run(ctx, AssignSetup, map[string]any{"assignee": in.Assignee}, func(ctx context.Context, st *state) error {
 		if in.Email != nil {
 			addr, _ := validate.Email(*in.Email)
 			in.Email = &addr
@@ -303,7 +319,7 @@ func (s *Service) AssignSetup(ctx context.Context, in AssignInput) (_ *Session, 
 		// This link no longer works: there is no session to show.
 		return nil, *in.Email, nil
 	}
-	sess, err := s.Session(ctx)
+	sess, err := s.session(ctx, st)
 	return sess, "", err
 }
 
@@ -792,7 +808,7 @@ func (s *Service) Provision(ctx context.Context, idempotencyKey *string) (*Provi
 		}
 		changes["idempotencyKey"] = *idempotencyKey
 	}
-	err := s.run(ctx, Provision, changes, func(ctx context.Context, st *state) error {
+	_, err := s.run(ctx, Provision, changes, func(ctx context.Context, st *state) error {
 		if st.order.Status == order.StatusPROVISIONED {
 			st.noop = true
 			return nil
