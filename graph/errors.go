@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"regexp"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -26,10 +27,10 @@ const internalMessage = "Internal error. It was logged; please try again later."
 
 // ErrorPresenter maps errors to GraphQL errors with extensions.code. Errors
 // about the caller's right to act keep their message and reason; gqlgen's own
-// parse, validation and complexity errors pass unchanged; everything else is
-// logged and shown as a generic INTERNAL error that leaks no SQL, path or
-// stack.
-func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+// parse, validation and complexity errors pass (without "Did you mean"
+// suggestions unless suggest is set); everything else is logged and shown as
+// a generic INTERNAL error that leaks no SQL, path or stack.
+func ErrorPresenter(log *slog.Logger, suggest bool) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		var authErr *auth.Error
 		if errors.As(err, &authErr) {
@@ -71,6 +72,12 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				strings.HasPrefix(msg, "json request body could not be decoded") {
 				gqlErr.Message = msg
 			}
+			if !suggest {
+				// gqlgen's SetDisableSuggestion covers unknown fields only;
+				// arguments, enum values and input fields still suggest
+				// the names that exist.
+				gqlErr.Message = suggestion.ReplaceAllString(gqlErr.Message, "")
+			}
 			return gqlErr
 		}
 		log.ErrorContext(ctx, "request failed", "path", graphql.GetPath(ctx).String(), "error", err)
@@ -79,6 +86,9 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		return e
 	}
 }
+
+// suggestion is a validation message's "Did you mean …?" sentence.
+var suggestion = regexp.MustCompile(`\s*Did you mean [^?]*\?`)
 
 // argumentError reports whether the error arose while gqlgen decoded the
 // field's arguments (a malformed Time, cursor or enum value, from a scalar we

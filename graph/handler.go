@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -23,8 +24,10 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 
+	"onramp/ent"
 	"onramp/graph/generated"
 	"onramp/internal/auth"
+	"onramp/internal/gid"
 	"onramp/internal/viewer"
 )
 
@@ -59,7 +62,7 @@ type HandlerConfig struct {
 // websocket (graphql-transport-ws) transports, a parsed-query cache, and the
 // complexity, depth and token limits.
 func NewHandler(cfg HandlerConfig) *handler.Server {
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: cfg.Resolver}))
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: cfg.Resolver, Complexity: complexity()}))
 	srv.AddTransport(socketTransport{transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: cfg.OriginPatterns},
@@ -87,7 +90,7 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	}
 	srv.Use(extension.FixedComplexityLimit(cfg.Limits.Complexity))
 	srv.Use(DepthLimit{Max: cfg.Limits.Depth})
-	srv.SetErrorPresenter(ErrorPresenter(cfg.Log))
+	srv.SetErrorPresenter(ErrorPresenter(cfg.Log, cfg.Dev))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		cfg.Log.ErrorContext(ctx, "resolver panicked", "panic", fmt.Sprint(p), "path", graphql.GetPath(ctx).String(),
 			"stack", string(debug.Stack()))
@@ -141,6 +144,45 @@ func (a *acceptRecorder) Accept(w http.ResponseWriter, r *http.Request, o transp
 	c, err := a.inner.Accept(w, r, o)
 	a.conn = c
 	return c, err
+}
+
+// complexity prices the paginated lists. gqlgen's default prices a field at
+// one plus its selection, whatever the page size, so a page of a hundred
+// orders each with a hundred audit events, each with its order's hundred
+// audit events (a million rows, well within the depth limit), would cost a
+// few dozen. Here a page costs its selection once per ten rows it may
+// return (first or last, else the default page, at most the largest page):
+// flat pages stay cheap, pages nested in pages multiply.
+func complexity() generated.ComplexityRoot {
+	var c generated.ComplexityRoot
+	c.Query.Orders = func(child int, _ *entgql.Cursor[gid.ID], first *int, _ *entgql.Cursor[gid.ID], last *int,
+		_ *ent.OrderOrder, _ *ent.OrderWhereInput) int {
+		return pageCost(child, first, last)
+	}
+	c.Query.Escalations = func(child int, _ *entgql.Cursor[gid.ID], first *int, _ *entgql.Cursor[gid.ID], last *int,
+		_ *ent.EscalationOrder, _ *ent.EscalationWhereInput) int {
+		return pageCost(child, first, last)
+	}
+	c.Order.AuditEvents = func(child int, _ *entgql.Cursor[gid.ID], first *int, _ *entgql.Cursor[gid.ID], last *int,
+		_ *ent.AuditEventOrder) int {
+		return pageCost(child, first, last)
+	}
+	return c
+}
+
+// rowsPerCost is how many rows of a page cost its selection once.
+const rowsPerCost = 10
+
+func pageCost(child int, first, last *int) int {
+	n := defaultPage
+	switch {
+	case first != nil:
+		n = *first
+	case last != nil:
+		n = *last
+	}
+	n = min(max(n, 1), maxPage)
+	return 1 + child*((n+rowsPerCost-1)/rowsPerCost)
 }
 
 // socketInit authenticates a websocket's connection_init with the same

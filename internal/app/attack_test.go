@@ -1,0 +1,935 @@
+package app_test
+
+// Attacks on the GraphQL endpoint, each aimed at one defence and each
+// failing when that defence is removed: query limits refused before
+// execution, oversized bodies, CSRF request shapes, websocket origins and
+// connection_init, tokens expiring on an open socket, goroutine leaks,
+// introspection and suggestions outside dev mode, non-leaking internal
+// errors, and hostile "kid" headers. The basic cases of transport_test.go
+// (an oversized body with a length, a foreign Origin, 4403 for no or a bad
+// token) are not repeated.
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+	"github.com/golang-jwt/jwt/v5"
+
+	"onramp/ent/signingkey"
+	"onramp/graph"
+	"onramp/internal/app"
+	"onramp/internal/gid"
+	"onramp/internal/store"
+)
+
+// attackPost sends body to /graphql with a content type and the operator's
+// token, and returns the status and the decoded answer.
+func attackPost(t *testing.T, base, token, contentType string, body io.Reader, contentLength int64) (int, http.Header, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+"/graphql", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = contentLength
+	req.Header.Set("Content-Type", contentType)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	if out == nil {
+		out = map[string]any{"raw": string(raw)}
+	}
+	return resp.StatusCode, resp.Header, out
+}
+
+// errorCodes lists the extensions.code of every error of an answer.
+func errorCodes(out map[string]any) []string {
+	var codes []string
+	errs, _ := out["errors"].([]any)
+	for _, e := range errs {
+		ext, _ := e.(map[string]any)["extensions"].(map[string]any)
+		code, _ := ext["code"].(string)
+		codes = append(codes, code)
+	}
+	return codes
+}
+
+func errorMessages(out map[string]any) string {
+	var msgs []string
+	errs, _ := out["errors"].([]any)
+	for _, e := range errs {
+		m, _ := e.(map[string]any)["message"].(string)
+		msgs = append(msgs, m)
+	}
+	return strings.Join(msgs, " | ")
+}
+
+// placeOnce is one placeOrder selection, the side effect every "refused
+// before execution" case carries: had the operation run, an order exists.
+const placeOnce = `placeOrder(input: $in) { order { id } }`
+
+// TestAttackLimitsRefuseBeforeExecution sends mutations that would place an
+// order but break one limit each: the limit's code comes back, there is no
+// data, and no order was placed.
+func TestAttackLimitsRefuseBeforeExecution(t *testing.T) {
+	e := newEnv(t) // the default limits: complexity 500, depth 12, 5000 tokens
+
+	var aliases strings.Builder
+	for i := range 260 {
+		fmt.Fprintf(&aliases, " a%d: placeOrder(input: $in) { __typename }", i)
+	}
+	nested := "id"
+	for range 8 {
+		nested = "subscription { order { " + nested + " } }"
+	}
+	tokens := strings.Repeat(" __typename", 5000)
+
+	for i, tc := range []struct {
+		name, query, code, message string
+	}{
+		// Pages nested in pages: a hundred audit events, each with its
+		// order's hundred audit events.
+		{"complexity", `mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { order {
+			auditEvents(first: 100) { edges { node { order {
+				auditEvents(first: 100) { edges { node { id at action actorKind actor tokenID orderID } } } } } } } } } }`,
+			"COMPLEXITY_LIMIT_EXCEEDED", "complexity"},
+		{"alias flood", `mutation($in: PlaceOrderInput!) {` + aliases.String() + ` }`, "COMPLEXITY_LIMIT_EXCEEDED", "complexity"},
+		{"depth", `mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { order { ` + nested + ` } } }`,
+			"DEPTH_LIMIT_EXCEEDED", "deeper than the limit of 12"},
+		{"token limit", `mutation($in: PlaceOrderInput!) { ` + placeOnce + tokens + ` }`, "GRAPHQL_PARSE_FAILED", "token limit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := map[string]any{"in": orderInput(fmt.Sprintf("LIMIT-%d", i), "P1")}
+			r := e.gql(t, e.op, tc.query, in)
+			if r.hasData() {
+				t.Errorf("a refused operation returned data: %s", r.Data)
+			}
+			if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != tc.code || !strings.Contains(r.Errors[0].Message, tc.message) {
+				t.Errorf("errors %+v, want one %s error about %q", r.Errors, tc.code, tc.message)
+			}
+			// A request error, not a result: 400 with
+			// application/graphql-response+json (gql asks for it).
+			if r.Status != http.StatusBadRequest {
+				t.Errorf("HTTP %d, want 400", r.Status)
+			}
+			if ids := e.storedExternalIDs(t); len(ids) != 0 {
+				t.Fatalf("orders %v placed: the operation ran", ids)
+			}
+		})
+	}
+	// The same kinds of mutation within the limits run (so the cases
+	// above were refused for their excess only).
+	in := map[string]any{"in": orderInput("LIMIT-OK", "P1")}
+	e.gql(t, e.op, `mutation($in: PlaceOrderInput!) { a: placeOrder(input: $in) { __typename }
+		b: placeOrder(input: $in) { order { auditEvents(first: 100) { edges { node { order { id } } } } } } }`, in).ok(t)
+	if ids := e.storedExternalIDs(t); len(ids) != 1 {
+		t.Fatalf("orders %v after a mutation within the limits, want one", ids)
+	}
+}
+
+// TestAttackOversizedBodies: a body over the limit is refused with 413 and
+// not executed, whether its length is announced or it arrives chunked, and
+// a websocket message over the limit closes the socket.
+func TestAttackOversizedBodies(t *testing.T) {
+	s := startServing(t, func(c *app.Config) { c.MaxBodyBytes = 4096 })
+	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	body, _ := json.Marshal(map[string]any{
+		"query":      `mutation($in: PlaceOrderInput!) { ` + placeOnce + ` }`,
+		"variables":  map[string]any{"in": orderInput("BIG-1", "P1")},
+		"extensions": map[string]any{"pad": strings.Repeat("x", 8000)},
+	})
+	for _, tc := range []struct {
+		name   string
+		length int64
+	}{
+		{"announced length", int64(len(body))},
+		{"chunked, no length", -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// A plain reader (not a *bytes.Reader) keeps net/http from
+			// filling in the length.
+			status, _, out := attackPost(t, s.base, op, "application/json", io.MultiReader(bytes.NewReader(body)), tc.length)
+			if status != http.StatusRequestEntityTooLarge {
+				t.Fatalf("HTTP %d %v, want 413", status, out)
+			}
+			if codes := errorCodes(out); len(codes) != 1 || codes[0] != "BODY_TOO_LARGE" {
+				t.Fatalf("codes %v, want BODY_TOO_LARGE", codes)
+			}
+		})
+	}
+	if n := countOrdersAt(t, s, op); n != 0 {
+		t.Fatalf("%d orders placed by oversized bodies", n)
+	}
+
+	t.Run("a websocket message over 1 MiB closes the socket", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		c := initSocket(t, ctx, s, op)
+		defer c.CloseNow()
+		big, _ := json.Marshal(map[string]any{"query": "{ viewer { kind } }", "extensions": map[string]any{"pad": strings.Repeat("x", 1<<20)}})
+		_ = wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "subscribe", Payload: big})
+		for {
+			var m wsMessage
+			err := wsjson.Read(ctx, c, &m)
+			if err == nil {
+				if m.Type == "next" {
+					t.Fatalf("an oversized message was executed: %s", m.Payload)
+				}
+				continue
+			}
+			if st := websocket.CloseStatus(err); st != websocket.StatusMessageTooBig && !errors.Is(err, io.EOF) && ctx.Err() != nil {
+				t.Fatalf("socket after an oversized message: %v", err)
+			}
+			return
+		}
+	})
+}
+
+// countOrdersAt counts the orders an operator sees on a serving app.
+func countOrdersAt(t *testing.T, s *serving, op string) int {
+	t.Helper()
+	q, _ := json.Marshal(map[string]string{"query": "{ orders { totalCount } }"})
+	status, _, out := attackPost(t, s.base, op, "application/json", bytes.NewReader(q), int64(len(q)))
+	data, _ := out["data"].(map[string]any)
+	orders, _ := data["orders"].(map[string]any)
+	n, ok := orders["totalCount"].(float64)
+	if status != http.StatusOK || !ok {
+		t.Fatalf("count orders: HTTP %d %v", status, out)
+	}
+	return int(n)
+}
+
+// TestAttackCSRFShapes sends a valid placeOrder in every shape a browser
+// can send across sites without a preflight (GET, text/plain, form posts),
+// and as a JSON batch: each is refused and places nothing, even with a
+// valid token attached.
+func TestAttackCSRFShapes(t *testing.T) {
+	s := startServing(t, nil)
+	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	query := `mutation($in: PlaceOrderInput!) { ` + placeOnce + ` }`
+	vars, _ := json.Marshal(map[string]any{"in": orderInput("CSRF-1", "P1")})
+	one, _ := json.Marshal(map[string]any{"query": query, "variables": json.RawMessage(vars)})
+
+	t.Run("mutation over GET", func(t *testing.T) {
+		u := s.base + "/graphql?" + url.Values{"query": {query}, "variables": {string(vars)}}.Encode()
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Authorization", "Bearer "+op)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
+			t.Fatalf("HTTP %d (Allow %q), want 405 with Allow: POST", resp.StatusCode, resp.Header.Get("Allow"))
+		}
+	})
+
+	form := url.Values{"query": {query}, "variables": {string(vars)}}.Encode()
+	var multi bytes.Buffer
+	mw := multipart.NewWriter(&multi)
+	_ = mw.WriteField("operations", string(one))
+	_ = mw.WriteField("map", "{}")
+	_ = mw.Close()
+	batch := "[" + string(one) + "," + string(one) + "]"
+	for _, tc := range []struct{ name, contentType, body string }{
+		{"text/plain", "text/plain", string(one)},
+		{"text/plain with charset", "text/plain;charset=UTF-8", string(one)},
+		{"urlencoded form", "application/x-www-form-urlencoded", form},
+		{"multipart form", mw.FormDataContentType(), multi.String()},
+		{"application/graphql", "application/graphql", query},
+		{"JSON array batch", "application/json", batch},
+		{"no content type", "", string(one)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _, out := attackPost(t, s.base, op, tc.contentType, strings.NewReader(tc.body), int64(len(tc.body)))
+			if status < 400 || status >= 500 {
+				t.Fatalf("HTTP %d %v, want a 4xx refusal", status, out)
+			}
+			if data, ok := out["data"]; ok && data != nil {
+				t.Fatalf("answered with data: %v", data)
+			}
+		})
+	}
+	if n := countOrdersAt(t, s, op); n != 0 {
+		t.Fatalf("%d orders placed by cross-site shapes", n)
+	}
+	// The same mutation as application/json does place it.
+	status, _, out := attackPost(t, s.base, op, "application/json", bytes.NewReader(one), int64(len(one)))
+	if status != http.StatusOK || len(errorCodes(out)) != 0 || countOrdersAt(t, s, op) != 1 {
+		t.Fatalf("the JSON mutation: HTTP %d %v", status, out)
+	}
+}
+
+// TestAttackWebsocketOrigins: a browser page of another origin cannot open
+// a socket, however it dresses its Origin up.
+func TestAttackWebsocketOrigins(t *testing.T) {
+	s := startServing(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	u, _ := url.Parse(s.base)
+	for _, origin := range []string{
+		"null",
+		"http://" + u.Host + ".evil.example",
+		"http://evil.example/" + u.Host,
+		"http://evil.example?" + u.Host,
+		"http://" + u.Hostname() + ":1",
+		"http://localhost:" + u.Port(),
+		"http://user@evil.example",
+		"file://",
+	} {
+		t.Run(origin, func(t *testing.T) {
+			c, resp, err := websocket.Dial(ctx, s.wsURL(), &websocket.DialOptions{
+				Subprotocols: []string{"graphql-transport-ws"},
+				HTTPHeader:   http.Header{"Origin": {origin}},
+			})
+			if err == nil {
+				c.CloseNow()
+				t.Fatalf("Origin %q was let in", origin)
+			}
+			if resp == nil || resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("Origin %q: %v %v, want 403", origin, resp, err)
+			}
+		})
+	}
+}
+
+// initSocket opens a socket and passes connection_init with token.
+func initSocket(t *testing.T, ctx context.Context, s *serving, token string) *websocket.Conn {
+	t.Helper()
+	c := dialGraphQLWS(t, ctx, s, "")
+	init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + token})
+	if err := wsjson.Write(ctx, c, wsMessage{Type: "connection_init", Payload: init}); err != nil {
+		t.Fatal(err)
+	}
+	var ack wsMessage
+	if err := wsjson.Read(ctx, c, &ack); err != nil || ack.Type != "connection_ack" {
+		t.Fatalf("want connection_ack, got %+v %v", ack, err)
+	}
+	return c
+}
+
+// TestAttackConnectionInit: every connection_init without a good token is
+// closed with 4403 (which the wizard's client does not retry, see
+// frontend/src/api/api.test.ts), and a socket that skips connection_init is
+// closed without running anything.
+func TestAttackConnectionInit(t *testing.T) {
+	s := startServing(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	expired, _ := s.app.Auth.IssueOperator("op", -time.Hour)
+	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	for _, tc := range []struct{ name, frame string }{
+		{"no payload", `{"type":"connection_init"}`},
+		{"null payload", `{"type":"connection_init","payload":null}`},
+		{"payload a string", `{"type":"connection_init","payload":"Bearer ` + op + `"}`},
+		{"payload an array", `{"type":"connection_init","payload":["Bearer ` + op + `"]}`},
+		{"token not a string", `{"type":"connection_init","payload":{"Authorization":42}}`},
+		{"empty bearer", `{"type":"connection_init","payload":{"Authorization":"Bearer "}}`},
+		{"an expired token", `{"type":"connection_init","payload":{"Authorization":"Bearer ` + expired + `"}}`},
+		{"a tampered token", `{"type":"connection_init","payload":{"token":"` + tamper(t, op) + `"}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dialGraphQLWS(t, ctx, s, "")
+			defer c.CloseNow()
+			if err := c.Write(ctx, websocket.MessageText, []byte(tc.frame)); err != nil {
+				t.Fatal(err)
+			}
+			rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+			defer rcancel()
+			for {
+				var m wsMessage
+				err := wsjson.Read(rctx, c, &m)
+				if err == nil {
+					if m.Type == "connection_ack" || m.Type == "next" {
+						t.Fatalf("got %s", m.Type)
+					}
+					continue // a connection_error frame may come first
+				}
+				if got := websocket.CloseStatus(err); got != 4403 {
+					t.Fatalf("close status = %d (%v), want 4403", got, err)
+				}
+				return
+			}
+		})
+	}
+
+	t.Run("subscribe before connection_init", func(t *testing.T) {
+		c := dialGraphQLWS(t, ctx, s, "")
+		defer c.CloseNow()
+		q, _ := json.Marshal(map[string]string{"query": "{ viewer { kind } }"})
+		if err := wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "subscribe", Payload: q}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			var m wsMessage
+			err := wsjson.Read(ctx, c, &m)
+			if err == nil {
+				if m.Type == "next" || m.Type == "connection_ack" {
+					t.Fatalf("an unauthenticated subscribe got %s %s", m.Type, m.Payload)
+				}
+				continue
+			}
+			if websocket.CloseStatus(err) == -1 {
+				t.Fatalf("the socket ended without a close frame: %v", err)
+			}
+			return
+		}
+	})
+}
+
+// TestAttackTokenExpiresMidSubscription: a socket lives no longer than the
+// token it was opened with.
+func TestAttackTokenExpiresMidSubscription(t *testing.T) {
+	s := startServing(t, nil)
+	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	id := placeAt(t, s, op, "EXP-1")
+	short, _ := s.app.Auth.IssueOperator("op", 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	opened := time.Now()
+	_, events := wizSubscribe(t, ctx, s, short, id)
+	if e := wizNext(t, events, 10*time.Second); e.err != nil || e.status == "" {
+		t.Fatalf("first event %s, want the order's state", e)
+	}
+	for {
+		select {
+		case e, ok := <-events:
+			switch {
+			case !ok:
+				t.Fatal("the event stream ended without the socket's close")
+			case e.err != nil:
+				if websocket.CloseStatus(e.err) == -1 {
+					t.Fatalf("the socket ended without a close frame: %v", e.err)
+				}
+				if d := time.Since(opened); d > 4*time.Second {
+					t.Fatalf("the socket closed %s after opening with a 2 s token", d)
+				}
+				return
+			case e.complete:
+			default:
+				t.Fatalf("unexpected event %s", e)
+			}
+		case <-time.After(8 * time.Second):
+			t.Fatal("the socket is still open 8 s after its token expired")
+		}
+	}
+}
+
+// placeAt places an order with the operator token and returns its id.
+func placeAt(t *testing.T, s *serving, op, ext string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": placeOrderMutation, "variables": map[string]any{"input": orderInput(ext, "P1")}})
+	status, _, out := attackPost(t, s.base, op, "application/json", bytes.NewReader(body), int64(len(body)))
+	data, _ := out["data"].(map[string]any)
+	po, _ := data["placeOrder"].(map[string]any)
+	order, _ := po["order"].(map[string]any)
+	id, _ := order["id"].(string)
+	if status != http.StatusOK || id == "" {
+		t.Fatalf("placeOrder: HTTP %d %v", status, out)
+	}
+	return id
+}
+
+// rawDialer remembers the TCP connections it makes, so a test can cut one
+// without a close frame.
+type rawDialer struct {
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func (d *rawDialer) client() *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			d.mu.Lock()
+			d.conns = append(d.conns, c)
+			d.mu.Unlock()
+		}
+		return c, err
+	}}}
+}
+
+func (d *rawDialer) cutAll() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, c := range d.conns {
+		_ = c.Close()
+	}
+	d.conns = nil
+}
+
+// openSockets reads onramp_websockets_open from /metrics.
+func openSockets(t *testing.T, s *serving) int {
+	t.Helper()
+	resp, err := http.Get(s.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`(?m)^onramp_websockets_open (\S+)$`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no onramp_websockets_open in /metrics")
+	}
+	n, _ := strconv.ParseFloat(string(m[1]), 64)
+	return int(n)
+}
+
+// waitNoSockets waits until no socket counts as open.
+func waitNoSockets(t *testing.T, s *serving, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n := openSockets(t, s)
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %d sockets still count as open", what, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// ourGoroutines counts the process's goroutines other than River's: its
+// leader election and maintenance services come and go on their own
+// schedule, unrelated to sockets.
+func ourGoroutines() (int, string) {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	var ours []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if !strings.Contains(g, "github.com/riverqueue/") {
+			ours = append(ours, g)
+		}
+	}
+	return len(ours), strings.Join(ours, "\n\n")
+}
+
+// settleGoroutines waits until our goroutines are back to at most want,
+// and fails with a dump of them otherwise.
+func settleGoroutines(t *testing.T, want int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		n, dump := ourGoroutines()
+		if n <= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %d goroutines, the baseline allows %d:\n%s", what, n, want, dump)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestAttackSocketGoroutinesReturnToBaseline opens and closes subscriptions
+// a thousand times, then drops sockets abruptly (TCP closed, no close
+// frame) at every stage: afterwards the process has no more goroutines than
+// before and no socket counts as open.
+func TestAttackSocketGoroutinesReturnToBaseline(t *testing.T) {
+	s := startServing(t, nil)
+	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	id := placeAt(t, s, op, "LEAK-1")
+	link, err := s.app.Auth.IssueSetupLink(store.System(context.Background()), gid.ID(id), "setup@partner.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	sub, _ := json.Marshal(map[string]any{"query": wizStatusSubscription, "variables": map[string]any{"id": id}})
+
+	// cycle opens a socket, subscribes (a setup link also watches for
+	// its revocation), reads the first event and ends as told.
+	cycle := func(t *testing.T, token string, d *rawDialer, stage string) {
+		opts := &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}}
+		if d != nil {
+			opts.HTTPClient = d.client()
+		}
+		c, _, err := websocket.Dial(ctx, s.wsURL(), opts)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.CloseNow()
+		if d != nil && stage == "before init" {
+			d.cutAll()
+			return
+		}
+		init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + token})
+		var ack wsMessage
+		if err := wsjson.Write(ctx, c, wsMessage{Type: "connection_init", Payload: init}); err != nil {
+			t.Error(err)
+			return
+		}
+		if err := wsjson.Read(ctx, c, &ack); err != nil || ack.Type != "connection_ack" {
+			t.Errorf("connection_ack: %+v %v", ack, err)
+			return
+		}
+		if d != nil && stage == "after init" {
+			d.cutAll()
+			return
+		}
+		if err := wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "subscribe", Payload: sub}); err != nil {
+			t.Error(err)
+			return
+		}
+		for {
+			var m wsMessage
+			if err := wsjson.Read(ctx, c, &m); err != nil {
+				t.Errorf("read: %v", err)
+				return
+			}
+			if m.Type == "next" {
+				break
+			}
+		}
+		if d != nil {
+			d.cutAll() // mid-subscription
+			return
+		}
+		_ = wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "complete"})
+		_ = c.Close(websocket.StatusNormalClosure, "")
+	}
+	run := func(n int, f func(i int)) {
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					f(i)
+				}
+			}()
+		}
+		for i := range n {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+	}
+
+	// Warm up (pools, caches, the first reload of anything lazy), then
+	// take the baseline.
+	cycle(t, op, nil, "")
+	cycle(t, link, nil, "")
+	http.DefaultClient.CloseIdleConnections()
+	time.Sleep(200 * time.Millisecond)
+	baseline, _ := ourGoroutines()
+	const slack = 3 // the database pools' own comings and goings
+
+	run(1000, func(i int) {
+		tok := op
+		if i%2 == 1 {
+			tok = link
+		}
+		cycle(t, tok, nil, "")
+	})
+	if t.Failed() {
+		t.FailNow()
+	}
+	http.DefaultClient.CloseIdleConnections()
+	settleGoroutines(t, baseline+slack, "1000 subscribe/close cycles")
+	waitNoSockets(t, s, "1000 subscribe/close cycles")
+
+	for _, stage := range []string{"before init", "after init", "mid-subscription"} {
+		run(100, func(i int) {
+			tok := op
+			if i%2 == 1 {
+				tok = link
+			}
+			cycle(t, tok, &rawDialer{}, stage)
+		})
+		if t.Failed() {
+			t.FailNow()
+		}
+		http.DefaultClient.CloseIdleConnections()
+		settleGoroutines(t, baseline+slack, "100 sockets dropped "+stage)
+	}
+	waitNoSockets(t, s, "abrupt drops")
+}
+
+// TestAttackIntrospectionAndSuggestions: outside dev mode the schema is not
+// introspectable and no error names a field, type or value that exists;
+// in dev mode both work (so the checks see them when they are on).
+func TestAttackIntrospectionAndSuggestions(t *testing.T) {
+	probes := []struct {
+		name, query string
+		vars        map[string]any
+	}{
+		{"__schema", `{ __schema { queryType { name } types { name } } }`, nil},
+		{"__type", `{ __type(name: "Order") { fields { name } } }`, nil},
+		{"misspelled field", `{ ordrs { totalCount } }`, nil},
+		{"misspelled argument", `{ orders(frist: 1) { totalCount } }`, nil},
+		{"misspelled type", `query($w: OrderWhereInpt) { orders(where: $w) { totalCount } }`, nil},
+		{"misspelled enum value", `{ orders(first: 1, orderBy: {field: CREATED_AT, direction: ASCC}) { totalCount } }`, nil},
+		{"misspelled input field", `mutation { placeOrder(input: {externalID: "x"}) { __typename } }`, nil},
+	}
+	leaks := regexp.MustCompile(`(?i)did you mean|"queryType"|"fields"`)
+	for _, dev := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dev=%v", dev), func(t *testing.T) {
+			s := startServing(t, func(c *app.Config) { c.Dev = dev })
+			op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+			seen := 0
+			for _, p := range probes {
+				body, _ := json.Marshal(map[string]any{"query": p.query, "variables": p.vars})
+				_, _, out := attackPost(t, s.base, op, "application/json", bytes.NewReader(body), int64(len(body)))
+				raw, _ := json.Marshal(out)
+				leaked := leaks.Match(raw)
+				if !dev && leaked {
+					t.Errorf("%s outside dev mode: %s", p.name, raw)
+				}
+				if leaked {
+					seen++
+				}
+			}
+			if dev && seen < 4 {
+				t.Errorf("dev mode: only %d of %d probes introspected or suggested", seen, len(probes))
+			}
+		})
+	}
+}
+
+// attackHandler is the GraphQL handler as app.New builds it, over a running
+// app's services, with a test-only field middleware that misbehaves for
+// aliases named "panicking" and "constraint": the production code has no
+// such switch.
+func attackHandler(t *testing.T, e *testEnv, logs io.Writer) *httptest.Server {
+	t.Helper()
+	a := e.app
+	srv := graph.NewHandler(graph.HandlerConfig{
+		Resolver: &graph.Resolver{Client: a.Store.Client, Orders: a.Orders, Setup: a.Setup, Auth: a.Auth, Events: a.Events},
+		Auth:     a.Auth,
+		Log:      slog.New(slog.NewTextHandler(logs, nil)),
+		Limits:   a.Config.Limits,
+		Shutdown: context.Background(),
+	})
+	srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {
+		switch graphql.GetFieldContext(ctx).Field.Alias {
+		case "panicking":
+			panic(`pq: SELECT * FROM signing_keys WHERE kid = '../../x' at /work/main/graph/handler.go:42`)
+		case "constraint":
+			key, err := a.Store.Client.SigningKey.Query().First(store.System(ctx))
+			if err != nil {
+				return nil, err
+			}
+			// A second key under the same kid breaks its unique index.
+			return nil, a.Store.Client.SigningKey.Create().SetKid(key.Kid).SetAlgorithm("EdDSA").
+				SetPublicKey(key.PublicKey).SetPrivateKey(key.PrivateKey).Exec(store.System(ctx))
+		}
+		return next(ctx)
+	})
+	hs := httptest.NewServer(a.Auth.Middleware(srv))
+	t.Cleanup(hs.Close)
+	return hs
+}
+
+// TestAttackInternalErrorsLeakNothing: a panicking resolver and a database
+// constraint error both answer the generic INTERNAL error, with no SQL,
+// file path, stack or value in it, over HTTP and on a subscription; the
+// log keeps the details.
+func TestAttackInternalErrorsLeakNothing(t *testing.T) {
+	e := newEnv(t)
+	logs := &syncBuffer{}
+	hs := attackHandler(t, e, logs)
+	id := e.mustPlace(t, orderInput("INT-1", "P1")).ID
+	leaky := regexp.MustCompile(`(?i)sql|select|signing|kid|unique|constraint|duplicate|violates|\.go|/work|goroutine|panic|pq:|sqlite|\.\./`)
+
+	check := func(t *testing.T, raw []byte, errs []gqlError, path string) {
+		t.Helper()
+		if len(errs) != 1 {
+			t.Fatalf("want one error, got %s", raw)
+		}
+		got := errs[0]
+		if got.Extensions.Code != "INTERNAL" {
+			t.Errorf("code %q, want INTERNAL: %s", got.Extensions.Code, raw)
+		}
+		if fmt.Sprint(got.Path) != path {
+			t.Errorf("path %v, want %s", got.Path, path)
+		}
+		if m := leaky.FindString(got.Message + " " + fmt.Sprint(got.Extensions)); m != "" {
+			t.Errorf("the answer leaks %q: %s", m, raw)
+		}
+		if strings.Contains(string(raw), "signing_keys") || strings.Contains(string(raw), "handler.go") {
+			t.Errorf("the answer leaks internals: %s", raw)
+		}
+	}
+	for _, alias := range []string{"panicking", "constraint"} {
+		t.Run(alias+" over HTTP", func(t *testing.T) {
+			body, _ := json.Marshal(map[string]any{"query": `{ ` + alias + `: viewer { kind } }`})
+			req, _ := http.NewRequest(http.MethodPost, hs.URL, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+e.op)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var out response
+			if err := json.Unmarshal(raw, &out); err != nil {
+				t.Fatalf("%s: %v", raw, err)
+			}
+			check(t, raw, out.Errors, "["+alias+"]")
+		})
+		t.Run(alias+" on a subscription", func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(hs.URL, "http"), &websocket.DialOptions{
+				Subprotocols: []string{"graphql-transport-ws"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseNow()
+			init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + e.op})
+			var ack wsMessage
+			if err := wsjson.Write(ctx, c, wsMessage{Type: "connection_init", Payload: init}); err != nil {
+				t.Fatal(err)
+			}
+			if err := wsjson.Read(ctx, c, &ack); err != nil || ack.Type != "connection_ack" {
+				t.Fatalf("connection_ack: %+v %v", ack, err)
+			}
+			q, _ := json.Marshal(map[string]any{
+				"query":     `subscription($id: ID!) { ` + alias + `: orderStatusChanged(orderId: $id) { status } }`,
+				"variables": map[string]any{"id": id},
+			})
+			if err := wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "subscribe", Payload: q}); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				var m wsMessage
+				if err := wsjson.Read(ctx, c, &m); err != nil {
+					t.Fatalf("read: %v", err)
+				}
+				switch m.Type {
+				case "ping", "pong", "ka":
+					continue
+				case "next":
+					var p struct {
+						Errors []gqlError `json:"errors"`
+					}
+					_ = json.Unmarshal(m.Payload, &p)
+					check(t, m.Payload, p.Errors, "["+alias+"]")
+				case "error":
+					var errs []gqlError
+					_ = json.Unmarshal(m.Payload, &errs)
+					check(t, m.Payload, errs, "["+alias+"]")
+				default:
+					t.Fatalf("unexpected %s %s", m.Type, m.Payload)
+				}
+				return
+			}
+		})
+	}
+	// The operator's log has what the caller was not shown.
+	for _, want := range []string{"resolver panicked", "SELECT * FROM signing_keys", "goroutine", "request failed"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, logs.String())
+		}
+	}
+	if n, err := e.app.Store.Client.SigningKey.Query().Where(signingkey.RetiredAtIsNil()).Count(store.System(context.Background())); err != nil || n != 1 {
+		t.Errorf("signing keys in use: %d %v, want the one", n, err)
+	}
+}
+
+// TestAttackHostileKid: a token whose "kid" is a path, a query or garbage
+// is UNAUTHENTICATED INVALID over HTTP and at connection_init, and no
+// caller comes of it. (internal/auth's TestKidIsCheckedByFormFirst shows
+// such a kid never reaches the database.)
+func TestAttackHostileKid(t *testing.T) {
+	s := startServing(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, kid := range []string{"../../x", "../../../../../../etc/passwd", "x'; DROP TABLE signing_keys; --", "/dev/stdin", "file:///etc/passwd"} {
+		tok := forgedKidToken(t, s.app, kid)
+		t.Run("HTTP "+kid, func(t *testing.T) {
+			body, _ := json.Marshal(map[string]any{"query": viewerQuery})
+			_, _, out := attackPost(t, s.base, tok, "application/json", bytes.NewReader(body), int64(len(body)))
+			raw, _ := json.Marshal(out)
+			var r response
+			_ = json.Unmarshal(raw, &r)
+			r.wantError(t, "UNAUTHENTICATED", "INVALID")
+			if r.hasData() && strings.Contains(string(r.Data), "OPERATOR") {
+				t.Fatalf("a hostile kid made an operator: %s", r.Data)
+			}
+		})
+		t.Run("socket "+kid, func(t *testing.T) {
+			c := dialGraphQLWS(t, ctx, s, "")
+			defer c.CloseNow()
+			init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + tok})
+			_ = wsjson.Write(ctx, c, wsMessage{Type: "connection_init", Payload: init})
+			for {
+				var m wsMessage
+				err := wsjson.Read(ctx, c, &m)
+				if err == nil {
+					if m.Type == "connection_ack" {
+						t.Fatal("a hostile kid was acknowledged")
+					}
+					continue
+				}
+				if st := websocket.CloseStatus(err); st != 4403 {
+					t.Fatalf("close %d %v, want 4403", st, err)
+				}
+				return
+			}
+		})
+	}
+}
+
+// forgedKidToken signs operator claims with the server's own signing key
+// (a signature that checks out) under a hostile kid.
+func forgedKidToken(t *testing.T, a *app.App, kid string) string {
+	t.Helper()
+	key, err := a.Store.Client.SigningKey.Query().Where(signingkey.RetiredAtIsNil()).First(store.System(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{
+		"iss": "onramp", "aud": []string{"onramp:operator"}, "sub": "op", "jti": "0123456789abcdef0123456789abcdef",
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+	})
+	tok.Header["kid"] = kid
+	tok.Header["typ"] = "operator+jwt"
+	signed, err := tok.SignedString(ed25519.PrivateKey(key.PrivateKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signed
+}
