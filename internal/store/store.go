@@ -32,6 +32,10 @@ type Store struct {
 	// DB is the pool under Client, for health checks.
 	DB      *sql.DB
 	Dialect string
+	// writer admits one transaction of this process at a time on SQLite
+	// (its single writer): waiting here is first come, first served, where
+	// SQLite's busy handler polls with sleeps of up to 100 ms.
+	writer chan struct{}
 }
 
 // SQLiteDSN returns the DSN of the SQLite file at path: foreign keys on
@@ -97,7 +101,11 @@ func Open(ctx context.Context, dataDir, databaseURL string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("migrate the database: %w", err)
 	}
-	return &Store{Client: client, DB: db, Dialect: dialect}, nil
+	st := &Store{Client: client, DB: db, Dialect: dialect}
+	if dialect == "sqlite3" {
+		st.writer = make(chan struct{}, 1)
+	}
+	return st, nil
 }
 
 // Close closes the database.
@@ -136,6 +144,14 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 }
 
 func (s *Store) inTxOnce(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if s.writer != nil {
+		select {
+		case s.writer <- struct{}{}:
+			defer func() { <-s.writer }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	holder := &sqlTxHolder{}
 	ctx = context.WithValue(ctx, sqlTxKey{}, holder)
 	tx, err := s.Client.Tx(ctx)
