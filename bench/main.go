@@ -129,11 +129,16 @@ func run(ctx context.Context, c config) error {
 		}
 	}
 	setupQ := gqlBody(`{ setup { step email next role order { id status externalID } } }`, nil)
-	ordersQ := gqlBody(`{ orders(first: 50, orderBy: {field: CREATED_AT, direction: DESC}) {
-		totalCount
+	// The newest 50 orders, as an operator's list shows them. totalCount
+	// is a count of every order in the caller's scope: on SQLite a scan of
+	// an index, so it has a case of its own.
+	const ordersPage = `{ orders(first: 50, orderBy: {field: CREATED_AT, direction: DESC}) {
+		%s
 		edges { cursor node { id externalID status step requestedStartDate partnerName customerName customerCountry createdAt
 			subscription { id status services { kind quantity } } } }
-		pageInfo { endCursor hasNextPage } } }`, nil)
+		pageInfo { endCursor hasNextPage } } }`
+	ordersQ := gqlBody(fmt.Sprintf(ordersPage, ""), nil)
+	ordersCountQ := gqlBody(fmt.Sprintf(ordersPage, "totalCount"), nil)
 	setupSize, err := b.size(links[0], setupQ)
 	if err != nil {
 		return err
@@ -159,6 +164,7 @@ func run(ctx context.Context, c config) error {
 		{name: "(b) setup query (setup link)", request: func(int, int) (string, []byte) { return links[c.workers], setupQ }},
 		{name: fmt.Sprintf("(a) plain handler, %d-byte JSON", pageSize), get: fmt.Sprintf("/bench/plain?bytes=%d", pageSize)},
 		{name: fmt.Sprintf("(c) orders page of 50 of %d (operator)", c.orders), request: func(int, int) (string, []byte) { return op, ordersQ }},
+		{name: "    the same page with totalCount", request: func(int, int) (string, []byte) { return op, ordersCountQ }},
 		// Each client answers its own link's steps in a cycle: chooseRole,
 		// assignSetup, confirmPartnerOrg, then chooseRole again (an earlier
 		// step may be answered again before CONFIRM).
@@ -231,6 +237,8 @@ func run(ctx context.Context, c config) error {
 			rw.ratio = fmt.Sprintf("%.3f", r.rate/results[2].rate)
 			rw.target = "p99 ≤ 20 ms"
 		case 4:
+			rw.ratio = fmt.Sprintf("%.3f", r.rate/results[2].rate)
+		case 5:
 			rw.target = fmt.Sprintf("p99 ≤ 10 ms at %d clients", c.workers)
 		}
 		rows = append(rows, rw)
