@@ -19,11 +19,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"onramp/ent/order"
 	"onramp/frontend"
 	"onramp/graph"
 	"onramp/internal/auth"
 	"onramp/internal/clock"
 	"onramp/internal/events"
+	"onramp/internal/gid"
 	"onramp/internal/jobs"
 	"onramp/internal/mail"
 	"onramp/internal/orders"
@@ -97,7 +99,7 @@ type App struct {
 	Jobs   *jobs.Queue
 	Orders *orders.Service
 	Setup  *setup.Service
-	Events *events.Broker
+	Events *events.Hub
 	// MailQueuedOnly is true when no mail system is configured: messages
 	// stay in the outbox until one is.
 	MailQueuedOnly bool
@@ -127,7 +129,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, Store: st, Auth: authority, Events: events.NewBroker()}
+	a := &App{Config: cfg, Log: log, Store: st, Auth: authority, Events: events.NewLocalHub()}
+	if st.Dialect == "postgres" {
+		a.Events = events.NewPostgresHub(st.DB, log.With("component", "events"))
+	}
 	if err := a.wireJobs(ctx, pub); err != nil {
 		_ = st.Close()
 		return nil, err
@@ -135,6 +140,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Setup = &setup.Service{Store: st, Orders: a.Orders, Auth: authority}
 	shutdownCtx, cancel := context.WithCancel(context.Background())
 	a.shutdown = cancel
+	// Other replicas' order changes (PostgreSQL only; a no-op on SQLite),
+	// until Close.
+	go a.Events.Listen(shutdownCtx, cfg.DatabaseURL, a.currentOrders)
 
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: &graph.Resolver{
@@ -142,7 +150,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			Orders: a.Orders,
 			Setup:  a.Setup,
 			Auth:   authority,
-			Events: a.Events,
+			Events: a.Events.Broker,
 		},
 		Auth:           authority,
 		Log:            log,
@@ -215,6 +223,10 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 		return
 	}
+	if !a.Events.Listening() {
+		http.Error(w, "not hearing other replicas' order changes", http.StatusServiceUnavailable)
+		return
+	}
 	if a.MailQueuedOnly {
 		_, _ = w.Write([]byte("ready\nmail: no SMTP server configured; messages stay queued\n"))
 		return
@@ -279,4 +291,18 @@ func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
 	defer cancel()
 	return errors.Join(a.Jobs.Stop(ctx), a.Store.Close())
+}
+
+// currentOrders reads the committed state of orders for the events
+// listener, to catch up subscribers after a reconnection.
+func (a *App) currentOrders(ctx context.Context, ids []gid.ID) ([]events.Change, error) {
+	os, err := a.Store.Client.Order.Query().Where(order.IDIn(ids...)).All(store.System(ctx))
+	if err != nil {
+		return nil, err
+	}
+	changes := make([]events.Change, len(os))
+	for i, o := range os {
+		changes[i] = events.Change{OrderID: o.ID, Status: o.Status, Step: o.Step, At: o.UpdatedAt}
+	}
+	return changes, nil
 }

@@ -736,7 +736,7 @@ func attackHandler(t *testing.T, e *testEnv, logs io.Writer) *httptest.Server {
 	t.Helper()
 	a := e.app
 	srv := graph.NewHandler(graph.HandlerConfig{
-		Resolver: &graph.Resolver{Client: a.Store.Client, Orders: a.Orders, Setup: a.Setup, Auth: a.Auth, Events: a.Events},
+		Resolver: &graph.Resolver{Client: a.Store.Client, Orders: a.Orders, Setup: a.Setup, Auth: a.Auth, Events: a.Events.Broker},
 		Auth:     a.Auth,
 		Log:      slog.New(slog.NewTextHandler(logs, nil)),
 		Limits:   a.Config.Limits,

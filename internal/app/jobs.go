@@ -68,6 +68,7 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 
 	q, err := jobs.New(ctx, a.Store, workers, jobs.Config{
 		SQLitePath:   store.SQLiteFile(cfg.DataDir),
+		DatabaseURL:  cfg.DatabaseURL,
 		Workers:      cfg.JobWorkers,
 		PollInterval: cfg.JobPollInterval,
 		RescueAfter:  5 * time.Minute,

@@ -67,7 +67,7 @@ func countingEnv(t *testing.T, e *testEnv) (*testEnv, *atomic.Int64) {
 	a := e.app
 	client := ent.NewClient(ent.Driver(countingDriver{Driver: entsql.OpenDB(a.Store.Dialect, a.Store.DB), n: n}))
 	gql := graph.NewHandler(graph.HandlerConfig{
-		Resolver: &graph.Resolver{Client: client, Orders: a.Orders, Setup: a.Setup, Auth: a.Auth, Events: a.Events},
+		Resolver: &graph.Resolver{Client: client, Orders: a.Orders, Setup: a.Setup, Auth: a.Auth, Events: a.Events.Broker},
 		Auth:     a.Auth,
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Limits:   app.Defaults().Limits,

@@ -85,3 +85,14 @@ func (b *Broker) Subscribers(orderID gid.ID) int {
 	defer b.mu.Unlock()
 	return len(b.subs[orderID])
 }
+
+// Orders lists the orders that have subscribers in this process.
+func (b *Broker) Orders() []gid.ID {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ids := make([]gid.ID, 0, len(b.subs))
+	for id := range b.subs {
+		ids = append(ids, id)
+	}
+	return ids
+}

@@ -12,9 +12,11 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
@@ -27,6 +29,10 @@ type Config struct {
 	// SQLitePath is the database file when the store is SQLite: River gets a
 	// one-connection pool of its own on it, as its SQLite driver asks.
 	SQLitePath string
+	// DatabaseURL is the PostgreSQL database when the store is PostgreSQL:
+	// workers get a pgx pool of their own on it, so they hear of new jobs
+	// through LISTEN/NOTIFY instead of waiting for the next poll.
+	DatabaseURL string
 	// Workers run jobs; with 0 this process only inserts them.
 	Workers int
 	// PollInterval is how often idle workers look for due jobs.
@@ -39,17 +45,33 @@ type Config struct {
 
 // Queue is the job queue.
 type Queue struct {
+	// client inserts jobs in ent's transactions (a *sql.Tx). On SQLite it
+	// also works them; on PostgreSQL work runs on riverpgxv5 (worker).
 	client *river.Client[*sql.Tx]
-	own    *sql.DB // River's own pool (SQLite), closed with the queue
+	worker runner
+	own    *sql.DB       // River's own pool (SQLite), closed with the queue
+	pool   *pgxpool.Pool // the workers' pool (PostgreSQL), closed with the queue
 	log    *slog.Logger
 }
 
+// runner is the part of a River client that works jobs, whatever its
+// driver's transaction type.
+type runner interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
+}
+
 // New migrates River's tables and returns a queue working with workers.
+//
+// On SQLite one client inserts and works. On PostgreSQL two clients share
+// the tables: riverdatabasesql inserts inside ent's *sql.Tx (its insert
+// sends River's NOTIFY in that transaction), and riverpgxv5 works jobs on a
+// pgx pool, where River's listener, leader election and FOR UPDATE SKIP
+// LOCKED fetches make each job run once across replicas.
 func New(ctx context.Context, st *store.Store, workers *river.Workers, cfg Config, log *slog.Logger) (*Queue, error) {
-	var (
-		driver riverdriver.Driver[*sql.Tx]
-		own    *sql.DB
-	)
+	q := &Queue{log: log}
+	var driver riverdriver.Driver[*sql.Tx]
 	switch st.Dialect {
 	case "sqlite3":
 		db, err := sql.Open("sqlite3", store.SQLiteDSN(cfg.SQLitePath))
@@ -57,60 +79,87 @@ func New(ctx context.Context, st *store.Store, workers *river.Workers, cfg Confi
 			return nil, err
 		}
 		db.SetMaxOpenConns(1)
-		own = db
+		q.own = db
 		driver = riversqlite.New(db)
 	default:
 		driver = riverdatabasesql.New(st.DB)
 	}
 	migrator, err := rivermigrate.New(driver, nil)
 	if err != nil {
-		return nil, closeOwn(own, err)
+		return nil, q.closePools(err)
 	}
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return nil, closeOwn(own, fmt.Errorf("migrate the job tables: %w", err))
+		return nil, q.closePools(fmt.Errorf("migrate the job tables: %w", err))
 	}
-	rc := &river.Config{
-		Logger:               log.With("component", "jobs"),
-		Workers:              workers,
-		FetchPollInterval:    cfg.PollInterval,
-		FetchCooldown:        cfg.PollInterval / 2,
-		RescueStuckJobsAfter: cfg.RescueAfter,
-		JobTimeout:           2 * time.Minute,
-		MaxAttempts:          25,
-		Test:                 river.TestConfig{Time: cfg.Time},
+	rc := func(work bool) *river.Config {
+		c := &river.Config{
+			Logger:               log.With("component", "jobs"),
+			Workers:              workers,
+			FetchPollInterval:    cfg.PollInterval,
+			FetchCooldown:        cfg.PollInterval / 2,
+			RescueStuckJobsAfter: cfg.RescueAfter,
+			JobTimeout:           2 * time.Minute,
+			MaxAttempts:          25,
+			Test:                 river.TestConfig{Time: cfg.Time},
+		}
+		if work && cfg.Workers > 0 {
+			c.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+		}
+		return c
 	}
-	if cfg.Workers > 0 {
-		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+	if st.Dialect == "sqlite3" {
+		client, err := river.NewClient(driver, rc(true))
+		if err != nil {
+			return nil, q.closePools(err)
+		}
+		q.client, q.worker = client, client
+		return q, nil
 	}
-	client, err := river.NewClient(driver, rc)
+	// PostgreSQL: an insert-only client on database/sql, workers on pgx.
+	if q.client, err = river.NewClient(driver, rc(false)); err != nil {
+		return nil, q.closePools(err)
+	}
+	poolCfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
-		return nil, closeOwn(own, err)
+		return nil, q.closePools(fmt.Errorf("job workers' database URL: %w", err))
 	}
-	return &Queue{client: client, own: own, log: log}, nil
+	// Each worker may hold a connection; River's listener, leader and
+	// maintenance services take a few more.
+	poolCfg.MaxConns = int32(cfg.Workers + 5)
+	if q.pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
+		return nil, q.closePools(fmt.Errorf("connect the job workers: %w", err))
+	}
+	worker, err := river.NewClient(riverpgxv5.New(q.pool), rc(true))
+	if err != nil {
+		return nil, q.closePools(err)
+	}
+	q.worker = worker
+	return q, nil
 }
 
-func closeOwn(db *sql.DB, err error) error {
-	if db != nil {
-		_ = db.Close()
+// closePools closes the pools the queue opened and returns err.
+func (q *Queue) closePools(err error) error {
+	if q.own != nil {
+		err = errors.Join(err, q.own.Close())
+	}
+	if q.pool != nil {
+		q.pool.Close()
 	}
 	return err
 }
 
 // Start starts working jobs.
-func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
+func (q *Queue) Start(ctx context.Context) error { return q.worker.Start(ctx) }
 
 // Stop lets running jobs finish (until ctx ends; jobs cut short are retried
 // later) and closes River's own pool.
 func (q *Queue) Stop(ctx context.Context) error {
-	err := q.client.Stop(ctx)
+	err := q.worker.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		q.log.Warn("jobs still running at the shutdown deadline; they will be retried", "error", err)
 		err = nil
 	}
-	if q.own != nil {
-		err = errors.Join(err, q.own.Close())
-	}
-	return err
+	return q.closePools(err)
 }
 
 // Enqueue inserts a job in the transaction of ctx (store.InTx): it exists if
@@ -132,8 +181,9 @@ func Once() river.UniqueOpts {
 
 // Subscribe reports job events (for tests and the benchmark).
 func (q *Queue) Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func()) {
-	return q.client.Subscribe(kinds...)
+	return q.worker.Subscribe(kinds...)
 }
 
-// Client is the River client, for tests that inspect jobs.
+// Client is the River client that inserts jobs, for tests that inspect
+// them.
 func (q *Queue) Client() *river.Client[*sql.Tx] { return q.client }

@@ -63,7 +63,7 @@ type Service struct {
 	Store     *store.Store
 	Lifecycle *Lifecycle
 	// Events hears of every change of an order's status or step.
-	Events *events.Broker
+	Events *events.Hub
 	Clock  func() time.Time
 }
 
@@ -231,7 +231,7 @@ func (s *Service) Changed(ctx context.Context, o *ent.Order) {
 		return
 	}
 	c := events.Change{OrderID: o.ID, Status: o.Status, Step: o.Step, At: s.now()}
-	store.AfterCommit(ctx, func() { s.Events.Publish(c) })
+	s.Events.Changed(ctx, c)
 }
 
 // digestOf fingerprints the normalized input, to tell a replay of an order

@@ -26,24 +26,32 @@ func Postgres() bool { return os.Getenv("ONRAMP_TEST_DATABASE") == "postgres" }
 // SQLite, or the URL of a fresh PostgreSQL database.
 func Location(t testing.TB) (dataDir, databaseURL string) {
 	t.Helper()
-	dir := t.TempDir()
 	if !Postgres() {
-		return dir, ""
+		return t.TempDir(), ""
 	}
+	return PostgresLocation(t)
+}
+
+// PostgresLocation is Location on PostgreSQL whatever ONRAMP_TEST_DATABASE
+// says, for tests of what only PostgreSQL does (several replicas). It fails
+// the test, never skips it, when the server is missing.
+func PostgresLocation(t testing.TB) (dataDir, databaseURL string) {
+	t.Helper()
+	dir := t.TempDir()
 	base := os.Getenv("ONRAMP_TEST_POSTGRES_URL")
 	if base == "" {
 		base = DefaultPostgresURL
 	}
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
-		t.Fatalf("ONRAMP_TEST_DATABASE=postgres: %v", err)
+		t.Fatalf("PostgreSQL test database: %v", err)
 	}
 	defer admin.Close()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := "onramp_t_" + hex.EncodeToString(b)
 	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("ONRAMP_TEST_DATABASE=postgres needs a PostgreSQL server at %s that may create databases: %v", base, err)
+		t.Fatalf("this test needs a PostgreSQL server at %s (ONRAMP_TEST_POSTGRES_URL) that may create databases: %v", base, err)
 	}
 	t.Cleanup(func() {
 		admin, err := sql.Open("pgx", base)

@@ -1,0 +1,87 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"onramp/internal/app"
+	"onramp/internal/store/storetest"
+)
+
+// startReplica runs an App on the PostgreSQL database at databaseURL, as one
+// `onramp serve` of several behind a load balancer: its own data directory,
+// listener and Run loop, nothing shared but the database.
+func startReplica(t *testing.T, databaseURL string) (*serving, *testEnv) {
+	t.Helper()
+	cfg := app.Defaults()
+	cfg.DataDir, cfg.DatabaseURL = t.TempDir(), databaseURL
+	cfg.ShutdownTimeout = 5 * time.Second
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PublicURL = "http://" + ln.Addr().String()
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("replica: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &serving{app: a, base: cfg.PublicURL, stop: cancel, done: make(chan error, 1)}
+	go func() { s.done <- a.Run(ctx, ln) }()
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		<-s.done
+	})
+	e := &testEnv{t: t, app: a, srv: srv, logs: &syncBuffer{}}
+	e.op = e.operatorToken(time.Hour)
+	return s, e
+}
+
+// TestTwoReplicasBehaveAsOne starts two replicas on one PostgreSQL database
+// (on either test run: replicas exist only with PostgreSQL): a token signed
+// by one works on the other, a subscriber on A hears a change made through
+// B, and a link replaced on A is refused on B at once.
+func TestTwoReplicasBehaveAsOne(t *testing.T) {
+	_, dbURL := storetest.PostgresLocation(t)
+	sa, a := startReplica(t, dbURL)
+	_, b := startReplica(t, dbURL)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	// B signs the operator token used on A: keys live in the database.
+	o := b.mustPlace(t, orderInput("REPL-1", "acct-repl"))
+	b.gql(t, a.op, `{ viewer { kind } }`, nil).ok(t)
+
+	_, got := wizSubscribe(t, ctx, sa, b.op, o.ID)
+	first := <-got
+	if first.err != nil || first.status != o.Status {
+		t.Fatalf("first event on A = %v, want the current status %s", first, o.Status)
+	}
+	var res cancelResult
+	b.gql(t, b.op, cancelMutation, map[string]any{"id": o.ID, "reason": "Replica test."}).ok(t).decode(t, &res)
+	if ue := res.CancelOrder.UserErrors; len(ue) > 0 {
+		t.Fatalf("cancelOrder on B: userErrors %+v", ue)
+	}
+	select {
+	case e := <-got:
+		if e.err != nil || e.status != "CANCELLED" {
+			t.Fatalf("A's subscriber got %v, want CANCELLED", e)
+		}
+	case <-ctx.Done():
+		t.Fatal("A's subscriber never heard of the cancel made through B")
+	}
+
+	// A link issued on A works on B; once A replaces it, B refuses it.
+	o2 := a.mustPlace(t, orderInput("REPL-2", "acct-repl"))
+	link := a.setupLink(o2.ID, o2.ProvisioningContactEmail)
+	b.gql(t, link, `{ viewer { kind } }`, nil).ok(t)
+	_ = a.setupLink(o2.ID, o2.ProvisioningContactEmail)
+	b.gql(t, link, `{ viewer { kind } }`, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
+}
