@@ -111,7 +111,8 @@ fragment wizSession on SetupSession {
   partnerOrg { id existing name country }
   customerOrg { id existing name country }
   customerOrgCandidates { name emailDomain createdAt }
-  order { id status step }
+  # The edges of the order load after the call's transaction committed.
+  order { id status step subscription { id } }
 }`
 
 const wizPayloadFragment = `

@@ -157,6 +157,7 @@ func (s *Service) run(ctx context.Context, action Action, changes map[string]any
 		return nil, err
 	}
 	var committed *state
+	joined := ent.TxFromContext(ctx) != nil
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
 		st, err := s.lock(ctx, v)
 		if err != nil {
@@ -185,6 +186,12 @@ func (s *Service) run(ctx context.Context, action Action, changes map[string]any
 	})
 	if err != nil {
 		return nil, err
+	}
+	if !joined {
+		// The entities were read in the now committed transaction: their
+		// edges (order.subscription, …) must load through the client.
+		committed.order = committed.order.Unwrap()
+		committed.link = committed.link.Unwrap()
 	}
 	return committed, nil
 }
