@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -9,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"onramp/ent/message"
 	"onramp/internal/app"
+	"onramp/internal/gid"
+	"onramp/internal/store"
 	"onramp/internal/store/storetest"
 )
 
@@ -20,6 +24,8 @@ func startReplica(t *testing.T, databaseURL string) (*serving, *testEnv) {
 	t.Helper()
 	cfg := app.Defaults()
 	cfg.DataDir, cfg.DatabaseURL = t.TempDir(), databaseURL
+	cfg.Dev = true // the dev mailbox delivers, so setup emails get sent
+	cfg.JobPollInterval = 100 * time.Millisecond
 	cfg.ShutdownTimeout = 5 * time.Second
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -84,4 +90,48 @@ func TestTwoReplicasBehaveAsOne(t *testing.T) {
 	b.gql(t, link, `{ viewer { kind } }`, nil).ok(t)
 	_ = a.setupLink(o2.ID, o2.ProvisioningContactEmail)
 	b.gql(t, link, `{ viewer { kind } }`, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
+}
+
+// TestJobsRunOnceAcrossReplicas places orders due today through two
+// replicas that both work jobs: every order gets exactly one setup email.
+func TestJobsRunOnceAcrossReplicas(t *testing.T) {
+	_, dbURL := storetest.PostgresLocation(t)
+	_, a := startReplica(t, dbURL)
+	_, b := startReplica(t, dbURL)
+	const n = 20
+	ids := make([]string, n)
+	for i := range n {
+		e := a
+		if i%2 == 1 {
+			e = b
+		}
+		in := orderInput(fmt.Sprintf("ONCE-%d", i), "acct-once")
+		in["requestedStartDate"] = isoDate(today()) // due now
+		ids[i] = e.mustPlace(t, in).ID
+	}
+	ctx := store.System(context.Background())
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		sent, err := a.app.Store.Client.Message.Query().
+			Where(message.KindEQ(message.KindSETUP_LINK), message.StatusEQ(message.StatusSENT)).Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent >= n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Let any duplicate job finish too before counting.
+	time.Sleep(2 * time.Second)
+	for _, id := range ids {
+		got, err := a.app.Store.Client.Message.Query().
+			Where(message.OrderIDEQ(gid.ID(id)), message.KindEQ(message.KindSETUP_LINK)).All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Status != message.StatusSENT {
+			t.Fatalf("order %s has %d setup emails (%v), want exactly one sent", id, len(got), got)
+		}
+	}
 }
