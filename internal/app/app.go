@@ -296,12 +296,12 @@ func (a *App) Close() error {
 // currentOrders reads the committed state of orders for the events
 // listener, to catch up subscribers after a reconnection.
 func (a *App) currentOrders(ctx context.Context, ids []gid.ID) ([]events.Change, error) {
-	os, err := a.Store.Client.Order.Query().Where(order.IDIn(ids...)).All(store.System(ctx))
+	list, err := a.Store.Client.Order.Query().Where(order.IDIn(ids...)).All(store.System(ctx))
 	if err != nil {
 		return nil, err
 	}
-	changes := make([]events.Change, len(os))
-	for i, o := range os {
+	changes := make([]events.Change, len(list))
+	for i, o := range list {
 		changes[i] = events.Change{OrderID: o.ID, Status: o.Status, Step: o.Step, At: o.UpdatedAt}
 	}
 	return changes, nil
