@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
 	"onramp/ent"
@@ -18,46 +17,8 @@ import (
 	"onramp/internal/app"
 	"onramp/internal/gid"
 	"onramp/internal/store"
+	"onramp/internal/store/storetest"
 )
-
-// countingDriver counts the statements sent to the database.
-type countingDriver struct {
-	dialect.Driver
-	n *atomic.Int64
-}
-
-func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
-	return d.Driver.Query(ctx, query, args, v)
-}
-
-func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
-	return d.Driver.Exec(ctx, query, args, v)
-}
-
-func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := d.Driver.Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return countingTx{Tx: tx, n: d.n}, nil
-}
-
-type countingTx struct {
-	dialect.Tx
-	n *atomic.Int64
-}
-
-func (t countingTx) Query(ctx context.Context, query string, args, v any) error {
-	t.n.Add(1)
-	return t.Tx.Query(ctx, query, args, v)
-}
-
-func (t countingTx) Exec(ctx context.Context, query string, args, v any) error {
-	t.n.Add(1)
-	return t.Tx.Exec(ctx, query, args, v)
-}
 
 // countingEnv is e's GraphQL endpoint with the resolvers reading through a
 // driver that counts statements, on the same database.
@@ -65,7 +26,7 @@ func countingEnv(t *testing.T, e *testEnv) (*testEnv, *atomic.Int64) {
 	t.Helper()
 	n := &atomic.Int64{}
 	a := e.app
-	client := ent.NewClient(ent.Driver(countingDriver{Driver: entsql.OpenDB(a.Store.Dialect, a.Store.DB), n: n}))
+	client := ent.NewClient(ent.Driver(storetest.CountingDriver{Driver: entsql.OpenDB(a.Store.Dialect, a.Store.DB), N: n}))
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: &graph.Resolver{Client: client, Orders: a.Orders, Setup: a.Setup, Auth: a.Auth, Events: a.Events.Broker},
 		Auth:     a.Auth,

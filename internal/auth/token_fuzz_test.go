@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/golang-jwt/jwt/v5"
 
@@ -23,29 +22,13 @@ import (
 	"onramp/internal/viewer"
 )
 
-// countingDriver counts the statements that reach the database.
-type countingDriver struct {
-	dialect.Driver
-	n *atomic.Int64
-}
-
-func (d countingDriver) Query(ctx context.Context, q string, args, v any) error {
-	d.n.Add(1)
-	return d.Driver.Query(ctx, q, args, v)
-}
-
-func (d countingDriver) Exec(ctx context.Context, q string, args, v any) error {
-	d.n.Add(1)
-	return d.Driver.Exec(ctx, q, args, v)
-}
-
 // countedAuthority is an Authority whose every database statement is
 // counted, on a store of its own.
 func countedAuthority(t testing.TB) (*store.Store, *auth.Authority, *atomic.Int64) {
 	t.Helper()
 	st := storetest.Open(t)
 	n := &atomic.Int64{}
-	client := ent.NewClient(ent.Driver(countingDriver{entsql.OpenDB(st.Dialect, st.DB), n}))
+	client := ent.NewClient(ent.Driver(storetest.CountingDriver{Driver: entsql.OpenDB(st.Dialect, st.DB), N: n}))
 	a, err := auth.New(context.Background(), client, auth.Config{})
 	if err != nil {
 		t.Fatal(err)
