@@ -144,6 +144,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	f.duration(&cfg.OrderWindow, "order-window", "how long after its start date an unprovisioned order closes")
 	f.str(&cfg.BillingWebhookURL, "billing-webhook-url", "billing system webhook for billing-start notices (empty: none)")
 	f.integer(&cfg.JobWorkers, "job-workers", "jobs run at once by this process")
+	f.duration(&cfg.JobPollInterval, "job-poll-interval", "how often idle job workers look for due jobs")
+	f.duration(&cfg.JobRescueAfter, "job-rescue-after", "how long a job may run before it is taken for a crashed process's job and retried")
 	f.duration(&cfg.ShutdownTimeout, "shutdown-timeout", "how long a graceful shutdown may take")
 	f.integer(&cfg.Limits.Complexity, "max-complexity", "GraphQL complexity limit")
 	f.integer(&cfg.Limits.Depth, "max-depth", "GraphQL depth limit")

@@ -67,6 +67,9 @@ type Config struct {
 	JobWorkers int
 	// JobPollInterval is how often idle workers look for due jobs.
 	JobPollInterval time.Duration
+	// JobRescueAfter is how long a job may run before it is taken for the
+	// job of a crashed process and retried.
+	JobRescueAfter time.Duration
 
 	// Clock replaces the wall clock in tests (services, job scheduling and
 	// token expiry); nil is the wall clock.
@@ -87,6 +90,7 @@ func Defaults() Config {
 		OrderWindow:     30 * 24 * time.Hour,
 		JobWorkers:      10,
 		JobPollInterval: time.Second,
+		JobRescueAfter:  5 * time.Minute,
 	}
 }
 

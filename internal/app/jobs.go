@@ -71,7 +71,7 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 		DatabaseURL:  cfg.DatabaseURL,
 		Workers:      cfg.JobWorkers,
 		PollInterval: cfg.JobPollInterval,
-		RescueAfter:  5 * time.Minute,
+		RescueAfter:  cfg.JobRescueAfter,
 		Time:         jobTime,
 	}, a.Log)
 	if err != nil {

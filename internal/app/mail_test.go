@@ -27,7 +27,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -37,6 +36,7 @@ import (
 	"onramp/internal/app"
 	"onramp/internal/clock"
 	"onramp/internal/gid"
+	"onramp/internal/mail/smtptest"
 	"onramp/internal/store"
 	"onramp/internal/store/storetest"
 )
@@ -110,122 +110,17 @@ func holds(t *testing.T, what string, d time.Duration, cond func() (bool, string
 
 // --- a real SMTP server ---------------------------------------------------------
 
-// smtpMessage is one message an SMTP server accepted.
-type smtpMessage struct {
-	From string
-	To   []string
-	Raw  []byte
-}
-
-// smtpSink is an SMTP server (github.com/emersion/go-smtp) on the loopback
-// interface that keeps every message it accepts.
-type smtpSink struct {
-	addr string
-	mu   sync.Mutex
-	msgs []smtpMessage
-}
-
-// startSMTPSink listens on addr ("127.0.0.1:0" for any port) until the test
-// ends.
-func startSMTPSink(t *testing.T, addr string) *smtpSink {
-	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatalf("SMTP server: listen on %s: %v", addr, err)
-	}
-	s := &smtpSink{addr: ln.Addr().String()}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &sinkSession{sink: s}, nil
-	}))
-	srv.Domain = "127.0.0.1"
-	srv.AllowInsecureAuth = true
-	srv.ReadTimeout = 10 * time.Second
-	srv.WriteTimeout = 10 * time.Second
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		_ = srv.Close()
-		<-done
-	})
-	return s
-}
-
-func (s *smtpSink) url() string { return "smtp://" + s.addr }
-
-// to returns the messages accepted for rcpt.
-func (s *smtpSink) to(rcpt string) []smtpMessage {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []smtpMessage
-	for _, m := range s.msgs {
-		if slices.Contains(m.To, rcpt) {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// summary lists the recipients of every accepted message.
-func (s *smtpSink) summary() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rcpts := make([]string, len(s.msgs))
-	for i, m := range s.msgs {
-		rcpts[i] = strings.Join(m.To, ",")
-	}
-	return fmt.Sprintf("%d message(s) received, to %v", len(s.msgs), rcpts)
-}
-
-func (s *smtpSink) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.msgs)
-}
-
 // waitTo waits until n messages were accepted for rcpt and returns them.
-func (s *smtpSink) waitTo(t *testing.T, rcpt string, n int) []smtpMessage {
+func waitTo(t *testing.T, s *smtptest.Sink, rcpt string, n int) []smtptest.Message {
 	t.Helper()
 	eventually(t, fmt.Sprintf("%d message(s) to %s", n, rcpt), mailWait, func() (bool, string) {
-		return len(s.to(rcpt)) >= n, s.summary()
+		return len(s.To(rcpt)) >= n, s.Summary()
 	})
-	got := s.to(rcpt)
+	got := s.To(rcpt)
 	if len(got) != n {
 		t.Fatalf("want %d message(s) to %s, got %d", n, rcpt, len(got))
 	}
 	return got
-}
-
-type sinkSession struct {
-	sink *smtpSink
-	from string
-	to   []string
-}
-
-func (s *sinkSession) Reset()        { s.from, s.to = "", nil }
-func (s *sinkSession) Logout() error { return nil }
-
-func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
-	s.from = from
-	return nil
-}
-
-func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = append(s.to, to)
-	return nil
-}
-
-func (s *sinkSession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.sink.mu.Lock()
-	s.sink.msgs = append(s.sink.msgs, smtpMessage{From: s.from, To: slices.Clone(s.to), Raw: raw})
-	s.sink.mu.Unlock()
-	return nil
 }
 
 // parsedMail is a received message, decoded.
@@ -237,7 +132,7 @@ type parsedMail struct {
 }
 
 // parseMail decodes a multipart/alternative message as Onramp sends it.
-func parseMail(t *testing.T, m smtpMessage) parsedMail {
+func parseMail(t *testing.T, m smtptest.Message) parsedMail {
 	t.Helper()
 	msg, err := mail.ReadMessage(bytes.NewReader(m.Raw))
 	if err != nil {
@@ -599,13 +494,13 @@ func waitJobsFinished(t *testing.T, what string, n int, list func() []*rivertype
 
 // exactlyOnce waits for every delivery of the order to finish, then checks
 // that rcpt has exactly want messages and that no more arrive.
-func exactlyOnce(t *testing.T, m *mailApp, sink *smtpSink, orderID, rcpt string, want int) {
+func exactlyOnce(t *testing.T, m *mailApp, sink *smtptest.Sink, orderID, rcpt string, want int) {
 	t.Helper()
 	waitJobsFinished(t, "the deliveries of order "+orderID, 1, func() []*rivertype.JobRow {
 		return deliveryJobs(t, m.app, orderID)
 	})
 	holds(t, fmt.Sprintf("exactly %d message(s) to %s", want, rcpt), quietPeriod, func() (bool, string) {
-		return len(sink.to(rcpt)) == want, sink.summary()
+		return len(sink.To(rcpt)) == want, sink.Summary()
 	})
 }
 
@@ -613,8 +508,8 @@ func exactlyOnce(t *testing.T, m *mailApp, sink *smtpSink, orderID, rcpt string,
 
 func TestSetupEmailIsDeliveredBySMTPAndItsLinkWorks(t *testing.T) {
 	t.Parallel()
-	sink := startSMTPSink(t, "127.0.0.1:0")
-	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), func(c *app.Config) { c.SMTPURL = sink.url() })
+	sink := smtptest.Start(t, "127.0.0.1:0")
+	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), func(c *app.Config) { c.SMTPURL = sink.URL() })
 
 	// With SMTP configured, readiness does not warn about queued mail.
 	resp, err := http.Get(m.base + "/readyz")
@@ -629,7 +524,7 @@ func TestSetupEmailIsDeliveredBySMTPAndItsLinkWorks(t *testing.T) {
 
 	o := m.placeOrder(t, m.integration(t, "P1"), "MAIL-1", "P1", mailToday, contactEmail)
 
-	msgs := sink.waitTo(t, contactEmail, 1)
+	msgs := waitTo(t, sink, contactEmail, 1)
 	if got := msgs[0].To; len(got) != 1 || got[0] != contactEmail {
 		t.Errorf("envelope recipients = %v, want [%s]", got, contactEmail)
 	}
@@ -657,8 +552,8 @@ func TestSetupEmailIsDeliveredBySMTPAndItsLinkWorks(t *testing.T) {
 		t.Errorf("the link sees status %q, want LINK_SENT", v.Viewer.Order.Status)
 	}
 	exactlyOnce(t, m, sink, o.ID, contactEmail, 1)
-	if n := sink.count(); n != 1 {
-		t.Errorf("the SMTP server received %d messages, want 1: %s", n, sink.summary())
+	if n := sink.Count(); n != 1 {
+		t.Errorf("the SMTP server received %d messages, want 1: %s", n, sink.Summary())
 	}
 }
 
@@ -693,15 +588,15 @@ func TestSetupEmailSurvivesAnSMTPOutage(t *testing.T) {
 		t.Fatalf("status = %s with SMTP down, want PLACED (LINK_SENT only once SMTP took the email)", got)
 	}
 
-	sink := startSMTPSink(t, addr)
+	sink := smtptest.Start(t, addr)
 	// The retry is due on the stubbed clock (backoff 2^attempt seconds):
 	// nothing goes out before the clock moves.
 	holds(t, "no delivery before the retry is due", 300*time.Millisecond, func() (bool, string) {
-		return sink.count() == 0, sink.summary()
+		return sink.Count() == 0, sink.Summary()
 	})
 	clk.Advance(10 * time.Minute)
 
-	msgs := sink.waitTo(t, contactEmail, 1)
+	msgs := waitTo(t, sink, contactEmail, 1)
 	token := setupToken(t, parseMail(t, msgs[0]), m.base)
 	m.waitOrderStatus(t, o.ID, "LINK_SENT")
 	m.viewLink(t, token, o.ID, contactEmail)
@@ -719,9 +614,9 @@ func TestSetupEmailSurvivesAnSMTPOutage(t *testing.T) {
 
 func TestFutureSetupEmailSurvivesARestart(t *testing.T) {
 	t.Parallel()
-	sink := startSMTPSink(t, "127.0.0.1:0")
+	sink := smtptest.Start(t, "127.0.0.1:0")
 	loc := newDBLocation(t)
-	smtpURL := func(c *app.Config) { c.SMTPURL = sink.url() }
+	smtpURL := func(c *app.Config) { c.SMTPURL = sink.URL() }
 
 	first := startMailApp(t, loc, clock.NewStub(mailEpoch), smtpURL)
 	o := first.placeOrder(t, first.operator(t), "FUT-1", "P1", mailFuture, contactEmail)
@@ -735,12 +630,12 @@ func TestFutureSetupEmailSurvivesARestart(t *testing.T) {
 		t.Fatalf("want one setup_email job scheduled at %s: %s", mailDay(2, 0).Format(time.RFC3339), jobStates(setup))
 	}
 	holds(t, "nothing sent before the start date", quietPeriod, func() (bool, string) {
-		return sink.count() == 0 && len(deliveryJobs(t, first.app, o.ID)) == 0, sink.summary()
+		return sink.Count() == 0 && len(deliveryJobs(t, first.app, o.ID)) == 0, sink.Summary()
 	})
 	first.stop(t)
 
 	second := startMailApp(t, loc, clock.NewStub(mailDay(2, time.Second)), smtpURL)
-	msgs := sink.waitTo(t, contactEmail, 1)
+	msgs := waitTo(t, sink, contactEmail, 1)
 	// The link is built from the running server's public URL.
 	token := setupToken(t, parseMail(t, msgs[0]), second.base)
 	second.waitOrderStatus(t, o.ID, "LINK_SENT")
@@ -749,8 +644,8 @@ func TestFutureSetupEmailSurvivesARestart(t *testing.T) {
 		return jobsOf(t, second.app, "setup_email", o.ID)
 	})
 	exactlyOnce(t, second, sink, o.ID, contactEmail, 1)
-	if n := sink.count(); n != 1 {
-		t.Errorf("the SMTP server received %d messages, want 1: %s", n, sink.summary())
+	if n := sink.Count(); n != 1 {
+		t.Errorf("the SMTP server received %d messages, want 1: %s", n, sink.Summary())
 	}
 }
 
@@ -796,17 +691,17 @@ type resolveResult struct {
 
 func TestEscalationForANeverStartedOrder(t *testing.T) {
 	t.Parallel()
-	sink := startSMTPSink(t, "127.0.0.1:0")
+	sink := smtptest.Start(t, "127.0.0.1:0")
 	clk := clock.NewStub(mailEpoch)
 	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) {
-		c.SMTPURL = sink.url()
+		c.SMTPURL = sink.URL()
 		c.CustomerSuccessEmail = successEmail
 	})
 	op := m.operator(t)
 	idle := m.placeOrder(t, op, "ESC-IDLE", "P1", mailToday, "idle@partner.example")
 	started := m.placeOrder(t, op, "ESC-STARTED", "P1", mailToday, "started@partner.example")
-	idleToken := setupToken(t, parseMail(t, sink.waitTo(t, "idle@partner.example", 1)[0]), m.base)
-	sink.waitTo(t, "started@partner.example", 1)
+	idleToken := setupToken(t, parseMail(t, waitTo(t, sink, "idle@partner.example", 1)[0]), m.base)
+	waitTo(t, sink, "started@partner.example", 1)
 	m.waitOrderStatus(t, idle.ID, "LINK_SENT")
 	m.waitOrderStatus(t, started.ID, "LINK_SENT")
 
@@ -842,7 +737,7 @@ func TestEscalationForANeverStartedOrder(t *testing.T) {
 	}
 
 	// Customer success is mailed about it, once.
-	cs := parseMail(t, sink.waitTo(t, successEmail, 1)[0])
+	cs := parseMail(t, waitTo(t, sink, successEmail, 1)[0])
 	if !strings.Contains(cs.Subject, "ESC-IDLE") || !strings.Contains(cs.Text, "idle@partner.example") {
 		t.Errorf("escalation mail does not name the order and contact: %q\n%s", cs.Subject, cs.Text)
 	}
@@ -890,7 +785,7 @@ func TestEscalationForANeverStartedOrder(t *testing.T) {
 	if n := list.Escalations.Edges; len(n) != 1 || n[0].Node.ResolvedAt == nil {
 		t.Errorf("after resolving: %+v", list.Escalations)
 	}
-	if got := len(sink.to(successEmail)); got != 1 {
+	if got := len(sink.To(successEmail)); got != 1 {
 		t.Errorf("customer success received %d escalation mails, want 1", got)
 	}
 }
@@ -916,16 +811,16 @@ type cancelResult struct {
 
 func TestCancelledOrderSendsNothingMore(t *testing.T) {
 	t.Parallel()
-	sink := startSMTPSink(t, "127.0.0.1:0")
+	sink := smtptest.Start(t, "127.0.0.1:0")
 	clk := clock.NewStub(mailEpoch)
 	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) {
-		c.SMTPURL = sink.url()
+		c.SMTPURL = sink.URL()
 		c.CustomerSuccessEmail = successEmail
 	})
 	op := m.operator(t)
 	now := m.placeOrder(t, op, "CAN-NOW", "P1", mailToday, "now@partner.example")
 	later := m.placeOrder(t, op, "CAN-LATER", "P1", mailFuture, "later@partner.example")
-	token := setupToken(t, parseMail(t, sink.waitTo(t, "now@partner.example", 1)[0]), m.base)
+	token := setupToken(t, parseMail(t, waitTo(t, sink, "now@partner.example", 1)[0]), m.base)
 	m.waitOrderStatus(t, now.ID, "LINK_SENT")
 
 	for _, c := range []struct{ name, token string }{
@@ -978,8 +873,8 @@ func TestCancelledOrderSendsNothingMore(t *testing.T) {
 		return jobsOf(t, m.app, "escalate", now.ID, later.ID)
 	})
 	holds(t, "nothing more sent", quietPeriod, func() (bool, string) {
-		return len(sink.to("later@partner.example")) == 0 && len(sink.to(successEmail)) == 0 &&
-			len(sink.to("now@partner.example")) == 1 && len(deliveryJobs(t, m.app, later.ID)) == 0, sink.summary()
+		return len(sink.To("later@partner.example")) == 0 && len(sink.To(successEmail)) == 0 &&
+			len(sink.To("now@partner.example")) == 1 && len(deliveryJobs(t, m.app, later.ID)) == 0, sink.Summary()
 	})
 	var list escalationsResult
 	m.gql(t, m.operator(t), escalationsQuery, nil).ok(t).decode(t, &list)
@@ -1009,10 +904,10 @@ type resendResult struct {
 
 func TestResendSetupLink(t *testing.T) {
 	t.Parallel()
-	sink := startSMTPSink(t, "127.0.0.1:0")
-	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), func(c *app.Config) { c.SMTPURL = sink.url() })
+	sink := smtptest.Start(t, "127.0.0.1:0")
+	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), func(c *app.Config) { c.SMTPURL = sink.URL() })
 	o := m.placeOrder(t, m.operator(t), "RES-1", "P1", mailToday, contactEmail)
-	first := setupToken(t, parseMail(t, sink.waitTo(t, contactEmail, 1)[0]), m.base)
+	first := setupToken(t, parseMail(t, waitTo(t, sink, contactEmail, 1)[0]), m.base)
 	m.waitOrderStatus(t, o.ID, "LINK_SENT")
 
 	resend := func(t *testing.T, token string, email any) resendResult {
@@ -1032,7 +927,7 @@ func TestResendSetupLink(t *testing.T) {
 		if got := res.ResendSetupLink.Order; got == nil || got.ProvisioningContactEmail != "new@partner.example" {
 			t.Errorf("order after resend = %+v, want contact new@partner.example", got)
 		}
-		p := parseMail(t, sink.waitTo(t, "new@partner.example", 1)[0])
+		p := parseMail(t, waitTo(t, sink, "new@partner.example", 1)[0])
 		next := setupToken(t, p, m.base)
 		if next == current {
 			t.Fatal("the resent link is the old one")
@@ -1047,7 +942,7 @@ func TestResendSetupLink(t *testing.T) {
 		if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
 			t.Fatalf("userErrors %+v", ue)
 		}
-		next := setupToken(t, parseMail(t, sink.waitTo(t, "second@partner.example", 1)[0]), m.base)
+		next := setupToken(t, parseMail(t, waitTo(t, sink, "second@partner.example", 1)[0]), m.base)
 		m.gql(t, current, linkViewerQuery, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
 		m.viewLink(t, next, o.ID, "second@partner.example")
 		current = next
@@ -1087,7 +982,7 @@ func TestResendSetupLink(t *testing.T) {
 		if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
 			t.Fatalf("userErrors %+v", ue)
 		}
-		msgs := sink.waitTo(t, "second@partner.example", 2)
+		msgs := waitTo(t, sink, "second@partner.example", 2)
 		next := setupToken(t, parseMail(t, msgs[1]), m.base)
 		m.gql(t, current, linkViewerQuery, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
 		m.viewLink(t, next, o.ID, "second@partner.example")
@@ -1095,7 +990,7 @@ func TestResendSetupLink(t *testing.T) {
 
 	exactlyOnce(t, m, sink, o.ID, "second@partner.example", 2)
 	for rcpt, want := range map[string]int{contactEmail: 1, "new@partner.example": 1, "x@p2.example": 0, "self@partner.example": 0} {
-		if got := len(sink.to(rcpt)); got != want {
+		if got := len(sink.To(rcpt)); got != want {
 			t.Errorf("%s received %d messages, want %d", rcpt, got, want)
 		}
 	}
@@ -1108,11 +1003,11 @@ func TestResendSetupLink(t *testing.T) {
 
 func TestOrderWindowCloses(t *testing.T) {
 	t.Parallel()
-	sink := startSMTPSink(t, "127.0.0.1:0")
+	sink := smtptest.Start(t, "127.0.0.1:0")
 	clk := clock.NewStub(mailEpoch)
-	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.SMTPURL = sink.url() })
+	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.SMTPURL = sink.URL() })
 	o := m.placeOrder(t, m.operator(t), "WIN-1", "P1", mailToday, contactEmail)
-	token := setupToken(t, parseMail(t, sink.waitTo(t, contactEmail, 1)[0]), m.base)
+	token := setupToken(t, parseMail(t, waitTo(t, sink, contactEmail, 1)[0]), m.base)
 	m.waitOrderStatus(t, o.ID, "LINK_SENT")
 	exactlyOnce(t, m, sink, o.ID, contactEmail, 1)
 
@@ -1135,7 +1030,7 @@ func TestOrderWindowCloses(t *testing.T) {
 		t.Errorf("resend after the window: userErrors %+v, want ORDER_CANCELLED", ue)
 	}
 	holds(t, "nothing more sent", quietPeriod, func() (bool, string) {
-		return sink.count() == 1, sink.summary()
+		return sink.Count() == 1, sink.Summary()
 	})
 }
 

@@ -59,6 +59,7 @@ type Queue struct {
 type runner interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
 	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
 }
 
@@ -151,12 +152,29 @@ func (q *Queue) closePools(err error) error {
 // Start starts working jobs.
 func (q *Queue) Start(ctx context.Context) error { return q.worker.Start(ctx) }
 
-// Stop lets running jobs finish (until ctx ends; jobs cut short are retried
-// later) and closes River's own pool.
+// cancelGrace is the part of a shutdown deadline kept for cancelled jobs to
+// record their failed attempt.
+const cancelGrace = time.Second
+
+// Stop lets running jobs finish until shortly before ctx's deadline, then
+// cancels those still running: each records a failed attempt and is retried
+// at its next retry time, by this process or another. A job that ignores its
+// cancellation is left to the stuck-job rescuer (RescueAfter). Stop closes
+// River's own pool.
 func (q *Queue) Stop(ctx context.Context) error {
-	err := q.worker.Stop(ctx)
+	soft := ctx
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) > 2*cancelGrace {
+		var cancel context.CancelFunc
+		soft, cancel = context.WithDeadline(ctx, dl.Add(-cancelGrace))
+		defer cancel()
+	}
+	err := q.worker.Stop(soft)
+	if err != nil && ctx.Err() == nil {
+		q.log.Warn("jobs still running at the shutdown deadline: cancelling them; they will be retried")
+		err = q.worker.StopAndCancel(ctx)
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		q.log.Warn("jobs still running at the shutdown deadline; they will be retried", "error", err)
+		q.log.Warn("jobs ignored their cancellation; the stuck-job rescuer will retry them", "error", err)
 		err = nil
 	}
 	return q.closePools(err)

@@ -75,21 +75,41 @@ func (s *SMTP) Send(ctx context.Context, e Envelope) error {
 	if err != nil {
 		return err
 	}
-	tlsConfig := s.TLSConfig
-	if tlsConfig == nil {
-		tlsConfig = &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12}
-	}
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", s.addr)
 	if err != nil {
 		return fmt.Errorf("smtp: connect: %w", err)
 	}
 	if s.implicit {
-		conn = tls.Client(conn, tlsConfig)
+		conn = tls.Client(conn, s.tlsConfig())
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
+	// A cancelled ctx (a shutdown) cuts the exchange short at once; the
+	// error then names the cancellation, so the job is retried later.
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
+	defer stop()
+	if err := s.exchange(conn, e.From, e.To, body); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("smtp: %w (%v)", context.Cause(ctx), err)
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *SMTP) tlsConfig() *tls.Config {
+	if s.TLSConfig != nil {
+		return s.TLSConfig
+	}
+	return &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12}
+}
+
+// exchange runs the SMTP conversation on conn. The message counts as
+// delivered once the server accepted its data: a failed QUIT afterwards is
+// no reason to send it again.
+func (s *SMTP) exchange(conn net.Conn, fromHeader, to string, body []byte) error {
 	c, err := smtp.NewClient(conn, s.host)
 	if err != nil {
 		_ = conn.Close()
@@ -100,7 +120,7 @@ func (s *SMTP) Send(ctx context.Context, e Envelope) error {
 		return err
 	}
 	if ok, _ := c.Extension("STARTTLS"); ok && !s.implicit {
-		if err := c.StartTLS(tlsConfig); err != nil {
+		if err := c.StartTLS(s.tlsConfig()); err != nil {
 			return fmt.Errorf("smtp: starttls: %w", err)
 		}
 	}
@@ -109,14 +129,14 @@ func (s *SMTP) Send(ctx context.Context, e Envelope) error {
 			return fmt.Errorf("smtp: auth: %w", err)
 		}
 	}
-	from, err := mail.ParseAddress(e.From)
+	from, err := mail.ParseAddress(fromHeader)
 	if err != nil {
 		return fmt.Errorf("smtp: from address: %w", err)
 	}
 	if err := c.Mail(from.Address); err != nil {
 		return err
 	}
-	if err := c.Rcpt(e.To); err != nil {
+	if err := c.Rcpt(to); err != nil {
 		return err
 	}
 	w, err := c.Data()
@@ -129,7 +149,8 @@ func (s *SMTP) Send(ctx context.Context, e Envelope) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	return c.Quit()
+	_ = c.Quit()
+	return nil
 }
 
 // Encode writes e as a MIME message: multipart/alternative with a
