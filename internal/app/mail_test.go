@@ -37,6 +37,7 @@ import (
 	"onramp/internal/clock"
 	"onramp/internal/gid"
 	"onramp/internal/mail/smtptest"
+	"onramp/internal/orders"
 	"onramp/internal/store"
 	"onramp/internal/store/storetest"
 )
@@ -607,6 +608,31 @@ func TestSetupEmailSurvivesAnSMTPOutage(t *testing.T) {
 	jobs = deliveryJobs(t, m.app, o.ID)
 	if len(jobs) != 1 || jobs[0].Attempt < 2 {
 		t.Errorf("want one delivery job that took at least two attempts: %s", jobStates(jobs))
+	}
+}
+
+// TestSetupEmailJobRetriedAfterItsCommit runs the setup email's job twice
+// for one order, as River does when the process died after the job's
+// transaction committed and before River recorded it done (the order stays
+// PLACED until the email is delivered): the second run queues nothing.
+func TestSetupEmailJobRetriedAfterItsCommit(t *testing.T) {
+	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), nil)
+	o := m.placeOrder(t, m.operator(t), "RETRY-1", "P1", isoDate(mailDay(3, 0)), contactEmail)
+	w := &orders.SetupEmailWorker{Orders: m.app.Orders}
+	job := &river.Job[orders.SetupEmailArgs]{Args: orders.SetupEmailArgs{OrderID: gid.ID(o.ID)}}
+	ctx := context.Background()
+	for run := 1; run <= 2; run++ {
+		if err := w.Work(ctx, job); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+	}
+	n, err := m.app.Store.Client.Message.Query().
+		Where(message.OrderID(gid.ID(o.ID)), message.KindEQ(message.KindSETUP_LINK)).Count(store.System(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("two runs of the setup email's job queued %d setup emails, want 1", n)
 	}
 }
 

@@ -37,7 +37,8 @@ type Config struct {
 	Workers int
 	// PollInterval is how often idle workers look for due jobs.
 	PollInterval time.Duration
-	// RescueAfter is when a running job of a dead process is retried.
+	// RescueAfter is when a running job of a dead process is retried; a job
+	// may run no longer (and never over two minutes).
 	RescueAfter time.Duration
 	// Time stubs River's clock in tests; nil is the wall clock.
 	Time rivertype.TimeGenerator
@@ -99,7 +100,7 @@ func New(ctx context.Context, st *store.Store, workers *river.Workers, cfg Confi
 			FetchPollInterval:    cfg.PollInterval,
 			FetchCooldown:        cfg.PollInterval / 2,
 			RescueStuckJobsAfter: cfg.RescueAfter,
-			JobTimeout:           2 * time.Minute,
+			JobTimeout:           min(2*time.Minute, cfg.RescueAfter),
 			MaxAttempts:          25,
 			Test:                 river.TestConfig{Time: cfg.Time},
 		}

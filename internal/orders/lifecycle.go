@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"onramp/ent"
+	"onramp/ent/auditevent"
 	"onramp/ent/escalation"
 	"onramp/ent/message"
 	"onramp/ent/order"
@@ -179,6 +180,9 @@ func (s *Service) Delivered(ctx context.Context, m *ent.Message) error {
 	return audit.Record(ctx, client, m.OrderID, "EMAIL_SENT", map[string]any{"kind": m.Kind, "to": m.To})
 }
 
+// setupEmailQueued is the audit action of the setup email's job.
+const setupEmailQueued = "SETUP_EMAIL_QUEUED"
+
 // SetupEmailWorker sends the setup email when the start date comes, unless
 // the order has moved on (a resend already sent it, or it was cancelled).
 type SetupEmailWorker struct {
@@ -190,10 +194,18 @@ type SetupEmailWorker struct {
 func (w *SetupEmailWorker) Work(ctx context.Context, job *river.Job[SetupEmailArgs]) error {
 	s := w.Orders
 	return s.whileIn(ctx, job.Args.OrderID, []order.Status{order.StatusPLACED}, func(ctx context.Context, o *ent.Order) error {
+		// The order stays PLACED until the email is delivered, so a retry of
+		// this job (its process died after this commit, before River
+		// recorded the job done) must see from the record that it ran.
+		done, err := ent.FromContext(ctx).AuditEvent.Query().
+			Where(auditevent.OrderID(o.ID), auditevent.Action(setupEmailQueued)).Exist(ctx)
+		if err != nil || done {
+			return err
+		}
 		if err := s.SendLink(ctx, o, o.ProvisioningContactEmail, mail.SetupLink, ""); err != nil {
 			return err
 		}
-		return audit.Record(ctx, ent.FromContext(ctx), o.ID, "SETUP_EMAIL_QUEUED", map[string]any{"to": o.ProvisioningContactEmail})
+		return audit.Record(ctx, ent.FromContext(ctx), o.ID, setupEmailQueued, map[string]any{"to": o.ProvisioningContactEmail})
 	})
 }
 

@@ -28,9 +28,13 @@ type Sink struct {
 	// Addr is host:port of the listener.
 	Addr string
 
-	mu    sync.Mutex
-	msgs  []Message
-	delay time.Duration
+	mu   sync.Mutex
+	msgs []Message
+	// hold, while not nil, stalls every message's data until it is
+	// closed; accept then says whether the stalled messages are kept.
+	hold   chan struct{}
+	accept bool
+	held   int
 }
 
 // Start listens on addr ("127.0.0.1:0" for any port) until the test ends.
@@ -63,12 +67,34 @@ func Start(t testing.TB, addr string) *Sink {
 // URL is the server's address as ONRAMP_SMTP_URL takes it.
 func (s *Sink) URL() string { return "smtp://" + s.Addr }
 
-// SetDelay makes the server wait d before it answers each message's data:
-// a slow mail system, so a sender is mid-delivery when a test acts.
-func (s *Sink) SetDelay(d time.Duration) {
+// Hold stalls every message from now on after its data arrived, before
+// the server answers it: a slow mail system, so the sender is mid-delivery
+// when the test acts.
+func (s *Sink) Hold() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.delay = d
+	if s.hold == nil {
+		s.hold = make(chan struct{})
+	}
+}
+
+// Held is how many messages are stalled now.
+func (s *Sink) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
+}
+
+// Release answers the stalled messages: accepted and kept, or refused with
+// a temporary failure (451) and dropped.
+func (s *Sink) Release(accept bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold != nil {
+		s.accept = accept
+		close(s.hold)
+		s.hold = nil
+	}
 }
 
 // To returns the messages accepted for rcpt.
@@ -133,12 +159,19 @@ func (s *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	s.sink.mu.Lock()
-	delay := s.sink.delay
-	s.sink.mu.Unlock()
-	time.Sleep(delay)
-	s.sink.mu.Lock()
-	s.sink.msgs = append(s.sink.msgs, Message{From: s.from, To: slices.Clone(s.to), Raw: raw})
-	s.sink.mu.Unlock()
+	k := s.sink
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if hold := k.hold; hold != nil {
+		k.held++
+		k.mu.Unlock()
+		<-hold
+		k.mu.Lock()
+		k.held--
+		if !k.accept {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try again later"}
+		}
+	}
+	k.msgs = append(k.msgs, Message{From: s.from, To: slices.Clone(s.to), Raw: raw})
 	return nil
 }
