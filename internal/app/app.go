@@ -248,7 +248,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
-	if err := a.Jobs.Start(ctx); err != nil {
+	// Jobs stop in the shutdown below, not when ctx ends: River cancels
+	// running jobs at once when the context given to Start is cancelled.
+	if err := a.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		_ = a.Close()
 		return fmt.Errorf("start jobs: %w", err)
 	}
