@@ -10,6 +10,11 @@
 //	make bench
 //	go run ./bench [-bin bin/onramp] [-orders 1000000] [-subscribers 10000]
 //	               [-workers 32] [-duration 2s] [-runs 5] [-profile DIR]
+//	               [-postgres URL]
+//
+// A second table measures the production set-up on PostgreSQL: complete
+// flows with one replica and with two, and a change's delay to subscribers
+// on the other replica beside the same replica (bench/replicas.go).
 package main
 
 import (
@@ -45,6 +50,7 @@ type config struct {
 	subscriptionWithOrder bool
 	profileDir            string
 	keep                  bool
+	postgresURL           string
 }
 
 func main() {
@@ -59,9 +65,19 @@ func main() {
 	flag.BoolVar(&c.subscriptionWithOrder, "subscription-order", false, "subscribers also select the event's order { id status } (a database read per subscriber and event)")
 	flag.StringVar(&c.profileDir, "profile", "", "save a CPU profile of the server for each case (first run) into this directory")
 	flag.BoolVar(&c.keep, "keep", false, "keep the data directory (and the server's log)")
+	c.postgresURL = os.Getenv("ONRAMP_TEST_POSTGRES_URL")
+	if c.postgresURL == "" {
+		c.postgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	flag.StringVar(&c.postgresURL, "postgres", c.postgresURL, "PostgreSQL server of the replica figures (a database is created on it and dropped)")
 	flag.Parse()
-	if err := run(context.Background(), c); err != nil {
+	ctx := context.Background()
+	if err := run(ctx, c); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	if err := replicaFigures(ctx, c); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: replicas:", err)
 		os.Exit(1)
 	}
 }
@@ -109,7 +125,7 @@ func run(ctx context.Context, c config) error {
 	seeded := time.Since(start)
 	fmt.Fprintf(os.Stderr, "seeded %d orders in %s\n", c.orders, seeded.Round(time.Millisecond))
 
-	srv, err := startServer(ctx, c.bin, dir)
+	srv, err := startServer(ctx, c.bin, dir, "")
 	if err != nil {
 		return err
 	}
@@ -273,6 +289,9 @@ type bench struct {
 	auth   *auth.Authority
 	op     string
 	integ  string
+	// prepared runs the first flow, which creates the flows' partner
+	// organization, once.
+	prepared sync.Once
 }
 
 func gqlBody(query string, vars map[string]any) []byte {
@@ -384,15 +403,13 @@ func (b *bench) flow() error {
 	return nil
 }
 
-var flowsPrepared sync.Once
-
 // flows runs complete flows for d with n concurrent clients; the rate is
 // flows a second, the latencies those of whole flows.
 func (b *bench) flows(n int, d time.Duration) (result, error) {
 	var err error
 	// The first flow creates the partner organization (and sets its
 	// password); the measured ones find it existing.
-	flowsPrepared.Do(func() { err = b.flow() })
+	b.prepared.Do(func() { err = b.flow() })
 	if err != nil {
 		return result{}, err
 	}

@@ -33,9 +33,10 @@ type child struct {
 	log  string
 }
 
-// startServer runs bin serve on dataDir with the bench routes on, and waits
-// until it is ready.
-func startServer(ctx context.Context, bin, dataDir string) (*child, error) {
+// startServer runs bin serve on dataDir (or the PostgreSQL database at
+// databaseURL, when not empty) with the bench routes on, and waits until it
+// is ready.
+func startServer(ctx context.Context, bin, dataDir, databaseURL string) (*child, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -52,7 +53,7 @@ func startServer(ctx context.Context, bin, dataDir string) (*child, error) {
 	// Outside dev mode (as in production); no SMTP server, so mail stays
 	// queued. The Go runtime raises the child's open-file limit to the hard
 	// limit by itself, enough for the fan-out's sockets.
-	cmd.Env = append(os.Environ(), app.BenchRoutesEnv+"=1", "ONRAMP_DEV=false")
+	cmd.Env = append(os.Environ(), app.BenchRoutesEnv+"=1", "ONRAMP_DEV=false", "ONRAMP_DATABASE_URL="+databaseURL)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
