@@ -110,7 +110,7 @@ func replicaFigures(ctx context.Context, c config) error {
 	fmt.Fprintf(tw, "(h) complete flows, one replica, %d concurrent\t%.1f flows/s\t%s\t%s\t1\n",
 		c.flowWorkers, oneR.rate, ms(oneR.p50), ms(oneR.p99))
 	fmt.Fprintf(tw, "    two replicas, %d concurrent on each\t%.1f flows/s\t%s\t%s\t%.2f\n",
-		c.flowWorkers/2, twoR.rate, ms(twoR.p50), ms(twoR.p99), twoR.rate/oneR.rate)
+		max(1, c.flowWorkers/2), twoR.rate, ms(twoR.p50), ms(twoR.p99), twoR.rate/oneR.rate)
 	fmt.Fprintf(tw, "(i) change through A to %d subscribers on A\t\t%s\t%s\t1\n",
 		replicaSubscribers, ms(same.p50), ms(same.p99))
 	fmt.Fprintf(tw, "    change through B to the same subscribers on A\t\t%s\t%s\t%.2f\n",

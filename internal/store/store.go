@@ -78,12 +78,15 @@ func Open(ctx context.Context, dataDir, databaseURL string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	conns := 20
 	if dialect == "sqlite3" {
-		// WAL serves many readers; writers queue on the busy timeout.
-		db.SetMaxOpenConns(8)
-	} else {
-		db.SetMaxOpenConns(20)
+		conns = 8 // WAL serves many readers; writers queue on the busy timeout
 	}
+	db.SetMaxOpenConns(conns)
+	// Keep every connection: database/sql keeps only 2 idle by default, so
+	// under load each request would open a new one (on PostgreSQL a new
+	// server process, on both a cold statement cache).
+	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
