@@ -197,18 +197,25 @@ func LinkHash(jti string) string {
 // the database on every call, so a revocation takes effect at once on every
 // replica.
 func (a *Authority) Verify(ctx context.Context, raw string) (*viewer.Viewer, error) {
+	v, _, err := a.verify(ctx, raw)
+	return v, err
+}
+
+// verify is Verify that also returns, for a setup link, the link's row as
+// it read it.
+func (a *Authority) verify(ctx context.Context, raw string) (*viewer.Viewer, *ent.SetupLink, error) {
 	if raw == "" {
-		return nil, errMissing
+		return nil, nil, errMissing
 	}
 	if len(raw) > maxTokenBytes {
-		return nil, errInvalid
+		return nil, nil, errInvalid
 	}
 	c, kind, ok := a.verified.get(raw, a.now())
 	if !ok {
 		var err error
 		c, err = a.parse(raw)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		kind = kindOf(c)
 		a.verified.put(raw, c, kind)
@@ -224,30 +231,41 @@ func (a *Authority) Verify(ctx context.Context, raw string) (*viewer.Viewer, err
 		UserID:           c.User,
 		ExpiresAt:        c.ExpiresAt.Time,
 	}
-	if kind == viewer.SetupLink {
-		if err := a.LinkActive(ctx, v); err != nil {
-			return nil, err
-		}
+	if kind != viewer.SetupLink {
+		return v, nil, nil
 	}
-	return v, nil
+	link, err := a.activeLink(ctx, v)
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, link, nil
 }
 
 // LinkActive reports why a setup link's viewer may no longer act (nil when
 // it may): its link was replaced, cancelled or has expired. It reads the
 // database every time, so revocation takes effect at once everywhere.
 func (a *Authority) LinkActive(ctx context.Context, v *viewer.Viewer) error {
+	_, err := a.activeLink(ctx, v)
+	return err
+}
+
+// activeLink is LinkActive that returns the link's row when it is active.
+func (a *Authority) activeLink(ctx context.Context, v *viewer.Viewer) (*ent.SetupLink, error) {
 	link, err := a.client.SetupLink.Query().
 		Where(setuplink.TokenHash(LinkHash(v.TokenID))).
 		Only(store.System(ctx))
 	switch {
 	case ent.IsNotFound(err):
-		return errInvalid
+		return nil, errInvalid
 	case err != nil:
-		return err
+		return nil, err
 	case link.OrderID != v.OrderID:
-		return errInvalid
+		return nil, errInvalid
 	}
-	return a.LinkRefusal(link)
+	if err := a.LinkRefusal(link); err != nil {
+		return nil, err
+	}
+	return link, nil
 }
 
 // LinkRefusal says why a setup link no longer works (nil when it does):

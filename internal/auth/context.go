@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"onramp/ent"
 	"onramp/internal/viewer"
 )
 
@@ -22,18 +23,39 @@ func (a *Authority) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(a.Authenticate(r.Context(), raw)))
+		ctx, link := a.authenticate(r.Context(), raw)
+		if link != nil {
+			ctx = context.WithValue(ctx, requestLinkKey{}, link)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+type requestLinkKey struct{}
+
+// RequestLink is the setup link's row as the HTTP request's authentication
+// read it (nil for other tokens and on websockets, whose connection outlives
+// any one read): a read-only call may answer from it instead of reading the
+// link again. Calls that change the wizard read the link again under the
+// order's lock.
+func RequestLink(ctx context.Context) *ent.SetupLink {
+	link, _ := ctx.Value(requestLinkKey{}).(*ent.SetupLink)
+	return link
 }
 
 // Authenticate verifies raw and returns ctx with its viewer, or with the
 // reason it was refused. HTTP requests and websocket connection_init share it.
 func (a *Authority) Authenticate(ctx context.Context, raw string) context.Context {
-	v, err := a.Verify(ctx, raw)
+	ctx, _ = a.authenticate(ctx, raw)
+	return ctx
+}
+
+func (a *Authority) authenticate(ctx context.Context, raw string) (context.Context, *ent.SetupLink) {
+	v, link, err := a.verify(ctx, raw)
 	if err != nil {
-		return context.WithValue(ctx, errKey{}, err)
+		return context.WithValue(ctx, errKey{}, err), nil
 	}
-	return viewer.NewContext(ctx, v)
+	return viewer.NewContext(ctx, v), link
 }
 
 // bearer returns the token of an "Authorization: Bearer …" header value.

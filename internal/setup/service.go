@@ -82,34 +82,33 @@ func (s *Service) Session(ctx context.Context) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.read(ctx, s.Store.Client, v)
-	if err != nil {
-		return nil, err
-	}
-	return s.session(ctx, st)
-}
-
-// read loads the order and link of the viewer.
-func (s *Service) read(ctx context.Context, client *ent.Client, v *viewer.Viewer) (*state, error) {
-	o, err := client.Order.Get(ctx, v.OrderID)
+	o, err := s.Store.Client.Order.Get(ctx, v.OrderID)
 	if ent.IsNotFound(err) {
 		return nil, auth.NotFound("order")
 	}
 	if err != nil {
 		return nil, err
 	}
-	return s.withLink(ctx, client, v, o)
+	// A read-only call answers from the link as this request's
+	// authentication read it, a moment ago.
+	link := auth.RequestLink(ctx)
+	if link == nil || link.TokenHash != auth.LinkHash(v.TokenID) {
+		if link, err = readLink(ctx, s.Store.Client, v); err != nil {
+			return nil, err
+		}
+	}
+	return s.session(ctx, newState(v, o, link))
 }
 
-// withLink loads the viewer's link, for the order o.
-func (s *Service) withLink(ctx context.Context, client *ent.Client, v *viewer.Viewer, o *ent.Order) (*state, error) {
-	link, err := client.SetupLink.Query().
+// readLink reads the viewer's link.
+func readLink(ctx context.Context, client *ent.Client, v *viewer.Viewer) (*ent.SetupLink, error) {
+	return client.SetupLink.Query().
 		Where(setuplink.TokenHash(auth.LinkHash(v.TokenID))).
 		Only(store.System(ctx))
-	if err != nil {
-		return nil, err
-	}
-	return &state{v: v, order: o, link: link, draft: link.Draft, step: o.Step}, nil
+}
+
+func newState(v *viewer.Viewer, o *ent.Order, link *ent.SetupLink) *state {
+	return &state{v: v, order: o, link: link, draft: link.Draft, step: o.Step}
 }
 
 // lock locks the viewer's order for the transaction (orders.Lock) and reads
@@ -122,10 +121,11 @@ func (s *Service) lock(ctx context.Context, v *viewer.Viewer) (*state, error) {
 		}
 		return nil, err
 	}
-	st, err := s.withLink(ctx, ent.FromContext(ctx), v, o)
+	link, err := readLink(ctx, ent.FromContext(ctx), v)
 	if err != nil {
 		return nil, err
 	}
+	st := newState(v, o, link)
 	// The link was active when the request was authenticated; a hand-off,
 	// resend or cancellation may have committed since. Under the order's
 	// lock its state is settled.
