@@ -215,13 +215,14 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Subscription",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			subscription.FieldCreatedAt:        {Type: field.TypeTime, Column: subscription.FieldCreatedAt},
-			subscription.FieldUpdatedAt:        {Type: field.TypeTime, Column: subscription.FieldUpdatedAt},
-			subscription.FieldServices:         {Type: field.TypeJSON, Column: subscription.FieldServices},
-			subscription.FieldStatus:           {Type: field.TypeEnum, Column: subscription.FieldStatus},
-			subscription.FieldActivatedAt:      {Type: field.TypeTime, Column: subscription.FieldActivatedAt},
-			subscription.FieldBillingStartedAt: {Type: field.TypeTime, Column: subscription.FieldBillingStartedAt},
-			subscription.FieldOrderID:          {Type: field.TypeString, Column: subscription.FieldOrderID},
+			subscription.FieldCreatedAt:         {Type: field.TypeTime, Column: subscription.FieldCreatedAt},
+			subscription.FieldUpdatedAt:         {Type: field.TypeTime, Column: subscription.FieldUpdatedAt},
+			subscription.FieldServices:          {Type: field.TypeJSON, Column: subscription.FieldServices},
+			subscription.FieldStatus:            {Type: field.TypeEnum, Column: subscription.FieldStatus},
+			subscription.FieldActivatedAt:       {Type: field.TypeTime, Column: subscription.FieldActivatedAt},
+			subscription.FieldBillingStartedAt:  {Type: field.TypeTime, Column: subscription.FieldBillingStartedAt},
+			subscription.FieldBillingNotifiedAt: {Type: field.TypeTime, Column: subscription.FieldBillingNotifiedAt},
+			subscription.FieldOrderID:           {Type: field.TypeString, Column: subscription.FieldOrderID},
 		},
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
@@ -1497,6 +1498,11 @@ func (f *SubscriptionFilter) WhereActivatedAt(p entql.TimeP) {
 // WhereBillingStartedAt applies the entql time.Time predicate on the billing_started_at field.
 func (f *SubscriptionFilter) WhereBillingStartedAt(p entql.TimeP) {
 	f.Where(p.Field(subscription.FieldBillingStartedAt))
+}
+
+// WhereBillingNotifiedAt applies the entql time.Time predicate on the billing_notified_at field.
+func (f *SubscriptionFilter) WhereBillingNotifiedAt(p entql.TimeP) {
+	f.Where(p.Field(subscription.FieldBillingNotifiedAt))
 }
 
 // WhereOrderID applies the entql string predicate on the order_id field.

@@ -7961,25 +7961,26 @@ func (m *SigningKeyMutation) ResetEdge(name string) error {
 // SubscriptionMutation represents an operation that mutates the Subscription nodes in the graph.
 type SubscriptionMutation struct {
 	config
-	op                 Op
-	typ                string
-	id                 *gid.ID
-	created_at         *time.Time
-	updated_at         *time.Time
-	services           *[]schematype.PurchasedService
-	appendservices     []schematype.PurchasedService
-	status             *subscription.Status
-	activated_at       *time.Time
-	billing_started_at *time.Time
-	clearedFields      map[string]struct{}
-	_order             *gid.ID
-	cleared_order      bool
-	settings           map[gid.ID]struct{}
-	removedsettings    map[gid.ID]struct{}
-	clearedsettings    bool
-	done               bool
-	oldValue           func(context.Context) (*Subscription, error)
-	predicates         []predicate.Subscription
+	op                  Op
+	typ                 string
+	id                  *gid.ID
+	created_at          *time.Time
+	updated_at          *time.Time
+	services            *[]schematype.PurchasedService
+	appendservices      []schematype.PurchasedService
+	status              *subscription.Status
+	activated_at        *time.Time
+	billing_started_at  *time.Time
+	billing_notified_at *time.Time
+	clearedFields       map[string]struct{}
+	_order              *gid.ID
+	cleared_order       bool
+	settings            map[gid.ID]struct{}
+	removedsettings     map[gid.ID]struct{}
+	clearedsettings     bool
+	done                bool
+	oldValue            func(context.Context) (*Subscription, error)
+	predicates          []predicate.Subscription
 }
 
 var _ ent.Mutation = (*SubscriptionMutation)(nil)
@@ -8343,6 +8344,55 @@ func (m *SubscriptionMutation) ResetBillingStartedAt() {
 	delete(m.clearedFields, subscription.FieldBillingStartedAt)
 }
 
+// SetBillingNotifiedAt sets the "billing_notified_at" field.
+func (m *SubscriptionMutation) SetBillingNotifiedAt(t time.Time) {
+	m.billing_notified_at = &t
+}
+
+// BillingNotifiedAt returns the value of the "billing_notified_at" field in the mutation.
+func (m *SubscriptionMutation) BillingNotifiedAt() (r time.Time, exists bool) {
+	v := m.billing_notified_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBillingNotifiedAt returns the old "billing_notified_at" field's value of the Subscription entity.
+// If the Subscription object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubscriptionMutation) OldBillingNotifiedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBillingNotifiedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBillingNotifiedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBillingNotifiedAt: %w", err)
+	}
+	return oldValue.BillingNotifiedAt, nil
+}
+
+// ClearBillingNotifiedAt clears the value of the "billing_notified_at" field.
+func (m *SubscriptionMutation) ClearBillingNotifiedAt() {
+	m.billing_notified_at = nil
+	m.clearedFields[subscription.FieldBillingNotifiedAt] = struct{}{}
+}
+
+// BillingNotifiedAtCleared returns if the "billing_notified_at" field was cleared in this mutation.
+func (m *SubscriptionMutation) BillingNotifiedAtCleared() bool {
+	_, ok := m.clearedFields[subscription.FieldBillingNotifiedAt]
+	return ok
+}
+
+// ResetBillingNotifiedAt resets all changes to the "billing_notified_at" field.
+func (m *SubscriptionMutation) ResetBillingNotifiedAt() {
+	m.billing_notified_at = nil
+	delete(m.clearedFields, subscription.FieldBillingNotifiedAt)
+}
+
 // SetOrderID sets the "order_id" field.
 func (m *SubscriptionMutation) SetOrderID(gi gid.ID) {
 	m._order = &gi
@@ -8494,7 +8544,7 @@ func (m *SubscriptionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SubscriptionMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, subscription.FieldCreatedAt)
 	}
@@ -8512,6 +8562,9 @@ func (m *SubscriptionMutation) Fields() []string {
 	}
 	if m.billing_started_at != nil {
 		fields = append(fields, subscription.FieldBillingStartedAt)
+	}
+	if m.billing_notified_at != nil {
+		fields = append(fields, subscription.FieldBillingNotifiedAt)
 	}
 	if m._order != nil {
 		fields = append(fields, subscription.FieldOrderID)
@@ -8536,6 +8589,8 @@ func (m *SubscriptionMutation) Field(name string) (ent.Value, bool) {
 		return m.ActivatedAt()
 	case subscription.FieldBillingStartedAt:
 		return m.BillingStartedAt()
+	case subscription.FieldBillingNotifiedAt:
+		return m.BillingNotifiedAt()
 	case subscription.FieldOrderID:
 		return m.OrderID()
 	}
@@ -8559,6 +8614,8 @@ func (m *SubscriptionMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldActivatedAt(ctx)
 	case subscription.FieldBillingStartedAt:
 		return m.OldBillingStartedAt(ctx)
+	case subscription.FieldBillingNotifiedAt:
+		return m.OldBillingNotifiedAt(ctx)
 	case subscription.FieldOrderID:
 		return m.OldOrderID(ctx)
 	}
@@ -8612,6 +8669,13 @@ func (m *SubscriptionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetBillingStartedAt(v)
 		return nil
+	case subscription.FieldBillingNotifiedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBillingNotifiedAt(v)
+		return nil
 	case subscription.FieldOrderID:
 		v, ok := value.(gid.ID)
 		if !ok {
@@ -8655,6 +8719,9 @@ func (m *SubscriptionMutation) ClearedFields() []string {
 	if m.FieldCleared(subscription.FieldBillingStartedAt) {
 		fields = append(fields, subscription.FieldBillingStartedAt)
 	}
+	if m.FieldCleared(subscription.FieldBillingNotifiedAt) {
+		fields = append(fields, subscription.FieldBillingNotifiedAt)
+	}
 	return fields
 }
 
@@ -8674,6 +8741,9 @@ func (m *SubscriptionMutation) ClearField(name string) error {
 		return nil
 	case subscription.FieldBillingStartedAt:
 		m.ClearBillingStartedAt()
+		return nil
+	case subscription.FieldBillingNotifiedAt:
+		m.ClearBillingNotifiedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Subscription nullable field %s", name)
@@ -8700,6 +8770,9 @@ func (m *SubscriptionMutation) ResetField(name string) error {
 		return nil
 	case subscription.FieldBillingStartedAt:
 		m.ResetBillingStartedAt()
+		return nil
+	case subscription.FieldBillingNotifiedAt:
+		m.ResetBillingNotifiedAt()
 		return nil
 	case subscription.FieldOrderID:
 		m.ResetOrderID()

@@ -33,6 +33,8 @@ type Subscription struct {
 	ActivatedAt *time.Time `json:"activated_at,omitempty"`
 	// Set once, by a conditional update: billing starts once per order.
 	BillingStartedAt *time.Time `json:"billing_started_at,omitempty"`
+	// When the billing system accepted the billing-start notice: a retried notice job stops here.
+	BillingNotifiedAt *time.Time `json:"billing_notified_at,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID gid.ID `json:"order_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -87,7 +89,7 @@ func (*Subscription) scanValues(columns []string) ([]any, error) {
 			values[i] = new(gid.ID)
 		case subscription.FieldStatus:
 			values[i] = new(sql.NullString)
-		case subscription.FieldCreatedAt, subscription.FieldUpdatedAt, subscription.FieldActivatedAt, subscription.FieldBillingStartedAt:
+		case subscription.FieldCreatedAt, subscription.FieldUpdatedAt, subscription.FieldActivatedAt, subscription.FieldBillingStartedAt, subscription.FieldBillingNotifiedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -149,6 +151,13 @@ func (_m *Subscription) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.BillingStartedAt = new(time.Time)
 				*_m.BillingStartedAt = value.Time
+			}
+		case subscription.FieldBillingNotifiedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field billing_notified_at", values[i])
+			} else if value.Valid {
+				_m.BillingNotifiedAt = new(time.Time)
+				*_m.BillingNotifiedAt = value.Time
 			}
 		case subscription.FieldOrderID:
 			if value, ok := values[i].(*gid.ID); !ok {
@@ -221,6 +230,11 @@ func (_m *Subscription) String() string {
 	builder.WriteString(", ")
 	if v := _m.BillingStartedAt; v != nil {
 		builder.WriteString("billing_started_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.BillingNotifiedAt; v != nil {
+		builder.WriteString("billing_notified_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

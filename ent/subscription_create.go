@@ -103,6 +103,20 @@ func (_c *SubscriptionCreate) SetNillableBillingStartedAt(v *time.Time) *Subscri
 	return _c
 }
 
+// SetBillingNotifiedAt sets the "billing_notified_at" field.
+func (_c *SubscriptionCreate) SetBillingNotifiedAt(v time.Time) *SubscriptionCreate {
+	_c.mutation.SetBillingNotifiedAt(v)
+	return _c
+}
+
+// SetNillableBillingNotifiedAt sets the "billing_notified_at" field if the given value is not nil.
+func (_c *SubscriptionCreate) SetNillableBillingNotifiedAt(v *time.Time) *SubscriptionCreate {
+	if v != nil {
+		_c.SetBillingNotifiedAt(*v)
+	}
+	return _c
+}
+
 // SetOrderID sets the "order_id" field.
 func (_c *SubscriptionCreate) SetOrderID(v gid.ID) *SubscriptionCreate {
 	_c.mutation.SetOrderID(v)
@@ -293,6 +307,10 @@ func (_c *SubscriptionCreate) createSpec() (*Subscription, *sqlgraph.CreateSpec)
 		_spec.SetField(subscription.FieldBillingStartedAt, field.TypeTime, value)
 		_node.BillingStartedAt = &value
 	}
+	if value, ok := _c.mutation.BillingNotifiedAt(); ok {
+		_spec.SetField(subscription.FieldBillingNotifiedAt, field.TypeTime, value)
+		_node.BillingNotifiedAt = &value
+	}
 	if nodes := _c.mutation.OrderIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -438,6 +456,24 @@ func (u *SubscriptionUpsert) ClearBillingStartedAt() *SubscriptionUpsert {
 	return u
 }
 
+// SetBillingNotifiedAt sets the "billing_notified_at" field.
+func (u *SubscriptionUpsert) SetBillingNotifiedAt(v time.Time) *SubscriptionUpsert {
+	u.Set(subscription.FieldBillingNotifiedAt, v)
+	return u
+}
+
+// UpdateBillingNotifiedAt sets the "billing_notified_at" field to the value that was provided on create.
+func (u *SubscriptionUpsert) UpdateBillingNotifiedAt() *SubscriptionUpsert {
+	u.SetExcluded(subscription.FieldBillingNotifiedAt)
+	return u
+}
+
+// ClearBillingNotifiedAt clears the value of the "billing_notified_at" field.
+func (u *SubscriptionUpsert) ClearBillingNotifiedAt() *SubscriptionUpsert {
+	u.SetNull(subscription.FieldBillingNotifiedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -562,6 +598,27 @@ func (u *SubscriptionUpsertOne) UpdateBillingStartedAt() *SubscriptionUpsertOne 
 func (u *SubscriptionUpsertOne) ClearBillingStartedAt() *SubscriptionUpsertOne {
 	return u.Update(func(s *SubscriptionUpsert) {
 		s.ClearBillingStartedAt()
+	})
+}
+
+// SetBillingNotifiedAt sets the "billing_notified_at" field.
+func (u *SubscriptionUpsertOne) SetBillingNotifiedAt(v time.Time) *SubscriptionUpsertOne {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.SetBillingNotifiedAt(v)
+	})
+}
+
+// UpdateBillingNotifiedAt sets the "billing_notified_at" field to the value that was provided on create.
+func (u *SubscriptionUpsertOne) UpdateBillingNotifiedAt() *SubscriptionUpsertOne {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.UpdateBillingNotifiedAt()
+	})
+}
+
+// ClearBillingNotifiedAt clears the value of the "billing_notified_at" field.
+func (u *SubscriptionUpsertOne) ClearBillingNotifiedAt() *SubscriptionUpsertOne {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.ClearBillingNotifiedAt()
 	})
 }
 
@@ -856,6 +913,27 @@ func (u *SubscriptionUpsertBulk) UpdateBillingStartedAt() *SubscriptionUpsertBul
 func (u *SubscriptionUpsertBulk) ClearBillingStartedAt() *SubscriptionUpsertBulk {
 	return u.Update(func(s *SubscriptionUpsert) {
 		s.ClearBillingStartedAt()
+	})
+}
+
+// SetBillingNotifiedAt sets the "billing_notified_at" field.
+func (u *SubscriptionUpsertBulk) SetBillingNotifiedAt(v time.Time) *SubscriptionUpsertBulk {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.SetBillingNotifiedAt(v)
+	})
+}
+
+// UpdateBillingNotifiedAt sets the "billing_notified_at" field to the value that was provided on create.
+func (u *SubscriptionUpsertBulk) UpdateBillingNotifiedAt() *SubscriptionUpsertBulk {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.UpdateBillingNotifiedAt()
+	})
+}
+
+// ClearBillingNotifiedAt clears the value of the "billing_notified_at" field.
+func (u *SubscriptionUpsertBulk) ClearBillingNotifiedAt() *SubscriptionUpsertBulk {
+	return u.Update(func(s *SubscriptionUpsert) {
+		s.ClearBillingNotifiedAt()
 	})
 }
 

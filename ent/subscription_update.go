@@ -91,6 +91,26 @@ func (_u *SubscriptionUpdate) ClearBillingStartedAt() *SubscriptionUpdate {
 	return _u
 }
 
+// SetBillingNotifiedAt sets the "billing_notified_at" field.
+func (_u *SubscriptionUpdate) SetBillingNotifiedAt(v time.Time) *SubscriptionUpdate {
+	_u.mutation.SetBillingNotifiedAt(v)
+	return _u
+}
+
+// SetNillableBillingNotifiedAt sets the "billing_notified_at" field if the given value is not nil.
+func (_u *SubscriptionUpdate) SetNillableBillingNotifiedAt(v *time.Time) *SubscriptionUpdate {
+	if v != nil {
+		_u.SetBillingNotifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearBillingNotifiedAt clears the value of the "billing_notified_at" field.
+func (_u *SubscriptionUpdate) ClearBillingNotifiedAt() *SubscriptionUpdate {
+	_u.mutation.ClearBillingNotifiedAt()
+	return _u
+}
+
 // AddSettingIDs adds the "settings" edge to the ServiceSetting entity by IDs.
 func (_u *SubscriptionUpdate) AddSettingIDs(ids ...gid.ID) *SubscriptionUpdate {
 	_u.mutation.AddSettingIDs(ids...)
@@ -223,6 +243,12 @@ func (_u *SubscriptionUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.BillingStartedAtCleared() {
 		_spec.ClearField(subscription.FieldBillingStartedAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.BillingNotifiedAt(); ok {
+		_spec.SetField(subscription.FieldBillingNotifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.BillingNotifiedAtCleared() {
+		_spec.ClearField(subscription.FieldBillingNotifiedAt, field.TypeTime)
+	}
 	if _u.mutation.SettingsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -347,6 +373,26 @@ func (_u *SubscriptionUpdateOne) SetNillableBillingStartedAt(v *time.Time) *Subs
 // ClearBillingStartedAt clears the value of the "billing_started_at" field.
 func (_u *SubscriptionUpdateOne) ClearBillingStartedAt() *SubscriptionUpdateOne {
 	_u.mutation.ClearBillingStartedAt()
+	return _u
+}
+
+// SetBillingNotifiedAt sets the "billing_notified_at" field.
+func (_u *SubscriptionUpdateOne) SetBillingNotifiedAt(v time.Time) *SubscriptionUpdateOne {
+	_u.mutation.SetBillingNotifiedAt(v)
+	return _u
+}
+
+// SetNillableBillingNotifiedAt sets the "billing_notified_at" field if the given value is not nil.
+func (_u *SubscriptionUpdateOne) SetNillableBillingNotifiedAt(v *time.Time) *SubscriptionUpdateOne {
+	if v != nil {
+		_u.SetBillingNotifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearBillingNotifiedAt clears the value of the "billing_notified_at" field.
+func (_u *SubscriptionUpdateOne) ClearBillingNotifiedAt() *SubscriptionUpdateOne {
+	_u.mutation.ClearBillingNotifiedAt()
 	return _u
 }
 
@@ -511,6 +557,12 @@ func (_u *SubscriptionUpdateOne) sqlSave(ctx context.Context) (_node *Subscripti
 	}
 	if _u.mutation.BillingStartedAtCleared() {
 		_spec.ClearField(subscription.FieldBillingStartedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.BillingNotifiedAt(); ok {
+		_spec.SetField(subscription.FieldBillingNotifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.BillingNotifiedAtCleared() {
+		_spec.ClearField(subscription.FieldBillingNotifiedAt, field.TypeTime)
 	}
 	if _u.mutation.SettingsCleared() {
 		edge := &sqlgraph.EdgeSpec{

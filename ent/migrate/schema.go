@@ -321,6 +321,7 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "ACTIVE"}, Default: "PENDING"},
 		{Name: "activated_at", Type: field.TypeTime, Nullable: true},
 		{Name: "billing_started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "billing_notified_at", Type: field.TypeTime, Nullable: true},
 		{Name: "order_id", Type: field.TypeString, Unique: true},
 	}
 	// SubscriptionsTable holds the schema information for the "subscriptions" table.
@@ -331,7 +332,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "subscriptions_orders_subscription",
-				Columns:    []*schema.Column{SubscriptionsColumns[7]},
+				Columns:    []*schema.Column{SubscriptionsColumns[8]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},

@@ -30,6 +30,9 @@ func (Subscription) Fields() []ent.Field {
 		field.Time("activated_at").Optional().Nillable(),
 		field.Time("billing_started_at").Optional().Nillable().
 			Comment("Set once, by a conditional update: billing starts once per order."),
+		field.Time("billing_notified_at").Optional().Nillable().
+			Comment("When the billing system accepted the billing-start notice: a retried notice job stops here.").
+			Annotations(entgql.Skip()),
 		field.String("order_id").GoType(gid.ID("")).Unique().Immutable(),
 	}
 }

@@ -31,6 +31,8 @@ const (
 	FieldActivatedAt = "activated_at"
 	// FieldBillingStartedAt holds the string denoting the billing_started_at field in the database.
 	FieldBillingStartedAt = "billing_started_at"
+	// FieldBillingNotifiedAt holds the string denoting the billing_notified_at field in the database.
+	FieldBillingNotifiedAt = "billing_notified_at"
 	// FieldOrderID holds the string denoting the order_id field in the database.
 	FieldOrderID = "order_id"
 	// EdgeOrder holds the string denoting the order edge name in mutations.
@@ -64,6 +66,7 @@ var Columns = []string{
 	FieldStatus,
 	FieldActivatedAt,
 	FieldBillingStartedAt,
+	FieldBillingNotifiedAt,
 	FieldOrderID,
 }
 
@@ -152,6 +155,11 @@ func ByActivatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByBillingStartedAt orders the results by the billing_started_at field.
 func ByBillingStartedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBillingStartedAt, opts...).ToFunc()
+}
+
+// ByBillingNotifiedAt orders the results by the billing_notified_at field.
+func ByBillingNotifiedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBillingNotifiedAt, opts...).ToFunc()
 }
 
 // ByOrderID orders the results by the order_id field.

@@ -76,6 +76,11 @@ func BillingStartedAt(v time.Time) predicate.Subscription {
 	return predicate.Subscription(sql.FieldEQ(FieldBillingStartedAt, v))
 }
 
+// BillingNotifiedAt applies equality check predicate on the "billing_notified_at" field. It's identical to BillingNotifiedAtEQ.
+func BillingNotifiedAt(v time.Time) predicate.Subscription {
+	return predicate.Subscription(sql.FieldEQ(FieldBillingNotifiedAt, v))
+}
+
 // OrderID applies equality check predicate on the "order_id" field. It's identical to OrderIDEQ.
 func OrderID(v gid.ID) predicate.Subscription {
 	return predicate.Subscription(sql.FieldEQ(FieldOrderID, v))
@@ -279,6 +284,56 @@ func BillingStartedAtIsNil() predicate.Subscription {
 // BillingStartedAtNotNil applies the NotNil predicate on the "billing_started_at" field.
 func BillingStartedAtNotNil() predicate.Subscription {
 	return predicate.Subscription(sql.FieldNotNull(FieldBillingStartedAt))
+}
+
+// BillingNotifiedAtEQ applies the EQ predicate on the "billing_notified_at" field.
+func BillingNotifiedAtEQ(v time.Time) predicate.Subscription {
+	return predicate.Subscription(sql.FieldEQ(FieldBillingNotifiedAt, v))
+}
+
+// BillingNotifiedAtNEQ applies the NEQ predicate on the "billing_notified_at" field.
+func BillingNotifiedAtNEQ(v time.Time) predicate.Subscription {
+	return predicate.Subscription(sql.FieldNEQ(FieldBillingNotifiedAt, v))
+}
+
+// BillingNotifiedAtIn applies the In predicate on the "billing_notified_at" field.
+func BillingNotifiedAtIn(vs ...time.Time) predicate.Subscription {
+	return predicate.Subscription(sql.FieldIn(FieldBillingNotifiedAt, vs...))
+}
+
+// BillingNotifiedAtNotIn applies the NotIn predicate on the "billing_notified_at" field.
+func BillingNotifiedAtNotIn(vs ...time.Time) predicate.Subscription {
+	return predicate.Subscription(sql.FieldNotIn(FieldBillingNotifiedAt, vs...))
+}
+
+// BillingNotifiedAtGT applies the GT predicate on the "billing_notified_at" field.
+func BillingNotifiedAtGT(v time.Time) predicate.Subscription {
+	return predicate.Subscription(sql.FieldGT(FieldBillingNotifiedAt, v))
+}
+
+// BillingNotifiedAtGTE applies the GTE predicate on the "billing_notified_at" field.
+func BillingNotifiedAtGTE(v time.Time) predicate.Subscription {
+	return predicate.Subscription(sql.FieldGTE(FieldBillingNotifiedAt, v))
+}
+
+// BillingNotifiedAtLT applies the LT predicate on the "billing_notified_at" field.
+func BillingNotifiedAtLT(v time.Time) predicate.Subscription {
+	return predicate.Subscription(sql.FieldLT(FieldBillingNotifiedAt, v))
+}
+
+// BillingNotifiedAtLTE applies the LTE predicate on the "billing_notified_at" field.
+func BillingNotifiedAtLTE(v time.Time) predicate.Subscription {
+	return predicate.Subscription(sql.FieldLTE(FieldBillingNotifiedAt, v))
+}
+
+// BillingNotifiedAtIsNil applies the IsNil predicate on the "billing_notified_at" field.
+func BillingNotifiedAtIsNil() predicate.Subscription {
+	return predicate.Subscription(sql.FieldIsNull(FieldBillingNotifiedAt))
+}
+
+// BillingNotifiedAtNotNil applies the NotNil predicate on the "billing_notified_at" field.
+func BillingNotifiedAtNotNil() predicate.Subscription {
+	return predicate.Subscription(sql.FieldNotNull(FieldBillingNotifiedAt))
 }
 
 // OrderIDEQ applies the EQ predicate on the "order_id" field.

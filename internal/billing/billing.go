@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"onramp/ent"
+	"onramp/ent/subscription"
 	"onramp/internal/gid"
 	"onramp/internal/store"
 )
@@ -71,7 +72,17 @@ func (w *StartWorker) Work(ctx context.Context, job *river.Job[StartArgs]) error
 	if sub.BillingStartedAt == nil {
 		return river.JobCancel(fmt.Errorf("billing of order %s has not started", o.ID))
 	}
-	return w.post(ctx, notice(o, sub))
+	if sub.BillingNotifiedAt != nil {
+		return nil // accepted before: River had not recorded this job done
+	}
+	if err := w.post(ctx, notice(o, sub)); err != nil {
+		return err
+	}
+	// Only a crash between the billing system's answer and this update
+	// sends the notice again (with the same Idempotency-Key).
+	return w.Store.Client.Subscription.Update().
+		Where(subscription.ID(sub.ID), subscription.BillingNotifiedAtIsNil()).
+		SetBillingNotifiedAt(w.now()).Exec(sys)
 }
 
 func notice(o *ent.Order, sub *ent.Subscription) Notice {
@@ -112,9 +123,12 @@ func (w *StartWorker) post(ctx context.Context, n Notice) error {
 
 // NextRetry retries quickly at first, then every five minutes.
 func (w *StartWorker) NextRetry(job *river.Job[StartArgs]) time.Time {
-	now := time.Now
+	return w.now().Add(time.Duration(math.Min(math.Pow(2, float64(job.Attempt)), 300)) * time.Second)
+}
+
+func (w *StartWorker) now() time.Time {
 	if w.Now != nil {
-		now = w.Now
+		return w.Now()
 	}
-	return now().Add(time.Duration(math.Min(math.Pow(2, float64(job.Attempt)), 300)) * time.Second)
+	return time.Now()
 }

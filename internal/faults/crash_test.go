@@ -2,8 +2,11 @@ package faults_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"sync"
@@ -34,11 +37,14 @@ type flow struct {
 // again on the same database. Every step the server acknowledged is still
 // there, every setup finishes from where it stood, no organization is half
 // written, and every email of the outbox reaches the SMTP server under its
-// one Message-ID.
+// one Message-ID; every provisioned order is billed from its one billing
+// start.
 func TestKillDuringWizardLoad(t *testing.T) {
 	dataDir, dbURL := storetest.Location(t)
 	sink := smtptest.Start(t, "127.0.0.1:0")
-	s := newServer(t, "onramp", dataDir, dbURL, "ONRAMP_SMTP_URL="+sink.URL())
+	billing := startBillingSink(t)
+	s := newServer(t, "onramp", dataDir, dbURL, "ONRAMP_SMTP_URL="+sink.URL(),
+		"ONRAMP_BILLING_WEBHOOK_URL="+billing.url)
 	s.start()
 	op := s.operator()
 
@@ -168,6 +174,81 @@ func TestKillDuringWizardLoad(t *testing.T) {
 	defer st.Close()
 	checkNothingHalfWritten(t, st.Client)
 	checkMailSentOnce(t, st.Client, sink, hostOf(t, s.base))
+	checkBilledOnce(t, st.Client, billing)
+}
+
+// billingSink is a billing system's webhook: it keeps every notice.
+type billingSink struct {
+	url     string
+	mu      sync.Mutex
+	notices []billingNotice
+}
+
+type billingNotice struct {
+	key              string
+	OrderID          string    `json:"orderId"`
+	BillingStartedAt time.Time `json:"billingStartedAt"`
+}
+
+func startBillingSink(t *testing.T) *billingSink {
+	b := &billingSink{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n billingNotice
+		if err := json.NewDecoder(r.Body).Decode(&n); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		n.key = r.Header.Get("Idempotency-Key")
+		b.mu.Lock()
+		b.notices = append(b.notices, n)
+		b.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	b.url = srv.URL
+	return b
+}
+
+// checkBilledOnce waits until the billing system heard of every provisioned
+// order, and checks that it heard of each under one idempotency key with
+// the one billing start the order has: billing starts once.
+func checkBilledOnce(t *testing.T, c *ent.Client, b *billingSink) {
+	t.Helper()
+	ctx := store.System(context.Background())
+	provisioned, err := c.Order.Query().Where(order.StatusEQ(order.StatusPROVISIONED)).WithSubscription().All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heard := func() map[string][]billingNotice {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		m := map[string][]billingNotice{}
+		for _, n := range b.notices {
+			m[n.OrderID] = append(m[n.OrderID], n)
+		}
+		return m
+	}
+	eventually(t, "a billing notice for every provisioned order", 90*time.Second, func() (bool, string) {
+		h := heard()
+		return len(h) >= len(provisioned), fmt.Sprintf("%d of %d orders", len(h), len(provisioned))
+	})
+	h := heard()
+	copies := 0
+	for _, o := range provisioned {
+		ns := h[string(o.ID)]
+		started := o.Edges.Subscription.BillingStartedAt
+		for _, n := range ns {
+			if n.key != string(o.ID) || started == nil || !n.BillingStartedAt.Equal(*started) {
+				t.Errorf("order %s: notice %+v, want key %s and the billing start %v", o.ID, n, o.ID, started)
+			}
+		}
+		copies += len(ns) - 1
+		delete(h, string(o.ID))
+	}
+	if len(h) > 0 {
+		t.Errorf("billing notices for orders that are not provisioned: %v", h)
+	}
+	t.Logf("%d orders billed; %d repeated notices under the same idempotency key", len(provisioned), copies)
 }
 
 func hostOf(t *testing.T, base string) string {
