@@ -79,10 +79,13 @@ func (w *StartWorker) Work(ctx context.Context, job *river.Job[StartArgs]) error
 		return err
 	}
 	// Only a crash between the billing system's answer and this update
-	// sends the notice again (with the same Idempotency-Key).
+	// sends the notice again (with the same Idempotency-Key); a cancelled
+	// job (a shutdown) still records it.
+	rec, cancel := context.WithTimeout(context.WithoutCancel(sys), 30*time.Second)
+	defer cancel()
 	return w.Store.Client.Subscription.Update().
 		Where(subscription.ID(sub.ID), subscription.BillingNotifiedAtIsNil()).
-		SetBillingNotifiedAt(w.now()).Exec(sys)
+		SetBillingNotifiedAt(w.now()).Exec(rec)
 }
 
 func notice(o *ent.Order, sub *ent.Subscription) Notice {

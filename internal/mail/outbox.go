@@ -117,7 +117,11 @@ func (w *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	if err != nil {
 		return err
 	}
-	return w.Store.InTx(sys, func(ctx context.Context) error {
+	// The mail system has the message: record it even when the job is being
+	// cancelled (a shutdown), or the message would be sent again.
+	rec, cancel := context.WithTimeout(context.WithoutCancel(sys), 30*time.Second)
+	defer cancel()
+	return w.Store.InTx(rec, func(ctx context.Context) error {
 		u := ent.FromContext(ctx).Message.Update().
 			Where(message.ID(m.ID), message.StatusEQ(message.StatusQUEUED)).
 			SetStatus(message.StatusSENT).
