@@ -3334,7 +3334,7 @@ func (m *OrderMutation) HoldReason() (r string, exists bool) {
 // OldHoldReason returns the old "hold_reason" field's value of the Order entity.
 // If the Order object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *OrderMutation) OldHoldReason(ctx context.Context) (v string, err error) {
+func (m *OrderMutation) OldHoldReason(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldHoldReason is only allowed on UpdateOne operations")
 	}

@@ -61,7 +61,7 @@ type Order struct {
 	// This order created its partner organization (whose administrator sets a password).
 	CreatedPartnerOrg bool `json:"created_partner_org,omitempty"`
 	// HoldReason holds the value of the "hold_reason" field.
-	HoldReason string `json:"hold_reason,omitempty"`
+	HoldReason *string `json:"hold_reason,omitempty"`
 	// Who confirmed the organizations; later resends of the setup link go to them.
 	ConfirmedByEmail string `json:"confirmed_by_email,omitempty"`
 	// CancelledAt holds the value of the "cancelled_at" field.
@@ -327,7 +327,8 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field hold_reason", values[i])
 			} else if value.Valid {
-				_m.HoldReason = value.String
+				_m.HoldReason = new(string)
+				*_m.HoldReason = value.String
 			}
 		case order.FieldConfirmedByEmail:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -480,8 +481,10 @@ func (_m *Order) String() string {
 	builder.WriteString("created_partner_org=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CreatedPartnerOrg))
 	builder.WriteString(", ")
-	builder.WriteString("hold_reason=")
-	builder.WriteString(_m.HoldReason)
+	if v := _m.HoldReason; v != nil {
+		builder.WriteString("hold_reason=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("confirmed_by_email=")
 	builder.WriteString(_m.ConfirmedByEmail)

@@ -690,7 +690,7 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.HoldReason(); ok {
 		_spec.SetField(order.FieldHoldReason, field.TypeString, value)
-		_node.HoldReason = value
+		_node.HoldReason = &value
 	}
 	if value, ok := _c.mutation.ConfirmedByEmail(); ok {
 		_spec.SetField(order.FieldConfirmedByEmail, field.TypeString, value)

@@ -62,7 +62,7 @@ func (Order) Fields() []ent.Field {
 		field.Bool("created_partner_org").Default(false).
 			Comment("This order created its partner organization (whose administrator sets a password).").
 			Annotations(entgql.Skip()),
-		field.String("hold_reason").Optional().MaxLen(2000),
+		field.String("hold_reason").Optional().Nillable().MaxLen(2000),
 		field.String("confirmed_by_email").Optional().MaxLen(254).
 			Comment("Who confirmed the organizations; later resends of the setup link go to them."),
 		field.Time("cancelled_at").Optional().Nillable(),

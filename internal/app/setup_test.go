@@ -584,7 +584,7 @@ func (c *wizClient) world(t *testing.T, orderID, token string) string {
 		role = string(*o.Role)
 	}
 	w["order"] = fmt.Sprintf("status=%s step=%s role=%s handed=%v created=%v hold=%q by=%q partner=%s customer=%s updated=%s",
-		o.Status, o.Step, role, o.HandedToCustomer, o.CreatedPartnerOrg, o.HoldReason, o.ConfirmedByEmail,
+		o.Status, o.Step, role, o.HandedToCustomer, o.CreatedPartnerOrg, deref(o.HoldReason), o.ConfirmedByEmail,
 		o.PartnerOrgID, o.CustomerOrgID, o.UpdatedAt.UTC().Format(time.RFC3339Nano))
 	if token != "" {
 		r := c.gql(t, token, wizSetupQuery, nil)
@@ -1245,6 +1245,9 @@ func TestWizardOnHold(t *testing.T) {
 	t.Parallel()
 	c := wizEnv(t)
 	id := c.place(t, "H-1", "P1", nil)
+	if o := c.order(t, c.op, id); o.HoldReason != nil {
+		t.Fatalf("an order never on hold has holdReason %q, want null", *o.HoldReason)
+	}
 	link := c.link(t, id, "ana@p1.example")
 	c.must(t, link, "startSetup", nil)
 	c.must(t, link, "chooseRole", wizVars("role", "PARTNER"))
@@ -1303,8 +1306,8 @@ func TestWizardOnHold(t *testing.T) {
 	}
 	release(t, c.op).ok(t).decode(t, &data)
 	if r := data.ReleaseHold; len(r.UserErrors) > 0 || r.Order == nil || r.Order.Status != "IN_SETUP" ||
-		r.Order.Step != "ROLE" || deref(r.Order.HoldReason) != "" {
-		t.Fatalf("releaseHold: %+v (order %+v)", r, r.Order)
+		r.Order.Step != "ROLE" || r.Order.HoldReason != nil {
+		t.Fatalf("releaseHold: %+v (order %+v), want IN_SETUP at ROLE with no hold reason (null)", r, r.Order)
 	}
 	data.ReleaseHold.UserErrors = nil
 	release(t, c.op).ok(t).decode(t, &data)
