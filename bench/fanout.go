@@ -184,3 +184,20 @@ func deliver(subs []*subscriber, mutate func() error, timeout time.Duration) (fa
 	slices.Sort(lats)
 	return fanoutResult{last: lats[len(lats)-1], p50: lats[len(lats)/2], p99: lats[len(lats)*99/100]}, nil
 }
+
+// medianFanout is the median of each figure over rounds of deliveries.
+func medianFanout(rs []fanoutResult) fanoutResult {
+	pick := func(f func(fanoutResult) time.Duration) time.Duration {
+		v := make([]time.Duration, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	return fanoutResult{
+		last: pick(func(r fanoutResult) time.Duration { return r.last }),
+		p50:  pick(func(r fanoutResult) time.Duration { return r.p50 }),
+		p99:  pick(func(r fanoutResult) time.Duration { return r.p99 }),
+	}
+}

@@ -28,7 +28,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -508,17 +507,5 @@ func (b *bench) fanout(srv *child) (fanoutResult, int64, error) {
 		rs = append(rs, res)
 		fmt.Fprintf(os.Stderr, "fan-out round %d: last %s p50 %s p99 %s\n", r+1, ms(res.last), ms(res.p50), ms(res.p99))
 	}
-	pick := func(f func(fanoutResult) time.Duration) time.Duration {
-		v := make([]time.Duration, len(rs))
-		for i, r := range rs {
-			v[i] = f(r)
-		}
-		slices.Sort(v)
-		return v[len(v)/2]
-	}
-	return fanoutResult{
-		last: pick(func(r fanoutResult) time.Duration { return r.last }),
-		p50:  pick(func(r fanoutResult) time.Duration { return r.p50 }),
-		p99:  pick(func(r fanoutResult) time.Duration { return r.p99 }),
-	}, peak, nil
+	return medianFanout(rs), peak, nil
 }

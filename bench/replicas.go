@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -187,22 +186,6 @@ func changeLatency(ctx context.Context, a, b *bench) (same, cross fanoutResult, 
 		}
 	}
 	return medianFanout(sameRs), medianFanout(crossRs), nil
-}
-
-func medianFanout(rs []fanoutResult) fanoutResult {
-	pick := func(f func(fanoutResult) time.Duration) time.Duration {
-		v := make([]time.Duration, len(rs))
-		for i, r := range rs {
-			v[i] = f(r)
-		}
-		slices.Sort(v)
-		return v[len(v)/2]
-	}
-	return fanoutResult{
-		last: pick(func(r fanoutResult) time.Duration { return r.last }),
-		p50:  pick(func(r fanoutResult) time.Duration { return r.p50 }),
-		p99:  pick(func(r fanoutResult) time.Duration { return r.p99 }),
-	}
 }
 
 // createDatabase creates a fresh database on the server at base and returns
