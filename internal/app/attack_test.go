@@ -42,6 +42,7 @@ import (
 	"onramp/internal/app"
 	"onramp/internal/gid"
 	"onramp/internal/store"
+	"onramp/internal/testkit"
 )
 
 // attackPost sends body to /graphql with a content type and the operator's
@@ -768,7 +769,7 @@ func attackHandler(t *testing.T, e *testEnv, logs io.Writer) *httptest.Server {
 // log keeps the details.
 func TestAttackInternalErrorsLeakNothing(t *testing.T) {
 	e := newEnv(t)
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	hs := attackHandler(t, e, logs)
 	id := e.mustPlace(t, orderInput("INT-1", "P1")).ID
 	leaky := regexp.MustCompile(`(?i)sql|select|signing|kid|unique|constraint|duplicate|violates|\.go|/work|goroutine|panic|pq:|sqlite|\.\./`)

@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"onramp/internal/gid"
 	"onramp/internal/store"
 	"onramp/internal/store/storetest"
+	"onramp/internal/testkit"
 )
 
 // testEnv is one running Onramp on a fresh SQLite file, reached over real
@@ -31,24 +31,7 @@ type testEnv struct {
 	// op is an operator token, for setting up and counting.
 	op string
 	// logs holds what the app logged, shown when the test fails.
-	logs *syncBuffer
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	logs *testkit.SyncBuffer
 }
 
 // newEnv starts the app on a fresh data directory (dev mode off) behind an
@@ -56,7 +39,7 @@ func (b *syncBuffer) String() string {
 func newEnv(t *testing.T) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	cfg := app.Defaults()
 	// A fresh SQLite file in the test's directory; with

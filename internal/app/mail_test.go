@@ -40,6 +40,7 @@ import (
 	"onramp/internal/orders"
 	"onramp/internal/store"
 	"onramp/internal/store/storetest"
+	"onramp/internal/testkit"
 )
 
 // mailEpoch is "now" at the start of every test here: 09:00 UTC on the day
@@ -77,23 +78,6 @@ const (
 
 // --- waiting ------------------------------------------------------------------
 
-// eventually polls cond until it holds, failing the test after timeout with
-// cond's last explanation.
-func eventually(t *testing.T, what string, timeout time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, detail := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %s for %s: %s", timeout, what, detail)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-}
-
 // holds checks that cond stays true for d (that nothing more happens).
 func holds(t *testing.T, what string, d time.Duration, cond func() (bool, string)) {
 	t.Helper()
@@ -114,7 +98,7 @@ func holds(t *testing.T, what string, d time.Duration, cond func() (bool, string
 // waitTo waits until n messages were accepted for rcpt and returns them.
 func waitTo(t *testing.T, s *smtptest.Sink, rcpt string, n int) []smtptest.Message {
 	t.Helper()
-	eventually(t, fmt.Sprintf("%d message(s) to %s", n, rcpt), mailWait, func() (bool, string) {
+	testkit.Eventually(t, fmt.Sprintf("%d message(s) to %s", n, rcpt), mailWait, func() (bool, string) {
 		return len(s.To(rcpt)) >= n, s.Summary()
 	})
 	got := s.To(rcpt)
@@ -219,7 +203,7 @@ type mailApp struct {
 	app   *app.App
 	base  string
 	clock *clock.Stub
-	logs  *syncBuffer
+	logs  *testkit.SyncBuffer
 
 	cancel context.CancelFunc
 	done   chan error
@@ -241,7 +225,7 @@ func startMailApp(t *testing.T, loc dbLocation, clk *clock.Stub, mutate func(*ap
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	a, err := app.New(context.Background(), cfg, logger)
 	if err != nil {
@@ -390,7 +374,7 @@ func (m *mailApp) orderStatus(t *testing.T, id string) string {
 
 func (m *mailApp) waitOrderStatus(t *testing.T, id, want string) {
 	t.Helper()
-	eventually(t, "order "+id+" "+want, mailWait, func() (bool, string) {
+	testkit.Eventually(t, "order "+id+" "+want, mailWait, func() (bool, string) {
 		got := m.orderStatus(t, id)
 		return got == want, "status " + got
 	})
@@ -479,7 +463,7 @@ func jobStates(jobs []*rivertype.JobRow) string {
 // (completed, or cancelled by the application).
 func waitJobsFinished(t *testing.T, what string, n int, list func() []*rivertype.JobRow) {
 	t.Helper()
-	eventually(t, what, mailWait, func() (bool, string) {
+	testkit.Eventually(t, what, mailWait, func() (bool, string) {
 		jobs := list()
 		if len(jobs) < n {
 			return false, fmt.Sprintf("%d of %d jobs exist: %s", len(jobs), n, jobStates(jobs))
@@ -577,7 +561,7 @@ func TestSetupEmailSurvivesAnSMTPOutage(t *testing.T) {
 	o := m.placeOrder(t, m.operator(t), "DOWN-1", "P1", mailToday, contactEmail)
 
 	// The delivery is attempted, fails, and is kept for a retry.
-	eventually(t, "a failed delivery attempt", mailWait, func() (bool, string) {
+	testkit.Eventually(t, "a failed delivery attempt", mailWait, func() (bool, string) {
 		jobs := deliveryJobs(t, m.app, o.ID)
 		return len(jobs) == 1 && len(jobs[0].Errors) >= 1, jobStates(jobs)
 	})
@@ -1099,7 +1083,7 @@ func TestDevMailViewerShowsTheSetupEmail(t *testing.T) {
 
 	button := regexp.MustCompile(`<a class="button" href="([^"]+)">`)
 	var page string
-	eventually(t, "the setup email in /dev/mail", mailWait, func() (bool, string) {
+	testkit.Eventually(t, "the setup email in /dev/mail", mailWait, func() (bool, string) {
 		code, body := httpGet(t, s.base+"/dev/mail")
 		page = body
 		return code == http.StatusOK && button.MatchString(body) && strings.Contains(body, "SENT"),
@@ -1170,7 +1154,7 @@ func TestWithoutSMTPOutsideDevModeMailStaysQueued(t *testing.T) {
 	orderID := placed.PlaceOrder.Order.ID
 
 	// The delivery job runs, finds no mail system and waits, without failing.
-	eventually(t, "the delivery to wait for a mail system", mailWait, func() (bool, string) {
+	testkit.Eventually(t, "the delivery to wait for a mail system", mailWait, func() (bool, string) {
 		jobs := deliveryJobs(t, s.app, orderID)
 		return len(jobs) == 1 && jobs[0].State == rivertype.JobStateScheduled && jobs[0].AttemptedAt != nil, jobStates(jobs)
 	})

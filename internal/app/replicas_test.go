@@ -15,6 +15,7 @@ import (
 	"onramp/internal/gid"
 	"onramp/internal/store"
 	"onramp/internal/store/storetest"
+	"onramp/internal/testkit"
 )
 
 // startReplica runs an App on the PostgreSQL database at databaseURL, as one
@@ -45,7 +46,7 @@ func startReplica(t *testing.T, databaseURL string) (*serving, *testEnv) {
 		cancel()
 		<-s.done
 	})
-	e := &testEnv{t: t, app: a, srv: srv, logs: &syncBuffer{}}
+	e := &testEnv{t: t, app: a, srv: srv, logs: &testkit.SyncBuffer{}}
 	e.op = e.operatorToken(time.Hour)
 	return s, e
 }

@@ -23,6 +23,7 @@ import (
 	"onramp/internal/mail/smtptest"
 	"onramp/internal/store"
 	"onramp/internal/store/storetest"
+	"onramp/internal/testkit"
 )
 
 // flow is one order of the load and what the server acknowledged for it.
@@ -120,7 +121,7 @@ func TestKillDuringWizardLoad(t *testing.T) {
 		wg.Add(1)
 		go client()
 	}
-	eventually(t, "60 acknowledged wizard steps", 90*time.Second, func() (bool, string) {
+	testkit.Eventually(t, "60 acknowledged wizard steps", 90*time.Second, func() (bool, string) {
 		mu.Lock()
 		defer mu.Unlock()
 		return acked.Load() >= 60 || len(failures) > 0, fmt.Sprintf("%d steps", acked.Load())
@@ -228,7 +229,7 @@ func checkBilledOnce(t *testing.T, c *ent.Client, b *billingSink) {
 		}
 		return m
 	}
-	eventually(t, "a billing notice for every provisioned order", 90*time.Second, func() (bool, string) {
+	testkit.Eventually(t, "a billing notice for every provisioned order", 90*time.Second, func() (bool, string) {
 		h := heard()
 		return len(h) >= len(provisioned), fmt.Sprintf("%d of %d orders", len(h), len(provisioned))
 	})
@@ -298,7 +299,7 @@ func checkNothingHalfWritten(t *testing.T, c *ent.Client) {
 func checkMailSentOnce(t *testing.T, c *ent.Client, sink *smtptest.Sink, host string) {
 	t.Helper()
 	ctx := store.System(context.Background())
-	eventually(t, "every message of the outbox sent", 90*time.Second, func() (bool, string) {
+	testkit.Eventually(t, "every message of the outbox sent", 90*time.Second, func() (bool, string) {
 		n, err := c.Message.Query().Where(message.StatusNEQ(message.StatusSENT)).Count(ctx)
 		return err == nil && n == 0, fmt.Sprintf("%d not sent, %v", n, err)
 	})

@@ -22,7 +22,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,6 +30,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 
 	"onramp/internal/mail/smtptest"
+	"onramp/internal/testkit"
 )
 
 // binary is the onramp executable every test runs.
@@ -65,24 +65,6 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// syncBuffer collects a child's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // server is one `onramp serve` process; start may run it again after it
 // ended, on the same address, data and database.
 type server struct {
@@ -91,7 +73,7 @@ type server struct {
 	addr string
 	base string
 	env  []string
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -103,7 +85,7 @@ type server struct {
 func newServer(t *testing.T, name, dataDir, databaseURL string, settings ...string) *server {
 	t.Helper()
 	addr := freeAddr(t)
-	s := &server{t: t, name: name, addr: addr, base: "http://" + addr, logs: &syncBuffer{}}
+	s := &server{t: t, name: name, addr: addr, base: "http://" + addr, logs: &testkit.SyncBuffer{}}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "ONRAMP_") {
 			s.env = append(s.env, kv)
@@ -589,22 +571,6 @@ func setupLinkFor(ctx context.Context, sink *smtptest.Sink, rcpt string) (string
 			return "", fmt.Errorf("no setup link to %s: %w (%s)", rcpt, ctx.Err(), sink.Summary())
 		case <-time.After(50 * time.Millisecond):
 		}
-	}
-}
-
-// eventually polls cond until it holds or timeout passes.
-func eventually(t *testing.T, what string, timeout time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not after %s (%s)", what, timeout, state)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"onramp/internal/mail/smtptest"
 	"onramp/internal/store"
 	"onramp/internal/store/storetest"
+	"onramp/internal/testkit"
 )
 
 // TestSMTPOutage runs the server with an SMTP server that is not there yet:
@@ -48,7 +49,7 @@ func TestSMTPOutage(t *testing.T) {
 	}
 	defer st.Close()
 	// Every delivery has failed at least once, and is waiting for a retry.
-	eventually(t, "every delivery failed once", 30*time.Second, func() (bool, string) {
+	testkit.Eventually(t, "every delivery failed once", 30*time.Second, func() (bool, string) {
 		var failed int
 		err := st.DB.QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'deliver_message'
 			AND attempt >= 1 AND state IN ('retryable', 'available', 'scheduled')`).Scan(&failed)
@@ -61,7 +62,7 @@ func TestSMTPOutage(t *testing.T) {
 
 	sink := smtptest.Start(t, smtpAddr)
 	for i := range ids {
-		eventually(t, "the email to "+contact(i), 60*time.Second, func() (bool, string) {
+		testkit.Eventually(t, "the email to "+contact(i), 60*time.Second, func() (bool, string) {
 			return len(sink.To(contact(i))) > 0, sink.Summary()
 		})
 	}
@@ -147,7 +148,7 @@ func TestPostgresRestart(t *testing.T) {
 	}
 
 	pg.start()
-	eventually(t, "ready again after the outage", 60*time.Second, func() (bool, string) {
+	testkit.Eventually(t, "ready again after the outage", 60*time.Second, func() (bool, string) {
 		code, body := s.get("/readyz")
 		return code == 200, fmt.Sprintf("%d %s", code, body)
 	})

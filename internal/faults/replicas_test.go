@@ -8,6 +8,7 @@ import (
 
 	"onramp/internal/mail/smtptest"
 	"onramp/internal/store/storetest"
+	"onramp/internal/testkit"
 )
 
 // TestTwoReplicaProcesses runs two `onramp serve` processes on one
@@ -61,7 +62,7 @@ func TestTwoReplicaProcesses(t *testing.T) {
 		t.Fatalf("resendSetupLink on A: %+v", resend.ResendSetupLink.UserErrors)
 	}
 	wantRefused(t, b, first, "REPLACED")
-	eventually(t, "the resent link", 60*time.Second, func() (bool, string) {
+	testkit.Eventually(t, "the resent link", 60*time.Second, func() (bool, string) {
 		return len(sink.To(replContact(0))) == 2, sink.Summary()
 	})
 	r, err := decode(sink.To(replContact(0))[1])

@@ -10,6 +10,7 @@ import (
 
 	"onramp/internal/mail/smtptest"
 	"onramp/internal/store/storetest"
+	"onramp/internal/testkit"
 )
 
 // shutdownTimeout is the servers' ONRAMP_SHUTDOWN_TIMEOUT here.
@@ -35,7 +36,7 @@ func TestSIGTERMWithOpenSocketsAndRunningJobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the setup email in flight", 30*time.Second, func() (bool, string) {
+	testkit.Eventually(t, "the setup email in flight", 30*time.Second, func() (bool, string) {
 		return sink.Held() == 1, sink.Summary()
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -72,7 +73,7 @@ func TestSIGTERMWithOpenSocketsAndRunningJobs(t *testing.T) {
 	if _, err := s.place(op, orderInput("TERM-2", "acct-term-2", "second@term.example")); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the second setup email in flight", 30*time.Second, func() (bool, string) {
+	testkit.Eventually(t, "the second setup email in flight", 30*time.Second, func() (bool, string) {
 		return sink.Held() == 1, sink.Summary()
 	})
 	took = s.terminate(shutdownTimeout + 3*time.Second)
@@ -82,7 +83,7 @@ func TestSIGTERMWithOpenSocketsAndRunningJobs(t *testing.T) {
 	t.Logf("exited %s after SIGTERM, with a delivery held past the deadline", took.Round(time.Millisecond))
 	sink.Release(false) // the connection is gone: the server drops the message
 	s.start()
-	eventually(t, "the cut-short delivery retried by the next process", 60*time.Second, func() (bool, string) {
+	testkit.Eventually(t, "the cut-short delivery retried by the next process", 60*time.Second, func() (bool, string) {
 		return len(sink.To("second@term.example")) >= 1, sink.Summary()
 	})
 	time.Sleep(2 * time.Second) // time for a second copy, were one coming
