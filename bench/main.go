@@ -213,24 +213,10 @@ func run(ctx context.Context, c config) error {
 		fmt.Fprintf(os.Stderr, "%-45s %8.0f/s  p50 %s  p99 %s\n", hc.name, results[ci].rate, ms(results[ci].p50), ms(results[ci].p99))
 	}
 
-	flowRates := make([]result, 0, c.runs)
-	for r := range c.runs {
-		var wait func() error
-		if c.profileDir != "" && r == 0 {
-			wait = profile(client, srv.base, c.profileDir, "flows", c.duration)
-		}
-		res, err := b.flows(c.flowWorkers, c.duration)
-		if err != nil {
-			return fmt.Errorf("complete flows: %w", err)
-		}
-		if wait != nil {
-			if err := wait(); err != nil {
-				return err
-			}
-		}
-		flowRates = append(flowRates, res)
+	flowRate, err := b.flowRuns("flows")
+	if err != nil {
+		return fmt.Errorf("complete flows: %w", err)
 	}
-	flowRate := median(flowRates)
 	fmt.Fprintf(os.Stderr, "complete flows: %.1f/s\n", flowRate.rate)
 
 	fan, rssFan, err := b.fanout(srv)
@@ -443,6 +429,29 @@ func (b *bench) flows(n int, d time.Duration) (result, error) {
 		return result{}, errors.New("no flow completed")
 	}
 	return summarize(lats, d), nil
+}
+
+// flowRuns runs complete flows c.runs times (a CPU profile of the first
+// run saved as name when asked) and returns the median run.
+func (b *bench) flowRuns(name string) (result, error) {
+	rs := make([]result, 0, b.c.runs)
+	for r := range b.c.runs {
+		var wait func() error
+		if b.c.profileDir != "" && r == 0 {
+			wait = profile(b.client, b.base, b.c.profileDir, name, b.c.duration)
+		}
+		res, err := b.flows(b.c.flowWorkers, b.c.duration)
+		if err != nil {
+			return result{}, err
+		}
+		if wait != nil {
+			if err := wait(); err != nil {
+				return result{}, err
+			}
+		}
+		rs = append(rs, res)
+	}
+	return median(rs), nil
 }
 
 // fanout subscribes c.subscribers websockets (operator token) to one order,

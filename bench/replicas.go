@@ -65,28 +65,16 @@ func replicaFigures(ctx context.Context, c config) error {
 	}
 	defer srvA.stop()
 
-	var one, two []result
-	for run := range c.runs {
-		var wait func() error
-		if c.profileDir != "" && run == 0 {
-			wait = profile(a.client, a.base, c.profileDir, "flows postgres", c.duration)
-		}
-		r, err := a.flows(c.flowWorkers, c.duration)
-		if err != nil {
-			return fmt.Errorf("flows on one replica: %w", err)
-		}
-		if wait != nil {
-			if err := wait(); err != nil {
-				return err
-			}
-		}
-		one = append(one, r)
+	oneR, err := a.flowRuns("flows postgres")
+	if err != nil {
+		return fmt.Errorf("flows on one replica: %w", err)
 	}
 	srvB, b, err := replica()
 	if err != nil {
 		return err
 	}
 	defer srvB.stop()
+	two := make([]result, 0, c.runs)
 	for range c.runs {
 		r, err := splitFlows([]*bench{a, b}, c.flowWorkers, c.duration)
 		if err != nil {
@@ -94,7 +82,7 @@ func replicaFigures(ctx context.Context, c config) error {
 		}
 		two = append(two, r)
 	}
-	oneR, twoR := median(one), median(two)
+	twoR := median(two)
 	fmt.Fprintf(os.Stderr, "flows on PostgreSQL: one replica %.1f/s, two %.1f/s\n", oneR.rate, twoR.rate)
 
 	same, cross, err := changeLatency(ctx, a, b)
