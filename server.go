@@ -26,12 +26,14 @@ import (
 	"syscall"
 	"time"
 
-	"onramp/ent"
-	"onramp/ent/order"
 	"onramp/internal/app"
 	"onramp/internal/auth"
+	"onramp/internal/clock"
 	"onramp/internal/gid"
+	"onramp/internal/lifecycle"
+	"onramp/internal/orders"
 	"onramp/internal/store"
+	"onramp/internal/validate"
 )
 
 func main() {
@@ -137,6 +139,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	f.boolean(&cfg.Dev, "dev", "development mode: introspection, suggestions and text logs")
 	f.boolean(&cfg.Introspection, "introspection", "allow introspection outside dev mode")
 	f.boolean(&cfg.Playground, "playground", "serve the GraphQL IDE at /playground outside dev mode")
+	f.boolean(&cfg.TestClock, "test-clock", "dev mode only: a clock operators move forward with advanceClock, shared by every replica")
 	f.duration(&cfg.SetupLinkTTL, "setup-link-ttl", "lifetime of a setup link")
 	f.str(&cfg.MailFrom, "mail-from", "From address of every email (default Onramp <onramp@PUBLIC_URL_HOST>)")
 	f.str(&cfg.CustomerSuccessEmail, "customer-success-email", "who receives escalations by email (empty: operators see them in the API only)")
@@ -186,7 +189,11 @@ func openAuthority(ctx context.Context, cfg app.Config) (*store.Store, *auth.Aut
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: cfg.SetupLinkTTL})
+	// Tokens are signed from the test clock's time when one was used here
+	// (--test-clock), so a fresh token works after an advance.
+	offset := clock.StoredOffset(ctx, st.DB)
+	now := func() time.Time { return time.Now().Add(offset) }
+	a, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: cfg.SetupLinkTTL, Now: now})
 	if err != nil {
 		_ = st.Close()
 		return nil, nil, err
@@ -247,26 +254,29 @@ func token(ctx context.Context, kind string, args []string, stdout, stderr io.Wr
 	return nil
 }
 
-// setupLink issues a fresh link for an order; the previous one is REPLACED.
+// setupLink issues a fresh link for an order through the order's life
+// table (a cancelled order gets none); the previous one is REPLACED.
 func setupLink(ctx context.Context, st *store.Store, a *auth.Authority, id gid.ID, email string) (string, error) {
 	if id == "" {
 		return "", errors.New("--order is required")
 	}
-	var tok string
-	err := st.InTx(store.System(ctx), func(ctx context.Context) error {
-		o, err := ent.FromContext(ctx).Order.Query().Where(order.ID(id)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return fmt.Errorf("no order %s", id)
-		}
-		if err != nil {
-			return err
-		}
-		if email == "" {
-			email = o.ProvisioningContactEmail
-		}
-		tok, err = a.IssueSetupLink(ctx, o.ID, email)
-		return err
-	})
+	offset := clock.StoredOffset(ctx, st.DB)
+	now := func() time.Time { return time.Now().Add(offset) }
+	o := &orders.Service{
+		Store:     st,
+		Lifecycle: &orders.Lifecycle{Links: a},
+		Life:      &lifecycle.Engine{Store: st, Now: now},
+		Clock:     now,
+	}
+	tok, err := o.IssueLink(ctx, id, email)
+	var refused *validate.Failure
+	var authErr *auth.Error
+	switch {
+	case errors.As(err, &authErr) && authErr.Code == auth.CodeNotFound:
+		return "", fmt.Errorf("no order %s", id)
+	case errors.As(err, &refused):
+		return "", fmt.Errorf("order %s: %s", id, refused.Error())
+	}
 	return tok, err
 }
 

@@ -118,6 +118,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldCreatedPartnerOrg:        {Type: field.TypeBool, Column: order.FieldCreatedPartnerOrg},
 			order.FieldHoldReason:               {Type: field.TypeString, Column: order.FieldHoldReason},
 			order.FieldConfirmedByEmail:         {Type: field.TypeString, Column: order.FieldConfirmedByEmail},
+			order.FieldCustomerAdminEmail:       {Type: field.TypeString, Column: order.FieldCustomerAdminEmail},
 			order.FieldCancelledAt:              {Type: field.TypeTime, Column: order.FieldCancelledAt},
 			order.FieldPartnerOrgID:             {Type: field.TypeString, Column: order.FieldPartnerOrgID},
 			order.FieldCustomerOrgID:            {Type: field.TypeString, Column: order.FieldCustomerOrgID},
@@ -912,6 +913,11 @@ func (f *OrderFilter) WhereHoldReason(p entql.StringP) {
 // WhereConfirmedByEmail applies the entql string predicate on the confirmed_by_email field.
 func (f *OrderFilter) WhereConfirmedByEmail(p entql.StringP) {
 	f.Where(p.Field(order.FieldConfirmedByEmail))
+}
+
+// WhereCustomerAdminEmail applies the entql string predicate on the customer_admin_email field.
+func (f *OrderFilter) WhereCustomerAdminEmail(p entql.StringP) {
+	f.Where(p.Field(order.FieldCustomerAdminEmail))
 }
 
 // WhereCancelledAt applies the entql time.Time predicate on the cancelled_at field.

@@ -2528,6 +2528,7 @@ type OrderMutation struct {
 	created_partner_org        *bool
 	hold_reason                *string
 	confirmed_by_email         *string
+	customer_admin_email       *string
 	cancelled_at               *time.Time
 	clearedFields              map[string]struct{}
 	partner_org                *gid.ID
@@ -3415,6 +3416,55 @@ func (m *OrderMutation) ResetConfirmedByEmail() {
 	delete(m.clearedFields, order.FieldConfirmedByEmail)
 }
 
+// SetCustomerAdminEmail sets the "customer_admin_email" field.
+func (m *OrderMutation) SetCustomerAdminEmail(s string) {
+	m.customer_admin_email = &s
+}
+
+// CustomerAdminEmail returns the value of the "customer_admin_email" field in the mutation.
+func (m *OrderMutation) CustomerAdminEmail() (r string, exists bool) {
+	v := m.customer_admin_email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerAdminEmail returns the old "customer_admin_email" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldCustomerAdminEmail(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerAdminEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerAdminEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerAdminEmail: %w", err)
+	}
+	return oldValue.CustomerAdminEmail, nil
+}
+
+// ClearCustomerAdminEmail clears the value of the "customer_admin_email" field.
+func (m *OrderMutation) ClearCustomerAdminEmail() {
+	m.customer_admin_email = nil
+	m.clearedFields[order.FieldCustomerAdminEmail] = struct{}{}
+}
+
+// CustomerAdminEmailCleared returns if the "customer_admin_email" field was cleared in this mutation.
+func (m *OrderMutation) CustomerAdminEmailCleared() bool {
+	_, ok := m.clearedFields[order.FieldCustomerAdminEmail]
+	return ok
+}
+
+// ResetCustomerAdminEmail resets all changes to the "customer_admin_email" field.
+func (m *OrderMutation) ResetCustomerAdminEmail() {
+	m.customer_admin_email = nil
+	delete(m.clearedFields, order.FieldCustomerAdminEmail)
+}
+
 // SetCancelledAt sets the "cancelled_at" field.
 func (m *OrderMutation) SetCancelledAt(t time.Time) {
 	m.cancelled_at = &t
@@ -3890,7 +3940,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 23)
+	fields := make([]string, 0, 24)
 	if m.created_at != nil {
 		fields = append(fields, order.FieldCreatedAt)
 	}
@@ -3951,6 +4001,9 @@ func (m *OrderMutation) Fields() []string {
 	if m.confirmed_by_email != nil {
 		fields = append(fields, order.FieldConfirmedByEmail)
 	}
+	if m.customer_admin_email != nil {
+		fields = append(fields, order.FieldCustomerAdminEmail)
+	}
 	if m.cancelled_at != nil {
 		fields = append(fields, order.FieldCancelledAt)
 	}
@@ -4008,6 +4061,8 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.HoldReason()
 	case order.FieldConfirmedByEmail:
 		return m.ConfirmedByEmail()
+	case order.FieldCustomerAdminEmail:
+		return m.CustomerAdminEmail()
 	case order.FieldCancelledAt:
 		return m.CancelledAt()
 	case order.FieldPartnerOrgID:
@@ -4063,6 +4118,8 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldHoldReason(ctx)
 	case order.FieldConfirmedByEmail:
 		return m.OldConfirmedByEmail(ctx)
+	case order.FieldCustomerAdminEmail:
+		return m.OldCustomerAdminEmail(ctx)
 	case order.FieldCancelledAt:
 		return m.OldCancelledAt(ctx)
 	case order.FieldPartnerOrgID:
@@ -4218,6 +4275,13 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetConfirmedByEmail(v)
 		return nil
+	case order.FieldCustomerAdminEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerAdminEmail(v)
+		return nil
 	case order.FieldCancelledAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -4278,6 +4342,9 @@ func (m *OrderMutation) ClearedFields() []string {
 	if m.FieldCleared(order.FieldConfirmedByEmail) {
 		fields = append(fields, order.FieldConfirmedByEmail)
 	}
+	if m.FieldCleared(order.FieldCustomerAdminEmail) {
+		fields = append(fields, order.FieldCustomerAdminEmail)
+	}
 	if m.FieldCleared(order.FieldCancelledAt) {
 		fields = append(fields, order.FieldCancelledAt)
 	}
@@ -4309,6 +4376,9 @@ func (m *OrderMutation) ClearField(name string) error {
 		return nil
 	case order.FieldConfirmedByEmail:
 		m.ClearConfirmedByEmail()
+		return nil
+	case order.FieldCustomerAdminEmail:
+		m.ClearCustomerAdminEmail()
 		return nil
 	case order.FieldCancelledAt:
 		m.ClearCancelledAt()
@@ -4386,6 +4456,9 @@ func (m *OrderMutation) ResetField(name string) error {
 		return nil
 	case order.FieldConfirmedByEmail:
 		m.ResetConfirmedByEmail()
+		return nil
+	case order.FieldCustomerAdminEmail:
+		m.ResetCustomerAdminEmail()
 		return nil
 	case order.FieldCancelledAt:
 		m.ResetCancelledAt()

@@ -64,6 +64,8 @@ type Order struct {
 	HoldReason *string `json:"hold_reason,omitempty"`
 	// Who confirmed the organizations; later resends of the setup link go to them.
 	ConfirmedByEmail string `json:"confirmed_by_email,omitempty"`
+	// The customer organization's administrator, known once the organizations are confirmed.
+	CustomerAdminEmail *string `json:"customer_admin_email,omitempty"`
 	// CancelledAt holds the value of the "cancelled_at" field.
 	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 	// PartnerOrgID holds the value of the "partner_org_id" field.
@@ -187,7 +189,7 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 			values[i] = new(gid.ID)
 		case order.FieldHandedToCustomer, order.FieldCreatedPartnerOrg:
 			values[i] = new(sql.NullBool)
-		case order.FieldExternalID, order.FieldProduct, order.FieldProvisioningContactEmail, order.FieldLanguage, order.FieldPartnerName, order.FieldPartnerAccountID, order.FieldCustomerName, order.FieldCustomerCountry, order.FieldStatus, order.FieldStep, order.FieldInputDigest, order.FieldRole, order.FieldHoldReason, order.FieldConfirmedByEmail:
+		case order.FieldExternalID, order.FieldProduct, order.FieldProvisioningContactEmail, order.FieldLanguage, order.FieldPartnerName, order.FieldPartnerAccountID, order.FieldCustomerName, order.FieldCustomerCountry, order.FieldStatus, order.FieldStep, order.FieldInputDigest, order.FieldRole, order.FieldHoldReason, order.FieldConfirmedByEmail, order.FieldCustomerAdminEmail:
 			values[i] = new(sql.NullString)
 		case order.FieldCreatedAt, order.FieldUpdatedAt, order.FieldCancelledAt:
 			values[i] = new(sql.NullTime)
@@ -335,6 +337,13 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field confirmed_by_email", values[i])
 			} else if value.Valid {
 				_m.ConfirmedByEmail = value.String
+			}
+		case order.FieldCustomerAdminEmail:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_admin_email", values[i])
+			} else if value.Valid {
+				_m.CustomerAdminEmail = new(string)
+				*_m.CustomerAdminEmail = value.String
 			}
 		case order.FieldCancelledAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -488,6 +497,11 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("confirmed_by_email=")
 	builder.WriteString(_m.ConfirmedByEmail)
+	builder.WriteString(", ")
+	if v := _m.CustomerAdminEmail; v != nil {
+		builder.WriteString("customer_admin_email=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	if v := _m.CancelledAt; v != nil {
 		builder.WriteString("cancelled_at=")

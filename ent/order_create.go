@@ -232,6 +232,20 @@ func (_c *OrderCreate) SetNillableConfirmedByEmail(v *string) *OrderCreate {
 	return _c
 }
 
+// SetCustomerAdminEmail sets the "customer_admin_email" field.
+func (_c *OrderCreate) SetCustomerAdminEmail(v string) *OrderCreate {
+	_c.mutation.SetCustomerAdminEmail(v)
+	return _c
+}
+
+// SetNillableCustomerAdminEmail sets the "customer_admin_email" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableCustomerAdminEmail(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetCustomerAdminEmail(*v)
+	}
+	return _c
+}
+
 // SetCancelledAt sets the "cancelled_at" field.
 func (_c *OrderCreate) SetCancelledAt(v time.Time) *OrderCreate {
 	_c.mutation.SetCancelledAt(v)
@@ -580,6 +594,11 @@ func (_c *OrderCreate) check() error {
 			return &ValidationError{Name: "confirmed_by_email", err: fmt.Errorf(`ent: validator failed for field "Order.confirmed_by_email": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.CustomerAdminEmail(); ok {
+		if err := order.CustomerAdminEmailValidator(v); err != nil {
+			return &ValidationError{Name: "customer_admin_email", err: fmt.Errorf(`ent: validator failed for field "Order.customer_admin_email": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -695,6 +714,10 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ConfirmedByEmail(); ok {
 		_spec.SetField(order.FieldConfirmedByEmail, field.TypeString, value)
 		_node.ConfirmedByEmail = value
+	}
+	if value, ok := _c.mutation.CustomerAdminEmail(); ok {
+		_spec.SetField(order.FieldCustomerAdminEmail, field.TypeString, value)
+		_node.CustomerAdminEmail = &value
 	}
 	if value, ok := _c.mutation.CancelledAt(); ok {
 		_spec.SetField(order.FieldCancelledAt, field.TypeTime, value)
@@ -1004,6 +1027,24 @@ func (u *OrderUpsert) ClearConfirmedByEmail() *OrderUpsert {
 	return u
 }
 
+// SetCustomerAdminEmail sets the "customer_admin_email" field.
+func (u *OrderUpsert) SetCustomerAdminEmail(v string) *OrderUpsert {
+	u.Set(order.FieldCustomerAdminEmail, v)
+	return u
+}
+
+// UpdateCustomerAdminEmail sets the "customer_admin_email" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateCustomerAdminEmail() *OrderUpsert {
+	u.SetExcluded(order.FieldCustomerAdminEmail)
+	return u
+}
+
+// ClearCustomerAdminEmail clears the value of the "customer_admin_email" field.
+func (u *OrderUpsert) ClearCustomerAdminEmail() *OrderUpsert {
+	u.SetNull(order.FieldCustomerAdminEmail)
+	return u
+}
+
 // SetCancelledAt sets the "cancelled_at" field.
 func (u *OrderUpsert) SetCancelledAt(v time.Time) *OrderUpsert {
 	u.Set(order.FieldCancelledAt, v)
@@ -1294,6 +1335,27 @@ func (u *OrderUpsertOne) UpdateConfirmedByEmail() *OrderUpsertOne {
 func (u *OrderUpsertOne) ClearConfirmedByEmail() *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
 		s.ClearConfirmedByEmail()
+	})
+}
+
+// SetCustomerAdminEmail sets the "customer_admin_email" field.
+func (u *OrderUpsertOne) SetCustomerAdminEmail(v string) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetCustomerAdminEmail(v)
+	})
+}
+
+// UpdateCustomerAdminEmail sets the "customer_admin_email" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateCustomerAdminEmail() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateCustomerAdminEmail()
+	})
+}
+
+// ClearCustomerAdminEmail clears the value of the "customer_admin_email" field.
+func (u *OrderUpsertOne) ClearCustomerAdminEmail() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearCustomerAdminEmail()
 	})
 }
 
@@ -1763,6 +1825,27 @@ func (u *OrderUpsertBulk) UpdateConfirmedByEmail() *OrderUpsertBulk {
 func (u *OrderUpsertBulk) ClearConfirmedByEmail() *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
 		s.ClearConfirmedByEmail()
+	})
+}
+
+// SetCustomerAdminEmail sets the "customer_admin_email" field.
+func (u *OrderUpsertBulk) SetCustomerAdminEmail(v string) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetCustomerAdminEmail(v)
+	})
+}
+
+// UpdateCustomerAdminEmail sets the "customer_admin_email" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateCustomerAdminEmail() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateCustomerAdminEmail()
+	})
+}
+
+// ClearCustomerAdminEmail clears the value of the "customer_admin_email" field.
+func (u *OrderUpsertBulk) ClearCustomerAdminEmail() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearCustomerAdminEmail()
 	})
 }
 

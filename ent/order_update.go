@@ -186,6 +186,26 @@ func (_u *OrderUpdate) ClearConfirmedByEmail() *OrderUpdate {
 	return _u
 }
 
+// SetCustomerAdminEmail sets the "customer_admin_email" field.
+func (_u *OrderUpdate) SetCustomerAdminEmail(v string) *OrderUpdate {
+	_u.mutation.SetCustomerAdminEmail(v)
+	return _u
+}
+
+// SetNillableCustomerAdminEmail sets the "customer_admin_email" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableCustomerAdminEmail(v *string) *OrderUpdate {
+	if v != nil {
+		_u.SetCustomerAdminEmail(*v)
+	}
+	return _u
+}
+
+// ClearCustomerAdminEmail clears the value of the "customer_admin_email" field.
+func (_u *OrderUpdate) ClearCustomerAdminEmail() *OrderUpdate {
+	_u.mutation.ClearCustomerAdminEmail()
+	return _u
+}
+
 // SetCancelledAt sets the "cancelled_at" field.
 func (_u *OrderUpdate) SetCancelledAt(v time.Time) *OrderUpdate {
 	_u.mutation.SetCancelledAt(v)
@@ -510,6 +530,11 @@ func (_u *OrderUpdate) check() error {
 			return &ValidationError{Name: "confirmed_by_email", err: fmt.Errorf(`ent: validator failed for field "Order.confirmed_by_email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.CustomerAdminEmail(); ok {
+		if err := order.CustomerAdminEmailValidator(v); err != nil {
+			return &ValidationError{Name: "customer_admin_email", err: fmt.Errorf(`ent: validator failed for field "Order.customer_admin_email": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -569,6 +594,12 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ConfirmedByEmailCleared() {
 		_spec.ClearField(order.FieldConfirmedByEmail, field.TypeString)
+	}
+	if value, ok := _u.mutation.CustomerAdminEmail(); ok {
+		_spec.SetField(order.FieldCustomerAdminEmail, field.TypeString, value)
+	}
+	if _u.mutation.CustomerAdminEmailCleared() {
+		_spec.ClearField(order.FieldCustomerAdminEmail, field.TypeString)
 	}
 	if value, ok := _u.mutation.CancelledAt(); ok {
 		_spec.SetField(order.FieldCancelledAt, field.TypeTime, value)
@@ -999,6 +1030,26 @@ func (_u *OrderUpdateOne) ClearConfirmedByEmail() *OrderUpdateOne {
 	return _u
 }
 
+// SetCustomerAdminEmail sets the "customer_admin_email" field.
+func (_u *OrderUpdateOne) SetCustomerAdminEmail(v string) *OrderUpdateOne {
+	_u.mutation.SetCustomerAdminEmail(v)
+	return _u
+}
+
+// SetNillableCustomerAdminEmail sets the "customer_admin_email" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableCustomerAdminEmail(v *string) *OrderUpdateOne {
+	if v != nil {
+		_u.SetCustomerAdminEmail(*v)
+	}
+	return _u
+}
+
+// ClearCustomerAdminEmail clears the value of the "customer_admin_email" field.
+func (_u *OrderUpdateOne) ClearCustomerAdminEmail() *OrderUpdateOne {
+	_u.mutation.ClearCustomerAdminEmail()
+	return _u
+}
+
 // SetCancelledAt sets the "cancelled_at" field.
 func (_u *OrderUpdateOne) SetCancelledAt(v time.Time) *OrderUpdateOne {
 	_u.mutation.SetCancelledAt(v)
@@ -1336,6 +1387,11 @@ func (_u *OrderUpdateOne) check() error {
 			return &ValidationError{Name: "confirmed_by_email", err: fmt.Errorf(`ent: validator failed for field "Order.confirmed_by_email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.CustomerAdminEmail(); ok {
+		if err := order.CustomerAdminEmailValidator(v); err != nil {
+			return &ValidationError{Name: "customer_admin_email", err: fmt.Errorf(`ent: validator failed for field "Order.customer_admin_email": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -1412,6 +1468,12 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if _u.mutation.ConfirmedByEmailCleared() {
 		_spec.ClearField(order.FieldConfirmedByEmail, field.TypeString)
+	}
+	if value, ok := _u.mutation.CustomerAdminEmail(); ok {
+		_spec.SetField(order.FieldCustomerAdminEmail, field.TypeString, value)
+	}
+	if _u.mutation.CustomerAdminEmailCleared() {
+		_spec.ClearField(order.FieldCustomerAdminEmail, field.TypeString)
 	}
 	if value, ok := _u.mutation.CancelledAt(); ok {
 		_spec.SetField(order.FieldCancelledAt, field.TypeTime, value)

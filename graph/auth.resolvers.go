@@ -7,8 +7,11 @@ package graph
 
 import (
 	"context"
+
 	"onramp/graph/model"
+	"onramp/internal/auth"
 	"onramp/internal/gid"
+	"onramp/internal/viewer"
 )
 
 // SignIn is the resolver for the signIn field.
@@ -33,4 +36,21 @@ func (r *mutationResolver) ReleaseHold(ctx context.Context, orderID gid.ID, note
 		return nil, err
 	}
 	return &model.ReleaseHoldPayload{Order: o, UserErrors: userErrors}, nil
+}
+
+// AdvanceClock is the resolver for the advanceClock field.
+func (r *mutationResolver) AdvanceClock(ctx context.Context, by string) (*model.AdvanceClockPayload, error) {
+	if _, err := auth.Require(ctx, viewer.Operator); err != nil {
+		return nil, err
+	}
+	now, err := r.advanceClock(ctx, by)
+	userErrors, err := payloadErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	p := &model.AdvanceClockPayload{UserErrors: userErrors}
+	if len(userErrors) == 0 {
+		p.Now = &now
+	}
+	return p, nil
 }

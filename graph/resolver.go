@@ -3,11 +3,17 @@
 package graph
 
 import (
+	"context"
+	"strings"
+	"time"
+
 	"onramp/ent"
 	"onramp/internal/auth"
+	"onramp/internal/clock"
 	"onramp/internal/events"
 	"onramp/internal/orders"
 	"onramp/internal/setup"
+	"onramp/internal/validate"
 )
 
 // Resolver holds the resolvers' dependencies.
@@ -17,4 +23,19 @@ type Resolver struct {
 	Setup  *setup.Service
 	Auth   *auth.Authority
 	Events *events.Broker
+	// Clock is the test clock (--test-clock); nil when time is real.
+	Clock *clock.Shared
+}
+
+// advanceClock moves the test clock forward by a Go duration.
+func (r *Resolver) advanceClock(ctx context.Context, by string) (time.Time, error) {
+	if r.Clock == nil {
+		return time.Time{}, validate.Fail("TEST_CLOCK_OFF", "", "The test clock is off: start the server with --test-clock in dev mode.")
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(by))
+	if err != nil || d <= 0 || d > clock.MaxAdvance {
+		return time.Time{}, validate.Fail(validate.CodeInvalid, "by",
+			"Give a positive Go duration of at most %s, such as \"24h\" or \"90m\".", clock.MaxAdvance)
+	}
+	return r.Clock.Advance(ctx, d)
 }

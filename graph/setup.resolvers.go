@@ -11,6 +11,7 @@ import (
 	"onramp/ent/order"
 	"onramp/ent/schema/schematype"
 	"onramp/graph/model"
+	"onramp/internal/gid"
 	"onramp/internal/setup"
 )
 
@@ -20,13 +21,13 @@ func (r *mutationResolver) StartSetup(ctx context.Context) (*model.SetupPayload,
 }
 
 // ChooseRole is the resolver for the chooseRole field.
-func (r *mutationResolver) ChooseRole(ctx context.Context, role order.Role) (*model.SetupPayload, error) {
-	return setupPayload(r.Setup.ChooseRole(ctx, role))
+func (r *mutationResolver) ChooseRole(ctx context.Context, role order.Role, draftID *gid.ID) (*model.SetupPayload, error) {
+	return setupPayload(r.Setup.ChooseRole(ctx, role, draftID))
 }
 
 // AssignSetup is the resolver for the assignSetup field.
-func (r *mutationResolver) AssignSetup(ctx context.Context, input setup.AssignInput) (*model.SetupPayload, error) {
-	s, to, err := r.Setup.AssignSetup(ctx, input)
+func (r *mutationResolver) AssignSetup(ctx context.Context, input setup.AssignInput, draftID *gid.ID) (*model.SetupPayload, error) {
+	s, to, err := r.Setup.AssignSetup(ctx, input, draftID)
 	p, err := setupPayload(s, err)
 	if p != nil && to != "" {
 		p.HandedOffTo = &to
@@ -35,48 +36,48 @@ func (r *mutationResolver) AssignSetup(ctx context.Context, input setup.AssignIn
 }
 
 // ConfirmPartnerOrg is the resolver for the confirmPartnerOrg field.
-func (r *mutationResolver) ConfirmPartnerOrg(ctx context.Context, input setup.OrgInput) (*model.SetupPayload, error) {
-	return setupPayload(r.Setup.ConfirmPartnerOrg(ctx, input))
+func (r *mutationResolver) ConfirmPartnerOrg(ctx context.Context, input setup.OrgInput, draftID *gid.ID) (*model.SetupPayload, error) {
+	return setupPayload(r.Setup.ConfirmPartnerOrg(ctx, input, draftID))
 }
 
 // SetCustomerAdmin is the resolver for the setCustomerAdmin field.
-func (r *mutationResolver) SetCustomerAdmin(ctx context.Context, email string) (*model.SetupPayload, error) {
-	return setupPayload(r.Setup.SetCustomerAdmin(ctx, email))
+func (r *mutationResolver) SetCustomerAdmin(ctx context.Context, email string, draftID *gid.ID) (*model.SetupPayload, error) {
+	return setupPayload(r.Setup.SetCustomerAdmin(ctx, email, draftID))
 }
 
 // ConfirmCustomerOrg is the resolver for the confirmCustomerOrg field.
-func (r *mutationResolver) ConfirmCustomerOrg(ctx context.Context, input setup.OrgInput) (*model.SetupPayload, error) {
-	return setupPayload(r.Setup.ConfirmCustomerOrg(ctx, input))
+func (r *mutationResolver) ConfirmCustomerOrg(ctx context.Context, input setup.OrgInput, draftID *gid.ID) (*model.SetupPayload, error) {
+	return setupPayload(r.Setup.ConfirmCustomerOrg(ctx, input, draftID))
 }
 
 // ReportUnrecognizedOrganization is the resolver for the reportUnrecognizedOrganization field.
-func (r *mutationResolver) ReportUnrecognizedOrganization(ctx context.Context, input setup.ReportInput) (*model.SetupPayload, error) {
-	return setupPayload(r.Setup.ReportUnrecognizedOrganization(ctx, input))
+func (r *mutationResolver) ReportUnrecognizedOrganization(ctx context.Context, input setup.ReportInput, draftID *gid.ID) (*model.SetupPayload, error) {
+	return setupPayload(r.Setup.ReportUnrecognizedOrganization(ctx, input, draftID))
 }
 
 // ConfirmOrgs is the resolver for the confirmOrgs field.
-func (r *mutationResolver) ConfirmOrgs(ctx context.Context) (*model.SetupPayload, error) {
-	return setupPayload(r.Setup.ConfirmOrgs(ctx))
+func (r *mutationResolver) ConfirmOrgs(ctx context.Context, draftID *gid.ID) (*model.SetupPayload, error) {
+	return setupPayload(r.Setup.ConfirmOrgs(ctx, draftID))
 }
 
 // SetPartnerPassword is the resolver for the setPartnerPassword field.
-func (r *mutationResolver) SetPartnerPassword(ctx context.Context, password string) (*model.SetupPayload, error) {
-	return setupPayload(r.Setup.SetPartnerPassword(ctx, password))
+func (r *mutationResolver) SetPartnerPassword(ctx context.Context, password string, draftID *gid.ID) (*model.SetupPayload, error) {
+	return setupPayload(r.Setup.SetPartnerPassword(ctx, password, draftID))
 }
 
 // SaveCallSettings is the resolver for the saveCallSettings field.
-func (r *mutationResolver) SaveCallSettings(ctx context.Context, input setup.CallSettingsInput) (*model.SetupPayload, error) {
-	return setupPayload(r.Setup.SaveCallSettings(ctx, input))
+func (r *mutationResolver) SaveCallSettings(ctx context.Context, input setup.CallSettingsInput, draftID *gid.ID) (*model.SetupPayload, error) {
+	return setupPayload(r.Setup.SaveCallSettings(ctx, input, draftID))
 }
 
 // SaveEnterpriseSettings is the resolver for the saveEnterpriseSettings field.
-func (r *mutationResolver) SaveEnterpriseSettings(ctx context.Context, subdomain string) (*model.SetupPayload, error) {
-	return setupPayload(r.Setup.SaveEnterpriseSettings(ctx, subdomain))
+func (r *mutationResolver) SaveEnterpriseSettings(ctx context.Context, subdomain string, draftID *gid.ID) (*model.SetupPayload, error) {
+	return setupPayload(r.Setup.SaveEnterpriseSettings(ctx, subdomain, draftID))
 }
 
 // Provision is the resolver for the provision field.
-func (r *mutationResolver) Provision(ctx context.Context, idempotencyKey *string) (*model.ProvisionPayload, error) {
-	res, err := r.Setup.Provision(ctx, idempotencyKey)
+func (r *mutationResolver) Provision(ctx context.Context, idempotencyKey *string, draftID *gid.ID) (*model.ProvisionPayload, error) {
+	res, err := r.Setup.Provision(ctx, idempotencyKey, draftID)
 	userErrors, err := payloadErrors(err)
 	if err != nil {
 		return nil, err
@@ -115,3 +116,17 @@ func (r *serviceSubscriptionResolver) CallSettings(ctx context.Context, obj *ent
 func (r *serviceSubscriptionResolver) SiteSubdomain(ctx context.Context, obj *ent.Subscription) (*string, error) {
 	return setup.SiteSubdomainOf(ctx, obj)
 }
+
+// !!! WARNING !!!
+// The code below was going to be deleted when updating resolvers. It has been copied here so you have
+// one last chance to move it out of harms way if you want. There are two reasons this happens:
+//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
+//    it when you're done.
+//  - You have helper methods in this file. Move them out to keep these resolver files clean.
+/*
+	func (r *setupSessionResolver) DraftID(ctx context.Context, obj *setup.Session) (gid.ID, error) {
+	panic(fmt.Errorf("not implemented: DraftID - draftId"))
+}
+func (r *Resolver) SetupSession() generated.SetupSessionResolver { return &setupSessionResolver{r} }
+type setupSessionResolver struct{ *Resolver }
+*/

@@ -11,11 +11,21 @@ import (
 	"onramp/graph/generated"
 	"onramp/internal/events"
 	"onramp/internal/gid"
+	"onramp/internal/viewer"
 )
 
 // Order is the resolver for the order field.
 func (r *orderStatusEventResolver) Order(ctx context.Context, obj *events.Change) (*ent.Order, error) {
 	return r.Client.Order.Get(ctx, obj.OrderID)
+}
+
+// DraftID is the resolver for the draftId field.
+func (r *orderStatusEventResolver) DraftID(ctx context.Context, obj *events.Change) (*gid.ID, error) {
+	// Only the link's holder works on its draft.
+	if obj.DraftID == "" || !viewer.FromContext(ctx).Is(viewer.SetupLink) {
+		return nil, nil
+	}
+	return &obj.DraftID, nil
 }
 
 // OrderStatusChanged is the resolver for the orderStatusChanged field.

@@ -135,6 +135,7 @@ var (
 		{Name: "created_partner_org", Type: field.TypeBool, Default: false},
 		{Name: "hold_reason", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "confirmed_by_email", Type: field.TypeString, Nullable: true, Size: 254},
+		{Name: "customer_admin_email", Type: field.TypeString, Nullable: true, Size: 254},
 		{Name: "cancelled_at", Type: field.TypeTime, Nullable: true},
 		{Name: "partner_org_id", Type: field.TypeString, Nullable: true},
 		{Name: "customer_org_id", Type: field.TypeString, Nullable: true},
@@ -147,13 +148,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_organizations_partner_orders",
-				Columns:    []*schema.Column{OrdersColumns[22]},
+				Columns:    []*schema.Column{OrdersColumns[23]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "orders_organizations_customer_orders",
-				Columns:    []*schema.Column{OrdersColumns[23]},
+				Columns:    []*schema.Column{OrdersColumns[24]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},

@@ -59,6 +59,8 @@ const (
 	FieldHoldReason = "hold_reason"
 	// FieldConfirmedByEmail holds the string denoting the confirmed_by_email field in the database.
 	FieldConfirmedByEmail = "confirmed_by_email"
+	// FieldCustomerAdminEmail holds the string denoting the customer_admin_email field in the database.
+	FieldCustomerAdminEmail = "customer_admin_email"
 	// FieldCancelledAt holds the string denoting the cancelled_at field in the database.
 	FieldCancelledAt = "cancelled_at"
 	// FieldPartnerOrgID holds the string denoting the partner_org_id field in the database.
@@ -155,6 +157,7 @@ var Columns = []string{
 	FieldCreatedPartnerOrg,
 	FieldHoldReason,
 	FieldConfirmedByEmail,
+	FieldCustomerAdminEmail,
 	FieldCancelledAt,
 	FieldPartnerOrgID,
 	FieldCustomerOrgID,
@@ -205,6 +208,8 @@ var (
 	HoldReasonValidator func(string) error
 	// ConfirmedByEmailValidator is a validator for the "confirmed_by_email" field. It is called by the builders before save.
 	ConfirmedByEmailValidator func(string) error
+	// CustomerAdminEmailValidator is a validator for the "customer_admin_email" field. It is called by the builders before save.
+	CustomerAdminEmailValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() gid.ID
 )
@@ -447,6 +452,11 @@ func ByHoldReason(opts ...sql.OrderTermOption) OrderOption {
 // ByConfirmedByEmail orders the results by the confirmed_by_email field.
 func ByConfirmedByEmail(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldConfirmedByEmail, opts...).ToFunc()
+}
+
+// ByCustomerAdminEmail orders the results by the customer_admin_email field.
+func ByCustomerAdminEmail(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomerAdminEmail, opts...).ToFunc()
 }
 
 // ByCancelledAt orders the results by the cancelled_at field.

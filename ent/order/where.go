@@ -127,6 +127,11 @@ func ConfirmedByEmail(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldConfirmedByEmail, v))
 }
 
+// CustomerAdminEmail applies equality check predicate on the "customer_admin_email" field. It's identical to CustomerAdminEmailEQ.
+func CustomerAdminEmail(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCustomerAdminEmail, v))
+}
+
 // CancelledAt applies equality check predicate on the "cancelled_at" field. It's identical to CancelledAtEQ.
 func CancelledAt(v time.Time) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCancelledAt, v))
@@ -1025,6 +1030,81 @@ func ConfirmedByEmailEqualFold(v string) predicate.Order {
 // ConfirmedByEmailContainsFold applies the ContainsFold predicate on the "confirmed_by_email" field.
 func ConfirmedByEmailContainsFold(v string) predicate.Order {
 	return predicate.Order(sql.FieldContainsFold(FieldConfirmedByEmail, v))
+}
+
+// CustomerAdminEmailEQ applies the EQ predicate on the "customer_admin_email" field.
+func CustomerAdminEmailEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCustomerAdminEmail, v))
+}
+
+// CustomerAdminEmailNEQ applies the NEQ predicate on the "customer_admin_email" field.
+func CustomerAdminEmailNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldCustomerAdminEmail, v))
+}
+
+// CustomerAdminEmailIn applies the In predicate on the "customer_admin_email" field.
+func CustomerAdminEmailIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldCustomerAdminEmail, vs...))
+}
+
+// CustomerAdminEmailNotIn applies the NotIn predicate on the "customer_admin_email" field.
+func CustomerAdminEmailNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldCustomerAdminEmail, vs...))
+}
+
+// CustomerAdminEmailGT applies the GT predicate on the "customer_admin_email" field.
+func CustomerAdminEmailGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldCustomerAdminEmail, v))
+}
+
+// CustomerAdminEmailGTE applies the GTE predicate on the "customer_admin_email" field.
+func CustomerAdminEmailGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldCustomerAdminEmail, v))
+}
+
+// CustomerAdminEmailLT applies the LT predicate on the "customer_admin_email" field.
+func CustomerAdminEmailLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldCustomerAdminEmail, v))
+}
+
+// CustomerAdminEmailLTE applies the LTE predicate on the "customer_admin_email" field.
+func CustomerAdminEmailLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldCustomerAdminEmail, v))
+}
+
+// CustomerAdminEmailContains applies the Contains predicate on the "customer_admin_email" field.
+func CustomerAdminEmailContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldCustomerAdminEmail, v))
+}
+
+// CustomerAdminEmailHasPrefix applies the HasPrefix predicate on the "customer_admin_email" field.
+func CustomerAdminEmailHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldCustomerAdminEmail, v))
+}
+
+// CustomerAdminEmailHasSuffix applies the HasSuffix predicate on the "customer_admin_email" field.
+func CustomerAdminEmailHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldCustomerAdminEmail, v))
+}
+
+// CustomerAdminEmailIsNil applies the IsNil predicate on the "customer_admin_email" field.
+func CustomerAdminEmailIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldCustomerAdminEmail))
+}
+
+// CustomerAdminEmailNotNil applies the NotNil predicate on the "customer_admin_email" field.
+func CustomerAdminEmailNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldCustomerAdminEmail))
+}
+
+// CustomerAdminEmailEqualFold applies the EqualFold predicate on the "customer_admin_email" field.
+func CustomerAdminEmailEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldCustomerAdminEmail, v))
+}
+
+// CustomerAdminEmailContainsFold applies the ContainsFold predicate on the "customer_admin_email" field.
+func CustomerAdminEmailContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldCustomerAdminEmail, v))
 }
 
 // CancelledAtEQ applies the EQ predicate on the "cancelled_at" field.

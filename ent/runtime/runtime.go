@@ -284,6 +284,10 @@ func init() {
 	orderDescConfirmedByEmail := orderFields[17].Descriptor()
 	// order.ConfirmedByEmailValidator is a validator for the "confirmed_by_email" field. It is called by the builders before save.
 	order.ConfirmedByEmailValidator = orderDescConfirmedByEmail.Validators[0].(func(string) error)
+	// orderDescCustomerAdminEmail is the schema descriptor for customer_admin_email field.
+	orderDescCustomerAdminEmail := orderFields[18].Descriptor()
+	// order.CustomerAdminEmailValidator is a validator for the "customer_admin_email" field. It is called by the builders before save.
+	order.CustomerAdminEmailValidator = orderDescCustomerAdminEmail.Validators[0].(func(string) error)
 	// orderDescID is the schema descriptor for id field.
 	orderDescID := orderMixinFields0[0].Descriptor()
 	// order.DefaultID holds the default value on creation for the id field.

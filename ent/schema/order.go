@@ -65,6 +65,9 @@ func (Order) Fields() []ent.Field {
 		field.String("hold_reason").Optional().Nillable().MaxLen(2000),
 		field.String("confirmed_by_email").Optional().MaxLen(254).
 			Comment("Who confirmed the organizations; later resends of the setup link go to them."),
+		field.String("customer_admin_email").Optional().Nillable().MaxLen(254).
+			Comment("The customer organization's administrator, known once the organizations are confirmed.").
+			Annotations(entgql.Skip()),
 		field.Time("cancelled_at").Optional().Nillable(),
 		field.String("partner_org_id").GoType(gid.ID("")).Optional().
 			Annotations(entgql.Skip()),

@@ -10,6 +10,7 @@ import (
 	"onramp/internal/validate"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -24,6 +25,61 @@ import (
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AdvanceClockPayload_now(ctx context.Context, field graphql.CollectedField, obj *model.AdvanceClockPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvanceClockPayload_now(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Now, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AdvanceClockPayload_now(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdvanceClockPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AdvanceClockPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.AdvanceClockPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdvanceClockPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*validate.Problem) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖonrampᚋinternalᚋvalidateᚐProblemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdvanceClockPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AdvanceClockPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _ReleaseHoldPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.ReleaseHoldPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -156,6 +212,44 @@ func (ec *executionContext) fieldContext_SignInPayload_userErrors(_ context.Cont
 
 // region    **************************** object.gotpl ****************************
 
+var advanceClockPayloadImplementors = []string{"AdvanceClockPayload"}
+
+func (ec *executionContext) _AdvanceClockPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AdvanceClockPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, advanceClockPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AdvanceClockPayload")
+		case "now":
+			out.Values[i] = ec._AdvanceClockPayload_now(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AdvanceClockPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var releaseHoldPayloadImplementors = []string{"ReleaseHoldPayload"}
 
 func (ec *executionContext) _ReleaseHoldPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReleaseHoldPayload) graphql.Marshaler {
@@ -235,6 +329,14 @@ func (ec *executionContext) _SignInPayload(ctx context.Context, sel ast.Selectio
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) marshalNAdvanceClockPayload2ᚖonrampᚋgraphᚋmodelᚐAdvanceClockPayload(ctx context.Context, sel ast.SelectionSet, v *model.AdvanceClockPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AdvanceClockPayload!")
+		return graphql.Null
+	}
+	return ec._AdvanceClockPayload(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNReleaseHoldPayload2ᚖonrampᚋgraphᚋmodelᚐReleaseHoldPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReleaseHoldPayload) graphql.Marshaler {
 	if v == nil {

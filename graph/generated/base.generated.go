@@ -25,27 +25,42 @@ import (
 type MutationResolver interface {
 	SignIn(ctx context.Context, email string, password string) (*model.SignInPayload, error)
 	ReleaseHold(ctx context.Context, orderID gid.ID, note *string) (*model.ReleaseHoldPayload, error)
+	AdvanceClock(ctx context.Context, by string) (*model.AdvanceClockPayload, error)
 	ResendSetupLink(ctx context.Context, orderID gid.ID, email *string) (*model.ResendSetupLinkPayload, error)
 	CancelOrder(ctx context.Context, orderID gid.ID, reason *string) (*model.CancelOrderPayload, error)
 	ResolveEscalation(ctx context.Context, id gid.ID, note *string) (*model.ResolveEscalationPayload, error)
 	PlaceOrder(ctx context.Context, input orders.PlaceInput) (*model.PlaceOrderPayload, error)
 	StartSetup(ctx context.Context) (*model.SetupPayload, error)
-	ChooseRole(ctx context.Context, role order.Role) (*model.SetupPayload, error)
-	AssignSetup(ctx context.Context, input setup.AssignInput) (*model.SetupPayload, error)
-	ConfirmPartnerOrg(ctx context.Context, input setup.OrgInput) (*model.SetupPayload, error)
-	SetCustomerAdmin(ctx context.Context, email string) (*model.SetupPayload, error)
-	ConfirmCustomerOrg(ctx context.Context, input setup.OrgInput) (*model.SetupPayload, error)
-	ReportUnrecognizedOrganization(ctx context.Context, input setup.ReportInput) (*model.SetupPayload, error)
-	ConfirmOrgs(ctx context.Context) (*model.SetupPayload, error)
-	SetPartnerPassword(ctx context.Context, password string) (*model.SetupPayload, error)
-	SaveCallSettings(ctx context.Context, input setup.CallSettingsInput) (*model.SetupPayload, error)
-	SaveEnterpriseSettings(ctx context.Context, subdomain string) (*model.SetupPayload, error)
-	Provision(ctx context.Context, idempotencyKey *string) (*model.ProvisionPayload, error)
+	ChooseRole(ctx context.Context, role order.Role, draftID *gid.ID) (*model.SetupPayload, error)
+	AssignSetup(ctx context.Context, input setup.AssignInput, draftID *gid.ID) (*model.SetupPayload, error)
+	ConfirmPartnerOrg(ctx context.Context, input setup.OrgInput, draftID *gid.ID) (*model.SetupPayload, error)
+	SetCustomerAdmin(ctx context.Context, email string, draftID *gid.ID) (*model.SetupPayload, error)
+	ConfirmCustomerOrg(ctx context.Context, input setup.OrgInput, draftID *gid.ID) (*model.SetupPayload, error)
+	ReportUnrecognizedOrganization(ctx context.Context, input setup.ReportInput, draftID *gid.ID) (*model.SetupPayload, error)
+	ConfirmOrgs(ctx context.Context, draftID *gid.ID) (*model.SetupPayload, error)
+	SetPartnerPassword(ctx context.Context, password string, draftID *gid.ID) (*model.SetupPayload, error)
+	SaveCallSettings(ctx context.Context, input setup.CallSettingsInput, draftID *gid.ID) (*model.SetupPayload, error)
+	SaveEnterpriseSettings(ctx context.Context, subdomain string, draftID *gid.ID) (*model.SetupPayload, error)
+	Provision(ctx context.Context, idempotencyKey *string, draftID *gid.ID) (*model.ProvisionPayload, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Mutation_advanceClock_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Mutation_assignSetup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -58,6 +73,14 @@ func (ec *executionContext) field_Mutation_assignSetup_args(ctx context.Context,
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "draftId",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖonrampᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["draftId"] = arg1
 	return args, nil
 }
 
@@ -94,6 +117,14 @@ func (ec *executionContext) field_Mutation_chooseRole_args(ctx context.Context, 
 		return nil, err
 	}
 	args["role"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "draftId",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖonrampᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["draftId"] = arg1
 	return args, nil
 }
 
@@ -108,6 +139,28 @@ func (ec *executionContext) field_Mutation_confirmCustomerOrg_args(ctx context.C
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "draftId",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖonrampᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["draftId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_confirmOrgs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "draftId",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖonrampᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["draftId"] = arg0
 	return args, nil
 }
 
@@ -122,6 +175,14 @@ func (ec *executionContext) field_Mutation_confirmPartnerOrg_args(ctx context.Co
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "draftId",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖonrampᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["draftId"] = arg1
 	return args, nil
 }
 
@@ -150,6 +211,14 @@ func (ec *executionContext) field_Mutation_provision_args(ctx context.Context, r
 		return nil, err
 	}
 	args["idempotencyKey"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "draftId",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖonrampᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["draftId"] = arg1
 	return args, nil
 }
 
@@ -186,6 +255,14 @@ func (ec *executionContext) field_Mutation_reportUnrecognizedOrganization_args(c
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "draftId",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖonrampᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["draftId"] = arg1
 	return args, nil
 }
 
@@ -244,6 +321,14 @@ func (ec *executionContext) field_Mutation_saveCallSettings_args(ctx context.Con
 		return nil, err
 	}
 	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "draftId",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖonrampᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["draftId"] = arg1
 	return args, nil
 }
 
@@ -258,6 +343,14 @@ func (ec *executionContext) field_Mutation_saveEnterpriseSettings_args(ctx conte
 		return nil, err
 	}
 	args["subdomain"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "draftId",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖonrampᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["draftId"] = arg1
 	return args, nil
 }
 
@@ -272,6 +365,14 @@ func (ec *executionContext) field_Mutation_setCustomerAdmin_args(ctx context.Con
 		return nil, err
 	}
 	args["email"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "draftId",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖonrampᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["draftId"] = arg1
 	return args, nil
 }
 
@@ -286,6 +387,14 @@ func (ec *executionContext) field_Mutation_setPartnerPassword_args(ctx context.C
 		return nil, err
 	}
 	args["password"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "draftId",
+		func(ctx context.Context, v any) (*gid.ID, error) {
+			return ec.unmarshalOID2ᚖonrampᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["draftId"] = arg1
 	return args, nil
 }
 
@@ -518,6 +627,50 @@ func (ec *executionContext) fieldContext_Mutation_releaseHold(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_advanceClock(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_advanceClock(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AdvanceClock(ctx, fc.Args["by"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AdvanceClockPayload) graphql.Marshaler {
+			return ec.marshalNAdvanceClockPayload2ᚖonrampᚋgraphᚋmodelᚐAdvanceClockPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_advanceClock(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AdvanceClockPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_advanceClock_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_resendSetupLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -736,7 +889,7 @@ func (ec *executionContext) _Mutation_chooseRole(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ChooseRole(ctx, fc.Args["role"].(order.Role))
+			return ec.Resolvers.Mutation().ChooseRole(ctx, fc.Args["role"].(order.Role), fc.Args["draftId"].(*gid.ID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SetupPayload) graphql.Marshaler {
@@ -780,7 +933,7 @@ func (ec *executionContext) _Mutation_assignSetup(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AssignSetup(ctx, fc.Args["input"].(setup.AssignInput))
+			return ec.Resolvers.Mutation().AssignSetup(ctx, fc.Args["input"].(setup.AssignInput), fc.Args["draftId"].(*gid.ID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SetupPayload) graphql.Marshaler {
@@ -824,7 +977,7 @@ func (ec *executionContext) _Mutation_confirmPartnerOrg(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ConfirmPartnerOrg(ctx, fc.Args["input"].(setup.OrgInput))
+			return ec.Resolvers.Mutation().ConfirmPartnerOrg(ctx, fc.Args["input"].(setup.OrgInput), fc.Args["draftId"].(*gid.ID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SetupPayload) graphql.Marshaler {
@@ -868,7 +1021,7 @@ func (ec *executionContext) _Mutation_setCustomerAdmin(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SetCustomerAdmin(ctx, fc.Args["email"].(string))
+			return ec.Resolvers.Mutation().SetCustomerAdmin(ctx, fc.Args["email"].(string), fc.Args["draftId"].(*gid.ID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SetupPayload) graphql.Marshaler {
@@ -912,7 +1065,7 @@ func (ec *executionContext) _Mutation_confirmCustomerOrg(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ConfirmCustomerOrg(ctx, fc.Args["input"].(setup.OrgInput))
+			return ec.Resolvers.Mutation().ConfirmCustomerOrg(ctx, fc.Args["input"].(setup.OrgInput), fc.Args["draftId"].(*gid.ID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SetupPayload) graphql.Marshaler {
@@ -956,7 +1109,7 @@ func (ec *executionContext) _Mutation_reportUnrecognizedOrganization(ctx context
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ReportUnrecognizedOrganization(ctx, fc.Args["input"].(setup.ReportInput))
+			return ec.Resolvers.Mutation().ReportUnrecognizedOrganization(ctx, fc.Args["input"].(setup.ReportInput), fc.Args["draftId"].(*gid.ID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SetupPayload) graphql.Marshaler {
@@ -999,7 +1152,8 @@ func (ec *executionContext) _Mutation_confirmOrgs(ctx context.Context, field gra
 			return ec.fieldContext_Mutation_confirmOrgs(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Mutation().ConfirmOrgs(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmOrgs(ctx, fc.Args["draftId"].(*gid.ID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SetupPayload) graphql.Marshaler {
@@ -1009,7 +1163,7 @@ func (ec *executionContext) _Mutation_confirmOrgs(ctx context.Context, field gra
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_confirmOrgs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Mutation_confirmOrgs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
@@ -1018,6 +1172,17 @@ func (ec *executionContext) fieldContext_Mutation_confirmOrgs(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SetupPayload(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmOrgs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -1032,7 +1197,7 @@ func (ec *executionContext) _Mutation_setPartnerPassword(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SetPartnerPassword(ctx, fc.Args["password"].(string))
+			return ec.Resolvers.Mutation().SetPartnerPassword(ctx, fc.Args["password"].(string), fc.Args["draftId"].(*gid.ID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SetupPayload) graphql.Marshaler {
@@ -1076,7 +1241,7 @@ func (ec *executionContext) _Mutation_saveCallSettings(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SaveCallSettings(ctx, fc.Args["input"].(setup.CallSettingsInput))
+			return ec.Resolvers.Mutation().SaveCallSettings(ctx, fc.Args["input"].(setup.CallSettingsInput), fc.Args["draftId"].(*gid.ID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SetupPayload) graphql.Marshaler {
@@ -1120,7 +1285,7 @@ func (ec *executionContext) _Mutation_saveEnterpriseSettings(ctx context.Context
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SaveEnterpriseSettings(ctx, fc.Args["subdomain"].(string))
+			return ec.Resolvers.Mutation().SaveEnterpriseSettings(ctx, fc.Args["subdomain"].(string), fc.Args["draftId"].(*gid.ID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SetupPayload) graphql.Marshaler {
@@ -1164,7 +1329,7 @@ func (ec *executionContext) _Mutation_provision(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().Provision(ctx, fc.Args["idempotencyKey"].(*string))
+			return ec.Resolvers.Mutation().Provision(ctx, fc.Args["idempotencyKey"].(*string), fc.Args["draftId"].(*gid.ID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ProvisionPayload) graphql.Marshaler {
@@ -1526,6 +1691,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "releaseHold":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_releaseHold(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "advanceClock":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_advanceClock(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -8936,6 +8936,36 @@ func (ec *executionContext) marshalNSetupStep2onrampᚋentᚋorderᚐStep(ctx co
 	return v
 }
 
+func (ec *executionContext) unmarshalNSetupStep2ᚕonrampᚋentᚋorderᚐStepᚄ(ctx context.Context, v any) ([]order.Step, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]order.Step, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSetupStep2onrampᚋentᚋorderᚐStep(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNSetupStep2ᚕonrampᚋentᚋorderᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []order.Step) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSetupStep2onrampᚋentᚋorderᚐStep(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)

@@ -47,6 +47,11 @@ type ComplexityRoot struct {
 		Region     func(childComplexity int) int
 	}
 
+	AdvanceClockPayload struct {
+		Now        func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	AuditEvent struct {
 		Action    func(childComplexity int) int
 		Actor     func(childComplexity int) int
@@ -108,22 +113,23 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AssignSetup                    func(childComplexity int, input setup.AssignInput) int
+		AdvanceClock                   func(childComplexity int, by string) int
+		AssignSetup                    func(childComplexity int, input setup.AssignInput, draftID *gid.ID) int
 		CancelOrder                    func(childComplexity int, orderID gid.ID, reason *string) int
-		ChooseRole                     func(childComplexity int, role order.Role) int
-		ConfirmCustomerOrg             func(childComplexity int, input setup.OrgInput) int
-		ConfirmOrgs                    func(childComplexity int) int
-		ConfirmPartnerOrg              func(childComplexity int, input setup.OrgInput) int
+		ChooseRole                     func(childComplexity int, role order.Role, draftID *gid.ID) int
+		ConfirmCustomerOrg             func(childComplexity int, input setup.OrgInput, draftID *gid.ID) int
+		ConfirmOrgs                    func(childComplexity int, draftID *gid.ID) int
+		ConfirmPartnerOrg              func(childComplexity int, input setup.OrgInput, draftID *gid.ID) int
 		PlaceOrder                     func(childComplexity int, input orders.PlaceInput) int
-		Provision                      func(childComplexity int, idempotencyKey *string) int
+		Provision                      func(childComplexity int, idempotencyKey *string, draftID *gid.ID) int
 		ReleaseHold                    func(childComplexity int, orderID gid.ID, note *string) int
-		ReportUnrecognizedOrganization func(childComplexity int, input setup.ReportInput) int
+		ReportUnrecognizedOrganization func(childComplexity int, input setup.ReportInput, draftID *gid.ID) int
 		ResendSetupLink                func(childComplexity int, orderID gid.ID, email *string) int
 		ResolveEscalation              func(childComplexity int, id gid.ID, note *string) int
-		SaveCallSettings               func(childComplexity int, input setup.CallSettingsInput) int
-		SaveEnterpriseSettings         func(childComplexity int, subdomain string) int
-		SetCustomerAdmin               func(childComplexity int, email string) int
-		SetPartnerPassword             func(childComplexity int, password string) int
+		SaveCallSettings               func(childComplexity int, input setup.CallSettingsInput, draftID *gid.ID) int
+		SaveEnterpriseSettings         func(childComplexity int, subdomain string, draftID *gid.ID) int
+		SetCustomerAdmin               func(childComplexity int, email string, draftID *gid.ID) int
+		SetPartnerPassword             func(childComplexity int, password string, draftID *gid.ID) int
 		SignIn                         func(childComplexity int, email string, password string) int
 		StartSetup                     func(childComplexity int) int
 	}
@@ -168,10 +174,11 @@ type ComplexityRoot struct {
 	}
 
 	OrderStatusEvent struct {
-		At     func(childComplexity int) int
-		Order  func(childComplexity int) int
-		Status func(childComplexity int) int
-		Step   func(childComplexity int) int
+		At      func(childComplexity int) int
+		DraftID func(childComplexity int) int
+		Order   func(childComplexity int) int
+		Status  func(childComplexity int) int
+		Step    func(childComplexity int) int
 	}
 
 	Organization struct {
@@ -280,11 +287,12 @@ type ComplexityRoot struct {
 	}
 
 	SetupOrganization struct {
-		Address  func(childComplexity int) int
-		Country  func(childComplexity int) int
-		Existing func(childComplexity int) int
-		ID       func(childComplexity int) int
-		Name     func(childComplexity int) int
+		Address   func(childComplexity int) int
+		Country   func(childComplexity int) int
+		Existing  func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Subdomain func(childComplexity int) int
 	}
 
 	SetupPayload struct {
@@ -298,7 +306,9 @@ type ComplexityRoot struct {
 		CustomerAdminEmail    func(childComplexity int) int
 		CustomerOrg           func(childComplexity int) int
 		CustomerOrgCandidates func(childComplexity int) int
+		DraftID               func(childComplexity int) int
 		Email                 func(childComplexity int) int
+		ExistingSite          func(childComplexity int) int
 		MissingSettings       func(childComplexity int) int
 		Next                  func(childComplexity int) int
 		Order                 func(childComplexity int) int
@@ -306,6 +316,7 @@ type ComplexityRoot struct {
 		ReadOnly              func(childComplexity int) int
 		Role                  func(childComplexity int) int
 		Step                  func(childComplexity int) int
+		Steps                 func(childComplexity int) int
 	}
 
 	SignInPayload struct {
@@ -391,6 +402,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Address.Region(childComplexity), true
+
+	case "AdvanceClockPayload.now":
+		if e.ComplexityRoot.AdvanceClockPayload.Now == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvanceClockPayload.Now(childComplexity), true
+	case "AdvanceClockPayload.userErrors":
+		if e.ComplexityRoot.AdvanceClockPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvanceClockPayload.UserErrors(childComplexity), true
 
 	case "AuditEvent.action":
 		if e.ComplexityRoot.AuditEvent.Action == nil {
@@ -616,6 +640,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EscalationEdge.Node(childComplexity), true
 
+	case "Mutation.advanceClock":
+		if e.ComplexityRoot.Mutation.AdvanceClock == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_advanceClock_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AdvanceClock(childComplexity, args["by"].(string)), true
 	case "Mutation.assignSetup":
 		if e.ComplexityRoot.Mutation.AssignSetup == nil {
 			break
@@ -626,7 +661,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.AssignSetup(childComplexity, args["input"].(setup.AssignInput)), true
+		return e.ComplexityRoot.Mutation.AssignSetup(childComplexity, args["input"].(setup.AssignInput), args["draftId"].(*gid.ID)), true
 	case "Mutation.cancelOrder":
 		if e.ComplexityRoot.Mutation.CancelOrder == nil {
 			break
@@ -648,7 +683,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ChooseRole(childComplexity, args["role"].(order.Role)), true
+		return e.ComplexityRoot.Mutation.ChooseRole(childComplexity, args["role"].(order.Role), args["draftId"].(*gid.ID)), true
 	case "Mutation.confirmCustomerOrg":
 		if e.ComplexityRoot.Mutation.ConfirmCustomerOrg == nil {
 			break
@@ -659,13 +694,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ConfirmCustomerOrg(childComplexity, args["input"].(setup.OrgInput)), true
+		return e.ComplexityRoot.Mutation.ConfirmCustomerOrg(childComplexity, args["input"].(setup.OrgInput), args["draftId"].(*gid.ID)), true
 	case "Mutation.confirmOrgs":
 		if e.ComplexityRoot.Mutation.ConfirmOrgs == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Mutation.ConfirmOrgs(childComplexity), true
+		args, err := ec.field_Mutation_confirmOrgs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmOrgs(childComplexity, args["draftId"].(*gid.ID)), true
 	case "Mutation.confirmPartnerOrg":
 		if e.ComplexityRoot.Mutation.ConfirmPartnerOrg == nil {
 			break
@@ -676,7 +716,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ConfirmPartnerOrg(childComplexity, args["input"].(setup.OrgInput)), true
+		return e.ComplexityRoot.Mutation.ConfirmPartnerOrg(childComplexity, args["input"].(setup.OrgInput), args["draftId"].(*gid.ID)), true
 	case "Mutation.placeOrder":
 		if e.ComplexityRoot.Mutation.PlaceOrder == nil {
 			break
@@ -698,7 +738,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.Provision(childComplexity, args["idempotencyKey"].(*string)), true
+		return e.ComplexityRoot.Mutation.Provision(childComplexity, args["idempotencyKey"].(*string), args["draftId"].(*gid.ID)), true
 	case "Mutation.releaseHold":
 		if e.ComplexityRoot.Mutation.ReleaseHold == nil {
 			break
@@ -720,7 +760,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ReportUnrecognizedOrganization(childComplexity, args["input"].(setup.ReportInput)), true
+		return e.ComplexityRoot.Mutation.ReportUnrecognizedOrganization(childComplexity, args["input"].(setup.ReportInput), args["draftId"].(*gid.ID)), true
 	case "Mutation.resendSetupLink":
 		if e.ComplexityRoot.Mutation.ResendSetupLink == nil {
 			break
@@ -753,7 +793,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SaveCallSettings(childComplexity, args["input"].(setup.CallSettingsInput)), true
+		return e.ComplexityRoot.Mutation.SaveCallSettings(childComplexity, args["input"].(setup.CallSettingsInput), args["draftId"].(*gid.ID)), true
 	case "Mutation.saveEnterpriseSettings":
 		if e.ComplexityRoot.Mutation.SaveEnterpriseSettings == nil {
 			break
@@ -764,7 +804,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SaveEnterpriseSettings(childComplexity, args["subdomain"].(string)), true
+		return e.ComplexityRoot.Mutation.SaveEnterpriseSettings(childComplexity, args["subdomain"].(string), args["draftId"].(*gid.ID)), true
 	case "Mutation.setCustomerAdmin":
 		if e.ComplexityRoot.Mutation.SetCustomerAdmin == nil {
 			break
@@ -775,7 +815,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SetCustomerAdmin(childComplexity, args["email"].(string)), true
+		return e.ComplexityRoot.Mutation.SetCustomerAdmin(childComplexity, args["email"].(string), args["draftId"].(*gid.ID)), true
 	case "Mutation.setPartnerPassword":
 		if e.ComplexityRoot.Mutation.SetPartnerPassword == nil {
 			break
@@ -786,7 +826,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SetPartnerPassword(childComplexity, args["password"].(string)), true
+		return e.ComplexityRoot.Mutation.SetPartnerPassword(childComplexity, args["password"].(string), args["draftId"].(*gid.ID)), true
 	case "Mutation.signIn":
 		if e.ComplexityRoot.Mutation.SignIn == nil {
 			break
@@ -999,6 +1039,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderStatusEvent.At(childComplexity), true
+	case "OrderStatusEvent.draftId":
+		if e.ComplexityRoot.OrderStatusEvent.DraftID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderStatusEvent.DraftID(childComplexity), true
 	case "OrderStatusEvent.order":
 		if e.ComplexityRoot.OrderStatusEvent.Order == nil {
 			break
@@ -1471,6 +1517,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SetupOrganization.Name(childComplexity), true
+	case "SetupOrganization.subdomain":
+		if e.ComplexityRoot.SetupOrganization.Subdomain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupOrganization.Subdomain(childComplexity), true
 
 	case "SetupPayload.handedOffTo":
 		if e.ComplexityRoot.SetupPayload.HandedOffTo == nil {
@@ -1515,12 +1567,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SetupSession.CustomerOrgCandidates(childComplexity), true
+	case "SetupSession.draftId":
+		if e.ComplexityRoot.SetupSession.DraftID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.DraftID(childComplexity), true
 	case "SetupSession.email":
 		if e.ComplexityRoot.SetupSession.Email == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SetupSession.Email(childComplexity), true
+	case "SetupSession.existingSite":
+		if e.ComplexityRoot.SetupSession.ExistingSite == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.ExistingSite(childComplexity), true
 	case "SetupSession.missingSettings":
 		if e.ComplexityRoot.SetupSession.MissingSettings == nil {
 			break
@@ -1563,6 +1627,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SetupSession.Step(childComplexity), true
+	case "SetupSession.steps":
+		if e.ComplexityRoot.SetupSession.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.Steps(childComplexity), true
 
 	case "SignInPayload.token":
 		if e.ComplexityRoot.SignInPayload.Token == nil {
@@ -1825,6 +1895,18 @@ var sources = []*ast.Source{
   signIn(email: String!, password: String!): SignInPayload!
   "Lets setup go on after an operator reviewed an order on hold (operators)."
   releaseHold(orderId: ID!, note: String): ReleaseHoldPayload!
+  """
+  Moves the test clock forward by a Go duration such as "24h" (operators;
+  only with --test-clock, in dev mode): due jobs run as on that date, and
+  links expire by it. Every replica and the command line share the clock.
+  """
+  advanceClock(by: String!): AdvanceClockPayload!
+}
+
+type AdvanceClockPayload {
+  "The test clock's time after the advance."
+  now: Time
+  userErrors: [UserError!]!
 }
 
 type SignInPayload {
@@ -3307,26 +3389,31 @@ type PlaceOrderPayload {
   checkSubdomain(subdomain: String!): SubdomainAvailability!
 }
 
+# Every wizard call but startSetup takes an optional draftId: the
+# SetupSession.draftId the page was showing. When the link has been opened
+# again since (another tab, or a release of a hold), the call answers the
+# userError DRAFT_RESTARTED and changes nothing. Without it, calls act on the
+# link's current draft.
 extend type Mutation {
-  "Opens the wizard: the link's answers start afresh (the information is not saved between visits)."
+  "Opens the wizard: the link's answers start afresh under a new draftId (the information is not saved between visits)."
   startSetup: SetupPayload!
-  chooseRole(role: SetupRole!): SetupPayload!
+  chooseRole(role: SetupRole!, draftId: ID): SetupPayload!
   "SELF goes on; COLLEAGUE or CUSTOMER sends a new link to email, and this link stops working."
-  assignSetup(input: AssignSetupInput!): SetupPayload!
+  assignSetup(input: AssignSetupInput!, draftId: ID): SetupPayload!
   "Creates the details of a new partner organization, or confirms the review of the existing one."
-  confirmPartnerOrg(input: PartnerOrgInput!): SetupPayload!
-  setCustomerAdmin(email: String!): SetupPayload!
+  confirmPartnerOrg(input: PartnerOrgInput!, draftId: ID): SetupPayload!
+  setCustomerAdmin(email: String!, draftId: ID): SetupPayload!
   "Confirms a new customer organization's details (the order's by default), or the check of the existing one."
-  confirmCustomerOrg(input: CustomerOrgInput!): SetupPayload!
+  confirmCustomerOrg(input: CustomerOrgInput!, draftId: ID): SetupPayload!
   "Puts the order on hold for an operator and ends the wizard."
-  reportUnrecognizedOrganization(input: ReportOrganizationInput!): SetupPayload!
+  reportUnrecognizedOrganization(input: ReportOrganizationInput!, draftId: ID): SetupPayload!
   "Writes the organizations, users and management relation at once."
-  confirmOrgs: SetupPayload!
-  setPartnerPassword(password: String!): SetupPayload!
-  saveCallSettings(input: CallSettingsInput!): SetupPayload!
-  saveEnterpriseSettings(subdomain: String!): SetupPayload!
+  confirmOrgs(draftId: ID): SetupPayload!
+  setPartnerPassword(password: String!, draftId: ID): SetupPayload!
+  saveCallSettings(input: CallSettingsInput!, draftId: ID): SetupPayload!
+  saveEnterpriseSettings(subdomain: String!, draftId: ID): SetupPayload!
   "Activates the subscription and starts billing, once; repeated calls answer the same."
-  provision(idempotencyKey: String): ProvisionPayload!
+  provision(idempotencyKey: String, draftId: ID): ProvisionPayload!
 }
 
 enum SetupAssignee {
@@ -3338,6 +3425,14 @@ enum SetupAssignee {
 type SetupSession {
   order: Order!
   step: SetupStep!
+  """
+  The steps of this setup in order, as far as the answers so far tell (role,
+  hand-off, a new or existing partner organization). The wizard's progress
+  and "back" follow it.
+  """
+  steps: [SetupStep!]!
+  "Names the link's current draft; every other wizard call may send it back as draftId."
+  draftId: ID!
   "The address this link was sent to."
   email: String!
   role: SetupRole
@@ -3349,6 +3444,11 @@ type SetupSession {
   customerOrgCandidates: [OrganizationCandidate!]!
   "Purchased services that still need their settings before provisioning."
   missingSettings: [ServiceKind!]!
+  """
+  The customer organization's meetings site from before this order: the
+  order's meetings use it, so there is no subdomain to choose.
+  """
+  existingSite: String
   "The mutation the wizard expects now."
   next: String!
   "True once the order is provisioned: the link only reads."
@@ -3362,6 +3462,8 @@ type SetupOrganization {
   name: String!
   country: String!
   address: Address
+  "The organization's meetings site subdomain, once the organizations are confirmed."
+  subdomain: String
 }
 
 type OrganizationCandidate {
@@ -3453,6 +3555,11 @@ type OrderStatusEvent {
   order: Order!
   status: OrderStatus!
   step: SetupStep!
+  """
+  For a setup link: the link's draft after a wizard call changed it. A wizard
+  tab whose draftId differs learns that the link was opened elsewhere.
+  """
+  draftId: ID
   at: Time!
 }
 `, BuiltIn: false},
@@ -3502,6 +3609,16 @@ func (ec *executionContext) childFields_Address(ctx context.Context, field graph
 		return ec.fieldContext_Address_region(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
+}
+
+func (ec *executionContext) childFields_AdvanceClockPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "now":
+		return ec.fieldContext_AdvanceClockPayload_now(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AdvanceClockPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AdvanceClockPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3710,6 +3827,8 @@ func (ec *executionContext) childFields_OrderStatusEvent(ctx context.Context, fi
 		return ec.fieldContext_OrderStatusEvent_status(ctx, field)
 	case "step":
 		return ec.fieldContext_OrderStatusEvent_step(ctx, field)
+	case "draftId":
+		return ec.fieldContext_OrderStatusEvent_draftId(ctx, field)
 	case "at":
 		return ec.fieldContext_OrderStatusEvent_at(ctx, field)
 	}
@@ -3904,6 +4023,8 @@ func (ec *executionContext) childFields_SetupOrganization(ctx context.Context, f
 		return ec.fieldContext_SetupOrganization_country(ctx, field)
 	case "address":
 		return ec.fieldContext_SetupOrganization_address(ctx, field)
+	case "subdomain":
+		return ec.fieldContext_SetupOrganization_subdomain(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SetupOrganization", field.Name)
 }
@@ -3926,6 +4047,10 @@ func (ec *executionContext) childFields_SetupSession(ctx context.Context, field 
 		return ec.fieldContext_SetupSession_order(ctx, field)
 	case "step":
 		return ec.fieldContext_SetupSession_step(ctx, field)
+	case "steps":
+		return ec.fieldContext_SetupSession_steps(ctx, field)
+	case "draftId":
+		return ec.fieldContext_SetupSession_draftId(ctx, field)
 	case "email":
 		return ec.fieldContext_SetupSession_email(ctx, field)
 	case "role":
@@ -3942,6 +4067,8 @@ func (ec *executionContext) childFields_SetupSession(ctx context.Context, field 
 		return ec.fieldContext_SetupSession_customerOrgCandidates(ctx, field)
 	case "missingSettings":
 		return ec.fieldContext_SetupSession_missingSettings(ctx, field)
+	case "existingSite":
+		return ec.fieldContext_SetupSession_existingSite(ctx, field)
 	case "next":
 		return ec.fieldContext_SetupSession_next(ctx, field)
 	case "readOnly":

@@ -466,6 +466,29 @@ func (ec *executionContext) fieldContext_SetupOrganization_address(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _SetupOrganization_subdomain(ctx context.Context, field graphql.CollectedField, obj *setup.OrgView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetupOrganization_subdomain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subdomain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SetupOrganization_subdomain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetupOrganization", field, false, false, "String")
+}
+
 func (ec *executionContext) _SetupPayload_setup(ctx context.Context, field graphql.CollectedField, obj *model.SetupPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -606,6 +629,52 @@ func (ec *executionContext) _SetupSession_step(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_SetupSession_step(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SetupSession", field, false, false, "SetupStep")
+}
+
+func (ec *executionContext) _SetupSession_steps(ctx context.Context, field graphql.CollectedField, obj *setup.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetupSession_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []order.Step) graphql.Marshaler {
+			return ec.marshalNSetupStep2ᚕonrampᚋentᚋorderᚐStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetupSession_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetupSession", field, false, false, "SetupStep")
+}
+
+func (ec *executionContext) _SetupSession_draftId(ctx context.Context, field graphql.CollectedField, obj *setup.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetupSession_draftId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DraftID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gid.ID) graphql.Marshaler {
+			return ec.marshalNID2onrampᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetupSession_draftId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetupSession", field, false, false, "ID")
 }
 
 func (ec *executionContext) _SetupSession_email(ctx context.Context, field graphql.CollectedField, obj *setup.Session) (ret graphql.Marshaler) {
@@ -817,6 +886,29 @@ func (ec *executionContext) _SetupSession_missingSettings(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_SetupSession_missingSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SetupSession", field, false, false, "ServiceKind")
+}
+
+func (ec *executionContext) _SetupSession_existingSite(ctx context.Context, field graphql.CollectedField, obj *setup.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetupSession_existingSite(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExistingSite, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SetupSession_existingSite(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetupSession", field, false, false, "String")
 }
 
 func (ec *executionContext) _SetupSession_next(ctx context.Context, field graphql.CollectedField, obj *setup.Session) (ret graphql.Marshaler) {
@@ -1383,6 +1475,11 @@ func (ec *executionContext) _SetupOrganization(ctx context.Context, sel ast.Sele
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "subdomain":
+			out.Values[i] = ec._SetupOrganization_subdomain(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -1464,6 +1561,16 @@ func (ec *executionContext) _SetupSession(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "steps":
+			out.Values[i] = ec._SetupSession_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "draftId":
+			out.Values[i] = ec._SetupSession_draftId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "email":
 			out.Values[i] = ec._SetupSession_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -1502,6 +1609,11 @@ func (ec *executionContext) _SetupSession(ctx context.Context, sel ast.Selection
 		case "missingSettings":
 			out.Values[i] = ec._SetupSession_missingSettings(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "existingSite":
+			out.Values[i] = ec._SetupSession_existingSite(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "next":

@@ -21,6 +21,8 @@ import (
 
 type OrderStatusEventResolver interface {
 	Order(ctx context.Context, obj *events.Change) (*ent.Order, error)
+
+	DraftID(ctx context.Context, obj *events.Change) (*gid.ID, error)
 }
 type SubscriptionResolver interface {
 	OrderStatusChanged(ctx context.Context, orderID gid.ID) (<-chan *events.Change, error)
@@ -124,6 +126,29 @@ func (ec *executionContext) _OrderStatusEvent_step(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_OrderStatusEvent_step(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderStatusEvent", field, false, false, "SetupStep")
+}
+
+func (ec *executionContext) _OrderStatusEvent_draftId(ctx context.Context, field graphql.CollectedField, obj *events.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderStatusEvent_draftId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrderStatusEvent().DraftID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖonrampᚋinternalᚋgidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderStatusEvent_draftId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderStatusEvent", field, true, true, "ID")
 }
 
 func (ec *executionContext) _OrderStatusEvent_at(ctx context.Context, field graphql.CollectedField, obj *events.Change) (ret graphql.Marshaler) {
@@ -232,6 +257,12 @@ func (ec *executionContext) _OrderStatusEvent(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "draftId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderStatusEvent_draftId(ctx, field, obj)
+				})
 		case "at":
 			out.Values[i] = ec._OrderStatusEvent_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

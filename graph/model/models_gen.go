@@ -6,7 +6,14 @@ import (
 	"onramp/ent"
 	"onramp/internal/setup"
 	"onramp/internal/validate"
+	"time"
 )
+
+type AdvanceClockPayload struct {
+	// The test clock's time after the advance.
+	Now        *time.Time          `json:"now,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
 
 type CancelOrderPayload struct {
 	Order      *ent.Order          `json:"order,omitempty"`

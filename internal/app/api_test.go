@@ -473,7 +473,7 @@ func TestPlaceOrderInvalidInput(t *testing.T) {
 	// reason they name), and input is normalized before it is stored.
 	t.Run("limits are inclusive", func(t *testing.T) {
 		in := orderInput(long(64), "P1")
-		in["requestedStartDate"] = day(-30)
+		in["requestedStartDate"] = day(-29) // its 30-day window is still open
 		customer(in)["name"] = long(200)
 		in["services"] = []any{svc("MEETINGS", 100_000), svc("CALLING", 1), svc("MESSAGING", 1)}
 		e.mustPlace(t, in)

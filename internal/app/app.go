@@ -27,6 +27,7 @@ import (
 	"onramp/internal/events"
 	"onramp/internal/gid"
 	"onramp/internal/jobs"
+	"onramp/internal/lifecycle"
 	"onramp/internal/mail"
 	"onramp/internal/orders"
 	"onramp/internal/setup"
@@ -74,6 +75,9 @@ type Config struct {
 	// Clock replaces the wall clock in tests (services, job scheduling and
 	// token expiry); nil is the wall clock.
 	Clock clock.Clock
+	// TestClock (dev mode only) makes the clock one that operators move
+	// forward with advanceClock, shared through the database.
+	TestClock bool
 }
 
 // Defaults returns the embedded defaults.
@@ -103,6 +107,8 @@ type App struct {
 	Jobs   *jobs.Queue
 	Orders *orders.Service
 	Setup  *setup.Service
+	// Life applies every change of an order's status or step.
+	Life   *lifecycle.Engine
 	Events *events.Hub
 	// MailQueuedOnly is true when no mail system is configured: messages
 	// stay in the outbox until one is.
@@ -125,7 +131,20 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Clock == nil {
+	var testClock *clock.Shared
+	switch {
+	case cfg.TestClock && !cfg.Dev:
+		_ = st.Close()
+		return nil, errors.New("--test-clock needs dev mode (--dev): it lets operators move time")
+	case cfg.TestClock:
+		if testClock, err = clock.OpenShared(ctx, st.DB); err != nil {
+			_ = st.Close()
+			return nil, err
+		}
+		cfg.Clock = testClock
+		log.Warn("test clock on: operators may move time forward with advanceClock", "offset", time.Since(testClock.Now()).Abs().Round(time.Second).String())
+	case cfg.Clock == nil:
+		clock.ResetStored(ctx, st.DB) // a test clock used here before ends
 		cfg.Clock = clock.Wall{}
 	}
 	authority, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: cfg.SetupLinkTTL, Now: cfg.Clock.Now})
@@ -141,12 +160,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	a.Setup = &setup.Service{Store: st, Orders: a.Orders, Auth: authority}
+	a.Setup = &setup.Service{Store: st, Orders: a.Orders, Life: a.Life, Auth: authority}
 	shutdownCtx, cancel := context.WithCancel(context.Background())
 	a.shutdown = cancel
 	// Other replicas' order changes (PostgreSQL only; a no-op on SQLite),
 	// until Close.
 	go a.Events.Listen(shutdownCtx, cfg.DatabaseURL, a.currentOrders)
+	if testClock != nil {
+		// Another replica's advance reaches this one within a second.
+		go testClock.Refresh(shutdownCtx, time.Second)
+	}
 
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: &graph.Resolver{
@@ -155,6 +178,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			Setup:  a.Setup,
 			Auth:   authority,
 			Events: a.Events.Broker,
+			Clock:  testClock,
 		},
 		Auth:           authority,
 		Log:            log,

@@ -11,6 +11,7 @@ import (
 
 	"onramp/internal/billing"
 	"onramp/internal/jobs"
+	life "onramp/internal/lifecycle"
 	"onramp/internal/mail"
 	"onramp/internal/orders"
 	"onramp/internal/store"
@@ -37,7 +38,8 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 		Window:               cfg.OrderWindow,
 		CustomerSuccessEmail: cfg.CustomerSuccessEmail,
 	}
-	a.Orders = &orders.Service{Store: a.Store, Lifecycle: lifecycle, Events: a.Events, Clock: now}
+	a.Life = &life.Engine{Store: a.Store, Events: a.Events, Now: now}
+	a.Orders = &orders.Service{Store: a.Store, Lifecycle: lifecycle, Life: a.Life, Clock: now}
 
 	var sender mail.Sender
 	switch {

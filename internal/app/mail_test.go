@@ -833,13 +833,14 @@ func TestCancelledOrderSendsNothingMore(t *testing.T) {
 	token := setupToken(t, parseMail(t, waitTo(t, sink, "now@partner.example", 1)[0]), m.base)
 	m.waitOrderStatus(t, now.ID, "LINK_SENT")
 
-	for _, c := range []struct{ name, token string }{
-		{"integration", m.integration(t, "P1")},
-		{"partner session", m.partnerSession(t, "P1")},
-		{"setup link", token},
+	// Integrations and partner sessions cancel their own partner's orders
+	// only; a setup link never.
+	for _, c := range []struct{ name, token, code string }{
+		{"another partner's integration", m.integration(t, "P2"), "NOT_FOUND"},
+		{"setup link", token, "FORBIDDEN"},
 	} {
 		t.Run(c.name+" may not cancel", func(t *testing.T) {
-			m.gql(t, c.token, cancelMutation, map[string]any{"id": now.ID}).wantError(t, "FORBIDDEN", "")
+			m.gql(t, c.token, cancelMutation, map[string]any{"id": now.ID}).wantError(t, c.code, "")
 		})
 	}
 	if got := m.orderStatus(t, now.ID); got != "LINK_SENT" {

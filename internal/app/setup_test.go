@@ -1090,8 +1090,16 @@ func TestWizardExistingOrganizations(t *testing.T) {
 	t.Run("the link holder cannot also be the customer administrator", func(t *testing.T) {
 		id := c.place(t, "E-4", "P3", nil)
 		link := c.link(t, id, "both@p3.example")
-		c.partnerToConfirm(t, link, "both@p3.example")
-		c.refuse(t, link, id, "confirmOrgs", nil, "EMAIL_IN_OTHER_ORG")
+		c.must(t, link, "startSetup", nil)
+		c.must(t, link, "chooseRole", wizVars("role", "PARTNER"))
+		c.must(t, link, "assignSetup", wizInput("assignee", "SELF"))
+		c.must(t, link, "confirmPartnerOrg", wizPartnerOrgVars("Partner Org"))
+		// Refused where it is entered, with a pointer to the field, not only
+		// at Confirm.
+		c.refuse(t, link, id, "setCustomerAdmin", wizVars("email", "both@p3.example"), "EMAIL_IN_PARTNER_ORG", "email")
+		if s := c.session(t, link); s.Step != "CUSTOMER_ADMIN" {
+			t.Errorf("after the refusal the step is %s, want CUSTOMER_ADMIN", s.Step)
+		}
 		if n, _ := c.app.Store.Client.Organization.Query().Where(organization.AccountID("P3")).Count(ctx); n != 0 {
 			t.Errorf("a refused confirmOrgs left %d partner orgs of P3", n)
 		}

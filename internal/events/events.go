@@ -17,6 +17,10 @@ type Change struct {
 	OrderID gid.ID
 	Status  order.Status
 	Step    order.Step
+	// DraftID is the setup draft's id after the change, when a wizard call
+	// made it: a wizard tab compares it with its own to learn that the link
+	// was opened elsewhere.
+	DraftID gid.ID `json:",omitempty"`
 	At      time.Time
 }
 

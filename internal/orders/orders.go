@@ -16,7 +16,7 @@ import (
 	"onramp/internal/audit"
 	"onramp/internal/auth"
 	"onramp/internal/date"
-	"onramp/internal/events"
+	"onramp/internal/lifecycle"
 	"onramp/internal/store"
 	"onramp/internal/validate"
 	"onramp/internal/viewer"
@@ -50,9 +50,6 @@ type CustomerInput struct {
 // Limits of an order's input.
 const (
 	MaxQuantity = 100_000
-	// PastDays is how far back a start date may lie: an order whose window
-	// (30 days from the start date) has already closed is refused.
-	PastDays = 30
 	// FutureDays is how far ahead a start date may lie.
 	FutureDays = 366
 )
@@ -62,9 +59,9 @@ const (
 type Service struct {
 	Store     *store.Store
 	Lifecycle *Lifecycle
-	// Events hears of every change of an order's status or step.
-	Events *events.Hub
-	Clock  func() time.Time
+	// Life applies every change of an order's status or step.
+	Life  *lifecycle.Engine
+	Clock func() time.Time
 }
 
 // Place validates in and stores the order with its subscription, or returns
@@ -82,7 +79,7 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*ent.Order, error) 
 	if v.Kind == viewer.Integration && in.Partner.AccountID != v.PartnerAccountID {
 		return nil, auth.Forbidden("An integration token places orders for its own partner account only.")
 	}
-	in, err = s.normalize(in)
+	in, err = s.normalize(in, s.Lifecycle.Location, s.Lifecycle.Window)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +148,7 @@ func (s *Service) placeTx(ctx context.Context, in PlaceInput) (*ent.Order, error
 }
 
 // normalize trims and checks every field, collecting all problems at once.
-func (s *Service) normalize(in PlaceInput) (PlaceInput, error) {
+func (s *Service) normalize(in PlaceInput, loc *time.Location, window time.Duration) (PlaceInput, error) {
 	var p validate.Problems
 	if !validate.Identifier(in.ExternalID) {
 		p.Add(validate.CodeInvalid, "input.externalId",
@@ -160,13 +157,15 @@ func (s *Service) normalize(in PlaceInput) (PlaceInput, error) {
 	if order.ProductValidator(in.Product) != nil {
 		p.Add(validate.CodeInvalid, "input.product", "Product must be A_WX or A_SPK.")
 	}
-	today := date.Of(s.now().UTC())
+	now := s.now()
+	today := date.Of(now.In(loc))
 	switch d := in.RequestedStartDate; {
 	case d == "":
 		p.Add(validate.CodeInvalid, "input.requestedStartDate", "Requested start date is required.")
-	case d.Before(today.AddDays(-PastDays)):
+	case !d.Time(loc).Add(window).After(now):
 		p.Add(validate.CodeInvalid, "input.requestedStartDate",
-			"Requested start date may be at most %d days in the past.", PastDays)
+			"The order's setup window (%s from the start date) has already closed for %s; the start date may lie at most %s in the past.",
+			windowText(window), d, windowText(window))
 	case today.AddDays(FutureDays).Before(d):
 		p.Add(validate.CodeInvalid, "input.requestedStartDate",
 			"Requested start date may be at most %d days ahead.", FutureDays)
@@ -224,20 +223,22 @@ func (s *Service) Now() time.Time {
 
 func (s *Service) now() time.Time { return s.Now() }
 
-// Changed publishes the state of o to its subscribers once the transaction
-// of ctx commits.
-func (s *Service) Changed(ctx context.Context, o *ent.Order) {
-	if s.Events == nil {
-		return
-	}
-	c := events.Change{OrderID: o.ID, Status: o.Status, Step: o.Step, At: s.now()}
-	s.Events.Changed(ctx, c)
-}
-
 // digestOf fingerprints the normalized input, to tell a replay of an order
 // from a different order reusing its external id.
 func digestOf(in PlaceInput) string {
 	b, _ := json.Marshal(in)
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// windowText says a window's length in days when it is whole days.
+func windowText(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		n := int(d / (24 * time.Hour))
+		if n == 1 {
+			return "1 day"
+		}
+		return fmt.Sprintf("%d days", n)
+	}
+	return d.String()
 }

@@ -9,7 +9,9 @@ import (
 	"onramp/ent/order"
 	"onramp/ent/organization"
 	"onramp/ent/schema/schematype"
+	"onramp/ent/user"
 	"onramp/internal/gid"
+	"onramp/internal/lifecycle"
 	"onramp/internal/store"
 )
 
@@ -18,6 +20,11 @@ import (
 type Session struct {
 	Order *ent.Order
 	Step  order.Step
+	// Steps are this setup's steps in order, as far as the answers so far
+	// tell (lifecycle.StepsOf).
+	Steps []order.Step
+	// DraftID names the link's current draft; wizard calls send it back.
+	DraftID gid.ID
 	// Email is the address this link was sent to.
 	Email    string
 	Role     *order.Role
@@ -33,6 +40,9 @@ type Session struct {
 	CustomerOrgCandidates []*Candidate
 	// MissingSettings lists the purchased services still without settings.
 	MissingSettings []schematype.ServiceKind
+	// ExistingSite is the customer organization's meetings site from before
+	// this order, which the order uses (no meeting settings to save).
+	ExistingSite *string
 	// Next is the mutation the wizard expects now.
 	Next string
 	// ReadOnly is true once the order is provisioned.
@@ -46,6 +56,9 @@ type OrgView struct {
 	Name     string
 	Country  string
 	Address  *schematype.Address
+	// Subdomain is the organization's meetings site, shown once the
+	// organizations are confirmed.
+	Subdomain *string
 }
 
 // Candidate is an organization that might be the customer's: only its
@@ -60,8 +73,7 @@ func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
 	o := st.order
 	sys := store.System(ctx)
 	out := &Session{
-		Order: o, Step: o.Step, Email: st.v.Email,
-		Next:     string(next[o.Step]),
+		Order: o, Step: o.Step, Email: st.v.Email, DraftID: gid.ID(st.draft.ID),
 		ReadOnly: o.Status == order.StatusPROVISIONED,
 	}
 	d := st.draft
@@ -76,10 +88,14 @@ func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
 	if o.Role != nil {
 		out.Role = o.Role
 	}
+	path := lifecycle.Path{HandedToCustomer: o.HandedToCustomer}
+	if out.Role != nil {
+		path.Role = *out.Role
+	}
 
-	confirmed := o.Status == order.StatusORGS_CONFIRMED || o.Status == order.StatusPROVISIONED
-	switch {
-	case confirmed:
+	if lifecycle.Confirmed(o.Status) {
+		path.NewPartnerOrg = o.CreatedPartnerOrg
+		out.Steps = lifecycle.StepsOf(path)
 		if o.PartnerOrgID != "" {
 			org, err := s.Store.Client.Organization.Get(sys, o.PartnerOrgID)
 			if err != nil {
@@ -92,16 +108,26 @@ func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
 			return nil, err
 		}
 		out.CustomerOrg = viewOf(org)
-		out.CustomerAdminEmail = &o.ConfirmedByEmail
-		missing, err := missingSettings(store.WithClient(ctx, s.Store.Client), o)
+		out.CustomerOrg.Subdomain = org.Subdomain
+		admin, err := s.customerAdmin(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		out.CustomerAdminEmail = admin
+		missing, site, err := settingsState(store.WithClient(ctx, s.Store.Client), o)
 		if err != nil {
 			return nil, err
 		}
 		out.MissingSettings = missing
+		if site != nil && site.Existing {
+			out.ExistingSite = &site.Subdomain
+		}
+		out.Next = string(lifecycle.Next(o.Status, o.Step, missing))
 		return out, nil
 	}
+	out.Next = string(lifecycle.Next(o.Status, o.Step, nil))
 
-	if d.Role == RolePartner {
+	if path.Role == order.RolePARTNER || path.Role == "" && !path.HandedToCustomer {
 		view, err := s.draftView(ctx, d.PartnerOrg)
 		if err != nil {
 			return nil, err
@@ -117,8 +143,12 @@ func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
 				view = &OrgView{Name: o.PartnerName, Country: o.CustomerCountry}
 			}
 		}
-		out.PartnerOrg = view
+		path.NewPartnerOrg = !view.Existing
+		if d.Role == RolePartner {
+			out.PartnerOrg = view
+		}
 	}
+	out.Steps = lifecycle.StepsOf(path)
 	switch {
 	case d.CustomerAdminEmail != "":
 		out.CustomerAdminEmail = &d.CustomerAdminEmail
@@ -144,6 +174,24 @@ func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
 		}
 	}
 	return out, nil
+}
+
+// customerAdmin is the customer organization's administrator of a
+// confirmed order: recorded at confirmation (orders confirmed before it was
+// recorded: the organization's first user).
+func (s *Service) customerAdmin(ctx context.Context, o *ent.Order) (*string, error) {
+	if o.CustomerAdminEmail != nil {
+		return o.CustomerAdminEmail, nil
+	}
+	u, err := s.Store.Client.User.Query().Where(user.OrganizationID(o.CustomerOrgID)).
+		Order(ent.Asc(user.FieldCreatedAt)).First(store.System(ctx))
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &u.Email, nil
 }
 
 // draftView shows an answered organization: the existing one it names, or

@@ -8,9 +8,17 @@ import (
 	"time"
 
 	"onramp/ent"
+	"onramp/ent/order"
+	"onramp/ent/organization"
 	"onramp/ent/schema/schematype"
 	"onramp/ent/servicesetting"
+	"onramp/ent/subscription"
+	"onramp/internal/auth"
+	"onramp/internal/gid"
+	"onramp/internal/lifecycle"
+	"onramp/internal/store"
 	"onramp/internal/validate"
+	"onramp/internal/viewer"
 )
 
 // Languages the calling announcements and emails can use.
@@ -66,6 +74,220 @@ func CallSettingsOf(ctx context.Context, sub *ent.Subscription) (*schematype.Cal
 		return nil, err
 	}
 	return &cs, nil
+}
+
+// purchased reports which services the order bought.
+func purchased(ctx context.Context, o *ent.Order) (map[schematype.ServiceKind]bool, *ent.Subscription, error) {
+	sub, err := ent.FromContext(ctx).Subscription.Query().Where(subscription.OrderID(o.ID)).Only(store.System(ctx))
+	if err != nil {
+		return nil, nil, err
+	}
+	m := map[schematype.ServiceKind]bool{}
+	for _, l := range sub.Services {
+		m[l.Kind] = true
+	}
+	return m, sub, nil
+}
+
+// saveSetting stores the settings of one service, replacing earlier ones.
+func saveSetting(ctx context.Context, sub *ent.Subscription, kind schematype.ServiceKind, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return ent.FromContext(ctx).ServiceSetting.Create().
+		SetSubscriptionID(sub.ID).SetKind(kind).SetValues(b).
+		OnConflictColumns(servicesetting.FieldSubscriptionID, servicesetting.FieldKind).
+		UpdateValues().UpdateUpdatedAt().
+		Exec(store.System(ctx))
+}
+
+// SaveCallSettings saves the calling settings of the default location.
+func (s *Service) SaveCallSettings(ctx context.Context, in CallSettingsInput, draftID *gid.ID) (*Session, error) {
+	call := Call{Action: lifecycle.SaveCallSettings, Changes: map[string]any{"timeZone": in.TimeZone}, DraftID: draftID}
+	return s.do(ctx, call, func(ctx context.Context, st *state) error {
+		bought, sub, err := purchased(ctx, st.order)
+		if err != nil {
+			return err
+		}
+		if !bought[schematype.Calling] {
+			return validate.Fail(CodeNotPurchased, "", "This order did not purchase calling.")
+		}
+		cs, err := validateCallSettings(in, st.order.CustomerCountry)
+		if err != nil {
+			return err
+		}
+		if err := saveSetting(ctx, sub, schematype.Calling, cs); err != nil {
+			return err
+		}
+		return advanceServices(ctx, st)
+	})
+}
+
+// advanceServices moves SERVICES to PROVISION once every purchased service
+// has its settings.
+func advanceServices(ctx context.Context, st *state) error {
+	missing, err := missingSettings(ctx, st.order)
+	if err != nil {
+		return err
+	}
+	if len(missing) == 0 {
+		st.goTo(order.StepPROVISION)
+	} else {
+		st.goTo(order.StepSERVICES)
+	}
+	return nil
+}
+
+// missingSettings lists the purchased services still without settings, in
+// the order the wizard asks for them.
+func missingSettings(ctx context.Context, o *ent.Order) ([]schematype.ServiceKind, error) {
+	missing, _, err := settingsState(ctx, o)
+	return missing, err
+}
+
+// settingsState reads the order's settings: the purchased services still
+// without them, and the meetings site (nil: none saved).
+func settingsState(ctx context.Context, o *ent.Order) ([]schematype.ServiceKind, *site, error) {
+	bought, sub, err := purchased(ctx, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	have, err := sub.QuerySettings().All(store.System(ctx))
+	if err != nil {
+		return nil, nil, err
+	}
+	done := map[schematype.ServiceKind]bool{}
+	var meetings *site
+	for _, h := range have {
+		done[h.Kind] = true
+		if h.Kind == schematype.Meetings {
+			meetings = &site{}
+			if err := json.Unmarshal(h.Values, meetings); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	missing := []schematype.ServiceKind{}
+	for _, k := range []schematype.ServiceKind{schematype.Calling, schematype.Meetings} {
+		if bought[k] && !done[k] {
+			missing = append(missing, k)
+		}
+	}
+	return missing, meetings, nil
+}
+
+// CheckSubdomain says whether a site subdomain can be taken now. The answer
+// is advice: only saving claims the name.
+func (s *Service) CheckSubdomain(ctx context.Context, name string) (bool, string, error) {
+	if _, err := auth.Require(ctx, viewer.SetupLink, viewer.Partner, viewer.Operator); err != nil {
+		return false, "", err
+	}
+	name, code := NormalizeSubdomain(name)
+	if code != "" {
+		return false, code, nil
+	}
+	taken, err := s.Store.Client.Organization.Query().Where(organization.Subdomain(name)).Exist(store.System(ctx))
+	if err != nil {
+		return false, "", err
+	}
+	if taken {
+		return false, CodeSubdomainTaken, nil
+	}
+	return true, "", nil
+}
+
+// site is the meetings setting of an order: the site's subdomain, and
+// whether it is the customer organization's site from before this order
+// (which the order uses as it is).
+type site struct {
+	Subdomain string `json:"subdomain"`
+	Existing  bool   `json:"existing,omitempty"`
+}
+
+// siteOf reads the order's meetings setting, if saved.
+func siteOf(ctx context.Context, sub *ent.Subscription) (*site, error) {
+	var v site
+	ok, err := settingOf(store.System(ctx), sub, schematype.Meetings, &v)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// adoptExistingSite makes an existing customer organization's meetings site
+// the meeting settings of an order that bought meetings: the organization
+// has one site, so there is nothing to choose.
+func adoptExistingSite(ctx context.Context, o *ent.Order, customer *ent.Organization) error {
+	if customer.Subdomain == nil {
+		return nil
+	}
+	bought, sub, err := purchased(ctx, o)
+	if err != nil || !bought[schematype.Meetings] {
+		return err
+	}
+	return saveSetting(ctx, sub, schematype.Meetings, site{Subdomain: *customer.Subdomain, Existing: true})
+}
+
+// SaveEnterpriseSettings claims the meetings site subdomain for the
+// customer organization. Until provisioning another name may be saved: the
+// organization's name changes from the first to the second in one write,
+// which releases the first. The unique index decides between concurrent
+// claims; the loser gets SUBDOMAIN_TAKEN. An organization that had its site
+// before this order keeps it (SITE_EXISTS for another name).
+func (s *Service) SaveEnterpriseSettings(ctx context.Context, subdomain string, draftID *gid.ID) (*Session, error) {
+	call := Call{Action: lifecycle.SaveEnterpriseSettings, Changes: map[string]any{"subdomain": subdomain}, DraftID: draftID}
+	return s.do(ctx, call, func(ctx context.Context, st *state) error {
+		bought, sub, err := purchased(ctx, st.order)
+		if err != nil {
+			return err
+		}
+		if !bought[schematype.Meetings] {
+			return validate.Fail(CodeNotPurchased, "", "This order did not purchase meetings.")
+		}
+		name, code := NormalizeSubdomain(subdomain)
+		if code != "" {
+			return validate.Fail(code, "subdomain", "%s", subdomainMessages[code])
+		}
+		client := ent.FromContext(ctx)
+		sys := store.System(ctx)
+		org, err := client.Organization.Get(sys, st.order.CustomerOrgID)
+		if err != nil {
+			return err
+		}
+		saved, err := siteOf(ctx, sub)
+		if err != nil {
+			return err
+		}
+		ours := saved != nil && !saved.Existing && org.Subdomain != nil && *org.Subdomain == saved.Subdomain
+		switch {
+		case org.Subdomain != nil && *org.Subdomain == name:
+		case org.Subdomain != nil && !ours:
+			return validate.Fail(CodeSiteExists, "subdomain",
+				"The customer organization already has the meetings site %q, which this order uses.", *org.Subdomain)
+		default:
+			taken, err := client.Organization.Query().Where(organization.Subdomain(name)).Exist(sys)
+			if err != nil {
+				return err
+			}
+			if taken {
+				return validate.Fail(CodeSubdomainTaken, "subdomain", "%s", subdomainMessages[CodeSubdomainTaken])
+			}
+			// One write: the first name (when this order had claimed one)
+			// is free as the second is taken.
+			err = client.Organization.UpdateOne(org).SetSubdomain(name).Exec(sys)
+			if ent.IsConstraintError(err) {
+				return validate.Fail(CodeSubdomainTaken, "subdomain", "%s", subdomainMessages[CodeSubdomainTaken])
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if err := saveSetting(ctx, sub, schematype.Meetings, site{Subdomain: name, Existing: saved != nil && saved.Existing}); err != nil {
+			return err
+		}
+		return advanceServices(ctx, st)
+	})
 }
 
 // SiteSubdomainOf reads the saved meetings site subdomain of a

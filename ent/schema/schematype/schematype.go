@@ -92,6 +92,9 @@ func (k *ServiceKind) UnmarshalGQL(v any) error {
 // Draft is the setup wizard's answers before confirmOrgs, bound to one
 // setup link: a new link starts with an empty one.
 type Draft struct {
+	// ID names this draft: each startSetup begins a new one, and a call
+	// naming another draft (a second tab's) is refused.
+	ID                 string    `json:"id,omitempty"`
 	Role               string    `json:"role,omitempty"`
 	Assignee           string    `json:"assignee,omitempty"`
 	PartnerOrg         *OrgDraft `json:"partnerOrg,omitempty"`

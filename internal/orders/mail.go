@@ -1,0 +1,77 @@
+package orders
+
+import (
+	"context"
+	"strings"
+
+	"onramp/ent"
+	"onramp/ent/message"
+	"onramp/ent/order"
+	"onramp/internal/audit"
+	"onramp/internal/date"
+	"onramp/internal/lifecycle"
+	"onramp/internal/mail"
+	"onramp/internal/store"
+)
+
+// mailData fills the templates for an order.
+func mailData(o *ent.Order) mail.Data {
+	return mail.Data{
+		Product:          strings.ReplaceAll(string(o.Product), "_", "-"),
+		PartnerName:      o.PartnerName,
+		PartnerAccountID: o.PartnerAccountID,
+		CustomerName:     o.CustomerName,
+		ExternalID:       o.ExternalID,
+		StartDate:        string(o.RequestedStartDate),
+		ContactEmail:     o.ProvisioningContactEmail,
+	}
+}
+
+// SendLink issues a new setup link for o to email (the order's other links
+// become REPLACED) and queues the message of kind carrying it, in the
+// transaction of ctx.
+func (s *Service) SendLink(ctx context.Context, o *ent.Order, email string, kind mail.Kind, handedOffBy string) error {
+	l := s.Lifecycle
+	token, err := l.Links.IssueSetupLink(ctx, o.ID, email)
+	if err != nil {
+		return err
+	}
+	d := mailData(o)
+	d.Link = strings.TrimRight(l.PublicURL, "/") + "/setup?token=" + token
+	d.LinkExpires = date.Of(s.now().Add(l.Links.SetupLinkTTL()).In(l.Location)).String()
+	d.HandedOffBy = handedOffBy
+	_, err = l.Outbox.Send(ctx, mail.Draft{Kind: kind, To: email, Lang: string(o.Language), Data: d, OrderID: o.ID})
+	return err
+}
+
+// SendServicesActive queues the "your services are active" email.
+func (s *Service) SendServicesActive(ctx context.Context, o *ent.Order, to string) error {
+	_, err := s.Lifecycle.Outbox.Send(ctx, mail.Draft{
+		Kind: mail.ServicesActive, To: to, Lang: string(o.Language), Data: mailData(o), OrderID: o.ID,
+	})
+	return err
+}
+
+// Delivered runs when a message was handed to the mail system, in the
+// transaction that marks it sent: the first setup email moves the order
+// from PLACED to LINK_SENT.
+func (s *Service) Delivered(ctx context.Context, m *ent.Message) error {
+	if m.OrderID == "" {
+		return nil
+	}
+	sent := map[string]any{"kind": m.Kind, "to": m.To}
+	if m.Kind == message.KindSETUP_LINK {
+		_, err := s.Life.Apply(store.System(ctx), m.OrderID, lifecycle.Command{
+			Action:  lifecycle.LinkDelivered,
+			Changes: sent,
+			Run: func(ctx context.Context, c *lifecycle.Change) error {
+				c.Status = order.StatusLINK_SENT
+				return nil
+			},
+		})
+		if err == nil || !lifecycle.IsRefused(err) {
+			return err // recorded with the change
+		}
+	}
+	return audit.Record(ctx, ent.FromContext(ctx), m.OrderID, "EMAIL_SENT", sent)
+}
