@@ -5,9 +5,11 @@ import (
 	"time"
 
 	"onramp/ent"
+	"onramp/ent/setuplink"
 	"onramp/internal/auth"
 	"onramp/internal/events"
 	"onramp/internal/gid"
+	"onramp/internal/store"
 	"onramp/internal/viewer"
 )
 
@@ -31,13 +33,24 @@ func (r *Resolver) watch(ctx context.Context, orderID gid.ID) (<-chan *events.Ch
 		}
 		return nil, err
 	}
+	// A link's holder also hears when its draft is restarted elsewhere (a
+	// second tab): start from the draft it has now.
+	var draft gid.ID
+	if v.Is(viewer.SetupLink) {
+		link, err := r.Client.SetupLink.Query().Where(setuplink.TokenHash(auth.LinkHash(v.TokenID))).Only(store.System(ctx))
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		draft = gid.ID(link.Draft.ID)
+	}
 	out := make(chan *events.Change, 1)
 	go func() {
 		defer close(out)
 		defer cancel()
 		expired := time.NewTimer(time.Until(v.ExpiresAt))
 		defer expired.Stop()
-		last := &events.Change{OrderID: o.ID, Status: o.Status, Step: o.Step, At: o.UpdatedAt}
+		last := &events.Change{OrderID: o.ID, Status: o.Status, Step: o.Step, DraftID: draft, At: o.UpdatedAt}
 		send := func(c *events.Change) bool {
 			select {
 			case out <- c:
@@ -59,8 +72,15 @@ func (r *Resolver) watch(ctx context.Context, orderID gid.ID) (<-chan *events.Ch
 				if v.Is(viewer.SetupLink) && r.Auth.LinkActive(ctx, v) != nil {
 					return
 				}
-				if c.Status == last.Status && c.Step == last.Step {
+				if !v.Is(viewer.SetupLink) {
+					c.DraftID = ""
+				}
+				sameDraft := c.DraftID == "" || c.DraftID == last.DraftID
+				if c.Status == last.Status && c.Step == last.Step && sameDraft {
 					continue
+				}
+				if c.DraftID == "" {
+					c.DraftID = last.DraftID
 				}
 				last = &c
 				if !send(last) {

@@ -349,34 +349,31 @@ func (s *server) place(token string, input map[string]any) (string, error) {
 
 // --- the wizard ------------------------------------------------------------------------------
 
-// steps is the order of the wizard's steps (the SetupStep enum).
-var steps = []string{"ROLE", "ASSIGNMENT", "PARTNER_ORG", "CUSTOMER_ADMIN", "CUSTOMER_ORG", "CONFIRM",
-	"PASSWORD", "SERVICES", "PROVISION", "DONE"}
-
-func stepRank(step string) int { return slices.Index(steps, step) }
-
-// progress is where an order's setup stands.
+// progress is where an order's setup stands, and what the server says
+// comes next: the harness keeps no step order of its own.
 type progress struct {
 	Status          string   `json:"status"`
 	Step            string   `json:"step"`
+	Steps           []string `json:"steps"`
+	Next            string   `json:"next"`
 	MissingSettings []string `json:"missingSettings"`
 }
 
-// rank orders progress: later steps rank higher; a provisioned order ranks
-// highest.
+// rank orders progress along the setup's own steps; a provisioned order
+// ranks highest.
 func (p progress) rank() int {
 	if p.Status == "PROVISIONED" {
-		return len(steps)
+		return 100
 	}
 	if p.Status == "LINK_SENT" || p.Status == "PLACED" {
 		return -1 // setup not started
 	}
-	return stepRank(p.Step)
+	return slices.Index(p.Steps, p.Step)
 }
 
-const sessionQuery = `{ setup { step missingSettings order { status } } }`
+const sessionQuery = `{ setup { step steps next missingSettings order { status } } }`
 
-const sessionFields = `setup { step missingSettings order { status } } userErrors { field message code }`
+const sessionFields = `setup { step steps next missingSettings order { status } } userErrors { field message code }`
 
 var wizardCalls = map[string]string{
 	"startSetup":             `mutation { startSetup { ` + sessionFields + ` } }`,
@@ -403,31 +400,30 @@ func nextCall(p progress, name string) (string, map[string]any) {
 	if p.Status == "LINK_SENT" || p.Status == "PLACED" {
 		return "startSetup", nil
 	}
-	switch p.Step {
-	case "ROLE":
-		return "chooseRole", map[string]any{"role": "PARTNER"}
-	case "ASSIGNMENT":
-		return "assignSetup", map[string]any{"input": map[string]any{"assignee": "SELF"}}
-	case "PARTNER_ORG":
-		return "confirmPartnerOrg", map[string]any{"input": map[string]any{"name": "Partner " + name, "country": "RS", "address": address()}}
-	case "CUSTOMER_ADMIN":
-		return "setCustomerAdmin", map[string]any{"email": "admin@" + name + ".customer.example"}
-	case "CUSTOMER_ORG":
-		return "confirmCustomerOrg", map[string]any{"input": map[string]any{}}
-	case "CONFIRM":
-		return "confirmOrgs", nil
-	case "PASSWORD":
-		return "setPartnerPassword", map[string]any{"password": "Tri-Kratka-Reci-2026!"}
-	case "SERVICES":
-		if slices.Contains(p.MissingSettings, "CALLING") {
-			return "saveCallSettings", map[string]any{"input": map[string]any{
-				"timeZone": "Europe/Belgrade", "announcementLanguage": "sr_RS", "emailLanguage": "en_US",
-				"locationName": "Headquarters", "address": address(),
-			}}
-		}
-		return "saveEnterpriseSettings", map[string]any{"subdomain": name}
-	case "PROVISION":
-		return "provision", map[string]any{"key": "provision-" + name}
+	switch p.Next {
+	case "chooseRole":
+		return p.Next, map[string]any{"role": "PARTNER"}
+	case "assignSetup":
+		return p.Next, map[string]any{"input": map[string]any{"assignee": "SELF"}}
+	case "confirmPartnerOrg":
+		return p.Next, map[string]any{"input": map[string]any{"name": "Partner " + name, "country": "RS", "address": address()}}
+	case "setCustomerAdmin":
+		return p.Next, map[string]any{"email": "admin@" + name + ".customer.example"}
+	case "confirmCustomerOrg":
+		return p.Next, map[string]any{"input": map[string]any{}}
+	case "confirmOrgs":
+		return p.Next, nil
+	case "setPartnerPassword":
+		return p.Next, map[string]any{"password": "Tri-Kratka-Reci-2026!"}
+	case "saveCallSettings":
+		return p.Next, map[string]any{"input": map[string]any{
+			"timeZone": "Europe/Belgrade", "announcementLanguage": "sr_RS", "emailLanguage": "en_US",
+			"locationName": "Headquarters", "address": address(),
+		}}
+	case "saveEnterpriseSettings":
+		return p.Next, map[string]any{"subdomain": name}
+	case "provision":
+		return p.Next, map[string]any{"key": "provision-" + name}
 	}
 	return "", nil
 }
@@ -443,15 +439,16 @@ func (s *server) wizardSession(link string) (progress, error) {
 	}
 	var d struct {
 		Setup struct {
-			Step            string   `json:"step"`
-			MissingSettings []string `json:"missingSettings"`
-			Order           struct{ Status string }
+			progress
+			Order struct{ Status string }
 		} `json:"setup"`
 	}
 	if err := json.Unmarshal(r.Data, &d); err != nil {
 		return progress{}, err
 	}
-	return progress{Status: d.Setup.Order.Status, Step: d.Setup.Step, MissingSettings: d.Setup.MissingSettings}, nil
+	p := d.Setup.progress
+	p.Status = d.Setup.Order.Status
+	return p, nil
 }
 
 // wizardStep runs the next wizard call for an order at p and returns the
@@ -470,9 +467,8 @@ func (s *server) wizardStep(link string, p progress, name string) (progress, err
 	}
 	var d map[string]struct {
 		Setup *struct {
-			Step            string   `json:"step"`
-			MissingSettings []string `json:"missingSettings"`
-			Order           struct{ Status string }
+			progress
+			Order struct{ Status string }
 		} `json:"setup"`
 		Order *struct {
 			Status string
@@ -489,9 +485,11 @@ func (s *server) wizardStep(link string, p progress, name string) (progress, err
 	}
 	switch {
 	case res.Setup != nil:
-		return progress{Status: res.Setup.Order.Status, Step: res.Setup.Step, MissingSettings: res.Setup.MissingSettings}, nil
+		next := res.Setup.progress
+		next.Status = res.Setup.Order.Status
+		return next, nil
 	case res.Order != nil:
-		return progress{Status: res.Order.Status, Step: res.Order.Step}, nil
+		return progress{Status: res.Order.Status, Step: res.Order.Step, Steps: p.Steps}, nil
 	}
 	return p, fmt.Errorf("%s answered neither a session nor an order: %s", op, r.Data)
 }
