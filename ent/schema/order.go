@@ -63,7 +63,7 @@ func (Order) Fields() []ent.Field {
 			Comment("This order created its partner organization (whose administrator sets a password).").
 			Annotations(entgql.Skip()),
 		field.String("hold_reason").Optional().Nillable().MaxLen(2000),
-		field.String("confirmed_by_email").Optional().MaxLen(254).
+		field.String("confirmed_by_email").Optional().Default("").MaxLen(254).
 			Comment("Who confirmed the organizations; later resends of the setup link go to them."),
 		field.Time("cancelled_at").Optional().Nillable(),
 		field.String("partner_org_id").GoType(gid.ID("")).Optional().
@@ -76,16 +76,16 @@ func (Order) Fields() []ent.Field {
 func (Order) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("partner_org", Organization.Type).Ref("partner_orders").
-			Field("partner_org_id").Unique(),
+			Field("partner_org_id").Unique().Annotations(noFilter),
 		edge.From("customer_org", Organization.Type).Ref("customer_orders").
-			Field("customer_org_id").Unique(),
-		edge.To("subscription", Subscription.Type).Unique(),
+			Field("customer_org_id").Unique().Annotations(noFilter),
+		edge.To("subscription", Subscription.Type).Unique().Annotations(noFilter),
 		edge.To("setup_links", SetupLink.Type).Annotations(entgql.Skip()),
 		edge.To("audit_events", AuditEvent.Type).
 			Comment("The audit trail; only operators read it.").
-			Annotations(entgql.RelayConnection()),
+			Annotations(entgql.RelayConnection(), noFilter),
 		edge.To("messages", Message.Type).Annotations(entgql.Skip()),
-		edge.To("escalation", Escalation.Type).Unique(),
+		edge.To("escalation", Escalation.Type).Unique().Annotations(noFilter),
 	}
 }
 

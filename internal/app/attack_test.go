@@ -936,3 +936,36 @@ func forgedKidToken(t *testing.T, a *app.App, kid string) string {
 	}
 	return signed
 }
+
+// TestAttackFilterScope replays the filters that read outside the caller's
+// scope through edge predicates (a hidden subdomain a character at a time,
+// another partner's customers, operator-only escalation notes): no where-input
+// offers them any more, so each is refused before anything runs.
+// TestFilterScopeProperty proves the predicates that remain.
+func TestAttackFilterScope(t *testing.T) {
+	e := newEnv(t)
+	id := e.mustPlace(t, orderInput("FS-1", "P1")).ID
+	for _, tc := range []struct {
+		name, token string
+		where       map[string]any
+	}{
+		{"a setup link reads another customer's subdomain", e.setupLink(id, "provisioning@partner.example"),
+			map[string]any{"hasPartnerOrgWith": []any{map[string]any{"hasManagedCustomersWith": []any{map[string]any{"subdomainHasPrefix": "eps"}}}}}},
+		{"an integration reads another partner's customers", e.integrationToken("P2"),
+			map[string]any{"hasCustomerOrgWith": []any{map[string]any{"hasManagersWith": []any{map[string]any{"accountID": "P1"}}}}}},
+		{"an integration reads escalation notes", e.integrationToken("P1"),
+			map[string]any{"hasEscalationWith": []any{map[string]any{"noteContains": "fraud"}}}},
+		{"an integration reads the subscription", e.integrationToken("P1"),
+			map[string]any{"hasSubscriptionWith": []any{map[string]any{"status": "ACTIVE"}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.gql(t, tc.token, `query($w: OrderWhereInput) { orders(where: $w) { totalCount } }`, map[string]any{"w": tc.where})
+			if r.hasData() {
+				t.Fatalf("the filter ran: %s", r.Data)
+			}
+			if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "GRAPHQL_VALIDATION_FAILED" {
+				t.Fatalf("errors %+v, want one GRAPHQL_VALIDATION_FAILED", r.Errors)
+			}
+		})
+	}
+}
