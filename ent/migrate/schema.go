@@ -133,7 +133,7 @@ var (
 		{Name: "role", Type: field.TypeEnum, Nullable: true, Enums: []string{"PARTNER", "CUSTOMER"}},
 		{Name: "handed_to_customer", Type: field.TypeBool, Default: false},
 		{Name: "created_partner_org", Type: field.TypeBool, Default: false},
-		{Name: "hold_reason", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "hold_reason", Type: field.TypeString, Nullable: true, Size: 2500},
 		{Name: "confirmed_by_email", Type: field.TypeString, Nullable: true, Size: 254, Default: ""},
 		{Name: "cancelled_at", Type: field.TypeTime, Nullable: true},
 		{Name: "partner_org_id", Type: field.TypeString, Nullable: true},

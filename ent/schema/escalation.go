@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"onramp/internal/gid"
+	"onramp/internal/validate"
 )
 
 // Escalation asks customer success to reach out: setup had not started a
@@ -24,7 +25,7 @@ func (Escalation) Fields() []ent.Field {
 		field.String("reason").NotEmpty().Immutable(),
 		field.Time("resolved_at").Optional().Nillable(),
 		field.String("resolved_by").Optional().Default(""),
-		field.String("note").Optional().Default("").MaxLen(2000),
+		field.String("note").Optional().Default("").MaxRuneLen(validate.NoteMax),
 		field.String("order_id").GoType(gid.ID("")).Unique().Immutable(),
 	}
 }
