@@ -177,6 +177,14 @@ func (_c *EscalationCreate) defaults() error {
 		v := escalation.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.ResolvedBy(); !ok {
+		v := escalation.DefaultResolvedBy
+		_c.mutation.SetResolvedBy(v)
+	}
+	if _, ok := _c.mutation.Note(); !ok {
+		v := escalation.DefaultNote
+		_c.mutation.SetNote(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if escalation.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized escalation.DefaultID (forgotten import ent/runtime?)")

@@ -754,9 +754,6 @@ func newOrganizationPaginateArgs(rv map[string]any) *organizationPaginateArgs {
 			}
 		}
 	}
-	if v, ok := rv[whereField].(*OrganizationWhereInput); ok {
-		args.opts = append(args.opts, WithOrganizationFilter(v.Filter))
-	}
 	return args
 }
 
@@ -872,9 +869,6 @@ func newServiceSettingPaginateArgs(rv map[string]any) *servicesettingPaginateArg
 				args.opts = append(args.opts, WithServiceSettingOrder(v))
 			}
 		}
-	}
-	if v, ok := rv[whereField].(*ServiceSettingWhereInput); ok {
-		args.opts = append(args.opts, WithServiceSettingFilter(v.Filter))
 	}
 	return args
 }
@@ -1020,9 +1014,6 @@ func newServiceSubscriptionPaginateArgs(rv map[string]any) *servicesubscriptionP
 			}
 		}
 	}
-	if v, ok := rv[whereField].(*ServiceSubscriptionWhereInput); ok {
-		args.opts = append(args.opts, WithServiceSubscriptionFilter(v.Filter))
-	}
 	return args
 }
 
@@ -1138,9 +1129,6 @@ func newUserPaginateArgs(rv map[string]any) *userPaginateArgs {
 				args.opts = append(args.opts, WithUserOrder(v))
 			}
 		}
-	}
-	if v, ok := rv[whereField].(*UserWhereInput); ok {
-		args.opts = append(args.opts, WithUserFilter(v.Filter))
 	}
 	return args
 }

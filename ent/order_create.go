@@ -466,6 +466,10 @@ func (_c *OrderCreate) defaults() error {
 		v := order.DefaultCreatedPartnerOrg
 		_c.mutation.SetCreatedPartnerOrg(v)
 	}
+	if _, ok := _c.mutation.ConfirmedByEmail(); !ok {
+		v := order.DefaultConfirmedByEmail
+		_c.mutation.SetConfirmedByEmail(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if order.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized order.DefaultID (forgotten import ent/runtime?)")

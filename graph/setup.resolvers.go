@@ -116,17 +116,3 @@ func (r *serviceSubscriptionResolver) CallSettings(ctx context.Context, obj *ent
 func (r *serviceSubscriptionResolver) SiteSubdomain(ctx context.Context, obj *ent.Subscription) (*string, error) {
 	return setup.SiteSubdomainOf(ctx, obj)
 }
-
-// !!! WARNING !!!
-// The code below was going to be deleted when updating resolvers. It has been copied here so you have
-// one last chance to move it out of harms way if you want. There are two reasons this happens:
-//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
-//    it when you're done.
-//  - You have helper methods in this file. Move them out to keep these resolver files clean.
-/*
-	func (r *setupSessionResolver) DraftID(ctx context.Context, obj *setup.Session) (gid.ID, error) {
-	panic(fmt.Errorf("not implemented: DraftID - draftId"))
-}
-func (r *Resolver) SetupSession() generated.SetupSessionResolver { return &setupSessionResolver{r} }
-type setupSessionResolver struct{ *Resolver }
-*/

@@ -82,6 +82,10 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
 	ReasonValidator func(string) error
+	// DefaultResolvedBy holds the default value on creation for the "resolved_by" field.
+	DefaultResolvedBy string
+	// DefaultNote holds the default value on creation for the "note" field.
+	DefaultNote string
 	// NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	NoteValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.

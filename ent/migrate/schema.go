@@ -47,8 +47,8 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "reason", Type: field.TypeString},
 		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
-		{Name: "resolved_by", Type: field.TypeString, Nullable: true},
-		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "resolved_by", Type: field.TypeString, Nullable: true, Default: ""},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000, Default: ""},
 		{Name: "order_id", Type: field.TypeString, Unique: true},
 	}
 	// EscalationsTable holds the schema information for the "escalations" table.
@@ -133,8 +133,8 @@ var (
 		{Name: "role", Type: field.TypeEnum, Nullable: true, Enums: []string{"PARTNER", "CUSTOMER"}},
 		{Name: "handed_to_customer", Type: field.TypeBool, Default: false},
 		{Name: "created_partner_org", Type: field.TypeBool, Default: false},
-		{Name: "hold_reason", Type: field.TypeString, Nullable: true, Size: 2000},
-		{Name: "confirmed_by_email", Type: field.TypeString, Nullable: true, Size: 254},
+		{Name: "hold_reason", Type: field.TypeString, Nullable: true, Size: 2500},
+		{Name: "confirmed_by_email", Type: field.TypeString, Nullable: true, Size: 254, Default: ""},
 		{Name: "customer_admin_email", Type: field.TypeString, Nullable: true, Size: 254},
 		{Name: "cancelled_at", Type: field.TypeTime, Nullable: true},
 		{Name: "partner_org_id", Type: field.TypeString, Nullable: true},

@@ -206,6 +206,8 @@ var (
 	DefaultCreatedPartnerOrg bool
 	// HoldReasonValidator is a validator for the "hold_reason" field. It is called by the builders before save.
 	HoldReasonValidator func(string) error
+	// DefaultConfirmedByEmail holds the default value on creation for the "confirmed_by_email" field.
+	DefaultConfirmedByEmail string
 	// ConfirmedByEmailValidator is a validator for the "confirmed_by_email" field. It is called by the builders before save.
 	ConfirmedByEmailValidator func(string) error
 	// CustomerAdminEmailValidator is a validator for the "customer_admin_email" field. It is called by the builders before save.

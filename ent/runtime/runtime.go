@@ -86,8 +86,14 @@ func init() {
 	escalationDescReason := escalationFields[0].Descriptor()
 	// escalation.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
 	escalation.ReasonValidator = escalationDescReason.Validators[0].(func(string) error)
+	// escalationDescResolvedBy is the schema descriptor for resolved_by field.
+	escalationDescResolvedBy := escalationFields[2].Descriptor()
+	// escalation.DefaultResolvedBy holds the default value on creation for the resolved_by field.
+	escalation.DefaultResolvedBy = escalationDescResolvedBy.Default.(string)
 	// escalationDescNote is the schema descriptor for note field.
 	escalationDescNote := escalationFields[3].Descriptor()
+	// escalation.DefaultNote holds the default value on creation for the note field.
+	escalation.DefaultNote = escalationDescNote.Default.(string)
 	// escalation.NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	escalation.NoteValidator = escalationDescNote.Validators[0].(func(string) error)
 	// escalationDescID is the schema descriptor for id field.
@@ -282,6 +288,8 @@ func init() {
 	order.HoldReasonValidator = orderDescHoldReason.Validators[0].(func(string) error)
 	// orderDescConfirmedByEmail is the schema descriptor for confirmed_by_email field.
 	orderDescConfirmedByEmail := orderFields[17].Descriptor()
+	// order.DefaultConfirmedByEmail holds the default value on creation for the confirmed_by_email field.
+	order.DefaultConfirmedByEmail = orderDescConfirmedByEmail.Default.(string)
 	// order.ConfirmedByEmailValidator is a validator for the "confirmed_by_email" field. It is called by the builders before save.
 	order.ConfirmedByEmailValidator = orderDescConfirmedByEmail.Validators[0].(func(string) error)
 	// orderDescCustomerAdminEmail is the schema descriptor for customer_admin_email field.

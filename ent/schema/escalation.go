@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"onramp/internal/gid"
+	"onramp/internal/validate"
 )
 
 // Escalation asks customer success to reach out: setup had not started a
@@ -23,15 +24,16 @@ func (Escalation) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("reason").NotEmpty().Immutable(),
 		field.Time("resolved_at").Optional().Nillable(),
-		field.String("resolved_by").Optional(),
-		field.String("note").Optional().MaxLen(2000),
+		field.String("resolved_by").Optional().Default(""),
+		field.String("note").Optional().Default("").MaxRuneLen(validate.NoteMax),
 		field.String("order_id").GoType(gid.ID("")).Unique().Immutable(),
 	}
 }
 
 func (Escalation) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("order", Order.Type).Ref("escalation").Field("order_id").Unique().Required().Immutable(),
+		edge.From("order", Order.Type).Ref("escalation").Field("order_id").Unique().Required().Immutable().
+			Annotations(noFilter),
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"onramp/internal/gid"
+	"onramp/internal/validate"
 )
 
 // Message is the outbox: an email rendered in the transaction that causes it
@@ -23,7 +24,7 @@ func (Message) Mixin() []ent.Mixin {
 func (Message) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("kind").Values("SETUP_LINK", "HANDOFF_COLLEAGUE", "HANDOFF_CUSTOMER", "ESCALATION", "SERVICES_ACTIVE").Immutable(),
-		field.String("to").NotEmpty().MaxLen(254).Immutable(),
+		field.String("to").NotEmpty().MaxLen(validate.EmailMax).Immutable(),
 		field.String("subject").NotEmpty().Immutable(),
 		field.Text("text_body").Sensitive().
 			Comment("May carry a setup link: readable only by Onramp itself (and the dev mail viewer)."),

@@ -13,6 +13,7 @@ import (
 	"onramp/ent/schema/schematype"
 	"onramp/internal/date"
 	"onramp/internal/gid"
+	"onramp/internal/validate"
 )
 
 var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -26,19 +27,19 @@ func (Order) Mixin() []ent.Mixin {
 
 func (Order) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("external_id").NotEmpty().MaxLen(64).Immutable().
+		field.String("external_id").NotEmpty().MaxLen(validate.IdentifierMax).Immutable().
 			Comment("The ordering system's id; unique within the partner account.").
 			Annotations(entgql.OrderField("EXTERNAL_ID")),
 		field.Enum("product").Values("A_WX", "A_SPK").Immutable().
 			Annotations(entgql.Type("Product")),
 		field.String("requested_start_date").GoType(date.Date("")).Immutable().
 			Annotations(entgql.Type("Date"), entgql.OrderField("REQUESTED_START_DATE")),
-		field.String("provisioning_contact_email").NotEmpty().MaxLen(254),
+		field.String("provisioning_contact_email").NotEmpty().MaxLen(validate.EmailMax),
 		field.Enum("language").Values("en", "sr").Default("en").
 			Annotations(entgql.Type("Language")),
-		field.String("partner_name").NotEmpty().MaxLen(200).Immutable(),
-		field.String("partner_account_id").NotEmpty().MaxLen(64).Immutable(),
-		field.String("customer_name").NotEmpty().MaxLen(200).Immutable(),
+		field.String("partner_name").NotEmpty().MaxRuneLen(validate.NameMax).Immutable(),
+		field.String("partner_account_id").NotEmpty().MaxLen(validate.IdentifierMax).Immutable(),
+		field.String("customer_name").NotEmpty().MaxRuneLen(validate.NameMax).Immutable(),
 		field.String("customer_country").Match(countryCode).Immutable(),
 		field.JSON("customer_address", schematype.Address{}).Immutable().
 			Annotations(entgql.Type("Address")),
@@ -62,8 +63,8 @@ func (Order) Fields() []ent.Field {
 		field.Bool("created_partner_org").Default(false).
 			Comment("This order created its partner organization (whose administrator sets a password).").
 			Annotations(entgql.Skip()),
-		field.String("hold_reason").Optional().Nillable().MaxLen(2000),
-		field.String("confirmed_by_email").Optional().MaxLen(254).
+		field.String("hold_reason").Optional().Nillable().MaxRuneLen(validate.HoldReasonMax),
+		field.String("confirmed_by_email").Optional().Default("").MaxLen(validate.EmailMax).
 			Comment("Who confirmed the organizations; later resends of the setup link go to them."),
 		field.String("customer_admin_email").Optional().Nillable().MaxLen(254).
 			Comment("The customer organization's administrator, known once the organizations are confirmed.").
@@ -79,16 +80,16 @@ func (Order) Fields() []ent.Field {
 func (Order) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("partner_org", Organization.Type).Ref("partner_orders").
-			Field("partner_org_id").Unique(),
+			Field("partner_org_id").Unique().Annotations(noFilter),
 		edge.From("customer_org", Organization.Type).Ref("customer_orders").
-			Field("customer_org_id").Unique(),
-		edge.To("subscription", Subscription.Type).Unique(),
+			Field("customer_org_id").Unique().Annotations(noFilter),
+		edge.To("subscription", Subscription.Type).Unique().Annotations(noFilter),
 		edge.To("setup_links", SetupLink.Type).Annotations(entgql.Skip()),
 		edge.To("audit_events", AuditEvent.Type).
 			Comment("The audit trail; only operators read it.").
-			Annotations(entgql.RelayConnection()),
+			Annotations(entgql.RelayConnection(), noFilter),
 		edge.To("messages", Message.Type).Annotations(entgql.Skip()),
-		edge.To("escalation", Escalation.Type).Unique(),
+		edge.To("escalation", Escalation.Type).Unique().Annotations(noFilter),
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"onramp/ent/schema/schematype"
 	"onramp/internal/gid"
+	"onramp/internal/validate"
 )
 
 // subdomainStored is the normalized (lower-case) form every stored subdomain
@@ -29,14 +30,14 @@ func (Organization) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("kind").Values("PARTNER", "CUSTOMER").Immutable().
 			Annotations(entgql.Type("OrganizationKind")),
-		field.String("name").NotEmpty().MaxLen(200).
+		field.String("name").NotEmpty().MaxRuneLen(validate.NameMax).
 			Annotations(entgql.OrderField("NAME")),
-		field.String("account_id").Optional().Nillable().Immutable().MaxLen(64).
+		field.String("account_id").Optional().Nillable().Immutable().MaxLen(validate.IdentifierMax).
 			Comment("A partner's ordering-system account id; empty for customers."),
 		field.String("country").Match(countryCode),
 		field.JSON("address", schematype.Address{}).Optional().
 			Annotations(entgql.Type("Address")),
-		field.String("email_domain").Optional().MaxLen(253).
+		field.String("email_domain").Optional().MaxLen(validate.DomainMax).
 			Comment("The administrator's email domain, for candidate matching."),
 		field.String("subdomain").Optional().Nillable().Match(subdomainStored).
 			Comment("The meetings site subdomain, lower-case; unique across all organizations."),
@@ -66,7 +67,7 @@ func (Organization) Indexes() []ent.Index {
 func (Organization) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.RelayConnection(),
-		entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+		entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput),
 	}
 }
 

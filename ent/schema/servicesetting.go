@@ -46,7 +46,7 @@ func (ServiceSetting) Indexes() []ent.Index {
 
 func (ServiceSetting) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+		entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput),
 	}
 }
 

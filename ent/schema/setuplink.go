@@ -10,6 +10,7 @@ import (
 
 	"onramp/ent/schema/schematype"
 	"onramp/internal/gid"
+	"onramp/internal/validate"
 )
 
 // SetupLink is one issued "Set up now" link. Only a hash of the token's id is
@@ -23,7 +24,7 @@ func (SetupLink) Mixin() []ent.Mixin {
 func (SetupLink) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("token_hash").NotEmpty().Unique().Immutable().Sensitive(),
-		field.String("email").NotEmpty().MaxLen(254).Immutable(),
+		field.String("email").NotEmpty().MaxLen(validate.EmailMax).Immutable(),
 		field.Enum("state").Values("ACTIVE", "REPLACED", "EXPIRED", "CANCELLED").Default("ACTIVE"),
 		field.Time("expires_at").Immutable(),
 		field.JSON("draft", schematype.Draft{}).Optional().

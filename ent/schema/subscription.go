@@ -48,7 +48,7 @@ func (Subscription) Edges() []ent.Edge {
 func (Subscription) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.Type("ServiceSubscription"),
-		entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+		entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput),
 	}
 }
 

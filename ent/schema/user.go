@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/schema/field"
 
 	"onramp/internal/gid"
+	"onramp/internal/validate"
 )
 
 // User is a person in exactly one organization. The unique, normalized email
@@ -24,7 +25,7 @@ func (User) Mixin() []ent.Mixin {
 
 func (User) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("email").NotEmpty().MaxLen(254).Unique().Immutable().
+		field.String("email").NotEmpty().MaxLen(validate.EmailMax).Unique().Immutable().
 			Validate(func(s string) error {
 				if s != strings.ToLower(strings.TrimSpace(s)) {
 					return errors.New("email must be stored normalized (trimmed, lower-case)")
@@ -46,7 +47,7 @@ func (User) Edges() []ent.Edge {
 
 func (User) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+		entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput),
 	}
 }
 

@@ -936,3 +936,104 @@ func forgedKidToken(t *testing.T, a *app.App, kid string) string {
 	}
 	return signed
 }
+
+// TestAttackFilterScope replays the filters that read outside the caller's
+// scope through edge predicates (a hidden subdomain a character at a time,
+// another partner's customers, operator-only escalation notes): no where-input
+// offers them any more, so each is refused before anything runs.
+// TestFilterScopeProperty proves the predicates that remain.
+func TestAttackFilterScope(t *testing.T) {
+	e := newEnv(t)
+	id := e.mustPlace(t, orderInput("FS-1", "P1")).ID
+	for _, tc := range []struct {
+		name, token string
+		where       map[string]any
+	}{
+		{"a setup link reads another customer's subdomain", e.setupLink(id, "provisioning@partner.example"),
+			map[string]any{"hasPartnerOrgWith": []any{map[string]any{"hasManagedCustomersWith": []any{map[string]any{"subdomainHasPrefix": "eps"}}}}}},
+		{"an integration reads another partner's customers", e.integrationToken("P2"),
+			map[string]any{"hasCustomerOrgWith": []any{map[string]any{"hasManagersWith": []any{map[string]any{"accountID": "P1"}}}}}},
+		{"an integration reads escalation notes", e.integrationToken("P1"),
+			map[string]any{"hasEscalationWith": []any{map[string]any{"noteContains": "fraud"}}}},
+		{"an integration reads the subscription", e.integrationToken("P1"),
+			map[string]any{"hasSubscriptionWith": []any{map[string]any{"status": "ACTIVE"}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.gql(t, tc.token, `query($w: OrderWhereInput) { orders(where: $w) { totalCount } }`, map[string]any{"w": tc.where})
+			if r.hasData() {
+				t.Fatalf("the filter ran: %s", r.Data)
+			}
+			if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "GRAPHQL_VALIDATION_FAILED" {
+				t.Fatalf("errors %+v, want one GRAPHQL_VALIDATION_FAILED", r.Errors)
+			}
+		})
+	}
+}
+
+// TestAttackLengthsInCharacters: text limits count characters everywhere,
+// in the input checks and in the database's validators alike, so text of
+// many-byte letters at the limit is stored, one character over is a
+// userError, and nothing is INTERNAL.
+func TestAttackLengthsInCharacters(t *testing.T) {
+	c := wizEnv(t)
+	ctx := store.System(context.Background())
+	cyr := func(n int) string { return strings.Repeat("Ж", n) }
+	for _, tc := range []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"a customer name of 200 Cyrillic letters is placed", func(t *testing.T) {
+			c.place(t, "LEN-1", "P1", func(in map[string]any) { in["customer"].(map[string]any)["name"] = cyr(200) })
+		}},
+		{"a customer name of 201 Cyrillic letters is a userError", func(t *testing.T) {
+			in := orderInput("LEN-2", "P1")
+			in["customer"].(map[string]any)["name"] = cyr(201)
+			var res placeResult
+			c.gql(t, c.op, placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &res)
+			wizWantCode(t, "placeOrder", res.PlaceOrder.UserErrors, "INVALID", "input", "customer", "name")
+		}},
+		{"a partner organization of 200 × ć confirms", func(t *testing.T) {
+			id := c.place(t, "LEN-3", "P1", nil)
+			link := c.link(t, id, "ana@p1.example")
+			c.must(t, link, "startSetup", nil)
+			c.must(t, link, "chooseRole", wizVars("role", "PARTNER"))
+			c.must(t, link, "assignSetup", wizInput("assignee", "SELF"))
+			c.must(t, link, "confirmPartnerOrg", wizPartnerOrgVars(strings.Repeat("ć", 200)))
+			c.must(t, link, "setCustomerAdmin", wizVars("email", "admin@len.example"))
+			c.must(t, link, "confirmCustomerOrg", wizInput())
+			if s := c.must(t, link, "confirmOrgs", nil); s.Order.Status != "ORGS_CONFIRMED" {
+				t.Fatalf("confirmOrgs: status %s", s.Order.Status)
+			}
+		}},
+		{"a hold note of 2000 × ć puts the order on hold", func(t *testing.T) {
+			id := c.place(t, "LEN-4", "P1", nil)
+			link := c.link(t, id, "ana@p1.example")
+			c.must(t, link, "startSetup", nil)
+			c.must(t, link, "chooseRole", wizVars("role", "PARTNER"))
+			c.must(t, link, "assignSetup", wizInput("assignee", "SELF"))
+			s := c.must(t, link, "reportUnrecognizedOrganization", wizInput("organization", "PARTNER", "note", strings.Repeat("ć", 2000)))
+			if s.Order.Status != "ON_HOLD" {
+				t.Fatalf("status %s, want ON_HOLD", s.Order.Status)
+			}
+		}},
+		{"an escalation resolved with a note of 2000 × ć", func(t *testing.T) {
+			id := c.place(t, "LEN-5", "P1", nil)
+			esc, err := c.app.Store.Client.Escalation.Create().SetOrderID(gid.ID(id)).SetReason("setup not started").Save(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out struct {
+				ResolveEscalation struct {
+					UserErrors []userError `json:"userErrors"`
+				} `json:"resolveEscalation"`
+			}
+			c.gql(t, c.op, `mutation($id: ID!, $n: String) { resolveEscalation(id: $id, note: $n) { userErrors { field code message } } }`,
+				map[string]any{"id": string(esc.ID), "n": strings.Repeat("ć", 2000)}).ok(t).decode(t, &out)
+			if len(out.ResolveEscalation.UserErrors) > 0 {
+				t.Fatalf("userErrors %+v", out.ResolveEscalation.UserErrors)
+			}
+		}},
+	} {
+		t.Run(tc.name, tc.run)
+	}
+}

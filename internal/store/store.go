@@ -99,6 +99,9 @@ func Open(ctx context.Context, dataDir, databaseURL string) (*Store, error) {
 	// per process (several stores open at once in tests).
 	migrating.Lock()
 	err = client.Schema.Create(System(ctx))
+	if err == nil {
+		err = backfillEmptyStrings(ctx, db)
+	}
 	migrating.Unlock()
 	if err != nil {
 		_ = db.Close()
@@ -109,6 +112,25 @@ func Open(ctx context.Context, dataDir, databaseURL string) (*Store, error) {
 		st.writer = make(chan struct{}, 1)
 	}
 	return st, nil
+}
+
+// emptyStringColumns are optional text columns the API shows as "" when
+// unset. Rows written before the columns defaulted to the empty string hold
+// NULL there, which a filter on "" would not match; they are emptied once.
+var emptyStringColumns = []struct{ table, column string }{
+	{"orders", "confirmed_by_email"},
+	{"escalations", "resolved_by"},
+	{"escalations", "note"},
+}
+
+func backfillEmptyStrings(ctx context.Context, db *sql.DB) error {
+	for _, c := range emptyStringColumns {
+		q := fmt.Sprintf(`UPDATE %s SET %s = '' WHERE %s IS NULL`, c.table, c.column, c.column)
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("set %s.%s: %w", c.table, c.column, err)
+		}
+	}
+	return nil
 }
 
 // Close closes the database.

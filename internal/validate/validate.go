@@ -16,6 +16,31 @@ const (
 	CodeExternalIDConflict = "EXTERNAL_ID_CONFLICT"
 )
 
+// Lengths of stored text: the one definition of each, used by the input
+// checks here and by the ent schema's validators and column sizes. Text
+// lengths count characters (Text, and ent's MaxRuneLen: a name of 200
+// Cyrillic letters is 400 bytes and fits); emails and identifiers are
+// ASCII-bounded and count bytes, as RFC 5321 does.
+const (
+	// NameMax bounds partner, customer and organization names.
+	NameMax = 200
+	// NoteMax bounds a note a person writes (a hold report, an
+	// escalation's resolution).
+	NoteMax = 2000
+	// HoldReasonMax bounds an order's hold reason: a note of NoteMax and
+	// the sentence Onramp puts before it (who reported, which
+	// organization, an email of EmailMax).
+	HoldReasonMax = NoteMax + 500
+	// ReasonMax bounds an operator's cancellation reason.
+	ReasonMax = 500
+	// EmailMax bounds an email address, in bytes.
+	EmailMax = 254
+	// DomainMax bounds an email domain, in bytes.
+	DomainMax = 253
+	// IdentifierMax bounds an ordering-system id, in bytes.
+	IdentifierMax = 64
+)
+
 // Problem is one userError.
 type Problem struct {
 	Field   []string
@@ -67,7 +92,7 @@ func Fail(code, field, format string, args ...any) error {
 // 254 characters, and a domain with a dot.
 func Email(s string) (string, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "" || len(s) > 254 || !utf8.ValidString(s) {
+	if s == "" || len(s) > EmailMax || !utf8.ValidString(s) {
 		return s, false
 	}
 	a, err := mail.ParseAddress(s)
@@ -118,7 +143,7 @@ func Text(s string, required bool, max int) (string, bool) {
 // Identifier reports whether s is a ordering-system id: 1 to 64 characters
 // of letters, digits and . _ : / -, no spaces.
 func Identifier(s string) bool {
-	if s == "" || len(s) > 64 {
+	if s == "" || len(s) > IdentifierMax {
 		return false
 	}
 	for _, r := range s {
