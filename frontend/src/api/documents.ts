@@ -9,6 +9,7 @@ export const OrgFields = graphql(`
     existing
     name
     country
+    subdomain
     address {
       line1
       line2
@@ -22,12 +23,15 @@ export const OrgFields = graphql(`
 export const SetupFields = graphql(`
   fragment SetupFields on SetupSession {
     step
+    steps
+    draftId
     next
     email
     role
     assignee
     readOnly
     missingSettings
+    existingSite
     customerAdminEmail
     partnerOrg {
       ...OrgFields
@@ -112,8 +116,8 @@ export const StartSetup = graphql(`
 `);
 
 export const ChooseRole = graphql(`
-  mutation ChooseRole($role: SetupRole!) {
-    chooseRole(role: $role) {
+  mutation ChooseRole($role: SetupRole!, $draftId: ID) {
+    chooseRole(role: $role, draftId: $draftId) {
       setup {
         ...SetupFields
       }
@@ -127,8 +131,8 @@ export const ChooseRole = graphql(`
 `);
 
 export const AssignSetup = graphql(`
-  mutation AssignSetup($input: AssignSetupInput!) {
-    assignSetup(input: $input) {
+  mutation AssignSetup($input: AssignSetupInput!, $draftId: ID) {
+    assignSetup(input: $input, draftId: $draftId) {
       setup {
         ...SetupFields
       }
@@ -143,8 +147,8 @@ export const AssignSetup = graphql(`
 `);
 
 export const ConfirmPartnerOrg = graphql(`
-  mutation ConfirmPartnerOrg($input: PartnerOrgInput!) {
-    confirmPartnerOrg(input: $input) {
+  mutation ConfirmPartnerOrg($input: PartnerOrgInput!, $draftId: ID) {
+    confirmPartnerOrg(input: $input, draftId: $draftId) {
       setup {
         ...SetupFields
       }
@@ -158,8 +162,8 @@ export const ConfirmPartnerOrg = graphql(`
 `);
 
 export const SetCustomerAdmin = graphql(`
-  mutation SetCustomerAdmin($email: String!) {
-    setCustomerAdmin(email: $email) {
+  mutation SetCustomerAdmin($email: String!, $draftId: ID) {
+    setCustomerAdmin(email: $email, draftId: $draftId) {
       setup {
         ...SetupFields
       }
@@ -173,8 +177,8 @@ export const SetCustomerAdmin = graphql(`
 `);
 
 export const ConfirmCustomerOrg = graphql(`
-  mutation ConfirmCustomerOrg($input: CustomerOrgInput!) {
-    confirmCustomerOrg(input: $input) {
+  mutation ConfirmCustomerOrg($input: CustomerOrgInput!, $draftId: ID) {
+    confirmCustomerOrg(input: $input, draftId: $draftId) {
       setup {
         ...SetupFields
       }
@@ -188,8 +192,8 @@ export const ConfirmCustomerOrg = graphql(`
 `);
 
 export const ReportUnrecognized = graphql(`
-  mutation ReportUnrecognized($input: ReportOrganizationInput!) {
-    reportUnrecognizedOrganization(input: $input) {
+  mutation ReportUnrecognized($input: ReportOrganizationInput!, $draftId: ID) {
+    reportUnrecognizedOrganization(input: $input, draftId: $draftId) {
       setup {
         ...SetupFields
       }
@@ -203,8 +207,8 @@ export const ReportUnrecognized = graphql(`
 `);
 
 export const ConfirmOrgs = graphql(`
-  mutation ConfirmOrgs {
-    confirmOrgs {
+  mutation ConfirmOrgs($draftId: ID) {
+    confirmOrgs(draftId: $draftId) {
       setup {
         ...SetupFields
       }
@@ -218,8 +222,8 @@ export const ConfirmOrgs = graphql(`
 `);
 
 export const SetPartnerPassword = graphql(`
-  mutation SetPartnerPassword($password: String!) {
-    setPartnerPassword(password: $password) {
+  mutation SetPartnerPassword($password: String!, $draftId: ID) {
+    setPartnerPassword(password: $password, draftId: $draftId) {
       setup {
         ...SetupFields
       }
@@ -233,8 +237,8 @@ export const SetPartnerPassword = graphql(`
 `);
 
 export const SaveCallSettings = graphql(`
-  mutation SaveCallSettings($input: CallSettingsInput!) {
-    saveCallSettings(input: $input) {
+  mutation SaveCallSettings($input: CallSettingsInput!, $draftId: ID) {
+    saveCallSettings(input: $input, draftId: $draftId) {
       setup {
         ...SetupFields
       }
@@ -257,8 +261,8 @@ export const CheckSubdomain = graphql(`
 `);
 
 export const SaveEnterpriseSettings = graphql(`
-  mutation SaveEnterpriseSettings($subdomain: String!) {
-    saveEnterpriseSettings(subdomain: $subdomain) {
+  mutation SaveEnterpriseSettings($subdomain: String!, $draftId: ID) {
+    saveEnterpriseSettings(subdomain: $subdomain, draftId: $draftId) {
       setup {
         ...SetupFields
       }
@@ -272,8 +276,8 @@ export const SaveEnterpriseSettings = graphql(`
 `);
 
 export const Provision = graphql(`
-  mutation Provision($key: String) {
-    provision(idempotencyKey: $key) {
+  mutation Provision($key: String, $draftId: ID) {
+    provision(idempotencyKey: $key, draftId: $draftId) {
       order {
         id
         status
@@ -297,6 +301,7 @@ export const OrderStatusChanged = graphql(`
     orderStatusChanged(orderId: $orderId) {
       status
       step
+      draftId
       at
       order {
         id

@@ -36,6 +36,7 @@ export const sr: Record<Key, string> = {
   "wizard.notSaved":
     "Ako izađete pre kraja, odgovori se ne čuvaju. Možete početi ponovo pomoću veze „Podesi sada“.",
   "wizard.wrongStep": "Taj korak sada nije dostupan. Ovde je vaše podešavanje trenutno.",
+  "wizard.draftRestarted": "Ovo podešavanje je otvoreno u drugoj kartici ili prozoru, koji ga je pokrenuo iznova. Vaši odgovori ovde nisu sačuvani.",
 
   "step.ROLE": "Vaša uloga",
   "step.ASSIGNMENT": "Ko podešava",
@@ -66,9 +67,11 @@ export const sr: Record<Key, string> = {
   "v.passwordMatch": "Lozinke se ne podudaraju.",
   "v.subdomain": "Neispravan naziv poddomena. Koristite od 1 do 63 slova, cifre i crtice unutar naziva.",
   "v.ownEmail": "To je vaša adresa: umesto toga izaberite „Da, ja ću podesiti usluge“.",
+  "v.adminIsPartnerAdmin": "To je vaša adresa: vi postajete administrator nove partnerske organizacije. Korisnik može pripadati samo jednoj organizaciji: unesite administratora korisnika.",
 
   "code.INVALID": "Proverite ovu vrednost.",
   "code.WRONG_STEP": "Taj korak sada nije dostupan. Ovde je vaše podešavanje trenutno.",
+  "code.DRAFT_RESTARTED": "Ovo podešavanje je otvoreno u drugoj kartici ili prozoru, koji ga je pokrenuo iznova. Vaši odgovori ovde nisu sačuvani.",
   "code.EMAIL_IN_PARTNER_ORG":
     "Ovaj imejl pripada partnerskoj organizaciji. Korisnik može pripadati samo jednoj organizaciji: koristite drugi imejl.",
   "code.EMAIL_IN_OTHER_ORG":
@@ -213,6 +216,10 @@ export const sr: Record<Key, string> = {
   "meet.checkFirst": "Prvo izaberite „Proveri dostupnost“.",
   "meet.save": "Sačuvaj",
   "meet.saved": "Poddomen sajta {name} je sačuvan.",
+  "meet.existingSite": "Vaš sajt za sastanke: {name}",
+  "meet.existingSiteHint": "Organizacija korisnika već ima ovaj sajt za sastanke i sastanci iz ove porudžbine ga koriste: nema poddomena koji treba izabrati.",
+  "meet.change": "Promeni poddomen",
+  "meet.sameAsSaved": "{name} je već sačuvani poddomen.",
 
   "provision.title": "Aktivacija i početak naplate",
   "provision.intro": "Kliknite na „Aktiviraj“ da biste aktivirali pretplatu i započeli naplatu za aktivirane usluge.",

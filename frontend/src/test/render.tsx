@@ -7,16 +7,40 @@ import { I18nProvider, type Lang } from "../i18n/I18n";
 import type { Setup } from "../wizard/steps";
 import { WizardTestProvider, type RunResult, type WizardValue } from "../wizard/WizardContext";
 
+/** The server's steps of a partner creating a new partner organization. */
+export const partnerSteps: Setup["steps"] = [
+  "ROLE",
+  "ASSIGNMENT",
+  "PARTNER_ORG",
+  "CUSTOMER_ADMIN",
+  "CUSTOMER_ORG",
+  "CONFIRM",
+  "PASSWORD",
+  "SERVICES",
+  "PROVISION",
+  "DONE",
+];
+/** The server's steps of the customer's path (no partner organization, no password). */
+export const customerSteps: Setup["steps"] = partnerSteps.filter((s) => s !== "PARTNER_ORG" && s !== "PASSWORD");
+
+/** An organization of the session (a new one, by default). */
+export function makeOrg(over: Partial<NonNullable<Setup["partnerOrg"]>> = {}): NonNullable<Setup["partnerOrg"]> {
+  return { id: null, existing: false, name: "Org", country: "RS", address: null, subdomain: null, ...over };
+}
+
 /** A setup session as the server answers it, at the ROLE step of a fresh order. */
 export function makeSetup(over: Partial<Setup> = {}, order: Partial<Setup["order"]> = {}): Setup {
   return {
     step: "ROLE",
+    steps: partnerSteps,
+    draftId: "draft-1",
     next: "chooseRole",
     email: "setup@partner.example",
     role: null,
     assignee: null,
     readOnly: false,
     missingSettings: [],
+    existingSite: null,
     customerAdminEmail: null,
     partnerOrg: null,
     customerOrg: null,
@@ -69,9 +93,10 @@ export function renderStep(
   const client = new Client({ url: "http://test.invalid/graphql", exchanges: [fetchExchange] });
   const value: WizardValue = {
     setup: opts.setup,
-    sawPassword: false,
     load: vi.fn(async () => opts.setup),
     mutate,
+    draftSeen: vi.fn(),
+    notice: null,
     query,
     client,
     justProvisioned: false,

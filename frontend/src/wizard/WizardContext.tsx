@@ -22,19 +22,41 @@ export interface RunOptions {
   navigate?: boolean;
 }
 
+/** The variables of a wizard mutation as a step gives them: the provider adds the draft's id. */
+export type StepVars<V> = Omit<V, "draftId">;
+
+/** Why the wizard moved the person to where setup stands (the layout shows it). */
+export type Notice = "wrongStep" | "draftRestarted";
+
 export interface WizardValue {
   setup: Setup | null;
-  /** The step list keeps the password step once it was seen. */
-  sawPassword: boolean;
-  /** Loads the session (setup query), or opens it (startSetup) when the link was just opened. */
+  /**
+   * Loads the session (setup query), or opens it (startSetup) when the link
+   * was just opened; the session's draftId becomes the one the tab's calls send.
+   */
   load: (opts?: { start?: boolean }) => Promise<Setup | null>;
-  /** Runs a wizard mutation and handles what any step would: lost links, hold, wrong step, hand-off. */
+  /**
+   * Runs a wizard mutation, sending the tab's draftId, and handles what any
+   * step would: lost links, hold, wrong step, a draft restarted in another
+   * tab, hand-off.
+   */
   mutate: <D, V extends object>(
     doc: TypedDocumentNode<D, V>,
-    vars: V,
+    vars: StepVars<V>,
     pick: (data: D) => Payload,
     opts?: RunOptions,
   ) => Promise<RunResult>;
+  /**
+   * The live status told the link's current draft: when it is not this
+   * tab's, the link was opened again elsewhere (the tab restarts).
+   */
+  draftSeen: (draftId: string | null | undefined) => void;
+  /**
+   * A notice for the page at `path` (the layout shows it there), until the
+   * next call succeeds: the restart's. (Not in the location's state: the
+   * layout's own redirect to the new step could replace that entry.)
+   */
+  notice: { kind: Notice; path: string } | null;
   /** A read (checkSubdomain): data, or why not. */
   query: <D, V extends object>(doc: TypedDocumentNode<D, V>, vars: V) => Promise<{ data?: D; failure?: Failure }>;
   /** The live-status client (subscriptions). */
@@ -58,12 +80,14 @@ export const WizardTestProvider = WizardContext.Provider;
 export function WizardProvider({ client, children }: { client: Client; children: ReactNode }) {
   const navigate = useNavigate();
   const [setup, setSetupState] = useState<Setup | null>(null);
-  const [sawPassword, setSawPassword] = useState(false);
   const [justProvisioned, setJustProvisioned] = useState(false);
+  const [notice, setNotice] = useState<WizardValue["notice"]>(null);
   const loading = useRef<Promise<Setup | null> | null>(null);
+  const drafts = useRef(new DraftTracker());
+  const restarting = useRef<Promise<void> | null>(null);
 
   const setSetup = useCallback((s: Setup | null) => {
-    if (s?.step === "PASSWORD") setSawPassword(true);
+    if (s) drafts.current.adopt(s.draftId);
     setSetupState(s);
   }, []);
 
@@ -120,16 +144,40 @@ export function WizardProvider({ client, children }: { client: Client; children:
     [client, lost, navigate, setSetup],
   );
 
+  /**
+   * The link was opened again in another tab or window, which started a new
+   * draft: this tab's answers were not saved. Re-read the session (adopting
+   * its draft; never startSetup, which would restart the other tab) and go
+   * to where it stands, with a notice.
+   */
+  const restart = useCallback((): Promise<void> => {
+    if (restarting.current) return restarting.current;
+    const p = (async () => {
+      const s = await load().catch(() => null);
+      if (!s) return;
+      const to = homePath(s);
+      setNotice({ kind: "draftRestarted", path: to });
+      navigate(to, { replace: true });
+    })();
+    restarting.current = p;
+    p.finally(() => {
+      restarting.current = null;
+    });
+    return p;
+  }, [load, navigate]);
+
   const mutate = useCallback(
     async <D, V extends object>(
       doc: TypedDocumentNode<D, V>,
-      vars: V,
+      vars: StepVars<V>,
       pick: (data: D) => Payload,
       opts: RunOptions = {},
     ): Promise<RunResult> => {
       let r: OperationResult<D, V>;
+      const draftId = drafts.current.current;
+      const withDraft = { ...vars, ...(draftId ? { draftId } : {}) } as unknown as V;
       try {
-        r = await client.mutation(doc, vars).toPromise();
+        r = await client.mutation(doc, withDraft).toPromise();
       } catch {
         return { ok: false, userErrors: [], failure: { kind: "network" } };
       }
@@ -141,6 +189,11 @@ export function WizardProvider({ client, children }: { client: Client; children:
       const payload = pick(r.data);
       if (payload.userErrors.length > 0) {
         const codes = new Set(payload.userErrors.map((e) => e.code));
+        if (codes.has("DRAFT_RESTARTED")) {
+          // Nothing was saved: the link was opened again in another tab.
+          await restart();
+          return { ok: false, userErrors: [] };
+        }
         if (codes.has("ON_HOLD")) {
           await load().catch(() => null);
           navigate(pagePath.onHold, { replace: true });
@@ -148,7 +201,7 @@ export function WizardProvider({ client, children }: { client: Client; children:
         }
         if (codes.has("ALREADY_PROVISIONED") || codes.has("WRONG_STEP")) {
           const s = await load().catch(() => null);
-          if (s) navigate(homePath(s), { replace: true, state: { notice: "wrongStep" } });
+          if (s) navigate(homePath(s), { replace: true, state: { notice: "wrongStep" satisfies Notice } });
           return { ok: false, userErrors: [] };
         }
         return { ok: false, userErrors: payload.userErrors };
@@ -161,11 +214,19 @@ export function WizardProvider({ client, children }: { client: Client; children:
         return { ok: true, setup: null };
       }
       const s = payload.setup ?? null;
+      setNotice(null);
       if (s) setSetup(s);
       if (s && opts.navigate !== false) navigate(homePath(s));
       return { ok: true, setup: s };
     },
-    [client, lost, load, navigate, setSetup],
+    [client, lost, load, navigate, setSetup, restart],
+  );
+
+  const draftSeen = useCallback(
+    (draftId: string | null | undefined) => {
+      if (drafts.current.isNewer(draftId)) void restart();
+    },
+    [restart],
   );
 
   const query = useCallback(
@@ -186,8 +247,30 @@ export function WizardProvider({ client, children }: { client: Client; children:
   );
 
   const value = useMemo<WizardValue>(
-    () => ({ setup, sawPassword, load, mutate, query, client, justProvisioned, setJustProvisioned }),
-    [setup, sawPassword, load, mutate, query, client, justProvisioned],
+    () => ({ setup, load, mutate, draftSeen, notice, query, client, justProvisioned, setJustProvisioned }),
+    [setup, load, mutate, draftSeen, notice, query, client, justProvisioned],
   );
   return <WizardContext.Provider value={value}>{children}</WizardContext.Provider>;
+}
+
+/**
+ * The drafts this tab has known. Draft ids only move forward (each
+ * startSetup names a new one), so an id the tab held before is stale news
+ * (e.g. a live-status event of its own earlier call arriving late), and
+ * only an id never held means the link was opened again elsewhere.
+ */
+export class DraftTracker {
+  current: string | null = null;
+  private held = new Set<string>();
+
+  /** The session's draft becomes the tab's. */
+  adopt(id: string) {
+    this.current = id;
+    this.held.add(id);
+  }
+
+  /** Whether `id` is a draft this tab never held: the link was restarted elsewhere. */
+  isNewer(id: string | null | undefined): boolean {
+    return !!id && this.current !== null && id !== this.current && !this.held.has(id);
+  }
 }

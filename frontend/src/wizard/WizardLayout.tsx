@@ -1,13 +1,15 @@
-import { useEffect, useState } from "react";
+import { Fragment, useEffect, useState } from "react";
 import { Link, Navigate, Outlet, useLocation } from "react-router";
+import { useSubscription } from "urql";
+import { OrderStatusChanged } from "../api/documents";
 import { failureKey, type Failure } from "../api/errors";
 import { setupToken } from "../api/session";
 import { useI18n } from "../i18n/I18n";
 import type { Key } from "../i18n/en";
-import { homePath, reachable, stepOfPath, stepOrder, stepPath, visibleSteps, type Setup } from "./steps";
+import { drafting, homePath, reachable, stepCount, stepDone, stepOfPath, stepPath, type Setup } from "./steps";
 import type { SetupStep } from "../gql/graphql";
 import { Status } from "./components";
-import { useWizard } from "./WizardContext";
+import { useWizard, type Notice } from "./WizardContext";
 
 /** Loads the session once, then sends the person to where setup stands. */
 export function useSessionLoader(): { setup: Setup | null; failure: Failure | null; retry: () => void } {
@@ -53,11 +55,14 @@ export function SetupEntry() {
 /** The wizard's frame: order summary, step list, and the step of the URL. */
 export function WizardLayout() {
   const { setup, failure, retry } = useSessionLoader();
-  const { sawPassword } = useWizard();
   const loc = useLocation();
   const { t, suggestLang } = useI18n();
   const view = stepOfPath(loc.pathname);
-  const notice = (loc.state as { notice?: string } | null)?.notice;
+  const wizard = useWizard();
+  const notice =
+    (loc.state as { notice?: Notice } | null)?.notice ??
+    (wizard.notice?.path === loc.pathname ? wizard.notice.kind : undefined);
+  useDraftWatch(setup);
 
   useEffect(() => {
     if (setup) suggestLang(setup.order.language);
@@ -69,15 +74,23 @@ export function WizardLayout() {
   return (
     <main id="main" className="page wizard">
       <OrderSummary setup={setup} />
-      <StepList setup={setup} view={view} sawPassword={sawPassword} />
+      <StepList setup={setup} view={view} />
       <div className="step">
         {notice === "wrongStep" && (
           <Status className="notice">
             <p>{t("wizard.wrongStep")}</p>
           </Status>
         )}
-        <Outlet />
-        {stepOrder.indexOf(view) <= stepOrder.indexOf("CONFIRM") && <p className="hint footnote">{t("wizard.notSaved")}</p>}
+        {notice === "draftRestarted" && (
+          <div role="alert" className="notice warning" data-testid="draft-restarted">
+            <p>{t("wizard.draftRestarted")}</p>
+          </div>
+        )}
+        {/* A new draft (the link was opened again) starts the step's form afresh. */}
+        <Fragment key={setup.draftId}>
+          <Outlet />
+        </Fragment>
+        {drafting(setup) && <p className="hint footnote">{t("wizard.notSaved")}</p>}
       </div>
     </main>
   );
@@ -96,17 +109,37 @@ function OrderSummary({ setup }: { setup: Setup }) {
   );
 }
 
-export function StepList({ setup, view, sawPassword }: { setup: Setup; view: SetupStep; sawPassword: boolean }) {
+/**
+ * The live status while the wizard is open: an event naming a draft this tab
+ * never held means the link was opened again in another tab or window, whose
+ * startSetup began a new draft; the tab then restarts (WizardProvider).
+ */
+function useDraftWatch(setup: Setup | null) {
+  const { draftSeen } = useWizard();
+  const status = setup?.order.status;
+  const live = !!setup && status !== "PROVISIONED" && status !== "ON_HOLD" && status !== "CANCELLED";
+  const [res] = useSubscription({
+    query: OrderStatusChanged,
+    variables: { orderId: setup?.order.id ?? "" },
+    pause: !live,
+  });
+  const draftId = res.data?.orderStatusChanged.draftId;
+  useEffect(() => {
+    if (live) draftSeen(draftId);
+  }, [draftId, live, draftSeen]);
+}
+
+/** The steps of this setup as the server lists them, "Step N of M", and links to the ones that may be answered again. */
+export function StepList({ setup, view }: { setup: Setup; view: SetupStep }) {
   const { t } = useI18n();
-  const steps = visibleSteps(setup, sawPassword);
-  const at = stepOrder.indexOf(setup.order.status === "PROVISIONED" ? "DONE" : setup.step);
-  const n = steps.indexOf(view) + 1;
+  const steps = setup.steps;
+  const count = stepCount(view, setup);
   return (
     <nav className="steps" aria-label={t("wizard.steps")}>
-      <p className="step-count">{t("wizard.stepOf", { n: Math.max(n, 1), total: steps.length })}</p>
+      {count && <p className="step-count">{t("wizard.stepOf", count)}</p>}
       <ol>
         {steps.map((s, i) => {
-          const done = stepOrder.indexOf(s) < at || setup.order.status === "PROVISIONED";
+          const done = stepDone(s, setup);
           const current = s === view;
           const canGo = !current && reachable(s, setup);
           const label = t(`step.${s}` as Key);

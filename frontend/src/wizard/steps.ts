@@ -2,19 +2,10 @@ import type { SetupFieldsFragment, SetupStep } from "../gql/graphql";
 
 export type Setup = SetupFieldsFragment;
 
-/** The wizard's steps in order, each with its own URL. */
-export const stepOrder: SetupStep[] = [
-  "ROLE",
-  "ASSIGNMENT",
-  "PARTNER_ORG",
-  "CUSTOMER_ADMIN",
-  "CUSTOMER_ORG",
-  "CONFIRM",
-  "PASSWORD",
-  "SERVICES",
-  "PROVISION",
-  "DONE",
-];
+// The server decides the path: `setup.steps` lists this setup's steps in
+// order (the customer's path has no partner organization, the password
+// step exists only for a new partner organization). The wizard keeps no
+// order of its own, only the URL of each step.
 
 export const stepPath: Record<SetupStep, string> = {
   ROLE: "/setup/role",
@@ -39,11 +30,23 @@ export const pagePath = {
 } as const;
 
 export function stepOfPath(pathname: string): SetupStep | null {
-  for (const s of stepOrder) if (stepPath[s] === pathname) return s;
+  for (const [s, p] of Object.entries(stepPath)) if (p === pathname) return s as SetupStep;
   return null;
 }
 
-const idx = (s: SetupStep) => stepOrder.indexOf(s);
+/** The step the person is at: DONE once provisioned. */
+export function currentStep(setup: Setup): SetupStep {
+  return setup.order.status === "PROVISIONED" ? "DONE" : setup.step;
+}
+
+/**
+ * Whether the organizations are not confirmed yet: until then the answers
+ * are a draft (earlier steps may be answered again, and leaving loses them).
+ */
+export function drafting(setup: Setup): boolean {
+  const s = setup.order.status;
+  return s === "PLACED" || s === "LINK_SENT" || s === "IN_SETUP";
+}
 
 /** Where the server's state sends the person. */
 export function homePath(setup: Setup): string {
@@ -52,48 +55,56 @@ export function homePath(setup: Setup): string {
   return stepPath[setup.step];
 }
 
+/** Whether the server's `next` is provisioning (every needed setting is saved). */
+export function readyToProvision(setup: Setup): boolean {
+  return setup.next === "provision";
+}
+
 /**
- * Whether the page of step `view` may show now. Until the organizations are
- * confirmed an earlier step may be answered again (back and forward work);
- * after that the steps only go forward, and the service settings stay open
- * until provisioning.
+ * Whether the page of step `view` may show now. Only steps of this setup's
+ * path (setup.steps) show. Until the organizations are confirmed an earlier
+ * step may be answered again (back and forward work); after that the steps
+ * only go forward, and the service settings stay open until provisioning.
  */
 export function reachable(view: SetupStep, setup: Setup): boolean {
   const status = setup.order.status;
   if (status === "ON_HOLD") return false;
   if (status === "PROVISIONED") return view === "DONE";
   const cur = setup.step;
-  if (view === "PARTNER_ORG" && setup.role === "CUSTOMER") return false;
   if (view === cur) return true;
-  if (idx(cur) <= idx("CONFIRM")) return idx(view) < idx(cur);
-  if (view === "SERVICES") return cur === "SERVICES" || cur === "PROVISION";
-  if (view === "PROVISION") return (cur === "SERVICES" || cur === "PROVISION") && setup.missingSettings.length === 0;
+  const steps = setup.steps;
+  const at = steps.indexOf(view);
+  if (at < 0) return false;
+  if (drafting(setup)) return at < steps.indexOf(cur);
+  const settling = cur === "SERVICES" || cur === "PROVISION";
+  if (view === "SERVICES") return settling;
+  if (view === "PROVISION") return settling && readyToProvision(setup);
   return false;
 }
 
-/**
- * The steps shown in the step list for this setup: the customer's path has
- * no partner organization, and the password step exists only for a new
- * partner organization.
- */
-export function visibleSteps(setup: Setup | null, sawPassword: boolean): SetupStep[] {
-  return stepOrder.filter((s) => {
-    if (s === "PARTNER_ORG") return setup?.role !== "CUSTOMER";
-    if (s === "PASSWORD") {
-      if (!setup) return false;
-      if (setup.step === "PASSWORD" || sawPassword) return true;
-      const beforeConfirm = idx(setup.step) <= idx("CONFIRM");
-      return beforeConfirm && setup.role === "PARTNER" && setup.partnerOrg != null && !setup.partnerOrg.existing;
-    }
-    return true;
-  });
-}
-
-/** The previous page for a "Back" link (before the organizations are confirmed). */
+/** The previous page of `view` in this setup's path that may be answered again, for "Back". */
 export function previousStep(view: SetupStep, setup: Setup): SetupStep | null {
-  for (let i = idx(view) - 1; i >= 0; i--) {
-    const s = stepOrder[i];
-    if (reachable(s, setup)) return s;
+  const steps = setup.steps;
+  for (let i = steps.indexOf(view) - 1; i >= 0; i--) {
+    if (reachable(steps[i], setup)) return steps[i];
   }
   return null;
+}
+
+/**
+ * "Step N of M" of the page shown: its place in the server's list of this
+ * setup's steps (null when the page is not on the path).
+ */
+export function stepCount(view: SetupStep, setup: Setup): { n: number; total: number } | null {
+  const n = setup.steps.indexOf(view);
+  if (n < 0) return null;
+  return { n: n + 1, total: setup.steps.length };
+}
+
+/** Whether step `s` is behind the person (a ✓ in the step list). */
+export function stepDone(s: SetupStep, setup: Setup): boolean {
+  if (setup.order.status === "PROVISIONED") return true;
+  const steps = setup.steps;
+  const i = steps.indexOf(s);
+  return i >= 0 && i < steps.indexOf(currentStep(setup));
 }

@@ -16,7 +16,20 @@ export function CustomerAdminStep() {
     register,
     formState: { errors, isSubmitting },
   } = form;
-  const onSubmit = submit((v) => mutate(SetCustomerAdmin, { email: v.email }, (d) => d.setCustomerAdmin));
+  const onSubmit = submit(async (v) => {
+    const r = await mutate(SetCustomerAdmin, { email: v.email }, (d) => d.setCustomerAdmin);
+    // On a new partner organization the link's holder becomes its
+    // administrator, so their own address cannot be the customer's: say so
+    // rather than "belongs to a partner organization" (which is not yet true).
+    if (!r.ok && v.email.toLowerCase() === setup.email.toLowerCase()) {
+      const own = r.userErrors.filter((e) => e.code === "EMAIL_IN_PARTNER_ORG");
+      if (own.length > 0) {
+        form.setError("email", { type: "server", message: "v.adminIsPartnerAdmin" }, { shouldFocus: true });
+        return { ...r, userErrors: r.userErrors.filter((e) => e.code !== "EMAIL_IN_PARTNER_ORG") };
+      }
+    }
+    return r;
+  });
   return (
     <section>
       <StepHeading>{t("customerAdmin.title")}</StepHeading>

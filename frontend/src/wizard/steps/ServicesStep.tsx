@@ -9,7 +9,7 @@ import { ErrorSummary, SelectField, Status, StepHeading, TextField } from "../co
 import { defaultLanguage, defaultTimeZone, timeZones } from "../defaults";
 import { AddressFields, addressDefaults, addressFieldNames, addressInput, useLabels, useStepForm } from "../form";
 import { callLanguages, callSettingsSchema, subdomainSchema } from "../schemas";
-import { stepPath, type Setup } from "../steps";
+import { readyToProvision, stepPath, type Setup } from "../steps";
 import { useSetup } from "../useSetup";
 import { useWizard } from "../WizardContext";
 
@@ -21,8 +21,10 @@ export function ServicesStep() {
   const sub = setup.order.subscription;
   const kinds = new Set(sub?.services.map((s) => s.kind) ?? []);
   const missing = setup.missingSettings;
+  // The server's `next` says whether provisioning is allowed now.
+  const ready = readyToProvision(setup);
   const next = () => {
-    if (missing.length > 0) setBlocked(true);
+    if (!ready) setBlocked(true);
     else navigate(stepPath.PROVISION);
   };
   return (
@@ -32,13 +34,13 @@ export function ServicesStep() {
       <SubscriptionDetails setup={setup} />
       {kinds.has("CALLING") && <CallSettingsSection setup={setup} />}
       {kinds.has("MEETINGS") && <MeetingSettingsSection setup={setup} />}
-      <div role="alert" aria-live="assertive" className={blocked && missing.length > 0 ? "error-summary" : "error-summary empty"}>
-        {blocked && missing.length > 0 && <p>{t("code.MISSING_SETTINGS")}</p>}
+      <div role="alert" aria-live="assertive" className={blocked && !ready ? "error-summary" : "error-summary empty"}>
+        {blocked && !ready && <p>{t("code.MISSING_SETTINGS")}</p>}
       </div>
       <p className="hint" id="services-progress">
-        {missing.length > 0
-          ? t("services.needed", { list: missing.map((k) => t(`service.${k}` as Key)).join(", ") })
-          : t("services.ready")}
+        {ready || missing.length === 0
+          ? t("services.ready")
+          : t("services.needed", { list: missing.map((k) => t(`service.${k}` as Key)).join(", ") })}
       </p>
       <div className="actions">
         <button type="button" className="primary" onClick={next} aria-describedby="services-progress">
@@ -195,10 +197,44 @@ function CallSettingsSection({ setup }: { setup: Setup }) {
   );
 }
 
+/**
+ * The meetings site: the customer organization's site from before this
+ * order (nothing to choose), the subdomain this order saved (which may be
+ * changed until provisioning), or the form to choose one.
+ */
 function MeetingSettingsSection({ setup }: { setup: Setup }) {
   const { t } = useI18n();
+  return (
+    <section className="card" aria-labelledby="meet-title">
+      <h2 id="meet-title">
+        {t("meet.title")} <SavedMark kind="MEETINGS" setup={setup} />
+      </h2>
+      <h3>{t("meet.enterprise")}</h3>
+      {setup.existingSite ? (
+        <>
+          <p className="ok" data-testid="existing-site">
+            {t("meet.existingSite", { name: setup.existingSite })}
+          </p>
+          <p className="hint">{t("meet.existingSiteHint")}</p>
+        </>
+      ) : (
+        <SubdomainSettings setup={setup} />
+      )}
+    </section>
+  );
+}
+
+/** The subdomain this order saved, if any. */
+export function savedSubdomain(setup: Setup): string | null {
+  if (setup.existingSite) return null;
+  return setup.customerOrg?.subdomain ?? setup.order.subscription?.siteSubdomain ?? null;
+}
+
+function SubdomainSettings({ setup }: { setup: Setup }) {
+  const { t } = useI18n();
   const { mutate, query } = useWizard();
-  const savedName = setup.order.subscription?.siteSubdomain ?? null;
+  const savedName = savedSubdomain(setup);
+  const [editing, setEditing] = useState(false);
   const [checked, setChecked] = useState<{ name: string; available: boolean } | null>(null);
   const [checking, setChecking] = useState(false);
   const [justSaved, setJustSaved] = useState(false);
@@ -208,6 +244,7 @@ function MeetingSettingsSection({ setup }: { setup: Setup }) {
     formState: { errors, isSubmitting },
   } = form;
   const current = (form.watch("subdomain") ?? "").trim().toLowerCase();
+  const isSaved = savedName !== null && current === savedName;
   const availableNow = checked && checked.available && checked.name === current;
 
   const check = async () => {
@@ -215,6 +252,11 @@ function MeetingSettingsSection({ setup }: { setup: Setup }) {
     setChecked(null);
     if (!(await form.trigger("subdomain"))) return;
     const name = current;
+    // The name saved already is this order's: nothing to ask.
+    if (name === savedName) {
+      setChecked({ name, available: true });
+      return;
+    }
     setChecking(true);
     const r = await query(CheckSubdomain, { subdomain: name });
     setChecking(false);
@@ -233,6 +275,12 @@ function MeetingSettingsSection({ setup }: { setup: Setup }) {
   };
 
   const onSubmit = submit(async (v) => {
+    if (savedName !== null && v.subdomain === savedName) {
+      // Unchanged: keep the saved name, without a check or a call.
+      setEditing(false);
+      setChecked(null);
+      return;
+    }
     if (!availableNow || checked?.name !== v.subdomain) {
       form.setError("subdomain", { type: "check", message: "meet.checkFirst" }, { shouldFocus: true });
       return;
@@ -240,52 +288,78 @@ function MeetingSettingsSection({ setup }: { setup: Setup }) {
     const r = await mutate(SaveEnterpriseSettings, { subdomain: v.subdomain }, (d) => d.saveEnterpriseSettings, {
       navigate: false,
     });
-    if (r.ok) setJustSaved(true);
-    else setChecked(null);
+    if (r.ok) {
+      setJustSaved(true);
+      setEditing(false);
+      setChecked(null);
+    } else setChecked(null);
     return r;
   });
 
-  return (
-    <section className="card" aria-labelledby="meet-title">
-      <h2 id="meet-title">
-        {t("meet.title")} <SavedMark kind="MEETINGS" setup={setup} />
-      </h2>
-      <h3>{t("meet.enterprise")}</h3>
-      {savedName ? (
+  const startEditing = () => {
+    setJustSaved(false);
+    form.reset({ subdomain: savedName ?? "" });
+    setEditing(true);
+  };
+  const cancelEditing = () => {
+    form.reset({ subdomain: savedName ?? "" });
+    setGeneral([]);
+    setChecked(null);
+    setEditing(false);
+  };
+
+  if (savedName && !editing) {
+    return (
+      <>
         <Status>
           <p className="ok">{t("meet.saved", { name: savedName })}</p>
         </Status>
-      ) : (
-        <>
-          <p className="hint">{t("meet.intro")}</p>
-          <form noValidate onSubmit={onSubmit}>
-            <ErrorSummary errors={errors} general={general} labels={{ subdomain: t("meet.subdomain") }} />
-            <TextField
-              id="subdomain"
-              label={t("meet.subdomain")}
-              hint={t("meet.hint")}
-              autoCapitalize="none"
-              autoCorrect="off"
-              spellCheck={false}
-              error={errors.subdomain}
-              {...register("subdomain", { onChange: () => setChecked(null) })}
-            />
-            <Status>
-              {checking && <p>{t("meet.checking")}</p>}
-              {!checking && availableNow && <p className="ok">{t("meet.available", { name: current })}</p>}
-            </Status>
-            <div className="actions plain">
-              <button type="button" className="secondary" onClick={check} disabled={checking}>
-                {t("meet.check")}
-              </button>
-              <button type="submit" className="secondary" disabled={isSubmitting}>
-                {isSubmitting ? t("common.saving") : t("meet.save")}
-              </button>
-            </div>
-          </form>
-        </>
-      )}
-      {justSaved && savedName && <span className="sr-only">{t("meet.saved", { name: savedName })}</span>}
-    </section>
+        <div className="actions plain">
+          <button type="button" className="secondary" onClick={startEditing}>
+            {t("meet.change")}
+          </button>
+        </div>
+        {justSaved && <span className="sr-only">{t("meet.saved", { name: savedName })}</span>}
+      </>
+    );
+  }
+
+  return (
+    <>
+      <p className="hint">{t("meet.intro")}</p>
+      <form noValidate onSubmit={onSubmit}>
+        <ErrorSummary errors={errors} general={general} labels={{ subdomain: t("meet.subdomain") }} />
+        <TextField
+          id="subdomain"
+          label={t("meet.subdomain")}
+          hint={t("meet.hint")}
+          autoCapitalize="none"
+          autoCorrect="off"
+          spellCheck={false}
+          autoFocus={editing}
+          error={errors.subdomain}
+          {...register("subdomain", { onChange: () => setChecked(null) })}
+        />
+        <Status>
+          {checking && <p>{t("meet.checking")}</p>}
+          {!checking && availableNow && (
+            <p className="ok">{isSaved ? t("meet.sameAsSaved", { name: current }) : t("meet.available", { name: current })}</p>
+          )}
+        </Status>
+        <div className="actions plain">
+          <button type="button" className="secondary" onClick={check} disabled={checking}>
+            {t("meet.check")}
+          </button>
+          <button type="submit" className="secondary" disabled={isSubmitting}>
+            {isSubmitting ? t("common.saving") : t("meet.save")}
+          </button>
+          {savedName && (
+            <button type="button" className="secondary" onClick={cancelEditing}>
+              {t("common.cancel")}
+            </button>
+          )}
+        </div>
+      </form>
+    </>
   );
 }

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test, vi } from "vitest";
-import { makeSetup, ok, renderStep } from "../../test/render";
+import { customerSteps, makeOrg, makeSetup, ok, renderStep } from "../../test/render";
 import type { RunResult, WizardValue } from "../WizardContext";
 import { StepList } from "../WizardLayout";
 import { AssignmentStep } from "./AssignmentStep";
@@ -76,7 +76,7 @@ describe("partner organization", () => {
     const setup = makeSetup({
       step: "PARTNER_ORG",
       role: "PARTNER",
-      partnerOrg: { id: null, existing: false, name: "Partner One", country: "RS", address: null },
+      partnerOrg: makeOrg({ id: null, existing: false, name: "Partner One", country: "RS", address: null }),
     });
     const { mutate } = renderStep(<PartnerOrgStep />, { setup });
     expect(screen.getByLabelText("Organization name")).toHaveValue("Partner One");
@@ -107,13 +107,10 @@ describe("partner organization", () => {
     const setup = makeSetup({
       step: "PARTNER_ORG",
       role: "PARTNER",
-      partnerOrg: {
-        id: null,
-        existing: false,
+      partnerOrg: makeOrg({
         name: "P",
-        country: "RS",
         address: { line1: "a", line2: null, city: "b", postalCode: "1", region: null },
-      },
+      }),
     });
     renderStep(<PartnerOrgStep />, { setup, mutate });
     await user.click(screen.getByRole("button", { name: "Next" }));
@@ -128,7 +125,7 @@ describe("partner organization", () => {
     const setup = makeSetup({
       step: "PARTNER_ORG",
       role: "PARTNER",
-      partnerOrg: { id: "org_1", existing: true, name: "Partner One", country: "RS", address: null },
+      partnerOrg: makeOrg({ id: "org_1", existing: true, name: "Partner One", country: "RS", address: null }),
     });
     const { mutate } = renderStep(<PartnerOrgStep />, { setup });
     expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent("Review your partner organization");
@@ -156,12 +153,30 @@ describe("customer administrator and organization", () => {
     expect(screen.getByLabelText("Administrator's email")).toHaveFocus();
   });
 
+  test("one's own address on a new partner organization: it becomes the partner administrator", async () => {
+    const user = userEvent.setup();
+    const mutate = mutateReturning({
+      ok: false,
+      userErrors: [{ field: ["email"], code: "EMAIL_IN_PARTNER_ORG", message: "…" }],
+    });
+    renderStep(<CustomerAdminStep />, {
+      setup: makeSetup({ step: "CUSTOMER_ADMIN", role: "PARTNER", partnerOrg: makeOrg({ name: "P" }) }),
+      mutate,
+    });
+    await user.type(screen.getByLabelText("Administrator's email"), "Setup@partner.example");
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    expect(
+      await screen.findByText(/you become the administrator of the new partner organization/, { selector: ".field-error" }),
+    ).toBeInTheDocument();
+    expect(screen.getByRole("alert")).not.toHaveTextContent("belongs to a partner organization");
+  });
+
   test("candidates show name, email domain and date only", () => {
     const setup = makeSetup({
       step: "CUSTOMER_ORG",
       role: "PARTNER",
       customerAdminEmail: "it@acme.example",
-      customerOrg: { id: null, existing: false, name: "Acme d.o.o.", country: "RS", address: null },
+      customerOrg: makeOrg({ id: null, existing: false, name: "Acme d.o.o.", country: "RS", address: null }),
       customerOrgCandidates: [{ name: "Acme d.o.o.", emailDomain: "acme.example", createdAt: "2026-01-05T10:00:00Z" }],
     });
     renderStep(<CustomerOrgStep />, { setup });
@@ -190,7 +205,10 @@ describe("password", () => {
 
 describe("service settings", () => {
   const servicesSetup = () =>
-    makeSetup({ step: "SERVICES", role: "PARTNER", missingSettings: ["CALLING", "MEETINGS"] }, { status: "ORGS_CONFIRMED" });
+    makeSetup(
+      { step: "SERVICES", role: "PARTNER", missingSettings: ["CALLING", "MEETINGS"], next: "saveCallSettings" },
+      { status: "ORGS_CONFIRMED" },
+    );
 
   test("subscription details and what is still needed", () => {
     renderStep(<ServicesStep />, { setup: servicesSetup() });
@@ -238,6 +256,104 @@ describe("service settings", () => {
   });
 });
 
+describe("meetings site", () => {
+  const confirmed = (over: Parameters<typeof makeSetup>[0]) =>
+    makeSetup({ step: "SERVICES", role: "PARTNER", ...over }, {
+      status: "ORGS_CONFIRMED",
+      subscription: {
+        id: "sub_01test",
+        status: "PENDING",
+        activatedAt: null,
+        billingStartedAt: null,
+        siteSubdomain: null,
+        services: [{ kind: "MEETINGS", quantity: 5 }],
+        callSettings: null,
+      },
+    });
+
+  test("an existing site: shown, no subdomain form, and provisioning is next", async () => {
+    const user = userEvent.setup();
+    const setup = confirmed({
+      existingSite: "acme",
+      missingSettings: [],
+      next: "provision",
+      customerOrg: makeOrg({ id: "org_c", existing: true, name: "Acme d.o.o.", subdomain: "acme" }),
+    });
+    renderStep(<ServicesStep />, { setup });
+    expect(screen.getByText("Your meetings site: acme")).toBeInTheDocument();
+    expect(screen.queryByLabelText("Site subdomain")).toBeNull();
+    expect(screen.queryByRole("button", { name: "Check availability" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Change the subdomain" })).toBeNull();
+    expect(screen.getByText("All settings are saved. Next: provision and start billing.")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    expect(await screen.findByText("navigated")).toBeInTheDocument();
+  });
+
+  test("an existing site in Serbian", () => {
+    const setup = confirmed({ existingSite: "acme", missingSettings: [], next: "provision" });
+    renderStep(<ServicesStep />, { setup, lang: "sr" });
+    expect(screen.getByText("Vaš sajt za sastanke: acme")).toBeInTheDocument();
+  });
+
+  test("Next waits for the server's go-ahead", async () => {
+    const user = userEvent.setup();
+    const setup = confirmed({ missingSettings: ["MEETINGS"], next: "saveEnterpriseSettings" });
+    renderStep(<ServicesStep />, { setup });
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    expect(await screen.findByText("Save the settings of every purchased service before provisioning.")).toBeInTheDocument();
+    expect(screen.queryByText("navigated")).toBeNull();
+  });
+
+  test("a subdomain this order saved: shown as saved, and it can be changed", async () => {
+    const user = userEvent.setup();
+    const query = vi.fn(async () => ({ data: { checkSubdomain: { available: true, reason: null } } }));
+    const mutate = mutateReturning(ok());
+    const setup = confirmed({
+      missingSettings: [],
+      next: "provision",
+      customerOrg: makeOrg({ id: "org_c", existing: true, name: "Acme d.o.o.", subdomain: "acme" }),
+    });
+    renderStep(<ServicesStep />, { setup, query: query as unknown as WizardValue["query"], mutate });
+    expect(screen.getByText("Site subdomain acme saved.")).toBeInTheDocument();
+    expect(screen.queryByLabelText("Site subdomain")).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Change the subdomain" }));
+    const input = screen.getByLabelText("Site subdomain");
+    expect(input).toHaveValue("acme");
+    // The saved name needs no check, and saving it again changes nothing.
+    await user.click(screen.getByRole("button", { name: "Check availability" }));
+    expect(await screen.findByText("acme is the subdomain already saved.")).toBeInTheDocument();
+    expect(query).not.toHaveBeenCalled();
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByRole("button", { name: "Change the subdomain" })).toBeInTheDocument();
+    expect(mutate).not.toHaveBeenCalled();
+    // Another name: checked, then saved.
+    await user.click(screen.getByRole("button", { name: "Change the subdomain" }));
+    await user.clear(screen.getByLabelText("Site subdomain"));
+    await user.type(screen.getByLabelText("Site subdomain"), "acme2");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByText("Select “Check availability” first.", { selector: ".field-error" })).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Check availability" }));
+    expect(await screen.findByText("acme2 is available.")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(mutate).toHaveBeenCalled());
+    expect(varsOf(mutate as never)).toEqual({ subdomain: "acme2" });
+  });
+
+  test("Cancel keeps the saved subdomain", async () => {
+    const user = userEvent.setup();
+    const setup = confirmed({
+      missingSettings: [],
+      next: "provision",
+      customerOrg: makeOrg({ existing: true, subdomain: "acme" }),
+    });
+    renderStep(<ServicesStep />, { setup });
+    await user.click(screen.getByRole("button", { name: "Change the subdomain" }));
+    await user.type(screen.getByLabelText("Site subdomain"), "zzz");
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(screen.getByText("Site subdomain acme saved.")).toBeInTheDocument();
+  });
+});
+
 describe("provision", () => {
   test("behind a confirmation that billing starts for every purchased service", async () => {
     const user = userEvent.setup();
@@ -270,12 +386,29 @@ describe("provision", () => {
 describe("step list", () => {
   test("marks the step shown with aria-current=step and the finished ones", () => {
     const setup = makeSetup({ step: "CUSTOMER_ADMIN", role: "PARTNER" });
-    renderStep(<StepList setup={setup} view="CUSTOMER_ADMIN" sawPassword={false} />, { setup });
+    renderStep(<StepList setup={setup} view="CUSTOMER_ADMIN" />, { setup });
     const nav = screen.getByRole("navigation", { name: "Setup steps" });
     const current = nav.querySelector('[aria-current="step"]');
     expect(current).toHaveTextContent("Customer administrator");
     expect(nav.querySelectorAll('[aria-current="step"]')).toHaveLength(1);
     expect(within(nav).getByRole("link", { name: /Your role/ })).toBeInTheDocument();
-    expect(screen.getByText("Step 4 of 9")).toBeInTheDocument();
+    expect(screen.getByText("Step 4 of 10")).toBeInTheDocument();
+  });
+
+  test("lists exactly the server's steps: the customer's path", () => {
+    const setup = makeSetup({ step: "CUSTOMER_ORG", role: "CUSTOMER", steps: customerSteps });
+    renderStep(<StepList setup={setup} view="CUSTOMER_ORG" />, { setup });
+    const nav = screen.getByRole("navigation", { name: "Setup steps" });
+    expect(within(nav).getAllByRole("listitem").map((li) => li.textContent?.replace(/^[✓\d]+/, "").replace(/ \(completed\)$/, ""))).toEqual([
+      "Your role",
+      "Who sets up",
+      "Customer administrator",
+      "Customer organization",
+      "Confirm",
+      "Service settings",
+      "Provision",
+      "Done",
+    ]);
+    expect(screen.getByText("Step 4 of 8")).toBeInTheDocument();
   });
 });
