@@ -2,7 +2,7 @@
 // state a browser test starts from: e.g. a subdomain another order took.
 import { mailedLink, placeOrder, type Server } from "./harness";
 
-async function gql(server: Server, token: string, query: string, variables: Record<string, unknown> = {}) {
+export async function gql(server: Server, token: string, query: string, variables: Record<string, unknown> = {}) {
   const r = await fetch(`${server.url}/graphql`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
@@ -16,9 +16,15 @@ async function gql(server: Server, token: string, query: string, variables: Reco
   return json.data;
 }
 
+/**
+ * A whole order through the API, from the link to saved meeting settings
+ * (and, with provision, to provisioned): the partner's organization, a new
+ * customer organization with adminEmail (by default one of the partner
+ * account's own), and the site subdomain.
+ */
 export async function apiFlowToServices(
   server: Server,
-  opts: { partnerAccount: string; contact: string; subdomain: string },
+  opts: { partnerAccount: string; contact: string; subdomain: string; adminEmail?: string; provision?: boolean },
 ) {
   await placeOrder(server, { contact: opts.contact, partnerAccount: opts.partnerAccount, services: [{ kind: "MEETINGS", quantity: 1 }] });
   const link = await mailedLink(server, opts.contact);
@@ -31,10 +37,13 @@ export async function apiFlowToServices(
     i: { name: "First Partner", country: "RS", address: { line1: "Ulica 1", city: "Novi Sad", postalCode: "21000" } },
   });
   await gql(server, token, `mutation($e: String!) { setCustomerAdmin(email: $e) { ${p} } }`, {
-    e: `admin-${opts.partnerAccount.toLowerCase()}@first-customer.example`,
+    e: opts.adminEmail ?? `admin-${opts.partnerAccount.toLowerCase()}@first-customer.example`,
   });
   await gql(server, token, `mutation { confirmCustomerOrg(input: {}) { ${p} } }`);
   await gql(server, token, `mutation { confirmOrgs { ${p} } }`);
   await gql(server, token, `mutation { setPartnerPassword(password: "first partner long password") { ${p} } }`);
   await gql(server, token, `mutation($s: String!) { saveEnterpriseSettings(subdomain: $s) { ${p} } }`, { s: opts.subdomain });
+  if (opts.provision) {
+    await gql(server, token, `mutation { provision(idempotencyKey: "e2e") { order { status } userErrors { code field message } } }`);
+  }
 }

@@ -25,6 +25,13 @@ export async function expectCurrentStep(page: Page, L: Dict, step: Key) {
   await expect.poll(() => current.innerText()).toContain(L[step]);
 }
 
+/** "Step N of M" of the step list, as numbers. */
+export async function stepCount(page: Page): Promise<{ n: number; total: number }> {
+  const text = await page.locator("nav.steps .step-count").innerText();
+  const [n, total] = (text.match(/\d+/g) ?? []).map(Number);
+  return { n, total };
+}
+
 export async function next(page: Page, L: Dict) {
   await page.getByRole("button", { name: L["common.next"], exact: true }).click();
 }

@@ -21,9 +21,11 @@ import {
   next,
   openLink,
   setUpOrganizations,
+  stepCount,
   watchForeignRequests,
 } from "./flows";
 import { apiFlowToServices } from "./api";
+import { format } from "../src/i18n/I18n";
 
 const uniq = () => Math.random().toString(36).slice(2, 8);
 
@@ -286,6 +288,180 @@ describe("the setup wizard in a real browser", () => {
       await finishServices(page, SR, shot, `kupac-${id}`);
       // No English string leaked into the last page's step list.
       expect(await page.locator("nav.steps").innerText()).toContain(SR["step.DONE"]);
+    });
+  });
+});
+
+describe("issue 12: the server's path, drafts and existing sites", () => {
+  test("a second order for a customer organization with a meetings site: the site is used, provisioned", async () => {
+    const shot = screenshots("9-existing-site");
+    const id = uniq();
+    const account = `P9-${id}`;
+    const admin = `admin-${id}@c9.example`;
+    const site = `site-${id}`;
+    // The first order created the partner and customer organizations and the site.
+    await apiFlowToServices(server, { partnerAccount: account, contact: `first-${id}@p9.example`, subdomain: site, adminEmail: admin, provision: true });
+    const contact = `second-${id}@p9.example`;
+    await placeOrder(server, { contact, partnerAccount: account, services: [{ kind: "MEETINGS", quantity: 10 }] });
+    const link = await mailedLink(server, contact);
+
+    await withBrowser(async ({ context }) => {
+      const page = await context.newPage();
+      const foreign = watchForeignRequests(page, server.url);
+      const totals: number[] = [];
+      const count = async (n: number) => {
+        const c = await stepCount(page);
+        totals.push(c.total);
+        expect(c.n).toBe(n);
+      };
+      await openLink(page, link, EN);
+      await count(1);
+      await chooseRole(page, EN, "partner", shot);
+      await count(2);
+      await page.getByRole("radio", { name: EN["assign.self"] }).check();
+      await next(page, EN);
+      await expectHeading(page, EN["partnerOrg.titleExisting"]);
+      await count(3);
+      await next(page, EN);
+      await expectHeading(page, EN["customerAdmin.title"]);
+      await count(4);
+      await page.getByLabel(EN["customerAdmin.email"]).fill(admin);
+      await next(page, EN);
+      await expectHeading(page, EN["customerOrg.titleExisting"]);
+      await count(5);
+      await shot(page, "customer-org-existing");
+      await next(page, EN);
+      await expectHeading(page, EN["confirm.title"]);
+      await count(6);
+      await next(page, EN);
+
+      // No password (the partner organization exists), and the site is the customer's own.
+      await expectHeading(page, EN["services.title"]);
+      await count(7);
+      // An existing partner organization: no password step, the same count from the first page to the last.
+      expect(new Set(totals)).toEqual(new Set([9]));
+      expect(await page.locator("nav.steps").innerText()).not.toContain(EN["step.PASSWORD"]);
+      await page.getByText(format(EN["meet.existingSite"], { name: site })).waitFor();
+      expect(await page.getByLabel(EN["meet.subdomain"]).count()).toBe(0);
+      expect(await page.getByRole("button", { name: EN["meet.check"] }).count()).toBe(0);
+      await page.getByText(EN["services.ready"]).waitFor();
+      await shot(page, "services-existing-site");
+      await next(page, EN);
+
+      await expectHeading(page, EN["provision.title"]);
+      await count(8);
+      await page.getByRole("button", { name: EN["provision.button"] }).click();
+      await page.getByRole("dialog").getByRole("button", { name: EN["provision.button"] }).click();
+      await expectHeading(page, EN["done.title"]);
+      await count(9);
+      await page.getByText(EN["done.connected"], { exact: true }).waitFor({ timeout: 15_000 });
+      expect(await page.getByTestId("live-status").innerText()).toContain(EN["orderStatus.PROVISIONED"]);
+      await shot(page, "done");
+      expect(foreign).toEqual([]);
+    });
+  });
+
+  test("a saved subdomain shows as saved and can be changed before provisioning", async () => {
+    const shot = screenshots("10-change-subdomain");
+    const id = uniq();
+    const contact = `setup-${id}@p10.example`;
+    await placeOrder(server, { contact, partnerAccount: `P10-${id}`, services: [{ kind: "MEETINGS", quantity: 2 }] });
+    const link = await mailedLink(server, contact);
+    await withBrowser(async ({ context }) => {
+      const page = await context.newPage();
+      await openLink(page, link, EN);
+      await chooseRole(page, EN, "partner", shot);
+      await setUpOrganizations(page, EN, shot, { role: "partner", adminEmail: `admin-${id}@c10.example`, password: "a long enough passphrase" });
+      await checkSubdomain(page, EN, `first-${id}`);
+      await page.getByText(format(EN["meet.available"], { name: `first-${id}` })).waitFor();
+      await page.getByRole("button", { name: EN["meet.save"], exact: true }).click();
+      await page.getByText(format(EN["meet.saved"], { name: `first-${id}` })).first().waitFor();
+      // A reload shows it saved, with no check to repeat.
+      await page.reload();
+      await expectHeading(page, EN["services.title"]);
+      await page.getByText(format(EN["meet.saved"], { name: `first-${id}` })).first().waitFor();
+      expect(await page.getByLabel(EN["meet.subdomain"]).count()).toBe(0);
+      await shot(page, "saved");
+      await page.getByRole("button", { name: EN["meet.change"] }).click();
+      await checkSubdomain(page, EN, `second-${id}`);
+      await page.getByText(format(EN["meet.available"], { name: `second-${id}` })).waitFor();
+      await page.getByRole("button", { name: EN["meet.save"], exact: true }).click();
+      await page.getByText(format(EN["meet.saved"], { name: `second-${id}` })).first().waitFor();
+      await shot(page, "changed");
+      await next(page, EN);
+      await expectHeading(page, EN["provision.title"]);
+      await page.getByRole("button", { name: EN["provision.button"] }).click();
+      await page.getByRole("dialog").getByRole("button", { name: EN["provision.button"] }).click();
+      await expectHeading(page, EN["done.title"]);
+    });
+  });
+
+  test("two tabs: the link opened again in tab B; tab A's next call says so and starts over", async () => {
+    const shot = screenshots("11-two-tabs-call");
+    const id = uniq();
+    const contact = `tabs-${id}@p11.example`;
+    await placeOrder(server, { contact, partnerAccount: `P11-${id}` });
+    const link = await mailedLink(server, contact);
+    await withBrowser(async ({ context }) => {
+      const a = await context.newPage();
+      // Tab A hears nothing live (its websocket goes nowhere), so its next
+      // call is what finds out (DRAFT_RESTARTED).
+      await a.routeWebSocket(/\/graphql/, () => {});
+      await openLink(a, link, EN);
+      await chooseRole(a, EN, "partner", shot);
+      expect(await stepCount(a)).toEqual({ n: 2, total: 10 });
+
+      const b = await context.newPage();
+      await openLink(b, link, EN);
+      await shot(b, "tab-b");
+
+      await a.bringToFront();
+      await a.getByRole("radio", { name: EN["assign.self"] }).check();
+      await next(a, EN);
+      await expectHeading(a, EN["role.title"]);
+      expect(new URL(a.url()).pathname).toBe("/setup/role");
+      await a.getByText(EN["wizard.draftRestarted"]).waitFor();
+      expect(await a.getByRole("alert").filter({ hasText: EN["wizard.draftRestarted"] }).count()).toBe(1);
+      // Nothing of A's answers is left: the role is to be chosen again.
+      expect(await a.getByRole("radio", { name: EN["role.partner"] }).isChecked()).toBe(false);
+      await shot(a, "tab-a-restarted");
+
+      // A goes on from the link's current draft (no new startSetup: tab B keeps working).
+      await chooseRole(a, EN, "partner", shot);
+      expect(await a.getByText(EN["wizard.draftRestarted"]).count()).toBe(0);
+      await b.bringToFront();
+      await b.getByRole("radio", { name: EN["role.customer"] }).check();
+      await next(b, EN);
+      await expectHeading(b, EN["assign.title"]);
+      expect(await b.getByText(EN["wizard.draftRestarted"]).count()).toBe(0);
+    });
+  });
+
+  test("two tabs, live: tab A learns from the live status at once", async () => {
+    const shot = screenshots("12-two-tabs-live");
+    const id = uniq();
+    const contact = `live-${id}@p12.example`;
+    await placeOrder(server, { contact, partnerAccount: `P12-${id}`, language: "sr" });
+    const link = await mailedLink(server, contact);
+    await withBrowser(async ({ context }) => {
+      const a = await context.newPage();
+      await a.goto(link);
+      await expectHeading(a, SR["role.title"]);
+      await chooseRole(a, SR, "partner", shot);
+      // Let A's live status start (it opens with the page).
+      await sleep(500);
+
+      const b = await context.newPage();
+      await b.goto(link);
+      await expectHeading(b, SR["role.title"]);
+
+      // Without touching tab A, it shows the notice and the start.
+      await a.getByText(SR["wizard.draftRestarted"]).waitFor({ timeout: 15_000 });
+      await expectHeading(a, SR["role.title"]);
+      expect(new URL(a.url()).pathname).toBe("/setup/role");
+      await shot(a, "tab-a-restarted");
+      // Tab B, whose draft it is, shows no notice.
+      expect(await b.getByText(SR["wizard.draftRestarted"]).count()).toBe(0);
     });
   });
 });
