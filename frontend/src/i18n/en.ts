@@ -35,7 +35,8 @@ export const en = {
   "wizard.notSaved":
     "If you leave before the end, your answers are not saved. You can start again with the “Set up now” link.",
   "wizard.wrongStep": "That step is not available now. This is where your setup stands.",
-  "wizard.draftRestarted": "This setup was opened in another tab or window, which started it again. Your answers here were not saved.",
+  "wizard.draftRestarted":
+    "This setup was opened in another tab or window, which started it again. Your answers here were not saved.",
 
   "step.ROLE": "Your role",
   "step.ASSIGNMENT": "Who sets up",
@@ -66,11 +67,13 @@ export const en = {
   "v.passwordMatch": "The passwords do not match.",
   "v.subdomain": "Invalid subdomain name. Use 1 to 63 letters, digits and inner hyphens.",
   "v.ownEmail": "That is your own address: choose “Yes, I will set up the services” instead.",
-  "v.adminIsPartnerAdmin": "That is your own address: you become the administrator of the new partner organization. A user can belong to only one organization: enter the customer's administrator.",
+  "v.adminIsPartnerAdmin":
+    "That is your own address: you become the administrator of the new partner organization. A user can belong to only one organization: enter the customer's administrator.",
 
   "code.INVALID": "Check this value.",
   "code.WRONG_STEP": "That step is not available now. This is where your setup stands.",
-  "code.DRAFT_RESTARTED": "This setup was opened in another tab or window, which started it again. Your answers here were not saved.",
+  "code.DRAFT_RESTARTED":
+    "This setup was opened in another tab or window, which started it again. Your answers here were not saved.",
   "code.EMAIL_IN_PARTNER_ORG":
     "This email belongs to a partner organization. A user can belong to only one organization: use another email.",
   "code.EMAIL_IN_OTHER_ORG":
@@ -214,7 +217,8 @@ export const en = {
   "meet.save": "Save",
   "meet.saved": "Site subdomain {name} saved.",
   "meet.existingSite": "Your meetings site: {name}",
-  "meet.existingSiteHint": "The customer organization already has this meetings site, and this order's meetings use it: there is no subdomain to choose.",
+  "meet.existingSiteHint":
+    "The customer organization already has this meetings site, and this order's meetings use it: there is no subdomain to choose.",
   "meet.change": "Change the subdomain",
   "meet.sameAsSaved": "{name} is the subdomain already saved.",
 

@@ -36,7 +36,8 @@ export const sr: Record<Key, string> = {
   "wizard.notSaved":
     "Ako izađete pre kraja, odgovori se ne čuvaju. Možete početi ponovo pomoću veze „Podesi sada“.",
   "wizard.wrongStep": "Taj korak sada nije dostupan. Ovde je vaše podešavanje trenutno.",
-  "wizard.draftRestarted": "Ovo podešavanje je otvoreno u drugoj kartici ili prozoru, koji ga je pokrenuo iznova. Vaši odgovori ovde nisu sačuvani.",
+  "wizard.draftRestarted":
+    "Ovo podešavanje je otvoreno u drugoj kartici ili prozoru, koji ga je pokrenuo iznova. Vaši odgovori ovde nisu sačuvani.",
 
   "step.ROLE": "Vaša uloga",
   "step.ASSIGNMENT": "Ko podešava",
@@ -67,11 +68,13 @@ export const sr: Record<Key, string> = {
   "v.passwordMatch": "Lozinke se ne podudaraju.",
   "v.subdomain": "Neispravan naziv poddomena. Koristite od 1 do 63 slova, cifre i crtice unutar naziva.",
   "v.ownEmail": "To je vaša adresa: umesto toga izaberite „Da, ja ću podesiti usluge“.",
-  "v.adminIsPartnerAdmin": "To je vaša adresa: vi postajete administrator nove partnerske organizacije. Korisnik može pripadati samo jednoj organizaciji: unesite administratora korisnika.",
+  "v.adminIsPartnerAdmin":
+    "To je vaša adresa: vi postajete administrator nove partnerske organizacije. Korisnik može pripadati samo jednoj organizaciji: unesite administratora korisnika.",
 
   "code.INVALID": "Proverite ovu vrednost.",
   "code.WRONG_STEP": "Taj korak sada nije dostupan. Ovde je vaše podešavanje trenutno.",
-  "code.DRAFT_RESTARTED": "Ovo podešavanje je otvoreno u drugoj kartici ili prozoru, koji ga je pokrenuo iznova. Vaši odgovori ovde nisu sačuvani.",
+  "code.DRAFT_RESTARTED":
+    "Ovo podešavanje je otvoreno u drugoj kartici ili prozoru, koji ga je pokrenuo iznova. Vaši odgovori ovde nisu sačuvani.",
   "code.EMAIL_IN_PARTNER_ORG":
     "Ovaj imejl pripada partnerskoj organizaciji. Korisnik može pripadati samo jednoj organizaciji: koristite drugi imejl.",
   "code.EMAIL_IN_OTHER_ORG":
@@ -217,7 +220,8 @@ export const sr: Record<Key, string> = {
   "meet.save": "Sačuvaj",
   "meet.saved": "Poddomen sajta {name} je sačuvan.",
   "meet.existingSite": "Vaš sajt za sastanke: {name}",
-  "meet.existingSiteHint": "Organizacija korisnika već ima ovaj sajt za sastanke i sastanci iz ove porudžbine ga koriste: nema poddomena koji treba izabrati.",
+  "meet.existingSiteHint":
+    "Organizacija korisnika već ima ovaj sajt za sastanke i sastanci iz ove porudžbine ga koriste: nema poddomena koji treba izabrati.",
   "meet.change": "Promeni poddomen",
   "meet.sameAsSaved": "{name} je već sačuvani poddomen.",
 
