@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,108 +10,42 @@ import (
 	"sync"
 	"time"
 
+	"onramp/internal/testkit"
+
 	"github.com/coder/websocket"
 )
 
-// subscriber is one graphql-transport-ws connection subscribed to an
-// order's orderStatusChanged; it stamps when each event arrives.
+// subscriber is one graphql-transport-ws connection (the tests' shared
+// client, testkit.Client) subscribed to an order's orderStatusChanged.
 type subscriber struct {
 	conn *websocket.Conn
-	// events receives the arrival time of every "next" message after the
-	// first (the current state).
-	events chan time.Time
-}
-
-type wsMessage struct {
-	ID      string          `json:"id,omitempty"`
-	Type    string          `json:"type"`
-	Payload json.RawMessage `json:"payload,omitempty"`
+	// events receives every event after the first (the current state),
+	// stamped with its arrival.
+	events <-chan testkit.Event
 }
 
 // subscribe opens one connection: connection_init with the token, then
 // subscribe; it returns once the current state has arrived.
-func subscribe(ctx context.Context, client *http.Client, wsURL, token, query, orderID string) (*subscriber, error) {
-	conn, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{
-		HTTPClient: client, Subprotocols: []string{"graphql-transport-ws"},
-	})
+func subscribe(ctx context.Context, client *http.Client, base, token, query, orderID string) (*subscriber, error) {
+	c := testkit.Client{URL: base, HTTP: client}
+	conn, events, err := c.Subscribe(ctx, token, query, map[string]any{"id": orderID})
 	if err != nil {
 		return nil, err
 	}
-	conn.SetReadLimit(1 << 20)
-	write := func(m wsMessage) error {
-		b, _ := json.Marshal(m)
-		return conn.Write(ctx, websocket.MessageText, b)
+	first, ok := <-events
+	switch {
+	case !ok:
+		err = errors.New("subscription ended before its first event")
+	case first.Err != nil:
+		err = first.Err
+	case first.Complete, strings.Contains(string(first.Payload), `"errors"`):
+		err = fmt.Errorf("subscription: %s", first.Payload)
 	}
-	read := func() (wsMessage, error) {
-		var m wsMessage
-		_, b, err := conn.Read(ctx)
-		if err == nil {
-			err = json.Unmarshal(b, &m)
-		}
-		return m, err
-	}
-	fail := func(err error) (*subscriber, error) {
+	if err != nil {
 		conn.CloseNow()
 		return nil, err
 	}
-	initPayload, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + token})
-	if err := write(wsMessage{Type: "connection_init", Payload: initPayload}); err != nil {
-		return fail(err)
-	}
-	if m, err := read(); err != nil || m.Type != "connection_ack" {
-		return fail(fmt.Errorf("connection_init: %v %s %s", err, m.Type, m.Payload))
-	}
-	sub, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]string{"id": orderID}})
-	if err := write(wsMessage{ID: "1", Type: "subscribe", Payload: sub}); err != nil {
-		return fail(err)
-	}
-	for {
-		m, err := read()
-		if err != nil {
-			return fail(err)
-		}
-		switch m.Type {
-		case "ping":
-			if err := write(wsMessage{Type: "pong"}); err != nil {
-				return fail(err)
-			}
-			continue
-		case "next":
-			if strings.Contains(string(m.Payload), `"errors"`) {
-				return fail(fmt.Errorf("subscription: %s", m.Payload))
-			}
-		default:
-			return fail(fmt.Errorf("subscription: %s %s", m.Type, m.Payload))
-		}
-		break
-	}
-	s := &subscriber{conn: conn, events: make(chan time.Time, 16)}
-	go s.readLoop(ctx, write)
-	return s, nil
-}
-
-// readLoop stamps each event's arrival and answers the server's pings.
-func (s *subscriber) readLoop(ctx context.Context, write func(wsMessage) error) {
-	defer close(s.events)
-	for {
-		_, b, err := s.conn.Read(ctx)
-		if err != nil {
-			return
-		}
-		at := time.Now()
-		var m wsMessage
-		if json.Unmarshal(b, &m) != nil {
-			return
-		}
-		switch m.Type {
-		case "next":
-			s.events <- at
-		case "ping":
-			_ = write(wsMessage{Type: "pong"})
-		default:
-			return
-		}
-	}
+	return &subscriber{conn: conn, events: events}, nil
 }
 
 // fanoutResult is one published change as its subscribers saw it.
@@ -122,7 +56,7 @@ type fanoutResult struct {
 }
 
 // connectAll opens n subscribers, at most 128 handshakes at a time.
-func connectAll(ctx context.Context, client *http.Client, wsURL, token, query, orderID string, n int) ([]*subscriber, error) {
+func connectAll(ctx context.Context, client *http.Client, base, token, query, orderID string, n int) ([]*subscriber, error) {
 	subs := make([]*subscriber, n)
 	var (
 		wg    sync.WaitGroup
@@ -136,7 +70,7 @@ func connectAll(ctx context.Context, client *http.Client, wsURL, token, query, o
 		go func() {
 			defer wg.Done()
 			defer func() { <-gate }()
-			s, err := subscribe(ctx, client, wsURL, token, query, orderID)
+			s, err := subscribe(ctx, client, base, token, query, orderID)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && first == nil {
@@ -172,11 +106,11 @@ func deliver(subs []*subscriber, mutate func() error, timeout time.Duration) (fa
 	deadline := time.After(timeout)
 	for i, s := range subs {
 		select {
-		case at, ok := <-s.events:
-			if !ok {
-				return fanoutResult{}, fmt.Errorf("subscriber %d: connection closed", i)
+		case e, ok := <-s.events:
+			if !ok || e.Err != nil || e.Complete {
+				return fanoutResult{}, fmt.Errorf("subscriber %d: connection closed (%v)", i, e.Err)
 			}
-			lats[i] = at.Sub(start)
+			lats[i] = e.At.Sub(start)
 		case <-deadline:
 			return fanoutResult{}, fmt.Errorf("only %d of %d subscribers got the change within %s", i, len(subs), timeout)
 		}

@@ -24,11 +24,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
@@ -37,6 +35,7 @@ import (
 	"onramp/internal/auth"
 	"onramp/internal/gid"
 	"onramp/internal/store"
+	"onramp/internal/testkit"
 )
 
 type config struct {
@@ -298,18 +297,13 @@ func placeBody(externalID, account string) []byte {
 		}})
 }
 
+// post sends a prepared body through the tests' shared client; an answer
+// with errors is an error.
 func (b *bench) post(token string, body []byte) ([]byte, error) {
-	req, _ := http.NewRequest(http.MethodPost, b.base+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := b.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err == nil && (resp.StatusCode != http.StatusOK || bytes.Contains(out, []byte(`"errors"`))) {
-		err = fmt.Errorf("status %d: %s", resp.StatusCode, out)
+	c := testkit.Client{URL: b.base, HTTP: b.client}
+	r, out, err := c.PostBody(context.Background(), token, body)
+	if err == nil && (r.Status != http.StatusOK || len(r.Errors) > 0) {
+		err = fmt.Errorf("status %d: %s", r.Status, out)
 	}
 	return out, err
 }
@@ -470,9 +464,8 @@ func (b *bench) fanout(srv *child) (fanoutResult, int64, error) {
 		query = `subscription($id: ID!) { orderStatusChanged(orderId: $id) { status step at order { id status } } }`
 	}
 	wsClient := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{Timeout: 30 * time.Second}).DialContext}}
-	wsURL := "ws" + strings.TrimPrefix(b.base, "http") + "/graphql"
 	started := time.Now()
-	subs, err := connectAll(ctx, wsClient, wsURL, b.op, query, string(id), b.c.subscribers)
+	subs, err := connectAll(ctx, wsClient, b.base, b.op, query, string(id), b.c.subscribers)
 	if err != nil {
 		return fanoutResult{}, 0, err
 	}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -142,7 +141,7 @@ func changeLatency(ctx context.Context, a, b *bench) (same, cross fanoutResult, 
 		return same, cross, err
 	}
 	wsClient := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{Timeout: 30 * time.Second}).DialContext}}
-	subs, err := connectAll(ctx, wsClient, "ws"+strings.TrimPrefix(a.base, "http")+"/graphql", a.op,
+	subs, err := connectAll(ctx, wsClient, a.base, a.op,
 		`subscription($id: ID!) { orderStatusChanged(orderId: $id) { status step at } }`, string(id), replicaSubscribers)
 	if err != nil {
 		return same, cross, err

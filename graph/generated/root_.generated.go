@@ -2927,14 +2927,20 @@ enum UserOrderField {
 `, BuiltIn: false},
 	{Name: "../../schema/operations.graphql", Input: `extend type Mutation {
   """
-  Sends a fresh setup link; the previous one stops working (REPLACED) and the
-  new one starts at the ROLE step. Until the organizations are confirmed it
-  goes to the provisioning contact, who may be changed with email; afterwards
-  to the person who confirmed them. Operators: any order; integrations and
-  partner sessions: their partner account's orders.
+  Sends a fresh setup link to the setup's current holder (the person it was
+  last handed to; after the organizations are confirmed, the person who
+  confirmed them); the previous one stops working (REPLACED), and before the
+  confirmation the new one starts at the ROLE step. Until then email changes
+  the provisioning contact and the link goes there. Refused on hold (ON_HOLD),
+  after provisioning and after cancellation. Operators: any order;
+  integrations and partner sessions: their partner account's orders.
   """
   resendSetupLink(orderId: ID!, email: String): ResendSetupLinkPayload!
-  "Cancels an order (operators): its links stop working and nothing more is sent."
+  """
+  Cancels an order before it is provisioned: its links stop working
+  (CANCELLED) and nothing more is sent. Operators: any order; integrations
+  and partner sessions: their partner account's orders.
+  """
   cancelOrder(orderId: ID!, reason: String): CancelOrderPayload!
   "Marks an escalation resolved (operators)."
   resolveEscalation(id: ID!, note: String): ResolveEscalationPayload!

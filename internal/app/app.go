@@ -161,6 +161,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.Setup = &setup.Service{Store: st, Orders: a.Orders, Life: a.Life, Auth: authority}
+	a.Life.Missing = setup.MissingSettings
 	shutdownCtx, cancel := context.WithCancel(context.Background())
 	a.shutdown = cancel
 	// Other replicas' order changes (PostgreSQL only; a no-op on SQLite),

@@ -1,14 +1,11 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -93,20 +90,11 @@ func (e *testEnv) setupLink(orderID, email string) string {
 }
 
 // gqlError is one entry of a GraphQL response's "errors".
-type gqlError struct {
-	Message    string `json:"message"`
-	Path       []any  `json:"path"`
-	Extensions struct {
-		Code   string `json:"code"`
-		Reason string `json:"reason"`
-	} `json:"extensions"`
-}
+type gqlError = testkit.Error
 
-type response struct {
-	Status int
-	Data   json.RawMessage `json:"data"`
-	Errors []gqlError      `json:"errors"`
-}
+// response is an answer of the tests' shared client (testkit.Client), with
+// the assertions these tests make on it.
+type response testkit.Response
 
 // hasData reports whether data is present and not null.
 func (r response) hasData() bool {
@@ -127,34 +115,19 @@ func (r response) decode(t *testing.T, v any) {
 // gql POSTs a GraphQL request; token "" sends no Authorization header.
 func (e *testEnv) gql(t *testing.T, token, query string, vars map[string]any) response {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	if err != nil {
-		t.Fatalf("marshal request: %v", err)
-	}
-	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/graphql-response+json, application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := e.srv.Client().Do(req)
+	return gqlAt(t, e.srv.URL, token, query, vars)
+}
+
+// gqlAt POSTs a GraphQL request to the server at base through the shared
+// client, failing the test on a transport failure.
+func gqlAt(t *testing.T, base, token, query string, vars map[string]any) response {
+	t.Helper()
+	c := testkit.Client{URL: base}
+	r, err := c.Post(context.Background(), token, query, vars)
 	if err != nil {
 		t.Fatalf("POST /graphql: %v", err)
 	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("read response: %v", err)
-	}
-	var out response
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("decode response (HTTP %d) %q: %v", res.StatusCode, raw, err)
-	}
-	out.Status = res.StatusCode
-	return out
+	return response(r)
 }
 
 // ok fails the test when the response carries errors or no data.

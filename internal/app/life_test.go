@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket/wsjson"
+	"github.com/riverqueue/river/rivertype"
 
 	"onramp/ent/message"
 	"onramp/ent/organization"
@@ -775,6 +776,13 @@ func TestLifePlaceOrderDateWindow(t *testing.T) {
 				gqlAt(t, s.base, op, placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &res)
 				if len(res.PlaceOrder.UserErrors) != 0 || res.PlaceOrder.Order == nil {
 					t.Errorf("start date %s: userErrors %+v, want accepted", date, res.PlaceOrder.UserErrors)
+					continue
+				}
+				// An accepted order's window is still open: the job that
+				// closes it waits for the window's end.
+				closing := jobsOf(t, s.app, "close_window", res.PlaceOrder.Order.ID)
+				if len(closing) != 1 || closing[0].State != rivertype.JobStateScheduled || !closing[0].ScheduledAt.After(now) {
+					t.Errorf("start date %s: want one close_window job scheduled after %s: %s", date, now.Format(time.RFC3339), jobStates(closing))
 				}
 			}
 		})
@@ -1005,6 +1013,8 @@ func TestLifeTwoTabsRestartTheDraft(t *testing.T) {
 			{"confirmPartnerOrg", wizPartnerOrgVars("Tab A Org")},
 			{"reportUnrecognizedOrganization", wizInput("organization", "PARTNER")},
 			{"confirmOrgs", nil},
+			{"saveCallSettings", wizCallSettingsVars()},
+			{"provision", nil},
 		} {
 			t.Run(tc.op, func(t *testing.T) {
 				e := c.lifeRefuse(t, link, id, tc.op, lifeWithDraft(tc.vars, a.DraftID), "DRAFT_RESTARTED")
@@ -1169,8 +1179,15 @@ type lifeAdvanceResult struct {
 // time.
 func lifeAdvance(t *testing.T, s *serving, by string) time.Time {
 	t.Helper()
+	return lifeAdvanceAt(t, s.base, lifeOperator(t, s), by)
+}
+
+// lifeAdvanceAt moves the test clock of the server at base with the
+// operator token op.
+func lifeAdvanceAt(t *testing.T, base, op, by string) time.Time {
+	t.Helper()
 	var res lifeAdvanceResult
-	gqlAt(t, s.base, lifeOperator(t, s), lifeAdvanceClockMutation, map[string]any{"by": by}).ok(t).decode(t, &res)
+	gqlAt(t, base, op, lifeAdvanceClockMutation, map[string]any{"by": by}).ok(t).decode(t, &res)
 	if len(res.AdvanceClock.UserErrors) != 0 || res.AdvanceClock.Now == nil {
 		t.Fatalf("advanceClock(%s): %+v", by, res.AdvanceClock)
 	}
@@ -1349,4 +1366,39 @@ func TestLifeAdvanceClockRefusals(t *testing.T) {
 			t.Errorf("refused advances moved the clock by %s", d)
 		}
 	})
+}
+
+// TestLifeTestClockIsKeptInTheDatabase restarts a server with the test
+// clock on the same database: the time it was moved to is kept, and
+// operator tokens are signed from it.
+func TestLifeTestClockIsKeptInTheDatabase(t *testing.T) {
+	t.Parallel()
+	loc := newDBLocation(t)
+	testClock := func(cfg *app.Config) {
+		cfg.Clock = nil
+		cfg.Dev = true
+		cfg.TestClock = true
+	}
+	first := startMailApp(t, loc, nil, testClock)
+	moved := lifeAdvanceAt(t, first.base, first.operator(t), "240h")
+	first.stop(t)
+
+	second := startMailApp(t, loc, nil, testClock)
+	now := second.app.Orders.Now()
+	if d := now.Sub(moved); d < 0 || d > time.Minute {
+		t.Errorf("after a restart the clock reads %s, want about %s (the advanced time)", now, moved)
+	}
+	// A token signed on the test clock works on the test clock.
+	var v struct {
+		Viewer struct {
+			Kind string `json:"kind"`
+		} `json:"viewer"`
+	}
+	second.gql(t, second.operator(t), `{ viewer { kind } }`, nil).ok(t).decode(t, &v)
+	if v.Viewer.Kind != "OPERATOR" {
+		t.Errorf("viewer.kind = %q, want OPERATOR", v.Viewer.Kind)
+	}
+	if again := lifeAdvanceAt(t, second.base, second.operator(t), "1h"); again.Sub(moved) < time.Hour {
+		t.Errorf("a second advance reads %s, want at least an hour after %s", again, moved)
+	}
 }

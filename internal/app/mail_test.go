@@ -10,7 +10,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -262,39 +261,6 @@ func (m *mailApp) stop(t *testing.T) {
 
 // gqlAt POSTs a GraphQL request to the server at base; token "" sends no
 // Authorization header.
-func gqlAt(t *testing.T, base, token, query string, vars map[string]any) response {
-	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/graphql-response+json, application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	client := &http.Client{Timeout: mailWait}
-	res, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("POST /graphql: %v", err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out response
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("decode response (HTTP %d) %q: %v", res.StatusCode, raw, err)
-	}
-	out.Status = res.StatusCode
-	return out
-}
-
 func (m *mailApp) gql(t *testing.T, token, query string, vars map[string]any) response {
 	t.Helper()
 	return gqlAt(t, m.base, token, query, vars)

@@ -26,9 +26,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-	"github.com/coder/websocket/wsjson"
-
 	"onramp/internal/mail/smtptest"
 	"onramp/internal/testkit"
 )
@@ -233,42 +230,13 @@ func (s *server) operator() string { return s.cli("token", "operator", "--ttl", 
 
 // --- GraphQL over HTTP -----------------------------------------------------------------------
 
-type gqlError struct {
-	Message    string `json:"message"`
-	Extensions struct {
-		Code   string `json:"code"`
-		Reason string `json:"reason"`
-	} `json:"extensions"`
-}
+type gqlResponse = testkit.Response
 
-type gqlResponse struct {
-	Status int
-	Data   json.RawMessage `json:"data"`
-	Errors []gqlError      `json:"errors"`
-}
-
-// gql posts one operation; the error is a transport failure (no answer, or
-// an answer that is not GraphQL).
+// gql posts one operation through the tests' shared client; the error is a
+// transport failure (no answer, or an answer that is not GraphQL).
 func (s *server) gql(token, query string, vars map[string]any) (gqlResponse, error) {
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, s.base+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	c := http.Client{Timeout: 20 * time.Second}
-	resp, err := c.Do(req)
-	if err != nil {
-		return gqlResponse{}, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return gqlResponse{}, err
-	}
-	r := gqlResponse{Status: resp.StatusCode}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return r, fmt.Errorf("HTTP %d, not GraphQL: %.200s", resp.StatusCode, raw)
-	}
-	return r, nil
+	c := testkit.Client{URL: s.base, HTTP: &http.Client{Timeout: 20 * time.Second}}
+	return c.Post(context.Background(), token, query, vars)
 }
 
 // must runs an operation that must succeed and decodes its data into out.
@@ -574,12 +542,6 @@ func setupLinkFor(ctx context.Context, sink *smtptest.Sink, rcpt string) (string
 
 // --- websockets ----------------------------------------------------------------------------
 
-type wsMessage struct {
-	ID      string          `json:"id,omitempty"`
-	Type    string          `json:"type"`
-	Payload json.RawMessage `json:"payload,omitempty"`
-}
-
 // statusEvent is one orderStatusChanged event, or how the socket ended.
 type statusEvent struct {
 	Status string
@@ -590,50 +552,29 @@ type statusEvent struct {
 // to the order's status; events arrive on the channel until the socket
 // ends, whose error is the last event.
 func (s *server) subscribe(ctx context.Context, token, orderID string) (<-chan statusEvent, error) {
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.base, "http")+"/graphql",
-		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	c := testkit.Client{URL: s.base}
+	conn, in, err := c.Subscribe(ctx, token, `subscription($id: ID!) { orderStatusChanged(orderId: $id) { status step } }`,
+		map[string]any{"id": orderID})
 	if err != nil {
-		return nil, err
-	}
-	init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + token})
-	if err := wsjson.Write(ctx, conn, wsMessage{Type: "connection_init", Payload: init}); err != nil {
-		return nil, err
-	}
-	var ack wsMessage
-	if err := wsjson.Read(ctx, conn, &ack); err != nil || ack.Type != "connection_ack" {
-		return nil, fmt.Errorf("want connection_ack, got %+v %v", ack, err)
-	}
-	sub, _ := json.Marshal(map[string]any{
-		"query":     `subscription($id: ID!) { orderStatusChanged(orderId: $id) { status step } }`,
-		"variables": map[string]any{"id": orderID},
-	})
-	if err := wsjson.Write(ctx, conn, wsMessage{ID: "1", Type: "subscribe", Payload: sub}); err != nil {
 		return nil, err
 	}
 	events := make(chan statusEvent, 64)
 	go func() {
 		defer close(events)
 		defer conn.CloseNow()
-		for {
-			var m wsMessage
-			if err := wsjson.Read(ctx, conn, &m); err != nil {
-				events <- statusEvent{Err: err}
-				return
+		for e := range in {
+			var p struct {
+				OrderStatusChanged struct{ Status string } `json:"orderStatusChanged"`
 			}
-			switch m.Type {
-			case "ping":
-				_ = wsjson.Write(ctx, conn, wsMessage{Type: "pong"})
-			case "next":
-				var p struct {
-					Data struct {
-						OrderStatusChanged struct{ Status string } `json:"orderStatusChanged"`
-					} `json:"data"`
-				}
-				_ = json.Unmarshal(m.Payload, &p)
-				events <- statusEvent{Status: p.Data.OrderStatusChanged.Status}
-			case "error", "complete":
-				events <- statusEvent{Err: fmt.Errorf("subscription %s: %s", m.Type, m.Payload)}
+			switch {
+			case e.Complete:
+				events <- statusEvent{Err: fmt.Errorf("subscription complete")}
 				return
+			case e.Err != nil:
+				events <- statusEvent{Err: e.Err}
+				return
+			case e.Decode(&p) == nil:
+				events <- statusEvent{Status: p.OrderStatusChanged.Status}
 			}
 		}
 	}()

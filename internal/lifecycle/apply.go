@@ -11,6 +11,7 @@ import (
 	"onramp/ent/escalation"
 	"onramp/ent/message"
 	"onramp/ent/order"
+	"onramp/ent/schema/schematype"
 	"onramp/ent/setuplink"
 	"onramp/internal/audit"
 	"onramp/internal/auth"
@@ -28,6 +29,10 @@ type Engine struct {
 	// nobody listens).
 	Events *events.Hub
 	Now    func() time.Time
+	// Missing lists the purchased services of an order still without
+	// settings, so that a WRONG_STEP at SERVICES names the right call (nil:
+	// the message names the step only by what the table knows).
+	Missing func(ctx context.Context, o *ent.Order) ([]schematype.ServiceKind, error)
 }
 
 // Command is one action on one order: what the table does not know.
@@ -120,7 +125,7 @@ func (e *Engine) Apply(ctx context.Context, id gid.ID, cmd Command) (*ent.Order,
 				return err
 			}
 		}
-		if err := check(rule, o); err != nil {
+		if err := e.check(ctx, rule, o); err != nil {
 			return err
 		}
 		out, err = e.apply(ctx, rule, cmd, o)
@@ -139,7 +144,7 @@ func (e *Engine) Apply(ctx context.Context, id gid.ID, cmd Command) (*ent.Order,
 
 // check refuses an action the table does not allow on o, with the code
 // that tells the caller why.
-func check(r Rule, o *ent.Order) error {
+func (e *Engine) check(ctx context.Context, r Rule, o *ent.Order) error {
 	if r.Allows(o.Status, o.Step) {
 		return nil
 	}
@@ -153,7 +158,14 @@ func check(r Rule, o *ent.Order) error {
 	case !contains(r.From, o.Status) && r.Elsewhere != "":
 		return refuse(r.Elsewhere, "This order is %s: %s is not possible now.", o.Status, r.Action)
 	}
-	return refuse(CodeWrongStep, "%s", WrongStep(o.Status, o.Step, nil))
+	var missing []schematype.ServiceKind
+	if o.Step == order.StepSERVICES && e.Missing != nil {
+		var err error
+		if missing, err = e.Missing(ctx, o); err != nil {
+			return err
+		}
+	}
+	return refuse(CodeWrongStep, "%s", WrongStep(o.Status, o.Step, missing))
 }
 
 func contains[T comparable](s []T, v T) bool {

@@ -23,7 +23,7 @@ type ReportInput struct {
 
 // MaxHoldNote is how long the note of a report may be; the hold reason
 // adds who reported which organization.
-const MaxHoldNote = 1000
+const MaxHoldNote = 2000
 
 // ReportUnrecognizedOrganization puts the order on hold for an operator:
 // the person does not recognize an existing organization.

@@ -139,6 +139,12 @@ func advanceServices(ctx context.Context, st *state) error {
 	return nil
 }
 
+// MissingSettings lists the purchased services of an order still without
+// settings, in the order the wizard asks for them (for lifecycle.Engine).
+func MissingSettings(ctx context.Context, o *ent.Order) ([]schematype.ServiceKind, error) {
+	return missingSettings(ctx, o)
+}
+
 // missingSettings lists the purchased services still without settings, in
 // the order the wizard asks for them.
 func missingSettings(ctx context.Context, o *ent.Order) ([]schematype.ServiceKind, error) {
