@@ -97,6 +97,7 @@ export function renderStep(
     mutate,
     draftSeen: vi.fn(),
     notice: null,
+    clearNotice: vi.fn(),
     query,
     client,
     justProvisioned: false,

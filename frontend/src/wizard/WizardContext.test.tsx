@@ -199,3 +199,33 @@ describe("the tab's draft", () => {
     expect(server.named("Setup")).toHaveLength(2);
   });
 });
+
+describe("the restart notice", () => {
+  test("shows on the page the tab landed on, and is gone once the person moves on", async () => {
+    const user = userEvent.setup();
+    let restarted = false;
+    const server = fakeServer((c) => {
+      if (c.name === "Setup") {
+        // Tab B has already chosen the role under its new draft.
+        return { setup: restarted ? setupAt("d2", { step: "ASSIGNMENT", role: "PARTNER" }) : setupAt("d1") };
+      }
+      throw new Error(`unexpected ${c.name}`);
+    });
+    renderWizard(server.client, "/setup/role");
+    await screen.findByRole("heading", { level: 1, name: "What is your role?" });
+    await waitFor(() => expect(server.calls.some((c) => c.kind === "subscription")).toBe(true));
+    restarted = true;
+    await server.push("d2");
+    await screen.findByRole("heading", { level: 1, name: "Who will set up the services?" });
+    expect(screen.getByText(notice)).toBeInTheDocument();
+    // The step list counts from the server's list.
+    expect(screen.getByText("Step 2 of 10")).toBeInTheDocument();
+
+    await user.click(screen.getByRole("link", { name: "Back" }));
+    await screen.findByRole("heading", { level: 1, name: "What is your role?" });
+    expect(screen.queryByText(notice)).toBeNull();
+    await user.click(screen.getByRole("link", { name: /Who sets up/ }));
+    await screen.findByRole("heading", { level: 1, name: "Who will set up the services?" });
+    expect(screen.queryByText(notice)).toBeNull();
+  });
+});

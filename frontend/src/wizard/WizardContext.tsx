@@ -57,6 +57,8 @@ export interface WizardValue {
    * layout's own redirect to the new step could replace that entry.)
    */
   notice: { kind: Notice; path: string } | null;
+  /** Forgets the notice (the person moved on from its page). */
+  clearNotice: () => void;
   /** A read (checkSubdomain): data, or why not. */
   query: <D, V extends object>(doc: TypedDocumentNode<D, V>, vars: V) => Promise<{ data?: D; failure?: Failure }>;
   /** The live-status client (subscriptions). */
@@ -222,6 +224,8 @@ export function WizardProvider({ client, children }: { client: Client; children:
     [client, lost, load, navigate, setSetup, restart],
   );
 
+  const clearNotice = useCallback(() => setNotice(null), []);
+
   const draftSeen = useCallback(
     (draftId: string | null | undefined) => {
       if (drafts.current.isNewer(draftId)) void restart();
@@ -247,8 +251,8 @@ export function WizardProvider({ client, children }: { client: Client; children:
   );
 
   const value = useMemo<WizardValue>(
-    () => ({ setup, load, mutate, draftSeen, notice, query, client, justProvisioned, setJustProvisioned }),
-    [setup, load, mutate, draftSeen, notice, query, client, justProvisioned],
+    () => ({ setup, load, mutate, draftSeen, notice, clearNotice, query, client, justProvisioned, setJustProvisioned }),
+    [setup, load, mutate, draftSeen, notice, clearNotice, query, client, justProvisioned],
   );
   return <WizardContext.Provider value={value}>{children}</WizardContext.Provider>;
 }

@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useState } from "react";
+import { Fragment, useEffect, useRef, useState } from "react";
 import { Link, Navigate, Outlet, useLocation } from "react-router";
 import { useSubscription } from "urql";
 import { OrderStatusChanged } from "../api/documents";
@@ -63,6 +63,7 @@ export function WizardLayout() {
     (loc.state as { notice?: Notice } | null)?.notice ??
     (wizard.notice?.path === loc.pathname ? wizard.notice.kind : undefined);
   useDraftWatch(setup);
+  useNoticeLifetime(loc.pathname);
 
   useEffect(() => {
     if (setup) suggestLang(setup.order.language);
@@ -107,6 +108,22 @@ function OrderSummary({ setup }: { setup: Setup }) {
       <p className="hint">{t("wizard.partner", { partner: o.partnerName })}</p>
     </header>
   );
+}
+
+/** The wizard's notice lasts while its page shows: once the person moves on, it is gone. */
+function useNoticeLifetime(pathname: string) {
+  const { notice, clearNotice } = useWizard();
+  const shown = useRef(false);
+  useEffect(() => {
+    if (!notice) {
+      shown.current = false;
+    } else if (pathname === notice.path) {
+      shown.current = true;
+    } else if (shown.current) {
+      shown.current = false;
+      clearNotice();
+    }
+  }, [pathname, notice, clearNotice]);
 }
 
 /**
