@@ -120,7 +120,8 @@ func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
 		}
 		out.MissingSettings = missing
 		if site != nil && site.Existing {
-			out.ExistingSite = &site.Subdomain
+			// The organization's one site, whatever its name is now.
+			out.ExistingSite = org.Subdomain
 		}
 		out.Next = string(lifecycle.Next(o.Status, o.Step, missing))
 		return out, nil

@@ -186,21 +186,32 @@ func settingsState(ctx context.Context, o *ent.Order) ([]schematype.ServiceKind,
 // CheckSubdomain says whether a site subdomain can be taken now. The answer
 // is advice: only saving claims the name.
 func (s *Service) CheckSubdomain(ctx context.Context, name string) (bool, string, error) {
-	if _, err := auth.Require(ctx, viewer.SetupLink, viewer.Partner, viewer.Operator); err != nil {
+	v, err := auth.Require(ctx, viewer.SetupLink, viewer.Partner, viewer.Operator)
+	if err != nil {
 		return false, "", err
 	}
 	name, code := NormalizeSubdomain(name)
 	if code != "" {
 		return false, code, nil
 	}
-	taken, err := s.Store.Client.Organization.Query().Where(organization.Subdomain(name)).Exist(store.System(ctx))
-	if err != nil {
+	holder, err := s.Store.Client.Organization.Query().Where(organization.Subdomain(name)).Only(store.System(ctx))
+	switch {
+	case ent.IsNotFound(err):
+		return true, "", nil
+	case err != nil:
 		return false, "", err
 	}
-	if taken {
-		return false, CodeSubdomainTaken, nil
+	if v.Is(viewer.SetupLink) {
+		// The name the link's own customer organization holds is its to keep.
+		o, err := s.Store.Client.Order.Get(ctx, v.OrderID)
+		if err != nil && !ent.IsNotFound(err) {
+			return false, "", err
+		}
+		if o != nil && o.CustomerOrgID == holder.ID {
+			return true, "", nil
+		}
 	}
-	return true, "", nil
+	return false, CodeSubdomainTaken, nil
 }
 
 // site is the meetings setting of an order: the site's subdomain, and
@@ -299,12 +310,21 @@ func (s *Service) SaveEnterpriseSettings(ctx context.Context, subdomain string, 
 // SiteSubdomainOf reads the saved meetings site subdomain of a
 // subscription, in the caller's scope.
 func SiteSubdomainOf(ctx context.Context, sub *ent.Subscription) (*string, error) {
-	var v struct {
-		Subdomain string `json:"subdomain"`
-	}
+	var v site
 	ok, err := settingOf(ctx, sub, schematype.Meetings, &v)
 	if err != nil || !ok {
 		return nil, err
+	}
+	if v.Existing {
+		// The organization's one site, whatever its name is now.
+		org, err := sub.QueryOrder().QueryCustomerOrg().Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return org.Subdomain, nil
 	}
 	return &v.Subdomain, nil
 }
