@@ -975,8 +975,17 @@ func TestLifeTwoTabsRestartTheDraft(t *testing.T) {
 	}
 	c.lifeMust(t, link, "assignSetup", lifeWithDraft(wizInput("assignee", "SELF"), a.DraftID))
 
-	// Tab A listens; tab B opens the link again.
+	// Tab A listens (the current state arrives first, so the subscription
+	// is in place); then tab B opens the link again.
 	tabA := lifeSubscribe(t, ctx, srv, link, id)
+	select {
+	case e := <-tabA:
+		if e.err != nil || e.status != "IN_SETUP" || e.step != "PARTNER_ORG" || e.draftID != "" && e.draftID != a.DraftID {
+			t.Fatalf("tab A's first event %+v, want IN_SETUP/PARTNER_ORG of its draft %s", e, a.DraftID)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no first event for tab A")
+	}
 	b := c.lifeMust(t, link, "startSetup", nil)
 	if b.DraftID == "" || b.DraftID == a.DraftID {
 		t.Fatalf("the second startSetup's draftId %q, want a new one (the first was %q)", b.DraftID, a.DraftID)
