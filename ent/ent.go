@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"onramp/ent/auditevent"
 	"onramp/ent/escalation"
+	"onramp/ent/event"
 	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
@@ -16,6 +17,8 @@ import (
 	"onramp/ent/signingkey"
 	"onramp/ent/subscription"
 	"onramp/ent/user"
+	"onramp/ent/webhookdelivery"
+	"onramp/ent/webhookendpoint"
 	"reflect"
 	"sync"
 
@@ -82,16 +85,19 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			auditevent.Table:     auditevent.ValidColumn,
-			escalation.Table:     escalation.ValidColumn,
-			message.Table:        message.ValidColumn,
-			order.Table:          order.ValidColumn,
-			organization.Table:   organization.ValidColumn,
-			servicesetting.Table: servicesetting.ValidColumn,
-			setuplink.Table:      setuplink.ValidColumn,
-			signingkey.Table:     signingkey.ValidColumn,
-			subscription.Table:   subscription.ValidColumn,
-			user.Table:           user.ValidColumn,
+			auditevent.Table:      auditevent.ValidColumn,
+			escalation.Table:      escalation.ValidColumn,
+			event.Table:           event.ValidColumn,
+			message.Table:         message.ValidColumn,
+			order.Table:           order.ValidColumn,
+			organization.Table:    organization.ValidColumn,
+			servicesetting.Table:  servicesetting.ValidColumn,
+			setuplink.Table:       setuplink.ValidColumn,
+			signingkey.Table:      signingkey.ValidColumn,
+			subscription.Table:    subscription.ValidColumn,
+			user.Table:            user.ValidColumn,
+			webhookdelivery.Table: webhookdelivery.ValidColumn,
+			webhookendpoint.Table: webhookendpoint.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

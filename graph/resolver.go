@@ -14,6 +14,7 @@ import (
 	"onramp/internal/orders"
 	"onramp/internal/setup"
 	"onramp/internal/validate"
+	"onramp/internal/webhooks"
 )
 
 // Resolver holds the resolvers' dependencies.
@@ -23,6 +24,8 @@ type Resolver struct {
 	Setup  *setup.Service
 	Auth   *auth.Authority
 	Events *events.Broker
+	// Webhooks manages endpoints and reads the event feed.
+	Webhooks *webhooks.Service
 	// Clock is the test clock (--test-clock); nil when time is real.
 	Clock *clock.Shared
 }

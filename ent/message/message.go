@@ -109,6 +109,7 @@ const (
 	KindHANDOFF_CUSTOMER  Kind = "HANDOFF_CUSTOMER"
 	KindESCALATION        Kind = "ESCALATION"
 	KindSERVICES_ACTIVE   Kind = "SERVICES_ACTIVE"
+	KindWEBHOOK_DISABLED  Kind = "WEBHOOK_DISABLED"
 )
 
 func (k Kind) String() string {
@@ -118,7 +119,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindSETUP_LINK, KindHANDOFF_COLLEAGUE, KindHANDOFF_CUSTOMER, KindESCALATION, KindSERVICES_ACTIVE:
+	case KindSETUP_LINK, KindHANDOFF_COLLEAGUE, KindHANDOFF_CUSTOMER, KindESCALATION, KindSERVICES_ACTIVE, KindWEBHOOK_DISABLED:
 		return nil
 	default:
 		return fmt.Errorf("message: invalid enum value for kind field: %q", k)

@@ -72,12 +72,40 @@ var (
 			},
 		},
 	}
+	// EventsColumns holds the columns for the "events" table.
+	EventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "type", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "order_id", Type: field.TypeString},
+		{Name: "partner_account_id", Type: field.TypeString},
+		{Name: "external_id", Type: field.TypeString},
+		{Name: "order", Type: field.TypeJSON},
+	}
+	// EventsTable holds the schema information for the "events" table.
+	EventsTable = &schema.Table{
+		Name:       "events",
+		Columns:    EventsColumns,
+		PrimaryKey: []*schema.Column{EventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "event_partner_account_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[4], EventsColumns[0]},
+			},
+			{
+				Name:    "event_order_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[3], EventsColumns[0]},
+			},
+		},
+	}
 	// MessagesColumns holds the columns for the "messages" table.
 	MessagesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"SETUP_LINK", "HANDOFF_COLLEAGUE", "HANDOFF_CUSTOMER", "ESCALATION", "SERVICES_ACTIVE"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"SETUP_LINK", "HANDOFF_COLLEAGUE", "HANDOFF_CUSTOMER", "ESCALATION", "SERVICES_ACTIVE", "WEBHOOK_DISABLED"}},
 		{Name: "to", Type: field.TypeString, Size: 254},
 		{Name: "subject", Type: field.TypeString},
 		{Name: "text_body", Type: field.TypeString, Size: 2147483647},
@@ -362,6 +390,66 @@ var (
 			},
 		},
 	}
+	// WebhookDeliveriesColumns holds the columns for the "webhook_deliveries" table.
+	WebhookDeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "endpoint_id", Type: field.TypeString},
+		{Name: "partner_account_id", Type: field.TypeString},
+		{Name: "event_id", Type: field.TypeString},
+		{Name: "event_type", Type: field.TypeString},
+		{Name: "attempt", Type: field.TypeInt},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"SUCCEEDED", "FAILED"}},
+		{Name: "status_code", Type: field.TypeInt, Nullable: true},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "duration_ms", Type: field.TypeInt},
+	}
+	// WebhookDeliveriesTable holds the schema information for the "webhook_deliveries" table.
+	WebhookDeliveriesTable = &schema.Table{
+		Name:       "webhook_deliveries",
+		Columns:    WebhookDeliveriesColumns,
+		PrimaryKey: []*schema.Column{WebhookDeliveriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhookdelivery_endpoint_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[1], WebhookDeliveriesColumns[9]},
+			},
+			{
+				Name:    "webhookdelivery_endpoint_id_event_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[1], WebhookDeliveriesColumns[3], WebhookDeliveriesColumns[6]},
+			},
+		},
+	}
+	// WebhookEndpointsColumns holds the columns for the "webhook_endpoints" table.
+	WebhookEndpointsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "partner_account_id", Type: field.TypeString},
+		{Name: "url", Type: field.TypeString, Size: 2048},
+		{Name: "events", Type: field.TypeJSON, Nullable: true},
+		{Name: "secret", Type: field.TypeString},
+		{Name: "previous_secret", Type: field.TypeString, Nullable: true},
+		{Name: "previous_secret_until", Type: field.TypeTime, Nullable: true},
+		{Name: "failing_since", Type: field.TypeTime, Nullable: true},
+		{Name: "disabled_at", Type: field.TypeTime, Nullable: true},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+	}
+	// WebhookEndpointsTable holds the schema information for the "webhook_endpoints" table.
+	WebhookEndpointsTable = &schema.Table{
+		Name:       "webhook_endpoints",
+		Columns:    WebhookEndpointsColumns,
+		PrimaryKey: []*schema.Column{WebhookEndpointsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhookendpoint_partner_account_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookEndpointsColumns[3], WebhookEndpointsColumns[1]},
+			},
+		},
+	}
 	// OrganizationManagedCustomersColumns holds the columns for the "organization_managed_customers" table.
 	OrganizationManagedCustomersColumns = []*schema.Column{
 		{Name: "organization_id", Type: field.TypeString},
@@ -391,6 +479,7 @@ var (
 	Tables = []*schema.Table{
 		AuditEventsTable,
 		EscalationsTable,
+		EventsTable,
 		MessagesTable,
 		OrdersTable,
 		OrganizationsTable,
@@ -399,6 +488,8 @@ var (
 		SigningKeysTable,
 		SubscriptionsTable,
 		UsersTable,
+		WebhookDeliveriesTable,
+		WebhookEndpointsTable,
 		OrganizationManagedCustomersTable,
 	}
 )

@@ -23,7 +23,7 @@ func (Message) Mixin() []ent.Mixin {
 
 func (Message) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("kind").Values("SETUP_LINK", "HANDOFF_COLLEAGUE", "HANDOFF_CUSTOMER", "ESCALATION", "SERVICES_ACTIVE").Immutable(),
+		field.Enum("kind").Values("SETUP_LINK", "HANDOFF_COLLEAGUE", "HANDOFF_CUSTOMER", "ESCALATION", "SERVICES_ACTIVE", "WEBHOOK_DISABLED").Immutable(),
 		field.String("to").NotEmpty().MaxLen(validate.EmailMax).Immutable(),
 		field.String("subject").NotEmpty().Immutable(),
 		field.Text("text_body").Sensitive().

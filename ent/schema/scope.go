@@ -167,3 +167,20 @@ func systemOnly() ent.Policy {
 		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
 	}
 }
+
+// accountScoped scopes a table of partner-account rows (events, webhook
+// endpoints and their deliveries): integrations and partner sessions read
+// their account's, operators all, setup links none.
+func accountScoped() privacy.QueryRule {
+	return privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+		v := viewer.FromContext(ctx)
+		switch {
+		case v.Is(viewer.Operator):
+		case v.Is(viewer.Integration), v.Is(viewer.Partner):
+			f.Where(entql.FieldEQ("partner_account_id", v.PartnerAccountID))
+		default:
+			f.Where(entql.FieldEQ("partner_account_id", "")) // no row has an empty account
+		}
+		return privacy.Allow
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"onramp/internal/gid"
 	"onramp/internal/orders"
 	"onramp/internal/setup"
+	"onramp/internal/webhooks"
 	"sync/atomic"
 
 	"entgo.io/contrib/entgql"
@@ -33,6 +34,7 @@ type ResolverRoot interface {
 	ServiceSubscription() ServiceSubscriptionResolver
 	Subscription() SubscriptionResolver
 	Viewer() ViewerResolver
+	WebhookEndpoint() WebhookEndpointResolver
 }
 
 type DirectiveRoot struct {
@@ -89,6 +91,17 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CreateWebhookEndpointPayload struct {
+		Endpoint   func(childComplexity int) int
+		Secret     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	DeleteWebhookEndpointPayload struct {
+		DeletedID  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Escalation struct {
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
@@ -112,6 +125,39 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Event struct {
+		CreatedAt  func(childComplexity int) int
+		ExternalID func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Order      func(childComplexity int) int
+		OrderID    func(childComplexity int) int
+		Type       func(childComplexity int) int
+	}
+
+	EventConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	EventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	EventOrder struct {
+		CustomerCountry    func(childComplexity int) int
+		CustomerName       func(childComplexity int) int
+		ExternalID         func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Language           func(childComplexity int) int
+		PartnerAccountID   func(childComplexity int) int
+		Product            func(childComplexity int) int
+		RequestedStartDate func(childComplexity int) int
+		Status             func(childComplexity int) int
+		Step               func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AdvanceClock                   func(childComplexity int, by string) int
 		AssignSetup                    func(childComplexity int, input setup.AssignInput, draftID *gid.ID) int
@@ -120,12 +166,16 @@ type ComplexityRoot struct {
 		ConfirmCustomerOrg             func(childComplexity int, input setup.OrgInput, draftID *gid.ID) int
 		ConfirmOrgs                    func(childComplexity int, draftID *gid.ID) int
 		ConfirmPartnerOrg              func(childComplexity int, input setup.OrgInput, draftID *gid.ID) int
+		CreateWebhookEndpoint          func(childComplexity int, input webhooks.CreateInput) int
+		DeleteWebhookEndpoint          func(childComplexity int, id gid.ID) int
 		PlaceOrder                     func(childComplexity int, input orders.PlaceInput) int
 		Provision                      func(childComplexity int, idempotencyKey *string, draftID *gid.ID) int
+		RedeliverWebhook               func(childComplexity int, deliveryID gid.ID) int
 		ReleaseHold                    func(childComplexity int, orderID gid.ID, note *string) int
 		ReportUnrecognizedOrganization func(childComplexity int, input setup.ReportInput, draftID *gid.ID) int
 		ResendSetupLink                func(childComplexity int, orderID gid.ID, email *string) int
 		ResolveEscalation              func(childComplexity int, id gid.ID, note *string) int
+		RotateWebhookSecret            func(childComplexity int, id gid.ID) int
 		SaveCallSettings               func(childComplexity int, input setup.CallSettingsInput, draftID *gid.ID) int
 		SaveEnterpriseSettings         func(childComplexity int, subdomain string, draftID *gid.ID) int
 		SetCustomerAdmin               func(childComplexity int, email string, draftID *gid.ID) int
@@ -237,14 +287,21 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		CheckSubdomain func(childComplexity int, subdomain string) int
-		Escalations    func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.EscalationOrder, where *ent.EscalationWhereInput) int
-		Node           func(childComplexity int, id gid.ID) int
-		Nodes          func(childComplexity int, ids []gid.ID) int
-		Order          func(childComplexity int, id gid.ID) int
-		Orders         func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
-		Setup          func(childComplexity int) int
-		Viewer         func(childComplexity int) int
+		CheckSubdomain   func(childComplexity int, subdomain string) int
+		Escalations      func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.EscalationOrder, where *ent.EscalationWhereInput) int
+		Events           func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, orderID *gid.ID, types []string) int
+		Node             func(childComplexity int, id gid.ID) int
+		Nodes            func(childComplexity int, ids []gid.ID) int
+		Order            func(childComplexity int, id gid.ID) int
+		Orders           func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
+		Setup            func(childComplexity int) int
+		Viewer           func(childComplexity int) int
+		WebhookEndpoints func(childComplexity int) int
+	}
+
+	RedeliverWebhookPayload struct {
+		Endpoint   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	ReleaseHoldPayload struct {
@@ -259,6 +316,12 @@ type ComplexityRoot struct {
 
 	ResolveEscalationPayload struct {
 		Escalation func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	RotateWebhookSecretPayload struct {
+		Endpoint   func(childComplexity int) int
+		Secret     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -355,6 +418,29 @@ type ComplexityRoot struct {
 		Order            func(childComplexity int) int
 		Organization     func(childComplexity int) int
 		PartnerAccountID func(childComplexity int) int
+	}
+
+	WebhookDelivery struct {
+		At         func(childComplexity int) int
+		Attempt    func(childComplexity int) int
+		DurationMs func(childComplexity int) int
+		Error      func(childComplexity int) int
+		EventID    func(childComplexity int) int
+		EventType  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Status     func(childComplexity int) int
+		StatusCode func(childComplexity int) int
+	}
+
+	WebhookEndpoint struct {
+		CreatedAt        func(childComplexity int) int
+		Deliveries       func(childComplexity int, first *int) int
+		DisabledAt       func(childComplexity int) int
+		Events           func(childComplexity int) int
+		FailingSince     func(childComplexity int) int
+		ID               func(childComplexity int) int
+		PartnerAccountID func(childComplexity int) int
+		URL              func(childComplexity int) int
 	}
 }
 
@@ -553,6 +639,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CancelOrderPayload.UserErrors(childComplexity), true
 
+	case "CreateWebhookEndpointPayload.endpoint":
+		if e.ComplexityRoot.CreateWebhookEndpointPayload.Endpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateWebhookEndpointPayload.Endpoint(childComplexity), true
+	case "CreateWebhookEndpointPayload.secret":
+		if e.ComplexityRoot.CreateWebhookEndpointPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateWebhookEndpointPayload.Secret(childComplexity), true
+	case "CreateWebhookEndpointPayload.userErrors":
+		if e.ComplexityRoot.CreateWebhookEndpointPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateWebhookEndpointPayload.UserErrors(childComplexity), true
+
+	case "DeleteWebhookEndpointPayload.deletedId":
+		if e.ComplexityRoot.DeleteWebhookEndpointPayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteWebhookEndpointPayload.DeletedID(childComplexity), true
+	case "DeleteWebhookEndpointPayload.userErrors":
+		if e.ComplexityRoot.DeleteWebhookEndpointPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteWebhookEndpointPayload.UserErrors(childComplexity), true
+
 	case "Escalation.createdAt":
 		if e.ComplexityRoot.Escalation.CreatedAt == nil {
 			break
@@ -640,6 +758,136 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EscalationEdge.Node(childComplexity), true
 
+	case "Event.createdAt":
+		if e.ComplexityRoot.Event.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.CreatedAt(childComplexity), true
+	case "Event.externalId":
+		if e.ComplexityRoot.Event.ExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.ExternalID(childComplexity), true
+	case "Event.id":
+		if e.ComplexityRoot.Event.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.ID(childComplexity), true
+	case "Event.order":
+		if e.ComplexityRoot.Event.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Order(childComplexity), true
+	case "Event.orderId":
+		if e.ComplexityRoot.Event.OrderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.OrderID(childComplexity), true
+	case "Event.type":
+		if e.ComplexityRoot.Event.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Type(childComplexity), true
+
+	case "EventConnection.edges":
+		if e.ComplexityRoot.EventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventConnection.Edges(childComplexity), true
+	case "EventConnection.pageInfo":
+		if e.ComplexityRoot.EventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventConnection.PageInfo(childComplexity), true
+
+	case "EventEdge.cursor":
+		if e.ComplexityRoot.EventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventEdge.Cursor(childComplexity), true
+	case "EventEdge.node":
+		if e.ComplexityRoot.EventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventEdge.Node(childComplexity), true
+
+	case "EventOrder.customerCountry":
+		if e.ComplexityRoot.EventOrder.CustomerCountry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOrder.CustomerCountry(childComplexity), true
+	case "EventOrder.customerName":
+		if e.ComplexityRoot.EventOrder.CustomerName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOrder.CustomerName(childComplexity), true
+	case "EventOrder.externalId":
+		if e.ComplexityRoot.EventOrder.ExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOrder.ExternalID(childComplexity), true
+	case "EventOrder.id":
+		if e.ComplexityRoot.EventOrder.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOrder.ID(childComplexity), true
+	case "EventOrder.language":
+		if e.ComplexityRoot.EventOrder.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOrder.Language(childComplexity), true
+	case "EventOrder.partnerAccountId":
+		if e.ComplexityRoot.EventOrder.PartnerAccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOrder.PartnerAccountID(childComplexity), true
+	case "EventOrder.product":
+		if e.ComplexityRoot.EventOrder.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOrder.Product(childComplexity), true
+	case "EventOrder.requestedStartDate":
+		if e.ComplexityRoot.EventOrder.RequestedStartDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOrder.RequestedStartDate(childComplexity), true
+	case "EventOrder.status":
+		if e.ComplexityRoot.EventOrder.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOrder.Status(childComplexity), true
+	case "EventOrder.step":
+		if e.ComplexityRoot.EventOrder.Step == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOrder.Step(childComplexity), true
+	case "EventOrder.updatedAt":
+		if e.ComplexityRoot.EventOrder.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOrder.UpdatedAt(childComplexity), true
+
 	case "Mutation.advanceClock":
 		if e.ComplexityRoot.Mutation.AdvanceClock == nil {
 			break
@@ -717,6 +965,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmPartnerOrg(childComplexity, args["input"].(setup.OrgInput), args["draftId"].(*gid.ID)), true
+	case "Mutation.createWebhookEndpoint":
+		if e.ComplexityRoot.Mutation.CreateWebhookEndpoint == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createWebhookEndpoint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateWebhookEndpoint(childComplexity, args["input"].(webhooks.CreateInput)), true
+	case "Mutation.deleteWebhookEndpoint":
+		if e.ComplexityRoot.Mutation.DeleteWebhookEndpoint == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteWebhookEndpoint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteWebhookEndpoint(childComplexity, args["id"].(gid.ID)), true
 	case "Mutation.placeOrder":
 		if e.ComplexityRoot.Mutation.PlaceOrder == nil {
 			break
@@ -739,6 +1009,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Provision(childComplexity, args["idempotencyKey"].(*string), args["draftId"].(*gid.ID)), true
+	case "Mutation.redeliverWebhook":
+		if e.ComplexityRoot.Mutation.RedeliverWebhook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_redeliverWebhook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RedeliverWebhook(childComplexity, args["deliveryId"].(gid.ID)), true
 	case "Mutation.releaseHold":
 		if e.ComplexityRoot.Mutation.ReleaseHold == nil {
 			break
@@ -783,6 +1064,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResolveEscalation(childComplexity, args["id"].(gid.ID), args["note"].(*string)), true
+	case "Mutation.rotateWebhookSecret":
+		if e.ComplexityRoot.Mutation.RotateWebhookSecret == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rotateWebhookSecret_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RotateWebhookSecret(childComplexity, args["id"].(gid.ID)), true
 	case "Mutation.saveCallSettings":
 		if e.ComplexityRoot.Mutation.SaveCallSettings == nil {
 			break
@@ -1280,6 +1572,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Escalations(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[gid.ID]), args["last"].(*int), args["orderBy"].(*ent.EscalationOrder), args["where"].(*ent.EscalationWhereInput)), true
+	case "Query.events":
+		if e.ComplexityRoot.Query.Events == nil {
+			break
+		}
+
+		args, err := ec.field_Query_events_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Events(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["orderId"].(*gid.ID), args["types"].([]string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1337,6 +1640,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query.webhookEndpoints":
+		if e.ComplexityRoot.Query.WebhookEndpoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.WebhookEndpoints(childComplexity), true
+
+	case "RedeliverWebhookPayload.endpoint":
+		if e.ComplexityRoot.RedeliverWebhookPayload.Endpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RedeliverWebhookPayload.Endpoint(childComplexity), true
+	case "RedeliverWebhookPayload.userErrors":
+		if e.ComplexityRoot.RedeliverWebhookPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RedeliverWebhookPayload.UserErrors(childComplexity), true
 
 	case "ReleaseHoldPayload.order":
 		if e.ComplexityRoot.ReleaseHoldPayload.Order == nil {
@@ -1376,6 +1698,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ResolveEscalationPayload.UserErrors(childComplexity), true
+
+	case "RotateWebhookSecretPayload.endpoint":
+		if e.ComplexityRoot.RotateWebhookSecretPayload.Endpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RotateWebhookSecretPayload.Endpoint(childComplexity), true
+	case "RotateWebhookSecretPayload.secret":
+		if e.ComplexityRoot.RotateWebhookSecretPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RotateWebhookSecretPayload.Secret(childComplexity), true
+	case "RotateWebhookSecretPayload.userErrors":
+		if e.ComplexityRoot.RotateWebhookSecretPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RotateWebhookSecretPayload.UserErrors(childComplexity), true
 
 	case "ServiceSetting.createdAt":
 		if e.ComplexityRoot.ServiceSetting.CreatedAt == nil {
@@ -1765,6 +2106,115 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Viewer.PartnerAccountID(childComplexity), true
 
+	case "WebhookDelivery.at":
+		if e.ComplexityRoot.WebhookDelivery.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.At(childComplexity), true
+	case "WebhookDelivery.attempt":
+		if e.ComplexityRoot.WebhookDelivery.Attempt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Attempt(childComplexity), true
+	case "WebhookDelivery.durationMs":
+		if e.ComplexityRoot.WebhookDelivery.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.DurationMs(childComplexity), true
+	case "WebhookDelivery.error":
+		if e.ComplexityRoot.WebhookDelivery.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Error(childComplexity), true
+	case "WebhookDelivery.eventId":
+		if e.ComplexityRoot.WebhookDelivery.EventID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.EventID(childComplexity), true
+	case "WebhookDelivery.eventType":
+		if e.ComplexityRoot.WebhookDelivery.EventType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.EventType(childComplexity), true
+	case "WebhookDelivery.id":
+		if e.ComplexityRoot.WebhookDelivery.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.ID(childComplexity), true
+	case "WebhookDelivery.status":
+		if e.ComplexityRoot.WebhookDelivery.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Status(childComplexity), true
+	case "WebhookDelivery.statusCode":
+		if e.ComplexityRoot.WebhookDelivery.StatusCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.StatusCode(childComplexity), true
+
+	case "WebhookEndpoint.createdAt":
+		if e.ComplexityRoot.WebhookEndpoint.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpoint.CreatedAt(childComplexity), true
+	case "WebhookEndpoint.deliveries":
+		if e.ComplexityRoot.WebhookEndpoint.Deliveries == nil {
+			break
+		}
+
+		args, err := ec.field_WebhookEndpoint_deliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.WebhookEndpoint.Deliveries(childComplexity, args["first"].(*int)), true
+	case "WebhookEndpoint.disabledAt":
+		if e.ComplexityRoot.WebhookEndpoint.DisabledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpoint.DisabledAt(childComplexity), true
+	case "WebhookEndpoint.events":
+		if e.ComplexityRoot.WebhookEndpoint.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpoint.Events(childComplexity), true
+	case "WebhookEndpoint.failingSince":
+		if e.ComplexityRoot.WebhookEndpoint.FailingSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpoint.FailingSince(childComplexity), true
+	case "WebhookEndpoint.id":
+		if e.ComplexityRoot.WebhookEndpoint.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpoint.ID(childComplexity), true
+	case "WebhookEndpoint.partnerAccountId":
+		if e.ComplexityRoot.WebhookEndpoint.PartnerAccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpoint.PartnerAccountID(childComplexity), true
+	case "WebhookEndpoint.url":
+		if e.ComplexityRoot.WebhookEndpoint.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpoint.URL(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1778,6 +2228,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AssignSetupInput", ec.unmarshalInputAssignSetupInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("CallSettingsInput", ec.unmarshalInputCallSettingsInput),
+			graphql.NewInputUnmarshaler("CreateWebhookEndpointInput", ec.unmarshalInputCreateWebhookEndpointInput),
 			graphql.NewInputUnmarshaler("CustomerInput", ec.unmarshalInputCustomerInput),
 			graphql.NewInputUnmarshaler("CustomerOrgInput", ec.unmarshalInputCustomerOrgInput),
 			graphql.NewInputUnmarshaler("EscalationOrder", ec.unmarshalInputEscalationOrder),
@@ -3214,6 +3665,134 @@ type Viewer {
   expiresAt: Time
 }
 `, BuiltIn: false},
+	{Name: "../../schema/webhooks.graphql", Input: `extend type Query {
+  """
+  What happened to the caller's orders, oldest first (integrations and
+  partner sessions: their partner account's orders; operators: all). A
+  client that missed deliveries replays from the cursor of the last event it
+  handled. Optionally one order's, or some types' (order.placed, …).
+  """
+  events(after: Cursor, first: Int, orderId: ID, types: [String!]): EventConnection!
+  "The caller's webhook endpoints, newest first (operators: every partner's)."
+  webhookEndpoints: [WebhookEndpoint!]!
+}
+
+extend type Mutation {
+  """
+  Adds an endpoint that receives the events of the caller's partner account
+  (operators name the account). The answer's secret is shown this once: it
+  signs every delivery (Onramp-Signature).
+  """
+  createWebhookEndpoint(input: CreateWebhookEndpointInput!): CreateWebhookEndpointPayload!
+  "Removes an endpoint: nothing more is delivered to it."
+  deleteWebhookEndpoint(id: ID!): DeleteWebhookEndpointPayload!
+  "A new secret, shown this once; the previous one keeps signing beside it for 24 hours."
+  rotateWebhookSecret(id: ID!): RotateWebhookSecretPayload!
+  "Sends the event of an earlier attempt again."
+  redeliverWebhook(deliveryId: ID!): RedeliverWebhookPayload!
+}
+
+"One change of an order, as a webhook delivers it."
+type Event {
+  "Also the Onramp-Event-Id of its deliveries."
+  id: ID!
+  "order.placed, order.link_sent, order.setup_started, order.on_hold, order.hold_released, order.orgs_confirmed, order.provisioned, order.cancelled or order.escalated."
+  type: String!
+  createdAt: Time!
+  orderId: ID!
+  externalId: String!
+  "The order's public fields after the change."
+  order: EventOrder!
+}
+
+"An order's public fields at an event (enum values as strings)."
+type EventOrder {
+  id: ID!
+  externalId: String!
+  partnerAccountId: String!
+  product: String!
+  status: String!
+  step: String!
+  requestedStartDate: String!
+  customerName: String!
+  customerCountry: String!
+  language: String!
+  updatedAt: Time!
+}
+
+type EventEdge {
+  cursor: Cursor!
+  node: Event!
+}
+
+type EventConnection {
+  edges: [EventEdge!]!
+  pageInfo: PageInfo!
+}
+
+type WebhookEndpoint {
+  id: ID!
+  url: String!
+  "The event types it receives; empty: all."
+  events: [String!]!
+  partnerAccountId: String!
+  createdAt: Time!
+  "Set after three days of failed deliveries: nothing more is sent."
+  disabledAt: Time
+  "The first failure since the last success."
+  failingSince: Time
+  "Its delivery attempts, newest first."
+  deliveries(first: Int = 20): [WebhookDelivery!]!
+}
+
+"One attempt to deliver an event."
+type WebhookDelivery {
+  id: ID!
+  eventId: ID!
+  eventType: String!
+  attempt: Int!
+  "SUCCEEDED or FAILED."
+  status: String!
+  "The endpoint's HTTP answer, when it answered."
+  statusCode: Int
+  error: String
+  at: Time!
+  durationMs: Int!
+}
+
+input CreateWebhookEndpointInput {
+  "https (http only in dev mode); never a loopback, link-local or private address outside dev mode."
+  url: String!
+  "Event types to receive; omitted or empty: all."
+  events: [String!]
+  "Operators: the partner account; others: their own (may be omitted)."
+  partnerAccountId: String
+}
+
+type CreateWebhookEndpointPayload {
+  endpoint: WebhookEndpoint
+  "Shown once."
+  secret: String
+  userErrors: [UserError!]!
+}
+
+type DeleteWebhookEndpointPayload {
+  deletedId: ID
+  userErrors: [UserError!]!
+}
+
+type RotateWebhookSecretPayload {
+  endpoint: WebhookEndpoint
+  "Shown once."
+  secret: String
+  userErrors: [UserError!]!
+}
+
+type RedeliverWebhookPayload {
+  endpoint: WebhookEndpoint
+  userErrors: [UserError!]!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3321,6 +3900,28 @@ func (ec *executionContext) childFields_CancelOrderPayload(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type CancelOrderPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateWebhookEndpointPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "endpoint":
+		return ec.fieldContext_CreateWebhookEndpointPayload_endpoint(ctx, field)
+	case "secret":
+		return ec.fieldContext_CreateWebhookEndpointPayload_secret(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateWebhookEndpointPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateWebhookEndpointPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteWebhookEndpointPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedId":
+		return ec.fieldContext_DeleteWebhookEndpointPayload_deletedId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteWebhookEndpointPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteWebhookEndpointPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Escalation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3365,6 +3966,72 @@ func (ec *executionContext) childFields_EscalationEdge(ctx context.Context, fiel
 		return ec.fieldContext_EscalationEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EscalationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Event(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Event_id(ctx, field)
+	case "type":
+		return ec.fieldContext_Event_type(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Event_createdAt(ctx, field)
+	case "orderId":
+		return ec.fieldContext_Event_orderId(ctx, field)
+	case "externalId":
+		return ec.fieldContext_Event_externalId(ctx, field)
+	case "order":
+		return ec.fieldContext_Event_order(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
+}
+
+func (ec *executionContext) childFields_EventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EventConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_EventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_EventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EventOrder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EventOrder_id(ctx, field)
+	case "externalId":
+		return ec.fieldContext_EventOrder_externalId(ctx, field)
+	case "partnerAccountId":
+		return ec.fieldContext_EventOrder_partnerAccountId(ctx, field)
+	case "product":
+		return ec.fieldContext_EventOrder_product(ctx, field)
+	case "status":
+		return ec.fieldContext_EventOrder_status(ctx, field)
+	case "step":
+		return ec.fieldContext_EventOrder_step(ctx, field)
+	case "requestedStartDate":
+		return ec.fieldContext_EventOrder_requestedStartDate(ctx, field)
+	case "customerName":
+		return ec.fieldContext_EventOrder_customerName(ctx, field)
+	case "customerCountry":
+		return ec.fieldContext_EventOrder_customerCountry(ctx, field)
+	case "language":
+		return ec.fieldContext_EventOrder_language(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_EventOrder_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventOrder", field.Name)
 }
 
 func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3559,6 +4226,16 @@ func (ec *executionContext) childFields_PurchasedService(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type PurchasedService", field.Name)
 }
 
+func (ec *executionContext) childFields_RedeliverWebhookPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "endpoint":
+		return ec.fieldContext_RedeliverWebhookPayload_endpoint(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RedeliverWebhookPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RedeliverWebhookPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ReleaseHoldPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "order":
@@ -3587,6 +4264,18 @@ func (ec *executionContext) childFields_ResolveEscalationPayload(ctx context.Con
 		return ec.fieldContext_ResolveEscalationPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ResolveEscalationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RotateWebhookSecretPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "endpoint":
+		return ec.fieldContext_RotateWebhookSecretPayload_endpoint(ctx, field)
+	case "secret":
+		return ec.fieldContext_RotateWebhookSecretPayload_secret(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RotateWebhookSecretPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RotateWebhookSecretPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ServiceSetting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3751,6 +4440,52 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_expiresAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_WebhookDelivery_id(ctx, field)
+	case "eventId":
+		return ec.fieldContext_WebhookDelivery_eventId(ctx, field)
+	case "eventType":
+		return ec.fieldContext_WebhookDelivery_eventType(ctx, field)
+	case "attempt":
+		return ec.fieldContext_WebhookDelivery_attempt(ctx, field)
+	case "status":
+		return ec.fieldContext_WebhookDelivery_status(ctx, field)
+	case "statusCode":
+		return ec.fieldContext_WebhookDelivery_statusCode(ctx, field)
+	case "error":
+		return ec.fieldContext_WebhookDelivery_error(ctx, field)
+	case "at":
+		return ec.fieldContext_WebhookDelivery_at(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_WebhookDelivery_durationMs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookDelivery", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookEndpoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_WebhookEndpoint_id(ctx, field)
+	case "url":
+		return ec.fieldContext_WebhookEndpoint_url(ctx, field)
+	case "events":
+		return ec.fieldContext_WebhookEndpoint_events(ctx, field)
+	case "partnerAccountId":
+		return ec.fieldContext_WebhookEndpoint_partnerAccountId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_WebhookEndpoint_createdAt(ctx, field)
+	case "disabledAt":
+		return ec.fieldContext_WebhookEndpoint_disabledAt(ctx, field)
+	case "failingSince":
+		return ec.fieldContext_WebhookEndpoint_failingSince(ctx, field)
+	case "deliveries":
+		return ec.fieldContext_WebhookEndpoint_deliveries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookEndpoint", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -4,9 +4,12 @@ package model
 
 import (
 	"onramp/ent"
+	"onramp/internal/gid"
 	"onramp/internal/setup"
 	"onramp/internal/validate"
 	"time"
+
+	"entgo.io/contrib/entgql"
 )
 
 type AdvanceClockPayload struct {
@@ -20,6 +23,28 @@ type CancelOrderPayload struct {
 	UserErrors []*validate.Problem `json:"userErrors"`
 }
 
+type CreateWebhookEndpointPayload struct {
+	Endpoint *ent.WebhookEndpoint `json:"endpoint,omitempty"`
+	// Shown once.
+	Secret     *string             `json:"secret,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
+type DeleteWebhookEndpointPayload struct {
+	DeletedID  *gid.ID             `json:"deletedId,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
+type EventConnection struct {
+	Edges    []*EventEdge             `json:"edges"`
+	PageInfo *entgql.PageInfo[gid.ID] `json:"pageInfo"`
+}
+
+type EventEdge struct {
+	Cursor entgql.Cursor[gid.ID] `json:"cursor"`
+	Node   *ent.Event            `json:"node"`
+}
+
 type PlaceOrderPayload struct {
 	Order      *ent.Order          `json:"order,omitempty"`
 	UserErrors []*validate.Problem `json:"userErrors"`
@@ -29,6 +54,11 @@ type ProvisionPayload struct {
 	Order        *ent.Order          `json:"order,omitempty"`
 	Subscription *ent.Subscription   `json:"subscription,omitempty"`
 	UserErrors   []*validate.Problem `json:"userErrors"`
+}
+
+type RedeliverWebhookPayload struct {
+	Endpoint   *ent.WebhookEndpoint `json:"endpoint,omitempty"`
+	UserErrors []*validate.Problem  `json:"userErrors"`
 }
 
 type ReleaseHoldPayload struct {
@@ -43,6 +73,13 @@ type ResendSetupLinkPayload struct {
 
 type ResolveEscalationPayload struct {
 	Escalation *ent.Escalation     `json:"escalation,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
+type RotateWebhookSecretPayload struct {
+	Endpoint *ent.WebhookEndpoint `json:"endpoint,omitempty"`
+	// Shown once.
+	Secret     *string             `json:"secret,omitempty"`
 	UserErrors []*validate.Problem `json:"userErrors"`
 }
 

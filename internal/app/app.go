@@ -33,6 +33,7 @@ import (
 	"onramp/internal/setup"
 	"onramp/internal/store"
 	"onramp/internal/web"
+	"onramp/internal/webhooks"
 )
 
 // Config is the service's configuration; server.go fills it from flags and
@@ -108,8 +109,10 @@ type App struct {
 	Orders *orders.Service
 	Setup  *setup.Service
 	// Life applies every change of an order's status or step.
-	Life   *lifecycle.Engine
-	Events *events.Hub
+	Life *lifecycle.Engine
+	// Webhooks tells partner integrations of their orders' events.
+	Webhooks *webhooks.Service
+	Events   *events.Hub
 	// MailQueuedOnly is true when no mail system is configured: messages
 	// stay in the outbox until one is.
 	MailQueuedOnly bool
@@ -174,12 +177,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: &graph.Resolver{
-			Client: st.Client,
-			Orders: a.Orders,
-			Setup:  a.Setup,
-			Auth:   authority,
-			Events: a.Events.Broker,
-			Clock:  testClock,
+			Client:   st.Client,
+			Orders:   a.Orders,
+			Setup:    a.Setup,
+			Auth:     authority,
+			Events:   a.Events.Broker,
+			Clock:    testClock,
+			Webhooks: a.Webhooks,
 		},
 		Auth:           authority,
 		Log:            log,

@@ -15,6 +15,7 @@ import (
 	"onramp/internal/mail"
 	"onramp/internal/orders"
 	"onramp/internal/store"
+	"onramp/internal/webhooks"
 )
 
 // wireJobs builds the order lifecycle, the outbox and the job queue, which
@@ -67,6 +68,7 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	river.AddWorker(workers, &orders.EscalateWorker{Orders: a.Orders})
 	river.AddWorker(workers, &orders.CloseWindowWorker{Orders: a.Orders})
 	river.AddWorker(workers, &billing.StartWorker{Store: a.Store, URL: cfg.BillingWebhookURL, Now: now})
+	river.AddWorker(workers, &webhooks.DeliverWorker{Store: a.Store, Dev: cfg.Dev, Now: now, Disabled: a.Orders.WebhookDisabled})
 
 	q, err := jobs.New(ctx, a.Store, workers, jobs.Config{
 		SQLitePath:   store.SQLiteFile(cfg.DataDir),
@@ -82,5 +84,7 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	a.Jobs = q
 	outbox.Queue = q
 	lifecycle.Queue = q
+	a.Webhooks = &webhooks.Service{Store: a.Store, Queue: q, Dev: cfg.Dev, Now: now}
+	a.Life.OnEvent = a.Webhooks.Enqueue
 	return nil
 }

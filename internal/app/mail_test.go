@@ -259,8 +259,8 @@ func (m *mailApp) stop(t *testing.T) {
 	})
 }
 
-// gqlAt POSTs a GraphQL request to the server at base; token "" sends no
-// Authorization header.
+// gql POSTs a GraphQL request to this app; token "" sends no Authorization
+// header.
 func (m *mailApp) gql(t *testing.T, token, query string, vars map[string]any) response {
 	t.Helper()
 	return gqlAt(t, m.base, token, query, vars)

@@ -36,6 +36,9 @@ const (
 	SigningKey     = "key"
 	Message        = "msg"
 	Escalation     = "esc"
+	Event          = "evt"
+	Webhook        = "whe"
+	Delivery       = "whd"
 )
 
 var tables = map[string]string{
@@ -49,6 +52,9 @@ var tables = map[string]string{
 	SigningKey:     "signing_keys",
 	Message:        "messages",
 	Escalation:     "escalations",
+	Event:          "events",
+	Webhook:        "webhook_endpoints",
+	Delivery:       "webhook_deliveries",
 }
 
 // ErrMalformed is returned for a string that is not an Onramp id.

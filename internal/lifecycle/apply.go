@@ -33,6 +33,9 @@ type Engine struct {
 	// settings, so that a WRONG_STEP at SERVICES names the right call (nil:
 	// the message names the step only by what the table knows).
 	Missing func(ctx context.Context, o *ent.Order) ([]schematype.ServiceKind, error)
+	// OnEvent runs for every event recorded, in its transaction (the
+	// webhooks queue their deliveries); nil: nobody is told.
+	OnEvent func(ctx context.Context, ev *ent.Event) error
 }
 
 // Command is one action on one order: what the table does not know.
@@ -215,6 +218,11 @@ func (e *Engine) apply(ctx context.Context, rule Rule, cmd Command, o *ent.Order
 	}
 	if err := audit.Record(ctx, client, o.ID, rule.Audit, changes); err != nil {
 		return nil, err
+	}
+	if typ := eventOf(rule, o.Status, saved); typ != "" {
+		if err := e.Emit(ctx, saved, typ); err != nil {
+			return nil, err
+		}
 	}
 	if e.Events != nil {
 		e.Events.Changed(ctx, events.Change{OrderID: saved.ID, Status: saved.Status, Step: saved.Step, DraftID: c.DraftID, At: e.Now()})

@@ -101,6 +101,9 @@ type Rule struct {
 	Starts bool
 	// Audit names the action in the audit trail.
 	Audit string
+	// Event is the event partners hear of this action by, when it is not
+	// the one of the status it enters (feed.go).
+	Event string
 	// Elsewhere is the userError code when the order's status is not in
 	// From and the order has not ended or is not on hold (those have codes
 	// of their own); default WRONG_STEP.
@@ -180,14 +183,15 @@ var Table = []Rule{
 	{Action: CancelOrder, By: apiUsers, From: open,
 		Sets: []order.Status{order.StatusCANCELLED}, Audit: "ORDER_CANCELLED"},
 	{Action: ReleaseHold, By: ByOperator, From: []order.Status{order.StatusON_HOLD},
-		To: []order.Step{order.StepROLE}, Sets: []order.Status{order.StatusIN_SETUP}, Audit: "HOLD_RELEASED", Elsewhere: CodeNotOnHold},
+		To: []order.Step{order.StepROLE}, Sets: []order.Status{order.StatusIN_SETUP}, Audit: "HOLD_RELEASED", Elsewhere: CodeNotOnHold,
+		Event: EventHoldReleased},
 	{Action: ResolveEscalation, By: ByOperator, From: everyStatus, Audit: "ESCALATION_RESOLVED"},
 
 	// Onramp itself.
 	{Action: SendSetupEmail, By: BySystem, From: []order.Status{order.StatusPLACED}, Audit: "SETUP_EMAIL_QUEUED"},
 	{Action: LinkDelivered, By: BySystem, From: []order.Status{order.StatusPLACED},
 		Sets: []order.Status{order.StatusLINK_SENT}, Audit: "EMAIL_SENT"},
-	{Action: Escalate, By: BySystem, From: notStarted, Audit: "ESCALATION_OPENED"},
+	{Action: Escalate, By: BySystem, From: notStarted, Audit: "ESCALATION_OPENED", Event: EventEscalated},
 	{Action: CloseWindow, By: BySystem, From: open, Sets: []order.Status{order.StatusCANCELLED}, Audit: "WINDOW_CLOSED"},
 	{Action: IssueLink, By: BySystem, From: []order.Status{order.StatusPLACED, order.StatusLINK_SENT, order.StatusIN_SETUP,
 		order.StatusON_HOLD, order.StatusORGS_CONFIRMED, order.StatusPROVISIONED},

@@ -25,6 +25,7 @@ const (
 	HandoffCustomer  Kind = "HANDOFF_CUSTOMER"
 	Escalation       Kind = "ESCALATION"
 	ServicesActive   Kind = "SERVICES_ACTIVE"
+	WebhookDisabled  Kind = "WEBHOOK_DISABLED"
 )
 
 // Languages are the languages of the templates; en is the default.
@@ -40,6 +41,8 @@ type Data struct {
 	StartDate        string
 	ContactEmail     string
 	HandedOffBy      string
+	// WebhookURL is the endpoint of a WEBHOOK_DISABLED notice.
+	WebhookURL string
 	// Link is the "Set up now" link; LinkExpires when it stops working.
 	Link        string
 	LinkExpires string

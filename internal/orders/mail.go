@@ -7,6 +7,7 @@ import (
 	"onramp/ent"
 	"onramp/ent/message"
 	"onramp/ent/order"
+	"onramp/ent/organization"
 	"onramp/internal/audit"
 	"onramp/internal/date"
 	"onramp/internal/lifecycle"
@@ -74,4 +75,32 @@ func (s *Service) Delivered(ctx context.Context, m *ent.Message) error {
 		}
 	}
 	return audit.Record(ctx, ent.FromContext(ctx), m.OrderID, "EMAIL_SENT", sent)
+}
+
+// WebhookDisabled tells a partner's administrators that one of its webhook
+// endpoints was disabled after three days of failed deliveries, in the
+// transaction that disables it. A partner without an organization yet has
+// no one to tell; operators see disabledAt.
+func (s *Service) WebhookDisabled(ctx context.Context, ep *ent.WebhookEndpoint) error {
+	sys := store.System(ctx)
+	org, err := ent.FromContext(ctx).Organization.Query().Where(organization.AccountID(ep.PartnerAccountID)).Only(sys)
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	admins, err := org.QueryUsers().All(sys)
+	if err != nil {
+		return err
+	}
+	for _, u := range admins {
+		if _, err := s.Lifecycle.Outbox.Send(ctx, mail.Draft{
+			Kind: mail.WebhookDisabled, To: u.Email, Lang: "en",
+			Data: mail.Data{PartnerName: org.Name, PartnerAccountID: ep.PartnerAccountID, WebhookURL: ep.URL},
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

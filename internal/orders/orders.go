@@ -144,7 +144,10 @@ func (s *Service) placeTx(ctx context.Context, in PlaceInput) (*ent.Order, error
 		"externalId": in.ExternalID, "product": in.Product, "requestedStartDate": in.RequestedStartDate,
 		"partnerAccountId": in.Partner.AccountID, "services": in.Services,
 	})
-	return o, err
+	if err != nil {
+		return nil, err
+	}
+	return o, s.Life.Emit(ctx, o, lifecycle.EventPlaced)
 }
 
 // normalize trims and checks every field, collecting all problems at once.

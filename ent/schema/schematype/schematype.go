@@ -5,7 +5,9 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"time"
 
+	"onramp/internal/gid"
 	"onramp/internal/validate"
 )
 
@@ -119,4 +121,20 @@ type CallSettings struct {
 	EmailLanguage        string  `json:"emailLanguage"`
 	LocationName         string  `json:"locationName"`
 	Address              Address `json:"address"`
+}
+
+// OrderSnapshot is an order's public fields as an event tells them (the
+// GraphQL EventOrder, and a webhook's data.order).
+type OrderSnapshot struct {
+	ID                 gid.ID    `json:"id"`
+	ExternalID         string    `json:"externalId"`
+	PartnerAccountID   string    `json:"partnerAccountId"`
+	Product            string    `json:"product"`
+	Status             string    `json:"status"`
+	Step               string    `json:"step"`
+	RequestedStartDate string    `json:"requestedStartDate"`
+	CustomerName       string    `json:"customerName"`
+	CustomerCountry    string    `json:"customerCountry"`
+	Language           string    `json:"language"`
+	UpdatedAt          time.Time `json:"updatedAt"`
 }

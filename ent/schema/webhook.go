@@ -1,0 +1,83 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"onramp/internal/gid"
+)
+
+// WebhookEndpoint is a partner's URL that receives its orders' events,
+// signed with the endpoint's secret.
+type WebhookEndpoint struct{ ent.Schema }
+
+func (WebhookEndpoint) Mixin() []ent.Mixin {
+	return []ent.Mixin{idMixin{prefix: gid.Webhook}, timeMixin{}}
+}
+
+func (WebhookEndpoint) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("partner_account_id").NotEmpty().Immutable(),
+		field.String("url").NotEmpty().MaxLen(2048).Immutable(),
+		field.Strings("events").Optional().Immutable().
+			Comment("The event types it receives; empty: all."),
+		field.String("secret").NotEmpty().Sensitive(),
+		field.String("previous_secret").Optional().Sensitive().
+			Comment("The secret before the last rotation, which keeps signing until previous_secret_until."),
+		field.Time("previous_secret_until").Optional().Nillable(),
+		field.Time("failing_since").Optional().Nillable().
+			Comment("The first failed delivery since the last success."),
+		field.Time("disabled_at").Optional().Nillable(),
+		field.Time("deleted_at").Optional().Nillable(),
+	}
+}
+
+func (WebhookEndpoint) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("partner_account_id", "created_at")}
+}
+
+func (WebhookEndpoint) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
+
+func (WebhookEndpoint) Policy() ent.Policy { return policy(accountScoped()) }
+
+// WebhookDelivery is one attempt to deliver an event to an endpoint.
+type WebhookDelivery struct{ ent.Schema }
+
+func (WebhookDelivery) Mixin() []ent.Mixin {
+	return []ent.Mixin{idMixin{prefix: gid.Delivery}}
+}
+
+func (WebhookDelivery) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("endpoint_id").GoType(gid.ID("")).Immutable(),
+		field.String("partner_account_id").NotEmpty().Immutable(),
+		field.String("event_id").GoType(gid.ID("")).Immutable(),
+		field.String("event_type").Immutable(),
+		field.Int("attempt").Immutable(),
+		field.Enum("status").Values("SUCCEEDED", "FAILED").Immutable(),
+		field.Int("status_code").Optional().Nillable().Immutable(),
+		field.String("error").Optional().MaxLen(500).Immutable(),
+		field.Time("at").Default(time.Now).Immutable(),
+		field.Int("duration_ms").Immutable(),
+	}
+}
+
+func (WebhookDelivery) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("endpoint_id", "at"),
+		index.Fields("endpoint_id", "event_id", "status"),
+	}
+}
+
+func (WebhookDelivery) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
+
+func (WebhookDelivery) Policy() ent.Policy { return policy(accountScoped()) }

@@ -1,0 +1,347 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"onramp/internal/app"
+	"onramp/internal/clock"
+	"onramp/internal/mail/smtptest"
+	"onramp/internal/testkit"
+	"onramp/internal/webhooks"
+)
+
+// receiver is a partner's webhook endpoint: a real HTTP server that keeps
+// what it receives and answers 500 to the first failFirst requests.
+type receiver struct {
+	srv       *httptest.Server
+	failFirst atomic.Int32
+	mu        sync.Mutex
+	got       []delivered
+}
+
+type delivered struct {
+	body      []byte
+	eventID   string
+	signature string
+	answered  int
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		code := http.StatusOK
+		if r.failFirst.Add(-1) >= 0 {
+			code = http.StatusInternalServerError
+		}
+		r.mu.Lock()
+		r.got = append(r.got, delivered{body: body, eventID: req.Header.Get(webhooks.EventIDHeader),
+			signature: req.Header.Get(webhooks.SignatureHeader), answered: code})
+		r.mu.Unlock()
+		w.WriteHeader(code)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+// accepted lists the deliveries the receiver answered 2xx, in arrival order.
+func (r *receiver) accepted() []delivered {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []delivered
+	for _, d := range r.got {
+		if d.answered == http.StatusOK {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (r *receiver) all() []delivered {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
+// typeOf reads an event's type from a delivered body.
+func typeOf(t *testing.T, body []byte) string {
+	t.Helper()
+	var p webhooks.Payload
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatalf("delivered body %s: %v", body, err)
+	}
+	return p.Type
+}
+
+const createEndpointMutation = `mutation($in: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $in) {
+  endpoint { id url events partnerAccountId } secret userErrors { field code message } } }`
+
+type createEndpointResult struct {
+	CreateWebhookEndpoint struct {
+		Endpoint *struct {
+			ID               string   `json:"id"`
+			URL              string   `json:"url"`
+			Events           []string `json:"events"`
+			PartnerAccountID string   `json:"partnerAccountId"`
+		} `json:"endpoint"`
+		Secret     *string     `json:"secret"`
+		UserErrors []userError `json:"userErrors"`
+	} `json:"createWebhookEndpoint"`
+}
+
+func createEndpoint(t *testing.T, m *mailApp, token string, in map[string]any) createEndpointResult {
+	t.Helper()
+	var res createEndpointResult
+	m.gql(t, token, createEndpointMutation, map[string]any{"in": in}).ok(t).decode(t, &res)
+	return res
+}
+
+const eventsQuery = `query($after: Cursor, $order: ID) { events(first: 50, after: $after, orderId: $order) {
+  edges { cursor node { id type orderId externalId order { id status step } } } pageInfo { hasNextPage endCursor } } }`
+
+type eventsResult struct {
+	Events struct {
+		Edges []struct {
+			Cursor string `json:"cursor"`
+			Node   struct {
+				ID         string `json:"id"`
+				Type       string `json:"type"`
+				OrderID    string `json:"orderId"`
+				ExternalID string `json:"externalId"`
+				Order      struct {
+					ID     string `json:"id"`
+					Status string `json:"status"`
+				} `json:"order"`
+			} `json:"node"`
+		} `json:"edges"`
+	} `json:"events"`
+}
+
+// tickUntil advances the stub clock a few seconds at a time (River's
+// retries and snoozes fall due on it) until cond holds.
+func tickUntil(t *testing.T, clk *clock.Stub, what string, cond func() (bool, string)) {
+	t.Helper()
+	testkit.Eventually(t, what, mailWait, func() (bool, string) {
+		clk.Advance(3 * time.Second)
+		return cond()
+	})
+}
+
+// TestWebhooksDeliverAFlowsEventsSigned: an integration's endpoint hears
+// a whole flow's events in order, each signed with its secret; the event
+// feed replays exactly what was delivered; another partner hears and
+// reads nothing; a setup link may not read the feed.
+func TestWebhooksDeliverAFlowsEventsSigned(t *testing.T) {
+	t.Parallel()
+	sink := smtptest.Start(t, "127.0.0.1:0")
+	clk := clock.NewStub(mailEpoch)
+	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.Dev = true; c.SMTPURL = sink.URL() })
+	rcv := newReceiver(t)
+	integ := m.integration(t, "P1")
+	created := createEndpoint(t, m, integ, map[string]any{"url": rcv.srv.URL + "/onramp"})
+	if ep := created.CreateWebhookEndpoint; ep.Endpoint == nil || ep.Secret == nil || !strings.HasPrefix(*ep.Secret, "whsec_") || len(ep.UserErrors) > 0 {
+		t.Fatalf("createWebhookEndpoint: %+v", ep)
+	}
+	secret := *created.CreateWebhookEndpoint.Secret
+	// Another partner's endpoint, to prove it hears nothing of P1.
+	other := newReceiver(t)
+	createEndpoint(t, m, m.integration(t, "P2"), map[string]any{"url": other.srv.URL})
+
+	o := m.placeOrder(t, integ, "WH-1", "P1", mailToday, "ana@p1.example")
+	m.waitOrderStatus(t, o.ID, "LINK_SENT")
+	c := &wizClient{app: m.app, base: m.base, op: m.operator(t), http: &http.Client{Timeout: time.Minute}}
+	link := c.link(t, o.ID, "ana@p1.example")
+	c.partnerToConfirm(t, link, "it@wh-acme.example")
+	c.confirmToServices(t, link)
+	c.saveSettings(t, link, "whacme")
+	c.mustProvision(t, link, nil)
+
+	want := []string{"order.placed", "order.link_sent", "order.setup_started", "order.orgs_confirmed", "order.provisioned"}
+	tickUntil(t, clk, "the flow's five events at the endpoint", func() (bool, string) {
+		return len(rcv.accepted()) >= len(want), strings.Repeat("·", len(rcv.accepted()))
+	})
+	got := rcv.accepted()
+	var types, ids []string
+	for _, d := range got {
+		types = append(types, typeOf(t, d.body))
+		ids = append(ids, d.eventID)
+		if !webhooks.Verify(d.signature, secret, d.body) {
+			t.Errorf("%s: the signature %q does not verify with the endpoint's secret", d.eventID, d.signature)
+		}
+		tampered := bytes.Replace(d.body, []byte(`"WH-1"`), []byte(`"WH-2"`), 1)
+		if webhooks.Verify(d.signature, secret, tampered) {
+			t.Errorf("%s: a tampered body verifies", d.eventID)
+		}
+		if webhooks.Verify(d.signature, "whsec_wrong", d.body) {
+			t.Errorf("%s: verifies with another secret", d.eventID)
+		}
+	}
+	if !slices.Equal(types, want) {
+		t.Errorf("delivered %v, want %v in that order", types, want)
+	}
+
+	var feed eventsResult
+	m.gql(t, integ, eventsQuery, map[string]any{"order": o.ID}).ok(t).decode(t, &feed)
+	var fed []string
+	for _, e := range feed.Events.Edges {
+		fed = append(fed, e.Node.ID)
+		if e.Node.OrderID != o.ID || e.Node.ExternalID != "WH-1" || e.Node.Order.ID != o.ID {
+			t.Errorf("event %+v is not of order %s", e.Node, o.ID)
+		}
+	}
+	if !slices.Equal(fed, ids) {
+		t.Errorf("events feed %v, delivered %v: want the same, in the same order", fed, ids)
+	}
+	// Replay from the cursor of the second event: exactly the rest.
+	if len(feed.Events.Edges) == len(want) {
+		var rest eventsResult
+		m.gql(t, integ, eventsQuery, map[string]any{"after": feed.Events.Edges[1].Cursor}).ok(t).decode(t, &rest)
+		var replayed []string
+		for _, e := range rest.Events.Edges {
+			replayed = append(replayed, e.Node.ID)
+		}
+		if !slices.Equal(replayed, ids[2:]) {
+			t.Errorf("replay after the second event: %v, want %v", replayed, ids[2:])
+		}
+	}
+
+	t.Run("scope", func(t *testing.T) {
+		if n := len(other.all()); n != 0 {
+			t.Errorf("P2's endpoint received %d of P1's events", n)
+		}
+		var p2 eventsResult
+		m.gql(t, m.integration(t, "P2"), eventsQuery, nil).ok(t).decode(t, &p2)
+		if len(p2.Events.Edges) != 0 {
+			t.Errorf("P2's integration reads %d of P1's events", len(p2.Events.Edges))
+		}
+		var eps struct {
+			WebhookEndpoints []struct{ URL string } `json:"webhookEndpoints"`
+		}
+		m.gql(t, m.integration(t, "P2"), `{ webhookEndpoints { url } }`, nil).ok(t).decode(t, &eps)
+		if len(eps.WebhookEndpoints) != 1 || eps.WebhookEndpoints[0].URL != other.srv.URL {
+			t.Errorf("P2 lists endpoints %+v, want only its own", eps.WebhookEndpoints)
+		}
+		m.gql(t, link, eventsQuery, nil).wantError(t, "FORBIDDEN", "")
+		var all eventsResult
+		m.gql(t, m.operator(t), eventsQuery, nil).ok(t).decode(t, &all)
+		if len(all.Events.Edges) < len(want) {
+			t.Errorf("an operator reads %d events, want all", len(all.Events.Edges))
+		}
+	})
+}
+
+// TestWebhooksRetryAndRotate: a receiver answering 500 twice gets the event
+// on the third attempt, every attempt is recorded, and after a rotation
+// deliveries carry a signature of each secret.
+func TestWebhooksRetryAndRotate(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewStub(mailEpoch)
+	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.Dev = true })
+	rcv := newReceiver(t)
+	rcv.failFirst.Store(2)
+	op := m.operator(t)
+	created := createEndpoint(t, m, op, map[string]any{"url": rcv.srv.URL, "events": []string{"order.placed", "order.cancelled"}, "partnerAccountId": "P1"})
+	ep := created.CreateWebhookEndpoint
+	if ep.Endpoint == nil || ep.Endpoint.PartnerAccountID != "P1" || !slices.Equal(ep.Endpoint.Events, []string{"order.placed", "order.cancelled"}) {
+		t.Fatalf("createWebhookEndpoint: %+v", ep)
+	}
+	first := *ep.Secret
+
+	o := m.placeOrder(t, m.integration(t, "P1"), "WR-1", "P1", isoDate(mailDay(5, 0)), "ana@p1.example")
+	tickUntil(t, clk, "the third attempt", func() (bool, string) {
+		return len(rcv.accepted()) == 1, strings.Repeat("·", len(rcv.all()))
+	})
+	if all := rcv.all(); len(all) != 3 || all[0].eventID != all[2].eventID || all[2].answered != 200 {
+		t.Errorf("attempts %d, want 3 of the same event, the last accepted", len(all))
+	}
+	var res struct {
+		WebhookEndpoints []struct {
+			Deliveries []struct {
+				Attempt    int    `json:"attempt"`
+				Status     string `json:"status"`
+				StatusCode *int   `json:"statusCode"`
+				EventType  string `json:"eventType"`
+			} `json:"deliveries"`
+		} `json:"webhookEndpoints"`
+	}
+	m.gql(t, m.integration(t, "P1"), `{ webhookEndpoints { deliveries(first: 10) { attempt status statusCode eventType } } }`, nil).ok(t).decode(t, &res)
+	if len(res.WebhookEndpoints) != 1 || len(res.WebhookEndpoints[0].Deliveries) != 3 {
+		t.Fatalf("recorded deliveries: %+v", res.WebhookEndpoints)
+	}
+	d := res.WebhookEndpoints[0].Deliveries // newest first
+	if d[0].Status != "SUCCEEDED" || d[0].StatusCode == nil || *d[0].StatusCode != 200 || d[1].Status != "FAILED" || d[1].StatusCode == nil || *d[1].StatusCode != 500 || d[2].Attempt != 1 {
+		t.Errorf("recorded deliveries %+v, want 500, 500, then 200", d)
+	}
+
+	var rot struct {
+		RotateWebhookSecret struct {
+			Secret *string `json:"secret"`
+		} `json:"rotateWebhookSecret"`
+	}
+	m.gql(t, op, `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret userErrors { code } } }`,
+		map[string]any{"id": ep.Endpoint.ID}).ok(t).decode(t, &rot)
+	second := deref(rot.RotateWebhookSecret.Secret)
+	if second == "" || second == first {
+		t.Fatalf("rotate answered secret %q", second)
+	}
+	m.gql(t, op, `mutation($id: ID!) { cancelOrder(orderId: $id) { userErrors { code } } }`, map[string]any{"id": o.ID}).ok(t)
+	tickUntil(t, clk, "the cancellation's delivery", func() (bool, string) { return len(rcv.accepted()) == 2, "" })
+	last := rcv.accepted()[1]
+	if typeOf(t, last.body) != "order.cancelled" {
+		t.Errorf("second delivery is %s, want order.cancelled (the endpoint wants no other)", typeOf(t, last.body))
+	}
+	if strings.Count(last.signature, "v1=") != 2 || !webhooks.Verify(last.signature, first, last.body) || !webhooks.Verify(last.signature, second, last.body) {
+		t.Errorf("during the rotation the signature %q should verify with both secrets", last.signature)
+	}
+}
+
+// TestWebhookEndpointsRefuseUnsafeURLs: outside dev mode an endpoint must
+// be https to a public host; bad input is a userError and stores nothing.
+func TestWebhookEndpointsRefuseUnsafeURLs(t *testing.T) {
+	t.Parallel()
+	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), nil)
+	integ := m.integration(t, "P1")
+	for _, tc := range []struct{ name, url, field string }{
+		{"plain http", "http://hooks.partner.example/x", "url"},
+		{"loopback", "https://127.0.0.1/x", "url"},
+		{"loopback v6", "https://[::1]/x", "url"},
+		{"private", "https://10.1.2.3/x", "url"},
+		{"link-local (cloud metadata)", "https://169.254.169.254/latest", "url"},
+		{"localhost", "https://localhost/x", "url"},
+		{"credentials", "https://user:pw@hooks.partner.example/x", "url"},
+		{"not a URL", "hooks", "url"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := createEndpoint(t, m, integ, map[string]any{"url": tc.url})
+			if r := res.CreateWebhookEndpoint; r.Endpoint != nil || r.Secret != nil {
+				t.Errorf("created %+v", r.Endpoint)
+			}
+			wizWantCode(t, "createWebhookEndpoint", res.CreateWebhookEndpoint.UserErrors, "INVALID", "input", tc.field)
+		})
+	}
+	res := createEndpoint(t, m, integ, map[string]any{"url": "https://hooks.partner.example/x", "events": []string{"order.shipped"}})
+	wizWantCode(t, "unknown event type", res.CreateWebhookEndpoint.UserErrors, "INVALID", "input", "events", "0")
+	m.gql(t, integ, createEndpointMutation, map[string]any{"in": map[string]any{"url": "https://hooks.partner.example/x", "partnerAccountId": "P2"}}).
+		wantError(t, "FORBIDDEN", "")
+	var eps struct {
+		WebhookEndpoints []struct{ ID string } `json:"webhookEndpoints"`
+	}
+	m.gql(t, integ, `{ webhookEndpoints { id } }`, nil).ok(t).decode(t, &eps)
+	if len(eps.WebhookEndpoints) != 0 {
+		t.Errorf("refused endpoints were stored: %+v", eps.WebhookEndpoints)
+	}
+	ok := createEndpoint(t, m, integ, map[string]any{"url": "https://hooks.partner.example/x"})
+	if ok.CreateWebhookEndpoint.Endpoint == nil {
+		t.Errorf("a public https endpoint was refused: %+v", ok.CreateWebhookEndpoint.UserErrors)
+	}
+}

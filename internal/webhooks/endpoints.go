@@ -1,0 +1,207 @@
+// Package webhooks tells partner integrations what happened to their
+// orders: endpoints a partner manages, each event POSTed to the endpoints
+// that want it, signed, retried with backoff for three days, in order per
+// order, every attempt recorded.
+package webhooks
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"onramp/ent"
+	"onramp/ent/webhookdelivery"
+	"onramp/ent/webhookendpoint"
+	"onramp/internal/auth"
+	"onramp/internal/gid"
+	"onramp/internal/jobs"
+	"onramp/internal/lifecycle"
+	"onramp/internal/store"
+	"onramp/internal/validate"
+	"onramp/internal/viewer"
+)
+
+// Service manages endpoints and queues deliveries.
+type Service struct {
+	Store *store.Store
+	Queue *jobs.Queue
+	// Dev allows http and addresses inside the network (local receivers).
+	Dev bool
+	Now func() time.Time
+}
+
+// RotationOverlap is how long the secret before a rotation keeps signing.
+const RotationOverlap = 24 * time.Hour
+
+// owner is the partner account whose endpoints the caller manages:
+// integrations and partner sessions their own; operators the one they name.
+func owner(ctx context.Context, account *string) (string, error) {
+	v, err := auth.Require(ctx, viewer.Integration, viewer.Partner, viewer.Operator)
+	if err != nil {
+		return "", err
+	}
+	if v.Is(viewer.Operator) {
+		if account == nil || strings.TrimSpace(*account) == "" {
+			return "", validate.Fail(validate.CodeInvalid, "input.partnerAccountId", "Name the partner account whose endpoint this is.")
+		}
+		if !validate.Identifier(*account) {
+			return "", validate.Fail(validate.CodeInvalid, "input.partnerAccountId", "Not a partner account id.")
+		}
+		return *account, nil
+	}
+	if account != nil && *account != v.PartnerAccountID {
+		return "", auth.Forbidden("This token manages the endpoints of its own partner account only.")
+	}
+	return v.PartnerAccountID, nil
+}
+
+// CreateInput is createWebhookEndpoint's input.
+type CreateInput struct {
+	URL              string
+	Events           []string
+	PartnerAccountID *string
+}
+
+// Create adds an endpoint and returns it with its secret, shown this once.
+func (s *Service) Create(ctx context.Context, in CreateInput) (*ent.WebhookEndpoint, string, error) {
+	account, err := owner(ctx, in.PartnerAccountID)
+	if err != nil {
+		return nil, "", err
+	}
+	var p validate.Problems
+	url := strings.TrimSpace(in.URL)
+	if msg := checkURL(url, s.Dev); msg != "" {
+		p.Add(validate.CodeInvalid, "input.url", "%s", msg)
+	}
+	events := []string{}
+	for i, e := range in.Events {
+		if !slices.Contains(lifecycle.EventTypes, e) {
+			p.Add(validate.CodeInvalid, "input.events."+strconv.Itoa(i), "Unknown event type %q: one of %s.", e, strings.Join(lifecycle.EventTypes, ", "))
+		} else if !slices.Contains(events, e) {
+			events = append(events, e)
+		}
+	}
+	if err := p.Err(); err != nil {
+		return nil, "", err
+	}
+	secret := newSecret()
+	ep, err := s.Store.Client.WebhookEndpoint.Create().
+		SetPartnerAccountID(account).SetURL(url).SetEvents(events).SetSecret(secret).
+		SetCreatedAt(s.Now()).SetUpdatedAt(s.Now()).
+		Save(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return ep, secret, nil
+}
+
+// endpoint reads an endpoint in the caller's scope.
+func (s *Service) endpoint(ctx context.Context, id gid.ID) (*ent.WebhookEndpoint, error) {
+	if _, err := auth.Require(ctx, viewer.Integration, viewer.Partner, viewer.Operator); err != nil {
+		return nil, err
+	}
+	ep, err := s.Store.Client.WebhookEndpoint.Query().
+		Where(webhookendpoint.ID(id), webhookendpoint.DeletedAtIsNil()).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, auth.NotFound("webhook endpoint")
+	}
+	return ep, err
+}
+
+// Endpoints lists the caller's endpoints, newest first.
+func (s *Service) Endpoints(ctx context.Context) ([]*ent.WebhookEndpoint, error) {
+	if _, err := auth.Require(ctx, viewer.Integration, viewer.Partner, viewer.Operator); err != nil {
+		return nil, err
+	}
+	return s.Store.Client.WebhookEndpoint.Query().
+		Where(webhookendpoint.DeletedAtIsNil()).
+		Order(ent.Desc(webhookendpoint.FieldCreatedAt), ent.Desc(webhookendpoint.FieldID)).
+		Limit(100).All(ctx)
+}
+
+// Delete removes an endpoint: nothing more is delivered to it.
+func (s *Service) Delete(ctx context.Context, id gid.ID) (gid.ID, error) {
+	ep, err := s.endpoint(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return ep.ID, s.Store.Client.WebhookEndpoint.UpdateOne(ep).SetDeletedAt(s.Now()).Exec(store.System(ctx))
+}
+
+// Rotate gives an endpoint a new secret, shown this once; the previous one
+// keeps signing beside it for RotationOverlap.
+func (s *Service) Rotate(ctx context.Context, id gid.ID) (*ent.WebhookEndpoint, string, error) {
+	ep, err := s.endpoint(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	secret := newSecret()
+	ep, err = s.Store.Client.WebhookEndpoint.UpdateOne(ep).
+		SetSecret(secret).SetPreviousSecret(ep.Secret).SetPreviousSecretUntil(s.Now().Add(RotationOverlap)).
+		SetUpdatedAt(s.Now()).
+		Save(store.System(ctx))
+	return ep, secret, err
+}
+
+// Deliveries lists an endpoint's attempts, newest first.
+func (s *Service) Deliveries(ctx context.Context, ep *ent.WebhookEndpoint, first int) ([]*ent.WebhookDelivery, error) {
+	return s.Store.Client.WebhookDelivery.Query().
+		Where(webhookdelivery.EndpointID(ep.ID)).
+		Order(ent.Desc(webhookdelivery.FieldAt), ent.Desc(webhookdelivery.FieldID)).
+		Limit(min(max(first, 1), 100)).All(ctx)
+}
+
+// Redeliver sends an attempt's event to its endpoint again.
+func (s *Service) Redeliver(ctx context.Context, deliveryID gid.ID) (*ent.WebhookEndpoint, error) {
+	if _, err := auth.Require(ctx, viewer.Integration, viewer.Partner, viewer.Operator); err != nil {
+		return nil, err
+	}
+	d, err := s.Store.Client.WebhookDelivery.Get(ctx, deliveryID)
+	if ent.IsNotFound(err) {
+		return nil, auth.NotFound("webhook delivery")
+	}
+	if err != nil {
+		return nil, err
+	}
+	ep, err := s.endpoint(ctx, d.EndpointID)
+	if err != nil {
+		return nil, err
+	}
+	if ep.DisabledAt != nil {
+		return nil, validate.Fail("ENDPOINT_DISABLED", "", "This endpoint is disabled after three days of failures: create a new one.")
+	}
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		return s.Queue.Enqueue(ctx, DeliverArgs{EndpointID: ep.ID, EventID: d.EventID, Redelivery: true}, nil)
+	})
+	return ep, err
+}
+
+// Enqueue queues the deliveries of an event, in its transaction, to every
+// live endpoint of its partner account that wants it (lifecycle.OnEvent).
+func (s *Service) Enqueue(ctx context.Context, ev *ent.Event) error {
+	eps, err := ent.FromContext(ctx).WebhookEndpoint.Query().
+		Where(webhookendpoint.PartnerAccountID(ev.PartnerAccountID),
+			webhookendpoint.DeletedAtIsNil(), webhookendpoint.DisabledAtIsNil()).
+		All(store.System(ctx))
+	if err != nil {
+		return err
+	}
+	for _, ep := range eps {
+		if !wants(ep, ev.Type) {
+			continue
+		}
+		if err := s.Queue.Enqueue(ctx, DeliverArgs{EndpointID: ep.ID, EventID: ev.ID}, &river.InsertOpts{MaxAttempts: maxAttempts}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wants reports whether an endpoint receives events of typ.
+func wants(ep *ent.WebhookEndpoint, typ string) bool {
+	return len(ep.Events) == 0 || slices.Contains(ep.Events, typ)
+}
