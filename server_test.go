@@ -90,7 +90,7 @@ func TestTokenSetupFollowsTheOrdersLife(t *testing.T) {
 	}
 
 	op := viewer.NewContext(context.Background(), &viewer.Viewer{Kind: viewer.Operator, Subject: "op"})
-	if _, err := a.Orders.Cancel(op, gid.ID(id), "test"); err != nil {
+	if _, err := a.Orders.Cancel(op, gid.ID(id), "test", nil); err != nil {
 		t.Fatal(err)
 	}
 	out.Reset()

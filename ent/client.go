@@ -15,6 +15,8 @@ import (
 	"onramp/ent/auditevent"
 	"onramp/ent/escalation"
 	"onramp/ent/event"
+	"onramp/ent/idempotencykey"
+	"onramp/ent/integrationkey"
 	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
@@ -45,6 +47,10 @@ type Client struct {
 	Escalation *EscalationClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
+	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
+	IdempotencyKey *IdempotencyKeyClient
+	// IntegrationKey is the client for interacting with the IntegrationKey builders.
+	IntegrationKey *IntegrationKeyClient
 	// Message is the client for interacting with the Message builders.
 	Message *MessageClient
 	// Order is the client for interacting with the Order builders.
@@ -79,6 +85,8 @@ func (c *Client) init() {
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.Escalation = NewEscalationClient(c.config)
 	c.Event = NewEventClient(c.config)
+	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
+	c.IntegrationKey = NewIntegrationKeyClient(c.config)
 	c.Message = NewMessageClient(c.config)
 	c.Order = NewOrderClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
@@ -184,6 +192,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AuditEvent:      NewAuditEventClient(cfg),
 		Escalation:      NewEscalationClient(cfg),
 		Event:           NewEventClient(cfg),
+		IdempotencyKey:  NewIdempotencyKeyClient(cfg),
+		IntegrationKey:  NewIntegrationKeyClient(cfg),
 		Message:         NewMessageClient(cfg),
 		Order:           NewOrderClient(cfg),
 		Organization:    NewOrganizationClient(cfg),
@@ -216,6 +226,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AuditEvent:      NewAuditEventClient(cfg),
 		Escalation:      NewEscalationClient(cfg),
 		Event:           NewEventClient(cfg),
+		IdempotencyKey:  NewIdempotencyKeyClient(cfg),
+		IntegrationKey:  NewIntegrationKeyClient(cfg),
 		Message:         NewMessageClient(cfg),
 		Order:           NewOrderClient(cfg),
 		Organization:    NewOrganizationClient(cfg),
@@ -255,9 +267,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.AuditEvent, c.Escalation, c.Event, c.Message, c.Order, c.Organization,
-		c.ServiceSetting, c.SetupLink, c.SigningKey, c.Subscription, c.User,
-		c.WebhookDelivery, c.WebhookEndpoint,
+		c.AuditEvent, c.Escalation, c.Event, c.IdempotencyKey, c.IntegrationKey,
+		c.Message, c.Order, c.Organization, c.ServiceSetting, c.SetupLink,
+		c.SigningKey, c.Subscription, c.User, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -267,9 +279,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.AuditEvent, c.Escalation, c.Event, c.Message, c.Order, c.Organization,
-		c.ServiceSetting, c.SetupLink, c.SigningKey, c.Subscription, c.User,
-		c.WebhookDelivery, c.WebhookEndpoint,
+		c.AuditEvent, c.Escalation, c.Event, c.IdempotencyKey, c.IntegrationKey,
+		c.Message, c.Order, c.Organization, c.ServiceSetting, c.SetupLink,
+		c.SigningKey, c.Subscription, c.User, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -284,6 +296,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Escalation.mutate(ctx, m)
 	case *EventMutation:
 		return c.Event.mutate(ctx, m)
+	case *IdempotencyKeyMutation:
+		return c.IdempotencyKey.mutate(ctx, m)
+	case *IntegrationKeyMutation:
+		return c.IntegrationKey.mutate(ctx, m)
 	case *MessageMutation:
 		return c.Message.mutate(ctx, m)
 	case *OrderMutation:
@@ -742,6 +758,274 @@ func (c *EventClient) mutate(ctx context.Context, m *EventMutation) (Value, erro
 		return (&EventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Event mutation op: %q", m.Op())
+	}
+}
+
+// IdempotencyKeyClient is a client for the IdempotencyKey schema.
+type IdempotencyKeyClient struct {
+	config
+}
+
+// NewIdempotencyKeyClient returns a client for the IdempotencyKey from the given config.
+func NewIdempotencyKeyClient(c config) *IdempotencyKeyClient {
+	return &IdempotencyKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `idempotencykey.Hooks(f(g(h())))`.
+func (c *IdempotencyKeyClient) Use(hooks ...Hook) {
+	c.hooks.IdempotencyKey = append(c.hooks.IdempotencyKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `idempotencykey.Intercept(f(g(h())))`.
+func (c *IdempotencyKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.IdempotencyKey = append(c.inters.IdempotencyKey, interceptors...)
+}
+
+// Create returns a builder for creating a IdempotencyKey entity.
+func (c *IdempotencyKeyClient) Create() *IdempotencyKeyCreate {
+	mutation := newIdempotencyKeyMutation(c.config, OpCreate)
+	return &IdempotencyKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of IdempotencyKey entities.
+func (c *IdempotencyKeyClient) CreateBulk(builders ...*IdempotencyKeyCreate) *IdempotencyKeyCreateBulk {
+	return &IdempotencyKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IdempotencyKeyClient) MapCreateBulk(slice any, setFunc func(*IdempotencyKeyCreate, int)) *IdempotencyKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IdempotencyKeyCreateBulk{err: fmt.Errorf("calling to IdempotencyKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IdempotencyKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IdempotencyKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for IdempotencyKey.
+func (c *IdempotencyKeyClient) Update() *IdempotencyKeyUpdate {
+	mutation := newIdempotencyKeyMutation(c.config, OpUpdate)
+	return &IdempotencyKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IdempotencyKeyClient) UpdateOne(_m *IdempotencyKey) *IdempotencyKeyUpdateOne {
+	mutation := newIdempotencyKeyMutation(c.config, OpUpdateOne, withIdempotencyKey(_m))
+	return &IdempotencyKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IdempotencyKeyClient) UpdateOneID(id gid.ID) *IdempotencyKeyUpdateOne {
+	mutation := newIdempotencyKeyMutation(c.config, OpUpdateOne, withIdempotencyKeyID(id))
+	return &IdempotencyKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for IdempotencyKey.
+func (c *IdempotencyKeyClient) Delete() *IdempotencyKeyDelete {
+	mutation := newIdempotencyKeyMutation(c.config, OpDelete)
+	return &IdempotencyKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IdempotencyKeyClient) DeleteOne(_m *IdempotencyKey) *IdempotencyKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IdempotencyKeyClient) DeleteOneID(id gid.ID) *IdempotencyKeyDeleteOne {
+	builder := c.Delete().Where(idempotencykey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IdempotencyKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for IdempotencyKey.
+func (c *IdempotencyKeyClient) Query() *IdempotencyKeyQuery {
+	return &IdempotencyKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIdempotencyKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a IdempotencyKey entity by its id.
+func (c *IdempotencyKeyClient) Get(ctx context.Context, id gid.ID) (*IdempotencyKey, error) {
+	return c.Query().Where(idempotencykey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IdempotencyKeyClient) GetX(ctx context.Context, id gid.ID) *IdempotencyKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *IdempotencyKeyClient) Hooks() []Hook {
+	hooks := c.hooks.IdempotencyKey
+	return append(hooks[:len(hooks):len(hooks)], idempotencykey.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *IdempotencyKeyClient) Interceptors() []Interceptor {
+	return c.inters.IdempotencyKey
+}
+
+func (c *IdempotencyKeyClient) mutate(ctx context.Context, m *IdempotencyKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IdempotencyKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IdempotencyKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IdempotencyKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IdempotencyKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown IdempotencyKey mutation op: %q", m.Op())
+	}
+}
+
+// IntegrationKeyClient is a client for the IntegrationKey schema.
+type IntegrationKeyClient struct {
+	config
+}
+
+// NewIntegrationKeyClient returns a client for the IntegrationKey from the given config.
+func NewIntegrationKeyClient(c config) *IntegrationKeyClient {
+	return &IntegrationKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `integrationkey.Hooks(f(g(h())))`.
+func (c *IntegrationKeyClient) Use(hooks ...Hook) {
+	c.hooks.IntegrationKey = append(c.hooks.IntegrationKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `integrationkey.Intercept(f(g(h())))`.
+func (c *IntegrationKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.IntegrationKey = append(c.inters.IntegrationKey, interceptors...)
+}
+
+// Create returns a builder for creating a IntegrationKey entity.
+func (c *IntegrationKeyClient) Create() *IntegrationKeyCreate {
+	mutation := newIntegrationKeyMutation(c.config, OpCreate)
+	return &IntegrationKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of IntegrationKey entities.
+func (c *IntegrationKeyClient) CreateBulk(builders ...*IntegrationKeyCreate) *IntegrationKeyCreateBulk {
+	return &IntegrationKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IntegrationKeyClient) MapCreateBulk(slice any, setFunc func(*IntegrationKeyCreate, int)) *IntegrationKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IntegrationKeyCreateBulk{err: fmt.Errorf("calling to IntegrationKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IntegrationKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IntegrationKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for IntegrationKey.
+func (c *IntegrationKeyClient) Update() *IntegrationKeyUpdate {
+	mutation := newIntegrationKeyMutation(c.config, OpUpdate)
+	return &IntegrationKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IntegrationKeyClient) UpdateOne(_m *IntegrationKey) *IntegrationKeyUpdateOne {
+	mutation := newIntegrationKeyMutation(c.config, OpUpdateOne, withIntegrationKey(_m))
+	return &IntegrationKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IntegrationKeyClient) UpdateOneID(id gid.ID) *IntegrationKeyUpdateOne {
+	mutation := newIntegrationKeyMutation(c.config, OpUpdateOne, withIntegrationKeyID(id))
+	return &IntegrationKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for IntegrationKey.
+func (c *IntegrationKeyClient) Delete() *IntegrationKeyDelete {
+	mutation := newIntegrationKeyMutation(c.config, OpDelete)
+	return &IntegrationKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IntegrationKeyClient) DeleteOne(_m *IntegrationKey) *IntegrationKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IntegrationKeyClient) DeleteOneID(id gid.ID) *IntegrationKeyDeleteOne {
+	builder := c.Delete().Where(integrationkey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IntegrationKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for IntegrationKey.
+func (c *IntegrationKeyClient) Query() *IntegrationKeyQuery {
+	return &IntegrationKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIntegrationKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a IntegrationKey entity by its id.
+func (c *IntegrationKeyClient) Get(ctx context.Context, id gid.ID) (*IntegrationKey, error) {
+	return c.Query().Where(integrationkey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IntegrationKeyClient) GetX(ctx context.Context, id gid.ID) *IntegrationKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *IntegrationKeyClient) Hooks() []Hook {
+	hooks := c.hooks.IntegrationKey
+	return append(hooks[:len(hooks):len(hooks)], integrationkey.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *IntegrationKeyClient) Interceptors() []Interceptor {
+	return c.inters.IntegrationKey
+}
+
+func (c *IntegrationKeyClient) mutate(ctx context.Context, m *IntegrationKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IntegrationKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IntegrationKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IntegrationKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IntegrationKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown IntegrationKey mutation op: %q", m.Op())
 	}
 }
 
@@ -2377,14 +2661,14 @@ func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMu
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		AuditEvent, Escalation, Event, Message, Order, Organization, ServiceSetting,
-		SetupLink, SigningKey, Subscription, User, WebhookDelivery,
-		WebhookEndpoint []ent.Hook
+		AuditEvent, Escalation, Event, IdempotencyKey, IntegrationKey, Message, Order,
+		Organization, ServiceSetting, SetupLink, SigningKey, Subscription, User,
+		WebhookDelivery, WebhookEndpoint []ent.Hook
 	}
 	inters struct {
-		AuditEvent, Escalation, Event, Message, Order, Organization, ServiceSetting,
-		SetupLink, SigningKey, Subscription, User, WebhookDelivery,
-		WebhookEndpoint []ent.Interceptor
+		AuditEvent, Escalation, Event, IdempotencyKey, IntegrationKey, Message, Order,
+		Organization, ServiceSetting, SetupLink, SigningKey, Subscription, User,
+		WebhookDelivery, WebhookEndpoint []ent.Interceptor
 	}
 )
 

@@ -9,6 +9,8 @@ import (
 	"onramp/ent/auditevent"
 	"onramp/ent/escalation"
 	"onramp/ent/event"
+	"onramp/ent/idempotencykey"
+	"onramp/ent/integrationkey"
 	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
@@ -88,6 +90,8 @@ func checkColumn(t, c string) error {
 			auditevent.Table:      auditevent.ValidColumn,
 			escalation.Table:      escalation.ValidColumn,
 			event.Table:           event.ValidColumn,
+			idempotencykey.Table:  idempotencykey.ValidColumn,
+			integrationkey.Table:  integrationkey.ValidColumn,
 			message.Table:         message.ValidColumn,
 			order.Table:           order.ValidColumn,
 			organization.Table:    organization.ValidColumn,

@@ -6,6 +6,8 @@ import (
 	"onramp/ent/auditevent"
 	"onramp/ent/escalation"
 	"onramp/ent/event"
+	"onramp/ent/idempotencykey"
+	"onramp/ent/integrationkey"
 	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
@@ -26,7 +28,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 13)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 15)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
@@ -88,6 +90,45 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   idempotencykey.Table,
+			Columns: idempotencykey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: idempotencykey.FieldID,
+			},
+		},
+		Type: "IdempotencyKey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			idempotencykey.FieldScope:     {Type: field.TypeString, Column: idempotencykey.FieldScope},
+			idempotencykey.FieldOperation: {Type: field.TypeString, Column: idempotencykey.FieldOperation},
+			idempotencykey.FieldKey:       {Type: field.TypeString, Column: idempotencykey.FieldKey},
+			idempotencykey.FieldOrderID:   {Type: field.TypeString, Column: idempotencykey.FieldOrderID},
+			idempotencykey.FieldCreatedAt: {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   integrationkey.Table,
+			Columns: integrationkey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: integrationkey.FieldID,
+			},
+		},
+		Type: "IntegrationKey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			integrationkey.FieldCreatedAt:        {Type: field.TypeTime, Column: integrationkey.FieldCreatedAt},
+			integrationkey.FieldUpdatedAt:        {Type: field.TypeTime, Column: integrationkey.FieldUpdatedAt},
+			integrationkey.FieldPartnerAccountID: {Type: field.TypeString, Column: integrationkey.FieldPartnerAccountID},
+			integrationkey.FieldName:             {Type: field.TypeString, Column: integrationkey.FieldName},
+			integrationkey.FieldCreatedBy:        {Type: field.TypeString, Column: integrationkey.FieldCreatedBy},
+			integrationkey.FieldExpiresAt:        {Type: field.TypeTime, Column: integrationkey.FieldExpiresAt},
+			integrationkey.FieldLastUsedAt:       {Type: field.TypeTime, Column: integrationkey.FieldLastUsedAt},
+			integrationkey.FieldRevokedAt:        {Type: field.TypeTime, Column: integrationkey.FieldRevokedAt},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   message.Table,
 			Columns: message.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -109,7 +150,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			message.FieldOrderID:   {Type: field.TypeString, Column: message.FieldOrderID},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   order.Table,
 			Columns: order.Columns,
@@ -146,7 +187,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldCustomerOrgID:            {Type: field.TypeString, Column: order.FieldCustomerOrgID},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -168,7 +209,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldSubdomain:   {Type: field.TypeString, Column: organization.FieldSubdomain},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicesetting.Table,
 			Columns: servicesetting.Columns,
@@ -186,7 +227,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicesetting.FieldSubscriptionID: {Type: field.TypeString, Column: servicesetting.FieldSubscriptionID},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setuplink.Table,
 			Columns: setuplink.Columns,
@@ -207,7 +248,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setuplink.FieldOrderID:   {Type: field.TypeString, Column: setuplink.FieldOrderID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signingkey.Table,
 			Columns: signingkey.Columns,
@@ -227,7 +268,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signingkey.FieldRetiredAt:  {Type: field.TypeTime, Column: signingkey.FieldRetiredAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -248,7 +289,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldOrderID:           {Type: field.TypeString, Column: subscription.FieldOrderID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -266,7 +307,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldOrganizationID: {Type: field.TypeString, Column: user.FieldOrganizationID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -289,7 +330,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldDurationMs:       {Type: field.TypeInt, Column: webhookdelivery.FieldDurationMs},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookendpoint.Table,
 			Columns: webhookendpoint.Columns,
@@ -811,6 +852,151 @@ func (f *EventFilter) WhereOrder(p entql.BytesP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *IdempotencyKeyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the IdempotencyKeyQuery builder.
+func (_q *IdempotencyKeyQuery) Filter() *IdempotencyKeyFilter {
+	return &IdempotencyKeyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *IdempotencyKeyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the IdempotencyKeyMutation builder.
+func (m *IdempotencyKeyMutation) Filter() *IdempotencyKeyFilter {
+	return &IdempotencyKeyFilter{config: m.config, predicateAdder: m}
+}
+
+// IdempotencyKeyFilter provides a generic filtering capability at runtime for IdempotencyKeyQuery.
+type IdempotencyKeyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *IdempotencyKeyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *IdempotencyKeyFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldID))
+}
+
+// WhereScope applies the entql string predicate on the scope field.
+func (f *IdempotencyKeyFilter) WhereScope(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldScope))
+}
+
+// WhereOperation applies the entql string predicate on the operation field.
+func (f *IdempotencyKeyFilter) WhereOperation(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldOperation))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *IdempotencyKeyFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldKey))
+}
+
+// WhereOrderID applies the entql string predicate on the order_id field.
+func (f *IdempotencyKeyFilter) WhereOrderID(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldOrderID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *IdempotencyKeyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(idempotencykey.FieldCreatedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *IntegrationKeyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the IntegrationKeyQuery builder.
+func (_q *IntegrationKeyQuery) Filter() *IntegrationKeyFilter {
+	return &IntegrationKeyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *IntegrationKeyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the IntegrationKeyMutation builder.
+func (m *IntegrationKeyMutation) Filter() *IntegrationKeyFilter {
+	return &IntegrationKeyFilter{config: m.config, predicateAdder: m}
+}
+
+// IntegrationKeyFilter provides a generic filtering capability at runtime for IntegrationKeyQuery.
+type IntegrationKeyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *IntegrationKeyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *IntegrationKeyFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(integrationkey.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *IntegrationKeyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(integrationkey.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *IntegrationKeyFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(integrationkey.FieldUpdatedAt))
+}
+
+// WherePartnerAccountID applies the entql string predicate on the partner_account_id field.
+func (f *IntegrationKeyFilter) WherePartnerAccountID(p entql.StringP) {
+	f.Where(p.Field(integrationkey.FieldPartnerAccountID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *IntegrationKeyFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(integrationkey.FieldName))
+}
+
+// WhereCreatedBy applies the entql string predicate on the created_by field.
+func (f *IntegrationKeyFilter) WhereCreatedBy(p entql.StringP) {
+	f.Where(p.Field(integrationkey.FieldCreatedBy))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *IntegrationKeyFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(integrationkey.FieldExpiresAt))
+}
+
+// WhereLastUsedAt applies the entql time.Time predicate on the last_used_at field.
+func (f *IntegrationKeyFilter) WhereLastUsedAt(p entql.TimeP) {
+	f.Where(p.Field(integrationkey.FieldLastUsedAt))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *IntegrationKeyFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(integrationkey.FieldRevokedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *MessageQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -839,7 +1025,7 @@ type MessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -943,7 +1129,7 @@ type OrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1201,7 +1387,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1356,7 +1542,7 @@ type ServiceSettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceSettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1435,7 +1621,7 @@ type SetupLinkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SetupLinkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1529,7 +1715,7 @@ type SigningKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SigningKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1604,7 +1790,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1712,7 +1898,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1791,7 +1977,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1881,7 +2067,7 @@ type WebhookEndpointFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookEndpointFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -20,6 +20,10 @@ type Tx struct {
 	Escalation *EscalationClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
+	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
+	IdempotencyKey *IdempotencyKeyClient
+	// IntegrationKey is the client for interacting with the IntegrationKey builders.
+	IntegrationKey *IntegrationKeyClient
 	// Message is the client for interacting with the Message builders.
 	Message *MessageClient
 	// Order is the client for interacting with the Order builders.
@@ -174,6 +178,8 @@ func (tx *Tx) init() {
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Escalation = NewEscalationClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
+	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
+	tx.IntegrationKey = NewIntegrationKeyClient(tx.config)
 	tx.Message = NewMessageClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)

@@ -12,8 +12,8 @@ import (
 )
 
 // ResendSetupLink is the resolver for the resendSetupLink field.
-func (r *mutationResolver) ResendSetupLink(ctx context.Context, orderID gid.ID, email *string) (*model.ResendSetupLinkPayload, error) {
-	o, err := r.Orders.ResendSetupLink(ctx, orderID, email)
+func (r *mutationResolver) ResendSetupLink(ctx context.Context, orderID gid.ID, email *string, idempotencyKey *string) (*model.ResendSetupLinkPayload, error) {
+	o, err := r.Orders.ResendSetupLink(ctx, orderID, email, idempotencyKey)
 	userErrors, err := payloadErrors(err)
 	if err != nil {
 		return nil, err
@@ -22,8 +22,8 @@ func (r *mutationResolver) ResendSetupLink(ctx context.Context, orderID gid.ID, 
 }
 
 // CancelOrder is the resolver for the cancelOrder field.
-func (r *mutationResolver) CancelOrder(ctx context.Context, orderID gid.ID, reason *string) (*model.CancelOrderPayload, error) {
-	o, err := r.Orders.Cancel(ctx, orderID, deref(reason))
+func (r *mutationResolver) CancelOrder(ctx context.Context, orderID gid.ID, reason *string, idempotencyKey *string) (*model.CancelOrderPayload, error) {
+	o, err := r.Orders.Cancel(ctx, orderID, deref(reason), idempotencyKey)
 	userErrors, err := payloadErrors(err)
 	if err != nil {
 		return nil, err

@@ -100,6 +100,53 @@ var (
 			},
 		},
 	}
+	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
+	IdempotencyKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "scope", Type: field.TypeString},
+		{Name: "operation", Type: field.TypeString},
+		{Name: "key", Type: field.TypeString, Size: 200},
+		{Name: "order_id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
+	IdempotencyKeysTable = &schema.Table{
+		Name:       "idempotency_keys",
+		Columns:    IdempotencyKeysColumns,
+		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idempotencykey_scope_operation_key",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyKeysColumns[1], IdempotencyKeysColumns[2], IdempotencyKeysColumns[3]},
+			},
+		},
+	}
+	// IntegrationKeysColumns holds the columns for the "integration_keys" table.
+	IntegrationKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "partner_account_id", Type: field.TypeString},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "created_by", Type: field.TypeString},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+	}
+	// IntegrationKeysTable holds the schema information for the "integration_keys" table.
+	IntegrationKeysTable = &schema.Table{
+		Name:       "integration_keys",
+		Columns:    IntegrationKeysColumns,
+		PrimaryKey: []*schema.Column{IntegrationKeysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "integrationkey_partner_account_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{IntegrationKeysColumns[3], IntegrationKeysColumns[1]},
+			},
+		},
+	}
 	// MessagesColumns holds the columns for the "messages" table.
 	MessagesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -480,6 +527,8 @@ var (
 		AuditEventsTable,
 		EscalationsTable,
 		EventsTable,
+		IdempotencyKeysTable,
+		IntegrationKeysTable,
 		MessagesTable,
 		OrdersTable,
 		OrganizationsTable,

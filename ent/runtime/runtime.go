@@ -7,6 +7,8 @@ import (
 	"onramp/ent/auditevent"
 	"onramp/ent/escalation"
 	"onramp/ent/event"
+	"onramp/ent/idempotencykey"
+	"onramp/ent/integrationkey"
 	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
@@ -133,6 +135,102 @@ func init() {
 	eventDescID := eventMixinFields0[0].Descriptor()
 	// event.DefaultID holds the default value on creation for the id field.
 	event.DefaultID = eventDescID.Default.(func() gid.ID)
+	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
+	idempotencykey.Policy = privacy.NewPolicies(schema.IdempotencyKey{})
+	idempotencykey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := idempotencykey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	idempotencykeyMixinFields0 := idempotencykeyMixin[0].Fields()
+	_ = idempotencykeyMixinFields0
+	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
+	_ = idempotencykeyFields
+	// idempotencykeyDescScope is the schema descriptor for scope field.
+	idempotencykeyDescScope := idempotencykeyFields[0].Descriptor()
+	// idempotencykey.ScopeValidator is a validator for the "scope" field. It is called by the builders before save.
+	idempotencykey.ScopeValidator = idempotencykeyDescScope.Validators[0].(func(string) error)
+	// idempotencykeyDescOperation is the schema descriptor for operation field.
+	idempotencykeyDescOperation := idempotencykeyFields[1].Descriptor()
+	// idempotencykey.OperationValidator is a validator for the "operation" field. It is called by the builders before save.
+	idempotencykey.OperationValidator = idempotencykeyDescOperation.Validators[0].(func(string) error)
+	// idempotencykeyDescKey is the schema descriptor for key field.
+	idempotencykeyDescKey := idempotencykeyFields[2].Descriptor()
+	// idempotencykey.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	idempotencykey.KeyValidator = func() func(string) error {
+		validators := idempotencykeyDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idempotencykeyDescID is the schema descriptor for id field.
+	idempotencykeyDescID := idempotencykeyMixinFields0[0].Descriptor()
+	// idempotencykey.DefaultID holds the default value on creation for the id field.
+	idempotencykey.DefaultID = idempotencykeyDescID.Default.(func() gid.ID)
+	integrationkeyMixin := schema.IntegrationKey{}.Mixin()
+	integrationkey.Policy = privacy.NewPolicies(schema.IntegrationKey{})
+	integrationkey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := integrationkey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	integrationkeyMixinFields0 := integrationkeyMixin[0].Fields()
+	_ = integrationkeyMixinFields0
+	integrationkeyMixinFields1 := integrationkeyMixin[1].Fields()
+	_ = integrationkeyMixinFields1
+	integrationkeyFields := schema.IntegrationKey{}.Fields()
+	_ = integrationkeyFields
+	// integrationkeyDescCreatedAt is the schema descriptor for created_at field.
+	integrationkeyDescCreatedAt := integrationkeyMixinFields1[0].Descriptor()
+	// integrationkey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	integrationkey.DefaultCreatedAt = integrationkeyDescCreatedAt.Default.(func() time.Time)
+	// integrationkeyDescUpdatedAt is the schema descriptor for updated_at field.
+	integrationkeyDescUpdatedAt := integrationkeyMixinFields1[1].Descriptor()
+	// integrationkey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	integrationkey.DefaultUpdatedAt = integrationkeyDescUpdatedAt.Default.(func() time.Time)
+	// integrationkey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	integrationkey.UpdateDefaultUpdatedAt = integrationkeyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// integrationkeyDescPartnerAccountID is the schema descriptor for partner_account_id field.
+	integrationkeyDescPartnerAccountID := integrationkeyFields[0].Descriptor()
+	// integrationkey.PartnerAccountIDValidator is a validator for the "partner_account_id" field. It is called by the builders before save.
+	integrationkey.PartnerAccountIDValidator = integrationkeyDescPartnerAccountID.Validators[0].(func(string) error)
+	// integrationkeyDescName is the schema descriptor for name field.
+	integrationkeyDescName := integrationkeyFields[1].Descriptor()
+	// integrationkey.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	integrationkey.NameValidator = func() func(string) error {
+		validators := integrationkeyDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// integrationkeyDescID is the schema descriptor for id field.
+	integrationkeyDescID := integrationkeyMixinFields0[0].Descriptor()
+	// integrationkey.DefaultID holds the default value on creation for the id field.
+	integrationkey.DefaultID = integrationkeyDescID.Default.(func() gid.ID)
 	messageMixin := schema.Message{}.Mixin()
 	message.Policy = privacy.NewPolicies(schema.Message{})
 	message.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -27,8 +27,10 @@ type MutationResolver interface {
 	SignIn(ctx context.Context, email string, password string) (*model.SignInPayload, error)
 	ReleaseHold(ctx context.Context, orderID gid.ID, note *string) (*model.ReleaseHoldPayload, error)
 	AdvanceClock(ctx context.Context, by string) (*model.AdvanceClockPayload, error)
-	ResendSetupLink(ctx context.Context, orderID gid.ID, email *string) (*model.ResendSetupLinkPayload, error)
-	CancelOrder(ctx context.Context, orderID gid.ID, reason *string) (*model.CancelOrderPayload, error)
+	CreateIntegrationKey(ctx context.Context, name string, partnerAccountID *string) (*model.CreateIntegrationKeyPayload, error)
+	RevokeIntegrationKey(ctx context.Context, id gid.ID) (*model.RevokeIntegrationKeyPayload, error)
+	ResendSetupLink(ctx context.Context, orderID gid.ID, email *string, idempotencyKey *string) (*model.ResendSetupLinkPayload, error)
+	CancelOrder(ctx context.Context, orderID gid.ID, reason *string, idempotencyKey *string) (*model.CancelOrderPayload, error)
 	ResolveEscalation(ctx context.Context, id gid.ID, note *string) (*model.ResolveEscalationPayload, error)
 	PlaceOrder(ctx context.Context, input orders.PlaceInput) (*model.PlaceOrderPayload, error)
 	StartSetup(ctx context.Context) (*model.SetupPayload, error)
@@ -108,6 +110,14 @@ func (ec *executionContext) field_Mutation_cancelOrder_args(ctx context.Context,
 		return nil, err
 	}
 	args["reason"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg2
 	return args, nil
 }
 
@@ -188,6 +198,28 @@ func (ec *executionContext) field_Mutation_confirmPartnerOrg_args(ctx context.Co
 		return nil, err
 	}
 	args["draftId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createIntegrationKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "partnerAccountId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["partnerAccountId"] = arg1
 	return args, nil
 }
 
@@ -332,6 +364,14 @@ func (ec *executionContext) field_Mutation_resendSetupLink_args(ctx context.Cont
 		return nil, err
 	}
 	args["email"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg2
 	return args, nil
 }
 
@@ -354,6 +394,20 @@ func (ec *executionContext) field_Mutation_resolveEscalation_args(ctx context.Co
 		return nil, err
 	}
 	args["note"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeIntegrationKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (gid.ID, error) {
+			return ec.unmarshalNID2onrampᚋinternalᚋgidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -732,6 +786,94 @@ func (ec *executionContext) fieldContext_Mutation_advanceClock(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createIntegrationKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createIntegrationKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateIntegrationKey(ctx, fc.Args["name"].(string), fc.Args["partnerAccountId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateIntegrationKeyPayload) graphql.Marshaler {
+			return ec.marshalNCreateIntegrationKeyPayload2ᚖonrampᚋgraphᚋmodelᚐCreateIntegrationKeyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createIntegrationKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateIntegrationKeyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createIntegrationKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeIntegrationKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeIntegrationKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeIntegrationKey(ctx, fc.Args["id"].(gid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokeIntegrationKeyPayload) graphql.Marshaler {
+			return ec.marshalNRevokeIntegrationKeyPayload2ᚖonrampᚋgraphᚋmodelᚐRevokeIntegrationKeyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeIntegrationKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokeIntegrationKeyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeIntegrationKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_resendSetupLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -742,7 +884,7 @@ func (ec *executionContext) _Mutation_resendSetupLink(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ResendSetupLink(ctx, fc.Args["orderId"].(gid.ID), fc.Args["email"].(*string))
+			return ec.Resolvers.Mutation().ResendSetupLink(ctx, fc.Args["orderId"].(gid.ID), fc.Args["email"].(*string), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ResendSetupLinkPayload) graphql.Marshaler {
@@ -786,7 +928,7 @@ func (ec *executionContext) _Mutation_cancelOrder(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CancelOrder(ctx, fc.Args["orderId"].(gid.ID), fc.Args["reason"].(*string))
+			return ec.Resolvers.Mutation().CancelOrder(ctx, fc.Args["orderId"].(gid.ID), fc.Args["reason"].(*string), fc.Args["idempotencyKey"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CancelOrderPayload) graphql.Marshaler {
@@ -1935,6 +2077,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "advanceClock":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_advanceClock(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createIntegrationKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createIntegrationKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeIntegrationKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeIntegrationKey(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

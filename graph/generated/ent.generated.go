@@ -34,6 +34,7 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []gid.ID) ([]ent.Noder, error)
 	Escalations(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.EscalationOrder, where *ent.EscalationWhereInput) (*ent.EscalationConnection, error)
 	Orders(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) (*ent.OrderConnection, error)
+	IntegrationKeys(ctx context.Context) ([]*ent.IntegrationKey, error)
 	Order(ctx context.Context, id gid.ID) (*ent.Order, error)
 	Setup(ctx context.Context) (*setup.Session, error)
 	CheckSubdomain(ctx context.Context, subdomain string) (*model.SubdomainAvailability, error)
@@ -2524,6 +2525,38 @@ func (ec *executionContext) fieldContext_Query_orders(ctx context.Context, field
 	if fc.Args, err = ec.field_Query_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_integrationKeys(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_integrationKeys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().IntegrationKeys(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.IntegrationKey) graphql.Marshaler {
+			return ec.marshalNIntegrationKey2ᚕᚖonrampᚋentᚐIntegrationKeyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_integrationKeys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IntegrationKey(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -6562,6 +6595,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_orders(ctx, field)
+				})
+		case "integrationKeys":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_integrationKeys(ctx, field)
 				})
 		case "order":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,

@@ -91,6 +91,12 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CreateIntegrationKeyPayload struct {
+		Key        func(childComplexity int) int
+		Token      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CreateWebhookEndpointPayload struct {
 		Endpoint   func(childComplexity int) int
 		Secret     func(childComplexity int) int
@@ -158,14 +164,26 @@ type ComplexityRoot struct {
 		UpdatedAt          func(childComplexity int) int
 	}
 
+	IntegrationKey struct {
+		CreatedAt        func(childComplexity int) int
+		CreatedBy        func(childComplexity int) int
+		ExpiresAt        func(childComplexity int) int
+		ID               func(childComplexity int) int
+		LastUsedAt       func(childComplexity int) int
+		Name             func(childComplexity int) int
+		PartnerAccountID func(childComplexity int) int
+		RevokedAt        func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AdvanceClock                   func(childComplexity int, by string) int
 		AssignSetup                    func(childComplexity int, input setup.AssignInput, draftID *gid.ID) int
-		CancelOrder                    func(childComplexity int, orderID gid.ID, reason *string) int
+		CancelOrder                    func(childComplexity int, orderID gid.ID, reason *string, idempotencyKey *string) int
 		ChooseRole                     func(childComplexity int, role order.Role, draftID *gid.ID) int
 		ConfirmCustomerOrg             func(childComplexity int, input setup.OrgInput, draftID *gid.ID) int
 		ConfirmOrgs                    func(childComplexity int, draftID *gid.ID) int
 		ConfirmPartnerOrg              func(childComplexity int, input setup.OrgInput, draftID *gid.ID) int
+		CreateIntegrationKey           func(childComplexity int, name string, partnerAccountID *string) int
 		CreateWebhookEndpoint          func(childComplexity int, input webhooks.CreateInput) int
 		DeleteWebhookEndpoint          func(childComplexity int, id gid.ID) int
 		PlaceOrder                     func(childComplexity int, input orders.PlaceInput) int
@@ -173,8 +191,9 @@ type ComplexityRoot struct {
 		RedeliverWebhook               func(childComplexity int, deliveryID gid.ID) int
 		ReleaseHold                    func(childComplexity int, orderID gid.ID, note *string) int
 		ReportUnrecognizedOrganization func(childComplexity int, input setup.ReportInput, draftID *gid.ID) int
-		ResendSetupLink                func(childComplexity int, orderID gid.ID, email *string) int
+		ResendSetupLink                func(childComplexity int, orderID gid.ID, email *string, idempotencyKey *string) int
 		ResolveEscalation              func(childComplexity int, id gid.ID, note *string) int
+		RevokeIntegrationKey           func(childComplexity int, id gid.ID) int
 		RotateWebhookSecret            func(childComplexity int, id gid.ID) int
 		SaveCallSettings               func(childComplexity int, input setup.CallSettingsInput, draftID *gid.ID) int
 		SaveEnterpriseSettings         func(childComplexity int, subdomain string, draftID *gid.ID) int
@@ -290,6 +309,7 @@ type ComplexityRoot struct {
 		CheckSubdomain   func(childComplexity int, subdomain string) int
 		Escalations      func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.EscalationOrder, where *ent.EscalationWhereInput) int
 		Events           func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, orderID *gid.ID, types []string) int
+		IntegrationKeys  func(childComplexity int) int
 		Node             func(childComplexity int, id gid.ID) int
 		Nodes            func(childComplexity int, ids []gid.ID) int
 		Order            func(childComplexity int, id gid.ID) int
@@ -316,6 +336,11 @@ type ComplexityRoot struct {
 
 	ResolveEscalationPayload struct {
 		Escalation func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	RevokeIntegrationKeyPayload struct {
+		Key        func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -639,6 +664,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CancelOrderPayload.UserErrors(childComplexity), true
 
+	case "CreateIntegrationKeyPayload.key":
+		if e.ComplexityRoot.CreateIntegrationKeyPayload.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateIntegrationKeyPayload.Key(childComplexity), true
+	case "CreateIntegrationKeyPayload.token":
+		if e.ComplexityRoot.CreateIntegrationKeyPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateIntegrationKeyPayload.Token(childComplexity), true
+	case "CreateIntegrationKeyPayload.userErrors":
+		if e.ComplexityRoot.CreateIntegrationKeyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateIntegrationKeyPayload.UserErrors(childComplexity), true
+
 	case "CreateWebhookEndpointPayload.endpoint":
 		if e.ComplexityRoot.CreateWebhookEndpointPayload.Endpoint == nil {
 			break
@@ -888,6 +932,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EventOrder.UpdatedAt(childComplexity), true
 
+	case "IntegrationKey.createdAt":
+		if e.ComplexityRoot.IntegrationKey.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationKey.CreatedAt(childComplexity), true
+	case "IntegrationKey.createdBy":
+		if e.ComplexityRoot.IntegrationKey.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationKey.CreatedBy(childComplexity), true
+	case "IntegrationKey.expiresAt":
+		if e.ComplexityRoot.IntegrationKey.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationKey.ExpiresAt(childComplexity), true
+	case "IntegrationKey.id":
+		if e.ComplexityRoot.IntegrationKey.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationKey.ID(childComplexity), true
+	case "IntegrationKey.lastUsedAt":
+		if e.ComplexityRoot.IntegrationKey.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationKey.LastUsedAt(childComplexity), true
+	case "IntegrationKey.name":
+		if e.ComplexityRoot.IntegrationKey.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationKey.Name(childComplexity), true
+	case "IntegrationKey.partnerAccountId":
+		if e.ComplexityRoot.IntegrationKey.PartnerAccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationKey.PartnerAccountID(childComplexity), true
+	case "IntegrationKey.revokedAt":
+		if e.ComplexityRoot.IntegrationKey.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationKey.RevokedAt(childComplexity), true
+
 	case "Mutation.advanceClock":
 		if e.ComplexityRoot.Mutation.AdvanceClock == nil {
 			break
@@ -920,7 +1013,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CancelOrder(childComplexity, args["orderId"].(gid.ID), args["reason"].(*string)), true
+		return e.ComplexityRoot.Mutation.CancelOrder(childComplexity, args["orderId"].(gid.ID), args["reason"].(*string), args["idempotencyKey"].(*string)), true
 	case "Mutation.chooseRole":
 		if e.ComplexityRoot.Mutation.ChooseRole == nil {
 			break
@@ -965,6 +1058,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmPartnerOrg(childComplexity, args["input"].(setup.OrgInput), args["draftId"].(*gid.ID)), true
+	case "Mutation.createIntegrationKey":
+		if e.ComplexityRoot.Mutation.CreateIntegrationKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createIntegrationKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateIntegrationKey(childComplexity, args["name"].(string), args["partnerAccountId"].(*string)), true
 	case "Mutation.createWebhookEndpoint":
 		if e.ComplexityRoot.Mutation.CreateWebhookEndpoint == nil {
 			break
@@ -1052,7 +1156,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ResendSetupLink(childComplexity, args["orderId"].(gid.ID), args["email"].(*string)), true
+		return e.ComplexityRoot.Mutation.ResendSetupLink(childComplexity, args["orderId"].(gid.ID), args["email"].(*string), args["idempotencyKey"].(*string)), true
 	case "Mutation.resolveEscalation":
 		if e.ComplexityRoot.Mutation.ResolveEscalation == nil {
 			break
@@ -1064,6 +1168,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResolveEscalation(childComplexity, args["id"].(gid.ID), args["note"].(*string)), true
+	case "Mutation.revokeIntegrationKey":
+		if e.ComplexityRoot.Mutation.RevokeIntegrationKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeIntegrationKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeIntegrationKey(childComplexity, args["id"].(gid.ID)), true
 	case "Mutation.rotateWebhookSecret":
 		if e.ComplexityRoot.Mutation.RotateWebhookSecret == nil {
 			break
@@ -1583,6 +1698,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Events(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["orderId"].(*gid.ID), args["types"].([]string)), true
+	case "Query.integrationKeys":
+		if e.ComplexityRoot.Query.IntegrationKeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.IntegrationKeys(childComplexity), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1698,6 +1819,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ResolveEscalationPayload.UserErrors(childComplexity), true
+
+	case "RevokeIntegrationKeyPayload.key":
+		if e.ComplexityRoot.RevokeIntegrationKeyPayload.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeIntegrationKeyPayload.Key(childComplexity), true
+	case "RevokeIntegrationKeyPayload.userErrors":
+		if e.ComplexityRoot.RevokeIntegrationKeyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeIntegrationKeyPayload.UserErrors(childComplexity), true
 
 	case "RotateWebhookSecretPayload.endpoint":
 		if e.ComplexityRoot.RotateWebhookSecretPayload.Endpoint == nil {
@@ -3376,6 +3510,47 @@ enum UserOrderField {
   CREATED_AT
 }
 `, BuiltIn: false},
+	{Name: "../../schema/keys.graphql", Input: `extend type Query {
+  "The caller's integration keys, newest first (partner sessions: their partner account's; operators: all)."
+  integrationKeys: [IntegrationKey!]!
+}
+
+extend type Mutation {
+  """
+  Issues a named integration key (partner sessions: for their own partner
+  account; operators: for the one they name). The answer's token is shown
+  this once; it works until revoked (or three years).
+  """
+  createIntegrationKey(name: String!, partnerAccountId: String): CreateIntegrationKeyPayload!
+  "Stops a key at once, on every replica: its token gets UNAUTHENTICATED with reason REVOKED."
+  revokeIntegrationKey(id: ID!): RevokeIntegrationKeyPayload!
+}
+
+type IntegrationKey {
+  id: ID!
+  name: String!
+  partnerAccountId: String!
+  "Who created it."
+  createdBy: String!
+  createdAt: Time!
+  "Its last use, to the minute."
+  lastUsedAt: Time
+  expiresAt: Time!
+  revokedAt: Time
+}
+
+type CreateIntegrationKeyPayload {
+  key: IntegrationKey
+  "The key's bearer token, shown once."
+  token: String
+  userErrors: [UserError!]!
+}
+
+type RevokeIntegrationKeyPayload {
+  key: IntegrationKey
+  userErrors: [UserError!]!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/operations.graphql", Input: `extend type Mutation {
   """
   Sends a fresh setup link to the setup's current holder (the person it was
@@ -3384,15 +3559,18 @@ enum UserOrderField {
   confirmation the new one starts at the ROLE step. Until then email changes
   the provisioning contact and the link goes there. Refused on hold (ON_HOLD),
   after provisioning and after cancellation. Operators: any order;
-  integrations and partner sessions: their partner account's orders.
+  integrations and partner sessions: their partner account's orders. A retry
+  with the same idempotencyKey answers the first result and sends nothing
+  again (a key used for another order: IDEMPOTENCY_KEY_REUSED).
   """
-  resendSetupLink(orderId: ID!, email: String): ResendSetupLinkPayload!
+  resendSetupLink(orderId: ID!, email: String, idempotencyKey: String): ResendSetupLinkPayload!
   """
   Cancels an order before it is provisioned: its links stop working
   (CANCELLED) and nothing more is sent. Operators: any order; integrations
-  and partner sessions: their partner account's orders.
+  and partner sessions: their partner account's orders. A retry with the same
+  idempotencyKey answers the first result.
   """
-  cancelOrder(orderId: ID!, reason: String): CancelOrderPayload!
+  cancelOrder(orderId: ID!, reason: String, idempotencyKey: String): CancelOrderPayload!
   "Marks an escalation resolved (operators)."
   resolveEscalation(id: ID!, note: String): ResolveEscalationPayload!
 }
@@ -3900,6 +4078,18 @@ func (ec *executionContext) childFields_CancelOrderPayload(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type CancelOrderPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateIntegrationKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_CreateIntegrationKeyPayload_key(ctx, field)
+	case "token":
+		return ec.fieldContext_CreateIntegrationKeyPayload_token(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateIntegrationKeyPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateIntegrationKeyPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateWebhookEndpointPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "endpoint":
@@ -4032,6 +4222,28 @@ func (ec *executionContext) childFields_EventOrder(ctx context.Context, field gr
 		return ec.fieldContext_EventOrder_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventOrder", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrationKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IntegrationKey_id(ctx, field)
+	case "name":
+		return ec.fieldContext_IntegrationKey_name(ctx, field)
+	case "partnerAccountId":
+		return ec.fieldContext_IntegrationKey_partnerAccountId(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_IntegrationKey_createdBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_IntegrationKey_createdAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_IntegrationKey_lastUsedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_IntegrationKey_expiresAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_IntegrationKey_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationKey", field.Name)
 }
 
 func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4264,6 +4476,16 @@ func (ec *executionContext) childFields_ResolveEscalationPayload(ctx context.Con
 		return ec.fieldContext_ResolveEscalationPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ResolveEscalationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokeIntegrationKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_RevokeIntegrationKeyPayload_key(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RevokeIntegrationKeyPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeIntegrationKeyPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RotateWebhookSecretPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

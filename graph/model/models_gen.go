@@ -23,6 +23,13 @@ type CancelOrderPayload struct {
 	UserErrors []*validate.Problem `json:"userErrors"`
 }
 
+type CreateIntegrationKeyPayload struct {
+	Key *ent.IntegrationKey `json:"key,omitempty"`
+	// The key's bearer token, shown once.
+	Token      *string             `json:"token,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
 type CreateWebhookEndpointPayload struct {
 	Endpoint *ent.WebhookEndpoint `json:"endpoint,omitempty"`
 	// Shown once.
@@ -73,6 +80,11 @@ type ResendSetupLinkPayload struct {
 
 type ResolveEscalationPayload struct {
 	Escalation *ent.Escalation     `json:"escalation,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
+type RevokeIntegrationKeyPayload struct {
+	Key        *ent.IntegrationKey `json:"key,omitempty"`
 	UserErrors []*validate.Problem `json:"userErrors"`
 }
 

@@ -45,6 +45,9 @@ type Claims struct {
 	Account string `json:"acc,omitempty"`
 	Org     gid.ID `json:"org,omitempty"`
 	User    gid.ID `json:"uid,omitempty"`
+	// Key is the integration key an integration token was issued as (none
+	// for tokens of the command line).
+	Key gid.ID `json:"key,omitempty"`
 }
 
 // Config holds token lifetimes.
@@ -230,6 +233,11 @@ func (a *Authority) verify(ctx context.Context, raw string) (*viewer.Viewer, *en
 		OrganizationID:   c.Org,
 		UserID:           c.User,
 		ExpiresAt:        c.ExpiresAt.Time,
+	}
+	if kind == viewer.Integration && c.Key != "" {
+		if err := a.keyActive(ctx, c.Key); err != nil {
+			return nil, nil, err
+		}
 	}
 	if kind != viewer.SetupLink {
 		return v, nil, nil

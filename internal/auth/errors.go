@@ -15,6 +15,7 @@ const (
 	ReasonExpired   = "EXPIRED"
 	ReasonReplaced  = "REPLACED"
 	ReasonCancelled = "CANCELLED"
+	ReasonRevoked   = "REVOKED"
 )
 
 // Error is a refusal of the caller: no or a bad token (UNAUTHENTICATED, with
@@ -41,6 +42,7 @@ var (
 	errMissing = unauthenticated(ReasonMissing, "This call needs a token: send it as \"Authorization: Bearer <token>\".")
 	errInvalid = unauthenticated(ReasonInvalid, "The token is not valid.")
 	errExpired = unauthenticated(ReasonExpired, "The token has expired.")
+	errRevoked = unauthenticated(ReasonRevoked, "This integration key was revoked.")
 
 	errLinkExpired = unauthenticated(ReasonExpired,
 		"This setup link has expired. Ask your partner contact or customer success to send a new one.")

@@ -39,6 +39,8 @@ const (
 	Event          = "evt"
 	Webhook        = "whe"
 	Delivery       = "whd"
+	IntegrationKey = "api"
+	Idempotency    = "idm"
 )
 
 var tables = map[string]string{
@@ -55,6 +57,8 @@ var tables = map[string]string{
 	Event:          "events",
 	Webhook:        "webhook_endpoints",
 	Delivery:       "webhook_deliveries",
+	IntegrationKey: "integration_keys",
+	Idempotency:    "idempotency_keys",
 }
 
 // ErrMalformed is returned for a string that is not an Onramp id.

@@ -46,16 +46,17 @@ func holder(ctx context.Context, o *ent.Order) (string, error) {
 	return l.Email, nil
 }
 
-// ResendSetupLink sends a fresh setup link to the setup's current holder;
+// ResendSetupLink sends a fresh setup link to the setup's current holder
+// (once per idempotency key, when one is given);
 // the previous one becomes REPLACED and, before the organizations are
 // confirmed, the new one starts at the ROLE step. Until then email changes
 // the provisioning contact and the link goes there; afterwards the link
 // goes to the person who confirmed them.
-func (s *Service) ResendSetupLink(ctx context.Context, id gid.ID, email *string) (*ent.Order, error) {
+func (s *Service) ResendSetupLink(ctx context.Context, id gid.ID, email, idempotencyKey *string) (*ent.Order, error) {
 	if _, err := auth.Require(ctx, viewer.Operator, viewer.Integration, viewer.Partner); err != nil {
 		return nil, err
 	}
-	return s.Life.Apply(ctx, id, lifecycle.Command{
+	return s.applyOnce(ctx, id, idempotencyKey, lifecycle.Command{
 		Action: lifecycle.ResendSetupLink,
 		Run: func(ctx context.Context, c *lifecycle.Change) error {
 			o := c.Order
@@ -88,8 +89,9 @@ func (s *Service) ResendSetupLink(ctx context.Context, id gid.ID, email *string)
 }
 
 // Cancel cancels an order before it is provisioned: its links and queued
-// messages are cancelled and nothing more is sent (lifecycle.Apply).
-func (s *Service) Cancel(ctx context.Context, id gid.ID, reason string) (*ent.Order, error) {
+// messages are cancelled and nothing more is sent (lifecycle.Apply). A
+// retry under the same idempotency key answers the first result.
+func (s *Service) Cancel(ctx context.Context, id gid.ID, reason string, idempotencyKey *string) (*ent.Order, error) {
 	if _, err := auth.Require(ctx, viewer.Operator, viewer.Integration, viewer.Partner); err != nil {
 		return nil, err
 	}
@@ -97,7 +99,7 @@ func (s *Service) Cancel(ctx context.Context, id gid.ID, reason string) (*ent.Or
 	if !ok {
 		return nil, validate.Fail(validate.CodeInvalid, "reason", "Reason may be at most 500 characters, without control characters.")
 	}
-	return s.Life.Apply(ctx, id, lifecycle.Command{
+	return s.applyOnce(ctx, id, idempotencyKey, lifecycle.Command{
 		Action:  lifecycle.CancelOrder,
 		Changes: map[string]any{"reason": reason},
 		Run: func(ctx context.Context, c *lifecycle.Change) error {

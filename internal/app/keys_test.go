@@ -1,0 +1,189 @@
+package app_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"onramp/ent/message"
+	"onramp/internal/clock"
+	"onramp/internal/store"
+	"onramp/internal/store/storetest"
+)
+
+const createKeyMutation = `mutation($name: String!, $account: String) { createIntegrationKey(name: $name, partnerAccountId: $account) {
+  key { id name partnerAccountId createdBy revokedAt } token userErrors { field code message } } }`
+
+type createKeyResult struct {
+	CreateIntegrationKey struct {
+		Key *struct {
+			ID               string  `json:"id"`
+			Name             string  `json:"name"`
+			PartnerAccountID string  `json:"partnerAccountId"`
+			RevokedAt        *string `json:"revokedAt"`
+		} `json:"key"`
+		Token      *string     `json:"token"`
+		UserErrors []userError `json:"userErrors"`
+	} `json:"createIntegrationKey"`
+}
+
+const revokeKeyMutation = `mutation($id: ID!) { revokeIntegrationKey(id: $id) { key { id revokedAt } userErrors { code } } }`
+
+type keysList struct {
+	IntegrationKeys []struct {
+		ID         string  `json:"id"`
+		Name       string  `json:"name"`
+		LastUsedAt *string `json:"lastUsedAt"`
+		RevokedAt  *string `json:"revokedAt"`
+	} `json:"integrationKeys"`
+}
+
+// TestIntegrationKeys: a partner administrator issues a named key whose
+// token works as its partner's integration, sees its last use, and
+// revokes it: the token is refused at once (REVOKED). Keys stay within
+// their partner; integrations manage none.
+func TestIntegrationKeys(t *testing.T) {
+	t.Parallel()
+	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), nil)
+	admin := m.partnerSession(t, "P1")
+
+	var created createKeyResult
+	m.gql(t, admin, createKeyMutation, map[string]any{"name": "Ordering system"}).ok(t).decode(t, &created)
+	k := created.CreateIntegrationKey
+	if k.Key == nil || k.Token == nil || k.Key.PartnerAccountID != "P1" || k.Key.Name != "Ordering system" || len(k.UserErrors) > 0 {
+		t.Fatalf("createIntegrationKey: %+v", k)
+	}
+	token := *k.Token
+	m.placeOrder(t, token, "KEY-1", "P1", mailToday, "ana@p1.example")
+	m.gql(t, token, placeOrderMutation, map[string]any{"input": orderInput("KEY-2", "P2")}).wantError(t, "FORBIDDEN", "")
+
+	var list keysList
+	m.gql(t, admin, `{ integrationKeys { id name lastUsedAt revokedAt } }`, nil).ok(t).decode(t, &list)
+	if len(list.IntegrationKeys) != 1 || list.IntegrationKeys[0].LastUsedAt == nil {
+		t.Errorf("integrationKeys = %+v, want the key with its last use", list.IntegrationKeys)
+	}
+
+	t.Run("scope", func(t *testing.T) {
+		other := m.partnerSession(t, "P2")
+		var theirs keysList
+		m.gql(t, other, `{ integrationKeys { id } }`, nil).ok(t).decode(t, &theirs)
+		if len(theirs.IntegrationKeys) != 0 {
+			t.Errorf("P2's administrator lists P1's keys: %+v", theirs.IntegrationKeys)
+		}
+		m.gql(t, other, revokeKeyMutation, map[string]any{"id": k.Key.ID}).wantError(t, "NOT_FOUND", "")
+		m.gql(t, other, createKeyMutation, map[string]any{"name": "x", "account": "P1"}).wantError(t, "FORBIDDEN", "")
+		m.gql(t, token, createKeyMutation, map[string]any{"name": "x"}).wantError(t, "FORBIDDEN", "")
+		m.gql(t, token, `{ integrationKeys { id } }`, nil).wantError(t, "FORBIDDEN", "")
+		var op createKeyResult
+		m.gql(t, m.operator(t), createKeyMutation, map[string]any{"name": "x"}).ok(t).decode(t, &op)
+		wizWantCode(t, "operator without an account", op.CreateIntegrationKey.UserErrors, "INVALID", "partnerAccountId")
+		var blank createKeyResult
+		m.gql(t, admin, createKeyMutation, map[string]any{"name": " "}).ok(t).decode(t, &blank)
+		wizWantCode(t, "blank name", blank.CreateIntegrationKey.UserErrors, "INVALID", "name")
+	})
+
+	m.gql(t, admin, revokeKeyMutation, map[string]any{"id": k.Key.ID}).ok(t)
+	m.gql(t, token, `{ viewer { kind } }`, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
+	m.gql(t, token, placeOrderMutation, map[string]any{"input": orderInput("KEY-3", "P1")}).wantError(t, "UNAUTHENTICATED", "REVOKED")
+	// Tokens of the command line keep working.
+	m.gql(t, m.integration(t, "P1"), `{ viewer { kind } }`, nil).ok(t)
+}
+
+// TestRevokedKeyRefusedOnAnotherReplica: a key revoked through replica A is
+// refused by replica B on its very next request (PostgreSQL).
+func TestRevokedKeyRefusedOnAnotherReplica(t *testing.T) {
+	_, dbURL := storetest.PostgresLocation(t)
+	_, a := startReplica(t, dbURL)
+	_, b := startReplica(t, dbURL)
+	var created createKeyResult
+	a.gql(t, a.op, createKeyMutation, map[string]any{"name": "replicated", "account": "P1"}).ok(t).decode(t, &created)
+	if created.CreateIntegrationKey.Token == nil {
+		t.Fatalf("createIntegrationKey: %+v", created.CreateIntegrationKey)
+	}
+	token := *created.CreateIntegrationKey.Token
+	b.gql(t, token, `{ viewer { kind } }`, nil).ok(t) // B has verified (and cached) its signature
+	a.gql(t, a.op, revokeKeyMutation, map[string]any{"id": created.CreateIntegrationKey.Key.ID}).ok(t)
+	b.gql(t, token, `{ viewer { kind } }`, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
+}
+
+const resendOnceMutation = `mutation($id: ID!, $key: String) { resendSetupLink(orderId: $id, idempotencyKey: $key) {
+  order { id status } userErrors { field code message } } }`
+
+const cancelOnceMutation = `mutation($id: ID!, $key: String) { cancelOrder(orderId: $id, idempotencyKey: $key) {
+  order { id status } userErrors { field code message } } }`
+
+type onceResult struct {
+	Order *struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	} `json:"order"`
+	UserErrors []userError `json:"userErrors"`
+}
+
+// TestIdempotentResendAndCancel: a retry under the same idempotency key
+// answers the first result and sends nothing again; the key is its
+// caller's, and one used for another order is refused.
+func TestIdempotentResendAndCancel(t *testing.T) {
+	t.Parallel()
+	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), nil)
+	integ := m.integration(t, "P1")
+	// Due in five days: no setup email of their own is sent meanwhile.
+	o := m.placeOrder(t, integ, "IDEM-1", "P1", isoDate(mailDay(5, 0)), "ana@p1.example")
+	o2 := m.placeOrder(t, integ, "IDEM-2", "P1", isoDate(mailDay(5, 0)), "bob@p1.example")
+	links := func() int {
+		n, err := m.app.Store.Client.Message.Query().Where(message.KindEQ(message.KindSETUP_LINK)).Count(store.System(context.Background()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := links()
+	for i := range 3 {
+		var res struct {
+			ResendSetupLink onceResult `json:"resendSetupLink"`
+		}
+		m.gql(t, integ, resendOnceMutation, map[string]any{"id": o.ID, "key": "resend-1"}).ok(t).decode(t, &res)
+		if r := res.ResendSetupLink; r.Order == nil || r.Order.ID != o.ID || len(r.UserErrors) > 0 {
+			t.Fatalf("resend %d: %+v", i, r)
+		}
+	}
+	if n := links() - before; n != 1 {
+		t.Errorf("three resends under one key queued %d setup emails, want 1", n)
+	}
+	var reused struct {
+		ResendSetupLink onceResult `json:"resendSetupLink"`
+	}
+	m.gql(t, integ, resendOnceMutation, map[string]any{"id": o2.ID, "key": "resend-1"}).ok(t).decode(t, &reused)
+	wizWantCode(t, "a key of another order", reused.ResendSetupLink.UserErrors, "IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
+	// Another caller's key of the same name is its own.
+	var op struct {
+		ResendSetupLink onceResult `json:"resendSetupLink"`
+	}
+	m.gql(t, m.operator(t), resendOnceMutation, map[string]any{"id": o2.ID, "key": "resend-1"}).ok(t).decode(t, &op)
+	if len(op.ResendSetupLink.UserErrors) > 0 {
+		t.Errorf("the operator's own key was refused: %+v", op.ResendSetupLink.UserErrors)
+	}
+
+	for i := range 2 {
+		var res struct {
+			CancelOrder onceResult `json:"cancelOrder"`
+		}
+		m.gql(t, integ, cancelOnceMutation, map[string]any{"id": o.ID, "key": "cancel-1"}).ok(t).decode(t, &res)
+		if r := res.CancelOrder; r.Order == nil || r.Order.Status != "CANCELLED" || len(r.UserErrors) > 0 {
+			t.Errorf("cancel %d under one key: %+v, want the cancelled order and no userErrors", i, r)
+		}
+	}
+	var again struct {
+		CancelOrder onceResult `json:"cancelOrder"`
+	}
+	m.gql(t, integ, cancelOnceMutation, map[string]any{"id": o.ID, "key": "cancel-2"}).ok(t).decode(t, &again)
+	wizWantCode(t, "a new key on a cancelled order", again.CancelOrder.UserErrors, "ORDER_CANCELLED")
+	var long struct {
+		CancelOrder onceResult `json:"cancelOrder"`
+	}
+	m.gql(t, integ, cancelOnceMutation, map[string]any{"id": o2.ID, "key": strings.Repeat("k", 201)}).ok(t).decode(t, &long)
+	wizWantCode(t, "an over-long key", long.CancelOrder.UserErrors, "INVALID", "idempotencyKey")
+	if got := m.orderStatus(t, o2.ID); got == "CANCELLED" {
+		t.Errorf("a refused cancel cancelled the order")
+	}
+}
