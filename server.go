@@ -150,6 +150,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	f.integer(&cfg.Limits.Complexity, "max-complexity", "GraphQL complexity limit")
 	f.integer(&cfg.Limits.Depth, "max-depth", "GraphQL depth limit")
 	f.integer(&cfg.Limits.Tokens, "max-tokens", "GraphQL parser token limit")
+	f.integer(&cfg.HashingSlots, "sign-in-hashing", "sign-ins that may hash a password at once (argon2id, 19 MiB each)")
 	maxBody := int(cfg.MaxBodyBytes)
 	f.integer(&maxBody, "max-body-bytes", "request body limit")
 	if err := f.Parse(args); err != nil {

@@ -90,6 +90,8 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	}
 	srv.Use(extension.FixedComplexityLimit(cfg.Limits.Complexity))
 	srv.Use(DepthLimit{Max: cfg.Limits.Depth})
+	srv.Use(OneSignIn{})
+	srv.AroundFields(cfg.Resolver.Throttles.throttleFields)
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Log, cfg.Dev))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		cfg.Log.ErrorContext(ctx, "resolver panicked", "panic", fmt.Sprint(p), "path", graphql.GetPath(ctx).String(),
@@ -242,6 +244,7 @@ func count(f func(int), d int) {
 func init() {
 	errcode.RegisterErrorType(codeDepthLimit, errcode.KindProtocol)
 	errcode.RegisterErrorType(codeComplexityLimit, errcode.KindProtocol)
+	errcode.RegisterErrorType(codeTooManySignIns, errcode.KindProtocol)
 }
 
 // codeComplexityLimit is gqlgen's code for its complexity limit.

@@ -17,4 +17,6 @@ type Resolver struct {
 	Setup  *setup.Service
 	Auth   *auth.Authority
 	Events *events.Broker
+	// Throttles slow down repeated sign-ins, subdomain checks and resends.
+	Throttles *Throttles
 }

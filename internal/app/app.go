@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +32,7 @@ import (
 	"onramp/internal/orders"
 	"onramp/internal/setup"
 	"onramp/internal/store"
+	"onramp/internal/throttle"
 	"onramp/internal/web"
 )
 
@@ -71,6 +73,12 @@ type Config struct {
 	// job of a crashed process and retried.
 	JobRescueAfter time.Duration
 
+	// HashingSlots is how many password hashes (argon2id, 19 MiB each)
+	// may run at once for sign-ins; more wait up to HashingWait, then get
+	// TOO_MANY_ATTEMPTS.
+	HashingSlots int
+	HashingWait  time.Duration
+
 	// Clock replaces the wall clock in tests (services, job scheduling and
 	// token expiry); nil is the wall clock.
 	Clock clock.Clock
@@ -91,6 +99,8 @@ func Defaults() Config {
 		JobWorkers:      10,
 		JobPollInterval: time.Second,
 		JobRescueAfter:  5 * time.Minute,
+		HashingSlots:    max(2, runtime.NumCPU()),
+		HashingWait:     2 * time.Second,
 	}
 }
 
@@ -150,11 +160,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: &graph.Resolver{
-			Client: st.Client,
-			Orders: a.Orders,
-			Setup:  a.Setup,
-			Auth:   authority,
-			Events: a.Events.Broker,
+			Client:    st.Client,
+			Orders:    a.Orders,
+			Setup:     a.Setup,
+			Auth:      authority,
+			Events:    a.Events.Broker,
+			Throttles: graph.NewThrottles(cfg.Clock.Now, cfg.HashingSlots, cfg.HashingWait),
 		},
 		Auth:           authority,
 		Log:            log,
@@ -192,7 +203,7 @@ func (a *App) routes(gql http.Handler) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", instrument("graphql", a.Auth.Middleware(limitBody(a.Config.MaxBodyBytes, gql))))
+	mux.Handle("/graphql", instrument("graphql", throttle.Middleware(a.Auth.Middleware(limitBody(a.Config.MaxBodyBytes, gql)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

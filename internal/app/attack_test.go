@@ -1037,3 +1037,137 @@ func TestAttackLengthsInCharacters(t *testing.T) {
 		t.Run(tc.name, tc.run)
 	}
 }
+
+// signInAnswer is one signIn's token and userError codes.
+func signInAnswer(t *testing.T, c *wizClient, email, password string) (string, []string) {
+	t.Helper()
+	tok, errs := c.signIn(t, email, password)
+	var codes []string
+	for _, e := range errs {
+		codes = append(codes, e.Code)
+		assertNoLeak(t, e.Message)
+	}
+	return tok, codes
+}
+
+// TestAttackSignInLimits: one signIn a request; wrong passwords slow down
+// the email and the client address with a growing delay; password hashing
+// runs in a bounded pool.
+func TestAttackSignInLimits(t *testing.T) {
+	t.Run("aliases try one password at most", func(t *testing.T) {
+		c := wizEnv(t)
+		for _, n := range []int{2, 240} {
+			var q strings.Builder
+			q.WriteString("mutation {")
+			for i := range n {
+				fmt.Fprintf(&q, ` a%d: signIn(email: "victim@p1.example", password: "guess-%d-xxxxxxx") { token }`, i, i)
+			}
+			q.WriteString(" }")
+			r := c.gql(t, "", q.String(), nil)
+			if r.hasData() || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "TOO_MANY_SIGN_INS" {
+				t.Fatalf("%d signIn aliases: data %s, errors %+v; want one TOO_MANY_SIGN_INS and nothing run", n, r.Data, r.Errors)
+			}
+		}
+	})
+
+	t.Run("wrong passwords make the email wait, also for the right one", func(t *testing.T) {
+		c := wizEnv(t)
+		d := c.provisioned(t, "SI-1", "P1", "ana@p1.example", "admin@acme.example", "signinsite")
+		for i := range 5 {
+			if tok, codes := signInAnswer(t, c, d.partnerAdmin, fmt.Sprintf("wrong-password-%d", i)); tok != "" || !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
+				t.Fatalf("wrong password %d: token %q, codes %v", i, tok, codes)
+			}
+		}
+		tok, codes := signInAnswer(t, c, d.partnerAdmin, wizPassword)
+		if tok != "" || !slices.Equal(codes, []string{"TOO_MANY_ATTEMPTS"}) {
+			t.Fatalf("right password right after five wrong ones: token %q, codes %v; want TOO_MANY_ATTEMPTS", tok, codes)
+		}
+		// Another email from the same address is not slowed down.
+		if _, codes := signInAnswer(t, c, "other@p1.example", wizPassword); !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
+			t.Fatalf("another email: codes %v, want INVALID_CREDENTIALS", codes)
+		}
+		time.Sleep(1100 * time.Millisecond) // the first delay is a second
+		if tok, codes := signInAnswer(t, c, d.partnerAdmin, wizPassword); tok == "" {
+			t.Fatalf("right password after the delay: codes %v", codes)
+		}
+	})
+
+	t.Run("wrong passwords from one address make it wait", func(t *testing.T) {
+		c := wizEnv(t)
+		for i := range 20 {
+			if _, codes := signInAnswer(t, c, fmt.Sprintf("guess%d@p1.example", i), "wrong-password-x"); !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
+				t.Fatalf("attempt %d: codes %v", i, codes)
+			}
+		}
+		if _, codes := signInAnswer(t, c, "fresh@p1.example", "wrong-password-x"); !slices.Equal(codes, []string{"TOO_MANY_ATTEMPTS"}) {
+			t.Fatalf("21st wrong sign-in from one address: codes %v, want TOO_MANY_ATTEMPTS", codes)
+		}
+	})
+
+	t.Run("hashing beyond the pool is refused, not queued in memory", func(t *testing.T) {
+		s := startServing(t, func(c *app.Config) { c.HashingSlots, c.HashingWait = 1, time.Millisecond })
+		c := &wizClient{app: s.app, base: s.base, http: &http.Client{Timeout: time.Minute}}
+		var (
+			mu    sync.Mutex
+			codes = map[string]int{}
+			wg    sync.WaitGroup
+		)
+		for i := range 12 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := c.post("", wizSignInMutation, map[string]any{"email": fmt.Sprintf("p%d@p1.example", i), "password": "wrong-password-x"})
+				mu.Lock()
+				defer mu.Unlock()
+				var data struct {
+					SignIn struct {
+						UserErrors []userError `json:"userErrors"`
+					} `json:"signIn"`
+				}
+				if err != nil || json.Unmarshal(r.Data, &data) != nil || len(data.SignIn.UserErrors) != 1 {
+					codes[fmt.Sprintf("bad answer %v %+v", err, r.Errors)]++
+					return
+				}
+				codes[data.SignIn.UserErrors[0].Code]++
+			}()
+		}
+		wg.Wait()
+		if codes["TOO_MANY_ATTEMPTS"] == 0 || codes["INVALID_CREDENTIALS"] == 0 || len(codes) != 2 {
+			t.Fatalf("answers %v; want some INVALID_CREDENTIALS and some TOO_MANY_ATTEMPTS only", codes)
+		}
+	})
+}
+
+// TestAttackProbesAndResendsThrottled: checkSubdomain is throttled per
+// caller and address; resendSetupLink sends at most five emails an hour
+// per order.
+func TestAttackProbesAndResendsThrottled(t *testing.T) {
+	c := wizEnv(t)
+	id := c.place(t, "TH-1", "P1", nil)
+	link := c.link(t, id, "ana@p1.example")
+	for i := range 31 {
+		r := c.gql(t, link, wizCheckSubdomainQuery, map[string]any{"s": fmt.Sprintf("probe%d", i)})
+		tooMany := len(r.Errors) == 1 && r.Errors[0].Extensions.Code == "TOO_MANY_ATTEMPTS"
+		if tooMany != (i == 30) {
+			t.Fatalf("checkSubdomain %d: errors %+v (TOO_MANY_ATTEMPTS only from the 31st)", i+1, r.Errors)
+		}
+	}
+
+	const resend = `mutation($id: ID!, $email: String) { resendSetupLink(orderId: $id, email: $email) { order { id } userErrors { code message } } }`
+	for i := range 6 {
+		var out struct {
+			ResendSetupLink struct {
+				Order      *struct{ ID string } `json:"order"`
+				UserErrors []userError          `json:"userErrors"`
+			} `json:"resendSetupLink"`
+		}
+		c.gql(t, c.op, resend, map[string]any{"id": id, "email": "victim@elsewhere.example"}).ok(t).decode(t, &out)
+		errs := out.ResendSetupLink.UserErrors
+		if i < 5 && len(errs) > 0 {
+			t.Fatalf("resend %d: %+v", i+1, errs)
+		}
+		if i == 5 && (len(errs) != 1 || errs[0].Code != "TOO_MANY_ATTEMPTS" || out.ResendSetupLink.Order != nil) {
+			t.Fatalf("6th resend within an hour: %+v, want TOO_MANY_ATTEMPTS", out.ResendSetupLink)
+		}
+	}
+}
