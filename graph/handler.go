@@ -36,6 +36,9 @@ type Limits struct {
 	Complexity int
 	Depth      int
 	Tokens     int
+	// FilterDepth bounds how deep not, and and or nest in a where
+	// argument.
+	FilterDepth int
 }
 
 // HandlerConfig configures the GraphQL endpoint.
@@ -90,6 +93,7 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	}
 	srv.Use(extension.FixedComplexityLimit(cfg.Limits.Complexity))
 	srv.Use(DepthLimit{Max: cfg.Limits.Depth})
+	srv.Use(FilterDepth{Max: cfg.Limits.FilterDepth})
 	srv.Use(OneSignIn{})
 	srv.AroundFields(cfg.Resolver.Throttles.throttleFields)
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Log, cfg.Dev))
@@ -154,16 +158,17 @@ func (a *acceptRecorder) Accept(w http.ResponseWriter, r *http.Request, o transp
 // audit events (a million rows, well within the depth limit), would cost a
 // few dozen. Here a page costs its selection once per ten rows it may
 // return (first or last, else the default page, at most the largest page):
-// flat pages stay cheap, pages nested in pages multiply.
+// flat pages stay cheap, pages nested in pages multiply. A filter adds one
+// per predicate and per listed value.
 func complexity() generated.ComplexityRoot {
 	var c generated.ComplexityRoot
 	c.Query.Orders = func(child int, _ *entgql.Cursor[gid.ID], first *int, _ *entgql.Cursor[gid.ID], last *int,
-		_ *ent.OrderOrder, _ *ent.OrderWhereInput) int {
-		return pageCost(child, first, last)
+		_ *ent.OrderOrder, where *ent.OrderWhereInput) int {
+		return pageCost(child, first, last) + filterCost(where)
 	}
 	c.Query.Escalations = func(child int, _ *entgql.Cursor[gid.ID], first *int, _ *entgql.Cursor[gid.ID], last *int,
-		_ *ent.EscalationOrder, _ *ent.EscalationWhereInput) int {
-		return pageCost(child, first, last)
+		_ *ent.EscalationOrder, where *ent.EscalationWhereInput) int {
+		return pageCost(child, first, last) + filterCost(where)
 	}
 	c.Order.AuditEvents = func(child int, _ *entgql.Cursor[gid.ID], first *int, _ *entgql.Cursor[gid.ID], last *int,
 		_ *ent.AuditEventOrder) int {
@@ -245,6 +250,7 @@ func init() {
 	errcode.RegisterErrorType(codeDepthLimit, errcode.KindProtocol)
 	errcode.RegisterErrorType(codeComplexityLimit, errcode.KindProtocol)
 	errcode.RegisterErrorType(codeTooManySignIns, errcode.KindProtocol)
+	errcode.RegisterErrorType(codeFilterTooDeep, errcode.KindProtocol)
 }
 
 // codeComplexityLimit is gqlgen's code for its complexity limit.
@@ -272,7 +278,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		_, _ = w.Write([]byte(getOnlyQueries))
 		return
 	}
-	cw := &conformingWriter{ResponseWriter: w}
+	cw := &conformingWriter{ResponseWriter: w, ctx: r.Context()}
 	if r.Body != nil {
 		body := &limitedBody{ReadCloser: r.Body}
 		cw.body = body
@@ -312,11 +318,16 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// requestTimedOut is the answer to a request stopped at its deadline
+// before it ran.
+const requestTimedOut = `{"errors":[{"message":"The request took too long and was stopped. Ask for less: a narrower filter or fewer rows.","extensions":{"code":"REQUEST_TIMEOUT"}}]}`
+
 // bodyTooLarge is the answer to a request body over the limit.
 const bodyTooLarge = `{"errors":[{"message":"request body too large","extensions":{"code":"BODY_TOO_LARGE"}}]}`
 
 type conformingWriter struct {
 	http.ResponseWriter
+	ctx  context.Context
 	body *limitedBody
 	// pending is the status gqlgen asked for; it is written with the body,
 	// once the body tells what kind of answer this is.
@@ -356,6 +367,14 @@ func (w *conformingWriter) Write(b []byte) (int, error) {
 		w.pending = http.StatusRequestEntityTooLarge
 		w.flush()
 		_, err := w.ResponseWriter.Write([]byte(bodyTooLarge))
+		return len(b), err
+	}
+	if string(b) == "null" && errors.Is(w.ctx.Err(), context.DeadlineExceeded) {
+		// gqlgen answers null when the request's deadline passed before
+		// execution began (a slow body, a long wait for the database).
+		w.Header().Set("Content-Type", "application/json")
+		w.flush()
+		_, err := w.ResponseWriter.Write([]byte(requestTimedOut))
 		return len(b), err
 	}
 	var answer struct {

@@ -47,9 +47,13 @@ type Config struct {
 	Dev           bool
 	Introspection bool
 	// Playground serves the GraphQL IDE at /playground (default: Dev).
-	Playground      bool
-	SetupLinkTTL    time.Duration
-	MaxBodyBytes    int64
+	Playground   bool
+	SetupLinkTTL time.Duration
+	MaxBodyBytes int64
+	// RequestTimeout bounds one GraphQL request over HTTP (its database
+	// statements are cancelled at the deadline: PostgreSQL's
+	// statement_timeout, SQLite's interrupt).
+	RequestTimeout  time.Duration
 	Limits          graph.Limits
 	ShutdownTimeout time.Duration
 
@@ -92,7 +96,8 @@ func Defaults() Config {
 		PublicURL:       "http://localhost:8080",
 		SetupLinkTTL:    30 * 24 * time.Hour,
 		MaxBodyBytes:    1 << 20,
-		Limits:          graph.Limits{Complexity: 500, Depth: 12, Tokens: 5000},
+		RequestTimeout:  15 * time.Second,
+		Limits:          graph.Limits{Complexity: 500, Depth: 12, Tokens: 5000, FilterDepth: 8},
 		ShutdownTimeout: 20 * time.Second,
 		TimeZone:        "UTC",
 		OrderWindow:     30 * 24 * time.Hour,
@@ -131,7 +136,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil || (pub.Scheme != "http" && pub.Scheme != "https") || pub.Host == "" {
 		return nil, fmt.Errorf("public URL %q must be an absolute http(s) URL", cfg.PublicURL)
 	}
-	st, err := store.Open(ctx, cfg.DataDir, cfg.DatabaseURL)
+	// The migration lock stays held through the start-up work below that
+	// must not race other replicas starting at once (the first signing
+	// key, the job queue's migrations).
+	st, err := store.OpenWith(ctx, cfg.DataDir, cfg.DatabaseURL, store.Options{
+		StatementTimeout: cfg.RequestTimeout, KeepMigrationLock: true,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +161,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	st.MigrationDone()
 	a.Setup = &setup.Service{Store: st, Orders: a.Orders, Auth: authority}
 	shutdownCtx, cancel := context.WithCancel(context.Background())
 	a.shutdown = cancel
@@ -203,7 +214,7 @@ func (a *App) routes(gql http.Handler) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", instrument("graphql", throttle.Middleware(a.Auth.Middleware(limitBody(a.Config.MaxBodyBytes, gql)))))
+	mux.Handle("/graphql", instrument("graphql", throttle.Middleware(a.Auth.Middleware(limitBody(a.Config.MaxBodyBytes, deadline(a.Config.RequestTimeout, gql))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

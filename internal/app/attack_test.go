@@ -1171,3 +1171,67 @@ func TestAttackProbesAndResendsThrottled(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackFilterSize: a filter's predicates and listed values count in
+// the complexity limit, a filter nested past the limit is refused with its
+// own code, and a request past its time limit is stopped with
+// REQUEST_TIMEOUT; none of them is INTERNAL or logged as an error.
+func TestAttackFilterSize(t *testing.T) {
+	e := newEnv(t)
+	e.mustPlace(t, orderInput("FZ-1", "P1"))
+	const q = `query($w: OrderWhereInput) { orders(first: 10, where: $w) { totalCount } }`
+	or := func(n int) map[string]any {
+		var list []any
+		for i := range n {
+			list = append(list, map[string]any{"externalID": fmt.Sprintf("X-%d", i)})
+		}
+		return map[string]any{"or": list}
+	}
+	ids := make([]string, 600)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("X-%d", i)
+	}
+	nest := func(n int) map[string]any { // n levels of not
+		w := map[string]any{"externalID": "FZ-1"}
+		for range n - 1 {
+			w = map[string]any{"not": w}
+		}
+		return w
+	}
+	mark := len(e.logs.String())
+	for _, tc := range []struct {
+		name  string
+		where map[string]any
+		code  string
+	}{
+		{"an or of 1,000 predicates", or(1000), "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"an in of 600 values", map[string]any{"externalIDIn": ids}, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"not nested 20 deep", nest(20), "FILTER_TOO_DEEP"},
+		{"an and in an or in a not, nine deep", map[string]any{"and": []any{map[string]any{"or": []any{map[string]any{"not": nest(6)}}}}}, "FILTER_TOO_DEEP"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.gql(t, e.op, q, map[string]any{"w": tc.where})
+			if r.hasData() || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != tc.code || r.Status != http.StatusBadRequest {
+				t.Fatalf("HTTP %d, data %s, errors %+v; want 400 with one %s", r.Status, r.Data, r.Errors, tc.code)
+			}
+		})
+	}
+	t.Run("within the limits", func(t *testing.T) {
+		for _, w := range []map[string]any{or(100), {"externalIDIn": ids[:100]}, nest(8)} {
+			e.gql(t, e.op, q, map[string]any{"w": w}).ok(t)
+		}
+	})
+	if logs := e.logs.String()[mark:]; strings.Contains(logs, "level=ERROR") {
+		t.Errorf("a client's oversized filter was logged as an error:\n%s", logs)
+	}
+
+	t.Run("a request past its time limit", func(t *testing.T) {
+		s := startServing(t, func(c *app.Config) { c.RequestTimeout = time.Nanosecond })
+		op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+		status, _, out := attackPost(t, s.base, op, "application/json",
+			strings.NewReader(`{"query":"{ orders(first: 10) { totalCount } }"}`), -1)
+		if codes := errorCodes(out); status != http.StatusOK || len(codes) == 0 || codes[0] != "REQUEST_TIMEOUT" {
+			t.Fatalf("HTTP %d %v, want REQUEST_TIMEOUT", status, out)
+		}
+	})
+}
