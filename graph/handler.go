@@ -10,6 +10,8 @@ import (
 	"mime"
 	"net/http"
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -59,6 +61,11 @@ type HandlerConfig struct {
 	Shutdown context.Context
 	// OnSocket counts open websockets (+1 on accept, -1 on close).
 	OnSocket func(delta int)
+	// MaxSubscriptionsPerSocket bounds the subscriptions one websocket
+	// runs at once; MaxSocketsPerToken the websockets one token holds
+	// open. Zero is no limit.
+	MaxSubscriptionsPerSocket int
+	MaxSocketsPerToken        int
 }
 
 // NewHandler returns the GraphQL handler: POST, GET (queries only) and
@@ -66,14 +73,16 @@ type HandlerConfig struct {
 // complexity, depth and token limits.
 func NewHandler(cfg HandlerConfig) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: cfg.Resolver, Complexity: complexity()}))
+	sockets := &socketCounts{max: cfg.MaxSocketsPerToken, open: map[string]int{}}
 	srv.AddTransport(socketTransport{transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: cfg.OriginPatterns},
 		},
-		InitFunc: socketInit(cfg),
+		InitFunc: socketInit(cfg, sockets),
 		CloseFunc: func(ctx context.Context, _ int) {
-			if cancel, ok := ctx.Value(socketCancel{}).(context.CancelFunc); ok {
-				cancel()
+			if s, ok := ctx.Value(socketKey{}).(*socketState); ok {
+				s.cancel()
+				sockets.release(s.tokenID)
 				count(cfg.OnSocket, -1)
 			}
 		},
@@ -96,6 +105,7 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	srv.Use(FilterDepth{Max: cfg.Limits.FilterDepth})
 	srv.Use(OneSignIn{})
 	srv.AroundFields(cfg.Resolver.Throttles.throttleFields)
+	srv.AroundOperations(limitSubscriptions(cfg.MaxSubscriptionsPerSocket))
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Log, cfg.Dev))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		cfg.Log.ErrorContext(ctx, "resolver panicked", "panic", fmt.Sprint(p), "path", graphql.GetPath(ctx).String(),
@@ -192,15 +202,86 @@ func pageCost(child int, first, last *int) int {
 	return 1 + child*((n+rowsPerCost-1)/rowsPerCost)
 }
 
+// Close codes of websockets refused for a limit.
+const (
+	closeTooManySockets = 4429
+	codeTooManySubs     = "TOO_MANY_SUBSCRIPTIONS"
+)
+
+// socketCounts counts the open websockets of each token.
+type socketCounts struct {
+	max  int
+	mu   sync.Mutex
+	open map[string]int
+}
+
+// take counts one more socket of tokenID, unless it already has max.
+func (c *socketCounts) take(tokenID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.max > 0 && c.open[tokenID] >= c.max {
+		return false
+	}
+	c.open[tokenID]++
+	return true
+}
+
+func (c *socketCounts) release(tokenID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open[tokenID]--; c.open[tokenID] <= 0 {
+		delete(c.open, tokenID)
+	}
+}
+
+// socketState is what a connection that passed connection_init carries:
+// closing it calls cancel; subs counts its running subscriptions.
+type socketState struct {
+	cancel  context.CancelFunc
+	tokenID string
+	subs    atomic.Int64
+}
+
+type socketKey struct{}
+
+// limitSubscriptions refuses a websocket's subscription past max running
+// at once on that socket (each holds a goroutine, buffers and a share of
+// every change of its order), with a TOO_MANY_SUBSCRIPTIONS error for that
+// subscription; the socket and its other subscriptions go on.
+func limitSubscriptions(max int) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		s, ok := ctx.Value(socketKey{}).(*socketState)
+		oc := graphql.GetOperationContext(ctx)
+		if !ok || max <= 0 || oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
+			return next(ctx)
+		}
+		if s.subs.Add(1) > int64(max) {
+			s.subs.Add(-1)
+			e := gqlerror.Errorf("This connection already runs %d subscriptions, the most one connection may; complete one first or open another connection.", max)
+			e.Extensions = map[string]any{"code": codeTooManySubs}
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{e}})
+		}
+		// The operation's context ends with the subscription (complete,
+		// its stream's end, the socket's close).
+		context.AfterFunc(ctx, func() { s.subs.Add(-1) })
+		return next(ctx)
+	}
+}
+
 // socketInit authenticates a websocket's connection_init with the same
-// verification as HTTP. A missing or bad token closes the socket with 4403.
-func socketInit(cfg HandlerConfig) transport.WebsocketInitFunc {
+// verification as HTTP. A missing or bad token closes the socket with 4403;
+// a token that already holds the most sockets allowed, with 4429.
+func socketInit(cfg HandlerConfig, sockets *socketCounts) transport.WebsocketInitFunc {
 	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		ctx = cfg.Auth.Authenticate(ctx, auth.TokenFromInitPayload(p))
 		if _, err := auth.Require(ctx); err != nil {
 			return transport.WithWebsocketCloseCode(ctx, 4403), nil, err
 		}
 		v := viewer.FromContext(ctx)
+		if !sockets.take(v.TokenID) {
+			return transport.WithWebsocketCloseCode(ctx, closeTooManySockets), nil,
+				fmt.Errorf("this token already holds %d open connections, the most one token may", sockets.max)
+		}
 		// The socket closes when its token expires, when the server shuts
 		// down, and (setup links) as soon as the link stops working.
 		ctx, cancel := context.WithDeadline(ctx, v.ExpiresAt)
@@ -211,7 +292,7 @@ func socketInit(cfg HandlerConfig) transport.WebsocketInitFunc {
 			go closeWhenRevoked(ctx, cancel, cfg, v)
 		}
 		count(cfg.OnSocket, +1)
-		return context.WithValue(ctx, socketCancel{}, cancel), nil, nil
+		return context.WithValue(ctx, socketKey{}, &socketState{cancel: cancel, tokenID: v.TokenID}), nil, nil
 	}
 }
 
@@ -233,10 +314,6 @@ func closeWhenRevoked(ctx context.Context, cancel context.CancelFunc, cfg Handle
 		}
 	}
 }
-
-// socketCancel holds the cancel function of a connection that passed
-// connection_init; closing the connection calls it.
-type socketCancel struct{}
 
 func count(f func(int), d int) {
 	if f != nil {

@@ -77,6 +77,13 @@ type Config struct {
 	// job of a crashed process and retried.
 	JobRescueAfter time.Duration
 
+	// MaxSubscriptionsPerSocket bounds the subscriptions one websocket runs
+	// at once (more get TOO_MANY_SUBSCRIPTIONS); MaxSocketsPerToken the
+	// websockets one token holds open (more are closed with 4429). Zero is
+	// no limit.
+	MaxSubscriptionsPerSocket int
+	MaxSocketsPerToken        int
+
 	// HashingSlots is how many password hashes (argon2id, 19 MiB each)
 	// may run at once for sign-ins; more wait up to HashingWait, then get
 	// TOO_MANY_ATTEMPTS.
@@ -106,6 +113,9 @@ func Defaults() Config {
 		JobRescueAfter:  5 * time.Minute,
 		HashingSlots:    max(2, runtime.NumCPU()),
 		HashingWait:     2 * time.Second,
+
+		MaxSubscriptionsPerSocket: 100,
+		MaxSocketsPerToken:        50,
 	}
 }
 
@@ -186,6 +196,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		OriginPatterns: []string{pub.Host},
 		Shutdown:       shutdownCtx,
 		OnSocket:       func(d int) { a.sockets.Add(int64(d)) },
+
+		MaxSubscriptionsPerSocket: cfg.MaxSubscriptionsPerSocket,
+		MaxSocketsPerToken:        benchSocketsPerToken(cfg.MaxSocketsPerToken),
 	})
 	a.handler = a.routes(gql)
 	return a, nil

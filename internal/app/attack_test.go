@@ -1235,3 +1235,80 @@ func TestAttackFilterSize(t *testing.T) {
 		}
 	})
 }
+
+// TestAttackSubscriptionAndSocketCaps: a socket runs at most
+// MaxSubscriptionsPerSocket subscriptions at once (the next gets
+// TOO_MANY_SUBSCRIPTIONS, the socket goes on, and a completed one frees its
+// place); a token holds at most MaxSocketsPerToken sockets (the next is
+// closed with 4429, and a closed one frees its place).
+func TestAttackSubscriptionAndSocketCaps(t *testing.T) {
+	s := startServing(t, func(c *app.Config) { c.MaxSubscriptionsPerSocket, c.MaxSocketsPerToken = 3, 2 })
+	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	id := placeAt(t, s, op, "CAP-1")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	c := initSocket(t, ctx, s, op)
+	defer c.CloseNow()
+	sub, _ := json.Marshal(map[string]any{
+		"query":     `subscription($id: ID!) { orderStatusChanged(orderId: $id) { status } }`,
+		"variables": map[string]any{"id": id},
+	})
+	// read returns the next message of the subscription id.
+	read := func(want string) wsMessage {
+		t.Helper()
+		for {
+			var m wsMessage
+			if err := wsjson.Read(ctx, c, &m); err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			if m.ID == want {
+				return m
+			}
+		}
+	}
+	for i := 1; i <= 3; i++ {
+		_ = wsjson.Write(ctx, c, wsMessage{ID: strconv.Itoa(i), Type: "subscribe", Payload: sub})
+		if m := read(strconv.Itoa(i)); m.Type != "next" || strings.Contains(string(m.Payload), "errors") {
+			t.Fatalf("subscription %d: %s %s", i, m.Type, m.Payload)
+		}
+	}
+	_ = wsjson.Write(ctx, c, wsMessage{ID: "4", Type: "subscribe", Payload: sub})
+	if m := read("4"); !strings.Contains(string(m.Payload), "TOO_MANY_SUBSCRIPTIONS") {
+		t.Fatalf("the 4th subscription on one socket: %s %s, want TOO_MANY_SUBSCRIPTIONS", m.Type, m.Payload)
+	}
+	if m := read("4"); m.Type != "complete" {
+		t.Fatalf("after the refusal: %s, want complete", m.Type)
+	}
+	_ = wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "complete"})
+	testkit.Eventually(t, "a completed subscription frees its place", 5*time.Second, func() (bool, string) {
+		_ = wsjson.Write(ctx, c, wsMessage{ID: "5", Type: "subscribe", Payload: sub})
+		m := read("5")
+		if m.Type == "next" && !strings.Contains(string(m.Payload), "errors") {
+			return true, ""
+		}
+		read("5") // its complete
+		return false, string(m.Payload)
+	})
+
+	second := initSocket(t, ctx, s, op)
+	defer second.CloseNow()
+	third := dialGraphQLWS(t, ctx, s, "")
+	defer third.CloseNow()
+	init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + op})
+	_ = wsjson.Write(ctx, third, wsMessage{Type: "connection_init", Payload: init})
+	var m wsMessage
+	err := wsjson.Read(ctx, third, &m)
+	if websocket.CloseStatus(err) != 4429 {
+		t.Fatalf("a third socket of one token: %+v %v, want close 4429", m, err)
+	}
+	second.Close(websocket.StatusNormalClosure, "")
+	testkit.Eventually(t, "a closed socket frees its place", 5*time.Second, func() (bool, string) {
+		fourth := dialGraphQLWS(t, ctx, s, "")
+		defer fourth.CloseNow()
+		_ = wsjson.Write(ctx, fourth, wsMessage{Type: "connection_init", Payload: init})
+		var ack wsMessage
+		err := wsjson.Read(ctx, fourth, &ack)
+		return err == nil && ack.Type == "connection_ack", fmt.Sprint(ack, err)
+	})
+}
