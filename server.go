@@ -147,6 +147,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	f.duration(&cfg.JobPollInterval, "job-poll-interval", "how often idle job workers look for due jobs")
 	f.duration(&cfg.JobRescueAfter, "job-rescue-after", "how long a job may run before it is taken for a crashed process's job and retried")
 	f.duration(&cfg.ShutdownTimeout, "shutdown-timeout", "how long a graceful shutdown may take")
+	f.duration(&cfg.BodyReadTimeout, "body-read-timeout", "how long a request body may take to arrive")
 	f.duration(&cfg.RequestTimeout, "request-timeout", "how long one GraphQL request over HTTP may run (also PostgreSQL's statement_timeout)")
 	f.integer(&cfg.Limits.Complexity, "max-complexity", "GraphQL complexity limit")
 	f.integer(&cfg.Limits.Depth, "max-depth", "GraphQL depth limit")

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -380,10 +381,11 @@ func queryOnly(r *http.Request, tokens int) bool {
 	return op == nil || op.Operation == ast.Query
 }
 
-// limitedBody notices a request body cut off by http.MaxBytesReader.
+// limitedBody notices a request body cut off by http.MaxBytesReader or by
+// its read deadline.
 type limitedBody struct {
 	io.ReadCloser
-	tooLarge bool
+	tooLarge, late bool
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
@@ -392,8 +394,14 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	if errors.As(err, &tooLarge) {
 		b.tooLarge = true
 	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		b.late = true
+	}
 	return n, err
 }
+
+// bodyLate is the answer to a request body that did not arrive in time.
+const bodyLate = `{"errors":[{"message":"request body not received in time","extensions":{"code":"BODY_TIMEOUT"}}]}`
 
 // requestTimedOut is the answer to a request stopped at its deadline
 // before it ran.
@@ -438,6 +446,14 @@ func (w *conformingWriter) flush() {
 func (w *conformingWriter) Write(b []byte) (int, error) {
 	if w.wroteHeader {
 		return w.ResponseWriter.Write(b)
+	}
+	if w.body != nil && w.body.late {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Connection", "close")
+		w.pending = http.StatusRequestTimeout
+		w.flush()
+		_, err := w.ResponseWriter.Write([]byte(bodyLate))
+		return len(b), err
 	}
 	if w.body != nil && w.body.tooLarge {
 		w.Header().Set("Content-Type", "application/json")

@@ -50,6 +50,9 @@ type Config struct {
 	Playground   bool
 	SetupLinkTTL time.Duration
 	MaxBodyBytes int64
+	// BodyReadTimeout is how long a request's body may take to arrive
+	// (408 BODY_TIMEOUT after it).
+	BodyReadTimeout time.Duration
 	// RequestTimeout bounds one GraphQL request over HTTP (its database
 	// statements are cancelled at the deadline: PostgreSQL's
 	// statement_timeout, SQLite's interrupt).
@@ -104,6 +107,7 @@ func Defaults() Config {
 		SetupLinkTTL:    30 * 24 * time.Hour,
 		MaxBodyBytes:    1 << 20,
 		RequestTimeout:  15 * time.Second,
+		BodyReadTimeout: 10 * time.Second,
 		Limits:          graph.Limits{Complexity: 500, Depth: 12, Tokens: 5000, FilterDepth: 8},
 		ShutdownTimeout: 20 * time.Second,
 		TimeZone:        "UTC",
@@ -134,6 +138,7 @@ type App struct {
 	MailQueuedOnly bool
 
 	handler  http.Handler
+	bodies   *bodyReads
 	shutdown context.CancelFunc
 	sockets  atomic.Int64
 	closing  atomic.Bool
@@ -163,7 +168,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, Store: st, Auth: authority, Events: events.NewLocalHub()}
+	a := &App{Config: cfg, Log: log, Store: st, Auth: authority, Events: events.NewLocalHub(), bodies: newBodyReads()}
 	if st.Dialect == "postgres" {
 		a.Events = events.NewPostgresHub(st.DB, log.With("component", "events"))
 	}
@@ -227,7 +232,7 @@ func (a *App) routes(gql http.Handler) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", instrument("graphql", throttle.Middleware(a.Auth.Middleware(limitBody(a.Config.MaxBodyBytes, deadline(a.Config.RequestTimeout, gql))))))
+	mux.Handle("/graphql", instrument("graphql", a.bodies.limit(a.Config.BodyReadTimeout, throttle.Middleware(a.Auth.Middleware(limitBody(a.Config.MaxBodyBytes, deadline(a.Config.RequestTimeout, gql)))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -307,6 +312,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	// Websockets are hijacked connections that Shutdown does not wait for:
 	// cancel them (a close frame goes out) and wait for them to go.
 	a.shutdown()
+	// Requests still receiving their body are cut (they get 408); those
+	// that have it finish.
+	a.bodies.cut()
 	err := srv.Shutdown(deadline)
 	for a.sockets.Load() > 0 && deadline.Err() == nil {
 		time.Sleep(10 * time.Millisecond)

@@ -1312,3 +1312,49 @@ func TestAttackSubscriptionAndSocketCaps(t *testing.T) {
 		return err == nil && ack.Type == "connection_ack", fmt.Sprint(ack, err)
 	})
 }
+
+// stallBody opens a connection, sends a POST announcing a body of 1000
+// bytes, sends ten of them and stalls.
+func stallBody(t *testing.T, s *serving, token string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"query\":", token)
+	return conn
+}
+
+// TestAttackStalledBodies: a body that stops arriving is answered 408
+// BODY_TIMEOUT at the body deadline, and a shutdown does not wait for one.
+func TestAttackStalledBodies(t *testing.T) {
+	t.Run("the body deadline", func(t *testing.T) {
+		s := startServing(t, func(c *app.Config) { c.BodyReadTimeout = 300 * time.Millisecond })
+		op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+		conn := stallBody(t, s, op)
+		defer conn.Close()
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		raw, _ := io.ReadAll(conn)
+		if !strings.HasPrefix(string(raw), "HTTP/1.1 408") || !strings.Contains(string(raw), "BODY_TIMEOUT") {
+			t.Fatalf("answer to a stalled body: %q, want 408 BODY_TIMEOUT", raw)
+		}
+	})
+	t.Run("shutdown cuts a stalled body", func(t *testing.T) {
+		s := startServing(t, func(c *app.Config) { c.BodyReadTimeout, c.ShutdownTimeout = time.Minute, 10*time.Second })
+		op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+		conn := stallBody(t, s, op)
+		defer conn.Close()
+		time.Sleep(200 * time.Millisecond) // the request is in its handler
+		start := time.Now()
+		s.stop()
+		select {
+		case err := <-s.done:
+			s.done <- err // for startServing's cleanup
+		case <-time.After(8 * time.Second):
+			t.Fatal("shutdown still waits for the stalled body")
+		}
+		if took := time.Since(start); took > 3*time.Second {
+			t.Fatalf("shutdown took %v with a stalled body", took)
+		}
+	})
+}
