@@ -15,8 +15,9 @@ import (
 
 // SignIn is the resolver for the signIn field.
 func (r *mutationResolver) SignIn(ctx context.Context, email string, password string) (*model.SignInPayload, error) {
-	token, err := r.Resolver.Setup.SignIn(ctx, email, password)
-	userErrors, err := payloadErrors(err)
+	token, userErrors, err := r.Throttles.signIn(ctx, email, func() (string, error) {
+		return r.Resolver.Setup.SignIn(ctx, email, password)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"onramp/graph/model"
 	"onramp/internal/auth"
 	"onramp/internal/setup"
+	"onramp/internal/store"
 	"onramp/internal/validate"
 )
 
@@ -20,6 +21,8 @@ import (
 const (
 	CodeInternal   = "INTERNAL"
 	CodeBadRequest = "BAD_USER_INPUT"
+	// CodeTimeout: the request ran past its time limit and was stopped.
+	CodeTimeout = "REQUEST_TIMEOUT"
 )
 
 // internalMessage is all a caller learns of an internal failure.
@@ -79,6 +82,18 @@ func ErrorPresenter(log *slog.Logger, suggest bool) graphql.ErrorPresenterFunc {
 				gqlErr.Message = suggestion.ReplaceAllString(gqlErr.Message, "")
 			}
 			return gqlErr
+		}
+		if store.IsTimeout(err) {
+			log.WarnContext(ctx, "request stopped at its time limit", "path", graphql.GetPath(ctx).String(), "error", err)
+			e := gqlerror.ErrorPathf(graphql.GetPath(ctx), "The request took too long and was stopped. Ask for less: a narrower filter or fewer rows.")
+			e.Extensions = map[string]any{"code": CodeTimeout}
+			return e
+		}
+		if store.IsTooLarge(err) {
+			log.WarnContext(ctx, "the database refused a request as too large", "path", graphql.GetPath(ctx).String(), "error", err)
+			e := gqlerror.ErrorPathf(graphql.GetPath(ctx), "The request is too large for the database. Use a smaller filter.")
+			e.Extensions = map[string]any{"code": CodeBadRequest}
+			return e
 		}
 		log.ErrorContext(ctx, "request failed", "path", graphql.GetPath(ctx).String(), "error", err)
 		e := gqlerror.ErrorPathf(graphql.GetPath(ctx), "%s", internalMessage)

@@ -9,7 +9,10 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -36,6 +39,9 @@ type Limits struct {
 	Complexity int
 	Depth      int
 	Tokens     int
+	// FilterDepth bounds how deep not, and and or nest in a where
+	// argument.
+	FilterDepth int
 }
 
 // HandlerConfig configures the GraphQL endpoint.
@@ -56,6 +62,11 @@ type HandlerConfig struct {
 	Shutdown context.Context
 	// OnSocket counts open websockets (+1 on accept, -1 on close).
 	OnSocket func(delta int)
+	// MaxSubscriptionsPerSocket bounds the subscriptions one websocket
+	// runs at once; MaxSocketsPerToken the websockets one token holds
+	// open. Zero is no limit.
+	MaxSubscriptionsPerSocket int
+	MaxSocketsPerToken        int
 }
 
 // NewHandler returns the GraphQL handler: POST, GET (queries only) and
@@ -63,14 +74,16 @@ type HandlerConfig struct {
 // complexity, depth and token limits.
 func NewHandler(cfg HandlerConfig) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: cfg.Resolver, Complexity: complexity()}))
+	sockets := &socketCounts{max: cfg.MaxSocketsPerToken, open: map[string]int{}}
 	srv.AddTransport(socketTransport{transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: cfg.OriginPatterns},
 		},
-		InitFunc: socketInit(cfg),
+		InitFunc: socketInit(cfg, sockets),
 		CloseFunc: func(ctx context.Context, _ int) {
-			if cancel, ok := ctx.Value(socketCancel{}).(context.CancelFunc); ok {
-				cancel()
+			if s, ok := ctx.Value(socketKey{}).(*socketState); ok {
+				s.cancel()
+				sockets.release(s.tokenID)
 				count(cfg.OnSocket, -1)
 			}
 		},
@@ -90,6 +103,10 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	}
 	srv.Use(extension.FixedComplexityLimit(cfg.Limits.Complexity))
 	srv.Use(DepthLimit{Max: cfg.Limits.Depth})
+	srv.Use(FilterDepth{Max: cfg.Limits.FilterDepth})
+	srv.Use(OneSignIn{})
+	srv.AroundFields(cfg.Resolver.Throttles.throttleFields)
+	srv.AroundOperations(limitSubscriptions(cfg.MaxSubscriptionsPerSocket))
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Log, cfg.Dev))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		cfg.Log.ErrorContext(ctx, "resolver panicked", "panic", fmt.Sprint(p), "path", graphql.GetPath(ctx).String(),
@@ -152,16 +169,17 @@ func (a *acceptRecorder) Accept(w http.ResponseWriter, r *http.Request, o transp
 // audit events (a million rows, well within the depth limit), would cost a
 // few dozen. Here a page costs its selection once per ten rows it may
 // return (first or last, else the default page, at most the largest page):
-// flat pages stay cheap, pages nested in pages multiply.
+// flat pages stay cheap, pages nested in pages multiply. A filter adds one
+// per predicate and per listed value.
 func complexity() generated.ComplexityRoot {
 	var c generated.ComplexityRoot
 	c.Query.Orders = func(child int, _ *entgql.Cursor[gid.ID], first *int, _ *entgql.Cursor[gid.ID], last *int,
-		_ *ent.OrderOrder, _ *ent.OrderWhereInput) int {
-		return pageCost(child, first, last)
+		_ *ent.OrderOrder, where *ent.OrderWhereInput) int {
+		return pageCost(child, first, last) + filterCost(where)
 	}
 	c.Query.Escalations = func(child int, _ *entgql.Cursor[gid.ID], first *int, _ *entgql.Cursor[gid.ID], last *int,
-		_ *ent.EscalationOrder, _ *ent.EscalationWhereInput) int {
-		return pageCost(child, first, last)
+		_ *ent.EscalationOrder, where *ent.EscalationWhereInput) int {
+		return pageCost(child, first, last) + filterCost(where)
 	}
 	c.Order.AuditEvents = func(child int, _ *entgql.Cursor[gid.ID], first *int, _ *entgql.Cursor[gid.ID], last *int,
 		_ *ent.AuditEventOrder) int {
@@ -185,15 +203,86 @@ func pageCost(child int, first, last *int) int {
 	return 1 + child*((n+rowsPerCost-1)/rowsPerCost)
 }
 
+// Close codes of websockets refused for a limit.
+const (
+	closeTooManySockets = 4429
+	codeTooManySubs     = "TOO_MANY_SUBSCRIPTIONS"
+)
+
+// socketCounts counts the open websockets of each token.
+type socketCounts struct {
+	max  int
+	mu   sync.Mutex
+	open map[string]int
+}
+
+// take counts one more socket of tokenID, unless it already has max.
+func (c *socketCounts) take(tokenID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.max > 0 && c.open[tokenID] >= c.max {
+		return false
+	}
+	c.open[tokenID]++
+	return true
+}
+
+func (c *socketCounts) release(tokenID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open[tokenID]--; c.open[tokenID] <= 0 {
+		delete(c.open, tokenID)
+	}
+}
+
+// socketState is what a connection that passed connection_init carries:
+// closing it calls cancel; subs counts its running subscriptions.
+type socketState struct {
+	cancel  context.CancelFunc
+	tokenID string
+	subs    atomic.Int64
+}
+
+type socketKey struct{}
+
+// limitSubscriptions refuses a websocket's subscription past max running
+// at once on that socket (each holds a goroutine, buffers and a share of
+// every change of its order), with a TOO_MANY_SUBSCRIPTIONS error for that
+// subscription; the socket and its other subscriptions go on.
+func limitSubscriptions(max int) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		s, ok := ctx.Value(socketKey{}).(*socketState)
+		oc := graphql.GetOperationContext(ctx)
+		if !ok || max <= 0 || oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
+			return next(ctx)
+		}
+		if s.subs.Add(1) > int64(max) {
+			s.subs.Add(-1)
+			e := gqlerror.Errorf("This connection already runs %d subscriptions, the most one connection may; complete one first or open another connection.", max)
+			e.Extensions = map[string]any{"code": codeTooManySubs}
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{e}})
+		}
+		// The operation's context ends with the subscription (complete,
+		// its stream's end, the socket's close).
+		context.AfterFunc(ctx, func() { s.subs.Add(-1) })
+		return next(ctx)
+	}
+}
+
 // socketInit authenticates a websocket's connection_init with the same
-// verification as HTTP. A missing or bad token closes the socket with 4403.
-func socketInit(cfg HandlerConfig) transport.WebsocketInitFunc {
+// verification as HTTP. A missing or bad token closes the socket with 4403;
+// a token that already holds the most sockets allowed, with 4429.
+func socketInit(cfg HandlerConfig, sockets *socketCounts) transport.WebsocketInitFunc {
 	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		ctx = cfg.Auth.Authenticate(ctx, auth.TokenFromInitPayload(p))
 		if _, err := auth.Require(ctx); err != nil {
 			return transport.WithWebsocketCloseCode(ctx, 4403), nil, err
 		}
 		v := viewer.FromContext(ctx)
+		if !sockets.take(v.TokenID) {
+			return transport.WithWebsocketCloseCode(ctx, closeTooManySockets), nil,
+				fmt.Errorf("this token already holds %d open connections, the most one token may", sockets.max)
+		}
 		// The socket closes when its token expires, when the server shuts
 		// down, and (setup links) as soon as the link stops working.
 		ctx, cancel := context.WithDeadline(ctx, v.ExpiresAt)
@@ -204,7 +293,7 @@ func socketInit(cfg HandlerConfig) transport.WebsocketInitFunc {
 			go closeWhenRevoked(ctx, cancel, cfg, v)
 		}
 		count(cfg.OnSocket, +1)
-		return context.WithValue(ctx, socketCancel{}, cancel), nil, nil
+		return context.WithValue(ctx, socketKey{}, &socketState{cancel: cancel, tokenID: v.TokenID}), nil, nil
 	}
 }
 
@@ -227,10 +316,6 @@ func closeWhenRevoked(ctx context.Context, cancel context.CancelFunc, cfg Handle
 	}
 }
 
-// socketCancel holds the cancel function of a connection that passed
-// connection_init; closing the connection calls it.
-type socketCancel struct{}
-
 func count(f func(int), d int) {
 	if f != nil {
 		f(d)
@@ -242,6 +327,8 @@ func count(f func(int), d int) {
 func init() {
 	errcode.RegisterErrorType(codeDepthLimit, errcode.KindProtocol)
 	errcode.RegisterErrorType(codeComplexityLimit, errcode.KindProtocol)
+	errcode.RegisterErrorType(codeTooManySignIns, errcode.KindProtocol)
+	errcode.RegisterErrorType(codeFilterTooDeep, errcode.KindProtocol)
 }
 
 // codeComplexityLimit is gqlgen's code for its complexity limit.
@@ -269,7 +356,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		_, _ = w.Write([]byte(getOnlyQueries))
 		return
 	}
-	cw := &conformingWriter{ResponseWriter: w}
+	cw := &conformingWriter{ResponseWriter: w, ctx: r.Context()}
 	if r.Body != nil {
 		body := &limitedBody{ReadCloser: r.Body}
 		cw.body = body
@@ -294,10 +381,11 @@ func queryOnly(r *http.Request, tokens int) bool {
 	return op == nil || op.Operation == ast.Query
 }
 
-// limitedBody notices a request body cut off by http.MaxBytesReader.
+// limitedBody notices a request body cut off by http.MaxBytesReader or by
+// its read deadline.
 type limitedBody struct {
 	io.ReadCloser
-	tooLarge bool
+	tooLarge, late bool
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
@@ -306,14 +394,25 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	if errors.As(err, &tooLarge) {
 		b.tooLarge = true
 	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		b.late = true
+	}
 	return n, err
 }
+
+// bodyLate is the answer to a request body that did not arrive in time.
+const bodyLate = `{"errors":[{"message":"request body not received in time","extensions":{"code":"BODY_TIMEOUT"}}]}`
+
+// requestTimedOut is the answer to a request stopped at its deadline
+// before it ran.
+const requestTimedOut = `{"errors":[{"message":"The request took too long and was stopped. Ask for less: a narrower filter or fewer rows.","extensions":{"code":"REQUEST_TIMEOUT"}}]}`
 
 // bodyTooLarge is the answer to a request body over the limit.
 const bodyTooLarge = `{"errors":[{"message":"request body too large","extensions":{"code":"BODY_TOO_LARGE"}}]}`
 
 type conformingWriter struct {
 	http.ResponseWriter
+	ctx  context.Context
 	body *limitedBody
 	// pending is the status gqlgen asked for; it is written with the body,
 	// once the body tells what kind of answer this is.
@@ -348,11 +447,27 @@ func (w *conformingWriter) Write(b []byte) (int, error) {
 	if w.wroteHeader {
 		return w.ResponseWriter.Write(b)
 	}
+	if w.body != nil && w.body.late {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Connection", "close")
+		w.pending = http.StatusRequestTimeout
+		w.flush()
+		_, err := w.ResponseWriter.Write([]byte(bodyLate))
+		return len(b), err
+	}
 	if w.body != nil && w.body.tooLarge {
 		w.Header().Set("Content-Type", "application/json")
 		w.pending = http.StatusRequestEntityTooLarge
 		w.flush()
 		_, err := w.ResponseWriter.Write([]byte(bodyTooLarge))
+		return len(b), err
+	}
+	if string(b) == "null" && errors.Is(w.ctx.Err(), context.DeadlineExceeded) {
+		// gqlgen answers null when the request's deadline passed before
+		// execution began (a slow body, a long wait for the database).
+		w.Header().Set("Content-Type", "application/json")
+		w.flush()
+		_, err := w.ResponseWriter.Write([]byte(requestTimedOut))
 		return len(b), err
 	}
 	var answer struct {

@@ -28,6 +28,8 @@ type Resolver struct {
 	Webhooks *webhooks.Service
 	// Clock is the test clock (--test-clock); nil when time is real.
 	Clock *clock.Shared
+	// Throttles slow down repeated sign-ins, subdomain checks and resends.
+	Throttles *Throttles
 }
 
 // advanceClock moves the test clock forward by a Go duration.

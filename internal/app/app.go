@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,7 @@ import (
 	"onramp/internal/orders"
 	"onramp/internal/setup"
 	"onramp/internal/store"
+	"onramp/internal/throttle"
 	"onramp/internal/web"
 	"onramp/internal/webhooks"
 )
@@ -47,9 +49,16 @@ type Config struct {
 	Dev           bool
 	Introspection bool
 	// Playground serves the GraphQL IDE at /playground (default: Dev).
-	Playground      bool
-	SetupLinkTTL    time.Duration
-	MaxBodyBytes    int64
+	Playground   bool
+	SetupLinkTTL time.Duration
+	MaxBodyBytes int64
+	// BodyReadTimeout is how long a request's body may take to arrive
+	// (408 BODY_TIMEOUT after it).
+	BodyReadTimeout time.Duration
+	// RequestTimeout bounds one GraphQL request over HTTP (its database
+	// statements are cancelled at the deadline: PostgreSQL's
+	// statement_timeout, SQLite's interrupt).
+	RequestTimeout  time.Duration
 	Limits          graph.Limits
 	ShutdownTimeout time.Duration
 
@@ -73,6 +82,19 @@ type Config struct {
 	// job of a crashed process and retried.
 	JobRescueAfter time.Duration
 
+	// MaxSubscriptionsPerSocket bounds the subscriptions one websocket runs
+	// at once (more get TOO_MANY_SUBSCRIPTIONS); MaxSocketsPerToken the
+	// websockets one token holds open (more are closed with 4429). Zero is
+	// no limit.
+	MaxSubscriptionsPerSocket int
+	MaxSocketsPerToken        int
+
+	// HashingSlots is how many password hashes (argon2id, 19 MiB each)
+	// may run at once for sign-ins; more wait up to HashingWait, then get
+	// TOO_MANY_ATTEMPTS.
+	HashingSlots int
+	HashingWait  time.Duration
+
 	// Clock replaces the wall clock in tests (services, job scheduling and
 	// token expiry); nil is the wall clock.
 	Clock clock.Clock
@@ -89,13 +111,20 @@ func Defaults() Config {
 		PublicURL:       "http://localhost:8080",
 		SetupLinkTTL:    30 * 24 * time.Hour,
 		MaxBodyBytes:    1 << 20,
-		Limits:          graph.Limits{Complexity: 500, Depth: 12, Tokens: 5000},
+		RequestTimeout:  15 * time.Second,
+		BodyReadTimeout: 10 * time.Second,
+		Limits:          graph.Limits{Complexity: 500, Depth: 12, Tokens: 5000, FilterDepth: 8},
 		ShutdownTimeout: 20 * time.Second,
 		TimeZone:        "UTC",
 		OrderWindow:     30 * 24 * time.Hour,
 		JobWorkers:      10,
 		JobPollInterval: time.Second,
 		JobRescueAfter:  5 * time.Minute,
+		HashingSlots:    max(2, runtime.NumCPU()),
+		HashingWait:     2 * time.Second,
+
+		MaxSubscriptionsPerSocket: 100,
+		MaxSocketsPerToken:        50,
 	}
 }
 
@@ -118,6 +147,7 @@ type App struct {
 	MailQueuedOnly bool
 
 	handler  http.Handler
+	bodies   *bodyReads
 	shutdown context.CancelFunc
 	sockets  atomic.Int64
 	closing  atomic.Bool
@@ -130,7 +160,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil || (pub.Scheme != "http" && pub.Scheme != "https") || pub.Host == "" {
 		return nil, fmt.Errorf("public URL %q must be an absolute http(s) URL", cfg.PublicURL)
 	}
-	st, err := store.Open(ctx, cfg.DataDir, cfg.DatabaseURL)
+	// The migration lock stays held through the start-up work below that
+	// must not race other replicas starting at once (the first signing
+	// key, the job queue's migrations).
+	st, err := store.OpenWith(ctx, cfg.DataDir, cfg.DatabaseURL, store.Options{
+		StatementTimeout: cfg.RequestTimeout, KeepMigrationLock: true,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +190,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, Store: st, Auth: authority, Events: events.NewLocalHub()}
+	a := &App{Config: cfg, Log: log, Store: st, Auth: authority, Events: events.NewLocalHub(), bodies: newBodyReads()}
 	if st.Dialect == "postgres" {
 		a.Events = events.NewPostgresHub(st.DB, log.With("component", "events"))
 	}
@@ -163,6 +198,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	st.MigrationDone()
 	a.Setup = &setup.Service{Store: st, Orders: a.Orders, Life: a.Life, Auth: authority}
 	a.Life.Missing = setup.MissingSettings
 	shutdownCtx, cancel := context.WithCancel(context.Background())
@@ -177,13 +213,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: &graph.Resolver{
-			Client:   st.Client,
-			Orders:   a.Orders,
-			Setup:    a.Setup,
-			Auth:     authority,
-			Events:   a.Events.Broker,
-			Clock:    testClock,
-			Webhooks: a.Webhooks,
+			Client:    st.Client,
+			Orders:    a.Orders,
+			Setup:     a.Setup,
+			Auth:      authority,
+			Events:    a.Events.Broker,
+			Clock:     testClock,
+			Webhooks:  a.Webhooks,
+			Throttles: graph.NewThrottles(cfg.Clock.Now, cfg.HashingSlots, cfg.HashingWait),
 		},
 		Auth:           authority,
 		Log:            log,
@@ -193,6 +230,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		OriginPatterns: []string{pub.Host},
 		Shutdown:       shutdownCtx,
 		OnSocket:       func(d int) { a.sockets.Add(int64(d)) },
+
+		MaxSubscriptionsPerSocket: cfg.MaxSubscriptionsPerSocket,
+		MaxSocketsPerToken:        benchSocketsPerToken(cfg.MaxSocketsPerToken),
 	})
 	a.handler = a.routes(gql)
 	return a, nil
@@ -221,7 +261,7 @@ func (a *App) routes(gql http.Handler) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", instrument("graphql", a.Auth.Middleware(limitBody(a.Config.MaxBodyBytes, gql))))
+	mux.Handle("/graphql", instrument("graphql", a.bodies.limit(a.Config.BodyReadTimeout, throttle.Middleware(a.Auth.Middleware(limitBody(a.Config.MaxBodyBytes, deadline(a.Config.RequestTimeout, gql)))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -301,6 +341,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	// Websockets are hijacked connections that Shutdown does not wait for:
 	// cancel them (a close frame goes out) and wait for them to go.
 	a.shutdown()
+	// Requests still receiving their body are cut (they get 408); those
+	// that have it finish.
+	a.bodies.cut()
 	err := srv.Shutdown(deadline)
 	for a.sockets.Load() > 0 && deadline.Err() == nil {
 		time.Sleep(10 * time.Millisecond)

@@ -1037,3 +1037,324 @@ func TestAttackLengthsInCharacters(t *testing.T) {
 		t.Run(tc.name, tc.run)
 	}
 }
+
+// signInAnswer is one signIn's token and userError codes.
+func signInAnswer(t *testing.T, c *wizClient, email, password string) (string, []string) {
+	t.Helper()
+	tok, errs := c.signIn(t, email, password)
+	var codes []string
+	for _, e := range errs {
+		codes = append(codes, e.Code)
+		assertNoLeak(t, e.Message)
+	}
+	return tok, codes
+}
+
+// TestAttackSignInLimits: one signIn a request; wrong passwords slow down
+// the email and the client address with a growing delay; password hashing
+// runs in a bounded pool.
+func TestAttackSignInLimits(t *testing.T) {
+	t.Run("aliases try one password at most", func(t *testing.T) {
+		c := wizEnv(t)
+		for _, n := range []int{2, 240} {
+			var q strings.Builder
+			q.WriteString("mutation {")
+			for i := range n {
+				fmt.Fprintf(&q, ` a%d: signIn(email: "victim@p1.example", password: "guess-%d-xxxxxxx") { token }`, i, i)
+			}
+			q.WriteString(" }")
+			r := c.gql(t, "", q.String(), nil)
+			if r.hasData() || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "TOO_MANY_SIGN_INS" {
+				t.Fatalf("%d signIn aliases: data %s, errors %+v; want one TOO_MANY_SIGN_INS and nothing run", n, r.Data, r.Errors)
+			}
+		}
+	})
+
+	t.Run("wrong passwords make the email wait, also for the right one", func(t *testing.T) {
+		c := wizEnv(t)
+		d := c.provisioned(t, "SI-1", "P1", "ana@p1.example", "admin@acme.example", "signinsite")
+		for i := range 5 {
+			if tok, codes := signInAnswer(t, c, d.partnerAdmin, fmt.Sprintf("wrong-password-%d", i)); tok != "" || !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
+				t.Fatalf("wrong password %d: token %q, codes %v", i, tok, codes)
+			}
+		}
+		tok, codes := signInAnswer(t, c, d.partnerAdmin, wizPassword)
+		if tok != "" || !slices.Equal(codes, []string{"TOO_MANY_ATTEMPTS"}) {
+			t.Fatalf("right password right after five wrong ones: token %q, codes %v; want TOO_MANY_ATTEMPTS", tok, codes)
+		}
+		// Another email from the same address is not slowed down.
+		if _, codes := signInAnswer(t, c, "other@p1.example", wizPassword); !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
+			t.Fatalf("another email: codes %v, want INVALID_CREDENTIALS", codes)
+		}
+		time.Sleep(1100 * time.Millisecond) // the first delay is a second
+		if tok, codes := signInAnswer(t, c, d.partnerAdmin, wizPassword); tok == "" {
+			t.Fatalf("right password after the delay: codes %v", codes)
+		}
+	})
+
+	t.Run("wrong passwords from one address make it wait", func(t *testing.T) {
+		c := wizEnv(t)
+		for i := range 20 {
+			if _, codes := signInAnswer(t, c, fmt.Sprintf("guess%d@p1.example", i), "wrong-password-x"); !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
+				t.Fatalf("attempt %d: codes %v", i, codes)
+			}
+		}
+		if _, codes := signInAnswer(t, c, "fresh@p1.example", "wrong-password-x"); !slices.Equal(codes, []string{"TOO_MANY_ATTEMPTS"}) {
+			t.Fatalf("21st wrong sign-in from one address: codes %v, want TOO_MANY_ATTEMPTS", codes)
+		}
+	})
+
+	t.Run("hashing beyond the pool is refused, not queued in memory", func(t *testing.T) {
+		s := startServing(t, func(c *app.Config) { c.HashingSlots, c.HashingWait = 1, time.Millisecond })
+		c := &wizClient{app: s.app, base: s.base, http: &http.Client{Timeout: time.Minute}}
+		var (
+			mu    sync.Mutex
+			codes = map[string]int{}
+			wg    sync.WaitGroup
+		)
+		for i := range 12 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := c.post("", wizSignInMutation, map[string]any{"email": fmt.Sprintf("p%d@p1.example", i), "password": "wrong-password-x"})
+				mu.Lock()
+				defer mu.Unlock()
+				var data struct {
+					SignIn struct {
+						UserErrors []userError `json:"userErrors"`
+					} `json:"signIn"`
+				}
+				if err != nil || json.Unmarshal(r.Data, &data) != nil || len(data.SignIn.UserErrors) != 1 {
+					codes[fmt.Sprintf("bad answer %v %+v", err, r.Errors)]++
+					return
+				}
+				codes[data.SignIn.UserErrors[0].Code]++
+			}()
+		}
+		wg.Wait()
+		if codes["TOO_MANY_ATTEMPTS"] == 0 || codes["INVALID_CREDENTIALS"] == 0 || len(codes) != 2 {
+			t.Fatalf("answers %v; want some INVALID_CREDENTIALS and some TOO_MANY_ATTEMPTS only", codes)
+		}
+	})
+}
+
+// TestAttackProbesAndResendsThrottled: checkSubdomain is throttled per
+// caller and address; resendSetupLink sends at most five emails an hour
+// per order.
+func TestAttackProbesAndResendsThrottled(t *testing.T) {
+	c := wizEnv(t)
+	id := c.place(t, "TH-1", "P1", nil)
+	link := c.link(t, id, "ana@p1.example")
+	for i := range 31 {
+		r := c.gql(t, link, wizCheckSubdomainQuery, map[string]any{"s": fmt.Sprintf("probe%d", i)})
+		tooMany := len(r.Errors) == 1 && r.Errors[0].Extensions.Code == "TOO_MANY_ATTEMPTS"
+		if tooMany != (i == 30) {
+			t.Fatalf("checkSubdomain %d: errors %+v (TOO_MANY_ATTEMPTS only from the 31st)", i+1, r.Errors)
+		}
+	}
+
+	const resend = `mutation($id: ID!, $email: String) { resendSetupLink(orderId: $id, email: $email) { order { id } userErrors { code message } } }`
+	for i := range 6 {
+		var out struct {
+			ResendSetupLink struct {
+				Order      *struct{ ID string } `json:"order"`
+				UserErrors []userError          `json:"userErrors"`
+			} `json:"resendSetupLink"`
+		}
+		c.gql(t, c.op, resend, map[string]any{"id": id, "email": "victim@elsewhere.example"}).ok(t).decode(t, &out)
+		errs := out.ResendSetupLink.UserErrors
+		if i < 5 && len(errs) > 0 {
+			t.Fatalf("resend %d: %+v", i+1, errs)
+		}
+		if i == 5 && (len(errs) != 1 || errs[0].Code != "TOO_MANY_ATTEMPTS" || out.ResendSetupLink.Order != nil) {
+			t.Fatalf("6th resend within an hour: %+v, want TOO_MANY_ATTEMPTS", out.ResendSetupLink)
+		}
+	}
+}
+
+// TestAttackFilterSize: a filter's predicates and listed values count in
+// the complexity limit, a filter nested past the limit is refused with its
+// own code, and a request past its time limit is stopped with
+// REQUEST_TIMEOUT; none of them is INTERNAL or logged as an error.
+func TestAttackFilterSize(t *testing.T) {
+	e := newEnv(t)
+	e.mustPlace(t, orderInput("FZ-1", "P1"))
+	const q = `query($w: OrderWhereInput) { orders(first: 10, where: $w) { totalCount } }`
+	or := func(n int) map[string]any {
+		var list []any
+		for i := range n {
+			list = append(list, map[string]any{"externalID": fmt.Sprintf("X-%d", i)})
+		}
+		return map[string]any{"or": list}
+	}
+	ids := make([]string, 600)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("X-%d", i)
+	}
+	nest := func(n int) map[string]any { // n levels of not
+		w := map[string]any{"externalID": "FZ-1"}
+		for range n - 1 {
+			w = map[string]any{"not": w}
+		}
+		return w
+	}
+	mark := len(e.logs.String())
+	for _, tc := range []struct {
+		name  string
+		where map[string]any
+		code  string
+	}{
+		{"an or of 1,000 predicates", or(1000), "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"an in of 600 values", map[string]any{"externalIDIn": ids}, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"not nested 20 deep", nest(20), "FILTER_TOO_DEEP"},
+		{"an and in an or in a not, nine deep", map[string]any{"and": []any{map[string]any{"or": []any{map[string]any{"not": nest(6)}}}}}, "FILTER_TOO_DEEP"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.gql(t, e.op, q, map[string]any{"w": tc.where})
+			if r.hasData() || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != tc.code || r.Status != http.StatusBadRequest {
+				t.Fatalf("HTTP %d, data %s, errors %+v; want 400 with one %s", r.Status, r.Data, r.Errors, tc.code)
+			}
+		})
+	}
+	t.Run("within the limits", func(t *testing.T) {
+		for _, w := range []map[string]any{or(100), {"externalIDIn": ids[:100]}, nest(8)} {
+			e.gql(t, e.op, q, map[string]any{"w": w}).ok(t)
+		}
+	})
+	if logs := e.logs.String()[mark:]; strings.Contains(logs, "level=ERROR") {
+		t.Errorf("a client's oversized filter was logged as an error:\n%s", logs)
+	}
+
+	t.Run("a request past its time limit", func(t *testing.T) {
+		s := startServing(t, func(c *app.Config) { c.RequestTimeout = time.Nanosecond })
+		op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+		status, _, out := attackPost(t, s.base, op, "application/json",
+			strings.NewReader(`{"query":"{ orders(first: 10) { totalCount } }"}`), -1)
+		if codes := errorCodes(out); status != http.StatusOK || len(codes) == 0 || codes[0] != "REQUEST_TIMEOUT" {
+			t.Fatalf("HTTP %d %v, want REQUEST_TIMEOUT", status, out)
+		}
+	})
+}
+
+// TestAttackSubscriptionAndSocketCaps: a socket runs at most
+// MaxSubscriptionsPerSocket subscriptions at once (the next gets
+// TOO_MANY_SUBSCRIPTIONS, the socket goes on, and a completed one frees its
+// place); a token holds at most MaxSocketsPerToken sockets (the next is
+// closed with 4429, and a closed one frees its place).
+func TestAttackSubscriptionAndSocketCaps(t *testing.T) {
+	s := startServing(t, func(c *app.Config) { c.MaxSubscriptionsPerSocket, c.MaxSocketsPerToken = 3, 2 })
+	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	id := placeAt(t, s, op, "CAP-1")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	c := initSocket(t, ctx, s, op)
+	defer c.CloseNow()
+	sub, _ := json.Marshal(map[string]any{
+		"query":     `subscription($id: ID!) { orderStatusChanged(orderId: $id) { status } }`,
+		"variables": map[string]any{"id": id},
+	})
+	// read returns the next message of the subscription id.
+	read := func(want string) wsMessage {
+		t.Helper()
+		for {
+			var m wsMessage
+			if err := wsjson.Read(ctx, c, &m); err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			if m.ID == want {
+				return m
+			}
+		}
+	}
+	for i := 1; i <= 3; i++ {
+		_ = wsjson.Write(ctx, c, wsMessage{ID: strconv.Itoa(i), Type: "subscribe", Payload: sub})
+		if m := read(strconv.Itoa(i)); m.Type != "next" || strings.Contains(string(m.Payload), "errors") {
+			t.Fatalf("subscription %d: %s %s", i, m.Type, m.Payload)
+		}
+	}
+	_ = wsjson.Write(ctx, c, wsMessage{ID: "4", Type: "subscribe", Payload: sub})
+	if m := read("4"); !strings.Contains(string(m.Payload), "TOO_MANY_SUBSCRIPTIONS") {
+		t.Fatalf("the 4th subscription on one socket: %s %s, want TOO_MANY_SUBSCRIPTIONS", m.Type, m.Payload)
+	}
+	if m := read("4"); m.Type != "complete" {
+		t.Fatalf("after the refusal: %s, want complete", m.Type)
+	}
+	_ = wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "complete"})
+	testkit.Eventually(t, "a completed subscription frees its place", 5*time.Second, func() (bool, string) {
+		_ = wsjson.Write(ctx, c, wsMessage{ID: "5", Type: "subscribe", Payload: sub})
+		m := read("5")
+		if m.Type == "next" && !strings.Contains(string(m.Payload), "errors") {
+			return true, ""
+		}
+		read("5") // its complete
+		return false, string(m.Payload)
+	})
+
+	second := initSocket(t, ctx, s, op)
+	defer second.CloseNow()
+	third := dialGraphQLWS(t, ctx, s, "")
+	defer third.CloseNow()
+	init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + op})
+	_ = wsjson.Write(ctx, third, wsMessage{Type: "connection_init", Payload: init})
+	var m wsMessage
+	err := wsjson.Read(ctx, third, &m)
+	if websocket.CloseStatus(err) != 4429 {
+		t.Fatalf("a third socket of one token: %+v %v, want close 4429", m, err)
+	}
+	second.Close(websocket.StatusNormalClosure, "")
+	testkit.Eventually(t, "a closed socket frees its place", 5*time.Second, func() (bool, string) {
+		fourth := dialGraphQLWS(t, ctx, s, "")
+		defer fourth.CloseNow()
+		_ = wsjson.Write(ctx, fourth, wsMessage{Type: "connection_init", Payload: init})
+		var ack wsMessage
+		err := wsjson.Read(ctx, fourth, &ack)
+		return err == nil && ack.Type == "connection_ack", fmt.Sprint(ack, err)
+	})
+}
+
+// stallBody opens a connection, sends a POST announcing a body of 1000
+// bytes, sends ten of them and stalls.
+func stallBody(t *testing.T, s *serving, token string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"query\":", token)
+	return conn
+}
+
+// TestAttackStalledBodies: a body that stops arriving is answered 408
+// BODY_TIMEOUT at the body deadline, and a shutdown does not wait for one.
+func TestAttackStalledBodies(t *testing.T) {
+	t.Run("the body deadline", func(t *testing.T) {
+		s := startServing(t, func(c *app.Config) { c.BodyReadTimeout = 300 * time.Millisecond })
+		op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+		conn := stallBody(t, s, op)
+		defer conn.Close()
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		raw, _ := io.ReadAll(conn)
+		if !strings.HasPrefix(string(raw), "HTTP/1.1 408") || !strings.Contains(string(raw), "BODY_TIMEOUT") {
+			t.Fatalf("answer to a stalled body: %q, want 408 BODY_TIMEOUT", raw)
+		}
+	})
+	t.Run("shutdown cuts a stalled body", func(t *testing.T) {
+		s := startServing(t, func(c *app.Config) { c.BodyReadTimeout, c.ShutdownTimeout = time.Minute, 10*time.Second })
+		op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+		conn := stallBody(t, s, op)
+		defer conn.Close()
+		time.Sleep(200 * time.Millisecond) // the request is in its handler
+		start := time.Now()
+		s.stop()
+		select {
+		case err := <-s.done:
+			s.done <- err // for startServing's cleanup
+		case <-time.After(8 * time.Second):
+			t.Fatal("shutdown still waits for the stalled body")
+		}
+		if took := time.Since(start); took > 3*time.Second {
+			t.Fatalf("shutdown took %v with a stalled body", took)
+		}
+	})
+}

@@ -12,6 +12,16 @@ import (
 // in production.
 const BenchRoutesEnv = "ONRAMP_BENCH_ROUTES"
 
+// benchSocketsPerToken lifts the sockets-per-token limit under the bench
+// routes: the bench's fan-out case opens 10,000 sockets with one operator
+// token.
+func benchSocketsPerToken(n int) int {
+	if os.Getenv(BenchRoutesEnv) == "1" {
+		return 0
+	}
+	return n
+}
+
 // maxPlainBytes bounds the body of /bench/plain.
 const maxPlainBytes = 1 << 20
 

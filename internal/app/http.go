@@ -1,8 +1,12 @@
 package app
 
 import (
+	"context"
+	"io"
 	"log/slog"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -18,6 +22,93 @@ func limitBody(max int64, next http.Handler) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
 		next.ServeHTTP(w, r)
+	})
+}
+
+// bodyReads gives each request body a deadline to arrive by, and lets a
+// shutdown cut the bodies still arriving: a client that stalls its body
+// would otherwise hold a connection (and a graceful shutdown) for as long
+// as it likes.
+type bodyReads struct {
+	mu      sync.Mutex
+	reading map[*http.ResponseController]struct{}
+	closing bool
+}
+
+func newBodyReads() *bodyReads {
+	return &bodyReads{reading: map[*http.ResponseController]struct{}{}}
+}
+
+func (b *bodyReads) limit(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") || r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rc := http.NewResponseController(w)
+		if d > 0 {
+			_ = rc.SetReadDeadline(time.Now().Add(d))
+		}
+		b.mu.Lock()
+		if b.closing {
+			_ = rc.SetReadDeadline(time.Now())
+		}
+		b.reading[rc] = struct{}{}
+		b.mu.Unlock()
+		body := &arrivingBody{ReadCloser: r.Body, done: func() {
+			b.mu.Lock()
+			delete(b.reading, rc)
+			b.mu.Unlock()
+		}}
+		defer body.finish()
+		r.Body = body
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cut ends the reads of every body still arriving, now and from now on.
+func (b *bodyReads) cut() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closing = true
+	for rc := range b.reading {
+		_ = rc.SetReadDeadline(time.Now())
+	}
+}
+
+// arrivingBody tells its bodyReads when it has been read whole (or failed),
+// so that a shutdown leaves a request that has its body to finish.
+type arrivingBody struct {
+	io.ReadCloser
+	once sync.Once
+	done func()
+}
+
+func (a *arrivingBody) Read(p []byte) (int, error) {
+	n, err := a.ReadCloser.Read(p)
+	if err != nil {
+		a.finish()
+	}
+	return n, err
+}
+
+func (a *arrivingBody) finish() { a.once.Do(a.done) }
+
+// deadline gives each request over HTTP at most d: its database statements
+// are cancelled when it passes (pgx cancels the query on the server; SQLite
+// is interrupted). A websocket lives as long as its token instead.
+func deadline(d time.Duration, next http.Handler) http.Handler {
+	if d <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -58,13 +59,25 @@ const (
 	argonKeyLen  = 32
 )
 
+// argonSlots bounds the argon2id computations that run at once in this
+// process, whatever calls them (sign-in, setting a password): each takes
+// argonMemory, so memory stays bounded under any load. The GraphQL layer
+// refuses sign-ins it cannot start soon (TOO_MANY_ATTEMPTS).
+var argonSlots = make(chan struct{}, max(2, runtime.NumCPU()))
+
+func argonKey(password string, salt []byte, t, m uint32, p uint8, n uint32) []byte {
+	argonSlots <- struct{}{}
+	defer func() { <-argonSlots }()
+	return argon2.IDKey([]byte(password), salt, t, m, p, n)
+}
+
 // hashPassword returns a salted argon2id hash in PHC string form.
 func hashPassword(password string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argonKey(password, salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, argonMemory, argonTime, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
@@ -96,6 +109,6 @@ func checkPassword(password, hash string) bool {
 	if err1 != nil || err2 != nil || len(key) == 0 {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, uint32(t), m, uint8(p), uint32(len(key)))
+	got := argonKey(password, salt, uint32(t), m, uint8(p), uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1
 }

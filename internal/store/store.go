@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -32,6 +33,8 @@ type Store struct {
 	// DB is the pool under Client, for health checks.
 	DB      *sql.DB
 	Dialect string
+	// lockDB holds the migration lock (PostgreSQL) until MigrationDone.
+	lockDB *sql.DB
 	// writer admits one transaction of this process at a time on SQLite
 	// (its single writer): waiting here is first come, first served, where
 	// SQLite's busy handler polls with sleeps of up to 100 ms.
@@ -59,18 +62,39 @@ func SQLiteDSN(path string) string {
 // SQLiteFile is the embedded database's file in dataDir.
 func SQLiteFile(dataDir string) string { return filepath.Join(dataDir, "onramp.db") }
 
+// Options tune Open.
+type Options struct {
+	// StatementTimeout bounds every statement of the pool on PostgreSQL
+	// (its statement_timeout, unless the URL sets one); zero leaves the
+	// server's setting. Migrations run without it.
+	StatementTimeout time.Duration
+	// KeepMigrationLock keeps the database-wide migration lock after Open
+	// returns, for more start-up work that must not race other replicas
+	// (the job queue's migrations, the first signing key); MigrationDone
+	// releases it.
+	KeepMigrationLock bool
+}
+
 // Open opens and migrates the database: the PostgreSQL database at
 // databaseURL when it is set, otherwise the SQLite file onramp.db in dataDir.
 func Open(ctx context.Context, dataDir, databaseURL string) (*Store, error) {
+	return OpenWith(ctx, dataDir, databaseURL, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dataDir, databaseURL string, opts Options) (*Store, error) {
 	driver, dsn, dialect := "sqlite3", "", "sqlite3"
 	switch {
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
 		driver, dsn, dialect = "pgx", databaseURL, "postgres"
+		if opts.StatementTimeout > 0 {
+			dsn = withStatementTimeout(databaseURL, opts.StatementTimeout)
+		}
 	case databaseURL != "":
 		return nil, errors.New("database URL must start with postgres:// (leave it empty for the embedded SQLite file)")
 	default:
-		if err := os.MkdirAll(dataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data directory: %w", err)
+		if err := writableDir(dataDir); err != nil {
+			return nil, err
 		}
 		dsn = SQLiteDSN(SQLiteFile(dataDir))
 	}
@@ -95,23 +119,99 @@ func Open(ctx context.Context, dataDir, databaseURL string) (*Store, error) {
 		return nil, fmt.Errorf("connect to the database: %w", err)
 	}
 	client := ent.NewClient(ent.Driver(txDriver{entsql.OpenDB(dialect, db)}))
-	// ent's migration shares package-level table descriptions: one at a time
-	// per process (several stores open at once in tests).
-	migrating.Lock()
-	err = client.Schema.Create(System(ctx))
-	if err == nil {
-		err = backfillEmptyStrings(ctx, db)
-	}
-	migrating.Unlock()
-	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("migrate the database: %w", err)
-	}
 	st := &Store{Client: client, DB: db, Dialect: dialect}
 	if dialect == "sqlite3" {
 		st.writer = make(chan struct{}, 1)
 	}
+	if err := st.migrate(ctx, databaseURL); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("migrate the database: %w", err)
+	}
+	if !opts.KeepMigrationLock {
+		st.MigrationDone()
+	}
 	return st, nil
+}
+
+// migrationLockKey names Onramp's PostgreSQL advisory lock of migrations.
+const migrationLockKey = 0x6f6e72616d70 // "onramp"
+
+// migrate brings the schema up to date under a database-wide lock, so
+// replicas starting together on a fresh database migrate one after the
+// other (concurrent CREATE TABLEs collide in PostgreSQL's catalog). On
+// PostgreSQL the lock is an advisory lock held by a connection of its own,
+// which also runs ent's migration without the statement timeout; on SQLite
+// each DDL statement takes the file's single writer lock.
+func (s *Store) migrate(ctx context.Context, databaseURL string) error {
+	migrating.Lock()
+	defer migrating.Unlock() // ent's table descriptions are package-level
+	if s.Dialect == "sqlite3" {
+		if err := s.Client.Schema.Create(System(ctx)); err != nil {
+			return err
+		}
+		return backfillEmptyStrings(ctx, s.DB)
+	}
+	lockDB, err := sql.Open("pgx", databaseURL)
+	if err != nil {
+		return err
+	}
+	// One connection: the lock and the migration share its session.
+	lockDB.SetMaxOpenConns(1)
+	lockDB.SetMaxIdleConns(1)
+	lockDB.SetConnMaxIdleTime(0)
+	if _, err := lockDB.ExecContext(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLockKey)); err != nil {
+		_ = lockDB.Close()
+		return fmt.Errorf("take the migration lock: %w", err)
+	}
+	s.lockDB = lockDB
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, lockDB)))
+	if err := client.Schema.Create(System(ctx)); err != nil {
+		return err
+	}
+	return backfillEmptyStrings(ctx, lockDB)
+}
+
+// MigrationDone releases the migration lock Open kept (KeepMigrationLock);
+// it does nothing when none is held.
+func (s *Store) MigrationDone() {
+	if s.lockDB != nil {
+		// Closing the session releases its advisory lock.
+		_ = s.lockDB.Close()
+		s.lockDB = nil
+	}
+}
+
+// withStatementTimeout adds statement_timeout to a PostgreSQL URL that sets
+// none; pgx sends it as a run-time parameter of every connection.
+func withStatementTimeout(databaseURL string, d time.Duration) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return databaseURL // sql.Open reports it
+	}
+	q := u.Query()
+	if q.Has("statement_timeout") {
+		return databaseURL
+	}
+	q.Set("statement_timeout", fmt.Sprint(d.Milliseconds()))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// writableDir creates dataDir when missing and checks that the process may
+// write there, so a read-only or foreign-owned directory is named as such
+// at start instead of failing later as "no such file or directory".
+func writableDir(dataDir string) error {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return fmt.Errorf("create the data directory %s: %w", dataDir, err)
+	}
+	f, err := os.CreateTemp(dataDir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("the data directory %s is not writable by this process (check its owner and mode, or set --data-dir): %w", dataDir, err)
+	}
+	name := f.Name()
+	_ = f.Close()
+	_ = os.Remove(name)
+	return nil
 }
 
 // emptyStringColumns are optional text columns the API shows as "" when
@@ -134,7 +234,10 @@ func backfillEmptyStrings(ctx context.Context, db *sql.DB) error {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.Client.Close() }
+func (s *Store) Close() error {
+	s.MigrationDone()
+	return s.Client.Close()
+}
 
 // System marks ctx as work done by Onramp itself (migrations, key
 // management, jobs) rather than for a caller: the privacy rules let it
@@ -246,4 +349,35 @@ func AfterCommit(ctx context.Context, f func()) {
 // reads through ent.FromContext outside a transaction.
 func WithClient(ctx context.Context, client *ent.Client) context.Context {
 	return ent.NewContext(ctx, client)
+}
+
+// IsTimeout reports whether err is a statement stopped at a deadline: the
+// request's own (context), PostgreSQL's statement_timeout or a cancelled
+// query, or an interrupted SQLite statement.
+func IsTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "57014" // query_canceled (statement_timeout too)
+	}
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrInterrupt
+}
+
+// IsTooLarge reports whether the database refused a statement for its size
+// (an expression nested or joined past its limits): the caller asked too
+// much, nothing broke.
+func IsTooLarge(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "54001" || pe.Code == "54000" // stack depth, program limit
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Code == sqlite3.ErrTooBig ||
+			(se.Code == sqlite3.ErrError && (strings.Contains(se.Error(), "too large") || strings.Contains(se.Error(), "too many")))
+	}
+	return false
 }

@@ -1,0 +1,182 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"onramp/graph/model"
+	"onramp/internal/setup"
+	"onramp/internal/throttle"
+	"onramp/internal/validate"
+	"onramp/internal/viewer"
+)
+
+// CodeTooManyAttempts answers an attempt made while its throttle says wait.
+const CodeTooManyAttempts = "TOO_MANY_ATTEMPTS"
+
+// codeTooManySignIns refuses a request that signs in more than once.
+const codeTooManySignIns = "TOO_MANY_SIGN_INS"
+
+// Throttles slow down the calls an attacker repeats: guessed passwords
+// (per email and per client address), probed subdomains and resent setup
+// emails; Hashing bounds the password hashing that runs at once (argon2id
+// takes 19 MiB each).
+type Throttles struct {
+	SignInEmail  *throttle.Limiter
+	SignInClient *throttle.Limiter
+	Subdomain    *throttle.Limiter
+	Resend       *throttle.Limiter
+	Hashing      *throttle.Pool
+}
+
+// NewThrottles returns the throttles with their policies; hashing is how
+// many sign-ins may hash a password at once, and wait how long one waits
+// for its turn before TOO_MANY_ATTEMPTS.
+func NewThrottles(now func() time.Time, hashing int, wait time.Duration) *Throttles {
+	return &Throttles{
+		// Five wrong passwords for one email, then 1 s, 2 s, 4 s … up to
+		// 15 minutes between attempts; an address (many people behind one
+		// NAT) gets twenty.
+		SignInEmail:  throttle.New(throttle.Policy{Free: 5, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour}, now),
+		SignInClient: throttle.New(throttle.Policy{Free: 20, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour}, now),
+		// Thirty checks a minute per caller and per address.
+		Subdomain: throttle.New(throttle.Policy{Free: 30, Base: time.Second, Max: time.Minute, Forget: time.Minute}, now),
+		// Five emails an hour per order.
+		Resend:  throttle.New(throttle.Policy{Free: 5, Base: time.Minute, Max: time.Hour, Forget: time.Hour}, now),
+		Hashing: throttle.NewPool(hashing, wait),
+	}
+}
+
+// tooMany is the userError of an attempt that must wait.
+func tooMany(wait time.Duration) []*validate.Problem {
+	s := int(math.Ceil(wait.Seconds()))
+	return []*validate.Problem{{
+		Code:    CodeTooManyAttempts,
+		Message: fmt.Sprintf("Too many attempts. Try again in %d seconds.", max(s, 1)),
+	}}
+}
+
+// signIn runs fn under the sign-in throttles: refused while the email or
+// the client address must wait, counted when the credentials are wrong,
+// and within the bounded hashing pool.
+func (t *Throttles) signIn(ctx context.Context, email string, fn func() (string, error)) (string, []*validate.Problem, error) {
+	emailKey := strings.ToLower(strings.TrimSpace(email))
+	clientKey := throttle.Client(ctx)
+	if wait := max(t.SignInEmail.Wait(emailKey), t.SignInClient.Wait(clientKey)); wait > 0 {
+		return "", tooMany(wait), nil
+	}
+	release, ok := t.Hashing.Acquire(ctx)
+	if !ok {
+		return "", tooMany(time.Second), nil
+	}
+	defer release()
+	token, err := fn()
+	var failure *validate.Failure
+	switch {
+	case err == nil:
+		t.SignInEmail.Reset(emailKey)
+	case errors.As(err, &failure) && failure.Problems[0].Code == setup.CodeInvalidCredentials:
+		t.SignInEmail.Hit(emailKey)
+		t.SignInClient.Hit(clientKey)
+	}
+	userErrors, err := payloadErrors(err)
+	return token, userErrors, err
+}
+
+// throttleFields throttles the resolvers of checkSubdomain (per caller and
+// per client address) and resendSetupLink (per order: only resends that
+// sent an email count).
+func (t *Throttles) throttleFields(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || !fc.IsResolver || fc.Field.Field == nil {
+		return next(ctx)
+	}
+	switch fc.Field.Name {
+	case "checkSubdomain":
+		keys := []string{"client:" + throttle.Client(ctx)}
+		if v := viewer.FromContext(ctx); v != nil {
+			keys = append(keys, "token:"+v.TokenID)
+		}
+		for _, k := range keys {
+			if wait := t.Subdomain.Wait(k); wait > 0 {
+				e := gqlerror.ErrorPathf(fc.Path(), "%s", tooMany(wait)[0].Message)
+				e.Extensions = map[string]any{"code": CodeTooManyAttempts}
+				return nil, e
+			}
+		}
+		for _, k := range keys {
+			t.Subdomain.Hit(k)
+		}
+	case "resendSetupLink":
+		key := fmt.Sprint(fc.Args["orderId"])
+		if wait := t.Resend.Wait(key); wait > 0 {
+			return &model.ResendSetupLinkPayload{UserErrors: tooMany(wait)}, nil
+		}
+		res, err := next(ctx)
+		if p, ok := res.(*model.ResendSetupLinkPayload); ok && err == nil && p.Order != nil && len(p.UserErrors) == 0 {
+			t.Resend.Hit(key)
+		}
+		return res, err
+	}
+	return next(ctx)
+}
+
+// OneSignIn refuses, before execution, a request that selects signIn more
+// than once (aliases would otherwise try hundreds of passwords in one
+// request).
+type OneSignIn struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = OneSignIn{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (OneSignIn) ExtensionName() string { return "OneSignIn" }
+
+// Validate implements graphql.HandlerExtension.
+func (OneSignIn) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext implements graphql.OperationContextMutator.
+func (OneSignIn) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
+		return nil
+	}
+	if countField(oc.Operation.SelectionSet, "signIn", 0) > 1 {
+		e := gqlerror.Errorf("A request may call signIn once.")
+		e.Extensions = map[string]any{"code": codeTooManySignIns}
+		return e
+	}
+	return nil
+}
+
+// countField counts the root fields called name, through fragments.
+func countField(set ast.SelectionSet, name string, depth int) int {
+	if depth > 10 {
+		return 0 // the depth limit refuses deeper fragment nesting
+	}
+	n := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == name {
+				n++
+			}
+		case *ast.InlineFragment:
+			n += countField(s.SelectionSet, name, depth+1)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				n += countField(s.Definition.SelectionSet, name, depth+1)
+			}
+		}
+	}
+	return n
+}

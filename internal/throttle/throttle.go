@@ -1,0 +1,173 @@
+// Package throttle slows down repeated attempts (guessed passwords, probed
+// subdomains, resent emails) with a delay that grows with each attempt over
+// a free allowance, and bounds how much costly work runs at once.
+package throttle
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Policy says how a key is slowed down.
+type Policy struct {
+	// Free is how many hits a key may make before it must wait.
+	Free int
+	// Base is the first wait; each further hit doubles it, up to Max.
+	Base, Max time.Duration
+	// Forget is how long a key must stay quiet to start afresh.
+	Forget time.Duration
+}
+
+// maxKeys bounds the memory of a Limiter; a sweep drops forgotten keys
+// first.
+const maxKeys = 100_000
+
+// Limiter counts hits per key under one Policy. It is safe for concurrent
+// use. State is per process: each replica slows down the attempts it sees.
+type Limiter struct {
+	policy Policy
+	now    func() time.Time
+	mu     sync.Mutex
+	keys   map[string]*entry
+}
+
+type entry struct {
+	hits  int
+	last  time.Time
+	until time.Time
+}
+
+// New returns a Limiter; now nil is the wall clock.
+func New(p Policy, now func() time.Time) *Limiter {
+	if now == nil {
+		now = time.Now
+	}
+	return &Limiter{policy: p, now: now, keys: map[string]*entry{}}
+}
+
+// Wait returns how long key must still wait before its next attempt; zero
+// means it may go ahead.
+func (l *Limiter) Wait(key string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.keys[key]
+	if e == nil {
+		return 0
+	}
+	now := l.now()
+	if now.Sub(e.last) > l.policy.Forget && !now.Before(e.until) {
+		delete(l.keys, key)
+		return 0
+	}
+	return max(e.until.Sub(now), 0)
+}
+
+// Hit counts one attempt of key; past the free allowance it makes the key
+// wait, twice as long each time.
+func (l *Limiter) Hit(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	e := l.keys[key]
+	if e != nil && now.Sub(e.last) > l.policy.Forget && !now.Before(e.until) {
+		e = nil
+	}
+	if e == nil {
+		if len(l.keys) >= maxKeys {
+			l.sweep(now)
+		}
+		e = &entry{}
+		l.keys[key] = e
+	}
+	e.hits++
+	e.last = now
+	if over := e.hits - l.policy.Free; over >= 0 {
+		d := l.policy.Base
+		for i := 0; i < over && d < l.policy.Max; i++ {
+			d *= 2
+		}
+		e.until = now.Add(min(d, l.policy.Max))
+	}
+}
+
+// Reset forgets key (a successful sign-in).
+func (l *Limiter) Reset(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.keys, key)
+}
+
+// sweep drops forgotten keys; when that is not enough, it drops keys that
+// are not waiting, then any, until a tenth of the room is free.
+func (l *Limiter) sweep(now time.Time) {
+	for k, e := range l.keys {
+		if now.Sub(e.last) > l.policy.Forget && !now.Before(e.until) {
+			delete(l.keys, k)
+		}
+	}
+	for _, waiting := range []bool{false, true} {
+		for k, e := range l.keys {
+			if len(l.keys) < maxKeys*9/10 {
+				return
+			}
+			if waiting || !now.Before(e.until) {
+				delete(l.keys, k)
+			}
+		}
+	}
+}
+
+// Pool bounds how many costly computations (password hashing) run at once.
+type Pool struct {
+	slots chan struct{}
+	wait  time.Duration
+}
+
+// NewPool returns a pool of size slots whose callers wait at most wait for
+// one.
+func NewPool(size int, wait time.Duration) *Pool {
+	return &Pool{slots: make(chan struct{}, max(size, 1)), wait: wait}
+}
+
+// Acquire takes a slot, waiting at most the pool's wait (or until ctx
+// ends); ok is false when none came free. Call release when done.
+func (p *Pool) Acquire(ctx context.Context) (release func(), ok bool) {
+	timer := time.NewTimer(p.wait)
+	defer timer.Stop()
+	select {
+	case p.slots <- struct{}{}:
+		return func() { <-p.slots }, true
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	return nil, false
+}
+
+type clientKey struct{}
+
+// WithClient returns ctx carrying the client's network address (without
+// its port).
+func WithClient(ctx context.Context, addr string) context.Context {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		addr = host
+	}
+	return context.WithValue(ctx, clientKey{}, addr)
+}
+
+// Client returns the client address WithClient stored, or "".
+func Client(ctx context.Context) string {
+	s, _ := ctx.Value(clientKey{}).(string)
+	return s
+}
+
+// Middleware stores each request's client address (its RemoteAddr: put a
+// proxy that terminates connections in front and every client shares its
+// address) for the limiters.
+func Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(WithClient(r.Context(), r.RemoteAddr)))
+	})
+}
