@@ -5,6 +5,7 @@ import { createApiClient, createWs } from "./api/client";
 import { partnerToken, setupToken } from "./api/session";
 import { Home } from "./Home";
 import { I18nProvider } from "./i18n/I18n";
+import { IntegrationsPage } from "./partner/Integrations";
 import { PartnerHome } from "./partner/PartnerHome";
 import { SignInPage } from "./partner/SignIn";
 import { Shell } from "./Shell";
@@ -74,6 +75,7 @@ export function AppRoutes() {
         <Route element={<PartnerRoot />}>
           <Route path="signin" element={<SignInPage />} />
           <Route path="partner" element={<PartnerHome />} />
+          <Route path="partner/integrations" element={<IntegrationsPage />} />
           <Route path="partner/*" element={<PartnerHome />} />
         </Route>
         <Route path="*" element={<NotFoundPage />} />

@@ -1,5 +1,5 @@
 import { useEffect } from "react";
-import { Navigate, useNavigate } from "react-router";
+import { Link, Navigate, useNavigate } from "react-router";
 import { useQuery } from "urql";
 import { PartnerOverview } from "../api/documents";
 import { classify, failureKey } from "../api/errors";
@@ -54,6 +54,9 @@ function Overview() {
         </div>
       )}
       {v && <p className="hint">{t("partner.signedInAs", { email: v.email ?? "" })}</p>}
+      <p>
+        <Link to="/partner/integrations">{t("integrations.link")}</Link>
+      </p>
       {org && (
         <section className="card" aria-labelledby="org-title">
           <h2 id="org-title">{t("partner.org")}</h2>
