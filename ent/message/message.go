@@ -110,6 +110,15 @@ const (
 	KindESCALATION        Kind = "ESCALATION"
 	KindSERVICES_ACTIVE   Kind = "SERVICES_ACTIVE"
 	KindWEBHOOK_DISABLED  Kind = "WEBHOOK_DISABLED"
+	KindHANDOFF_SENT      Kind = "HANDOFF_SENT"
+	KindSETUP_FINISHED    Kind = "SETUP_FINISHED"
+	KindCUSTOMER_WELCOME  Kind = "CUSTOMER_WELCOME"
+	KindON_HOLD           Kind = "ON_HOLD"
+	KindHOLD_RELEASED     Kind = "HOLD_RELEASED"
+	KindORDER_CANCELLED   Kind = "ORDER_CANCELLED"
+	KindWINDOW_CLOSED     Kind = "WINDOW_CLOSED"
+	KindLINK_REMINDER     Kind = "LINK_REMINDER"
+	KindWINDOW_REMINDER   Kind = "WINDOW_REMINDER"
 )
 
 func (k Kind) String() string {
@@ -119,7 +128,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindSETUP_LINK, KindHANDOFF_COLLEAGUE, KindHANDOFF_CUSTOMER, KindESCALATION, KindSERVICES_ACTIVE, KindWEBHOOK_DISABLED:
+	case KindSETUP_LINK, KindHANDOFF_COLLEAGUE, KindHANDOFF_CUSTOMER, KindESCALATION, KindSERVICES_ACTIVE, KindWEBHOOK_DISABLED, KindHANDOFF_SENT, KindSETUP_FINISHED, KindCUSTOMER_WELCOME, KindON_HOLD, KindHOLD_RELEASED, KindORDER_CANCELLED, KindWINDOW_CLOSED, KindLINK_REMINDER, KindWINDOW_REMINDER:
 		return nil
 	default:
 		return fmt.Errorf("message: invalid enum value for kind field: %q", k)

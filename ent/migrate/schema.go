@@ -152,7 +152,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"SETUP_LINK", "HANDOFF_COLLEAGUE", "HANDOFF_CUSTOMER", "ESCALATION", "SERVICES_ACTIVE", "WEBHOOK_DISABLED"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"SETUP_LINK", "HANDOFF_COLLEAGUE", "HANDOFF_CUSTOMER", "ESCALATION", "SERVICES_ACTIVE", "WEBHOOK_DISABLED", "HANDOFF_SENT", "SETUP_FINISHED", "CUSTOMER_WELCOME", "ON_HOLD", "HOLD_RELEASED", "ORDER_CANCELLED", "WINDOW_CLOSED", "LINK_REMINDER", "WINDOW_REMINDER"}},
 		{Name: "to", Type: field.TypeString, Size: 254},
 		{Name: "subject", Type: field.TypeString},
 		{Name: "text_body", Type: field.TypeString, Size: 2147483647},

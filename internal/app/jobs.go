@@ -67,6 +67,8 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	river.AddWorker(workers, &orders.SetupEmailWorker{Orders: a.Orders})
 	river.AddWorker(workers, &orders.EscalateWorker{Orders: a.Orders})
 	river.AddWorker(workers, &orders.CloseWindowWorker{Orders: a.Orders})
+	river.AddWorker(workers, &orders.RemindLinkWorker{Orders: a.Orders})
+	river.AddWorker(workers, &orders.RemindWindowWorker{Orders: a.Orders})
 	river.AddWorker(workers, &billing.StartWorker{Store: a.Store, URL: cfg.BillingWebhookURL, Now: now})
 	river.AddWorker(workers, &webhooks.DeliverWorker{Store: a.Store, Dev: cfg.Dev, Now: now, Disabled: a.Orders.WebhookDisabled})
 
@@ -86,5 +88,6 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	lifecycle.Queue = q
 	a.Webhooks = &webhooks.Service{Store: a.Store, Queue: q, Dev: cfg.Dev, Now: now}
 	a.Life.OnEvent = a.Webhooks.Enqueue
+	a.Life.Notify = a.Orders.Notify
 	return nil
 }

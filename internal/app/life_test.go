@@ -1311,8 +1311,13 @@ func TestLifeTestClockRunsTheDueJobs(t *testing.T) {
 	// Link expiry follows the clock: 48 hours after it was issued.
 	lifeAdvance(t, s, "49h")
 	gqlAt(t, s.base, token, linkViewerQuery, nil).wantError(t, "UNAUTHENTICATED", "EXPIRED")
-	if n := len(sink.To(contactEmail)); n != 1 {
-		t.Errorf("the contact received %d messages, want 1", n)
+	// A day before the link expired its holder was reminded, once.
+	msgs := waitTo(t, sink, contactEmail, 2)
+	if n := len(sink.To(contactEmail)); n != 2 {
+		t.Errorf("the contact received %d messages, want the setup email and one reminder", n)
+	}
+	if r := parseMail(t, msgs[1]); !strings.Contains(r.Subject, "Reminder") || !strings.Contains(r.Subject, "expires") {
+		t.Errorf("second message %q, want the link's reminder", r.Subject)
 	}
 }
 

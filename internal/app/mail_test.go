@@ -849,10 +849,16 @@ func TestCancelledOrderSendsNothingMore(t *testing.T) {
 	waitJobsFinished(t, "both escalate jobs", 2, func() []*rivertype.JobRow {
 		return jobsOf(t, m.app, "escalate", now.ID, later.ID)
 	})
+	// The holder of the cancelled order's link hears of the cancellation,
+	// once; the future order's contact, never mailed, hears nothing.
+	waitTo(t, sink, "now@partner.example", 2)
 	holds(t, "nothing more sent", quietPeriod, func() (bool, string) {
 		return len(sink.To("later@partner.example")) == 0 && len(sink.To(successEmail)) == 0 &&
-			len(sink.To("now@partner.example")) == 1 && len(deliveryJobs(t, m.app, later.ID)) == 0, sink.Summary()
+			len(sink.To("now@partner.example")) == 2 && len(deliveryJobs(t, m.app, later.ID)) == 0, sink.Summary()
 	})
+	if got := parseMail(t, sink.To("now@partner.example")[1]); !strings.Contains(got.Subject, "was cancelled") {
+		t.Errorf("second message to the holder: %q, want the cancellation notice", got.Subject)
+	}
 	var list escalationsResult
 	m.gql(t, m.operator(t), escalationsQuery, nil).ok(t).decode(t, &list)
 	if list.Escalations.TotalCount != 0 {

@@ -274,10 +274,11 @@ func TestWebhooksRetryAndRotate(t *testing.T) {
 			} `json:"deliveries"`
 		} `json:"webhookEndpoints"`
 	}
-	m.gql(t, m.integration(t, "P1"), `{ webhookEndpoints { deliveries(first: 10) { attempt status statusCode eventType } } }`, nil).ok(t).decode(t, &res)
-	if len(res.WebhookEndpoints) != 1 || len(res.WebhookEndpoints[0].Deliveries) != 3 {
-		t.Fatalf("recorded deliveries: %+v", res.WebhookEndpoints)
-	}
+	// The attempt is recorded once the receiver has answered.
+	testkit.Eventually(t, "three recorded attempts", mailWait, func() (bool, string) {
+		m.gql(t, m.integration(t, "P1"), `{ webhookEndpoints { deliveries(first: 10) { attempt status statusCode eventType } } }`, nil).ok(t).decode(t, &res)
+		return len(res.WebhookEndpoints) == 1 && len(res.WebhookEndpoints[0].Deliveries) == 3, "not yet"
+	})
 	d := res.WebhookEndpoints[0].Deliveries // newest first
 	if d[0].Status != "SUCCEEDED" || d[0].StatusCode == nil || *d[0].StatusCode != 200 || d[1].Status != "FAILED" || d[1].StatusCode == nil || *d[1].StatusCode != 500 || d[2].Attempt != 1 {
 		t.Errorf("recorded deliveries %+v, want 500, 500, then 200", d)

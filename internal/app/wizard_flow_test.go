@@ -121,8 +121,11 @@ func TestWizardPartnerFlowToProvisioned(t *testing.T) {
 	if s.Step != "PROVISION" || len(s.MissingSettings) != 0 || s.Next != "provision" {
 		t.Fatalf("saveEnterpriseSettings: step %s, missing %v, next %s", s.Step, s.MissingSettings, s.Next)
 	}
-	if ok, reason := c.checkSubdomain(t, link, "acme-site"); ok || reason != "SUBDOMAIN_TAKEN" {
+	if ok, reason := c.checkSubdomain(t, c.op, "acme-site"); ok || reason != "SUBDOMAIN_TAKEN" {
 		t.Errorf("checkSubdomain after the claim = %v %q, want SUBDOMAIN_TAKEN", ok, reason)
+	}
+	if ok, _ := c.checkSubdomain(t, link, "acme-site"); !ok {
+		t.Errorf("checkSubdomain of its own site for the link = taken, want available (it is the link's to keep)")
 	}
 
 	p := c.mustProvision(t, link, nil)

@@ -36,6 +36,10 @@ type Engine struct {
 	// OnEvent runs for every event recorded, in its transaction (the
 	// webhooks queue their deliveries); nil: nobody is told.
 	OnEvent func(ctx context.Context, ev *ent.Event) error
+	// Notify sends a row's notice, in the change's transaction (nil: no
+	// notices). It decides the recipients and whether the notice applies
+	// to this change (a hand-off's confirmation only after a hand-off).
+	Notify func(ctx context.Context, notice string, was order.Status, o *ent.Order, c *Change) error
 }
 
 // Command is one action on one order: what the table does not know.
@@ -206,6 +210,11 @@ func (e *Engine) apply(ctx context.Context, rule Rule, cmd Command, o *ent.Order
 	}
 	if err := e.entered(ctx, o.Status, saved); err != nil {
 		return nil, err
+	}
+	if rule.Notice != "" && e.Notify != nil {
+		if err := e.Notify(ctx, rule.Notice, o.Status, saved, c); err != nil {
+			return nil, err
+		}
 	}
 	changes := map[string]any{}
 	maps.Copy(changes, cmd.Changes)

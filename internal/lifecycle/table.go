@@ -44,6 +44,8 @@ const (
 // Onramp's own actions: the jobs and the command line.
 const (
 	SendSetupEmail Action = "job:setupEmail"
+	RemindLink     Action = "job:remindLink"
+	RemindWindow   Action = "job:remindWindow"
 	LinkDelivered  Action = "job:linkDelivered"
 	Escalate       Action = "job:escalate"
 	CloseWindow    Action = "job:closeWindow"
@@ -104,6 +106,9 @@ type Rule struct {
 	// Event is the event partners hear of this action by, when it is not
 	// the one of the status it enters (feed.go).
 	Event string
+	// Notice is the email this action sends (its kind; the recipients and
+	// whether it applies are the Engine's Notify's to decide).
+	Notice string
 	// Elsewhere is the userError code when the order's status is not in
 	// From and the order has not ended or is not on hold (those have codes
 	// of their own); default WRONG_STEP.
@@ -153,7 +158,8 @@ var Table = []Rule{
 	{Action: ChooseRole, By: wizard, From: drafting, Steps: from(order.StepROLE), Home: order.StepROLE, Starts: true,
 		To: []order.Step{order.StepASSIGNMENT}, Audit: string(ChooseRole)},
 	{Action: AssignSetup, By: wizard, From: drafting, Steps: from(order.StepASSIGNMENT), Home: order.StepASSIGNMENT, Starts: true,
-		To: []order.Step{order.StepPARTNER_ORG, order.StepCUSTOMER_ADMIN, order.StepROLE}, Audit: string(AssignSetup)},
+		To: []order.Step{order.StepPARTNER_ORG, order.StepCUSTOMER_ADMIN, order.StepROLE}, Audit: string(AssignSetup),
+		Notice: NoticeHandoffSent},
 	{Action: ConfirmPartnerOrg, By: wizard, From: drafting, Steps: from(order.StepPARTNER_ORG), Home: order.StepPARTNER_ORG, Starts: true,
 		To: []order.Step{order.StepCUSTOMER_ADMIN}, Audit: string(ConfirmPartnerOrg)},
 	{Action: SetCustomerAdmin, By: wizard, From: drafting, Steps: from(order.StepCUSTOMER_ADMIN), Home: order.StepCUSTOMER_ADMIN, Starts: true,
@@ -161,9 +167,10 @@ var Table = []Rule{
 	{Action: ConfirmCustomerOrg, By: wizard, From: drafting, Steps: from(order.StepCUSTOMER_ORG), Home: order.StepCUSTOMER_ORG, Starts: true,
 		To: []order.Step{order.StepCONFIRM}, Audit: string(ConfirmCustomerOrg)},
 	{Action: ReportUnrecognized, By: wizard, From: drafting, Steps: []order.Step{order.StepPARTNER_ORG, order.StepCUSTOMER_ORG},
-		Sets: []order.Status{order.StatusON_HOLD}, Audit: string(ReportUnrecognized)},
+		Sets: []order.Status{order.StatusON_HOLD}, Audit: string(ReportUnrecognized), Notice: NoticeOnHold},
 	{Action: ConfirmOrgs, By: wizard, From: drafting, Steps: []order.Step{order.StepCONFIRM}, Home: order.StepCONFIRM, Starts: true,
-		To: []order.Step{order.StepPASSWORD, order.StepSERVICES}, Sets: []order.Status{order.StatusORGS_CONFIRMED}, Audit: string(ConfirmOrgs)},
+		To: []order.Step{order.StepPASSWORD, order.StepSERVICES}, Sets: []order.Status{order.StatusORGS_CONFIRMED}, Audit: string(ConfirmOrgs),
+		Notice: NoticeCustomerWelcome},
 
 	// The wizard after the organizations are confirmed: the service
 	// settings, then provisioning, once.
@@ -175,16 +182,17 @@ var Table = []Rule{
 		To: settings, Audit: string(SaveEnterpriseSettings)},
 	{Action: Provision, By: wizard, From: []order.Status{order.StatusORGS_CONFIRMED, order.StatusPROVISIONED},
 		Steps: []order.Step{order.StepSERVICES, order.StepPROVISION, order.StepDONE}, Home: order.StepPROVISION,
-		To: []order.Step{order.StepDONE}, Sets: []order.Status{order.StatusPROVISIONED}, Audit: string(Provision)},
+		To: []order.Step{order.StepDONE}, Sets: []order.Status{order.StatusPROVISIONED}, Audit: string(Provision),
+		Notice: NoticeSetupFinished},
 
 	// Partners, integrations and operators.
 	{Action: ResendSetupLink, By: apiUsers, From: settable,
 		To: []order.Step{order.StepROLE}, Audit: "SETUP_LINK_RESENT"},
 	{Action: CancelOrder, By: apiUsers, From: open,
-		Sets: []order.Status{order.StatusCANCELLED}, Audit: "ORDER_CANCELLED"},
+		Sets: []order.Status{order.StatusCANCELLED}, Audit: "ORDER_CANCELLED", Notice: NoticeOrderCancelled},
 	{Action: ReleaseHold, By: ByOperator, From: []order.Status{order.StatusON_HOLD},
 		To: []order.Step{order.StepROLE}, Sets: []order.Status{order.StatusIN_SETUP}, Audit: "HOLD_RELEASED", Elsewhere: CodeNotOnHold,
-		Event: EventHoldReleased},
+		Event: EventHoldReleased, Notice: NoticeHoldReleased},
 	{Action: ResolveEscalation, By: ByOperator, From: everyStatus, Audit: "ESCALATION_RESOLVED"},
 
 	// Onramp itself.
@@ -192,7 +200,10 @@ var Table = []Rule{
 	{Action: LinkDelivered, By: BySystem, From: []order.Status{order.StatusPLACED},
 		Sets: []order.Status{order.StatusLINK_SENT}, Audit: "EMAIL_SENT"},
 	{Action: Escalate, By: BySystem, From: notStarted, Audit: "ESCALATION_OPENED", Event: EventEscalated},
-	{Action: CloseWindow, By: BySystem, From: open, Sets: []order.Status{order.StatusCANCELLED}, Audit: "WINDOW_CLOSED"},
+	{Action: CloseWindow, By: BySystem, From: open, Sets: []order.Status{order.StatusCANCELLED}, Audit: "WINDOW_CLOSED",
+		Notice: NoticeWindowClosed},
+	{Action: RemindLink, By: BySystem, From: settable, Audit: "LINK_REMINDER_SENT", Notice: NoticeLinkReminder},
+	{Action: RemindWindow, By: BySystem, From: settable, Audit: "WINDOW_REMINDER_SENT", Notice: NoticeWindowReminder},
 	{Action: IssueLink, By: BySystem, From: []order.Status{order.StatusPLACED, order.StatusLINK_SENT, order.StatusIN_SETUP,
 		order.StatusON_HOLD, order.StatusORGS_CONFIRMED, order.StatusPROVISIONED},
 		To: []order.Step{order.StepROLE}, Audit: "SETUP_LINK_ISSUED"},

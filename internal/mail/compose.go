@@ -26,6 +26,16 @@ const (
 	Escalation       Kind = "ESCALATION"
 	ServicesActive   Kind = "SERVICES_ACTIVE"
 	WebhookDisabled  Kind = "WEBHOOK_DISABLED"
+	// Notices of an order's life.
+	HandoffSent     Kind = "HANDOFF_SENT"
+	SetupFinished   Kind = "SETUP_FINISHED"
+	CustomerWelcome Kind = "CUSTOMER_WELCOME"
+	OnHold          Kind = "ON_HOLD"
+	HoldReleased    Kind = "HOLD_RELEASED"
+	OrderCancelled  Kind = "ORDER_CANCELLED"
+	WindowClosed    Kind = "WINDOW_CLOSED"
+	LinkReminder    Kind = "LINK_REMINDER"
+	WindowReminder  Kind = "WINDOW_REMINDER"
 )
 
 // Languages are the languages of the templates; en is the default.
@@ -43,6 +53,10 @@ type Data struct {
 	HandedOffBy      string
 	// WebhookURL is the endpoint of a WEBHOOK_DISABLED notice.
 	WebhookURL string
+	// HandedTo is whom a setup was handed to (HANDOFF_SENT).
+	HandedTo string
+	// WindowCloses is the day an unprovisioned order closes.
+	WindowCloses string
 	// Link is the "Set up now" link; LinkExpires when it stops working.
 	Link        string
 	LinkExpires string

@@ -98,7 +98,7 @@ func (s *Service) schedule(ctx context.Context, o *ent.Order) error {
 			return err
 		}
 	}
-	return nil
+	return s.scheduleWindowReminders(ctx, o)
 }
 
 // SetupEmailWorker sends the setup email when the start date comes, unless

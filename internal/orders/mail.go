@@ -41,8 +41,10 @@ func (s *Service) SendLink(ctx context.Context, o *ent.Order, email string, kind
 	d.Link = strings.TrimRight(l.PublicURL, "/") + "/setup?token=" + token
 	d.LinkExpires = date.Of(s.now().Add(l.Links.SetupLinkTTL()).In(l.Location)).String()
 	d.HandedOffBy = handedOffBy
-	_, err = l.Outbox.Send(ctx, mail.Draft{Kind: kind, To: email, Lang: string(o.Language), Data: d, OrderID: o.ID})
-	return err
+	if _, err := l.Outbox.Send(ctx, mail.Draft{Kind: kind, To: email, Lang: string(o.Language), Data: d, OrderID: o.ID}); err != nil {
+		return err
+	}
+	return s.scheduleLinkReminders(ctx, o)
 }
 
 // SendServicesActive queues the "your services are active" email.

@@ -214,6 +214,8 @@ func (s *Service) confirm(ctx context.Context, st *state) error {
 			Save(sys)
 		if err == nil {
 			err = s.createUser(ctx, d.CustomerAdminEmail, customer.ID)
+			// Its administrator is welcomed (the row's notice).
+			st.change.Audit = map[string]any{"newCustomerOrg": customer.ID}
 		}
 	}
 	if err != nil {

@@ -1,0 +1,195 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"onramp/internal/app"
+	"onramp/internal/clock"
+	"onramp/internal/mail/smtptest"
+	"onramp/internal/testkit"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// subjects lists the subjects of what rcpt received, in order.
+func subjects(t *testing.T, sink *smtptest.Sink, rcpt string) []string {
+	t.Helper()
+	var out []string
+	for _, m := range sink.To(rcpt) {
+		out = append(out, parseMail(t, m).Subject)
+	}
+	return out
+}
+
+// wantSubjects waits until rcpt has received n messages, holds that for a
+// moment (nothing more arrives), and checks each subject contains its
+// part.
+func wantSubjects(t *testing.T, sink *smtptest.Sink, rcpt string, parts ...string) {
+	t.Helper()
+	if len(parts) > 0 {
+		waitTo(t, sink, rcpt, len(parts))
+	}
+	holds(t, "no more mail to "+rcpt, quietPeriod, func() (bool, string) {
+		return len(sink.To(rcpt)) == len(parts), strings.Join(subjects(t, sink, rcpt), " | ")
+	})
+	got := subjects(t, sink, rcpt)
+	for i, p := range parts {
+		if i < len(got) && !strings.Contains(got[i], p) {
+			t.Errorf("message %d to %s: %q, want it to contain %q", i+1, rcpt, got[i], p)
+		}
+	}
+}
+
+func noticeApp(t *testing.T) (*mailApp, *smtptest.Sink, *clock.Stub, *wizClient) {
+	t.Helper()
+	sink := smtptest.Start(t, "127.0.0.1:0")
+	clk := clock.NewStub(mailEpoch)
+	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.SMTPURL = sink.URL() })
+	c := &wizClient{app: m.app, base: m.base, op: m.operator(t), http: &http.Client{Timeout: time.Minute}}
+	return m, sink, clk, c
+}
+
+// TestNoticesOfTheWizard: the person who hands a setup off is told; the
+// customer's new administrator is welcomed; the partner hears when the
+// customer it handed the setup to has finished; each once.
+func TestNoticesOfTheWizard(t *testing.T) {
+	t.Parallel()
+	m, sink, _, c := noticeApp(t)
+	o := m.placeOrder(t, m.integration(t, "P1"), "NT-1", "P1", isoDate(mailDay(5, 0)), "ana@p1.example")
+	link := c.link(t, o.ID, "ana@p1.example")
+	c.must(t, link, "startSetup", nil)
+	c.must(t, link, "chooseRole", wizVars("role", "PARTNER"))
+	c.wiz(t, link, "assignSetup", wizInput("assignee", "CUSTOMER", "email", "it@nt-acme.example"))
+	wantSubjects(t, sink, "ana@p1.example", "You handed the setup")
+
+	customer := setupToken(t, parseMail(t, waitTo(t, sink, "it@nt-acme.example", 1)[0]), m.base)
+	c.must(t, customer, "startSetup", nil)
+	c.must(t, customer, "chooseRole", wizVars("role", "CUSTOMER"))
+	c.must(t, customer, "assignSetup", wizInput("assignee", "SELF"))
+	c.must(t, customer, "setCustomerAdmin", wizVars("email", "it@nt-acme.example"))
+	c.must(t, customer, "confirmCustomerOrg", wizInput())
+	c.must(t, customer, "confirmOrgs", nil)
+	c.saveSettings(t, customer, "ntacme")
+	c.mustProvision(t, customer, nil)
+	// The customer: the hand-off's link, the welcome, the services active.
+	wantSubjects(t, sink, "it@nt-acme.example", "Set up your", "Welcome", "services are active")
+	// The partner's contact: its hand-off confirmation, then the finish.
+	wantSubjects(t, sink, "ana@p1.example", "You handed the setup", "finished the setup")
+
+	// A second order of the same customer: its organization exists, so no
+	// second welcome.
+	o2 := m.placeOrder(t, m.integration(t, "P1"), "NT-2", "P1", isoDate(mailDay(5, 0)), "bob@p1.example")
+	l2 := c.link(t, o2.ID, "bob@p1.example")
+	c.partnerToConfirm(t, l2, "it@nt-acme.example")
+	c.must(t, l2, "confirmOrgs", nil)
+	wantSubjects(t, sink, "it@nt-acme.example", "Set up your", "Welcome", "services are active")
+}
+
+// TestNoticesOfHoldAndCancellation: the reporter of an unrecognized
+// organization hears that the order is on hold and why, then that it may
+// go on; a cancellation tells the link's holder, in the order's language.
+func TestNoticesOfHoldAndCancellation(t *testing.T) {
+	t.Parallel()
+	m, sink, _, c := noticeApp(t)
+	o := m.placeOrder(t, m.integration(t, "P1"), "NH-1", "P1", isoDate(mailDay(5, 0)), "ana@p1.example")
+	link := c.link(t, o.ID, "ana@p1.example")
+	c.must(t, link, "startSetup", nil)
+	c.must(t, link, "chooseRole", wizVars("role", "PARTNER"))
+	c.must(t, link, "assignSetup", wizInput("assignee", "SELF"))
+	c.must(t, link, "reportUnrecognizedOrganization", wizInput("organization", "PARTNER"))
+	wantSubjects(t, sink, "ana@p1.example", "on hold (order NH-1)")
+	if text := parseMail(t, sink.To("ana@p1.example")[0]).Text; !strings.Contains(text, "NH-1") || !strings.Contains(text, "business day") {
+		t.Errorf("the hold notice names no reference or next step:\n%s", text)
+	}
+	c.gql(t, c.op, wizReleaseHoldMutation, map[string]any{"id": o.ID}).ok(t)
+	wantSubjects(t, sink, "ana@p1.example", "on hold", "can go on")
+
+	// Serbian, and cancelled by the partner's integration.
+	in := orderInput("NH-2", "P1")
+	in["requestedStartDate"] = isoDate(mailDay(5, 0))
+	in["provisioningContactEmail"] = "vesna@p1.example"
+	in["language"] = "sr"
+	var placed placeResult
+	m.gql(t, m.integration(t, "P1"), placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &placed)
+	id := placed.PlaceOrder.Order.ID
+	c.link(t, id, "vesna@p1.example")
+	m.gql(t, m.integration(t, "P1"), cancelMutation, map[string]any{"id": id}).ok(t)
+	wantSubjects(t, sink, "vesna@p1.example", "je otkazana")
+}
+
+// TestRemindersAndTheWindow: through the clock, the holder of an
+// unfinished setup is reminded 7 days and 1 day before the link expires and
+// before the window closes, then told the window closed; a provisioned
+// order's holder is reminded of nothing.
+func TestRemindersAndTheWindow(t *testing.T) {
+	t.Parallel()
+	m, sink, clk, c := noticeApp(t)
+	integ := m.integration(t, "P1")
+	open := m.placeOrder(t, integ, "NR-1", "P1", mailToday, "ana@p1.example")
+	done := m.placeOrder(t, integ, "NR-2", "P1", mailToday, "bob@p1.example")
+	waitTo(t, sink, "ana@p1.example", 1)
+	waitTo(t, sink, "bob@p1.example", 1)
+	l2 := setupToken(t, parseMail(t, sink.To("bob@p1.example")[0]), m.base)
+	c.partnerToConfirm(t, l2, "it@nr-acme.example")
+	c.confirmToServices(t, l2)
+	c.saveSettings(t, l2, "nracme")
+	c.mustProvision(t, l2, nil)
+	wantSubjects(t, sink, "bob@p1.example", "Set up", "services are active")
+
+	// The link (issued at day 0, 09:00, for 30 days) and the window (30
+	// days from the start of day 0) end within hours of each other: their
+	// 7-day reminders fall on day 23, the 1-day ones on day 29, and the
+	// window closes at the start of day 30, before the link expires.
+	for _, at := range []time.Time{mailDay(23, 10*time.Hour), mailDay(29, 10*time.Hour), mailDay(30, time.Hour)} {
+		clk.Set(at)
+		waitJobsQuiet(t, m, at)
+	}
+	wantSubjects(t, sink, "ana@p1.example",
+		"Set up", "Reminder", "Reminder", "Reminder", "Reminder", "window")
+	var links, windows int
+	for _, s := range subjects(t, sink, "ana@p1.example") {
+		switch {
+		case strings.Contains(s, "link") && strings.Contains(s, "expires"):
+			links++
+		case strings.Contains(s, "closes on"):
+			windows++
+		}
+	}
+	if links != 2 || windows != 2 {
+		t.Errorf("reminders: %d of the link and %d of the window, want 2 and 2: %v", links, windows, subjects(t, sink, "ana@p1.example"))
+	}
+	wantSubjects(t, sink, "bob@p1.example", "Set up", "services are active")
+	if got := m.orderStatus(t, open.ID); got != "CANCELLED" {
+		t.Errorf("the unfinished order is %s after its window, want CANCELLED", got)
+	}
+	if got := m.orderStatus(t, done.ID); got != "PROVISIONED" {
+		t.Errorf("the provisioned order is %s, want PROVISIONED", got)
+	}
+}
+
+// waitJobsQuiet waits until no job due at now is waiting or running.
+func waitJobsQuiet(t *testing.T, m *mailApp, now time.Time) {
+	t.Helper()
+	testkit.Eventually(t, "the jobs due at "+now.Format(time.RFC3339), mailWait, func() (bool, string) {
+		res, err := m.app.Jobs.Client().JobList(context.Background(), river.NewJobListParams().First(10000))
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, j := range res.Jobs {
+			switch j.State {
+			case rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStatePending:
+				return false, j.Kind + " " + string(j.State)
+			case rivertype.JobStateScheduled, rivertype.JobStateRetryable:
+				if !j.ScheduledAt.After(now) {
+					return false, j.Kind + " due"
+				}
+			}
+		}
+		return true, ""
+	})
+}
