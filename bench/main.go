@@ -12,6 +12,11 @@
 //	               [-workers 32] [-duration 2s] [-runs 5] [-profile DIR]
 //	               [-postgres URL]
 //
+// The last rows of the first table (bench/webhooks.go) run complete flows on
+// a second server in dev mode, on the same file, without and with one
+// webhook endpoint subscribed to every event (alternating runs), and count
+// the deliveries to a receiver in the bench process.
+//
 // A second table measures the production set-up on PostgreSQL: complete
 // flows with one replica and with two, and a change's delay to subscribers
 // on the other replica beside the same replica (bench/replicas.go).
@@ -223,6 +228,14 @@ func run(ctx context.Context, c config) error {
 		return fmt.Errorf("fan-out: %w", err)
 	}
 
+	// The webhook rows need a server in dev mode (see webhookFigures): the
+	// first one stops, and one in dev mode starts on the same file.
+	srv.stop()
+	hookOff, hookOn, hooks, err := b.webhookFigures(ctx, dir)
+	if err != nil {
+		return fmt.Errorf("webhooks: %w", err)
+	}
+
 	rows := []row{}
 	for i, hc := range cases {
 		r := results[i]
@@ -250,6 +263,16 @@ func run(ctx context.Context, c config) error {
 			rate: "last " + ms(fan.last), p50: ms(fan.p50), p99: ms(fan.p99), target: "p99 ≤ 250 ms"},
 		row{name: "(g) server RSS idle / under (f)",
 			rate: fmt.Sprintf("%.0f MiB / %.0f MiB", mib(rssIdle), mib(rssFan)), target: "≤ 1024 MiB"},
+		row{name: fmt.Sprintf("(j) complete flows, dev-mode server, no webhook endpoint (%d concurrent)", c.flowWorkers),
+			rate: fmt.Sprintf("%.1f flows/s", hookOff.rate), p50: ms(hookOff.p50), p99: ms(hookOff.p99), ratio: "1"},
+		row{name: "    the same, one endpoint subscribed to every event",
+			rate: fmt.Sprintf("%.1f flows/s", hookOn.rate), p50: ms(hookOn.p50), p99: ms(hookOn.p99),
+			ratio: fmt.Sprintf("%.3f", hookOn.rate/hookOff.rate)},
+		row{name: "(k) webhook deliveries during (j), event → receiver delay",
+			rate: fmt.Sprintf("%.0f events/s (%.0f/s made)", hooks.delivered, hooks.produced), p50: ms(hooks.p50), p99: ms(hooks.p99),
+			ratio: fmt.Sprintf("%.3f", hooks.delivered/hooks.produced)},
+		row{name: "    a run's events, from its start to the last arrival",
+			rate: fmt.Sprintf("%.0f events/s (%d events, %d POSTs; last %s after the flows)", hooks.overall, hooks.events, hooks.posts, hooks.drain.Round(100*time.Millisecond))},
 	)
 
 	fmt.Printf("Onramp bench %s: SQLite, %d seeded orders (seeded in %s), %d HTTP clients, %d runs of %s per case (medians)\n\n",

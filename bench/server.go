@@ -35,8 +35,9 @@ type child struct {
 
 // startServer runs bin serve on dataDir (or the PostgreSQL database at
 // databaseURL, when not empty) with the bench routes on, and waits until it
-// is ready.
-func startServer(ctx context.Context, bin, dataDir, databaseURL string) (*child, error) {
+// is ready. env adds or overrides ONRAMP_* settings (the webhook rows run
+// it in dev mode).
+func startServer(ctx context.Context, bin, dataDir, databaseURL string, env ...string) (*child, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -50,10 +51,11 @@ func startServer(ctx context.Context, bin, dataDir, databaseURL string) (*child,
 	}
 	defer logFile.Close()
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dataDir, "--public-url", "http://"+addr)
-	// Outside dev mode (as in production); no SMTP server, so mail stays
+	// Outside dev mode (as in production) unless env says otherwise; no SMTP server, so mail stays
 	// queued. The Go runtime raises the child's open-file limit to the hard
 	// limit by itself, enough for the fan-out's sockets.
 	cmd.Env = append(os.Environ(), app.BenchRoutesEnv+"=1", "ONRAMP_DEV=false", "ONRAMP_DATABASE_URL="+databaseURL)
+	cmd.Env = append(cmd.Env, env...) // the last value of a key wins
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
