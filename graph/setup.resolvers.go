@@ -75,6 +75,20 @@ func (r *mutationResolver) SaveEnterpriseSettings(ctx context.Context, subdomain
 	return setupPayload(r.Setup.SaveEnterpriseSettings(ctx, subdomain, draftID))
 }
 
+// RenewSetupLink is the resolver for the renewSetupLink field.
+func (r *mutationResolver) RenewSetupLink(ctx context.Context, token string) (*model.RenewSetupLinkPayload, error) {
+	to, err := r.Orders.RenewSetupLink(ctx, r.Auth.LinkOf, token)
+	userErrors, err := payloadErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	p := &model.RenewSetupLinkPayload{UserErrors: userErrors}
+	if to != "" {
+		p.SentTo = &to
+	}
+	return p, nil
+}
+
 // Provision is the resolver for the provision field.
 func (r *mutationResolver) Provision(ctx context.Context, idempotencyKey *string, draftID *gid.ID) (*model.ProvisionPayload, error) {
 	res, err := r.Setup.Provision(ctx, idempotencyKey, draftID)

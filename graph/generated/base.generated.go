@@ -44,6 +44,7 @@ type MutationResolver interface {
 	SetPartnerPassword(ctx context.Context, password string, draftID *gid.ID) (*model.SetupPayload, error)
 	SaveCallSettings(ctx context.Context, input setup.CallSettingsInput, draftID *gid.ID) (*model.SetupPayload, error)
 	SaveEnterpriseSettings(ctx context.Context, subdomain string, draftID *gid.ID) (*model.SetupPayload, error)
+	RenewSetupLink(ctx context.Context, token string) (*model.RenewSetupLinkPayload, error)
 	Provision(ctx context.Context, idempotencyKey *string, draftID *gid.ID) (*model.ProvisionPayload, error)
 	CreateWebhookEndpoint(ctx context.Context, input webhooks.CreateInput) (*model.CreateWebhookEndpointPayload, error)
 	DeleteWebhookEndpoint(ctx context.Context, id gid.ID) (*model.DeleteWebhookEndpointPayload, error)
@@ -320,6 +321,20 @@ func (ec *executionContext) field_Mutation_releaseHold_args(ctx context.Context,
 		return nil, err
 	}
 	args["note"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_renewSetupLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
 	return args, nil
 }
 
@@ -1522,6 +1537,50 @@ func (ec *executionContext) fieldContext_Mutation_saveEnterpriseSettings(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_renewSetupLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_renewSetupLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RenewSetupLink(ctx, fc.Args["token"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RenewSetupLinkPayload) graphql.Marshaler {
+			return ec.marshalNRenewSetupLinkPayload2ᚖonrampᚋgraphᚋmodelᚐRenewSetupLinkPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_renewSetupLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RenewSetupLinkPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_renewSetupLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_provision(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2196,6 +2255,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "saveEnterpriseSettings":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_saveEnterpriseSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "renewSetupLink":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_renewSetupLink(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -190,6 +190,7 @@ type ComplexityRoot struct {
 		Provision                      func(childComplexity int, idempotencyKey *string, draftID *gid.ID) int
 		RedeliverWebhook               func(childComplexity int, deliveryID gid.ID) int
 		ReleaseHold                    func(childComplexity int, orderID gid.ID, note *string) int
+		RenewSetupLink                 func(childComplexity int, token string) int
 		ReportUnrecognizedOrganization func(childComplexity int, input setup.ReportInput, draftID *gid.ID) int
 		ResendSetupLink                func(childComplexity int, orderID gid.ID, email *string, idempotencyKey *string) int
 		ResolveEscalation              func(childComplexity int, id gid.ID, note *string) int
@@ -326,6 +327,11 @@ type ComplexityRoot struct {
 
 	ReleaseHoldPayload struct {
 		Order      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	RenewSetupLinkPayload struct {
+		SentTo     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -1135,6 +1141,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReleaseHold(childComplexity, args["orderId"].(gid.ID), args["note"].(*string)), true
+	case "Mutation.renewSetupLink":
+		if e.ComplexityRoot.Mutation.RenewSetupLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_renewSetupLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RenewSetupLink(childComplexity, args["token"].(string)), true
 	case "Mutation.reportUnrecognizedOrganization":
 		if e.ComplexityRoot.Mutation.ReportUnrecognizedOrganization == nil {
 			break
@@ -1793,6 +1810,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReleaseHoldPayload.UserErrors(childComplexity), true
+
+	case "RenewSetupLinkPayload.sentTo":
+		if e.ComplexityRoot.RenewSetupLinkPayload.SentTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewSetupLinkPayload.SentTo(childComplexity), true
+	case "RenewSetupLinkPayload.userErrors":
+		if e.ComplexityRoot.RenewSetupLinkPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenewSetupLinkPayload.UserErrors(childComplexity), true
 
 	case "ResendSetupLinkPayload.order":
 		if e.ComplexityRoot.ResendSetupLinkPayload.Order == nil {
@@ -3667,6 +3697,14 @@ extend type Mutation {
   setPartnerPassword(password: String!, draftId: ID): SetupPayload!
   saveCallSettings(input: CallSettingsInput!, draftId: ID): SetupPayload!
   saveEnterpriseSettings(subdomain: String!, draftId: ID): SetupPayload!
+  """
+  Sends the holder of an expired setup link a new one, to the same address
+  (at most once per 10 minutes and order). Needs no bearer: the expired
+  link's token is the argument. A replaced link (LINK_REPLACED) or one of a
+  cancelled order (ORDER_CANCELLED) gets none; a link that still works
+  answers LINK_ACTIVE.
+  """
+  renewSetupLink(token: String!): RenewSetupLinkPayload!
   "Activates the subscription and starts billing, once; repeated calls answer the same."
   provision(idempotencyKey: String, draftId: ID): ProvisionPayload!
 }
@@ -3796,6 +3834,12 @@ type CallSettings {
 extend type ServiceSubscription {
   callSettings: CallSettings
   siteSubdomain: String
+}
+
+type RenewSetupLinkPayload {
+  "Where the new link went, partly hidden (a…@partner.example)."
+  sentTo: String
+  userErrors: [UserError!]!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/subscription.graphql", Input: `type Subscription {
@@ -4456,6 +4500,16 @@ func (ec *executionContext) childFields_ReleaseHoldPayload(ctx context.Context, 
 		return ec.fieldContext_ReleaseHoldPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseHoldPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RenewSetupLinkPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sentTo":
+		return ec.fieldContext_RenewSetupLinkPayload_sentTo(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RenewSetupLinkPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RenewSetupLinkPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ResendSetupLinkPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -342,6 +342,61 @@ func (ec *executionContext) fieldContext_ProvisionPayload_userErrors(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _RenewSetupLinkPayload_sentTo(ctx context.Context, field graphql.CollectedField, obj *model.RenewSetupLinkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewSetupLinkPayload_sentTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RenewSetupLinkPayload_sentTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RenewSetupLinkPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RenewSetupLinkPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RenewSetupLinkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenewSetupLinkPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*validate.Problem) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖonrampᚋinternalᚋvalidateᚐProblemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenewSetupLinkPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenewSetupLinkPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SetupOrganization_id(ctx context.Context, field graphql.CollectedField, obj *setup.OrgView) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1439,6 +1494,44 @@ func (ec *executionContext) _ProvisionPayload(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var renewSetupLinkPayloadImplementors = []string{"RenewSetupLinkPayload"}
+
+func (ec *executionContext) _RenewSetupLinkPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RenewSetupLinkPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, renewSetupLinkPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RenewSetupLinkPayload")
+		case "sentTo":
+			out.Values[i] = ec._RenewSetupLinkPayload_sentTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RenewSetupLinkPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var setupOrganizationImplementors = []string{"SetupOrganization"}
 
 func (ec *executionContext) _SetupOrganization(ctx context.Context, sel ast.SelectionSet, obj *setup.OrgView) graphql.Marshaler {
@@ -1735,6 +1828,14 @@ func (ec *executionContext) marshalNProvisionPayload2ᚖonrampᚋgraphᚋmodel�
 		return graphql.Null
 	}
 	return ec._ProvisionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRenewSetupLinkPayload2ᚖonrampᚋgraphᚋmodelᚐRenewSetupLinkPayload(ctx context.Context, sel ast.SelectionSet, v *model.RenewSetupLinkPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RenewSetupLinkPayload!")
+		return graphql.Null
+	}
+	return ec._RenewSetupLinkPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNReportOrganizationInput2onrampᚋinternalᚋsetupᚐReportInput(ctx context.Context, v any) (setup.ReportInput, error) {

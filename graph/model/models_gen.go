@@ -73,6 +73,12 @@ type ReleaseHoldPayload struct {
 	UserErrors []*validate.Problem `json:"userErrors"`
 }
 
+type RenewSetupLinkPayload struct {
+	// Where the new link went, partly hidden (a…@partner.example).
+	SentTo     *string             `json:"sentTo,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
 type ResendSetupLinkPayload struct {
 	Order      *ent.Order          `json:"order,omitempty"`
 	UserErrors []*validate.Problem `json:"userErrors"`

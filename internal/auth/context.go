@@ -80,7 +80,12 @@ func Require(ctx context.Context, allowed ...viewer.Kind) (*viewer.Viewer, error
 		return nil, errMissing
 	}
 	if len(allowed) > 0 && !slices.Contains(allowed, v.Kind) {
-		return nil, Forbidden("A %s token may not make this call.", strings.ToLower(strings.ReplaceAll(string(v.Kind), "_", " ")))
+		kind := strings.ToLower(strings.ReplaceAll(string(v.Kind), "_", " "))
+		article := "A"
+		if strings.ContainsAny(kind[:1], "aeiou") {
+			article = "An"
+		}
+		return nil, Forbidden("%s %s token may not make this call.", article, kind)
 	}
 	return v, nil
 }

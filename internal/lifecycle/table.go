@@ -50,6 +50,9 @@ const (
 	Escalate       Action = "job:escalate"
 	CloseWindow    Action = "job:closeWindow"
 	IssueLink      Action = "cli:tokenSetup"
+	// RenewLink sends the holder of an expired link a new one, asked for
+	// from the expired link's page.
+	RenewLink Action = "renewSetupLink"
 )
 
 // Actor is who may take an action (a set of them, or-ed).
@@ -207,6 +210,7 @@ var Table = []Rule{
 	{Action: IssueLink, By: BySystem, From: []order.Status{order.StatusPLACED, order.StatusLINK_SENT, order.StatusIN_SETUP,
 		order.StatusON_HOLD, order.StatusORGS_CONFIRMED, order.StatusPROVISIONED},
 		To: []order.Step{order.StepROLE}, Audit: "SETUP_LINK_ISSUED"},
+	{Action: RenewLink, By: BySystem, From: settable, To: []order.Step{order.StepROLE}, Audit: "SETUP_LINK_RENEWED"},
 }
 
 // RuleOf returns the table's row of an action.

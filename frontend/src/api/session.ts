@@ -3,6 +3,7 @@
 // session storage: it is never in the history, a bookmark, or a Referer.
 
 const setupKey = "onramp.setup.token";
+const expiredKey = "onramp.setup.expired";
 const startKey = "onramp.setup.start";
 const handoffKey = "onramp.setup.handedOffTo";
 const partnerKey = "onramp.partner.token";
@@ -65,4 +66,13 @@ export const partnerToken = {
   get: () => get(partnerKey),
   set: (token: string) => set(partnerKey, token),
   clear: () => set(partnerKey, null),
+};
+
+/**
+ * The token of a link that has expired, kept so that its page can ask for a
+ * new link (renewSetupLink); it grants nothing else.
+ */
+export const expiredToken = {
+  get: () => get(expiredKey),
+  set: (token: string | null) => set(expiredKey, token),
 };

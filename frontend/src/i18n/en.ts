@@ -265,6 +265,13 @@ export const en = {
   "link.invalid.title": "This page needs your setup link",
   "link.invalid.body":
     "Open the “Set up now” link from your setup email. If it does not work, ask your partner contact to send a new one.",
+  "link.renew.button": "Send me a new link",
+  "link.renew.sent": "A new “Set up now” link is on its way to {to}. It starts the setup from the beginning.",
+  "link.renew.LINK_REPLACED": "A newer link was already sent for this order: use the newest “Set up now” email.",
+  "link.renew.ORDER_CANCELLED": "This order is closed, so no new link can be sent. Ask your partner contact to place the order again.",
+  "link.renew.TOO_SOON": "A link was sent for this order in the last 10 minutes: check your inbox, or try again later.",
+  "link.renew.LINK_ACTIVE": "Your link still works: open it from your “Set up now” email.",
+  "link.renew.failed": "The new link could not be sent. Try again in a moment.",
   "link.home": "Go to the start page",
 
   "onhold.title": "This order is on hold",

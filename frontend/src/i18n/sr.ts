@@ -268,6 +268,13 @@ export const sr: Record<Key, string> = {
   "link.invalid.title": "Za ovu stranicu je potrebna veza za podešavanje",
   "link.invalid.body":
     "Otvorite vezu „Podesi sada“ iz imejla za podešavanje. Ako ne radi, zamolite kontakt kod partnera da pošalje novu.",
+  "link.renew.button": "Pošalji mi novu vezu",
+  "link.renew.sent": "Nova veza „Podesi sada“ stiže na {to}. Podešavanje počinje ispočetka.",
+  "link.renew.LINK_REPLACED": "Za ovu porudžbinu je već poslata novija veza: koristite najnoviju poruku „Podesi sada“.",
+  "link.renew.ORDER_CANCELLED": "Ova porudžbina je zatvorena, pa nova veza ne može da se pošalje. Zamolite partnera da ponovo napravi porudžbinu.",
+  "link.renew.TOO_SOON": "Veza za ovu porudžbinu je poslata u poslednjih 10 minuta: proverite poštu ili pokušajte kasnije.",
+  "link.renew.LINK_ACTIVE": "Vaša veza još radi: otvorite je iz poruke „Podesi sada“.",
+  "link.renew.failed": "Nova veza nije mogla da se pošalje. Pokušajte ponovo za trenutak.",
   "link.home": "Idi na početnu stranicu",
 
   "onhold.title": "Ova porudžbina je na čekanju",

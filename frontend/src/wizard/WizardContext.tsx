@@ -3,7 +3,7 @@ import { useNavigate } from "react-router";
 import type { Client, OperationResult, TypedDocumentNode } from "urql";
 import { SetupQuery, StartSetup } from "../api/documents";
 import { classify, type Failure, type UserError } from "../api/errors";
-import { handoff, setupToken } from "../api/session";
+import { expiredToken, handoff, setupToken } from "../api/session";
 import { homePath, pagePath, type Setup } from "./steps";
 
 /** What a wizard mutation answers: SetupPayload and its relatives. */
@@ -96,6 +96,8 @@ export function WizardProvider({ client, children }: { client: Client; children:
   const lost = useCallback(
     (f: Failure) => {
       if (f.kind === "link") {
+        // An expired link's page may ask for a new one with it.
+        if (f.problem === "expired") expiredToken.set(setupToken.get());
         if (f.problem !== "invalid") setupToken.clear();
         navigate(pagePath[f.problem], { replace: true });
         return true;
