@@ -323,6 +323,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldEventID:          {Type: field.TypeString, Column: webhookdelivery.FieldEventID},
 			webhookdelivery.FieldEventType:        {Type: field.TypeString, Column: webhookdelivery.FieldEventType},
 			webhookdelivery.FieldAttempt:          {Type: field.TypeInt, Column: webhookdelivery.FieldAttempt},
+			webhookdelivery.FieldRedelivery:       {Type: field.TypeBool, Column: webhookdelivery.FieldRedelivery},
 			webhookdelivery.FieldStatus:           {Type: field.TypeEnum, Column: webhookdelivery.FieldStatus},
 			webhookdelivery.FieldStatusCode:       {Type: field.TypeInt, Column: webhookdelivery.FieldStatusCode},
 			webhookdelivery.FieldError:            {Type: field.TypeString, Column: webhookdelivery.FieldError},
@@ -2011,6 +2012,11 @@ func (f *WebhookDeliveryFilter) WhereEventType(p entql.StringP) {
 // WhereAttempt applies the entql int predicate on the attempt field.
 func (f *WebhookDeliveryFilter) WhereAttempt(p entql.IntP) {
 	f.Where(p.Field(webhookdelivery.FieldAttempt))
+}
+
+// WhereRedelivery applies the entql bool predicate on the redelivery field.
+func (f *WebhookDeliveryFilter) WhereRedelivery(p entql.BoolP) {
+	f.Where(p.Field(webhookdelivery.FieldRedelivery))
 }
 
 // WhereStatus applies the entql string predicate on the status field.

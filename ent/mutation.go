@@ -11503,6 +11503,7 @@ type WebhookDeliveryMutation struct {
 	event_type         *string
 	attempt            *int
 	addattempt         *int
+	redelivery         *bool
 	status             *webhookdelivery.Status
 	status_code        *int
 	addstatus_code     *int
@@ -11820,6 +11821,42 @@ func (m *WebhookDeliveryMutation) ResetAttempt() {
 	m.addattempt = nil
 }
 
+// SetRedelivery sets the "redelivery" field.
+func (m *WebhookDeliveryMutation) SetRedelivery(b bool) {
+	m.redelivery = &b
+}
+
+// Redelivery returns the value of the "redelivery" field in the mutation.
+func (m *WebhookDeliveryMutation) Redelivery() (r bool, exists bool) {
+	v := m.redelivery
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRedelivery returns the old "redelivery" field's value of the WebhookDelivery entity.
+// If the WebhookDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookDeliveryMutation) OldRedelivery(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRedelivery is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRedelivery requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRedelivery: %w", err)
+	}
+	return oldValue.Redelivery, nil
+}
+
+// ResetRedelivery resets all changes to the "redelivery" field.
+func (m *WebhookDeliveryMutation) ResetRedelivery() {
+	m.redelivery = nil
+}
+
 // SetStatus sets the "status" field.
 func (m *WebhookDeliveryMutation) SetStatus(w webhookdelivery.Status) {
 	m.status = &w
@@ -12101,7 +12138,7 @@ func (m *WebhookDeliveryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *WebhookDeliveryMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.endpoint_id != nil {
 		fields = append(fields, webhookdelivery.FieldEndpointID)
 	}
@@ -12116,6 +12153,9 @@ func (m *WebhookDeliveryMutation) Fields() []string {
 	}
 	if m.attempt != nil {
 		fields = append(fields, webhookdelivery.FieldAttempt)
+	}
+	if m.redelivery != nil {
+		fields = append(fields, webhookdelivery.FieldRedelivery)
 	}
 	if m.status != nil {
 		fields = append(fields, webhookdelivery.FieldStatus)
@@ -12150,6 +12190,8 @@ func (m *WebhookDeliveryMutation) Field(name string) (ent.Value, bool) {
 		return m.EventType()
 	case webhookdelivery.FieldAttempt:
 		return m.Attempt()
+	case webhookdelivery.FieldRedelivery:
+		return m.Redelivery()
 	case webhookdelivery.FieldStatus:
 		return m.Status()
 	case webhookdelivery.FieldStatusCode:
@@ -12179,6 +12221,8 @@ func (m *WebhookDeliveryMutation) OldField(ctx context.Context, name string) (en
 		return m.OldEventType(ctx)
 	case webhookdelivery.FieldAttempt:
 		return m.OldAttempt(ctx)
+	case webhookdelivery.FieldRedelivery:
+		return m.OldRedelivery(ctx)
 	case webhookdelivery.FieldStatus:
 		return m.OldStatus(ctx)
 	case webhookdelivery.FieldStatusCode:
@@ -12232,6 +12276,13 @@ func (m *WebhookDeliveryMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAttempt(v)
+		return nil
+	case webhookdelivery.FieldRedelivery:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRedelivery(v)
 		return nil
 	case webhookdelivery.FieldStatus:
 		v, ok := value.(webhookdelivery.Status)
@@ -12385,6 +12436,9 @@ func (m *WebhookDeliveryMutation) ResetField(name string) error {
 		return nil
 	case webhookdelivery.FieldAttempt:
 		m.ResetAttempt()
+		return nil
+	case webhookdelivery.FieldRedelivery:
+		m.ResetRedelivery()
 		return nil
 	case webhookdelivery.FieldStatus:
 		m.ResetStatus()

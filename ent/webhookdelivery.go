@@ -28,6 +28,8 @@ type WebhookDelivery struct {
 	EventType string `json:"event_type,omitempty"`
 	// Attempt holds the value of the "attempt" field.
 	Attempt int `json:"attempt,omitempty"`
+	// Asked for by redeliverWebhook (its attempts count anew).
+	Redelivery bool `json:"redelivery,omitempty"`
 	// Status holds the value of the "status" field.
 	Status webhookdelivery.Status `json:"status,omitempty"`
 	// StatusCode holds the value of the "status_code" field.
@@ -48,6 +50,8 @@ func (*WebhookDelivery) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case webhookdelivery.FieldID, webhookdelivery.FieldEndpointID, webhookdelivery.FieldEventID:
 			values[i] = new(gid.ID)
+		case webhookdelivery.FieldRedelivery:
+			values[i] = new(sql.NullBool)
 		case webhookdelivery.FieldAttempt, webhookdelivery.FieldStatusCode, webhookdelivery.FieldDurationMs:
 			values[i] = new(sql.NullInt64)
 		case webhookdelivery.FieldPartnerAccountID, webhookdelivery.FieldEventType, webhookdelivery.FieldStatus, webhookdelivery.FieldError:
@@ -104,6 +108,12 @@ func (_m *WebhookDelivery) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field attempt", values[i])
 			} else if value.Valid {
 				_m.Attempt = int(value.Int64)
+			}
+		case webhookdelivery.FieldRedelivery:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field redelivery", values[i])
+			} else if value.Valid {
+				_m.Redelivery = value.Bool
 			}
 		case webhookdelivery.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -186,6 +196,9 @@ func (_m *WebhookDelivery) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("attempt=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Attempt))
+	builder.WriteString(", ")
+	builder.WriteString("redelivery=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Redelivery))
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))

@@ -54,6 +54,20 @@ func (_c *WebhookDeliveryCreate) SetAttempt(v int) *WebhookDeliveryCreate {
 	return _c
 }
 
+// SetRedelivery sets the "redelivery" field.
+func (_c *WebhookDeliveryCreate) SetRedelivery(v bool) *WebhookDeliveryCreate {
+	_c.mutation.SetRedelivery(v)
+	return _c
+}
+
+// SetNillableRedelivery sets the "redelivery" field if the given value is not nil.
+func (_c *WebhookDeliveryCreate) SetNillableRedelivery(v *bool) *WebhookDeliveryCreate {
+	if v != nil {
+		_c.SetRedelivery(*v)
+	}
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *WebhookDeliveryCreate) SetStatus(v webhookdelivery.Status) *WebhookDeliveryCreate {
 	_c.mutation.SetStatus(v)
@@ -159,6 +173,10 @@ func (_c *WebhookDeliveryCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *WebhookDeliveryCreate) defaults() error {
+	if _, ok := _c.mutation.Redelivery(); !ok {
+		v := webhookdelivery.DefaultRedelivery
+		_c.mutation.SetRedelivery(v)
+	}
 	if _, ok := _c.mutation.At(); !ok {
 		if webhookdelivery.DefaultAt == nil {
 			return fmt.Errorf("ent: uninitialized webhookdelivery.DefaultAt (forgotten import ent/runtime?)")
@@ -197,6 +215,9 @@ func (_c *WebhookDeliveryCreate) check() error {
 	}
 	if _, ok := _c.mutation.Attempt(); !ok {
 		return &ValidationError{Name: "attempt", err: errors.New(`ent: missing required field "WebhookDelivery.attempt"`)}
+	}
+	if _, ok := _c.mutation.Redelivery(); !ok {
+		return &ValidationError{Name: "redelivery", err: errors.New(`ent: missing required field "WebhookDelivery.redelivery"`)}
 	}
 	if _, ok := _c.mutation.Status(); !ok {
 		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "WebhookDelivery.status"`)}
@@ -272,6 +293,10 @@ func (_c *WebhookDeliveryCreate) createSpec() (*WebhookDelivery, *sqlgraph.Creat
 	if value, ok := _c.mutation.Attempt(); ok {
 		_spec.SetField(webhookdelivery.FieldAttempt, field.TypeInt, value)
 		_node.Attempt = value
+	}
+	if value, ok := _c.mutation.Redelivery(); ok {
+		_spec.SetField(webhookdelivery.FieldRedelivery, field.TypeBool, value)
+		_node.Redelivery = value
 	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(webhookdelivery.FieldStatus, field.TypeEnum, value)
@@ -376,6 +401,9 @@ func (u *WebhookDeliveryUpsertOne) UpdateNewValues() *WebhookDeliveryUpsertOne {
 		}
 		if _, exists := u.create.mutation.Attempt(); exists {
 			s.SetIgnore(webhookdelivery.FieldAttempt)
+		}
+		if _, exists := u.create.mutation.Redelivery(); exists {
+			s.SetIgnore(webhookdelivery.FieldRedelivery)
 		}
 		if _, exists := u.create.mutation.Status(); exists {
 			s.SetIgnore(webhookdelivery.FieldStatus)
@@ -620,6 +648,9 @@ func (u *WebhookDeliveryUpsertBulk) UpdateNewValues() *WebhookDeliveryUpsertBulk
 			}
 			if _, exists := b.mutation.Attempt(); exists {
 				s.SetIgnore(webhookdelivery.FieldAttempt)
+			}
+			if _, exists := b.mutation.Redelivery(); exists {
+				s.SetIgnore(webhookdelivery.FieldRedelivery)
 			}
 			if _, exists := b.mutation.Status(); exists {
 				s.SetIgnore(webhookdelivery.FieldStatus)

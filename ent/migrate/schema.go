@@ -445,6 +445,7 @@ var (
 		{Name: "event_id", Type: field.TypeString},
 		{Name: "event_type", Type: field.TypeString},
 		{Name: "attempt", Type: field.TypeInt},
+		{Name: "redelivery", Type: field.TypeBool, Default: false},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"SUCCEEDED", "FAILED"}},
 		{Name: "status_code", Type: field.TypeInt, Nullable: true},
 		{Name: "error", Type: field.TypeString, Nullable: true, Size: 500},
@@ -460,12 +461,12 @@ var (
 			{
 				Name:    "webhookdelivery_endpoint_id_at",
 				Unique:  false,
-				Columns: []*schema.Column{WebhookDeliveriesColumns[1], WebhookDeliveriesColumns[9]},
+				Columns: []*schema.Column{WebhookDeliveriesColumns[1], WebhookDeliveriesColumns[10]},
 			},
 			{
 				Name:    "webhookdelivery_endpoint_id_event_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{WebhookDeliveriesColumns[1], WebhookDeliveriesColumns[3], WebhookDeliveriesColumns[6]},
+				Columns: []*schema.Column{WebhookDeliveriesColumns[1], WebhookDeliveriesColumns[3], WebhookDeliveriesColumns[7]},
 			},
 		},
 	}

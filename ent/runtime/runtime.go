@@ -712,12 +712,16 @@ func init() {
 	webhookdeliveryDescPartnerAccountID := webhookdeliveryFields[1].Descriptor()
 	// webhookdelivery.PartnerAccountIDValidator is a validator for the "partner_account_id" field. It is called by the builders before save.
 	webhookdelivery.PartnerAccountIDValidator = webhookdeliveryDescPartnerAccountID.Validators[0].(func(string) error)
+	// webhookdeliveryDescRedelivery is the schema descriptor for redelivery field.
+	webhookdeliveryDescRedelivery := webhookdeliveryFields[5].Descriptor()
+	// webhookdelivery.DefaultRedelivery holds the default value on creation for the redelivery field.
+	webhookdelivery.DefaultRedelivery = webhookdeliveryDescRedelivery.Default.(bool)
 	// webhookdeliveryDescError is the schema descriptor for error field.
-	webhookdeliveryDescError := webhookdeliveryFields[7].Descriptor()
+	webhookdeliveryDescError := webhookdeliveryFields[8].Descriptor()
 	// webhookdelivery.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
 	webhookdelivery.ErrorValidator = webhookdeliveryDescError.Validators[0].(func(string) error)
 	// webhookdeliveryDescAt is the schema descriptor for at field.
-	webhookdeliveryDescAt := webhookdeliveryFields[8].Descriptor()
+	webhookdeliveryDescAt := webhookdeliveryFields[9].Descriptor()
 	// webhookdelivery.DefaultAt holds the default value on creation for the at field.
 	webhookdelivery.DefaultAt = webhookdeliveryDescAt.Default.(func() time.Time)
 	// webhookdeliveryDescID is the schema descriptor for id field.

@@ -61,6 +61,8 @@ func (WebhookDelivery) Fields() []ent.Field {
 		field.String("event_id").GoType(gid.ID("")).Immutable(),
 		field.String("event_type").Immutable(),
 		field.Int("attempt").Immutable(),
+		field.Bool("redelivery").Default(false).Immutable().
+			Comment("Asked for by redeliverWebhook (its attempts count anew)."),
 		field.Enum("status").Values("SUCCEEDED", "FAILED").Immutable(),
 		field.Int("status_code").Optional().Nillable().Immutable(),
 		field.String("error").Optional().MaxLen(500).Immutable(),

@@ -28,6 +28,8 @@ const (
 	FieldEventType = "event_type"
 	// FieldAttempt holds the string denoting the attempt field in the database.
 	FieldAttempt = "attempt"
+	// FieldRedelivery holds the string denoting the redelivery field in the database.
+	FieldRedelivery = "redelivery"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldStatusCode holds the string denoting the status_code field in the database.
@@ -50,6 +52,7 @@ var Columns = []string{
 	FieldEventID,
 	FieldEventType,
 	FieldAttempt,
+	FieldRedelivery,
 	FieldStatus,
 	FieldStatusCode,
 	FieldError,
@@ -77,6 +80,8 @@ var (
 	Policy ent.Policy
 	// PartnerAccountIDValidator is a validator for the "partner_account_id" field. It is called by the builders before save.
 	PartnerAccountIDValidator func(string) error
+	// DefaultRedelivery holds the default value on creation for the "redelivery" field.
+	DefaultRedelivery bool
 	// ErrorValidator is a validator for the "error" field. It is called by the builders before save.
 	ErrorValidator func(string) error
 	// DefaultAt holds the default value on creation for the "at" field.
@@ -139,6 +144,11 @@ func ByEventType(opts ...sql.OrderTermOption) OrderOption {
 // ByAttempt orders the results by the attempt field.
 func ByAttempt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAttempt, opts...).ToFunc()
+}
+
+// ByRedelivery orders the results by the redelivery field.
+func ByRedelivery(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRedelivery, opts...).ToFunc()
 }
 
 // ByStatus orders the results by the status field.

@@ -80,6 +80,11 @@ func Attempt(v int) predicate.WebhookDelivery {
 	return predicate.WebhookDelivery(sql.FieldEQ(FieldAttempt, v))
 }
 
+// Redelivery applies equality check predicate on the "redelivery" field. It's identical to RedeliveryEQ.
+func Redelivery(v bool) predicate.WebhookDelivery {
+	return predicate.WebhookDelivery(sql.FieldEQ(FieldRedelivery, v))
+}
+
 // StatusCode applies equality check predicate on the "status_code" field. It's identical to StatusCodeEQ.
 func StatusCode(v int) predicate.WebhookDelivery {
 	return predicate.WebhookDelivery(sql.FieldEQ(FieldStatusCode, v))
@@ -408,6 +413,16 @@ func AttemptLT(v int) predicate.WebhookDelivery {
 // AttemptLTE applies the LTE predicate on the "attempt" field.
 func AttemptLTE(v int) predicate.WebhookDelivery {
 	return predicate.WebhookDelivery(sql.FieldLTE(FieldAttempt, v))
+}
+
+// RedeliveryEQ applies the EQ predicate on the "redelivery" field.
+func RedeliveryEQ(v bool) predicate.WebhookDelivery {
+	return predicate.WebhookDelivery(sql.FieldEQ(FieldRedelivery, v))
+}
+
+// RedeliveryNEQ applies the NEQ predicate on the "redelivery" field.
+func RedeliveryNEQ(v bool) predicate.WebhookDelivery {
+	return predicate.WebhookDelivery(sql.FieldNEQ(FieldRedelivery, v))
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.

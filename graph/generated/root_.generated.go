@@ -459,6 +459,7 @@ type ComplexityRoot struct {
 		EventID    func(childComplexity int) int
 		EventType  func(childComplexity int) int
 		ID         func(childComplexity int) int
+		Redelivery func(childComplexity int) int
 		Status     func(childComplexity int) int
 		StatusCode func(childComplexity int) int
 	}
@@ -2312,6 +2313,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookDelivery.ID(childComplexity), true
+	case "WebhookDelivery.redelivery":
+		if e.ComplexityRoot.WebhookDelivery.Redelivery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Redelivery(childComplexity), true
 	case "WebhookDelivery.status":
 		if e.ComplexityRoot.WebhookDelivery.Status == nil {
 			break
@@ -3972,7 +3979,10 @@ type WebhookDelivery {
   id: ID!
   eventId: ID!
   eventType: String!
+  "The attempt's number: of the original delivery, or of a redelivery."
   attempt: Int!
+  "Asked for with redeliverWebhook."
+  redelivery: Boolean!
   "SUCCEEDED or FAILED."
   status: String!
   "The endpoint's HTTP answer, when it answered."
@@ -4728,6 +4738,8 @@ func (ec *executionContext) childFields_WebhookDelivery(ctx context.Context, fie
 		return ec.fieldContext_WebhookDelivery_eventType(ctx, field)
 	case "attempt":
 		return ec.fieldContext_WebhookDelivery_attempt(ctx, field)
+	case "redelivery":
+		return ec.fieldContext_WebhookDelivery_redelivery(ctx, field)
 	case "status":
 		return ec.fieldContext_WebhookDelivery_status(ctx, field)
 	case "statusCode":

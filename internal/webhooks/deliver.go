@@ -128,7 +128,7 @@ func (w *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	}
 	a := w.post(ctx, ep, ev, now)
 	// Recorded even when the job is being cancelled (a shutdown).
-	if err := w.record(context.WithoutCancel(sys), ep, ev, job.Attempt, a, now); err != nil {
+	if err := w.record(context.WithoutCancel(sys), ep, ev, job, a, now); err != nil {
 		return err
 	}
 	return a.err
@@ -199,12 +199,12 @@ func (w *DeliverWorker) post(ctx context.Context, ep *ent.WebhookEndpoint, ev *e
 
 // record writes the attempt and the endpoint's health: a success ends a
 // failing spell; a spell longer than RetryFor disables the endpoint.
-func (w *DeliverWorker) record(ctx context.Context, ep *ent.WebhookEndpoint, ev *ent.Event, n int, a attempt, now time.Time) error {
+func (w *DeliverWorker) record(ctx context.Context, ep *ent.WebhookEndpoint, ev *ent.Event, job *river.Job[DeliverArgs], a attempt, now time.Time) error {
 	return w.Store.InTx(ctx, func(ctx context.Context) error {
 		client := ent.FromContext(ctx)
 		c := client.WebhookDelivery.Create().
 			SetEndpointID(ep.ID).SetPartnerAccountID(ep.PartnerAccountID).
-			SetEventID(ev.ID).SetEventType(ev.Type).SetAttempt(n).
+			SetEventID(ev.ID).SetEventType(ev.Type).SetAttempt(job.Attempt).SetRedelivery(job.Args.Redelivery).
 			SetStatus(a.status).SetNillableStatusCode(a.code).SetAt(now).SetDurationMs(int(a.took.Milliseconds()))
 		if a.err != nil {
 			msg := a.err.Error()
