@@ -138,6 +138,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	f.boolean(&cfg.Introspection, "introspection", "allow introspection outside dev mode")
 	f.boolean(&cfg.Playground, "playground", "serve the GraphQL IDE at /playground outside dev mode")
 	f.duration(&cfg.SetupLinkTTL, "setup-link-ttl", "lifetime of a setup link")
+	f.duration(&cfg.MaxOperatorTTL, "max-operator-ttl", "longest lifetime of an operator token this server accepts")
 	f.str(&cfg.MailFrom, "mail-from", "From address of every email (default Onramp <onramp@PUBLIC_URL_HOST>)")
 	f.str(&cfg.CustomerSuccessEmail, "customer-success-email", "who receives escalations by email (empty: operators see them in the API only)")
 	f.str(&cfg.TimeZone, "timezone", "IANA time zone in which a requested start date begins")
@@ -192,7 +193,7 @@ func openAuthority(ctx context.Context, cfg app.Config) (*store.Store, *auth.Aut
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: cfg.SetupLinkTTL})
+	a, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: cfg.SetupLinkTTL, MaxOperatorTTL: cfg.MaxOperatorTTL})
 	if err != nil {
 		_ = st.Close()
 		return nil, nil, err
@@ -214,7 +215,8 @@ func token(ctx context.Context, kind string, args []string, stdout, stderr io.Wr
 		subject = "operator"
 		ttl = 24 * time.Hour
 		f.StringVar(&subject, "subject", subject, "who the operator is, for the audit trail")
-		f.DurationVar(&ttl, "ttl", ttl, "lifetime")
+		f.DurationVar(&ttl, "ttl", ttl, "lifetime (at most --max-operator-ttl)")
+		f.duration(&cfg.MaxOperatorTTL, "max-operator-ttl", "longest lifetime of an operator token")
 	case "integration":
 		ttl = 90 * 24 * time.Hour
 		f.StringVar(&partner, "partner", "", "partner ordering-system account id (required)")
