@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -73,6 +74,9 @@ type HandlerConfig struct {
 // websocket (graphql-transport-ws) transports, a parsed-query cache, and the
 // complexity, depth and token limits.
 func NewHandler(cfg HandlerConfig) *handler.Server {
+	if cfg.Resolver.Throttles == nil {
+		cfg.Resolver.Throttles = NewThrottles(time.Now, runtime.NumCPU(), 2*time.Second)
+	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: cfg.Resolver, Complexity: complexity()}))
 	sockets := &socketCounts{max: cfg.MaxSocketsPerToken, open: map[string]int{}}
 	srv.AddTransport(socketTransport{transport.Websocket{
