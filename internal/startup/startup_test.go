@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"onramp/internal/store/storetest"
+	"onramp/internal/testkit"
 )
 
 // TestThreeReplicasStartAtOnce starts three replicas at the same moment on
@@ -30,11 +31,10 @@ func TestThreeReplicasStartAtOnce(t *testing.T) {
 	type replica struct {
 		cmd    *exec.Cmd
 		base   string
-		logs   *bytes.Buffer
+		logs   *testkit.SyncBuffer
 		exited chan error
 	}
 	var replicas []*replica
-	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range 3 {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -43,25 +43,26 @@ func TestThreeReplicasStartAtOnce(t *testing.T) {
 		}
 		addr := ln.Addr().String()
 		_ = ln.Close()
-		r := &replica{base: "http://" + addr, logs: &bytes.Buffer{}, exited: make(chan error, 1)}
+		r := &replica{base: "http://" + addr, logs: &testkit.SyncBuffer{}, exited: make(chan error, 1)}
 		r.cmd = exec.Command(bin, "serve")
 		r.cmd.Env = append(os.Environ(), "ONRAMP_ADDR="+addr, "ONRAMP_DATABASE_URL="+dbURL,
 			"ONRAMP_PUBLIC_URL="+r.base, "ONRAMP_DATA_DIR="+filepath.Join(t.TempDir(), fmt.Sprint(i)),
 			"ONRAMP_DEV=false", "ONRAMP_SHUTDOWN_TIMEOUT=3s")
 		r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
 		replicas = append(replicas, r)
+	}
+	// Started back to back, within milliseconds: each is still connecting
+	// when the others begin to migrate.
+	for _, r := range replicas {
+		if err := r.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			<-start
-			if err := r.cmd.Start(); err != nil {
-				r.exited <- err
-				return
-			}
 			r.exited <- r.cmd.Wait()
 		}()
 	}
-	close(start)
 	t.Cleanup(func() {
 		for _, r := range replicas {
 			if r.cmd.Process != nil {
