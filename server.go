@@ -141,6 +141,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	f.boolean(&cfg.Playground, "playground", "serve the GraphQL IDE at /playground outside dev mode")
 	f.boolean(&cfg.TestClock, "test-clock", "dev mode only: a clock operators move forward with advanceClock, shared by every replica")
 	f.duration(&cfg.SetupLinkTTL, "setup-link-ttl", "lifetime of a setup link")
+	f.duration(&cfg.MaxOperatorTTL, "max-operator-ttl", "longest lifetime of an operator token this server accepts")
 	f.str(&cfg.MailFrom, "mail-from", "From address of every email (default Onramp <onramp@PUBLIC_URL_HOST>)")
 	f.str(&cfg.CustomerSuccessEmail, "customer-success-email", "who receives escalations by email (empty: operators see them in the API only)")
 	f.str(&cfg.TimeZone, "timezone", "IANA time zone in which a requested start date begins")
@@ -199,7 +200,7 @@ func openAuthority(ctx context.Context, cfg app.Config) (*store.Store, *auth.Aut
 	// (--test-clock), so a fresh token works after an advance.
 	offset := clock.StoredOffset(ctx, st.DB)
 	now := func() time.Time { return time.Now().Add(offset) }
-	a, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: cfg.SetupLinkTTL, Now: now})
+	a, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: cfg.SetupLinkTTL, MaxOperatorTTL: cfg.MaxOperatorTTL, Now: now})
 	if err != nil {
 		_ = st.Close()
 		return nil, nil, err
@@ -221,7 +222,8 @@ func token(ctx context.Context, kind string, args []string, stdout, stderr io.Wr
 		subject = "operator"
 		ttl = 24 * time.Hour
 		f.StringVar(&subject, "subject", subject, "who the operator is, for the audit trail")
-		f.DurationVar(&ttl, "ttl", ttl, "lifetime")
+		f.DurationVar(&ttl, "ttl", ttl, "lifetime (at most --max-operator-ttl)")
+		f.duration(&cfg.MaxOperatorTTL, "max-operator-ttl", "longest lifetime of an operator token")
 	case "integration":
 		ttl = 90 * 24 * time.Hour
 		f.StringVar(&partner, "partner", "", "partner ordering-system account id (required)")

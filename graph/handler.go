@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -73,6 +74,9 @@ type HandlerConfig struct {
 // websocket (graphql-transport-ws) transports, a parsed-query cache, and the
 // complexity, depth and token limits.
 func NewHandler(cfg HandlerConfig) *handler.Server {
+	if cfg.Resolver.Throttles == nil {
+		cfg.Resolver.Throttles = NewThrottles(time.Now, runtime.NumCPU(), 2*time.Second)
+	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: cfg.Resolver, Complexity: complexity()}))
 	sockets := &socketCounts{max: cfg.MaxSocketsPerToken, open: map[string]int{}}
 	srv.AddTransport(socketTransport{transport.Websocket{
@@ -103,6 +107,8 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	}
 	srv.Use(extension.FixedComplexityLimit(cfg.Limits.Complexity))
 	srv.Use(DepthLimit{Max: cfg.Limits.Depth})
+	srv.Use(NoIntrospection{})
+	srv.Use(&StrictNumbers{})
 	srv.Use(FilterDepth{Max: cfg.Limits.FilterDepth})
 	srv.Use(OneSignIn{})
 	srv.AroundFields(cfg.Resolver.Throttles.throttleFields)
@@ -180,6 +186,10 @@ func complexity() generated.ComplexityRoot {
 	c.Query.Escalations = func(child int, _ *entgql.Cursor[gid.ID], first *int, _ *entgql.Cursor[gid.ID], last *int,
 		_ *ent.EscalationOrder, where *ent.EscalationWhereInput) int {
 		return pageCost(child, first, last) + filterCost(where)
+	}
+	// nodes resolves each id on its own: its selection costs once per id.
+	c.Query.Nodes = func(child int, ids []gid.ID) int {
+		return 1 + child*max(len(ids), 1)
 	}
 	c.Order.AuditEvents = func(child int, _ *entgql.Cursor[gid.ID], first *int, _ *entgql.Cursor[gid.ID], last *int,
 		_ *ent.AuditEventOrder) int {
@@ -329,6 +339,7 @@ func init() {
 	errcode.RegisterErrorType(codeComplexityLimit, errcode.KindProtocol)
 	errcode.RegisterErrorType(codeTooManySignIns, errcode.KindProtocol)
 	errcode.RegisterErrorType(codeFilterTooDeep, errcode.KindProtocol)
+	errcode.RegisterErrorType(codeIntrospectionDisabled, errcode.KindProtocol)
 }
 
 // codeComplexityLimit is gqlgen's code for its complexity limit.

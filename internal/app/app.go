@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -51,7 +52,10 @@ type Config struct {
 	// Playground serves the GraphQL IDE at /playground (default: Dev).
 	Playground   bool
 	SetupLinkTTL time.Duration
-	MaxBodyBytes int64
+	// MaxOperatorTTL caps an operator token's lifetime (issued and
+	// accepted).
+	MaxOperatorTTL time.Duration
+	MaxBodyBytes   int64
 	// BodyReadTimeout is how long a request's body may take to arrive
 	// (408 BODY_TIMEOUT after it).
 	BodyReadTimeout time.Duration
@@ -110,6 +114,7 @@ func Defaults() Config {
 		DataDir:         "./data",
 		PublicURL:       "http://localhost:8080",
 		SetupLinkTTL:    30 * 24 * time.Hour,
+		MaxOperatorTTL:  auth.DefaultMaxOperatorTTL,
 		MaxBodyBytes:    1 << 20,
 		RequestTimeout:  15 * time.Second,
 		BodyReadTimeout: 10 * time.Second,
@@ -185,7 +190,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		clock.ResetStored(ctx, st.DB) // a test clock used here before ends
 		cfg.Clock = clock.Wall{}
 	}
-	authority, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: cfg.SetupLinkTTL, Now: cfg.Clock.Now})
+	authority, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: cfg.SetupLinkTTL, MaxOperatorTTL: cfg.MaxOperatorTTL, Now: cfg.Clock.Now})
 	if err != nil {
 		_ = st.Close()
 		return nil, err
@@ -278,7 +283,7 @@ func (a *App) routes(gql http.Handler) http.Handler {
 		panic(err) // the embedded folder always exists
 	}
 	mux.Handle("/", web.Handler(dist, a.Config.Playground || a.Config.Dev))
-	return a.logRequests(securityHeaders(mux))
+	return a.logRequests(securityHeaders(strings.HasPrefix(a.Config.PublicURL, "https://"), mux))
 }
 
 // ready reports whether this instance should get traffic: not while it shuts

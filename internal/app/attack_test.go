@@ -40,8 +40,10 @@ import (
 	"onramp/ent/signingkey"
 	"onramp/graph"
 	"onramp/internal/app"
+	"onramp/internal/auth"
 	"onramp/internal/gid"
 	"onramp/internal/store"
+	"onramp/internal/store/storetest"
 	"onramp/internal/testkit"
 )
 
@@ -1357,4 +1359,124 @@ func TestAttackStalledBodies(t *testing.T) {
 			t.Fatalf("shutdown took %v with a stalled body", took)
 		}
 	})
+}
+
+// TestAttackHardening: one row per item of the hardening list, each
+// failing without its defence.
+func TestAttackHardening(t *testing.T) {
+	c := wizEnv(t)
+	id := c.place(t, "HD-1", "P1", nil)
+	link := c.link(t, id, "ana@p1.example")
+	get := func(t *testing.T, h http.Handler, path string) http.Header {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec.Header()
+	}
+	placeCodes := func(t *testing.T, edit func(map[string]any)) []userError {
+		t.Helper()
+		in := orderInput("HD-"+strconv.Itoa(int(time.Now().UnixNano()%1e9)), "P1")
+		edit(in)
+		var res placeResult
+		c.gql(t, c.op, placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &res)
+		return res.PlaceOrder.UserErrors
+	}
+	for _, tc := range []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"responses carry Permissions-Policy (the pages' CSP: internal/web)", func(t *testing.T) {
+			h := get(t, c.app.Handler(), "/healthz")
+			if h.Get("Permissions-Policy") == "" {
+				t.Error("no Permissions-Policy")
+			}
+			if h.Get("Strict-Transport-Security") != "" {
+				t.Error("HSTS behind a plain-http public URL")
+			}
+		}},
+		{"HSTS when the public URL is https", func(t *testing.T) {
+			cfg := app.Defaults()
+			cfg.DataDir, cfg.DatabaseURL = storetest.Location(t)
+			cfg.PublicURL = "https://setup.example"
+			a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			if h := get(t, a.Handler(), "/healthz"); !strings.HasPrefix(h.Get("Strict-Transport-Security"), "max-age=") {
+				t.Errorf("headers %v, want Strict-Transport-Security", h)
+			}
+		}},
+		{"punycode subdomains are invalid", func(t *testing.T) {
+			if ok, reason := c.checkSubdomain(t, link, "xn--psilonvault-nkj"); ok || reason != "SUBDOMAIN_INVALID" {
+				t.Errorf("xn--psilonvault-nkj: available %v, reason %q", ok, reason)
+			}
+		}},
+		{"invisible and direction characters in names and emails", func(t *testing.T) {
+			for _, bad := range []string{"\u202e", "\u200b", "\ufeff", "\u2028"} {
+				errs := placeCodes(t, func(in map[string]any) { in["customer"].(map[string]any)["name"] = "Acme" + bad + "Corp" })
+				wizWantCode(t, "customer name", errs, "INVALID", "input", "customer", "name")
+				errs = placeCodes(t, func(in map[string]any) { in["provisioningContactEmail"] = "ana" + bad + "@p1.example" })
+				wizWantCode(t, "email", errs, "INVALID", "input", "provisioningContactEmail")
+			}
+		}},
+		{"operator tokens live at most 24 h", func(t *testing.T) {
+			if _, err := c.app.Auth.IssueOperator("op", 87600*time.Hour); err == nil {
+				t.Error("an operator token of 87600h was issued")
+			}
+			long, err := auth.New(context.Background(), c.app.Store.Client, auth.Config{MaxOperatorTTL: 87600 * time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := long.IssueOperator("op", 87600*time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.gql(t, tok, `{ viewer { kind } }`, nil).wantError(t, "UNAUTHENTICATED", "INVALID")
+		}},
+		{"nodes is priced per id", func(t *testing.T) {
+			ids := make([]string, 100)
+			for i := range ids {
+				ids[i] = id
+			}
+			r := c.gql(t, c.op, `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Order { externalID status step product language partnerName } } }`, map[string]any{"ids": ids})
+			if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "COMPLEXITY_LIMIT_EXCEEDED" {
+				t.Errorf("nodes of 100 ids: %+v, want COMPLEXITY_LIMIT_EXCEEDED", r.Errors)
+			}
+			c.gql(t, c.op, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids[:10]}).ok(t)
+		}},
+		{"introspection outside dev mode has its own code and no ERROR log", func(t *testing.T) {
+			logs := &testkit.SyncBuffer{}
+			cfg := app.Defaults()
+			cfg.DataDir, cfg.DatabaseURL = storetest.Location(t)
+			cfg.PublicURL = "http://127.0.0.1"
+			a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			srv := httptest.NewServer(a.Handler())
+			defer srv.Close()
+			op, _ := a.Auth.IssueOperator("op", time.Hour)
+			for _, q := range []string{`{ __schema { types { name } } }`, `{ __type(name: "Order") { name } }`} {
+				_, _, out := attackPost(t, srv.URL, op, "application/json", strings.NewReader(fmt.Sprintf(`{"query":%q}`, q)), -1)
+				if codes := errorCodes(out); len(codes) != 1 || codes[0] != "INTROSPECTION_DISABLED" {
+					t.Errorf("%s: %v, want INTROSPECTION_DISABLED", q, out)
+				}
+			}
+			if strings.Contains(logs.String(), "level=ERROR") {
+				t.Errorf("introspection logged as an error:\n%s", logs)
+			}
+		}},
+		{"a string is not an Int", func(t *testing.T) {
+			in := orderInput("HD-INT", "P1")
+			in["services"] = []any{map[string]any{"kind": "MEETINGS", "quantity": "5"}}
+			r := c.gql(t, c.op, placeOrderMutation, map[string]any{"input": in})
+			if r.hasData() || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "GRAPHQL_VALIDATION_FAILED" {
+				t.Fatalf("quantity \"5\": data %s, errors %+v; want GRAPHQL_VALIDATION_FAILED", r.Data, r.Errors)
+			}
+		}},
+	} {
+		t.Run(tc.name, tc.run)
+	}
 }

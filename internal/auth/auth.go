@@ -54,6 +54,10 @@ type Claims struct {
 type Config struct {
 	SetupLinkTTL      time.Duration
 	PartnerSessionTTL time.Duration
+	// MaxOperatorTTL caps an operator token's lifetime (expiry minus
+	// issue time), when issued and when verified; zero is
+	// DefaultMaxOperatorTTL.
+	MaxOperatorTTL time.Duration
 	// Now is the clock (tests move it); nil is the wall clock.
 	Now func() time.Time
 }
@@ -119,8 +123,24 @@ func (a *Authority) sign(kind viewer.Kind, c Claims, ttl time.Duration) (string,
 	return t.SignedString(key)
 }
 
-// IssueOperator returns an operator token.
+// DefaultMaxOperatorTTL is the longest an operator token lives by default:
+// an operator token reads everything, so a leaked one must not stay good
+// for long.
+const DefaultMaxOperatorTTL = 24 * time.Hour
+
+func (a *Authority) maxOperatorTTL() time.Duration {
+	if a.cfg.MaxOperatorTTL > 0 {
+		return a.cfg.MaxOperatorTTL
+	}
+	return DefaultMaxOperatorTTL
+}
+
+// IssueOperator returns an operator token of at most the operator lifetime
+// cap.
 func (a *Authority) IssueOperator(subject string, ttl time.Duration) (string, error) {
+	if max := a.maxOperatorTTL(); ttl > max {
+		return "", fmt.Errorf("an operator token lives at most %v (--max-operator-ttl); asked for %v", max, ttl)
+	}
 	return a.sign(viewer.Operator, Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: subject}}, ttl)
 }
 
@@ -316,7 +336,7 @@ func (a *Authority) parse(raw string) (*Claims, error) {
 	case err != nil:
 		return nil, errInvalid
 	}
-	if !claimsComplete(c) {
+	if !claimsComplete(c) || !a.lifetimeAllowed(c) {
 		return nil, errInvalid
 	}
 	return c, nil
@@ -395,6 +415,15 @@ func claimsComplete(c *Claims) bool {
 		return true
 	}
 	return false
+}
+
+// lifetimeAllowed refuses an operator token that lives longer than the
+// cap, whoever signed it.
+func (a *Authority) lifetimeAllowed(c *Claims) bool {
+	if kindOf(c) != viewer.Operator {
+		return true
+	}
+	return c.IssuedAt != nil && c.ExpiresAt != nil && c.ExpiresAt.Sub(c.IssuedAt.Time) <= a.maxOperatorTTL()
 }
 
 // verifiedCache remembers tokens whose signature and claims checked out, until

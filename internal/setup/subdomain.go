@@ -39,6 +39,11 @@ func NormalizeSubdomain(s string) (string, string) {
 	switch {
 	case !subdomainSyntax.MatchString(s):
 		return s, CodeSubdomainInvalid
+	case len(s) >= 4 && s[2:4] == "--":
+		// Hyphens in the third and fourth places are reserved for
+		// encodings (RFC 5891): "xn--psilonvault-nkj" is the punycode of
+		// a look-alike of "epsilonvault" with a Cyrillic letter.
+		return s, CodeSubdomainInvalid
 	case reserved[s]:
 		return s, CodeSubdomainReserved
 	}

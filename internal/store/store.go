@@ -372,7 +372,9 @@ func IsTimeout(err error) bool {
 func IsTooLarge(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		return pe.Code == "54001" || pe.Code == "54000" // stack depth, program limit
+		// stack depth, program limit, the parser's own stack
+		return pe.Code == "54001" || pe.Code == "54000" ||
+			(pe.Code == "42601" && strings.Contains(pe.Message, "memory exhausted"))
 	}
 	var se sqlite3.Error
 	if errors.As(err, &se) {

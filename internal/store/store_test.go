@@ -66,3 +66,20 @@ func TestUnwritableDataDirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestTooLargeIsTheCallers: an expression nested past the database's limit
+// is told apart from a failure (it answers BAD_USER_INPUT, not INTERNAL).
+func TestTooLargeIsTheCallers(t *testing.T) {
+	st := storetest.Open(t)
+	q := "SELECT 1" + strings.Repeat(" + 1", 1200) // SQLite's depth limit is 1000
+	if st.Dialect == "postgres" {
+		q = "SELECT " + strings.Repeat("abs(", 20000) + "1" + strings.Repeat(")", 20000)
+	}
+	_, err := st.DB.ExecContext(context.Background(), q)
+	if err == nil || !store.IsTooLarge(err) {
+		t.Fatalf("err = %v, want one IsTooLarge knows", err)
+	}
+	if store.IsTooLarge(errors.New("syntax error")) || store.IsTimeout(err) {
+		t.Fatal("IsTooLarge or IsTimeout matches what it should not")
+	}
+}

@@ -163,9 +163,9 @@ func Client(ctx context.Context) string {
 	return s
 }
 
-// Middleware stores each request's client address (its RemoteAddr: put a
-// proxy that terminates connections in front and every client shares its
-// address) for the limiters.
+// Middleware stores each request's client address for the limiters: the
+// connection's RemoteAddr (behind a proxy, every client shares the
+// proxy's).
 func Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(WithClient(r.Context(), r.RemoteAddr)))

@@ -92,7 +92,7 @@ func Fail(code, field, format string, args ...any) error {
 // 254 characters, and a domain with a dot.
 func Email(s string) (string, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "" || len(s) > EmailMax || !utf8.ValidString(s) {
+	if s == "" || len(s) > EmailMax || !utf8.ValidString(s) || hasInvisible(s) || strings.ContainsFunc(s, unicode.IsSpace) {
 		return s, false
 	}
 	a, err := mail.ParseAddress(s)
@@ -125,19 +125,33 @@ func Country(s string) (string, bool) {
 	return s, countries[s]
 }
 
-// Text trims s and reports whether it is valid UTF-8 without control
-// characters, non-empty when required, and at most max characters.
+// Text trims s and reports whether it is valid UTF-8 without invisible or
+// direction characters, non-empty when required, and at most max
+// characters.
 func Text(s string, required bool, max int) (string, bool) {
 	s = strings.TrimSpace(s)
 	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max || (required && s == "") {
 		return s, false
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return s, false
-		}
+	if hasInvisible(s) {
+		return s, false
 	}
 	return s, true
+}
+
+// hasInvisible reports whether s holds a character a reader cannot see or
+// that changes how the text around it reads: control characters (Cc),
+// format characters such as U+200B zero width space, U+202E
+// right-to-left override and U+FEFF (Cf), and the line and paragraph
+// separators U+2028 and U+2029 (Zl, Zp). Such text reaches emails' To:
+// lines and subjects and the operators' views.
+func hasInvisible(s string) bool {
+	for _, r := range s {
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) {
+			return true
+		}
+	}
+	return false
 }
 
 // Identifier reports whether s is a ordering-system id: 1 to 64 characters

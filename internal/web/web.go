@@ -26,7 +26,7 @@ func Handler(dist fs.FS, ide bool) http.Handler {
 				http.NotFound(w, r)
 				return
 			}
-			serveFile(w, r, dist, "playground.html")
+			serveFile(w, r, dist, "playground.html", PlaygroundPolicy)
 			return
 		}
 		if strings.HasPrefix(p, "/assets/") {
@@ -40,7 +40,7 @@ func Handler(dist fs.FS, ide bool) http.Handler {
 			return
 		}
 		if spaRoute(p) {
-			serveFile(w, r, dist, "index.html")
+			serveFile(w, r, dist, "index.html", WizardPolicy)
 			return
 		}
 		http.NotFound(w, r)
@@ -61,7 +61,20 @@ func spaRoute(p string) bool {
 	return false
 }
 
-func serveFile(w http.ResponseWriter, r *http.Request, dist fs.FS, name string) {
+// Content-Security-Policy of the pages. The wizard's build has no inline
+// script or style (Vite emits files), so it allows its own origin only. The
+// GraphQL IDE (GraphiQL with Monaco) injects style elements and runs its
+// editor in workers, so it gets a policy of its own, still without inline
+// or foreign scripts.
+const (
+	WizardPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	PlaygroundPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; worker-src 'self' blob:; " +
+		"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; " +
+		"form-action 'self'; frame-ancestors 'none'"
+)
+
+func serveFile(w http.ResponseWriter, r *http.Request, dist fs.FS, name, policy string) {
 	b, err := fs.ReadFile(dist, name)
 	if err != nil {
 		// A binary built before the frontend (go build on a fresh clone).
@@ -73,5 +86,6 @@ func serveFile(w http.ResponseWriter, r *http.Request, dist fs.FS, name string) 
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", policy)
 	_, _ = w.Write(b)
 }

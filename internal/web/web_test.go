@@ -47,3 +47,33 @@ func TestRoutes(t *testing.T) {
 		})
 	}
 }
+
+// TestPagePolicies: the wizard's pages allow no inline or foreign script
+// or style; the IDE has a policy of its own (inline style elements and
+// workers for its editor), still with scripts from its own origin only.
+func TestPagePolicies(t *testing.T) {
+	dist := fstest.MapFS{
+		"index.html":      {Data: []byte("<html>wizard</html>")},
+		"playground.html": {Data: []byte("<html>ide</html>")},
+	}
+	h := Handler(dist, true)
+	for _, tc := range []struct {
+		path, want string
+		refuse     []string
+	}{
+		{"/setup", WizardPolicy, []string{"unsafe-inline", "unsafe-eval", "*"}},
+		{"/playground", PlaygroundPolicy, []string{"script-src 'self' 'unsafe", "unsafe-eval", "*"}},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.path, nil))
+		csp := rec.Header().Get("Content-Security-Policy")
+		if csp != tc.want || !strings.Contains(csp, "script-src 'self';") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: CSP %q", tc.path, csp)
+		}
+		for _, bad := range tc.refuse {
+			if strings.Contains(csp, bad) {
+				t.Errorf("%s: CSP %q allows %q", tc.path, csp, bad)
+			}
+		}
+	}
+}
