@@ -44,6 +44,9 @@ type Config struct {
 	Time rivertype.TimeGenerator
 }
 
+// WebhookQueue is the River queue of webhook deliveries.
+const WebhookQueue = "webhooks"
+
 // Queue is the job queue.
 type Queue struct {
 	// client inserts jobs in ent's transactions (a *sql.Tx). On SQLite it
@@ -105,7 +108,13 @@ func New(ctx context.Context, st *store.Store, workers *river.Workers, cfg Confi
 			Test:                 river.TestConfig{Time: cfg.Time},
 		}
 		if work && cfg.Workers > 0 {
-			c.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+			c.Queues = map[string]river.QueueConfig{
+				river.QueueDefault: {MaxWorkers: cfg.Workers},
+				// Webhook deliveries wait on partners' receivers (up to
+				// 10 s each): their own workers, so a hanging receiver
+				// never delays the setup emails.
+				WebhookQueue: {MaxWorkers: max(2, cfg.Workers/2)},
+			}
 		}
 		return c
 	}

@@ -95,9 +95,9 @@ func (s *Service) Cancel(ctx context.Context, id gid.ID, reason string, idempote
 	if _, err := auth.Require(ctx, viewer.Operator, viewer.Integration, viewer.Partner); err != nil {
 		return nil, err
 	}
-	reason, ok := validate.Text(reason, false, 500)
+	reason, ok := validate.Text(reason, false, validate.ReasonMax)
 	if !ok {
-		return nil, validate.Fail(validate.CodeInvalid, "reason", "Reason may be at most 500 characters, without control characters.")
+		return nil, validate.Fail(validate.CodeInvalid, "reason", "Reason may be at most %d characters, without control characters.", validate.ReasonMax)
 	}
 	return s.applyOnce(ctx, id, idempotencyKey, lifecycle.Command{
 		Action:  lifecycle.CancelOrder,
@@ -115,9 +115,9 @@ func (s *Service) ResolveEscalation(ctx context.Context, id gid.ID, note string)
 	if err != nil {
 		return nil, err
 	}
-	note, ok := validate.Text(note, false, 2000)
+	note, ok := validate.Text(note, false, validate.NoteMax)
 	if !ok {
-		return nil, validate.Fail(validate.CodeInvalid, "note", "Note may be at most 2000 characters, without control characters.")
+		return nil, validate.Fail(validate.CodeInvalid, "note", "Note may be at most %d characters, without control characters.", validate.NoteMax)
 	}
 	esc, err := s.Store.Client.Escalation.Get(ctx, id)
 	if ent.IsNotFound(err) {

@@ -177,15 +177,15 @@ func (s *Service) normalize(in PlaceInput, loc *time.Location, window time.Durat
 	if in.ProvisioningContactEmail, ok = validate.Email(in.ProvisioningContactEmail); !ok {
 		p.Add(validate.CodeInvalid, "input.provisioningContactEmail", "Provisioning contact email is not a valid email address.")
 	}
-	if in.Partner.Name, ok = validate.Text(in.Partner.Name, true, 200); !ok {
-		p.Add(validate.CodeInvalid, "input.partner.name", "Partner name is required, at most 200 characters.")
+	if in.Partner.Name, ok = validate.Text(in.Partner.Name, true, validate.NameMax); !ok {
+		p.Add(validate.CodeInvalid, "input.partner.name", "Partner name is required, at most %d characters.", validate.NameMax)
 	}
 	if !validate.Identifier(in.Partner.AccountID) {
 		p.Add(validate.CodeInvalid, "input.partner.accountId",
 			"Partner account id must be 1 to 64 letters, digits or . _ : / -.")
 	}
-	if in.Customer.Name, ok = validate.Text(in.Customer.Name, true, 200); !ok {
-		p.Add(validate.CodeInvalid, "input.customer.name", "Customer name is required, at most 200 characters.")
+	if in.Customer.Name, ok = validate.Text(in.Customer.Name, true, validate.NameMax); !ok {
+		p.Add(validate.CodeInvalid, "input.customer.name", "Customer name is required, at most %d characters.", validate.NameMax)
 	}
 	if in.Customer.Country, ok = validate.Country(in.Customer.Country); !ok {
 		p.Add(validate.CodeInvalid, "input.customer.country", "Country must be an ISO 3166-1 alpha-2 code such as RS or US.")

@@ -21,10 +21,6 @@ type ReportInput struct {
 	Note         *string
 }
 
-// MaxHoldNote is how long the note of a report may be; the hold reason
-// adds who reported which organization.
-const MaxHoldNote = 2000
-
 // ReportUnrecognizedOrganization puts the order on hold for an operator:
 // the person does not recognize an existing organization.
 func (s *Service) ReportUnrecognizedOrganization(ctx context.Context, in ReportInput, draftID *gid.ID) (*Session, error) {
@@ -35,9 +31,9 @@ func (s *Service) ReportUnrecognizedOrganization(ctx context.Context, in ReportI
 	call := Call{Action: lifecycle.ReportUnrecognized, DraftID: draftID,
 		Changes: map[string]any{"organization": in.Organization, "note": note}}
 	return s.do(ctx, call, func(ctx context.Context, st *state) error {
-		n, ok := validate.Text(note, false, MaxHoldNote)
+		n, ok := validate.Text(note, false, validate.NoteMax)
 		if !ok {
-			return validate.Fail(validate.CodeInvalid, "input.note", "Note may be at most %d characters.", MaxHoldNote)
+			return validate.Fail(validate.CodeInvalid, "input.note", "Note may be at most %d characters.", validate.NoteMax)
 		}
 		if order.RoleValidator(in.Organization) != nil {
 			return validate.Fail(validate.CodeInvalid, "input.organization", "Organization must be PARTNER or CUSTOMER.")
@@ -58,9 +54,9 @@ func (s *Service) ReleaseHold(ctx context.Context, id gid.ID, note string) (*ent
 	if _, err := auth.Require(ctx, viewer.Operator); err != nil {
 		return nil, err
 	}
-	note, ok := validate.Text(note, false, 2000)
+	note, ok := validate.Text(note, false, validate.NoteMax)
 	if !ok {
-		return nil, validate.Fail(validate.CodeInvalid, "note", "Note may be at most 2000 characters, without control characters.")
+		return nil, validate.Fail(validate.CodeInvalid, "note", "Note may be at most %d characters, without control characters.", validate.NoteMax)
 	}
 	return s.Life.Apply(ctx, id, lifecycle.Command{
 		Action:  lifecycle.ReleaseHold,

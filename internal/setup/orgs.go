@@ -73,8 +73,8 @@ func orgDetails(in OrgInput, name, country string, address *schematype.Address) 
 	}
 	var ok bool
 	if in.Name != nil {
-		if d.Name, ok = validate.Text(*in.Name, true, 200); !ok {
-			p.Add(validate.CodeInvalid, "input.name", "Organization name is required, at most 200 characters.")
+		if d.Name, ok = validate.Text(*in.Name, true, validate.NameMax); !ok {
+			p.Add(validate.CodeInvalid, "input.name", "Organization name is required, at most %d characters.", validate.NameMax)
 		}
 	}
 	if in.Country != nil {

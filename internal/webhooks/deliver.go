@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -74,20 +75,15 @@ type DeliverWorker struct {
 	// failing for RetryFor (its owner is told).
 	Disabled func(ctx context.Context, ep *ent.WebhookEndpoint) error
 
-	client *http.Client
-}
-
-// Timeout implements river.Worker: an attempt never holds a worker longer
-// than its HTTP limit (plus recording it).
-func (w *DeliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration {
-	return Timeout + 20*time.Second
+	clientOnce sync.Once
+	client     *http.Client
 }
 
 // NextRetry implements river.Worker: exponential from 10 s, capped at an
 // hour, so a receiver that answers 500 for three days costs about 80
 // attempts.
 func (w *DeliverWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
-	d := 10 * time.Second << min(job.Attempt, 12)
+	d := 10 * time.Second << min(max(job.Attempt-1, 0), 12)
 	return w.Now().Add(min(d, maxBackoff))
 }
 
@@ -137,6 +133,8 @@ func (w *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 // earlierPending reports whether an earlier event of the same order that
 // this endpoint wants is still undelivered (and still being retried).
 func (w *DeliverWorker) earlierPending(ctx context.Context, ep *ent.WebhookEndpoint, ev *ent.Event, now time.Time) (bool, error) {
+	// The endpoint's creation time is taken inside its insert's
+	// transaction (Create), so an event stamped after it was queued for it.
 	q := w.Store.Client.Event.Query().Where(
 		event.OrderID(ev.OrderID), event.IDLT(ev.ID),
 		event.CreatedAtGTE(ep.CreatedAt), event.CreatedAtGT(now.Add(-RetryFor)))
@@ -166,9 +164,7 @@ type attempt struct {
 
 // post makes one attempt.
 func (w *DeliverWorker) post(ctx context.Context, ep *ent.WebhookEndpoint, ev *ent.Event, now time.Time) attempt {
-	if w.client == nil {
-		w.client = deliveryClient(w.Dev, Timeout)
-	}
+	w.clientOnce.Do(func() { w.client = deliveryClient(w.Dev, Timeout) })
 	body := Body(ev)
 	secrets := []string{ep.Secret}
 	if ep.PreviousSecret != "" && ep.PreviousSecretUntil != nil && now.Before(*ep.PreviousSecretUntil) {

@@ -89,14 +89,23 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*ent.WebhookEndpo
 		return nil, "", err
 	}
 	secret := newSecret()
-	ep, err := s.Store.Client.WebhookEndpoint.Create().
-		SetPartnerAccountID(account).SetURL(url).SetEvents(events).SetSecret(secret).
-		SetCreatedAt(s.Now()).SetUpdatedAt(s.Now()).
-		Save(ctx)
+	var ep *ent.WebhookEndpoint
+	// Stamped inside the transaction (on SQLite, under the one writer): an
+	// event stamped after it commits after it and finds the endpoint,
+	// which the deliveries' order per order relies on.
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		now := s.Now()
+		var err error
+		ep, err = ent.FromContext(ctx).WebhookEndpoint.Create().
+			SetPartnerAccountID(account).SetURL(url).SetEvents(events).SetSecret(secret).
+			SetCreatedAt(now).SetUpdatedAt(now).
+			Save(ctx)
+		return err
+	})
 	if err != nil {
 		return nil, "", err
 	}
-	return ep, secret, nil
+	return ep.Unwrap(), secret, nil
 }
 
 // endpoint reads an endpoint in the caller's scope.
@@ -175,7 +184,7 @@ func (s *Service) Redeliver(ctx context.Context, deliveryID gid.ID) (*ent.Webhoo
 		return nil, validate.Fail("ENDPOINT_DISABLED", "", "This endpoint is disabled after three days of failures: create a new one.")
 	}
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
-		return s.Queue.Enqueue(ctx, DeliverArgs{EndpointID: ep.ID, EventID: d.EventID, Redelivery: true}, nil)
+		return s.Queue.Enqueue(ctx, DeliverArgs{EndpointID: ep.ID, EventID: d.EventID, Redelivery: true}, &river.InsertOpts{Queue: jobs.WebhookQueue})
 	})
 	return ep, err
 }
@@ -194,7 +203,7 @@ func (s *Service) Enqueue(ctx context.Context, ev *ent.Event) error {
 		if !wants(ep, ev.Type) {
 			continue
 		}
-		if err := s.Queue.Enqueue(ctx, DeliverArgs{EndpointID: ep.ID, EventID: ev.ID}, &river.InsertOpts{MaxAttempts: maxAttempts}); err != nil {
+		if err := s.Queue.Enqueue(ctx, DeliverArgs{EndpointID: ep.ID, EventID: ev.ID}, &river.InsertOpts{MaxAttempts: maxAttempts, Queue: jobs.WebhookQueue}); err != nil {
 			return err
 		}
 	}
