@@ -85,11 +85,12 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(cfg.Limits.Tokens)
 	srv.SetDisableSuggestion(!cfg.Dev)
-	if cfg.Dev || cfg.Introspection {
+	introspection := cfg.Dev || cfg.Introspection
+	if introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.FixedComplexityLimit(cfg.Limits.Complexity))
-	srv.Use(DepthLimit{Max: cfg.Limits.Depth})
+	srv.Use(DepthLimit{Max: cfg.Limits.Depth, Introspection: introspection})
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Log, cfg.Dev))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		cfg.Log.ErrorContext(ctx, "resolver panicked", "panic", fmt.Sprint(p), "path", graphql.GetPath(ctx).String(),
