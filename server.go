@@ -137,6 +137,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	f.str(&cfg.PublicURL, "public-url", "public URL of this service, used in every link")
 	f.str(&cfg.SMTPURL, "smtp-url", "SMTP server (smtp://user:pass@host:port); empty keeps mail queued (or in the dev mail viewer)")
 	f.boolean(&cfg.Dev, "dev", "development mode: introspection, suggestions and text logs")
+	logLevel := "info"
+	f.str(&logLevel, "log-level", "least severe log lines written: debug, info, warn or error")
 	f.boolean(&cfg.Introspection, "introspection", "allow introspection outside dev mode")
 	f.boolean(&cfg.Playground, "playground", "serve the GraphQL IDE at /playground outside dev mode")
 	f.boolean(&cfg.TestClock, "test-clock", "dev mode only: a clock operators move forward with advanceClock, shared by every replica")
@@ -160,7 +162,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	cfg.MaxBodyBytes = int64(maxBody)
 
-	log := newLogger(cfg.Dev, stderr)
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)
+	}
+	log := newLogger(cfg.Dev, level, stderr)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a, err := app.New(ctx, cfg, log)
@@ -175,11 +181,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	return a.Run(ctx, ln)
 }
 
-func newLogger(dev bool, w io.Writer) *slog.Logger {
+// newLogger writes text lines in dev mode and JSON otherwise, from level up
+// (INFO by default: requests, jobs' outcomes, warnings; DEBUG adds the
+// static files' requests and the job queue's polling and maintenance).
+func newLogger(dev bool, level slog.Level, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if dev {
-		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		return slog.New(slog.NewTextHandler(w, opts))
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
 // openAuthority opens the database named by the flags and its signing keys,
