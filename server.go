@@ -143,6 +143,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	f.boolean(&cfg.Playground, "playground", "serve the GraphQL IDE at /playground outside dev mode")
 	f.boolean(&cfg.TestClock, "test-clock", "dev mode only: a clock operators move forward with advanceClock, shared by every replica")
 	f.duration(&cfg.SetupLinkTTL, "setup-link-ttl", "lifetime of a setup link")
+	f.str(&cfg.SiteDomain, "site-domain", "domain of the customers' meetings sites (a site is SUBDOMAIN.DOMAIN)")
 	f.str(&cfg.MailFrom, "mail-from", "From address of every email (default Onramp <onramp@PUBLIC_URL_HOST>)")
 	f.str(&cfg.CustomerSuccessEmail, "customer-success-email", "who receives escalations by email (empty: operators see them in the API only)")
 	f.str(&cfg.TimeZone, "timezone", "IANA time zone in which a requested start date begins")
@@ -216,6 +217,7 @@ func token(ctx context.Context, kind string, args []string, stdout, stderr io.Wr
 	f := newFlags("token "+kind, stderr)
 	f.database(&cfg)
 	f.duration(&cfg.SetupLinkTTL, "setup-link-ttl", "lifetime of a setup link")
+	f.str(&cfg.SiteDomain, "site-domain", "domain of the customers' meetings sites (a site is SUBDOMAIN.DOMAIN)")
 	var (
 		subject, partner, orderID, email string
 		ttl                              time.Duration

@@ -25,6 +25,8 @@ type Resolver struct {
 	Events *events.Broker
 	// Clock is the test clock (--test-clock); nil when time is real.
 	Clock *clock.Shared
+	// SiteDomain is the domain of meetings sites (--site-domain).
+	SiteDomain string
 }
 
 // advanceClock moves the test clock forward by a Go duration.

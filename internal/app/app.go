@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -78,6 +80,9 @@ type Config struct {
 	// TestClock (dev mode only) makes the clock one that operators move
 	// forward with advanceClock, shared through the database.
 	TestClock bool
+	// SiteDomain is the domain of customers' meetings sites: the wizard
+	// shows a site's address as subdomain.SiteDomain.
+	SiteDomain string
 }
 
 // Defaults returns the embedded defaults.
@@ -95,8 +100,12 @@ func Defaults() Config {
 		JobWorkers:      10,
 		JobPollInterval: time.Second,
 		JobRescueAfter:  5 * time.Minute,
+		SiteDomain:      "webex.example",
 	}
 }
+
+// domainSyntax is a host name of at least two DNS labels.
+var domainSyntax = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // App is a configured Onramp instance.
 type App struct {
@@ -126,6 +135,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	pub, err := url.Parse(cfg.PublicURL)
 	if err != nil || (pub.Scheme != "http" && pub.Scheme != "https") || pub.Host == "" {
 		return nil, fmt.Errorf("public URL %q must be an absolute http(s) URL", cfg.PublicURL)
+	}
+	cfg.SiteDomain = strings.ToLower(strings.Trim(cfg.SiteDomain, ". "))
+	if !domainSyntax.MatchString(cfg.SiteDomain) || len(cfg.SiteDomain) > 190 {
+		return nil, fmt.Errorf("site domain %q must be a domain name such as webex.example", cfg.SiteDomain)
 	}
 	st, err := store.Open(ctx, cfg.DataDir, cfg.DatabaseURL)
 	if err != nil {
@@ -180,6 +193,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			Auth:   authority,
 			Events: a.Events.Broker,
 			Clock:  testClock,
+
+			SiteDomain: cfg.SiteDomain,
 		},
 		Auth:           authority,
 		Log:            log,
