@@ -6,16 +6,14 @@ import type { PickerOption } from "./places";
 
 /** Lower case without accents, so "srb" finds "Srbija" and "cesk" finds "Česko". */
 export function fold(s: string): string {
-  return s
-    .normalize("NFD")
-    .replace(/\p{M}/gu, "")
-    .replace(/đ/gi, "dj")
-    .toLowerCase();
+  return s.normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/gi, "dj").toLowerCase();
 }
 
 /** The options whose label, group or keywords contain every word of query. */
 export function filterOptions(options: PickerOption[], query: string): PickerOption[] {
-  const words = fold(query).split(/[\s/,]+/).filter(Boolean);
+  const words = fold(query)
+    .split(/[\s/,]+/)
+    .filter(Boolean);
   if (words.length === 0) return options;
   const scored: { o: PickerOption; starts: boolean }[] = [];
   for (const o of options) {
@@ -159,7 +157,9 @@ export const Picker = forwardRef<HTMLInputElement, PickerProps>(function Picker(
           onBlur={() => {
             // A typed name that matches one option exactly is that option.
             if (query !== null) {
-              const exact = options.find((o) => fold(o.label) === fold(query.trim()) || o.value.toLowerCase() === query.trim().toLowerCase());
+              const exact = options.find(
+                (o) => fold(o.label) === fold(query.trim()) || o.value.toLowerCase() === query.trim().toLowerCase(),
+              );
               if (exact) onChange(exact.value);
             }
             setQuery(null);
@@ -167,7 +167,11 @@ export const Picker = forwardRef<HTMLInputElement, PickerProps>(function Picker(
             onBlur?.();
           }}
         />
-        {selected?.detail && query === null && <span className="picker-detail" aria-hidden="true">{selected.detail}</span>}
+        {selected?.detail && query === null && (
+          <span className="picker-detail" aria-hidden="true">
+            {selected.detail}
+          </span>
+        )}
         <div id={listId} role="listbox" aria-label={t("picker.listOf", { label })} ref={listRef} className="picker-list" hidden={!open}>
           {groups.map((g, gi) =>
             g.heading === undefined ? (

@@ -39,14 +39,6 @@ export function TimeZoneField<T extends FieldValues>({ control, name, ...rest }:
   const value = String(field.value ?? "");
   const options = useMemo(() => timeZoneOptions((r) => t(`tz.${r}` as Key), [value]), [t, value]);
   return (
-    <Picker
-      {...rest}
-      ref={field.ref}
-      name={field.name}
-      options={options}
-      value={value}
-      onChange={field.onChange}
-      onBlur={field.onBlur}
-    />
+    <Picker {...rest} ref={field.ref} name={field.name} options={options} value={value} onChange={field.onChange} onBlur={field.onBlur} />
   );
 }

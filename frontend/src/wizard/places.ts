@@ -111,12 +111,15 @@ export function timeZones(): string[] {
 export function timeZoneOptions(regionLabel: (region: string) => string, extra: string[] = []): PickerOption[] {
   const zones = timeZones();
   for (const z of extra) if (z && !zones.includes(z)) zones.push(z);
+  const formerly: Record<string, string> = {};
+  for (const [old, now] of Object.entries(renamed)) formerly[now] = `${formerly[now] ?? ""} ${old.split("/").pop()!.replace(/_/g, " ")}`;
   return zones.map((z) => {
     const offset = utcOffset(z);
     if (!z.includes("/")) return { value: z, label: z, group: regionLabel("UTC"), detail: offset, keywords: z };
     const [region, ...rest] = z.split("/");
     const city = rest.join(" / ").replace(/_/g, " ");
-    return { value: z, label: city, group: regionLabel(region), detail: offset, keywords: `${z} ${offset}` };
+    // A former name (Kiev, Calcutta) still finds the zone under its current one.
+    return { value: z, label: city, group: regionLabel(region), detail: offset, keywords: `${z} ${offset}${formerly[z] ?? ""}` };
   });
 }
 
