@@ -6,7 +6,7 @@ BIN     := bin/onramp
 RACE_PKGS := ./internal/...
 PLAIN_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v '/internal/')
 
-.PHONY: run demo build test test-sqlite test-postgres test-frontend test-conformance frontend vet fmt-check generate-check bench clean
+.PHONY: run demo build test test-prereqs test-sqlite test-postgres test-frontend test-conformance frontend vet fmt-check generate-check bench clean
 
 # The binary embeds frontend/dist: build the wizard first (when missing or
 # stale), then the binary.
@@ -21,7 +21,13 @@ demo: build
 build:
 	$(GO) build -o $(BIN) .
 
-test: vet fmt-check test-sqlite test-postgres test-frontend test-conformance
+test: test-prereqs vet fmt-check test-sqlite test-postgres test-frontend test-conformance
+
+# What a fresh machine lacks: Debian's chromium, and the local PostgreSQL
+# started (and its "test" database created) unless ONRAMP_TEST_POSTGRES_URL
+# names another server.
+test-prereqs:
+	@scripts/test-prereqs
 
 # The suite on the embedded SQLite file.
 test-sqlite:

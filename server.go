@@ -137,11 +137,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	f.str(&cfg.PublicURL, "public-url", "public URL of this service, used in every link")
 	f.str(&cfg.SMTPURL, "smtp-url", "SMTP server (smtp://user:pass@host:port); empty keeps mail queued (or in the dev mail viewer)")
 	f.boolean(&cfg.Dev, "dev", "development mode: introspection, suggestions and text logs")
+	logLevel := "info"
+	f.str(&logLevel, "log-level", "least severe log lines written: debug, info, warn or error")
 	f.boolean(&cfg.Introspection, "introspection", "allow introspection outside dev mode")
 	f.boolean(&cfg.Playground, "playground", "serve the GraphQL IDE at /playground outside dev mode")
 	f.boolean(&cfg.TestClock, "test-clock", "dev mode only: a clock operators move forward with advanceClock, shared by every replica")
 	f.duration(&cfg.SetupLinkTTL, "setup-link-ttl", "lifetime of a setup link")
 	f.duration(&cfg.MaxOperatorTTL, "max-operator-ttl", "longest lifetime of an operator token this server accepts")
+	f.str(&cfg.SiteDomain, "site-domain", "domain of the customers' meetings sites (a site is SUBDOMAIN.DOMAIN)")
 	f.str(&cfg.MailFrom, "mail-from", "From address of every email (default Onramp <onramp@PUBLIC_URL_HOST>)")
 	f.str(&cfg.CustomerSuccessEmail, "customer-success-email", "who receives escalations by email (empty: operators see them in the API only)")
 	f.str(&cfg.TimeZone, "timezone", "IANA time zone in which a requested start date begins")
@@ -167,7 +170,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	cfg.MaxBodyBytes = int64(maxBody)
 
-	log := newLogger(cfg.Dev, stderr)
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)
+	}
+	log := newLogger(cfg.Dev, level, stderr)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a, err := app.New(ctx, cfg, log)
@@ -182,11 +189,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	return a.Run(ctx, ln)
 }
 
-func newLogger(dev bool, w io.Writer) *slog.Logger {
+// newLogger writes text lines in dev mode and JSON otherwise, from level up
+// (INFO by default: requests, jobs' outcomes, warnings; DEBUG adds the
+// static files' requests and the job queue's polling and maintenance).
+func newLogger(dev bool, level slog.Level, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if dev {
-		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		return slog.New(slog.NewTextHandler(w, opts))
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
 // openAuthority opens the database named by the flags and its signing keys,
@@ -213,6 +224,7 @@ func token(ctx context.Context, kind string, args []string, stdout, stderr io.Wr
 	f := newFlags("token "+kind, stderr)
 	f.database(&cfg)
 	f.duration(&cfg.SetupLinkTTL, "setup-link-ttl", "lifetime of a setup link")
+	f.str(&cfg.SiteDomain, "site-domain", "domain of the customers' meetings sites (a site is SUBDOMAIN.DOMAIN)")
 	var (
 		subject, partner, orderID, email string
 		ttl                              time.Duration

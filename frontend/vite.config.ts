@@ -50,5 +50,7 @@ export default defineConfig({
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test/setup.ts"],
     css: false,
+    // Steps typed with user-event take seconds on a loaded 2-core machine.
+    testTimeout: 20_000,
   },
 });

@@ -14,7 +14,16 @@ const codeDepthLimit = "DEPTH_LIMIT_EXCEEDED"
 // DepthLimit refuses, before execution, an operation whose selections nest
 // deeper than Max (fragments included). Complexity alone lets a cheap but
 // deeply nested query through.
-type DepthLimit struct{ Max int }
+//
+// With Introspection on, the introspection fields (__schema, __type) are not
+// counted: GraphiQL's standard introspection query nests type references
+// about 14 deep whatever the limit, and it reads only the schema, which
+// Onramp's data cannot make deeper. Without it those fields are refused
+// anyway.
+type DepthLimit struct {
+	Max           int
+	Introspection bool
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -32,7 +41,7 @@ func (d DepthLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	if oc.Operation == nil {
 		return nil
 	}
-	if depth(oc.Operation.SelectionSet, 0, d.Max) > d.Max {
+	if depth(oc.Operation.SelectionSet, 0, d.Max, d.Introspection) > d.Max {
 		e := gqlerror.Errorf("operation is nested deeper than the limit of %d", d.Max)
 		e.Extensions = map[string]any{"code": codeDepthLimit}
 		return e
@@ -41,8 +50,9 @@ func (d DepthLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 }
 
 // depth returns the nesting depth of set below level, giving up once it
-// passes max (so a fragment cycle or a huge document costs little).
-func depth(set ast.SelectionSet, level, max int) int {
+// passes max (so a fragment cycle or a huge document costs little);
+// skipSchema leaves out the introspection fields' selections.
+func depth(set ast.SelectionSet, level, max int, skipSchema bool) int {
 	if level > max {
 		return level
 	}
@@ -51,16 +61,16 @@ func depth(set ast.SelectionSet, level, max int) int {
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
-			if len(s.SelectionSet) == 0 {
+			if len(s.SelectionSet) == 0 || skipSchema && (s.Name == "__schema" || s.Name == "__type") {
 				d = level + 1
 			} else {
-				d = depth(s.SelectionSet, level+1, max)
+				d = depth(s.SelectionSet, level+1, max, skipSchema)
 			}
 		case *ast.InlineFragment:
-			d = depth(s.SelectionSet, level, max)
+			d = depth(s.SelectionSet, level, max, skipSchema)
 		case *ast.FragmentSpread:
 			if s.Definition != nil {
-				d = depth(s.Definition.SelectionSet, level, max)
+				d = depth(s.Definition.SelectionSet, level, max, skipSchema)
 			}
 		}
 		if d > deepest {

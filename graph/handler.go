@@ -102,11 +102,12 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(cfg.Limits.Tokens)
 	srv.SetDisableSuggestion(!cfg.Dev)
-	if cfg.Dev || cfg.Introspection {
+	introspection := cfg.Dev || cfg.Introspection
+	if introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.FixedComplexityLimit(cfg.Limits.Complexity))
-	srv.Use(DepthLimit{Max: cfg.Limits.Depth})
+	srv.Use(DepthLimit{Max: cfg.Limits.Depth, Introspection: introspection})
 	srv.Use(NoIntrospection{})
 	srv.Use(&StrictNumbers{})
 	srv.Use(FilterDepth{Max: cfg.Limits.FilterDepth})

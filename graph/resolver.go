@@ -30,6 +30,8 @@ type Resolver struct {
 	Clock *clock.Shared
 	// Throttles slow down repeated sign-ins, subdomain checks and resends.
 	Throttles *Throttles
+	// SiteDomain is the domain of meetings sites (--site-domain).
+	SiteDomain string
 }
 
 // advanceClock moves the test clock forward by a Go duration.

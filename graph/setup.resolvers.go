@@ -10,6 +10,7 @@ import (
 	"onramp/ent"
 	"onramp/ent/order"
 	"onramp/ent/schema/schematype"
+	"onramp/graph/generated"
 	"onramp/graph/model"
 	"onramp/internal/gid"
 	"onramp/internal/setup"
@@ -114,9 +115,12 @@ func (r *queryResolver) CheckSubdomain(ctx context.Context, subdomain string) (*
 	if err != nil {
 		return nil, err
 	}
-	out := &model.SubdomainAvailability{Available: ok}
+	out := &model.SubdomainAvailability{Available: ok, Suggestions: []string{}}
 	if reason != "" {
 		out.Reason = &reason
+		if out.Suggestions, err = r.Resolver.Setup.SuggestSubdomains(ctx, subdomain); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -130,3 +134,13 @@ func (r *serviceSubscriptionResolver) CallSettings(ctx context.Context, obj *ent
 func (r *serviceSubscriptionResolver) SiteSubdomain(ctx context.Context, obj *ent.Subscription) (*string, error) {
 	return setup.SiteSubdomainOf(ctx, obj)
 }
+
+// SiteDomain is the resolver for the siteDomain field.
+func (r *setupSessionResolver) SiteDomain(ctx context.Context, obj *setup.Session) (string, error) {
+	return r.Resolver.SiteDomain, nil
+}
+
+// SetupSession returns generated.SetupSessionResolver implementation.
+func (r *Resolver) SetupSession() generated.SetupSessionResolver { return &setupSessionResolver{r} }
+
+type setupSessionResolver struct{ *Resolver }

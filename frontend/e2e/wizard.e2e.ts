@@ -197,7 +197,7 @@ describe("the setup wizard in a real browser", () => {
     });
   });
 
-  test("a taken subdomain: Not available. Please try another name", async () => {
+  test("a taken subdomain: not available, another site uses it", async () => {
     const shot = screenshots("5-subdomain-taken");
     const id = uniq();
     const taken = `taken-${id}`;
@@ -213,9 +213,9 @@ describe("the setup wizard in a real browser", () => {
       await chooseRole(page, EN, "partner", shot);
       await setUpOrganizations(page, EN, shot, { role: "partner", adminEmail: `admin-${id}@c5.example`, password: "yet another long passphrase" });
       await checkSubdomain(page, EN, taken);
-      const error = page.locator(".field-error", { hasText: "Not available. Please try another name" });
+      const error = page.locator(".field-error", { hasText: EN["code.SUBDOMAIN_TAKEN"] });
       await error.waitFor();
-      expect(await page.getByRole("alert").filter({ hasText: "Not available. Please try another name" }).count()).toBeGreaterThan(0);
+      expect(await page.getByRole("alert").filter({ hasText: EN["code.SUBDOMAIN_TAKEN"] }).count()).toBeGreaterThan(0);
       await shot(page, "taken");
       // Saving without a successful check is refused at the field.
       await page.getByRole("button", { name: EN["meet.save"], exact: true }).click();

@@ -32,6 +32,7 @@ type ResolverRoot interface {
 	OrderStatusEvent() OrderStatusEventResolver
 	Query() QueryResolver
 	ServiceSubscription() ServiceSubscriptionResolver
+	SetupSession() SetupSessionResolver
 	Subscription() SubscriptionResolver
 	Viewer() ViewerResolver
 	WebhookEndpoint() WebhookEndpointResolver
@@ -409,6 +410,7 @@ type ComplexityRoot struct {
 		PartnerOrg            func(childComplexity int) int
 		ReadOnly              func(childComplexity int) int
 		Role                  func(childComplexity int) int
+		SiteDomain            func(childComplexity int) int
 		Step                  func(childComplexity int) int
 		Steps                 func(childComplexity int) int
 	}
@@ -419,8 +421,9 @@ type ComplexityRoot struct {
 	}
 
 	SubdomainAvailability struct {
-		Available func(childComplexity int) int
-		Reason    func(childComplexity int) int
+		Available   func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		Suggestions func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -2127,6 +2130,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SetupSession.Role(childComplexity), true
+	case "SetupSession.siteDomain":
+		if e.ComplexityRoot.SetupSession.SiteDomain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetupSession.SiteDomain(childComplexity), true
 	case "SetupSession.step":
 		if e.ComplexityRoot.SetupSession.Step == nil {
 			break
@@ -2165,6 +2174,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubdomainAvailability.Reason(childComplexity), true
+	case "SubdomainAvailability.suggestions":
+		if e.ComplexityRoot.SubdomainAvailability.Suggestions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubdomainAvailability.Suggestions(childComplexity), true
 
 	case "Subscription.orderStatusChanged":
 		if e.ComplexityRoot.Subscription.OrderStatusChanged == nil {
@@ -3753,6 +3768,8 @@ type SetupSession {
   next: String!
   "True once the order is provisioned: the link only reads."
   readOnly: Boolean!
+  "The domain under which meetings sites live: a site's address is subdomain.siteDomain."
+  siteDomain: String!
 }
 
 type SetupOrganization {
@@ -3820,6 +3837,11 @@ type SubdomainAvailability {
   available: Boolean!
   "SUBDOMAIN_INVALID, SUBDOMAIN_RESERVED or SUBDOMAIN_TAKEN when not available."
   reason: String
+  """
+  When not available: up to three available names, made from the
+  organization's name (a setup link's order's customer) and the name asked.
+  """
+  suggestions: [String!]!
 }
 
 type ProvisionPayload {
@@ -4674,6 +4696,8 @@ func (ec *executionContext) childFields_SetupSession(ctx context.Context, field 
 		return ec.fieldContext_SetupSession_next(ctx, field)
 	case "readOnly":
 		return ec.fieldContext_SetupSession_readOnly(ctx, field)
+	case "siteDomain":
+		return ec.fieldContext_SetupSession_siteDomain(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SetupSession", field.Name)
 }
@@ -4694,6 +4718,8 @@ func (ec *executionContext) childFields_SubdomainAvailability(ctx context.Contex
 		return ec.fieldContext_SubdomainAvailability_available(ctx, field)
 	case "reason":
 		return ec.fieldContext_SubdomainAvailability_reason(ctx, field)
+	case "suggestions":
+		return ec.fieldContext_SubdomainAvailability_suggestions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubdomainAvailability", field.Name)
 }

@@ -22,6 +22,10 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
+type SetupSessionResolver interface {
+	SiteDomain(ctx context.Context, obj *setup.Session) (string, error)
+}
+
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
@@ -1012,6 +1016,29 @@ func (ec *executionContext) fieldContext_SetupSession_readOnly(_ context.Context
 	return graphql.NewScalarFieldContext("SetupSession", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _SetupSession_siteDomain(ctx context.Context, field graphql.CollectedField, obj *setup.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetupSession_siteDomain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SetupSession().SiteDomain(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetupSession_siteDomain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetupSession", field, true, true, "String")
+}
+
 func (ec *executionContext) _SubdomainAvailability_available(ctx context.Context, field graphql.CollectedField, obj *model.SubdomainAvailability) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1055,6 +1082,29 @@ func (ec *executionContext) _SubdomainAvailability_reason(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_SubdomainAvailability_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubdomainAvailability", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubdomainAvailability_suggestions(ctx context.Context, field graphql.CollectedField, obj *model.SubdomainAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubdomainAvailability_suggestions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suggestions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubdomainAvailability_suggestions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubdomainAvailability", field, false, false, "String")
 }
 
@@ -1647,78 +1697,84 @@ func (ec *executionContext) _SetupSession(ctx context.Context, sel ast.Selection
 		case "order":
 			out.Values[i] = ec._SetupSession_order(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "step":
 			out.Values[i] = ec._SetupSession_step(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "steps":
 			out.Values[i] = ec._SetupSession_steps(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "draftId":
 			out.Values[i] = ec._SetupSession_draftId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "email":
 			out.Values[i] = ec._SetupSession_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "role":
 			out.Values[i] = ec._SetupSession_role(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "assignee":
 			out.Values[i] = ec._SetupSession_assignee(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "partnerOrg":
 			out.Values[i] = ec._SetupSession_partnerOrg(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "customerAdminEmail":
 			out.Values[i] = ec._SetupSession_customerAdminEmail(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "customerOrg":
 			out.Values[i] = ec._SetupSession_customerOrg(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "customerOrgCandidates":
 			out.Values[i] = ec._SetupSession_customerOrgCandidates(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "missingSettings":
 			out.Values[i] = ec._SetupSession_missingSettings(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "existingSite":
 			out.Values[i] = ec._SetupSession_existingSite(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "next":
 			out.Values[i] = ec._SetupSession_next(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "readOnly":
 			out.Values[i] = ec._SetupSession_readOnly(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "siteDomain":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SetupSession_siteDomain(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -1755,6 +1811,11 @@ func (ec *executionContext) _SubdomainAvailability(ctx context.Context, sel ast.
 		case "reason":
 			out.Values[i] = ec._SubdomainAvailability_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "suggestions":
+			out.Values[i] = ec._SubdomainAvailability_suggestions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:

@@ -118,4 +118,7 @@ type SubdomainAvailability struct {
 	Available bool `json:"available"`
 	// SUBDOMAIN_INVALID, SUBDOMAIN_RESERVED or SUBDOMAIN_TAKEN when not available.
 	Reason *string `json:"reason,omitempty"`
+	// When not available: up to three available names, made from the
+	// organization's name (a setup link's order's customer) and the name asked.
+	Suggestions []string `json:"suggestions"`
 }

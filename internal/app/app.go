@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -105,6 +106,9 @@ type Config struct {
 	// TestClock (dev mode only) makes the clock one that operators move
 	// forward with advanceClock, shared through the database.
 	TestClock bool
+	// SiteDomain is the domain of customers' meetings sites: the wizard
+	// shows a site's address as subdomain.SiteDomain.
+	SiteDomain string
 }
 
 // Defaults returns the embedded defaults.
@@ -130,8 +134,12 @@ func Defaults() Config {
 
 		MaxSubscriptionsPerSocket: 100,
 		MaxSocketsPerToken:        50,
+		SiteDomain:                "webex.example",
 	}
 }
+
+// domainSyntax is a host name of at least two DNS labels.
+var domainSyntax = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // App is a configured Onramp instance.
 type App struct {
@@ -164,6 +172,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	pub, err := url.Parse(cfg.PublicURL)
 	if err != nil || (pub.Scheme != "http" && pub.Scheme != "https") || pub.Host == "" {
 		return nil, fmt.Errorf("public URL %q must be an absolute http(s) URL", cfg.PublicURL)
+	}
+	cfg.SiteDomain = strings.ToLower(strings.Trim(cfg.SiteDomain, ". "))
+	if !domainSyntax.MatchString(cfg.SiteDomain) || len(cfg.SiteDomain) > 190 {
+		return nil, fmt.Errorf("site domain %q must be a domain name such as webex.example", cfg.SiteDomain)
 	}
 	// The migration lock stays held through the start-up work below that
 	// must not race other replicas starting at once (the first signing
@@ -218,14 +230,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: &graph.Resolver{
-			Client:    st.Client,
-			Orders:    a.Orders,
-			Setup:     a.Setup,
-			Auth:      authority,
-			Events:    a.Events.Broker,
-			Clock:     testClock,
-			Webhooks:  a.Webhooks,
-			Throttles: graph.NewThrottles(cfg.Clock.Now, cfg.HashingSlots, cfg.HashingWait),
+			Client:     st.Client,
+			Orders:     a.Orders,
+			Setup:      a.Setup,
+			Auth:       authority,
+			Events:     a.Events.Broker,
+			Clock:      testClock,
+			Webhooks:   a.Webhooks,
+			Throttles:  graph.NewThrottles(cfg.Clock.Now, cfg.HashingSlots, cfg.HashingWait),
+			SiteDomain: cfg.SiteDomain,
 		},
 		Auth:           authority,
 		Log:            log,

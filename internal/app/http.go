@@ -158,7 +158,12 @@ func (a *App) logRequests(next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		level := slog.LevelDebug
+		// The wizard's static files (hashed assets, the favicon) would
+		// bury the requests that matter: they are DEBUG.
+		level := slog.LevelInfo
+		if strings.HasPrefix(r.URL.Path, "/assets/") || r.URL.Path == "/favicon.ico" {
+			level = slog.LevelDebug
+		}
 		if sw.status >= 500 {
 			level = slog.LevelWarn
 		}

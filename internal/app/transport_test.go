@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -262,6 +263,97 @@ func TestHTTPLimitsAndEndpoints(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), want) {
 				t.Fatalf("%s: %d %q", path, resp.StatusCode, b)
 			}
+		}
+	})
+}
+
+// introspectionQuery is GraphiQL's first request (graphql-js's
+// getIntrospectionQuery with input-value deprecation): type references nest
+// about 20 deep, past any sensible depth limit.
+const introspectionQuery = `query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args(includeDeprecated: true) { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) {
+    name description args(includeDeprecated: true) { ...InputValue } type { ...TypeRef }
+    isDeprecated deprecationReason
+  }
+  inputFields(includeDeprecated: true) { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue {
+  name description type { ...TypeRef } defaultValue isDeprecated deprecationReason
+}
+fragment TypeRef on __Type {
+  kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
+}`
+
+// TestIntrospectionWithinLimits: where introspection is on, GraphiQL's
+// introspection query is answered whatever the depth limit (in dev mode with
+// no token, as GraphiQL's first load sends none); the limit still holds for
+// everything else, and outside dev mode introspection stays off.
+func TestIntrospectionWithinLimits(t *testing.T) {
+	post := func(t *testing.T, base, token, query string) map[string]any {
+		t.Helper()
+		body, _ := json.Marshal(map[string]string{"query": query})
+		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return out
+	}
+	queryType := func(out map[string]any) any {
+		data, _ := out["data"].(map[string]any)
+		schema, _ := data["__schema"].(map[string]any)
+		qt, _ := schema["queryType"].(map[string]any)
+		return qt["name"]
+	}
+	for _, c := range []struct {
+		name  string
+		cfg   func(*app.Config)
+		token bool
+		want  bool
+	}{
+		{"dev mode, no token", func(c *app.Config) { c.Dev = true }, false, true},
+		{"dev mode, operator token, depth 4", func(c *app.Config) { c.Dev = true; c.Limits.Depth = 4 }, true, true},
+		{"introspection on outside dev mode", func(c *app.Config) { c.Introspection = true }, true, true},
+		{"introspection off", nil, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := startServing(t, c.cfg)
+			token := ""
+			if c.token {
+				token, _ = s.app.Auth.IssueOperator("op", time.Hour)
+			}
+			out := post(t, s.base, token, introspectionQuery)
+			if got := queryType(out) == "Query"; got != c.want || c.want && out["errors"] != nil {
+				t.Fatalf("introspection answered = %v, want %v: %v", got, c.want, out["errors"])
+			}
+		})
+	}
+	t.Run("the depth limit still holds beside introspection", func(t *testing.T) {
+		s := startServing(t, func(c *app.Config) { c.Dev = true; c.Limits.Depth = 4 })
+		op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+		out := post(t, s.base, op, "{ __schema { queryType { name } } orders { edges { node { subscription { order { id } } } } } }")
+		errs, _ := out["errors"].([]any)
+		if len(errs) == 0 || !strings.Contains(fmt.Sprint(errs[0]), "DEPTH_LIMIT_EXCEEDED") {
+			t.Fatalf("want DEPTH_LIMIT_EXCEEDED, got %v", out)
 		}
 	})
 }

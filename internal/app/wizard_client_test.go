@@ -112,7 +112,7 @@ const wizProvisionMutation = `mutation($key: String) { provision(idempotencyKey:
 
 const wizSetupQuery = `{ setup { ...wizSession } }` + wizSessionFragment
 
-const wizCheckSubdomainQuery = `query($s: String!) { checkSubdomain(subdomain: $s) { available reason } }`
+const wizCheckSubdomainQuery = `query($s: String!) { checkSubdomain(subdomain: $s) { available reason suggestions } }`
 
 const wizSignInMutation = `mutation($email: String!, $password: String!) {
   signIn(email: $email, password: $password) { token userErrors { field message code } } }`
@@ -317,14 +317,22 @@ func (c *wizClient) node(t *testing.T, token, id string) string {
 
 func (c *wizClient) checkSubdomain(t *testing.T, token, name string) (bool, string) {
 	t.Helper()
+	ok, reason, _ := c.checkSubdomainSuggesting(t, token, name)
+	return ok, reason
+}
+
+// checkSubdomainSuggesting is checkSubdomain with its suggestions.
+func (c *wizClient) checkSubdomainSuggesting(t *testing.T, token, name string) (bool, string, []string) {
+	t.Helper()
 	var data struct {
 		CheckSubdomain struct {
-			Available bool    `json:"available"`
-			Reason    *string `json:"reason"`
+			Available   bool     `json:"available"`
+			Reason      *string  `json:"reason"`
+			Suggestions []string `json:"suggestions"`
 		} `json:"checkSubdomain"`
 	}
 	c.gql(t, token, wizCheckSubdomainQuery, map[string]any{"s": name}).ok(t).decode(t, &data)
-	return data.CheckSubdomain.Available, deref(data.CheckSubdomain.Reason)
+	return data.CheckSubdomain.Available, deref(data.CheckSubdomain.Reason), data.CheckSubdomain.Suggestions
 }
 
 func (c *wizClient) signIn(t *testing.T, email, password string) (string, []userError) {

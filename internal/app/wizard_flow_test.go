@@ -127,6 +127,19 @@ func TestWizardPartnerFlowToProvisioned(t *testing.T) {
 	if ok, _ := c.checkSubdomain(t, link, "acme-site"); !ok {
 		t.Errorf("checkSubdomain of its own site for the link = taken, want available (it is the link's to keep)")
 	}
+	// Why a name is not available, and available names from the customer's
+	// name ("Acme d.o.o.", RS) and the name asked.
+	for _, c2 := range []struct{ name, reason string }{
+		{"www", "SUBDOMAIN_RESERVED"}, {"-acme", "SUBDOMAIN_INVALID"},
+	} {
+		ok, reason, suggestions := c.checkSubdomainSuggesting(t, link, c2.name)
+		if ok || reason != c2.reason || !slices.Equal(suggestions, []string{"acme", "acme-rs", "acme-2"}) {
+			t.Errorf("checkSubdomain(%s) = %v %q %v, want %s with acme, acme-rs, acme-2", c2.name, ok, reason, suggestions, c2.reason)
+		}
+	}
+	if ok, _, suggestions := c.checkSubdomainSuggesting(t, link, "acme"); !ok || len(suggestions) != 0 {
+		t.Errorf("checkSubdomain(acme) = %v %v, want available with no suggestions", ok, suggestions)
+	}
 
 	p := c.mustProvision(t, link, nil)
 	if p.Subscription.CallSettings == nil || p.Subscription.CallSettings.Country != "RS" ||

@@ -98,7 +98,8 @@ func New(ctx context.Context, st *store.Store, workers *river.Workers, cfg Confi
 	}
 	rc := func(work bool) *river.Config {
 		c := &river.Config{
-			Logger:               log.With("component", "jobs"),
+			Logger:               slog.New(quieter{log.Handler()}).With("component", "jobs"),
+			Middleware:           []rivertype.Middleware{&outcomeLog{log: log}},
 			Workers:              workers,
 			FetchPollInterval:    cfg.PollInterval,
 			FetchCooldown:        cfg.PollInterval / 2,

@@ -27,7 +27,10 @@ func TestRoutes(t *testing.T) {
 		{"sign in", "GET", "/signin", false, built, 200, "wizard"},
 		{"partner views", "GET", "/partner/orders", false, built, 200, "wizard"},
 		{"asset", "GET", "/assets/app.js", false, built, 200, "js"},
-		{"unknown path", "GET", "/dev/mail", false, built, 404, ""},
+		{"unknown path", "GET", "/dev/mail", false, built, 404, `<html lang="en">`},
+		{"unknown path, title", "GET", "/nowhere", false, built, 404, "<title>Page not found · Onramp</title>"},
+		{"favicon", "GET", "/favicon.ico", false, built, 200, "\x00\x00\x01\x00"},
+		{"favicon, wizard not built", "GET", "/favicon.ico", false, fstest.MapFS{".gitkeep": {}}, 200, "PNG"},
 		{"dotfile", "GET", "/.gitkeep", false, built, 404, ""},
 		{"traversal", "GET", "/assets/../../etc/passwd", false, built, 404, ""},
 		{"ide off", "GET", "/playground", false, built, 404, ""},
@@ -74,6 +77,24 @@ func TestPagePolicies(t *testing.T) {
 			if strings.Contains(csp, bad) {
 				t.Errorf("%s: CSP %q allows %q", tc.path, csp, bad)
 			}
+		}
+	}
+}
+
+func TestNotFoundSpeaksTheBrowsersLanguage(t *testing.T) {
+	for lang, want := range map[string]string{
+		"":                    `<html lang="en">`,
+		"de-DE,de;q=0.9":      "Page not found",
+		"sr-Latn-RS,sr;q=0.9": `<html lang="sr-Latn">`,
+		"sr,en;q=0.5":         "Stranica nije pronađena",
+	} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/nowhere", nil)
+		req.Header.Set("Accept-Language", lang)
+		Handler(fstest.MapFS{}, false).ServeHTTP(rec, req)
+		if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), want) ||
+			!strings.Contains(rec.Body.String(), `<link rel="icon" href="/favicon.ico">`) {
+			t.Errorf("Accept-Language %q: %d, want 404 containing %q and the icon:\n%s", lang, rec.Code, want, rec.Body.String())
 		}
 	}
 }

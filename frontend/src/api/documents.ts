@@ -32,6 +32,7 @@ export const SetupFields = graphql(`
     readOnly
     missingSettings
     existingSite
+    siteDomain
     customerAdminEmail
     partnerOrg {
       ...OrgFields
@@ -256,6 +257,7 @@ export const CheckSubdomain = graphql(`
     checkSubdomain(subdomain: $subdomain) {
       available
       reason
+      suggestions
     }
   }
 `);

@@ -70,7 +70,7 @@ function Overview() {
       )}
       {res.data && (
         <>
-          <section aria-labelledby="orders-title">
+          <section>
             <h2 id="orders-title">{t("partner.orders")}</h2>
             {orders.length === 0 ? (
               <p>{t("partner.noOrders")}</p>
@@ -103,7 +103,7 @@ function Overview() {
               </div>
             )}
           </section>
-          <section aria-labelledby="customers-title">
+          <section>
             <h2 id="customers-title">{t("partner.customers")}</h2>
             {(org?.managedCustomers ?? []).length === 0 ? (
               <p>{t("partner.noCustomers")}</p>

@@ -1,4 +1,4 @@
-import { useId, useMemo, useState } from "react";
+import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { GraphiQL } from "graphiql";
 import { createGraphiQLFetcher } from "@graphiql/toolkit";
 import { createClient } from "graphql-ws";
@@ -16,6 +16,24 @@ function storedToken(): string {
   }
 }
 
+/**
+ * GraphiQL marks each editor tab's <li> as the tab, with the tab's buttons
+ * inside it (axe: nested-interactive). The button that selects the tab is
+ * made the tab instead, and the <li> only lays it out.
+ */
+function repairTabs(root: HTMLElement) {
+  root.querySelectorAll<HTMLElement>("li.graphiql-tab").forEach((li) => {
+    const button = li.querySelector<HTMLElement>(".graphiql-tab-button");
+    if (li.getAttribute("role") !== "presentation") li.setAttribute("role", "presentation");
+    const selected = li.getAttribute("aria-selected");
+    if (selected !== null) {
+      li.removeAttribute("aria-selected");
+      button?.setAttribute("aria-selected", selected);
+    }
+    if (button && button.getAttribute("role") !== "tab") button.setAttribute("role", "tab");
+  });
+}
+
 /** GraphiQL with the operator's token as the Authorization header (HTTP and websocket). */
 export function Playground() {
   const { t } = useI18n();
@@ -23,6 +41,15 @@ export function Playground() {
   const hintId = useId();
   const [draft, setDraft] = useState(storedToken);
   const [token, setToken] = useState(storedToken);
+  const ide = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const root = ide.current;
+    if (!root) return;
+    repairTabs(root);
+    const watch = new MutationObserver(() => repairTabs(root));
+    watch.observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ["role", "aria-selected"] });
+    return () => watch.disconnect();
+  }, []);
 
   const apply = (value: string) => {
     const v = value.trim();
@@ -46,42 +73,44 @@ export function Playground() {
 
   return (
     <div className="pg">
-      <form
-        className="pg-bar"
-        onSubmit={(e) => {
-          e.preventDefault();
-          apply(draft);
-        }}
-      >
-        <strong className="pg-title">{t("playground.title")}</strong>
-        <label htmlFor={inputId}>{t("playground.token")}</label>
-        <input
-          id={inputId}
-          type="password"
-          autoComplete="off"
-          spellCheck={false}
-          value={draft}
-          aria-describedby={hintId}
-          onChange={(e) => setDraft(e.target.value)}
-        />
-        <button type="submit">{t("playground.apply")}</button>
-        <button
-          type="button"
-          onClick={() => {
-            setDraft("");
-            apply("");
+      <header className="pg-head">
+        <form
+          className="pg-bar"
+          onSubmit={(e) => {
+            e.preventDefault();
+            apply(draft);
           }}
         >
-          {t("playground.clear")}
-        </button>
-        <span id={hintId} className="pg-hint" role="status">
-          {token ? t("playground.using") : t("playground.none")} {t("playground.hint")}
-        </span>
-        <LanguageSwitcher />
-      </form>
-      <div className="pg-ide">
+          <h1 className="pg-title">{t("playground.title")}</h1>
+          <label htmlFor={inputId}>{t("playground.token")}</label>
+          <input
+            id={inputId}
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            value={draft}
+            aria-describedby={hintId}
+            onChange={(e) => setDraft(e.target.value)}
+          />
+          <button type="submit">{t("playground.apply")}</button>
+          <button
+            type="button"
+            onClick={() => {
+              setDraft("");
+              apply("");
+            }}
+          >
+            {t("playground.clear")}
+          </button>
+          <span id={hintId} className="pg-hint" role="status">
+            {token ? t("playground.using") : t("playground.none")} {t("playground.hint")}
+          </span>
+          <LanguageSwitcher />
+        </form>
+      </header>
+      <main className="pg-ide" ref={ide}>
         <GraphiQL fetcher={fetcher} />
-      </div>
+      </main>
     </div>
   );
 }

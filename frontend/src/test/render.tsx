@@ -41,6 +41,7 @@ export function makeSetup(over: Partial<Setup> = {}, order: Partial<Setup["order
     readOnly: false,
     missingSettings: [],
     existingSite: null,
+    siteDomain: "webex.example",
     customerAdminEmail: null,
     partnerOrg: null,
     customerOrg: null,

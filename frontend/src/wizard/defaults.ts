@@ -1,4 +1,5 @@
 // Sensible first values for the call settings, from the customer's country.
+import { currentZoneName, zoneOfCountry } from "./places";
 
 const zoneByCountry: Record<string, string> = {
   RS: "Europe/Belgrade", HR: "Europe/Zagreb", SI: "Europe/Ljubljana", BA: "Europe/Sarajevo",
@@ -10,6 +11,8 @@ const zoneByCountry: Record<string, string> = {
   SE: "Europe/Stockholm", NO: "Europe/Oslo", DK: "Europe/Copenhagen", FI: "Europe/Helsinki",
   TR: "Europe/Istanbul", US: "America/New_York", CA: "America/Toronto", BR: "America/Sao_Paulo",
   JP: "Asia/Tokyo", KR: "Asia/Seoul", CN: "Asia/Shanghai", TW: "Asia/Taipei", AU: "Australia/Sydney",
+  UA: "Europe/Kyiv", RU: "Europe/Moscow", IN: "Asia/Kolkata", MX: "America/Mexico_City", ID: "Asia/Jakarta",
+  NZ: "Pacific/Auckland", AR: "America/Argentina/Buenos_Aires", CL: "America/Santiago",
 };
 
 const languageByCountry: Record<string, string> = {
@@ -20,25 +23,17 @@ const languageByCountry: Record<string, string> = {
   CN: "zh_CN", TW: "zh_TW",
 };
 
+/** The zone a country's calls most likely use: a known main zone, else the browser's data for the region. */
 export function defaultTimeZone(country: string): string {
   const z = zoneByCountry[country.toUpperCase()];
   if (z) return z;
-  const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  return local && (local.includes("/") || local === "UTC") ? local : "UTC";
+  return zoneOfCountry(country, () => {
+    const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return local && (local.includes("/") || local === "UTC") ? currentZoneName(local) : "UTC";
+  });
 }
 
 export function defaultLanguage(country: string): string {
   return languageByCountry[country.toUpperCase()] ?? "en_US";
 }
 
-/** IANA time zones the browser knows, with UTC. */
-export function timeZones(): string[] {
-  let zones: string[] = [];
-  try {
-    zones = Intl.supportedValuesOf("timeZone");
-  } catch {
-    zones = Object.values(zoneByCountry);
-  }
-  const all = new Set(["UTC", ...zones, ...Object.values(zoneByCountry)]);
-  return Array.from(all).sort();
-}

@@ -18,7 +18,7 @@ export function ConfirmStep() {
   return (
     <section>
       <StepHeading>{t("confirm.title")}</StepHeading>
-      <p>{t("confirm.intro")}</p>
+      <p>{t(partner ? "confirm.intro" : "confirm.introCustomer")}</p>
       <form noValidate onSubmit={onSubmit}>
         <ErrorSummary errors={form.formState.errors} general={general} labels={{}} />
         <dl className="facts">

@@ -6,6 +6,7 @@ import { emptySchema, orgSchema } from "../schemas";
 import type { Setup } from "../steps";
 import { useSetup } from "../useSetup";
 import { useWizard } from "../WizardContext";
+import { CountryField } from "../pickers";
 import { BackLink } from "./BackLink";
 import { NotRecognized } from "./ReportDialog";
 
@@ -75,15 +76,13 @@ function ConfirmNewCustomerOrg() {
       <form noValidate onSubmit={onSubmit}>
         <ErrorSummary errors={errors} general={general} labels={labels} />
         <TextField id="customer-name" label={t("org.name")} autoComplete="organization" error={errors.name} {...register("name")} />
-        <TextField
+        <CountryField
+          control={form.control}
+          name="country"
           id="customer-country"
           label={t("org.country")}
           hint={t("org.countryHint")}
-          autoComplete="country"
-          maxLength={2}
-          className="short"
           error={errors.country}
-          {...register("country")}
         />
         <AddressFields register={register} errors={errors.address} legend={t("org.address")} idPrefix="customer" />
         <div className="actions">

@@ -1,3 +1,4 @@
+import { Link } from "react-router";
 import { useSubscription } from "urql";
 import { OrderStatusChanged } from "../../api/documents";
 import { useFormat, useI18n } from "../../i18n/I18n";
@@ -19,7 +20,13 @@ export function DoneStep() {
       <div className="card">
         <ServiceList setup={setup} />
       </div>
-      <p className="hint">{t("done.signin")}</p>
+      {setup.role === "PARTNER" ? (
+        <p>
+          {t("done.signin")} <Link to="/signin">{t("done.signinLink")}</Link>
+        </p>
+      ) : (
+        <p className="hint">{t("done.customerNext")}</p>
+      )}
     </section>
   );
 }

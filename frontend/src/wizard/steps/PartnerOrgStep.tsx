@@ -5,6 +5,7 @@ import { AddressFields, addressDefaults, addressFieldNames, addressInput, useLab
 import { emptySchema, orgSchema } from "../schemas";
 import { useSetup } from "../useSetup";
 import { useWizard } from "../WizardContext";
+import { CountryField } from "../pickers";
 import { BackLink } from "./BackLink";
 import { NotRecognized } from "./ReportDialog";
 
@@ -70,15 +71,13 @@ function CreatePartnerOrg() {
       <form noValidate onSubmit={onSubmit}>
         <ErrorSummary errors={errors} general={general} labels={labels} />
         <TextField id="partner-name" label={t("org.name")} autoComplete="organization" error={errors.name} {...register("name")} />
-        <TextField
+        <CountryField
+          control={form.control}
+          name="country"
           id="partner-country"
           label={t("org.country")}
           hint={t("org.countryHint")}
-          autoComplete="country"
-          maxLength={2}
-          className="short"
           error={errors.country}
-          {...register("country")}
         />
         <AddressFields register={register} errors={errors.address} legend={t("org.address")} idPrefix="partner" />
         <div className="actions">

@@ -6,7 +6,8 @@ import type { ServiceKind } from "../../gql/graphql";
 import { isKey, useFormat, useI18n } from "../../i18n/I18n";
 import type { Key } from "../../i18n/en";
 import { ErrorSummary, SelectField, Status, StepHeading, TextField } from "../components";
-import { defaultLanguage, defaultTimeZone, timeZones } from "../defaults";
+import { defaultLanguage, defaultTimeZone } from "../defaults";
+import { TimeZoneField } from "../pickers";
 import { AddressFields, addressDefaults, addressFieldNames, addressInput, useLabels, useStepForm } from "../form";
 import { callLanguages, callSettingsSchema, subdomainSchema } from "../schemas";
 import { readyToProvision, stepPath, type Setup } from "../steps";
@@ -142,7 +143,6 @@ function CallSettingsSection({ setup }: { setup: Setup }) {
     if (r.ok) setSaved(true);
     return r;
   });
-  const zones = timeZones();
   const languages = [...callLanguages].sort((a, b) => f.language(a).localeCompare(f.language(b)));
   return (
     <section className="card" aria-labelledby="call-title">
@@ -156,13 +156,14 @@ function CallSettingsSection({ setup }: { setup: Setup }) {
           <dt>{t("call.country")}</dt>
           <dd>{f.country(country)}</dd>
         </dl>
-        <SelectField id="call-tz" label={t("call.timeZone")} error={errors.timeZone} {...register("timeZone")}>
-          {zones.map((z) => (
-            <option key={z} value={z}>
-              {z.replace(/_/g, " ")}
-            </option>
-          ))}
-        </SelectField>
+        <TimeZoneField
+          control={form.control}
+          name="timeZone"
+          id="call-tz"
+          label={t("call.timeZone")}
+          hint={t("call.timeZoneHint")}
+          error={errors.timeZone}
+        />
         <div className="row">
           <SelectField
             id="call-announcement"
@@ -235,7 +236,7 @@ function SubdomainSettings({ setup }: { setup: Setup }) {
   const { mutate, query } = useWizard();
   const savedName = savedSubdomain(setup);
   const [editing, setEditing] = useState(false);
-  const [checked, setChecked] = useState<{ name: string; available: boolean } | null>(null);
+  const [checked, setChecked] = useState<{ name: string; available: boolean; suggestions: string[] } | null>(null);
   const [checking, setChecking] = useState(false);
   const [justSaved, setJustSaved] = useState(false);
   const { form, general, setGeneral, submit } = useStepForm(subdomainSchema, { subdomain: savedName ?? "" }, ["subdomain"]);
@@ -254,7 +255,7 @@ function SubdomainSettings({ setup }: { setup: Setup }) {
     const name = current;
     // The name saved already is this order's: nothing to ask.
     if (name === savedName) {
-      setChecked({ name, available: true });
+      setChecked({ name, available: true, suggestions: [] });
       return;
     }
     setChecking(true);
@@ -266,7 +267,7 @@ function SubdomainSettings({ setup }: { setup: Setup }) {
     }
     const a = r.data?.checkSubdomain;
     if (!a) return;
-    setChecked({ name, available: a.available });
+    setChecked({ name, available: a.available, suggestions: a.suggestions ?? [] });
     if (!a.available) {
       const reason = `code.${a.reason ?? "SUBDOMAIN_TAKEN"}`;
       const key: Key = isKey(reason) ? reason : "code.SUBDOMAIN_TAKEN";
@@ -296,6 +297,14 @@ function SubdomainSettings({ setup }: { setup: Setup }) {
     return r;
   });
 
+  // A suggestion was available a moment ago: it fills the field as checked.
+  const pickSuggestion = (name: string) => {
+    form.setValue("subdomain", name, { shouldValidate: true });
+    form.clearErrors("subdomain");
+    setChecked({ name, available: true, suggestions: [] });
+  };
+  const siteAddress = (name: string) => `${name}.${setup.siteDomain}`;
+
   const startEditing = () => {
     setJustSaved(false);
     form.reset({ subdomain: savedName ?? "" });
@@ -314,6 +323,10 @@ function SubdomainSettings({ setup }: { setup: Setup }) {
         <Status>
           <p className="ok">{t("meet.saved", { name: savedName })}</p>
         </Status>
+        <dl className="facts">
+          <dt>{t("meet.address")}</dt>
+          <dd data-testid="saved-site">{siteAddress(savedName)}</dd>
+        </dl>
         <div className="actions plain">
           <button type="button" className="secondary" onClick={startEditing}>
             {t("meet.change")}
@@ -340,6 +353,23 @@ function SubdomainSettings({ setup }: { setup: Setup }) {
           error={errors.subdomain}
           {...register("subdomain", { onChange: () => setChecked(null) })}
         />
+        <p className="site-address" id="subdomain-address">
+          {t("meet.address")}: <strong data-testid="site-address">{siteAddress(current || "…")}</strong>
+        </p>
+        {checked && !checked.available && checked.name === current && checked.suggestions.length > 0 && (
+          <div className="suggestions">
+            <p id="subdomain-suggestions">{t("meet.suggestions")}</p>
+            <ul aria-labelledby="subdomain-suggestions">
+              {checked.suggestions.map((s) => (
+                <li key={s}>
+                  <button type="button" className="link-button" onClick={() => pickSuggestion(s)} aria-label={t("meet.useSuggestion", { name: s })}>
+                    {s}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
         <Status>
           {checking && <p>{t("meet.checking")}</p>}
           {!checking && availableNow && (

@@ -114,10 +114,37 @@ describe("partner organization", () => {
     });
     renderStep(<PartnerOrgStep />, { setup, mutate });
     await user.click(screen.getByRole("button", { name: "Next" }));
-    const country = screen.getByLabelText("Country");
+    const country = screen.getByRole("combobox", { name: "Country" });
     await waitFor(() => expect(country).toHaveAttribute("aria-invalid", "true"));
-    expect(country).toHaveAccessibleDescription(/Use a two-letter country code such as RS\./);
-    expect(screen.getByRole("alert")).toHaveTextContent("Country: Use a two-letter country code such as RS.");
+    expect(country).toHaveAccessibleDescription(/Choose a country from the list\./);
+    expect(screen.getByRole("alert")).toHaveTextContent("Country: Choose a country from the list.");
+  });
+
+  test("the country picker: search by name in English or Serbian, choose with the keyboard", async () => {
+    const user = userEvent.setup();
+    const mutate = mutateReturning(ok());
+    const org = makeOrg({ name: "P", country: "RS", address: { line1: "a", line2: null, city: "b", postalCode: "1", region: null } });
+    const { unmount } = renderStep(<PartnerOrgStep />, { setup: makeSetup({ step: "PARTNER_ORG", role: "PARTNER", partnerOrg: org }), mutate });
+    const country = screen.getByRole("combobox", { name: "Country" });
+    expect(country).toHaveValue("Serbia");
+    await user.click(country);
+    await user.keyboard("{Control>}a{/Control}swed");
+    expect(country).toHaveAttribute("aria-expanded", "true");
+    expect(screen.getAllByRole("option").map((o) => o.textContent)).toEqual(["SwedenSE"]);
+    await user.keyboard("{Enter}");
+    expect(country).toHaveValue("Sweden");
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    await waitFor(() => expect(mutate).toHaveBeenCalled());
+    expect((varsOf(mutate as never) as { input: { country: string } }).input.country).toBe("SE");
+    unmount();
+
+    // In Serbian, by its Serbian name, without the accents.
+    renderStep(<PartnerOrgStep />, { setup: makeSetup({ step: "PARTNER_ORG", role: "PARTNER", partnerOrg: org }), lang: "sr" });
+    const zemlja = screen.getByRole("combobox", { name: "Zemlja" });
+    expect(zemlja).toHaveValue("Srbija");
+    await user.click(zemlja);
+    await user.keyboard("{Control>}a{/Control}ceska");
+    expect(screen.getAllByRole("option")[0]).toHaveTextContent("Češka");
   });
 
   test("existing: review, or report it as not recognized (the order goes on hold)", async () => {
@@ -199,7 +226,28 @@ describe("password", () => {
     await user.clear(screen.getByLabelText("Repeat the password"));
     await user.type(screen.getByLabelText("Repeat the password"), "password1234");
     await user.click(screen.getByRole("button", { name: "Set password" }));
-    expect(await screen.findByText(/This password is too weak/, { selector: ".field-error" })).toBeInTheDocument();
+    expect(await screen.findByText(/This password is too common/, { selector: ".field-error" })).toBeInTheDocument();
+    // The rule that failed is the one marked.
+    const rules = within(screen.getByTestId("password-rules"));
+    expect(rules.getByText(/Not a common password/).closest("li")).toHaveClass("failed");
+    expect(rules.getByText(/At least 12 characters/).closest("li")).toHaveClass("ok");
+  });
+
+  test("the rules show which one fails as the person types", async () => {
+    const user = userEvent.setup();
+    const mutate = mutateReturning(ok());
+    renderStep(<PasswordStep />, { setup: makeSetup({ step: "PASSWORD", role: "PARTNER" }, { status: "ORGS_CONFIRMED" }), mutate });
+    const rules = within(screen.getByTestId("password-rules"));
+    const rule = (re: RegExp) => rules.getByText(re).closest("li");
+    await user.type(screen.getByLabelText("New password"), "setup-2026");
+    expect(rule(/At least 12 characters/)).toHaveClass("failed");
+    expect(rule(/Not your email address/)).toHaveClass("failed");
+    expect(rule(/At least 12 characters/)).toHaveTextContent("(not met)");
+    await user.clear(screen.getByLabelText("New password"));
+    await user.type(screen.getByLabelText("New password"), "blue-orbit-kettle-42");
+    expect(rule(/At least 12 characters/)).toHaveClass("ok");
+    expect(rule(/Not your email address/)).toHaveClass("ok");
+    expect(rule(/Not a common password/)).not.toHaveClass("failed");
   });
 });
 
@@ -214,18 +262,44 @@ describe("service settings", () => {
     renderStep(<ServicesStep />, { setup: servicesSetup() });
     expect(screen.getByRole("heading", { name: "Subscription details" })).toBeInTheDocument();
     expect(screen.getByText("Still needed before provisioning: Calling, Meetings.")).toBeInTheDocument();
-    expect(screen.getByLabelText("Time zone")).toHaveValue("Europe/Belgrade");
+    // The picker shows the zone's city; its value is the IANA name.
+    expect(screen.getByRole("combobox", { name: "Time zone" })).toHaveValue("Belgrade");
+    expect(screen.getByRole("option", { name: /Belgrade/, selected: true, hidden: true })).toHaveAttribute("id", "call-tz-opt-Europe/Belgrade");
     expect(screen.getByLabelText("Announcement language")).toHaveValue("sr_RS");
   });
 
-  test("a taken subdomain: Not available. Please try another name", async () => {
+  test("a taken subdomain: why, the site address as typed, and suggestions to use", async () => {
     const user = userEvent.setup();
-    const query = vi.fn(async (_doc: unknown, _vars: unknown) => ({ data: { checkSubdomain: { available: false, reason: "SUBDOMAIN_TAKEN" } } }));
-    renderStep(<ServicesStep />, { setup: servicesSetup(), query: query as unknown as WizardValue["query"] });
+    const query = vi.fn(async (_doc: unknown, _vars: unknown) => ({
+      data: { checkSubdomain: { available: false, reason: "SUBDOMAIN_TAKEN", suggestions: ["acme-rs", "acme-2"] } },
+    }));
+    const mutate = mutateReturning(ok());
+    renderStep(<ServicesStep />, { setup: servicesSetup(), query: query as unknown as WizardValue["query"], mutate });
     await user.type(screen.getByLabelText("Site subdomain"), "Acme");
+    expect(screen.getByTestId("site-address")).toHaveTextContent("acme.webex.example");
     await user.click(screen.getByRole("button", { name: "Check availability" }));
-    expect(await screen.findByText("Not available. Please try another name.", { selector: ".field-error" })).toBeInTheDocument();
+    expect(
+      await screen.findByText("Not available: another site already uses this name. Please try another name.", { selector: ".field-error" }),
+    ).toBeInTheDocument();
     expect(query.mock.calls[0][1]).toEqual({ subdomain: "acme" });
+    await user.click(screen.getByRole("button", { name: "Use acme-rs" }));
+    expect(screen.getByLabelText("Site subdomain")).toHaveValue("acme-rs");
+    expect(screen.getByTestId("site-address")).toHaveTextContent("acme-rs.webex.example");
+    expect(screen.getByText("acme-rs is available.")).toBeInTheDocument();
+    // A suggestion is saved without another check.
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(mutate).toHaveBeenCalledTimes(1));
+    expect(query).toHaveBeenCalledTimes(1);
+  });
+
+  test("a reserved subdomain says it is reserved", async () => {
+    const user = userEvent.setup();
+    const query = vi.fn(async () => ({ data: { checkSubdomain: { available: false, reason: "SUBDOMAIN_RESERVED", suggestions: [] } } }));
+    renderStep(<ServicesStep />, { setup: servicesSetup(), query: query as unknown as WizardValue["query"] });
+    await user.type(screen.getByLabelText("Site subdomain"), "admin");
+    await user.click(screen.getByRole("button", { name: "Check availability" }));
+    expect(await screen.findByText(/this name is reserved/, { selector: ".field-error" })).toBeInTheDocument();
+    expect(screen.queryByText("Available names from your organization's name:")).toBeNull();
   });
 
   test("Save needs a successful check of the same name", async () => {
@@ -283,7 +357,7 @@ describe("meetings site", () => {
     expect(screen.getByText("Your meetings site: acme")).toBeInTheDocument();
     expect(screen.queryByLabelText("Site subdomain")).toBeNull();
     expect(screen.queryByRole("button", { name: "Check availability" })).toBeNull();
-    expect(screen.queryByRole("button", { name: "Change the subdomain" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Change" })).toBeNull();
     expect(screen.getByText("All settings are saved. Next: provision and start billing.")).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Next" }));
     expect(await screen.findByText("navigated")).toBeInTheDocument();
@@ -316,7 +390,7 @@ describe("meetings site", () => {
     renderStep(<ServicesStep />, { setup, query: query as unknown as WizardValue["query"], mutate });
     expect(screen.getByText("Site subdomain acme saved.")).toBeInTheDocument();
     expect(screen.queryByLabelText("Site subdomain")).toBeNull();
-    await user.click(screen.getByRole("button", { name: "Change the subdomain" }));
+    await user.click(screen.getByRole("button", { name: "Change" }));
     const input = screen.getByLabelText("Site subdomain");
     expect(input).toHaveValue("acme");
     // The saved name needs no check, and saving it again changes nothing.
@@ -324,10 +398,10 @@ describe("meetings site", () => {
     expect(await screen.findByText("acme is the subdomain already saved.")).toBeInTheDocument();
     expect(query).not.toHaveBeenCalled();
     await user.click(screen.getByRole("button", { name: "Save" }));
-    expect(await screen.findByRole("button", { name: "Change the subdomain" })).toBeInTheDocument();
+    expect(await screen.findByRole("button", { name: "Change" })).toBeInTheDocument();
     expect(mutate).not.toHaveBeenCalled();
     // Another name: checked, then saved.
-    await user.click(screen.getByRole("button", { name: "Change the subdomain" }));
+    await user.click(screen.getByRole("button", { name: "Change" }));
     await user.clear(screen.getByLabelText("Site subdomain"));
     await user.type(screen.getByLabelText("Site subdomain"), "acme2");
     await user.click(screen.getByRole("button", { name: "Save" }));
@@ -347,7 +421,7 @@ describe("meetings site", () => {
       customerOrg: makeOrg({ existing: true, subdomain: "acme" }),
     });
     renderStep(<ServicesStep />, { setup });
-    await user.click(screen.getByRole("button", { name: "Change the subdomain" }));
+    await user.click(screen.getByRole("button", { name: "Change" }));
     await user.type(screen.getByLabelText("Site subdomain"), "zzz");
     await user.click(screen.getByRole("button", { name: "Cancel" }));
     expect(screen.getByText("Site subdomain acme saved.")).toBeInTheDocument();
