@@ -994,8 +994,11 @@ func TestOrderWindowCloses(t *testing.T) {
 	m.waitOrderStatus(t, o.ID, "LINK_SENT")
 	exactlyOnce(t, m, sink, o.ID, contactEmail, 1)
 
-	// A second before the window's end the order is still open.
+	// A second before the window's end the order is still open; its
+	// holder has been reminded 7 days and 1 day before the link expires and
+	// before the window closes.
 	clk.Set(mailDay(30, -time.Second))
+	waitTo(t, sink, contactEmail, 5)
 	if got := m.orderStatus(t, o.ID); got != "LINK_SENT" {
 		t.Fatalf("status before the window's end = %s", got)
 	}
@@ -1012,9 +1015,14 @@ func TestOrderWindowCloses(t *testing.T) {
 	if ue := res.ResendSetupLink.UserErrors; len(ue) != 1 || ue[0].Code != "ORDER_CANCELLED" {
 		t.Errorf("resend after the window: userErrors %+v, want ORDER_CANCELLED", ue)
 	}
+	// The holder is told the window closed, once; nothing more is sent.
+	waitTo(t, sink, contactEmail, 6)
 	holds(t, "nothing more sent", quietPeriod, func() (bool, string) {
-		return sink.Count() == 1, sink.Summary()
+		return sink.Count() == 6, sink.Summary()
 	})
+	if last := parseMail(t, sink.To(contactEmail)[5]); !strings.Contains(last.Subject, "window") {
+		t.Errorf("the last message is %q, want the window's closing notice", last.Subject)
+	}
 }
 
 // --- 9. dev mail viewer and queued mail --------------------------------------------------------------
