@@ -24,15 +24,16 @@ var linkPattern = regexp.MustCompile(`https?://[^\s"<>]+/setup\?token=[A-Za-z0-9
 var viewerPage = template.Must(template.New("viewer").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Onramp dev mail</title>
+<link rel="icon" href="/favicon.ico">
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#1d1d1f}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}a.button{background:#0b5cff;color:#fff;padding:.3rem .7rem;border-radius:4px;text-decoration:none}</style></head>
-<body><h1>Development mail viewer</h1>
+<body><main><h1>Development mail viewer</h1>
 <p>Every message Onramp sent, newest first. This page exists only in dev mode.</p>
 <table><thead><tr><th>When</th><th>To</th><th>Subject</th><th>Status</th><th>Link</th></tr></thead><tbody>
 {{range .}}<tr><td>{{.When}}</td><td>{{.To}}</td><td><a href="/dev/mail/{{.ID}}">{{.Subject}}</a></td><td>{{.Status}}</td>
 <td>{{if .Link}}<a class="button" href="{{.Link}}">Set up now</a>{{end}}</td></tr>
 {{else}}<tr><td colspan="5">No messages yet.</td></tr>{{end}}
-</tbody></table></body></html>`))
+</tbody></table></main></body></html>`))
 
 type viewerRow struct {
 	ID, When, To, Subject, Status string
