@@ -494,6 +494,12 @@ describe("links that stopped working", () => {
       await shot(page, "expired");
       await page.setViewportSize({ width: 360, height: 760 });
       await shot(page, "expired-360");
+      // "Send me a new link": a new link goes to the same address.
+      await page.getByRole("button", { name: EN["link.renew.button"] }).click();
+      const status = page.getByRole("status");
+      await status.waitFor();
+      expect(await status.textContent()).toContain(`${contact[0]}…@partner4.example`);
+      expect(await page.getByRole("button", { name: EN["link.renew.button"] }).count()).toBe(0);
     });
   });
 

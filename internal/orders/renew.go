@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"onramp/ent"
+	"onramp/ent/auditevent"
 	"onramp/ent/order"
 	"onramp/ent/setuplink"
 	"onramp/internal/lifecycle"
@@ -19,6 +20,9 @@ import (
 // new one (per order).
 const RenewInterval = 10 * time.Minute
 
+// renewAudit is the audit action of a renewal (its row's).
+var renewAudit = mustRule(lifecycle.RenewLink).Audit
+
 // Codes of renewSetupLink's userErrors.
 const (
 	CodeLinkActive   = "LINK_ACTIVE"
@@ -31,7 +35,7 @@ const (
 type LinkOfToken func(ctx context.Context, raw string) (*ent.SetupLink, error)
 
 // RenewSetupLink sends the holder of an expired link a new one, to the same
-// address, at most once per RenewInterval and order. A link replaced by a
+// address, at most one renewal per RenewInterval and order. A link replaced by a
 // newer one, or of a cancelled order, gets none: its page says whom to ask.
 // It answers the address, partly hidden.
 func (s *Service) RenewSetupLink(ctx context.Context, linkOf LinkOfToken, token string) (string, error) {
@@ -54,16 +58,15 @@ func (s *Service) RenewSetupLink(ctx context.Context, linkOf LinkOfToken, token 
 		Action:  lifecycle.RenewLink,
 		Changes: map[string]any{"to": link.Email},
 		Authorize: func(ctx context.Context, o *ent.Order) error {
-			recent, err := ent.FromContext(ctx).SetupLink.Query().
-				// Issued within the interval: it expires within the interval
-				// of a full lifetime from now (the issuer's clock).
-				Where(setuplink.OrderID(o.ID), setuplink.ExpiresAtGT(s.now().Add(s.Lifecycle.Links.SetupLinkTTL()-RenewInterval))).
+			// The audit trail's times are the wall clock's, as is this one.
+			recent, err := ent.FromContext(ctx).AuditEvent.Query().
+				Where(auditevent.OrderID(o.ID), auditevent.Action(renewAudit), auditevent.AtGT(time.Now().Add(-RenewInterval))).
 				Exist(store.System(ctx))
 			if err != nil {
 				return err
 			}
 			if recent {
-				return validate.Fail(CodeTooSoon, "", "A link was sent for this order in the last %d minutes: check your inbox, or try again later.", int(RenewInterval.Minutes()))
+				return validate.Fail(CodeTooSoon, "", "A new link was sent for this order in the last %d minutes: check your inbox, or try again later.", int(RenewInterval.Minutes()))
 			}
 			return nil
 		},
