@@ -53,6 +53,9 @@ type Data struct {
 	HandedOffBy      string
 	// WebhookURL is the endpoint of a WEBHOOK_DISABLED notice.
 	WebhookURL string
+	// Services lists the purchased services, e.g. "Meetings × 25, Calling
+	// × 10" (empty: not listed).
+	Services string
 	// HandedTo is whom a setup was handed to (HANDOFF_SENT).
 	HandedTo string
 	// WindowCloses is the day an unprovisioned order closes.

@@ -2,12 +2,15 @@ package orders
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"onramp/ent"
 	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
+	"onramp/ent/schema/schematype"
+	"onramp/ent/subscription"
 	"onramp/internal/audit"
 	"onramp/internal/date"
 	"onramp/internal/lifecycle"
@@ -38,6 +41,9 @@ func (s *Service) SendLink(ctx context.Context, o *ent.Order, email string, kind
 		return err
 	}
 	d := mailData(o)
+	if d.Services, err = servicesOf(ctx, o); err != nil {
+		return err
+	}
 	d.Link = strings.TrimRight(l.PublicURL, "/") + "/setup?token=" + token
 	d.LinkExpires = date.Of(s.now().Add(l.Links.SetupLinkTTL()).In(l.Location)).String()
 	d.HandedOffBy = handedOffBy
@@ -105,4 +111,29 @@ func (s *Service) WebhookDisabled(ctx context.Context, ep *ent.WebhookEndpoint) 
 		}
 	}
 	return nil
+}
+
+// serviceNames name the services in the emails.
+var serviceNames = map[schematype.ServiceKind]string{
+	schematype.Meetings: "Meetings", schematype.Calling: "Calling", schematype.Messaging: "Messaging",
+}
+
+// servicesOf lists an order's purchased services for its setup email.
+func servicesOf(ctx context.Context, o *ent.Order) (string, error) {
+	sub, err := ent.FromContext(ctx).Subscription.Query().Where(subscription.OrderID(o.ID)).Only(store.System(ctx))
+	if ent.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	parts := make([]string, 0, len(sub.Services))
+	for _, sv := range sub.Services {
+		name := serviceNames[sv.Kind]
+		if name == "" {
+			name = string(sv.Kind)
+		}
+		parts = append(parts, fmt.Sprintf("%s × %d", name, sv.Quantity))
+	}
+	return strings.Join(parts, ", "), nil
 }
