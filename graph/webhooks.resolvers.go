@@ -74,7 +74,11 @@ func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[gid.ID]
 	if after != nil {
 		afterID = &after.ID
 	}
-	page, err := r.Webhooks.Events(ctx, afterID, first, orderID, types)
+	first, _, err := pageSize(ctx, first, nil)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.Webhooks.Events(ctx, afterID, *first, orderID, types)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"onramp/ent"
@@ -158,11 +159,11 @@ func (e *Engine) check(ctx context.Context, r Rule, o *ent.Order) error {
 	switch {
 	case o.Status == order.StatusCANCELLED:
 		return refuse(CodeOrderCancelled, "This order was cancelled.")
-	case o.Status == order.StatusPROVISIONED && !contains(r.From, o.Status):
+	case o.Status == order.StatusPROVISIONED && !slices.Contains(r.From, o.Status):
 		return refuse(CodeAlreadyProvisioned, "This order is already provisioned.")
-	case o.Status == order.StatusON_HOLD && !contains(r.From, o.Status):
+	case o.Status == order.StatusON_HOLD && !slices.Contains(r.From, o.Status):
 		return refuse(CodeOnHold, "This order is on hold until an operator reviews it.")
-	case !contains(r.From, o.Status) && r.Elsewhere != "":
+	case !slices.Contains(r.From, o.Status) && r.Elsewhere != "":
 		return refuse(r.Elsewhere, "This order is %s: %s is not possible now.", o.Status, r.Action)
 	}
 	var missing []schematype.ServiceKind
@@ -175,19 +176,10 @@ func (e *Engine) check(ctx context.Context, r Rule, o *ent.Order) error {
 	return refuse(CodeWrongStep, "%s", WrongStep(o.Status, o.Step, missing))
 }
 
-func contains[T comparable](s []T, v T) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 func (e *Engine) apply(ctx context.Context, rule Rule, cmd Command, o *ent.Order) (*ent.Order, error) {
 	client := ent.FromContext(ctx)
 	c := &Change{Order: o, Status: o.Status, Step: o.Step, Update: client.Order.UpdateOneID(o.ID)}
-	if rule.Starts && contains(notStarted, o.Status) {
+	if rule.Starts && slices.Contains(notStarted, o.Status) {
 		c.Status = order.StatusIN_SETUP
 	}
 	if cmd.Run != nil {
@@ -267,7 +259,7 @@ func (e *Engine) entered(ctx context.Context, was order.Status, o *ent.Order) er
 		why = "cancelled"
 	case o.Status == order.StatusPROVISIONED:
 		why = "provisioned"
-	case contains(notStarted, was) && !contains(notStarted, o.Status):
+	case slices.Contains(notStarted, was) && !slices.Contains(notStarted, o.Status):
 		why = "setup started"
 	default:
 		return nil

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"slices"
 
 	"onramp/ent"
 	"onramp/ent/order"
@@ -45,7 +46,7 @@ func eventOf(r Rule, was order.Status, o *ent.Order) string {
 	if o.Status == was {
 		return ""
 	}
-	if o.Status == order.StatusIN_SETUP && contains(notStarted, was) {
+	if o.Status == order.StatusIN_SETUP && slices.Contains(notStarted, was) {
 		return EventSetupStarted
 	}
 	return entering[o.Status]

@@ -21,19 +21,12 @@ type Page struct {
 	HasNext bool
 }
 
-// Events reads the caller's events after the cursor event, oldest first:
+// Events reads n of the caller's events after the cursor event, oldest first:
 // integrations and partner sessions their partner account's, operators all
 // (the Event table's privacy rule); a setup link none (FORBIDDEN).
-func (s *Service) Events(ctx context.Context, after *gid.ID, first *int, orderID *gid.ID, types []string) (*Page, error) {
+func (s *Service) Events(ctx context.Context, after *gid.ID, n int, orderID *gid.ID, types []string) (*Page, error) {
 	if _, err := auth.Require(ctx, viewer.Integration, viewer.Partner, viewer.Operator); err != nil {
 		return nil, err
-	}
-	n := 50
-	if first != nil {
-		if *first < 0 || *first > 100 {
-			return nil, validate.BadInput("first must be between 0 and 100")
-		}
-		n = *first
 	}
 	for _, t := range types {
 		if !slices.Contains(lifecycle.EventTypes, t) {
