@@ -290,9 +290,8 @@ func setupLink(ctx context.Context, st *store.Store, a *auth.Authority, id gid.I
 	}
 	tok, err := o.IssueLink(ctx, id, email)
 	var refused *validate.Failure
-	var authErr *auth.Error
 	switch {
-	case errors.As(err, &authErr) && authErr.Code == auth.CodeNotFound:
+	case auth.IsNotFound(err):
 		return "", fmt.Errorf("no order %s", id)
 	case errors.As(err, &refused):
 		return "", fmt.Errorf("order %s: %s", id, refused.Error())

@@ -1,6 +1,9 @@
 package auth
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Codes of the top-level GraphQL errors about the caller's right to act.
 const (
@@ -59,4 +62,10 @@ const CodeNotFound = "NOT_FOUND"
 // NotFound refuses an operation on an object the caller cannot see.
 func NotFound(what string) *Error {
 	return &Error{Code: CodeNotFound, Message: "No such " + what + "."}
+}
+
+// IsNotFound reports whether err is the NOT_FOUND refusal.
+func IsNotFound(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == CodeNotFound
 }

@@ -2,7 +2,6 @@ package orders
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -204,8 +203,7 @@ func (w *CloseWindowWorker) Work(ctx context.Context, job *river.Job[CloseWindow
 // (it has moved on), leaves the job nothing to do.
 func (s *Service) job(ctx context.Context, id gid.ID, cmd lifecycle.Command) error {
 	_, err := s.Life.Apply(store.System(ctx), id, cmd)
-	var ae *auth.Error
-	if lifecycle.IsRefused(err) || errors.As(err, &ae) && ae.Code == auth.CodeNotFound {
+	if lifecycle.IsRefused(err) || auth.IsNotFound(err) {
 		return nil
 	}
 	return err
