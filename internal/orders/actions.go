@@ -28,22 +28,23 @@ const (
 // holder is who holds an order's setup now: once the organizations are
 // confirmed, the person who confirmed them; before, whoever received the
 // newest link (the provisioning contact, or the colleague or customer the
-// setup was handed to); before any link, the provisioning contact.
-func holder(ctx context.Context, o *ent.Order) (string, error) {
+// setup was handed to); before any link, the provisioning contact. linked
+// says whether any link was ever issued for o (its holder has heard of it).
+func holder(ctx context.Context, o *ent.Order) (email string, linked bool, err error) {
 	if lifecycle.Confirmed(o.Status) && o.ConfirmedByEmail != "" {
-		return o.ConfirmedByEmail, nil
+		return o.ConfirmedByEmail, true, nil // confirmed through a link
 	}
 	l, err := ent.FromContext(ctx).SetupLink.Query().
 		Where(setuplink.OrderID(o.ID)).
 		Order(ent.Desc(setuplink.FieldCreatedAt), ent.Desc(setuplink.FieldID)).
 		First(store.System(ctx))
 	if ent.IsNotFound(err) {
-		return o.ProvisioningContactEmail, nil
+		return o.ProvisioningContactEmail, false, nil
 	}
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	return l.Email, nil
+	return l.Email, true, nil
 }
 
 // ResendSetupLink sends a fresh setup link to the setup's current holder
@@ -61,7 +62,7 @@ func (s *Service) ResendSetupLink(ctx context.Context, id gid.ID, email, idempot
 		Run: func(ctx context.Context, c *lifecycle.Change) error {
 			o := c.Order
 			confirmed := lifecycle.Confirmed(o.Status)
-			to, err := holder(ctx, o)
+			to, _, err := holder(ctx, o)
 			if err != nil {
 				return err
 			}
@@ -161,7 +162,7 @@ func (s *Service) IssueLink(ctx context.Context, id gid.ID, email string) (strin
 			to := email
 			if to == "" {
 				var err error
-				if to, err = holder(ctx, c.Order); err != nil {
+				if to, _, err = holder(ctx, c.Order); err != nil {
 					return err
 				}
 			} else if addr, ok := validate.Email(to); ok {

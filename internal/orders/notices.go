@@ -70,11 +70,11 @@ func (s *Service) Notify(ctx context.Context, notice string, was order.Status, o
 		to, _ = c.Audit["to"].(string)
 		d.LinkExpires, _ = c.Audit["expires"].(string)
 	case lifecycle.NoticeWindowReminder, lifecycle.NoticeHoldReleased, lifecycle.NoticeOrderCancelled, lifecycle.NoticeWindowClosed:
-		holder, mailed, err := currentHolder(ctx, o)
-		if err != nil || !mailed {
+		h, linked, err := holder(ctx, o)
+		if err != nil || !linked {
 			return err // no one was ever sent a link: no one to tell
 		}
-		to = holder
+		to = h
 		d.WindowCloses = s.windowCloses(o)
 	default:
 		return nil
@@ -84,16 +84,6 @@ func (s *Service) Notify(ctx context.Context, notice string, was order.Status, o
 	}
 	_, err := s.Lifecycle.Outbox.Send(ctx, mail.Draft{Kind: mail.Kind(notice), To: to, Lang: string(o.Language), Data: d, OrderID: o.ID})
 	return err
-}
-
-// currentHolder is holder, and whether any link was ever issued for o.
-func currentHolder(ctx context.Context, o *ent.Order) (string, bool, error) {
-	n, err := ent.FromContext(ctx).SetupLink.Query().Where(setuplink.OrderID(o.ID)).Count(store.System(ctx))
-	if err != nil || n == 0 {
-		return "", false, err
-	}
-	h, err := holder(ctx, o)
-	return h, err == nil, err
 }
 
 // windowCloses is the day an order's window closes.
