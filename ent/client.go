@@ -20,10 +20,13 @@ import (
 	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
+	"onramp/ent/partneraccess"
+	"onramp/ent/partnersession"
 	"onramp/ent/servicesetting"
 	"onramp/ent/setuplink"
 	"onramp/ent/signingkey"
 	"onramp/ent/subscription"
+	"onramp/ent/ticket"
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
 	"onramp/ent/webhookendpoint"
@@ -57,6 +60,10 @@ type Client struct {
 	Order *OrderClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// PartnerAccess is the client for interacting with the PartnerAccess builders.
+	PartnerAccess *PartnerAccessClient
+	// PartnerSession is the client for interacting with the PartnerSession builders.
+	PartnerSession *PartnerSessionClient
 	// ServiceSetting is the client for interacting with the ServiceSetting builders.
 	ServiceSetting *ServiceSettingClient
 	// SetupLink is the client for interacting with the SetupLink builders.
@@ -65,6 +72,8 @@ type Client struct {
 	SigningKey *SigningKeyClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
+	// Ticket is the client for interacting with the Ticket builders.
+	Ticket *TicketClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
@@ -90,10 +99,13 @@ func (c *Client) init() {
 	c.Message = NewMessageClient(c.config)
 	c.Order = NewOrderClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
+	c.PartnerAccess = NewPartnerAccessClient(c.config)
+	c.PartnerSession = NewPartnerSessionClient(c.config)
 	c.ServiceSetting = NewServiceSettingClient(c.config)
 	c.SetupLink = NewSetupLinkClient(c.config)
 	c.SigningKey = NewSigningKeyClient(c.config)
 	c.Subscription = NewSubscriptionClient(c.config)
+	c.Ticket = NewTicketClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.WebhookDelivery = NewWebhookDeliveryClient(c.config)
 	c.WebhookEndpoint = NewWebhookEndpointClient(c.config)
@@ -197,10 +209,13 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Message:         NewMessageClient(cfg),
 		Order:           NewOrderClient(cfg),
 		Organization:    NewOrganizationClient(cfg),
+		PartnerAccess:   NewPartnerAccessClient(cfg),
+		PartnerSession:  NewPartnerSessionClient(cfg),
 		ServiceSetting:  NewServiceSettingClient(cfg),
 		SetupLink:       NewSetupLinkClient(cfg),
 		SigningKey:      NewSigningKeyClient(cfg),
 		Subscription:    NewSubscriptionClient(cfg),
+		Ticket:          NewTicketClient(cfg),
 		User:            NewUserClient(cfg),
 		WebhookDelivery: NewWebhookDeliveryClient(cfg),
 		WebhookEndpoint: NewWebhookEndpointClient(cfg),
@@ -231,10 +246,13 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Message:         NewMessageClient(cfg),
 		Order:           NewOrderClient(cfg),
 		Organization:    NewOrganizationClient(cfg),
+		PartnerAccess:   NewPartnerAccessClient(cfg),
+		PartnerSession:  NewPartnerSessionClient(cfg),
 		ServiceSetting:  NewServiceSettingClient(cfg),
 		SetupLink:       NewSetupLinkClient(cfg),
 		SigningKey:      NewSigningKeyClient(cfg),
 		Subscription:    NewSubscriptionClient(cfg),
+		Ticket:          NewTicketClient(cfg),
 		User:            NewUserClient(cfg),
 		WebhookDelivery: NewWebhookDeliveryClient(cfg),
 		WebhookEndpoint: NewWebhookEndpointClient(cfg),
@@ -268,8 +286,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.AuditEvent, c.Escalation, c.Event, c.IdempotencyKey, c.IntegrationKey,
-		c.Message, c.Order, c.Organization, c.ServiceSetting, c.SetupLink,
-		c.SigningKey, c.Subscription, c.User, c.WebhookDelivery, c.WebhookEndpoint,
+		c.Message, c.Order, c.Organization, c.PartnerAccess, c.PartnerSession,
+		c.ServiceSetting, c.SetupLink, c.SigningKey, c.Subscription, c.Ticket, c.User,
+		c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -280,8 +299,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.AuditEvent, c.Escalation, c.Event, c.IdempotencyKey, c.IntegrationKey,
-		c.Message, c.Order, c.Organization, c.ServiceSetting, c.SetupLink,
-		c.SigningKey, c.Subscription, c.User, c.WebhookDelivery, c.WebhookEndpoint,
+		c.Message, c.Order, c.Organization, c.PartnerAccess, c.PartnerSession,
+		c.ServiceSetting, c.SetupLink, c.SigningKey, c.Subscription, c.Ticket, c.User,
+		c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -306,6 +326,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Order.mutate(ctx, m)
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
+	case *PartnerAccessMutation:
+		return c.PartnerAccess.mutate(ctx, m)
+	case *PartnerSessionMutation:
+		return c.PartnerSession.mutate(ctx, m)
 	case *ServiceSettingMutation:
 		return c.ServiceSetting.mutate(ctx, m)
 	case *SetupLinkMutation:
@@ -314,6 +338,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.SigningKey.mutate(ctx, m)
 	case *SubscriptionMutation:
 		return c.Subscription.mutate(ctx, m)
+	case *TicketMutation:
+		return c.Ticket.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	case *WebhookDeliveryMutation:
@@ -1614,6 +1640,22 @@ func (c *OrganizationClient) QueryCustomerOrders(_m *Organization) *OrderQuery {
 	return query
 }
 
+// QueryAccessRequests queries the access_requests edge of a Organization.
+func (c *OrganizationClient) QueryAccessRequests(_m *Organization) *PartnerAccessQuery {
+	query := (&PartnerAccessClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, id),
+			sqlgraph.To(partneraccess.Table, partneraccess.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.AccessRequestsTable, organization.AccessRequestsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *OrganizationClient) Hooks() []Hook {
 	hooks := c.hooks.Organization
@@ -1637,6 +1679,290 @@ func (c *OrganizationClient) mutate(ctx context.Context, m *OrganizationMutation
 		return (&OrganizationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Organization mutation op: %q", m.Op())
+	}
+}
+
+// PartnerAccessClient is a client for the PartnerAccess schema.
+type PartnerAccessClient struct {
+	config
+}
+
+// NewPartnerAccessClient returns a client for the PartnerAccess from the given config.
+func NewPartnerAccessClient(c config) *PartnerAccessClient {
+	return &PartnerAccessClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `partneraccess.Hooks(f(g(h())))`.
+func (c *PartnerAccessClient) Use(hooks ...Hook) {
+	c.hooks.PartnerAccess = append(c.hooks.PartnerAccess, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `partneraccess.Intercept(f(g(h())))`.
+func (c *PartnerAccessClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PartnerAccess = append(c.inters.PartnerAccess, interceptors...)
+}
+
+// Create returns a builder for creating a PartnerAccess entity.
+func (c *PartnerAccessClient) Create() *PartnerAccessCreate {
+	mutation := newPartnerAccessMutation(c.config, OpCreate)
+	return &PartnerAccessCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PartnerAccess entities.
+func (c *PartnerAccessClient) CreateBulk(builders ...*PartnerAccessCreate) *PartnerAccessCreateBulk {
+	return &PartnerAccessCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PartnerAccessClient) MapCreateBulk(slice any, setFunc func(*PartnerAccessCreate, int)) *PartnerAccessCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PartnerAccessCreateBulk{err: fmt.Errorf("calling to PartnerAccessClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PartnerAccessCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PartnerAccessCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PartnerAccess.
+func (c *PartnerAccessClient) Update() *PartnerAccessUpdate {
+	mutation := newPartnerAccessMutation(c.config, OpUpdate)
+	return &PartnerAccessUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PartnerAccessClient) UpdateOne(_m *PartnerAccess) *PartnerAccessUpdateOne {
+	mutation := newPartnerAccessMutation(c.config, OpUpdateOne, withPartnerAccess(_m))
+	return &PartnerAccessUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PartnerAccessClient) UpdateOneID(id gid.ID) *PartnerAccessUpdateOne {
+	mutation := newPartnerAccessMutation(c.config, OpUpdateOne, withPartnerAccessID(id))
+	return &PartnerAccessUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PartnerAccess.
+func (c *PartnerAccessClient) Delete() *PartnerAccessDelete {
+	mutation := newPartnerAccessMutation(c.config, OpDelete)
+	return &PartnerAccessDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PartnerAccessClient) DeleteOne(_m *PartnerAccess) *PartnerAccessDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PartnerAccessClient) DeleteOneID(id gid.ID) *PartnerAccessDeleteOne {
+	builder := c.Delete().Where(partneraccess.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PartnerAccessDeleteOne{builder}
+}
+
+// Query returns a query builder for PartnerAccess.
+func (c *PartnerAccessClient) Query() *PartnerAccessQuery {
+	return &PartnerAccessQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePartnerAccess},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PartnerAccess entity by its id.
+func (c *PartnerAccessClient) Get(ctx context.Context, id gid.ID) (*PartnerAccess, error) {
+	return c.Query().Where(partneraccess.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PartnerAccessClient) GetX(ctx context.Context, id gid.ID) *PartnerAccess {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCustomerOrg queries the customer_org edge of a PartnerAccess.
+func (c *PartnerAccessClient) QueryCustomerOrg(_m *PartnerAccess) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(partneraccess.Table, partneraccess.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, partneraccess.CustomerOrgTable, partneraccess.CustomerOrgColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PartnerAccessClient) Hooks() []Hook {
+	hooks := c.hooks.PartnerAccess
+	return append(hooks[:len(hooks):len(hooks)], partneraccess.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PartnerAccessClient) Interceptors() []Interceptor {
+	return c.inters.PartnerAccess
+}
+
+func (c *PartnerAccessClient) mutate(ctx context.Context, m *PartnerAccessMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PartnerAccessCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PartnerAccessUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PartnerAccessUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PartnerAccessDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PartnerAccess mutation op: %q", m.Op())
+	}
+}
+
+// PartnerSessionClient is a client for the PartnerSession schema.
+type PartnerSessionClient struct {
+	config
+}
+
+// NewPartnerSessionClient returns a client for the PartnerSession from the given config.
+func NewPartnerSessionClient(c config) *PartnerSessionClient {
+	return &PartnerSessionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `partnersession.Hooks(f(g(h())))`.
+func (c *PartnerSessionClient) Use(hooks ...Hook) {
+	c.hooks.PartnerSession = append(c.hooks.PartnerSession, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `partnersession.Intercept(f(g(h())))`.
+func (c *PartnerSessionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PartnerSession = append(c.inters.PartnerSession, interceptors...)
+}
+
+// Create returns a builder for creating a PartnerSession entity.
+func (c *PartnerSessionClient) Create() *PartnerSessionCreate {
+	mutation := newPartnerSessionMutation(c.config, OpCreate)
+	return &PartnerSessionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PartnerSession entities.
+func (c *PartnerSessionClient) CreateBulk(builders ...*PartnerSessionCreate) *PartnerSessionCreateBulk {
+	return &PartnerSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PartnerSessionClient) MapCreateBulk(slice any, setFunc func(*PartnerSessionCreate, int)) *PartnerSessionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PartnerSessionCreateBulk{err: fmt.Errorf("calling to PartnerSessionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PartnerSessionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PartnerSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PartnerSession.
+func (c *PartnerSessionClient) Update() *PartnerSessionUpdate {
+	mutation := newPartnerSessionMutation(c.config, OpUpdate)
+	return &PartnerSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PartnerSessionClient) UpdateOne(_m *PartnerSession) *PartnerSessionUpdateOne {
+	mutation := newPartnerSessionMutation(c.config, OpUpdateOne, withPartnerSession(_m))
+	return &PartnerSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PartnerSessionClient) UpdateOneID(id gid.ID) *PartnerSessionUpdateOne {
+	mutation := newPartnerSessionMutation(c.config, OpUpdateOne, withPartnerSessionID(id))
+	return &PartnerSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PartnerSession.
+func (c *PartnerSessionClient) Delete() *PartnerSessionDelete {
+	mutation := newPartnerSessionMutation(c.config, OpDelete)
+	return &PartnerSessionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PartnerSessionClient) DeleteOne(_m *PartnerSession) *PartnerSessionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PartnerSessionClient) DeleteOneID(id gid.ID) *PartnerSessionDeleteOne {
+	builder := c.Delete().Where(partnersession.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PartnerSessionDeleteOne{builder}
+}
+
+// Query returns a query builder for PartnerSession.
+func (c *PartnerSessionClient) Query() *PartnerSessionQuery {
+	return &PartnerSessionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePartnerSession},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PartnerSession entity by its id.
+func (c *PartnerSessionClient) Get(ctx context.Context, id gid.ID) (*PartnerSession, error) {
+	return c.Query().Where(partnersession.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PartnerSessionClient) GetX(ctx context.Context, id gid.ID) *PartnerSession {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PartnerSessionClient) Hooks() []Hook {
+	hooks := c.hooks.PartnerSession
+	return append(hooks[:len(hooks):len(hooks)], partnersession.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PartnerSessionClient) Interceptors() []Interceptor {
+	return c.inters.PartnerSession
+}
+
+func (c *PartnerSessionClient) mutate(ctx context.Context, m *PartnerSessionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PartnerSessionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PartnerSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PartnerSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PartnerSessionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PartnerSession mutation op: %q", m.Op())
 	}
 }
 
@@ -2240,6 +2566,140 @@ func (c *SubscriptionClient) mutate(ctx context.Context, m *SubscriptionMutation
 	}
 }
 
+// TicketClient is a client for the Ticket schema.
+type TicketClient struct {
+	config
+}
+
+// NewTicketClient returns a client for the Ticket from the given config.
+func NewTicketClient(c config) *TicketClient {
+	return &TicketClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ticket.Hooks(f(g(h())))`.
+func (c *TicketClient) Use(hooks ...Hook) {
+	c.hooks.Ticket = append(c.hooks.Ticket, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ticket.Intercept(f(g(h())))`.
+func (c *TicketClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Ticket = append(c.inters.Ticket, interceptors...)
+}
+
+// Create returns a builder for creating a Ticket entity.
+func (c *TicketClient) Create() *TicketCreate {
+	mutation := newTicketMutation(c.config, OpCreate)
+	return &TicketCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Ticket entities.
+func (c *TicketClient) CreateBulk(builders ...*TicketCreate) *TicketCreateBulk {
+	return &TicketCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TicketClient) MapCreateBulk(slice any, setFunc func(*TicketCreate, int)) *TicketCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TicketCreateBulk{err: fmt.Errorf("calling to TicketClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TicketCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TicketCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Ticket.
+func (c *TicketClient) Update() *TicketUpdate {
+	mutation := newTicketMutation(c.config, OpUpdate)
+	return &TicketUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TicketClient) UpdateOne(_m *Ticket) *TicketUpdateOne {
+	mutation := newTicketMutation(c.config, OpUpdateOne, withTicket(_m))
+	return &TicketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TicketClient) UpdateOneID(id gid.ID) *TicketUpdateOne {
+	mutation := newTicketMutation(c.config, OpUpdateOne, withTicketID(id))
+	return &TicketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Ticket.
+func (c *TicketClient) Delete() *TicketDelete {
+	mutation := newTicketMutation(c.config, OpDelete)
+	return &TicketDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TicketClient) DeleteOne(_m *Ticket) *TicketDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TicketClient) DeleteOneID(id gid.ID) *TicketDeleteOne {
+	builder := c.Delete().Where(ticket.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TicketDeleteOne{builder}
+}
+
+// Query returns a query builder for Ticket.
+func (c *TicketClient) Query() *TicketQuery {
+	return &TicketQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTicket},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Ticket entity by its id.
+func (c *TicketClient) Get(ctx context.Context, id gid.ID) (*Ticket, error) {
+	return c.Query().Where(ticket.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TicketClient) GetX(ctx context.Context, id gid.ID) *Ticket {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *TicketClient) Hooks() []Hook {
+	hooks := c.hooks.Ticket
+	return append(hooks[:len(hooks):len(hooks)], ticket.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TicketClient) Interceptors() []Interceptor {
+	return c.inters.Ticket
+}
+
+func (c *TicketClient) mutate(ctx context.Context, m *TicketMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TicketCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TicketUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TicketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TicketDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Ticket mutation op: %q", m.Op())
+	}
+}
+
 // UserClient is a client for the User schema.
 type UserClient struct {
 	config
@@ -2662,13 +3122,15 @@ func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMu
 type (
 	hooks struct {
 		AuditEvent, Escalation, Event, IdempotencyKey, IntegrationKey, Message, Order,
-		Organization, ServiceSetting, SetupLink, SigningKey, Subscription, User,
-		WebhookDelivery, WebhookEndpoint []ent.Hook
+		Organization, PartnerAccess, PartnerSession, ServiceSetting, SetupLink,
+		SigningKey, Subscription, Ticket, User, WebhookDelivery,
+		WebhookEndpoint []ent.Hook
 	}
 	inters struct {
 		AuditEvent, Escalation, Event, IdempotencyKey, IntegrationKey, Message, Order,
-		Organization, ServiceSetting, SetupLink, SigningKey, Subscription, User,
-		WebhookDelivery, WebhookEndpoint []ent.Interceptor
+		Organization, PartnerAccess, PartnerSession, ServiceSetting, SetupLink,
+		SigningKey, Subscription, Ticket, User, WebhookDelivery,
+		WebhookEndpoint []ent.Interceptor
 	}
 )
 

@@ -14,10 +14,13 @@ import (
 	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
+	"onramp/ent/partneraccess"
+	"onramp/ent/partnersession"
 	"onramp/ent/servicesetting"
 	"onramp/ent/setuplink"
 	"onramp/ent/signingkey"
 	"onramp/ent/subscription"
+	"onramp/ent/ticket"
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
 	"onramp/ent/webhookendpoint"
@@ -95,10 +98,13 @@ func checkColumn(t, c string) error {
 			message.Table:         message.ValidColumn,
 			order.Table:           order.ValidColumn,
 			organization.Table:    organization.ValidColumn,
+			partneraccess.Table:   partneraccess.ValidColumn,
+			partnersession.Table:  partnersession.ValidColumn,
 			servicesetting.Table:  servicesetting.ValidColumn,
 			setuplink.Table:       setuplink.ValidColumn,
 			signingkey.Table:      signingkey.ValidColumn,
 			subscription.Table:    subscription.ValidColumn,
+			ticket.Table:          ticket.ValidColumn,
 			user.Table:            user.ValidColumn,
 			webhookdelivery.Table: webhookdelivery.ValidColumn,
 			webhookendpoint.Table: webhookendpoint.ValidColumn,

@@ -11,11 +11,14 @@ import (
 	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
+	"onramp/ent/partneraccess"
+	"onramp/ent/partnersession"
 	"onramp/ent/predicate"
 	"onramp/ent/servicesetting"
 	"onramp/ent/setuplink"
 	"onramp/ent/signingkey"
 	"onramp/ent/subscription"
+	"onramp/ent/ticket"
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
 	"onramp/ent/webhookendpoint"
@@ -28,7 +31,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 15)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
@@ -179,6 +182,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldRole:                     {Type: field.TypeEnum, Column: order.FieldRole},
 			order.FieldHandedToCustomer:         {Type: field.TypeBool, Column: order.FieldHandedToCustomer},
 			order.FieldCreatedPartnerOrg:        {Type: field.TypeBool, Column: order.FieldCreatedPartnerOrg},
+			order.FieldCreatedCustomerOrg:       {Type: field.TypeBool, Column: order.FieldCreatedCustomerOrg},
 			order.FieldHoldReason:               {Type: field.TypeString, Column: order.FieldHoldReason},
 			order.FieldConfirmedByEmail:         {Type: field.TypeString, Column: order.FieldConfirmedByEmail},
 			order.FieldCustomerAdminEmail:       {Type: field.TypeString, Column: order.FieldCustomerAdminEmail},
@@ -211,6 +215,50 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   partneraccess.Table,
+			Columns: partneraccess.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: partneraccess.FieldID,
+			},
+		},
+		Type: "PartnerAccess",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			partneraccess.FieldCreatedAt:        {Type: field.TypeTime, Column: partneraccess.FieldCreatedAt},
+			partneraccess.FieldUpdatedAt:        {Type: field.TypeTime, Column: partneraccess.FieldUpdatedAt},
+			partneraccess.FieldPartnerOrgID:     {Type: field.TypeString, Column: partneraccess.FieldPartnerOrgID},
+			partneraccess.FieldPartnerAccountID: {Type: field.TypeString, Column: partneraccess.FieldPartnerAccountID},
+			partneraccess.FieldCustomerOrgID:    {Type: field.TypeString, Column: partneraccess.FieldCustomerOrgID},
+			partneraccess.FieldOrderID:          {Type: field.TypeString, Column: partneraccess.FieldOrderID},
+			partneraccess.FieldAdminEmail:       {Type: field.TypeString, Column: partneraccess.FieldAdminEmail},
+			partneraccess.FieldState:            {Type: field.TypeEnum, Column: partneraccess.FieldState},
+			partneraccess.FieldExpiresAt:        {Type: field.TypeTime, Column: partneraccess.FieldExpiresAt},
+			partneraccess.FieldDecidedAt:        {Type: field.TypeTime, Column: partneraccess.FieldDecidedAt},
+			partneraccess.FieldRevokedAt:        {Type: field.TypeTime, Column: partneraccess.FieldRevokedAt},
+			partneraccess.FieldRevokedBy:        {Type: field.TypeString, Column: partneraccess.FieldRevokedBy},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   partnersession.Table,
+			Columns: partnersession.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: partnersession.FieldID,
+			},
+		},
+		Type: "PartnerSession",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			partnersession.FieldCreatedAt:  {Type: field.TypeTime, Column: partnersession.FieldCreatedAt},
+			partnersession.FieldUpdatedAt:  {Type: field.TypeTime, Column: partnersession.FieldUpdatedAt},
+			partnersession.FieldUserID:     {Type: field.TypeString, Column: partnersession.FieldUserID},
+			partnersession.FieldExpiresAt:  {Type: field.TypeTime, Column: partnersession.FieldExpiresAt},
+			partnersession.FieldRevokedAt:  {Type: field.TypeTime, Column: partnersession.FieldRevokedAt},
+			partnersession.FieldRevokedWhy: {Type: field.TypeString, Column: partnersession.FieldRevokedWhy},
+		},
+	}
+	graph.Nodes[10] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   servicesetting.Table,
 			Columns: servicesetting.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -227,7 +275,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			servicesetting.FieldSubscriptionID: {Type: field.TypeString, Column: servicesetting.FieldSubscriptionID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setuplink.Table,
 			Columns: setuplink.Columns,
@@ -248,7 +296,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setuplink.FieldOrderID:   {Type: field.TypeString, Column: setuplink.FieldOrderID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   signingkey.Table,
 			Columns: signingkey.Columns,
@@ -268,7 +316,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			signingkey.FieldRetiredAt:  {Type: field.TypeTime, Column: signingkey.FieldRetiredAt},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -289,7 +337,29 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldOrderID:           {Type: field.TypeString, Column: subscription.FieldOrderID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   ticket.Table,
+			Columns: ticket.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: ticket.FieldID,
+			},
+		},
+		Type: "Ticket",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			ticket.FieldCreatedAt: {Type: field.TypeTime, Column: ticket.FieldCreatedAt},
+			ticket.FieldUpdatedAt: {Type: field.TypeTime, Column: ticket.FieldUpdatedAt},
+			ticket.FieldKind:      {Type: field.TypeEnum, Column: ticket.FieldKind},
+			ticket.FieldTokenHash: {Type: field.TypeString, Column: ticket.FieldTokenHash},
+			ticket.FieldSubject:   {Type: field.TypeString, Column: ticket.FieldSubject},
+			ticket.FieldEmail:     {Type: field.TypeString, Column: ticket.FieldEmail},
+			ticket.FieldState:     {Type: field.TypeEnum, Column: ticket.FieldState},
+			ticket.FieldExpiresAt: {Type: field.TypeTime, Column: ticket.FieldExpiresAt},
+			ticket.FieldUsedAt:    {Type: field.TypeTime, Column: ticket.FieldUsedAt},
+		},
+	}
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -307,7 +377,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldOrganizationID: {Type: field.TypeString, Column: user.FieldOrganizationID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -331,7 +401,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldDurationMs:       {Type: field.TypeInt, Column: webhookdelivery.FieldDurationMs},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookendpoint.Table,
 			Columns: webhookendpoint.Columns,
@@ -534,6 +604,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Organization",
 		"Order",
+	)
+	graph.MustAddE(
+		"access_requests",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AccessRequestsTable,
+			Columns: []string{organization.AccessRequestsColumn},
+			Bidi:    false,
+		},
+		"Organization",
+		"PartnerAccess",
+	)
+	graph.MustAddE(
+		"customer_org",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   partneraccess.CustomerOrgTable,
+			Columns: []string{partneraccess.CustomerOrgColumn},
+			Bidi:    false,
+		},
+		"PartnerAccess",
+		"Organization",
 	)
 	graph.MustAddE(
 		"subscription",
@@ -1231,6 +1325,11 @@ func (f *OrderFilter) WhereCreatedPartnerOrg(p entql.BoolP) {
 	f.Where(p.Field(order.FieldCreatedPartnerOrg))
 }
 
+// WhereCreatedCustomerOrg applies the entql bool predicate on the created_customer_org field.
+func (f *OrderFilter) WhereCreatedCustomerOrg(p entql.BoolP) {
+	f.Where(p.Field(order.FieldCreatedCustomerOrg))
+}
+
 // WhereHoldReason applies the entql string predicate on the hold_reason field.
 func (f *OrderFilter) WhereHoldReason(p entql.StringP) {
 	f.Where(p.Field(order.FieldHoldReason))
@@ -1514,6 +1613,204 @@ func (f *OrganizationFilter) WhereHasCustomerOrdersWith(preds ...predicate.Order
 	})))
 }
 
+// WhereHasAccessRequests applies a predicate to check if query has an edge access_requests.
+func (f *OrganizationFilter) WhereHasAccessRequests() {
+	f.Where(entql.HasEdge("access_requests"))
+}
+
+// WhereHasAccessRequestsWith applies a predicate to check if query has an edge access_requests with a given conditions (other predicates).
+func (f *OrganizationFilter) WhereHasAccessRequestsWith(preds ...predicate.PartnerAccess) {
+	f.Where(entql.HasEdgeWith("access_requests", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *PartnerAccessQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PartnerAccessQuery builder.
+func (_q *PartnerAccessQuery) Filter() *PartnerAccessFilter {
+	return &PartnerAccessFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PartnerAccessMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PartnerAccessMutation builder.
+func (m *PartnerAccessMutation) Filter() *PartnerAccessFilter {
+	return &PartnerAccessFilter{config: m.config, predicateAdder: m}
+}
+
+// PartnerAccessFilter provides a generic filtering capability at runtime for PartnerAccessQuery.
+type PartnerAccessFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PartnerAccessFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PartnerAccessFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(partneraccess.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PartnerAccessFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(partneraccess.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PartnerAccessFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(partneraccess.FieldUpdatedAt))
+}
+
+// WherePartnerOrgID applies the entql string predicate on the partner_org_id field.
+func (f *PartnerAccessFilter) WherePartnerOrgID(p entql.StringP) {
+	f.Where(p.Field(partneraccess.FieldPartnerOrgID))
+}
+
+// WherePartnerAccountID applies the entql string predicate on the partner_account_id field.
+func (f *PartnerAccessFilter) WherePartnerAccountID(p entql.StringP) {
+	f.Where(p.Field(partneraccess.FieldPartnerAccountID))
+}
+
+// WhereCustomerOrgID applies the entql string predicate on the customer_org_id field.
+func (f *PartnerAccessFilter) WhereCustomerOrgID(p entql.StringP) {
+	f.Where(p.Field(partneraccess.FieldCustomerOrgID))
+}
+
+// WhereOrderID applies the entql string predicate on the order_id field.
+func (f *PartnerAccessFilter) WhereOrderID(p entql.StringP) {
+	f.Where(p.Field(partneraccess.FieldOrderID))
+}
+
+// WhereAdminEmail applies the entql string predicate on the admin_email field.
+func (f *PartnerAccessFilter) WhereAdminEmail(p entql.StringP) {
+	f.Where(p.Field(partneraccess.FieldAdminEmail))
+}
+
+// WhereState applies the entql string predicate on the state field.
+func (f *PartnerAccessFilter) WhereState(p entql.StringP) {
+	f.Where(p.Field(partneraccess.FieldState))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *PartnerAccessFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(partneraccess.FieldExpiresAt))
+}
+
+// WhereDecidedAt applies the entql time.Time predicate on the decided_at field.
+func (f *PartnerAccessFilter) WhereDecidedAt(p entql.TimeP) {
+	f.Where(p.Field(partneraccess.FieldDecidedAt))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *PartnerAccessFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(partneraccess.FieldRevokedAt))
+}
+
+// WhereRevokedBy applies the entql string predicate on the revoked_by field.
+func (f *PartnerAccessFilter) WhereRevokedBy(p entql.StringP) {
+	f.Where(p.Field(partneraccess.FieldRevokedBy))
+}
+
+// WhereHasCustomerOrg applies a predicate to check if query has an edge customer_org.
+func (f *PartnerAccessFilter) WhereHasCustomerOrg() {
+	f.Where(entql.HasEdge("customer_org"))
+}
+
+// WhereHasCustomerOrgWith applies a predicate to check if query has an edge customer_org with a given conditions (other predicates).
+func (f *PartnerAccessFilter) WhereHasCustomerOrgWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("customer_org", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *PartnerSessionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PartnerSessionQuery builder.
+func (_q *PartnerSessionQuery) Filter() *PartnerSessionFilter {
+	return &PartnerSessionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PartnerSessionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PartnerSessionMutation builder.
+func (m *PartnerSessionMutation) Filter() *PartnerSessionFilter {
+	return &PartnerSessionFilter{config: m.config, predicateAdder: m}
+}
+
+// PartnerSessionFilter provides a generic filtering capability at runtime for PartnerSessionQuery.
+type PartnerSessionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PartnerSessionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PartnerSessionFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(partnersession.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PartnerSessionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(partnersession.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PartnerSessionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(partnersession.FieldUpdatedAt))
+}
+
+// WhereUserID applies the entql string predicate on the user_id field.
+func (f *PartnerSessionFilter) WhereUserID(p entql.StringP) {
+	f.Where(p.Field(partnersession.FieldUserID))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *PartnerSessionFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(partnersession.FieldExpiresAt))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *PartnerSessionFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(partnersession.FieldRevokedAt))
+}
+
+// WhereRevokedWhy applies the entql string predicate on the revoked_why field.
+func (f *PartnerSessionFilter) WhereRevokedWhy(p entql.StringP) {
+	f.Where(p.Field(partnersession.FieldRevokedWhy))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *ServiceSettingQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1543,7 +1840,7 @@ type ServiceSettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServiceSettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1622,7 +1919,7 @@ type SetupLinkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SetupLinkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1716,7 +2013,7 @@ type SigningKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SigningKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1791,7 +2088,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1871,6 +2168,91 @@ func (f *SubscriptionFilter) WhereHasSettingsWith(preds ...predicate.ServiceSett
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *TicketQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TicketQuery builder.
+func (_q *TicketQuery) Filter() *TicketFilter {
+	return &TicketFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TicketMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TicketMutation builder.
+func (m *TicketMutation) Filter() *TicketFilter {
+	return &TicketFilter{config: m.config, predicateAdder: m}
+}
+
+// TicketFilter provides a generic filtering capability at runtime for TicketQuery.
+type TicketFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TicketFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *TicketFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(ticket.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TicketFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(ticket.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TicketFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(ticket.FieldUpdatedAt))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *TicketFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(ticket.FieldKind))
+}
+
+// WhereTokenHash applies the entql string predicate on the token_hash field.
+func (f *TicketFilter) WhereTokenHash(p entql.StringP) {
+	f.Where(p.Field(ticket.FieldTokenHash))
+}
+
+// WhereSubject applies the entql string predicate on the subject field.
+func (f *TicketFilter) WhereSubject(p entql.StringP) {
+	f.Where(p.Field(ticket.FieldSubject))
+}
+
+// WhereEmail applies the entql string predicate on the email field.
+func (f *TicketFilter) WhereEmail(p entql.StringP) {
+	f.Where(p.Field(ticket.FieldEmail))
+}
+
+// WhereState applies the entql string predicate on the state field.
+func (f *TicketFilter) WhereState(p entql.StringP) {
+	f.Where(p.Field(ticket.FieldState))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *TicketFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(ticket.FieldExpiresAt))
+}
+
+// WhereUsedAt applies the entql time.Time predicate on the used_at field.
+func (f *TicketFilter) WhereUsedAt(p entql.TimeP) {
+	f.Where(p.Field(ticket.FieldUsedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *UserQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1899,7 +2281,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1978,7 +2360,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2073,7 +2455,7 @@ type WebhookEndpointFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookEndpointFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -15,12 +15,15 @@ import (
 	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
+	"onramp/ent/partneraccess"
+	"onramp/ent/partnersession"
 	"onramp/ent/predicate"
 	"onramp/ent/schema/schematype"
 	"onramp/ent/servicesetting"
 	"onramp/ent/setuplink"
 	"onramp/ent/signingkey"
 	"onramp/ent/subscription"
+	"onramp/ent/ticket"
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
 	"onramp/ent/webhookendpoint"
@@ -50,10 +53,13 @@ const (
 	TypeMessage         = "Message"
 	TypeOrder           = "Order"
 	TypeOrganization    = "Organization"
+	TypePartnerAccess   = "PartnerAccess"
+	TypePartnerSession  = "PartnerSession"
 	TypeServiceSetting  = "ServiceSetting"
 	TypeSetupLink       = "SetupLink"
 	TypeSigningKey      = "SigningKey"
 	TypeSubscription    = "Subscription"
+	TypeTicket          = "Ticket"
 	TypeUser            = "User"
 	TypeWebhookDelivery = "WebhookDelivery"
 	TypeWebhookEndpoint = "WebhookEndpoint"
@@ -4437,6 +4443,7 @@ type OrderMutation struct {
 	role                       *order.Role
 	handed_to_customer         *bool
 	created_partner_org        *bool
+	created_customer_org       *bool
 	hold_reason                *string
 	confirmed_by_email         *string
 	customer_admin_email       *string
@@ -5229,6 +5236,42 @@ func (m *OrderMutation) ResetCreatedPartnerOrg() {
 	m.created_partner_org = nil
 }
 
+// SetCreatedCustomerOrg sets the "created_customer_org" field.
+func (m *OrderMutation) SetCreatedCustomerOrg(b bool) {
+	m.created_customer_org = &b
+}
+
+// CreatedCustomerOrg returns the value of the "created_customer_org" field in the mutation.
+func (m *OrderMutation) CreatedCustomerOrg() (r bool, exists bool) {
+	v := m.created_customer_org
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedCustomerOrg returns the old "created_customer_org" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldCreatedCustomerOrg(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedCustomerOrg is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedCustomerOrg requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedCustomerOrg: %w", err)
+	}
+	return oldValue.CreatedCustomerOrg, nil
+}
+
+// ResetCreatedCustomerOrg resets all changes to the "created_customer_org" field.
+func (m *OrderMutation) ResetCreatedCustomerOrg() {
+	m.created_customer_org = nil
+}
+
 // SetHoldReason sets the "hold_reason" field.
 func (m *OrderMutation) SetHoldReason(s string) {
 	m.hold_reason = &s
@@ -5851,7 +5894,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 25)
 	if m.created_at != nil {
 		fields = append(fields, order.FieldCreatedAt)
 	}
@@ -5905,6 +5948,9 @@ func (m *OrderMutation) Fields() []string {
 	}
 	if m.created_partner_org != nil {
 		fields = append(fields, order.FieldCreatedPartnerOrg)
+	}
+	if m.created_customer_org != nil {
+		fields = append(fields, order.FieldCreatedCustomerOrg)
 	}
 	if m.hold_reason != nil {
 		fields = append(fields, order.FieldHoldReason)
@@ -5968,6 +6014,8 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.HandedToCustomer()
 	case order.FieldCreatedPartnerOrg:
 		return m.CreatedPartnerOrg()
+	case order.FieldCreatedCustomerOrg:
+		return m.CreatedCustomerOrg()
 	case order.FieldHoldReason:
 		return m.HoldReason()
 	case order.FieldConfirmedByEmail:
@@ -6025,6 +6073,8 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldHandedToCustomer(ctx)
 	case order.FieldCreatedPartnerOrg:
 		return m.OldCreatedPartnerOrg(ctx)
+	case order.FieldCreatedCustomerOrg:
+		return m.OldCreatedCustomerOrg(ctx)
 	case order.FieldHoldReason:
 		return m.OldHoldReason(ctx)
 	case order.FieldConfirmedByEmail:
@@ -6171,6 +6221,13 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCreatedPartnerOrg(v)
+		return nil
+	case order.FieldCreatedCustomerOrg:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedCustomerOrg(v)
 		return nil
 	case order.FieldHoldReason:
 		v, ok := value.(string)
@@ -6361,6 +6418,9 @@ func (m *OrderMutation) ResetField(name string) error {
 		return nil
 	case order.FieldCreatedPartnerOrg:
 		m.ResetCreatedPartnerOrg()
+		return nil
+	case order.FieldCreatedCustomerOrg:
+		m.ResetCreatedCustomerOrg()
 		return nil
 	case order.FieldHoldReason:
 		m.ResetHoldReason()
@@ -6623,6 +6683,9 @@ type OrganizationMutation struct {
 	customer_orders          map[gid.ID]struct{}
 	removedcustomer_orders   map[gid.ID]struct{}
 	clearedcustomer_orders   bool
+	access_requests          map[gid.ID]struct{}
+	removedaccess_requests   map[gid.ID]struct{}
+	clearedaccess_requests   bool
 	done                     bool
 	oldValue                 func(context.Context) (*Organization, error)
 	predicates               []predicate.Organization
@@ -7378,6 +7441,60 @@ func (m *OrganizationMutation) ResetCustomerOrders() {
 	m.removedcustomer_orders = nil
 }
 
+// AddAccessRequestIDs adds the "access_requests" edge to the PartnerAccess entity by ids.
+func (m *OrganizationMutation) AddAccessRequestIDs(ids ...gid.ID) {
+	if m.access_requests == nil {
+		m.access_requests = make(map[gid.ID]struct{})
+	}
+	for i := range ids {
+		m.access_requests[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAccessRequests clears the "access_requests" edge to the PartnerAccess entity.
+func (m *OrganizationMutation) ClearAccessRequests() {
+	m.clearedaccess_requests = true
+}
+
+// AccessRequestsCleared reports if the "access_requests" edge to the PartnerAccess entity was cleared.
+func (m *OrganizationMutation) AccessRequestsCleared() bool {
+	return m.clearedaccess_requests
+}
+
+// RemoveAccessRequestIDs removes the "access_requests" edge to the PartnerAccess entity by IDs.
+func (m *OrganizationMutation) RemoveAccessRequestIDs(ids ...gid.ID) {
+	if m.removedaccess_requests == nil {
+		m.removedaccess_requests = make(map[gid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.access_requests, ids[i])
+		m.removedaccess_requests[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAccessRequests returns the removed IDs of the "access_requests" edge to the PartnerAccess entity.
+func (m *OrganizationMutation) RemovedAccessRequestsIDs() (ids []gid.ID) {
+	for id := range m.removedaccess_requests {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AccessRequestsIDs returns the "access_requests" edge IDs in the mutation.
+func (m *OrganizationMutation) AccessRequestsIDs() (ids []gid.ID) {
+	for id := range m.access_requests {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAccessRequests resets all changes to the "access_requests" edge.
+func (m *OrganizationMutation) ResetAccessRequests() {
+	m.access_requests = nil
+	m.clearedaccess_requests = false
+	m.removedaccess_requests = nil
+}
+
 // Where appends a list predicates to the OrganizationMutation builder.
 func (m *OrganizationMutation) Where(ps ...predicate.Organization) {
 	m.predicates = append(m.predicates, ps...)
@@ -7674,7 +7791,7 @@ func (m *OrganizationMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *OrganizationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.users != nil {
 		edges = append(edges, organization.EdgeUsers)
 	}
@@ -7689,6 +7806,9 @@ func (m *OrganizationMutation) AddedEdges() []string {
 	}
 	if m.customer_orders != nil {
 		edges = append(edges, organization.EdgeCustomerOrders)
+	}
+	if m.access_requests != nil {
+		edges = append(edges, organization.EdgeAccessRequests)
 	}
 	return edges
 }
@@ -7727,13 +7847,19 @@ func (m *OrganizationMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case organization.EdgeAccessRequests:
+		ids := make([]ent.Value, 0, len(m.access_requests))
+		for id := range m.access_requests {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *OrganizationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.removedusers != nil {
 		edges = append(edges, organization.EdgeUsers)
 	}
@@ -7748,6 +7874,9 @@ func (m *OrganizationMutation) RemovedEdges() []string {
 	}
 	if m.removedcustomer_orders != nil {
 		edges = append(edges, organization.EdgeCustomerOrders)
+	}
+	if m.removedaccess_requests != nil {
+		edges = append(edges, organization.EdgeAccessRequests)
 	}
 	return edges
 }
@@ -7786,13 +7915,19 @@ func (m *OrganizationMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case organization.EdgeAccessRequests:
+		ids := make([]ent.Value, 0, len(m.removedaccess_requests))
+		for id := range m.removedaccess_requests {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *OrganizationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedusers {
 		edges = append(edges, organization.EdgeUsers)
 	}
@@ -7807,6 +7942,9 @@ func (m *OrganizationMutation) ClearedEdges() []string {
 	}
 	if m.clearedcustomer_orders {
 		edges = append(edges, organization.EdgeCustomerOrders)
+	}
+	if m.clearedaccess_requests {
+		edges = append(edges, organization.EdgeAccessRequests)
 	}
 	return edges
 }
@@ -7825,6 +7963,8 @@ func (m *OrganizationMutation) EdgeCleared(name string) bool {
 		return m.clearedpartner_orders
 	case organization.EdgeCustomerOrders:
 		return m.clearedcustomer_orders
+	case organization.EdgeAccessRequests:
+		return m.clearedaccess_requests
 	}
 	return false
 }
@@ -7856,8 +7996,1694 @@ func (m *OrganizationMutation) ResetEdge(name string) error {
 	case organization.EdgeCustomerOrders:
 		m.ResetCustomerOrders()
 		return nil
+	case organization.EdgeAccessRequests:
+		m.ResetAccessRequests()
+		return nil
 	}
 	return fmt.Errorf("unknown Organization edge %s", name)
+}
+
+// PartnerAccessMutation represents an operation that mutates the PartnerAccess nodes in the graph.
+type PartnerAccessMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *gid.ID
+	created_at          *time.Time
+	updated_at          *time.Time
+	partner_org_id      *gid.ID
+	partner_account_id  *string
+	order_id            *gid.ID
+	admin_email         *string
+	state               *partneraccess.State
+	expires_at          *time.Time
+	decided_at          *time.Time
+	revoked_at          *time.Time
+	revoked_by          *string
+	clearedFields       map[string]struct{}
+	customer_org        *gid.ID
+	clearedcustomer_org bool
+	done                bool
+	oldValue            func(context.Context) (*PartnerAccess, error)
+	predicates          []predicate.PartnerAccess
+}
+
+var _ ent.Mutation = (*PartnerAccessMutation)(nil)
+
+// partneraccessOption allows management of the mutation configuration using functional options.
+type partneraccessOption func(*PartnerAccessMutation)
+
+// newPartnerAccessMutation creates new mutation for the PartnerAccess entity.
+func newPartnerAccessMutation(c config, op Op, opts ...partneraccessOption) *PartnerAccessMutation {
+	m := &PartnerAccessMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePartnerAccess,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPartnerAccessID sets the ID field of the mutation.
+func withPartnerAccessID(id gid.ID) partneraccessOption {
+	return func(m *PartnerAccessMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PartnerAccess
+		)
+		m.oldValue = func(ctx context.Context) (*PartnerAccess, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PartnerAccess.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPartnerAccess sets the old PartnerAccess of the mutation.
+func withPartnerAccess(node *PartnerAccess) partneraccessOption {
+	return func(m *PartnerAccessMutation) {
+		m.oldValue = func(context.Context) (*PartnerAccess, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PartnerAccessMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PartnerAccessMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PartnerAccess entities.
+func (m *PartnerAccessMutation) SetID(id gid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PartnerAccessMutation) ID() (id gid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PartnerAccessMutation) IDs(ctx context.Context) ([]gid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []gid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PartnerAccess.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PartnerAccessMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PartnerAccessMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PartnerAccess entity.
+// If the PartnerAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerAccessMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PartnerAccessMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PartnerAccessMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PartnerAccessMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PartnerAccess entity.
+// If the PartnerAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerAccessMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PartnerAccessMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetPartnerOrgID sets the "partner_org_id" field.
+func (m *PartnerAccessMutation) SetPartnerOrgID(gi gid.ID) {
+	m.partner_org_id = &gi
+}
+
+// PartnerOrgID returns the value of the "partner_org_id" field in the mutation.
+func (m *PartnerAccessMutation) PartnerOrgID() (r gid.ID, exists bool) {
+	v := m.partner_org_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPartnerOrgID returns the old "partner_org_id" field's value of the PartnerAccess entity.
+// If the PartnerAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerAccessMutation) OldPartnerOrgID(ctx context.Context) (v gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPartnerOrgID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPartnerOrgID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPartnerOrgID: %w", err)
+	}
+	return oldValue.PartnerOrgID, nil
+}
+
+// ResetPartnerOrgID resets all changes to the "partner_org_id" field.
+func (m *PartnerAccessMutation) ResetPartnerOrgID() {
+	m.partner_org_id = nil
+}
+
+// SetPartnerAccountID sets the "partner_account_id" field.
+func (m *PartnerAccessMutation) SetPartnerAccountID(s string) {
+	m.partner_account_id = &s
+}
+
+// PartnerAccountID returns the value of the "partner_account_id" field in the mutation.
+func (m *PartnerAccessMutation) PartnerAccountID() (r string, exists bool) {
+	v := m.partner_account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPartnerAccountID returns the old "partner_account_id" field's value of the PartnerAccess entity.
+// If the PartnerAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerAccessMutation) OldPartnerAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPartnerAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPartnerAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPartnerAccountID: %w", err)
+	}
+	return oldValue.PartnerAccountID, nil
+}
+
+// ResetPartnerAccountID resets all changes to the "partner_account_id" field.
+func (m *PartnerAccessMutation) ResetPartnerAccountID() {
+	m.partner_account_id = nil
+}
+
+// SetCustomerOrgID sets the "customer_org_id" field.
+func (m *PartnerAccessMutation) SetCustomerOrgID(gi gid.ID) {
+	m.customer_org = &gi
+}
+
+// CustomerOrgID returns the value of the "customer_org_id" field in the mutation.
+func (m *PartnerAccessMutation) CustomerOrgID() (r gid.ID, exists bool) {
+	v := m.customer_org
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerOrgID returns the old "customer_org_id" field's value of the PartnerAccess entity.
+// If the PartnerAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerAccessMutation) OldCustomerOrgID(ctx context.Context) (v gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerOrgID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerOrgID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerOrgID: %w", err)
+	}
+	return oldValue.CustomerOrgID, nil
+}
+
+// ResetCustomerOrgID resets all changes to the "customer_org_id" field.
+func (m *PartnerAccessMutation) ResetCustomerOrgID() {
+	m.customer_org = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *PartnerAccessMutation) SetOrderID(gi gid.ID) {
+	m.order_id = &gi
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *PartnerAccessMutation) OrderID() (r gid.ID, exists bool) {
+	v := m.order_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the PartnerAccess entity.
+// If the PartnerAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerAccessMutation) OldOrderID(ctx context.Context) (v gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *PartnerAccessMutation) ResetOrderID() {
+	m.order_id = nil
+}
+
+// SetAdminEmail sets the "admin_email" field.
+func (m *PartnerAccessMutation) SetAdminEmail(s string) {
+	m.admin_email = &s
+}
+
+// AdminEmail returns the value of the "admin_email" field in the mutation.
+func (m *PartnerAccessMutation) AdminEmail() (r string, exists bool) {
+	v := m.admin_email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAdminEmail returns the old "admin_email" field's value of the PartnerAccess entity.
+// If the PartnerAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerAccessMutation) OldAdminEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAdminEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAdminEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAdminEmail: %w", err)
+	}
+	return oldValue.AdminEmail, nil
+}
+
+// ResetAdminEmail resets all changes to the "admin_email" field.
+func (m *PartnerAccessMutation) ResetAdminEmail() {
+	m.admin_email = nil
+}
+
+// SetState sets the "state" field.
+func (m *PartnerAccessMutation) SetState(pa partneraccess.State) {
+	m.state = &pa
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *PartnerAccessMutation) State() (r partneraccess.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the PartnerAccess entity.
+// If the PartnerAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerAccessMutation) OldState(ctx context.Context) (v partneraccess.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *PartnerAccessMutation) ResetState() {
+	m.state = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *PartnerAccessMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *PartnerAccessMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the PartnerAccess entity.
+// If the PartnerAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerAccessMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *PartnerAccessMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetDecidedAt sets the "decided_at" field.
+func (m *PartnerAccessMutation) SetDecidedAt(t time.Time) {
+	m.decided_at = &t
+}
+
+// DecidedAt returns the value of the "decided_at" field in the mutation.
+func (m *PartnerAccessMutation) DecidedAt() (r time.Time, exists bool) {
+	v := m.decided_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecidedAt returns the old "decided_at" field's value of the PartnerAccess entity.
+// If the PartnerAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerAccessMutation) OldDecidedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecidedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecidedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecidedAt: %w", err)
+	}
+	return oldValue.DecidedAt, nil
+}
+
+// ClearDecidedAt clears the value of the "decided_at" field.
+func (m *PartnerAccessMutation) ClearDecidedAt() {
+	m.decided_at = nil
+	m.clearedFields[partneraccess.FieldDecidedAt] = struct{}{}
+}
+
+// DecidedAtCleared returns if the "decided_at" field was cleared in this mutation.
+func (m *PartnerAccessMutation) DecidedAtCleared() bool {
+	_, ok := m.clearedFields[partneraccess.FieldDecidedAt]
+	return ok
+}
+
+// ResetDecidedAt resets all changes to the "decided_at" field.
+func (m *PartnerAccessMutation) ResetDecidedAt() {
+	m.decided_at = nil
+	delete(m.clearedFields, partneraccess.FieldDecidedAt)
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *PartnerAccessMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *PartnerAccessMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the PartnerAccess entity.
+// If the PartnerAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerAccessMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *PartnerAccessMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[partneraccess.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *PartnerAccessMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[partneraccess.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *PartnerAccessMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, partneraccess.FieldRevokedAt)
+}
+
+// SetRevokedBy sets the "revoked_by" field.
+func (m *PartnerAccessMutation) SetRevokedBy(s string) {
+	m.revoked_by = &s
+}
+
+// RevokedBy returns the value of the "revoked_by" field in the mutation.
+func (m *PartnerAccessMutation) RevokedBy() (r string, exists bool) {
+	v := m.revoked_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedBy returns the old "revoked_by" field's value of the PartnerAccess entity.
+// If the PartnerAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerAccessMutation) OldRevokedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedBy: %w", err)
+	}
+	return oldValue.RevokedBy, nil
+}
+
+// ClearRevokedBy clears the value of the "revoked_by" field.
+func (m *PartnerAccessMutation) ClearRevokedBy() {
+	m.revoked_by = nil
+	m.clearedFields[partneraccess.FieldRevokedBy] = struct{}{}
+}
+
+// RevokedByCleared returns if the "revoked_by" field was cleared in this mutation.
+func (m *PartnerAccessMutation) RevokedByCleared() bool {
+	_, ok := m.clearedFields[partneraccess.FieldRevokedBy]
+	return ok
+}
+
+// ResetRevokedBy resets all changes to the "revoked_by" field.
+func (m *PartnerAccessMutation) ResetRevokedBy() {
+	m.revoked_by = nil
+	delete(m.clearedFields, partneraccess.FieldRevokedBy)
+}
+
+// ClearCustomerOrg clears the "customer_org" edge to the Organization entity.
+func (m *PartnerAccessMutation) ClearCustomerOrg() {
+	m.clearedcustomer_org = true
+	m.clearedFields[partneraccess.FieldCustomerOrgID] = struct{}{}
+}
+
+// CustomerOrgCleared reports if the "customer_org" edge to the Organization entity was cleared.
+func (m *PartnerAccessMutation) CustomerOrgCleared() bool {
+	return m.clearedcustomer_org
+}
+
+// CustomerOrgIDs returns the "customer_org" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerOrgID instead. It exists only for internal usage by the builders.
+func (m *PartnerAccessMutation) CustomerOrgIDs() (ids []gid.ID) {
+	if id := m.customer_org; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomerOrg resets all changes to the "customer_org" edge.
+func (m *PartnerAccessMutation) ResetCustomerOrg() {
+	m.customer_org = nil
+	m.clearedcustomer_org = false
+}
+
+// Where appends a list predicates to the PartnerAccessMutation builder.
+func (m *PartnerAccessMutation) Where(ps ...predicate.PartnerAccess) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PartnerAccessMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PartnerAccessMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PartnerAccess, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PartnerAccessMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PartnerAccessMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PartnerAccess).
+func (m *PartnerAccessMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PartnerAccessMutation) Fields() []string {
+	fields := make([]string, 0, 12)
+	if m.created_at != nil {
+		fields = append(fields, partneraccess.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, partneraccess.FieldUpdatedAt)
+	}
+	if m.partner_org_id != nil {
+		fields = append(fields, partneraccess.FieldPartnerOrgID)
+	}
+	if m.partner_account_id != nil {
+		fields = append(fields, partneraccess.FieldPartnerAccountID)
+	}
+	if m.customer_org != nil {
+		fields = append(fields, partneraccess.FieldCustomerOrgID)
+	}
+	if m.order_id != nil {
+		fields = append(fields, partneraccess.FieldOrderID)
+	}
+	if m.admin_email != nil {
+		fields = append(fields, partneraccess.FieldAdminEmail)
+	}
+	if m.state != nil {
+		fields = append(fields, partneraccess.FieldState)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, partneraccess.FieldExpiresAt)
+	}
+	if m.decided_at != nil {
+		fields = append(fields, partneraccess.FieldDecidedAt)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, partneraccess.FieldRevokedAt)
+	}
+	if m.revoked_by != nil {
+		fields = append(fields, partneraccess.FieldRevokedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PartnerAccessMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case partneraccess.FieldCreatedAt:
+		return m.CreatedAt()
+	case partneraccess.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case partneraccess.FieldPartnerOrgID:
+		return m.PartnerOrgID()
+	case partneraccess.FieldPartnerAccountID:
+		return m.PartnerAccountID()
+	case partneraccess.FieldCustomerOrgID:
+		return m.CustomerOrgID()
+	case partneraccess.FieldOrderID:
+		return m.OrderID()
+	case partneraccess.FieldAdminEmail:
+		return m.AdminEmail()
+	case partneraccess.FieldState:
+		return m.State()
+	case partneraccess.FieldExpiresAt:
+		return m.ExpiresAt()
+	case partneraccess.FieldDecidedAt:
+		return m.DecidedAt()
+	case partneraccess.FieldRevokedAt:
+		return m.RevokedAt()
+	case partneraccess.FieldRevokedBy:
+		return m.RevokedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PartnerAccessMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case partneraccess.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case partneraccess.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case partneraccess.FieldPartnerOrgID:
+		return m.OldPartnerOrgID(ctx)
+	case partneraccess.FieldPartnerAccountID:
+		return m.OldPartnerAccountID(ctx)
+	case partneraccess.FieldCustomerOrgID:
+		return m.OldCustomerOrgID(ctx)
+	case partneraccess.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case partneraccess.FieldAdminEmail:
+		return m.OldAdminEmail(ctx)
+	case partneraccess.FieldState:
+		return m.OldState(ctx)
+	case partneraccess.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case partneraccess.FieldDecidedAt:
+		return m.OldDecidedAt(ctx)
+	case partneraccess.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	case partneraccess.FieldRevokedBy:
+		return m.OldRevokedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown PartnerAccess field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PartnerAccessMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case partneraccess.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case partneraccess.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case partneraccess.FieldPartnerOrgID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPartnerOrgID(v)
+		return nil
+	case partneraccess.FieldPartnerAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPartnerAccountID(v)
+		return nil
+	case partneraccess.FieldCustomerOrgID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerOrgID(v)
+		return nil
+	case partneraccess.FieldOrderID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case partneraccess.FieldAdminEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAdminEmail(v)
+		return nil
+	case partneraccess.FieldState:
+		v, ok := value.(partneraccess.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case partneraccess.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case partneraccess.FieldDecidedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecidedAt(v)
+		return nil
+	case partneraccess.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	case partneraccess.FieldRevokedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerAccess field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PartnerAccessMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PartnerAccessMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PartnerAccessMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PartnerAccess numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PartnerAccessMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(partneraccess.FieldDecidedAt) {
+		fields = append(fields, partneraccess.FieldDecidedAt)
+	}
+	if m.FieldCleared(partneraccess.FieldRevokedAt) {
+		fields = append(fields, partneraccess.FieldRevokedAt)
+	}
+	if m.FieldCleared(partneraccess.FieldRevokedBy) {
+		fields = append(fields, partneraccess.FieldRevokedBy)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PartnerAccessMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PartnerAccessMutation) ClearField(name string) error {
+	switch name {
+	case partneraccess.FieldDecidedAt:
+		m.ClearDecidedAt()
+		return nil
+	case partneraccess.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	case partneraccess.FieldRevokedBy:
+		m.ClearRevokedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerAccess nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PartnerAccessMutation) ResetField(name string) error {
+	switch name {
+	case partneraccess.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case partneraccess.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case partneraccess.FieldPartnerOrgID:
+		m.ResetPartnerOrgID()
+		return nil
+	case partneraccess.FieldPartnerAccountID:
+		m.ResetPartnerAccountID()
+		return nil
+	case partneraccess.FieldCustomerOrgID:
+		m.ResetCustomerOrgID()
+		return nil
+	case partneraccess.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case partneraccess.FieldAdminEmail:
+		m.ResetAdminEmail()
+		return nil
+	case partneraccess.FieldState:
+		m.ResetState()
+		return nil
+	case partneraccess.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case partneraccess.FieldDecidedAt:
+		m.ResetDecidedAt()
+		return nil
+	case partneraccess.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	case partneraccess.FieldRevokedBy:
+		m.ResetRevokedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerAccess field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PartnerAccessMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.customer_org != nil {
+		edges = append(edges, partneraccess.EdgeCustomerOrg)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PartnerAccessMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case partneraccess.EdgeCustomerOrg:
+		if id := m.customer_org; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PartnerAccessMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PartnerAccessMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PartnerAccessMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedcustomer_org {
+		edges = append(edges, partneraccess.EdgeCustomerOrg)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PartnerAccessMutation) EdgeCleared(name string) bool {
+	switch name {
+	case partneraccess.EdgeCustomerOrg:
+		return m.clearedcustomer_org
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PartnerAccessMutation) ClearEdge(name string) error {
+	switch name {
+	case partneraccess.EdgeCustomerOrg:
+		m.ClearCustomerOrg()
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerAccess unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PartnerAccessMutation) ResetEdge(name string) error {
+	switch name {
+	case partneraccess.EdgeCustomerOrg:
+		m.ResetCustomerOrg()
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerAccess edge %s", name)
+}
+
+// PartnerSessionMutation represents an operation that mutates the PartnerSession nodes in the graph.
+type PartnerSessionMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *gid.ID
+	created_at    *time.Time
+	updated_at    *time.Time
+	user_id       *gid.ID
+	expires_at    *time.Time
+	revoked_at    *time.Time
+	revoked_why   *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*PartnerSession, error)
+	predicates    []predicate.PartnerSession
+}
+
+var _ ent.Mutation = (*PartnerSessionMutation)(nil)
+
+// partnersessionOption allows management of the mutation configuration using functional options.
+type partnersessionOption func(*PartnerSessionMutation)
+
+// newPartnerSessionMutation creates new mutation for the PartnerSession entity.
+func newPartnerSessionMutation(c config, op Op, opts ...partnersessionOption) *PartnerSessionMutation {
+	m := &PartnerSessionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePartnerSession,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPartnerSessionID sets the ID field of the mutation.
+func withPartnerSessionID(id gid.ID) partnersessionOption {
+	return func(m *PartnerSessionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PartnerSession
+		)
+		m.oldValue = func(ctx context.Context) (*PartnerSession, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PartnerSession.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPartnerSession sets the old PartnerSession of the mutation.
+func withPartnerSession(node *PartnerSession) partnersessionOption {
+	return func(m *PartnerSessionMutation) {
+		m.oldValue = func(context.Context) (*PartnerSession, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PartnerSessionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PartnerSessionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PartnerSession entities.
+func (m *PartnerSessionMutation) SetID(id gid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PartnerSessionMutation) ID() (id gid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PartnerSessionMutation) IDs(ctx context.Context) ([]gid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []gid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PartnerSession.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PartnerSessionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PartnerSessionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PartnerSession entity.
+// If the PartnerSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerSessionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PartnerSessionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PartnerSessionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PartnerSessionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PartnerSession entity.
+// If the PartnerSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerSessionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PartnerSessionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *PartnerSessionMutation) SetUserID(gi gid.ID) {
+	m.user_id = &gi
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *PartnerSessionMutation) UserID() (r gid.ID, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the PartnerSession entity.
+// If the PartnerSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerSessionMutation) OldUserID(ctx context.Context) (v gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *PartnerSessionMutation) ResetUserID() {
+	m.user_id = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *PartnerSessionMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *PartnerSessionMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the PartnerSession entity.
+// If the PartnerSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerSessionMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *PartnerSessionMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *PartnerSessionMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *PartnerSessionMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the PartnerSession entity.
+// If the PartnerSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerSessionMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *PartnerSessionMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[partnersession.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *PartnerSessionMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[partnersession.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *PartnerSessionMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, partnersession.FieldRevokedAt)
+}
+
+// SetRevokedWhy sets the "revoked_why" field.
+func (m *PartnerSessionMutation) SetRevokedWhy(s string) {
+	m.revoked_why = &s
+}
+
+// RevokedWhy returns the value of the "revoked_why" field in the mutation.
+func (m *PartnerSessionMutation) RevokedWhy() (r string, exists bool) {
+	v := m.revoked_why
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedWhy returns the old "revoked_why" field's value of the PartnerSession entity.
+// If the PartnerSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerSessionMutation) OldRevokedWhy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedWhy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedWhy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedWhy: %w", err)
+	}
+	return oldValue.RevokedWhy, nil
+}
+
+// ClearRevokedWhy clears the value of the "revoked_why" field.
+func (m *PartnerSessionMutation) ClearRevokedWhy() {
+	m.revoked_why = nil
+	m.clearedFields[partnersession.FieldRevokedWhy] = struct{}{}
+}
+
+// RevokedWhyCleared returns if the "revoked_why" field was cleared in this mutation.
+func (m *PartnerSessionMutation) RevokedWhyCleared() bool {
+	_, ok := m.clearedFields[partnersession.FieldRevokedWhy]
+	return ok
+}
+
+// ResetRevokedWhy resets all changes to the "revoked_why" field.
+func (m *PartnerSessionMutation) ResetRevokedWhy() {
+	m.revoked_why = nil
+	delete(m.clearedFields, partnersession.FieldRevokedWhy)
+}
+
+// Where appends a list predicates to the PartnerSessionMutation builder.
+func (m *PartnerSessionMutation) Where(ps ...predicate.PartnerSession) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PartnerSessionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PartnerSessionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PartnerSession, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PartnerSessionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PartnerSessionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PartnerSession).
+func (m *PartnerSessionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PartnerSessionMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.created_at != nil {
+		fields = append(fields, partnersession.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, partnersession.FieldUpdatedAt)
+	}
+	if m.user_id != nil {
+		fields = append(fields, partnersession.FieldUserID)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, partnersession.FieldExpiresAt)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, partnersession.FieldRevokedAt)
+	}
+	if m.revoked_why != nil {
+		fields = append(fields, partnersession.FieldRevokedWhy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PartnerSessionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case partnersession.FieldCreatedAt:
+		return m.CreatedAt()
+	case partnersession.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case partnersession.FieldUserID:
+		return m.UserID()
+	case partnersession.FieldExpiresAt:
+		return m.ExpiresAt()
+	case partnersession.FieldRevokedAt:
+		return m.RevokedAt()
+	case partnersession.FieldRevokedWhy:
+		return m.RevokedWhy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PartnerSessionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case partnersession.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case partnersession.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case partnersession.FieldUserID:
+		return m.OldUserID(ctx)
+	case partnersession.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case partnersession.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	case partnersession.FieldRevokedWhy:
+		return m.OldRevokedWhy(ctx)
+	}
+	return nil, fmt.Errorf("unknown PartnerSession field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PartnerSessionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case partnersession.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case partnersession.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case partnersession.FieldUserID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case partnersession.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case partnersession.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	case partnersession.FieldRevokedWhy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedWhy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerSession field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PartnerSessionMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PartnerSessionMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PartnerSessionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PartnerSession numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PartnerSessionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(partnersession.FieldRevokedAt) {
+		fields = append(fields, partnersession.FieldRevokedAt)
+	}
+	if m.FieldCleared(partnersession.FieldRevokedWhy) {
+		fields = append(fields, partnersession.FieldRevokedWhy)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PartnerSessionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PartnerSessionMutation) ClearField(name string) error {
+	switch name {
+	case partnersession.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	case partnersession.FieldRevokedWhy:
+		m.ClearRevokedWhy()
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerSession nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PartnerSessionMutation) ResetField(name string) error {
+	switch name {
+	case partnersession.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case partnersession.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case partnersession.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case partnersession.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case partnersession.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	case partnersession.FieldRevokedWhy:
+		m.ResetRevokedWhy()
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerSession field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PartnerSessionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PartnerSessionMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PartnerSessionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PartnerSessionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PartnerSessionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PartnerSessionMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PartnerSessionMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown PartnerSession unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PartnerSessionMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown PartnerSession edge %s", name)
 }
 
 // ServiceSettingMutation represents an operation that mutates the ServiceSetting nodes in the graph.
@@ -10865,6 +12691,792 @@ func (m *SubscriptionMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Subscription edge %s", name)
+}
+
+// TicketMutation represents an operation that mutates the Ticket nodes in the graph.
+type TicketMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *gid.ID
+	created_at    *time.Time
+	updated_at    *time.Time
+	kind          *ticket.Kind
+	token_hash    *string
+	subject       *string
+	email         *string
+	state         *ticket.State
+	expires_at    *time.Time
+	used_at       *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Ticket, error)
+	predicates    []predicate.Ticket
+}
+
+var _ ent.Mutation = (*TicketMutation)(nil)
+
+// ticketOption allows management of the mutation configuration using functional options.
+type ticketOption func(*TicketMutation)
+
+// newTicketMutation creates new mutation for the Ticket entity.
+func newTicketMutation(c config, op Op, opts ...ticketOption) *TicketMutation {
+	m := &TicketMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTicket,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTicketID sets the ID field of the mutation.
+func withTicketID(id gid.ID) ticketOption {
+	return func(m *TicketMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Ticket
+		)
+		m.oldValue = func(ctx context.Context) (*Ticket, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Ticket.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTicket sets the old Ticket of the mutation.
+func withTicket(node *Ticket) ticketOption {
+	return func(m *TicketMutation) {
+		m.oldValue = func(context.Context) (*Ticket, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TicketMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TicketMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Ticket entities.
+func (m *TicketMutation) SetID(id gid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TicketMutation) ID() (id gid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TicketMutation) IDs(ctx context.Context) ([]gid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []gid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Ticket.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TicketMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TicketMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TicketMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TicketMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TicketMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TicketMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *TicketMutation) SetKind(t ticket.Kind) {
+	m.kind = &t
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *TicketMutation) Kind() (r ticket.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldKind(ctx context.Context) (v ticket.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *TicketMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (m *TicketMutation) SetTokenHash(s string) {
+	m.token_hash = &s
+}
+
+// TokenHash returns the value of the "token_hash" field in the mutation.
+func (m *TicketMutation) TokenHash() (r string, exists bool) {
+	v := m.token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenHash returns the old "token_hash" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldTokenHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenHash: %w", err)
+	}
+	return oldValue.TokenHash, nil
+}
+
+// ResetTokenHash resets all changes to the "token_hash" field.
+func (m *TicketMutation) ResetTokenHash() {
+	m.token_hash = nil
+}
+
+// SetSubject sets the "subject" field.
+func (m *TicketMutation) SetSubject(s string) {
+	m.subject = &s
+}
+
+// Subject returns the value of the "subject" field in the mutation.
+func (m *TicketMutation) Subject() (r string, exists bool) {
+	v := m.subject
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubject returns the old "subject" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldSubject(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubject is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubject requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubject: %w", err)
+	}
+	return oldValue.Subject, nil
+}
+
+// ResetSubject resets all changes to the "subject" field.
+func (m *TicketMutation) ResetSubject() {
+	m.subject = nil
+}
+
+// SetEmail sets the "email" field.
+func (m *TicketMutation) SetEmail(s string) {
+	m.email = &s
+}
+
+// Email returns the value of the "email" field in the mutation.
+func (m *TicketMutation) Email() (r string, exists bool) {
+	v := m.email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmail returns the old "email" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmail: %w", err)
+	}
+	return oldValue.Email, nil
+}
+
+// ResetEmail resets all changes to the "email" field.
+func (m *TicketMutation) ResetEmail() {
+	m.email = nil
+}
+
+// SetState sets the "state" field.
+func (m *TicketMutation) SetState(t ticket.State) {
+	m.state = &t
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *TicketMutation) State() (r ticket.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldState(ctx context.Context) (v ticket.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *TicketMutation) ResetState() {
+	m.state = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *TicketMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *TicketMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *TicketMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetUsedAt sets the "used_at" field.
+func (m *TicketMutation) SetUsedAt(t time.Time) {
+	m.used_at = &t
+}
+
+// UsedAt returns the value of the "used_at" field in the mutation.
+func (m *TicketMutation) UsedAt() (r time.Time, exists bool) {
+	v := m.used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsedAt returns the old "used_at" field's value of the Ticket entity.
+// If the Ticket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TicketMutation) OldUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsedAt: %w", err)
+	}
+	return oldValue.UsedAt, nil
+}
+
+// ClearUsedAt clears the value of the "used_at" field.
+func (m *TicketMutation) ClearUsedAt() {
+	m.used_at = nil
+	m.clearedFields[ticket.FieldUsedAt] = struct{}{}
+}
+
+// UsedAtCleared returns if the "used_at" field was cleared in this mutation.
+func (m *TicketMutation) UsedAtCleared() bool {
+	_, ok := m.clearedFields[ticket.FieldUsedAt]
+	return ok
+}
+
+// ResetUsedAt resets all changes to the "used_at" field.
+func (m *TicketMutation) ResetUsedAt() {
+	m.used_at = nil
+	delete(m.clearedFields, ticket.FieldUsedAt)
+}
+
+// Where appends a list predicates to the TicketMutation builder.
+func (m *TicketMutation) Where(ps ...predicate.Ticket) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TicketMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TicketMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Ticket, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TicketMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TicketMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Ticket).
+func (m *TicketMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TicketMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, ticket.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, ticket.FieldUpdatedAt)
+	}
+	if m.kind != nil {
+		fields = append(fields, ticket.FieldKind)
+	}
+	if m.token_hash != nil {
+		fields = append(fields, ticket.FieldTokenHash)
+	}
+	if m.subject != nil {
+		fields = append(fields, ticket.FieldSubject)
+	}
+	if m.email != nil {
+		fields = append(fields, ticket.FieldEmail)
+	}
+	if m.state != nil {
+		fields = append(fields, ticket.FieldState)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, ticket.FieldExpiresAt)
+	}
+	if m.used_at != nil {
+		fields = append(fields, ticket.FieldUsedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TicketMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case ticket.FieldCreatedAt:
+		return m.CreatedAt()
+	case ticket.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case ticket.FieldKind:
+		return m.Kind()
+	case ticket.FieldTokenHash:
+		return m.TokenHash()
+	case ticket.FieldSubject:
+		return m.Subject()
+	case ticket.FieldEmail:
+		return m.Email()
+	case ticket.FieldState:
+		return m.State()
+	case ticket.FieldExpiresAt:
+		return m.ExpiresAt()
+	case ticket.FieldUsedAt:
+		return m.UsedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TicketMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case ticket.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case ticket.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case ticket.FieldKind:
+		return m.OldKind(ctx)
+	case ticket.FieldTokenHash:
+		return m.OldTokenHash(ctx)
+	case ticket.FieldSubject:
+		return m.OldSubject(ctx)
+	case ticket.FieldEmail:
+		return m.OldEmail(ctx)
+	case ticket.FieldState:
+		return m.OldState(ctx)
+	case ticket.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case ticket.FieldUsedAt:
+		return m.OldUsedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Ticket field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TicketMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case ticket.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case ticket.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case ticket.FieldKind:
+		v, ok := value.(ticket.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case ticket.FieldTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenHash(v)
+		return nil
+	case ticket.FieldSubject:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubject(v)
+		return nil
+	case ticket.FieldEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmail(v)
+		return nil
+	case ticket.FieldState:
+		v, ok := value.(ticket.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case ticket.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case ticket.FieldUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Ticket field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TicketMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TicketMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TicketMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Ticket numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TicketMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(ticket.FieldUsedAt) {
+		fields = append(fields, ticket.FieldUsedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TicketMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TicketMutation) ClearField(name string) error {
+	switch name {
+	case ticket.FieldUsedAt:
+		m.ClearUsedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Ticket nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TicketMutation) ResetField(name string) error {
+	switch name {
+	case ticket.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case ticket.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case ticket.FieldKind:
+		m.ResetKind()
+		return nil
+	case ticket.FieldTokenHash:
+		m.ResetTokenHash()
+		return nil
+	case ticket.FieldSubject:
+		m.ResetSubject()
+		return nil
+	case ticket.FieldEmail:
+		m.ResetEmail()
+		return nil
+	case ticket.FieldState:
+		m.ResetState()
+		return nil
+	case ticket.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case ticket.FieldUsedAt:
+		m.ResetUsedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Ticket field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TicketMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TicketMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TicketMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TicketMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TicketMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TicketMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TicketMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Ticket unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TicketMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Ticket edge %s", name)
 }
 
 // UserMutation represents an operation that mutates the User nodes in the graph.

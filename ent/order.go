@@ -60,6 +60,8 @@ type Order struct {
 	HandedToCustomer bool `json:"handed_to_customer,omitempty"`
 	// This order created its partner organization (whose administrator sets a password).
 	CreatedPartnerOrg bool `json:"created_partner_org,omitempty"`
+	// This order created its customer organization: whoever set it up sees all of it.
+	CreatedCustomerOrg bool `json:"created_customer_org,omitempty"`
 	// HoldReason holds the value of the "hold_reason" field.
 	HoldReason *string `json:"hold_reason,omitempty"`
 	// Who confirmed the organizations; later resends of the setup link go to them.
@@ -187,7 +189,7 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 			values[i] = new(date.Date)
 		case order.FieldID, order.FieldPartnerOrgID, order.FieldCustomerOrgID:
 			values[i] = new(gid.ID)
-		case order.FieldHandedToCustomer, order.FieldCreatedPartnerOrg:
+		case order.FieldHandedToCustomer, order.FieldCreatedPartnerOrg, order.FieldCreatedCustomerOrg:
 			values[i] = new(sql.NullBool)
 		case order.FieldExternalID, order.FieldProduct, order.FieldProvisioningContactEmail, order.FieldLanguage, order.FieldPartnerName, order.FieldPartnerAccountID, order.FieldCustomerName, order.FieldCustomerCountry, order.FieldStatus, order.FieldStep, order.FieldInputDigest, order.FieldRole, order.FieldHoldReason, order.FieldConfirmedByEmail, order.FieldCustomerAdminEmail:
 			values[i] = new(sql.NullString)
@@ -324,6 +326,12 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field created_partner_org", values[i])
 			} else if value.Valid {
 				_m.CreatedPartnerOrg = value.Bool
+			}
+		case order.FieldCreatedCustomerOrg:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field created_customer_org", values[i])
+			} else if value.Valid {
+				_m.CreatedCustomerOrg = value.Bool
 			}
 		case order.FieldHoldReason:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -489,6 +497,9 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("created_partner_org=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CreatedPartnerOrg))
+	builder.WriteString(", ")
+	builder.WriteString("created_customer_org=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CreatedCustomerOrg))
 	builder.WriteString(", ")
 	if v := _m.HoldReason; v != nil {
 		builder.WriteString("hold_reason=")

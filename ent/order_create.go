@@ -204,6 +204,20 @@ func (_c *OrderCreate) SetNillableCreatedPartnerOrg(v *bool) *OrderCreate {
 	return _c
 }
 
+// SetCreatedCustomerOrg sets the "created_customer_org" field.
+func (_c *OrderCreate) SetCreatedCustomerOrg(v bool) *OrderCreate {
+	_c.mutation.SetCreatedCustomerOrg(v)
+	return _c
+}
+
+// SetNillableCreatedCustomerOrg sets the "created_customer_org" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableCreatedCustomerOrg(v *bool) *OrderCreate {
+	if v != nil {
+		_c.SetCreatedCustomerOrg(*v)
+	}
+	return _c
+}
+
 // SetHoldReason sets the "hold_reason" field.
 func (_c *OrderCreate) SetHoldReason(v string) *OrderCreate {
 	_c.mutation.SetHoldReason(v)
@@ -466,6 +480,10 @@ func (_c *OrderCreate) defaults() error {
 		v := order.DefaultCreatedPartnerOrg
 		_c.mutation.SetCreatedPartnerOrg(v)
 	}
+	if _, ok := _c.mutation.CreatedCustomerOrg(); !ok {
+		v := order.DefaultCreatedCustomerOrg
+		_c.mutation.SetCreatedCustomerOrg(v)
+	}
 	if _, ok := _c.mutation.ConfirmedByEmail(); !ok {
 		v := order.DefaultConfirmedByEmail
 		_c.mutation.SetConfirmedByEmail(v)
@@ -587,6 +605,9 @@ func (_c *OrderCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedPartnerOrg(); !ok {
 		return &ValidationError{Name: "created_partner_org", err: errors.New(`ent: missing required field "Order.created_partner_org"`)}
+	}
+	if _, ok := _c.mutation.CreatedCustomerOrg(); !ok {
+		return &ValidationError{Name: "created_customer_org", err: errors.New(`ent: missing required field "Order.created_customer_org"`)}
 	}
 	if v, ok := _c.mutation.HoldReason(); ok {
 		if err := order.HoldReasonValidator(v); err != nil {
@@ -710,6 +731,10 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedPartnerOrg(); ok {
 		_spec.SetField(order.FieldCreatedPartnerOrg, field.TypeBool, value)
 		_node.CreatedPartnerOrg = value
+	}
+	if value, ok := _c.mutation.CreatedCustomerOrg(); ok {
+		_spec.SetField(order.FieldCreatedCustomerOrg, field.TypeBool, value)
+		_node.CreatedCustomerOrg = value
 	}
 	if value, ok := _c.mutation.HoldReason(); ok {
 		_spec.SetField(order.FieldHoldReason, field.TypeString, value)
@@ -992,6 +1017,18 @@ func (u *OrderUpsert) SetCreatedPartnerOrg(v bool) *OrderUpsert {
 // UpdateCreatedPartnerOrg sets the "created_partner_org" field to the value that was provided on create.
 func (u *OrderUpsert) UpdateCreatedPartnerOrg() *OrderUpsert {
 	u.SetExcluded(order.FieldCreatedPartnerOrg)
+	return u
+}
+
+// SetCreatedCustomerOrg sets the "created_customer_org" field.
+func (u *OrderUpsert) SetCreatedCustomerOrg(v bool) *OrderUpsert {
+	u.Set(order.FieldCreatedCustomerOrg, v)
+	return u
+}
+
+// UpdateCreatedCustomerOrg sets the "created_customer_org" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateCreatedCustomerOrg() *OrderUpsert {
+	u.SetExcluded(order.FieldCreatedCustomerOrg)
 	return u
 }
 
@@ -1297,6 +1334,20 @@ func (u *OrderUpsertOne) SetCreatedPartnerOrg(v bool) *OrderUpsertOne {
 func (u *OrderUpsertOne) UpdateCreatedPartnerOrg() *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
 		s.UpdateCreatedPartnerOrg()
+	})
+}
+
+// SetCreatedCustomerOrg sets the "created_customer_org" field.
+func (u *OrderUpsertOne) SetCreatedCustomerOrg(v bool) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetCreatedCustomerOrg(v)
+	})
+}
+
+// UpdateCreatedCustomerOrg sets the "created_customer_org" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateCreatedCustomerOrg() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateCreatedCustomerOrg()
 	})
 }
 
@@ -1787,6 +1838,20 @@ func (u *OrderUpsertBulk) SetCreatedPartnerOrg(v bool) *OrderUpsertBulk {
 func (u *OrderUpsertBulk) UpdateCreatedPartnerOrg() *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
 		s.UpdateCreatedPartnerOrg()
+	})
+}
+
+// SetCreatedCustomerOrg sets the "created_customer_org" field.
+func (u *OrderUpsertBulk) SetCreatedCustomerOrg(v bool) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetCreatedCustomerOrg(v)
+	})
+}
+
+// UpdateCreatedCustomerOrg sets the "created_customer_org" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateCreatedCustomerOrg() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateCreatedCustomerOrg()
 	})
 }
 

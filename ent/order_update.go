@@ -146,6 +146,20 @@ func (_u *OrderUpdate) SetNillableCreatedPartnerOrg(v *bool) *OrderUpdate {
 	return _u
 }
 
+// SetCreatedCustomerOrg sets the "created_customer_org" field.
+func (_u *OrderUpdate) SetCreatedCustomerOrg(v bool) *OrderUpdate {
+	_u.mutation.SetCreatedCustomerOrg(v)
+	return _u
+}
+
+// SetNillableCreatedCustomerOrg sets the "created_customer_org" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableCreatedCustomerOrg(v *bool) *OrderUpdate {
+	if v != nil {
+		_u.SetCreatedCustomerOrg(*v)
+	}
+	return _u
+}
+
 // SetHoldReason sets the "hold_reason" field.
 func (_u *OrderUpdate) SetHoldReason(v string) *OrderUpdate {
 	_u.mutation.SetHoldReason(v)
@@ -583,6 +597,9 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.CreatedPartnerOrg(); ok {
 		_spec.SetField(order.FieldCreatedPartnerOrg, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.CreatedCustomerOrg(); ok {
+		_spec.SetField(order.FieldCreatedCustomerOrg, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.HoldReason(); ok {
 		_spec.SetField(order.FieldHoldReason, field.TypeString, value)
 	}
@@ -986,6 +1003,20 @@ func (_u *OrderUpdateOne) SetCreatedPartnerOrg(v bool) *OrderUpdateOne {
 func (_u *OrderUpdateOne) SetNillableCreatedPartnerOrg(v *bool) *OrderUpdateOne {
 	if v != nil {
 		_u.SetCreatedPartnerOrg(*v)
+	}
+	return _u
+}
+
+// SetCreatedCustomerOrg sets the "created_customer_org" field.
+func (_u *OrderUpdateOne) SetCreatedCustomerOrg(v bool) *OrderUpdateOne {
+	_u.mutation.SetCreatedCustomerOrg(v)
+	return _u
+}
+
+// SetNillableCreatedCustomerOrg sets the "created_customer_org" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableCreatedCustomerOrg(v *bool) *OrderUpdateOne {
+	if v != nil {
+		_u.SetCreatedCustomerOrg(*v)
 	}
 	return _u
 }
@@ -1456,6 +1487,9 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if value, ok := _u.mutation.CreatedPartnerOrg(); ok {
 		_spec.SetField(order.FieldCreatedPartnerOrg, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.CreatedCustomerOrg(); ok {
+		_spec.SetField(order.FieldCreatedCustomerOrg, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.HoldReason(); ok {
 		_spec.SetField(order.FieldHoldReason, field.TypeString, value)

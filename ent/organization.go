@@ -48,7 +48,7 @@ type Organization struct {
 type OrganizationEdges struct {
 	// Users holds the value of the users edge.
 	Users []*User `json:"users,omitempty"`
-	// A partner organization's management relation to customer organizations.
+	// A partner organization's management relation to customer organizations (active only: created in the partner's own setup, or approved by the customer).
 	Managers []*Organization `json:"managers,omitempty"`
 	// ManagedCustomers holds the value of the managed_customers edge.
 	ManagedCustomers []*Organization `json:"managed_customers,omitempty"`
@@ -56,9 +56,11 @@ type OrganizationEdges struct {
 	PartnerOrders []*Order `json:"partner_orders,omitempty"`
 	// CustomerOrders holds the value of the customer_orders edge.
 	CustomerOrders []*Order `json:"customer_orders,omitempty"`
+	// AccessRequests holds the value of the access_requests edge.
+	AccessRequests []*PartnerAccess `json:"access_requests,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
@@ -67,6 +69,7 @@ type OrganizationEdges struct {
 	namedManagedCustomers map[string][]*Organization
 	namedPartnerOrders    map[string][]*Order
 	namedCustomerOrders   map[string][]*Order
+	namedAccessRequests   map[string][]*PartnerAccess
 }
 
 // UsersOrErr returns the Users value or an error if the edge
@@ -112,6 +115,15 @@ func (e OrganizationEdges) CustomerOrdersOrErr() ([]*Order, error) {
 		return e.CustomerOrders, nil
 	}
 	return nil, &NotLoadedError{edge: "customer_orders"}
+}
+
+// AccessRequestsOrErr returns the AccessRequests value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) AccessRequestsOrErr() ([]*PartnerAccess, error) {
+	if e.loadedTypes[5] {
+		return e.AccessRequests, nil
+	}
+	return nil, &NotLoadedError{edge: "access_requests"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -242,6 +254,11 @@ func (_m *Organization) QueryPartnerOrders() *OrderQuery {
 // QueryCustomerOrders queries the "customer_orders" edge of the Organization entity.
 func (_m *Organization) QueryCustomerOrders() *OrderQuery {
 	return NewOrganizationClient(_m.config).QueryCustomerOrders(_m)
+}
+
+// QueryAccessRequests queries the "access_requests" edge of the Organization entity.
+func (_m *Organization) QueryAccessRequests() *PartnerAccessQuery {
+	return NewOrganizationClient(_m.config).QueryAccessRequests(_m)
 }
 
 // Update returns a builder for updating this Organization.
@@ -418,6 +435,30 @@ func (_m *Organization) appendNamedCustomerOrders(name string, edges ...*Order) 
 		_m.Edges.namedCustomerOrders[name] = []*Order{}
 	} else {
 		_m.Edges.namedCustomerOrders[name] = append(_m.Edges.namedCustomerOrders[name], edges...)
+	}
+}
+
+// NamedAccessRequests returns the AccessRequests named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organization) NamedAccessRequests(name string) ([]*PartnerAccess, error) {
+	if _m.Edges.namedAccessRequests == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAccessRequests[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organization) appendNamedAccessRequests(name string, edges ...*PartnerAccess) {
+	if _m.Edges.namedAccessRequests == nil {
+		_m.Edges.namedAccessRequests = make(map[string][]*PartnerAccess)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAccessRequests[name] = []*PartnerAccess{}
+	} else {
+		_m.Edges.namedAccessRequests[name] = append(_m.Edges.namedAccessRequests[name], edges...)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"onramp/ent/order"
 	"onramp/ent/organization"
+	"onramp/ent/partneraccess"
 	"onramp/ent/schema/schematype"
 	"onramp/ent/user"
 	"onramp/internal/gid"
@@ -216,6 +217,21 @@ func (_c *OrganizationCreate) AddCustomerOrders(v ...*Order) *OrganizationCreate
 		ids[i] = v[i].ID
 	}
 	return _c.AddCustomerOrderIDs(ids...)
+}
+
+// AddAccessRequestIDs adds the "access_requests" edge to the PartnerAccess entity by IDs.
+func (_c *OrganizationCreate) AddAccessRequestIDs(ids ...gid.ID) *OrganizationCreate {
+	_c.mutation.AddAccessRequestIDs(ids...)
+	return _c
+}
+
+// AddAccessRequests adds the "access_requests" edges to the PartnerAccess entity.
+func (_c *OrganizationCreate) AddAccessRequests(v ...*PartnerAccess) *OrganizationCreate {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAccessRequestIDs(ids...)
 }
 
 // Mutation returns the OrganizationMutation object of the builder.
@@ -471,6 +487,22 @@ func (_c *OrganizationCreate) createSpec() (*Organization, *sqlgraph.CreateSpec)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(order.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AccessRequestsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AccessRequestsTable,
+			Columns: []string{organization.AccessRequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(partneraccess.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

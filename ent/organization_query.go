@@ -10,6 +10,7 @@ import (
 	"math"
 	"onramp/ent/order"
 	"onramp/ent/organization"
+	"onramp/ent/partneraccess"
 	"onramp/ent/predicate"
 	"onramp/ent/user"
 	"onramp/internal/gid"
@@ -33,6 +34,7 @@ type OrganizationQuery struct {
 	withManagedCustomers      *OrganizationQuery
 	withPartnerOrders         *OrderQuery
 	withCustomerOrders        *OrderQuery
+	withAccessRequests        *PartnerAccessQuery
 	loadTotal                 []func(context.Context, []*Organization) error
 	modifiers                 []func(*sql.Selector)
 	withNamedUsers            map[string]*UserQuery
@@ -40,6 +42,7 @@ type OrganizationQuery struct {
 	withNamedManagedCustomers map[string]*OrganizationQuery
 	withNamedPartnerOrders    map[string]*OrderQuery
 	withNamedCustomerOrders   map[string]*OrderQuery
+	withNamedAccessRequests   map[string]*PartnerAccessQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -179,6 +182,28 @@ func (_q *OrganizationQuery) QueryCustomerOrders() *OrderQuery {
 			sqlgraph.From(organization.Table, organization.FieldID, selector),
 			sqlgraph.To(order.Table, order.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, organization.CustomerOrdersTable, organization.CustomerOrdersColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAccessRequests chains the current query on the "access_requests" edge.
+func (_q *OrganizationQuery) QueryAccessRequests() *PartnerAccessQuery {
+	query := (&PartnerAccessClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, selector),
+			sqlgraph.To(partneraccess.Table, partneraccess.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.AccessRequestsTable, organization.AccessRequestsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -383,6 +408,7 @@ func (_q *OrganizationQuery) Clone() *OrganizationQuery {
 		withManagedCustomers: _q.withManagedCustomers.Clone(),
 		withPartnerOrders:    _q.withPartnerOrders.Clone(),
 		withCustomerOrders:   _q.withCustomerOrders.Clone(),
+		withAccessRequests:   _q.withAccessRequests.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -442,6 +468,17 @@ func (_q *OrganizationQuery) WithCustomerOrders(opts ...func(*OrderQuery)) *Orga
 		opt(query)
 	}
 	_q.withCustomerOrders = query
+	return _q
+}
+
+// WithAccessRequests tells the query-builder to eager-load the nodes that are connected to
+// the "access_requests" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithAccessRequests(opts ...func(*PartnerAccessQuery)) *OrganizationQuery {
+	query := (&PartnerAccessClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAccessRequests = query
 	return _q
 }
 
@@ -529,12 +566,13 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Organization{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withUsers != nil,
 			_q.withManagers != nil,
 			_q.withManagedCustomers != nil,
 			_q.withPartnerOrders != nil,
 			_q.withCustomerOrders != nil,
+			_q.withAccessRequests != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -593,6 +631,13 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	if query := _q.withAccessRequests; query != nil {
+		if err := _q.loadAccessRequests(ctx, query, nodes,
+			func(n *Organization) { n.Edges.AccessRequests = []*PartnerAccess{} },
+			func(n *Organization, e *PartnerAccess) { n.Edges.AccessRequests = append(n.Edges.AccessRequests, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedUsers {
 		if err := _q.loadUsers(ctx, query, nodes,
 			func(n *Organization) { n.appendNamedUsers(name) },
@@ -625,6 +670,13 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadCustomerOrders(ctx, query, nodes,
 			func(n *Organization) { n.appendNamedCustomerOrders(name) },
 			func(n *Organization, e *Order) { n.appendNamedCustomerOrders(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAccessRequests {
+		if err := _q.loadAccessRequests(ctx, query, nodes,
+			func(n *Organization) { n.appendNamedAccessRequests(name) },
+			func(n *Organization, e *PartnerAccess) { n.appendNamedAccessRequests(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -848,6 +900,36 @@ func (_q *OrganizationQuery) loadCustomerOrders(ctx context.Context, query *Orde
 	}
 	return nil
 }
+func (_q *OrganizationQuery) loadAccessRequests(ctx context.Context, query *PartnerAccessQuery, nodes []*Organization, init func(*Organization), assign func(*Organization, *PartnerAccess)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[gid.ID]*Organization)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(partneraccess.FieldCustomerOrgID)
+	}
+	query.Where(predicate.PartnerAccess(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(organization.AccessRequestsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CustomerOrgID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "customer_org_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *OrganizationQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1035,6 +1117,20 @@ func (_q *OrganizationQuery) WithNamedCustomerOrders(name string, opts ...func(*
 		_q.withNamedCustomerOrders = make(map[string]*OrderQuery)
 	}
 	_q.withNamedCustomerOrders[name] = query
+	return _q
+}
+
+// WithNamedAccessRequests tells the query-builder to eager-load the nodes that are connected to the "access_requests"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithNamedAccessRequests(name string, opts ...func(*PartnerAccessQuery)) *OrganizationQuery {
+	query := (&PartnerAccessClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAccessRequests == nil {
+		_q.withNamedAccessRequests = make(map[string]*PartnerAccessQuery)
+	}
+	_q.withNamedAccessRequests[name] = query
 	return _q
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"onramp/ent/order"
 	"onramp/ent/organization"
+	"onramp/ent/partneraccess"
 	"onramp/ent/predicate"
 	"onramp/ent/schema/schematype"
 	"onramp/ent/user"
@@ -202,6 +203,21 @@ func (_u *OrganizationUpdate) AddCustomerOrders(v ...*Order) *OrganizationUpdate
 	return _u.AddCustomerOrderIDs(ids...)
 }
 
+// AddAccessRequestIDs adds the "access_requests" edge to the PartnerAccess entity by IDs.
+func (_u *OrganizationUpdate) AddAccessRequestIDs(ids ...gid.ID) *OrganizationUpdate {
+	_u.mutation.AddAccessRequestIDs(ids...)
+	return _u
+}
+
+// AddAccessRequests adds the "access_requests" edges to the PartnerAccess entity.
+func (_u *OrganizationUpdate) AddAccessRequests(v ...*PartnerAccess) *OrganizationUpdate {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAccessRequestIDs(ids...)
+}
+
 // Mutation returns the OrganizationMutation object of the builder.
 func (_u *OrganizationUpdate) Mutation() *OrganizationMutation {
 	return _u.mutation
@@ -310,6 +326,27 @@ func (_u *OrganizationUpdate) RemoveCustomerOrders(v ...*Order) *OrganizationUpd
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveCustomerOrderIDs(ids...)
+}
+
+// ClearAccessRequests clears all "access_requests" edges to the PartnerAccess entity.
+func (_u *OrganizationUpdate) ClearAccessRequests() *OrganizationUpdate {
+	_u.mutation.ClearAccessRequests()
+	return _u
+}
+
+// RemoveAccessRequestIDs removes the "access_requests" edge to PartnerAccess entities by IDs.
+func (_u *OrganizationUpdate) RemoveAccessRequestIDs(ids ...gid.ID) *OrganizationUpdate {
+	_u.mutation.RemoveAccessRequestIDs(ids...)
+	return _u
+}
+
+// RemoveAccessRequests removes "access_requests" edges to PartnerAccess entities.
+func (_u *OrganizationUpdate) RemoveAccessRequests(v ...*PartnerAccess) *OrganizationUpdate {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAccessRequestIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -652,6 +689,51 @@ func (_u *OrganizationUpdate) sqlSave(ctx context.Context) (_node int, err error
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.AccessRequestsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AccessRequestsTable,
+			Columns: []string{organization.AccessRequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(partneraccess.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAccessRequestsIDs(); len(nodes) > 0 && !_u.mutation.AccessRequestsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AccessRequestsTable,
+			Columns: []string{organization.AccessRequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(partneraccess.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AccessRequestsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AccessRequestsTable,
+			Columns: []string{organization.AccessRequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(partneraccess.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -843,6 +925,21 @@ func (_u *OrganizationUpdateOne) AddCustomerOrders(v ...*Order) *OrganizationUpd
 	return _u.AddCustomerOrderIDs(ids...)
 }
 
+// AddAccessRequestIDs adds the "access_requests" edge to the PartnerAccess entity by IDs.
+func (_u *OrganizationUpdateOne) AddAccessRequestIDs(ids ...gid.ID) *OrganizationUpdateOne {
+	_u.mutation.AddAccessRequestIDs(ids...)
+	return _u
+}
+
+// AddAccessRequests adds the "access_requests" edges to the PartnerAccess entity.
+func (_u *OrganizationUpdateOne) AddAccessRequests(v ...*PartnerAccess) *OrganizationUpdateOne {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAccessRequestIDs(ids...)
+}
+
 // Mutation returns the OrganizationMutation object of the builder.
 func (_u *OrganizationUpdateOne) Mutation() *OrganizationMutation {
 	return _u.mutation
@@ -951,6 +1048,27 @@ func (_u *OrganizationUpdateOne) RemoveCustomerOrders(v ...*Order) *Organization
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveCustomerOrderIDs(ids...)
+}
+
+// ClearAccessRequests clears all "access_requests" edges to the PartnerAccess entity.
+func (_u *OrganizationUpdateOne) ClearAccessRequests() *OrganizationUpdateOne {
+	_u.mutation.ClearAccessRequests()
+	return _u
+}
+
+// RemoveAccessRequestIDs removes the "access_requests" edge to PartnerAccess entities by IDs.
+func (_u *OrganizationUpdateOne) RemoveAccessRequestIDs(ids ...gid.ID) *OrganizationUpdateOne {
+	_u.mutation.RemoveAccessRequestIDs(ids...)
+	return _u
+}
+
+// RemoveAccessRequests removes "access_requests" edges to PartnerAccess entities.
+func (_u *OrganizationUpdateOne) RemoveAccessRequests(v ...*PartnerAccess) *OrganizationUpdateOne {
+	ids := make([]gid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAccessRequestIDs(ids...)
 }
 
 // Where appends a list predicates to the OrganizationUpdate builder.
@@ -1316,6 +1434,51 @@ func (_u *OrganizationUpdateOne) sqlSave(ctx context.Context) (_node *Organizati
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(order.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AccessRequestsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AccessRequestsTable,
+			Columns: []string{organization.AccessRequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(partneraccess.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAccessRequestsIDs(); len(nodes) > 0 && !_u.mutation.AccessRequestsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AccessRequestsTable,
+			Columns: []string{organization.AccessRequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(partneraccess.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AccessRequestsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AccessRequestsTable,
+			Columns: []string{organization.AccessRequestsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(partneraccess.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

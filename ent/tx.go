@@ -30,6 +30,10 @@ type Tx struct {
 	Order *OrderClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// PartnerAccess is the client for interacting with the PartnerAccess builders.
+	PartnerAccess *PartnerAccessClient
+	// PartnerSession is the client for interacting with the PartnerSession builders.
+	PartnerSession *PartnerSessionClient
 	// ServiceSetting is the client for interacting with the ServiceSetting builders.
 	ServiceSetting *ServiceSettingClient
 	// SetupLink is the client for interacting with the SetupLink builders.
@@ -38,6 +42,8 @@ type Tx struct {
 	SigningKey *SigningKeyClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
+	// Ticket is the client for interacting with the Ticket builders.
+	Ticket *TicketClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
@@ -183,10 +189,13 @@ func (tx *Tx) init() {
 	tx.Message = NewMessageClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
+	tx.PartnerAccess = NewPartnerAccessClient(tx.config)
+	tx.PartnerSession = NewPartnerSessionClient(tx.config)
 	tx.ServiceSetting = NewServiceSettingClient(tx.config)
 	tx.SetupLink = NewSetupLinkClient(tx.config)
 	tx.SigningKey = NewSigningKeyClient(tx.config)
 	tx.Subscription = NewSubscriptionClient(tx.config)
+	tx.Ticket = NewTicketClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
 	tx.WebhookEndpoint = NewWebhookEndpointClient(tx.config)

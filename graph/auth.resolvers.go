@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"onramp/ent/order"
 	"onramp/graph/model"
 	"onramp/internal/auth"
 	"onramp/internal/gid"
@@ -26,6 +27,36 @@ func (r *mutationResolver) SignIn(ctx context.Context, email string, password st
 		p.Token = &token
 	}
 	return p, nil
+}
+
+// RequestPasswordReset is the resolver for the requestPasswordReset field.
+func (r *mutationResolver) RequestPasswordReset(ctx context.Context, email string, language *order.Language) (*model.RequestPasswordResetPayload, error) {
+	userErrors, err := r.Throttles.passwordReset(ctx, email, func() error {
+		return r.Resolver.Setup.RequestPasswordReset(ctx, email, languageOf(language))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.RequestPasswordResetPayload{Requested: len(userErrors) == 0, UserErrors: userErrors}, nil
+}
+
+// ResetPassword is the resolver for the resetPassword field.
+func (r *mutationResolver) ResetPassword(ctx context.Context, password string) (*model.SignInPayload, error) {
+	return sessionPayload(r.Resolver.Setup.ResetPassword(ctx, password))
+}
+
+// ChangePassword is the resolver for the changePassword field.
+func (r *mutationResolver) ChangePassword(ctx context.Context, current string, new string) (*model.SignInPayload, error) {
+	return sessionPayload(r.Resolver.Setup.ChangePassword(ctx, current, new))
+}
+
+// SignOut is the resolver for the signOut field.
+func (r *mutationResolver) SignOut(ctx context.Context) (*model.SignOutPayload, error) {
+	userErrors, err := payloadErrors(r.Resolver.Setup.SignOut(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &model.SignOutPayload{SignedOut: len(userErrors) == 0, UserErrors: userErrors}, nil
 }
 
 // ReleaseHold is the resolver for the releaseHold field.

@@ -69,6 +69,9 @@ func (r *queryResolver) Orders(ctx context.Context, after *entgql.Cursor[gid.ID]
 		ent.WithOrderOrder(orderBy), ent.WithOrderFilter(where.Filter))
 }
 
+// Order returns generated.OrderResolver implementation.
+func (r *Resolver) Order() generated.OrderResolver { return &orderResolver{r} }
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
@@ -78,6 +81,7 @@ func (r *Resolver) ServiceSubscription() generated.ServiceSubscriptionResolver {
 }
 
 type (
+	orderResolver               struct{ *Resolver }
 	queryResolver               struct{ *Resolver }
 	serviceSubscriptionResolver struct{ *Resolver }
 )

@@ -77,7 +77,11 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	if cfg.Resolver.Throttles == nil {
 		cfg.Resolver.Throttles = NewThrottles(time.Now, runtime.NumCPU(), 2*time.Second)
 	}
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: cfg.Resolver, Complexity: complexity()}))
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{
+		Resolvers:  cfg.Resolver,
+		Directives: generated.DirectiveRoot{Disclosed: cfg.Resolver.disclosed},
+		Complexity: complexity(),
+	}))
 	sockets := &socketCounts{max: cfg.MaxSocketsPerToken, open: map[string]int{}}
 	srv.AddTransport(socketTransport{transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{

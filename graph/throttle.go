@@ -34,6 +34,8 @@ type Throttles struct {
 	SignInClient *throttle.Limiter
 	Subdomain    *throttle.Limiter
 	Resend       *throttle.Limiter
+	ResetEmail   *throttle.Limiter
+	ResetClient  *throttle.Limiter
 	Hashing      *throttle.Pool
 }
 
@@ -51,7 +53,10 @@ func NewThrottles(now func() time.Time, hashing int, wait time.Duration) *Thrott
 		Subdomain: throttle.New(throttle.Policy{Free: 30, Base: time.Second, Max: time.Minute, Forget: time.Minute}, now),
 		// Five emails an hour per order.
 		Resend:  throttle.New(throttle.Policy{Free: 5, Base: time.Minute, Max: time.Hour, Forget: time.Hour}, now),
-		Hashing: throttle.NewPool(hashing, wait),
+		// Password-reset emails: three an hour per email, ten per address.
+		ResetEmail:  throttle.New(throttle.Policy{Free: 3, Base: time.Minute, Max: time.Hour, Forget: time.Hour}, now),
+		ResetClient: throttle.New(throttle.Policy{Free: 10, Base: time.Minute, Max: time.Hour, Forget: time.Hour}, now),
+		Hashing:     throttle.NewPool(hashing, wait),
 	}
 }
 
@@ -179,4 +184,22 @@ func countField(set ast.SelectionSet, name string, depth int) int {
 		}
 	}
 	return n
+}
+
+// passwordReset runs fn (which queues a reset email) unless the email or
+// the client address must wait; every request counts, whether or not the
+// account exists, so the throttle tells nothing either.
+func (t *Throttles) passwordReset(ctx context.Context, email string, fn func() error) ([]*validate.Problem, error) {
+	emailKey := strings.ToLower(strings.TrimSpace(email))
+	clientKey := throttle.Client(ctx)
+	if wait := max(t.ResetEmail.Wait(emailKey), t.ResetClient.Wait(clientKey)); wait > 0 {
+		return tooMany(wait), nil
+	}
+	userErrors, err := payloadErrors(fn())
+	if err != nil || len(userErrors) > 0 {
+		return userErrors, err
+	}
+	t.ResetEmail.Hit(emailKey)
+	t.ResetClient.Hit(clientKey)
+	return userErrors, nil
 }

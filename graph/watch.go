@@ -72,6 +72,9 @@ func (r *Resolver) watch(ctx context.Context, orderID gid.ID) (<-chan *events.Ch
 				if v.Is(viewer.SetupLink) && r.Auth.LinkActive(ctx, v) != nil {
 					return
 				}
+				if v.Is(viewer.Partner) && r.Auth.SessionActive(ctx, v) != nil {
+					return // signed out, or the password changed
+				}
 				if !v.Is(viewer.SetupLink) {
 					c.DraftID = ""
 				}

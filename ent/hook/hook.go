@@ -104,6 +104,30 @@ func (f OrganizationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrganizationMutation", m)
 }
 
+// The PartnerAccessFunc type is an adapter to allow the use of ordinary
+// function as PartnerAccess mutator.
+type PartnerAccessFunc func(context.Context, *ent.PartnerAccessMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PartnerAccessFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PartnerAccessMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PartnerAccessMutation", m)
+}
+
+// The PartnerSessionFunc type is an adapter to allow the use of ordinary
+// function as PartnerSession mutator.
+type PartnerSessionFunc func(context.Context, *ent.PartnerSessionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PartnerSessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PartnerSessionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PartnerSessionMutation", m)
+}
+
 // The ServiceSettingFunc type is an adapter to allow the use of ordinary
 // function as ServiceSetting mutator.
 type ServiceSettingFunc func(context.Context, *ent.ServiceSettingMutation) (ent.Value, error)
@@ -150,6 +174,18 @@ func (f SubscriptionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SubscriptionMutation", m)
+}
+
+// The TicketFunc type is an adapter to allow the use of ordinary
+// function as Ticket mutator.
+type TicketFunc func(context.Context, *ent.TicketMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TicketFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TicketMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TicketMutation", m)
 }
 
 // The UserFunc type is an adapter to allow the use of ordinary

@@ -119,6 +119,10 @@ const (
 	KindWINDOW_CLOSED     Kind = "WINDOW_CLOSED"
 	KindLINK_REMINDER     Kind = "LINK_REMINDER"
 	KindWINDOW_REMINDER   Kind = "WINDOW_REMINDER"
+	KindACCESS_REQUEST    Kind = "ACCESS_REQUEST"
+	KindACCESS_APPROVED   Kind = "ACCESS_APPROVED"
+	KindPASSWORD_RESET    Kind = "PASSWORD_RESET"
+	KindPASSWORD_CHANGED  Kind = "PASSWORD_CHANGED"
 )
 
 func (k Kind) String() string {
@@ -128,7 +132,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindSETUP_LINK, KindHANDOFF_COLLEAGUE, KindHANDOFF_CUSTOMER, KindESCALATION, KindSERVICES_ACTIVE, KindWEBHOOK_DISABLED, KindHANDOFF_SENT, KindSETUP_FINISHED, KindCUSTOMER_WELCOME, KindON_HOLD, KindHOLD_RELEASED, KindORDER_CANCELLED, KindWINDOW_CLOSED, KindLINK_REMINDER, KindWINDOW_REMINDER:
+	case KindSETUP_LINK, KindHANDOFF_COLLEAGUE, KindHANDOFF_CUSTOMER, KindESCALATION, KindSERVICES_ACTIVE, KindWEBHOOK_DISABLED, KindHANDOFF_SENT, KindSETUP_FINISHED, KindCUSTOMER_WELCOME, KindON_HOLD, KindHOLD_RELEASED, KindORDER_CANCELLED, KindWINDOW_CLOSED, KindLINK_REMINDER, KindWINDOW_REMINDER, KindACCESS_REQUEST, KindACCESS_APPROVED, KindPASSWORD_RESET, KindPASSWORD_CHANGED:
 		return nil
 	default:
 		return fmt.Errorf("message: invalid enum value for kind field: %q", k)

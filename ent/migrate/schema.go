@@ -152,7 +152,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"SETUP_LINK", "HANDOFF_COLLEAGUE", "HANDOFF_CUSTOMER", "ESCALATION", "SERVICES_ACTIVE", "WEBHOOK_DISABLED", "HANDOFF_SENT", "SETUP_FINISHED", "CUSTOMER_WELCOME", "ON_HOLD", "HOLD_RELEASED", "ORDER_CANCELLED", "WINDOW_CLOSED", "LINK_REMINDER", "WINDOW_REMINDER"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"SETUP_LINK", "HANDOFF_COLLEAGUE", "HANDOFF_CUSTOMER", "ESCALATION", "SERVICES_ACTIVE", "WEBHOOK_DISABLED", "HANDOFF_SENT", "SETUP_FINISHED", "CUSTOMER_WELCOME", "ON_HOLD", "HOLD_RELEASED", "ORDER_CANCELLED", "WINDOW_CLOSED", "LINK_REMINDER", "WINDOW_REMINDER", "ACCESS_REQUEST", "ACCESS_APPROVED", "PASSWORD_RESET", "PASSWORD_CHANGED"}},
 		{Name: "to", Type: field.TypeString, Size: 254},
 		{Name: "subject", Type: field.TypeString},
 		{Name: "text_body", Type: field.TypeString, Size: 2147483647},
@@ -208,6 +208,7 @@ var (
 		{Name: "role", Type: field.TypeEnum, Nullable: true, Enums: []string{"PARTNER", "CUSTOMER"}},
 		{Name: "handed_to_customer", Type: field.TypeBool, Default: false},
 		{Name: "created_partner_org", Type: field.TypeBool, Default: false},
+		{Name: "created_customer_org", Type: field.TypeBool, Default: false},
 		{Name: "hold_reason", Type: field.TypeString, Nullable: true, Size: 2500},
 		{Name: "confirmed_by_email", Type: field.TypeString, Nullable: true, Size: 254, Default: ""},
 		{Name: "customer_admin_email", Type: field.TypeString, Nullable: true, Size: 254},
@@ -223,13 +224,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_organizations_partner_orders",
-				Columns:    []*schema.Column{OrdersColumns[23]},
+				Columns:    []*schema.Column{OrdersColumns[24]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "orders_organizations_customer_orders",
-				Columns:    []*schema.Column{OrdersColumns[24]},
+				Columns:    []*schema.Column{OrdersColumns[25]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -305,6 +306,71 @@ var (
 				Name:    "organization_email_domain",
 				Unique:  false,
 				Columns: []*schema.Column{OrganizationsColumns[8]},
+			},
+		},
+	}
+	// PartnerAccessesColumns holds the columns for the "partner_accesses" table.
+	PartnerAccessesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "partner_org_id", Type: field.TypeString},
+		{Name: "partner_account_id", Type: field.TypeString},
+		{Name: "order_id", Type: field.TypeString},
+		{Name: "admin_email", Type: field.TypeString, Size: 254},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"PENDING", "APPROVED", "DENIED", "REVOKED"}, Default: "PENDING"},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "decided_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_by", Type: field.TypeString, Nullable: true, Size: 254},
+		{Name: "customer_org_id", Type: field.TypeString},
+	}
+	// PartnerAccessesTable holds the schema information for the "partner_accesses" table.
+	PartnerAccessesTable = &schema.Table{
+		Name:       "partner_accesses",
+		Columns:    PartnerAccessesColumns,
+		PrimaryKey: []*schema.Column{PartnerAccessesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "partner_accesses_organizations_access_requests",
+				Columns:    []*schema.Column{PartnerAccessesColumns[12]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "partneraccess_customer_org_id_partner_org_id_state",
+				Unique:  false,
+				Columns: []*schema.Column{PartnerAccessesColumns[12], PartnerAccessesColumns[3], PartnerAccessesColumns[7]},
+			},
+			{
+				Name:    "partneraccess_order_id",
+				Unique:  false,
+				Columns: []*schema.Column{PartnerAccessesColumns[5]},
+			},
+		},
+	}
+	// PartnerSessionsColumns holds the columns for the "partner_sessions" table.
+	PartnerSessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeString},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_why", Type: field.TypeString, Nullable: true},
+	}
+	// PartnerSessionsTable holds the schema information for the "partner_sessions" table.
+	PartnerSessionsTable = &schema.Table{
+		Name:       "partner_sessions",
+		Columns:    PartnerSessionsColumns,
+		PrimaryKey: []*schema.Column{PartnerSessionsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "partnersession_user_id_revoked_at",
+				Unique:  false,
+				Columns: []*schema.Column{PartnerSessionsColumns[3], PartnerSessionsColumns[5]},
 			},
 		},
 	}
@@ -411,6 +477,37 @@ var (
 				Columns:    []*schema.Column{SubscriptionsColumns[8]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// TicketsColumns holds the columns for the "tickets" table.
+	TicketsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PASSWORD_RESET", "ACCESS_DECISION", "ACCESS_WITHDRAWAL"}},
+		{Name: "token_hash", Type: field.TypeString, Unique: true},
+		{Name: "subject", Type: field.TypeString},
+		{Name: "email", Type: field.TypeString, Size: 254},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"ACTIVE", "USED", "REPLACED", "REVOKED"}, Default: "ACTIVE"},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+	}
+	// TicketsTable holds the schema information for the "tickets" table.
+	TicketsTable = &schema.Table{
+		Name:       "tickets",
+		Columns:    TicketsColumns,
+		PrimaryKey: []*schema.Column{TicketsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ticket_subject_kind_state",
+				Unique:  false,
+				Columns: []*schema.Column{TicketsColumns[5], TicketsColumns[3], TicketsColumns[7]},
+			},
+			{
+				Name:    "ticket_email_kind_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{TicketsColumns[6], TicketsColumns[3], TicketsColumns[1]},
 			},
 		},
 	}
@@ -533,10 +630,13 @@ var (
 		MessagesTable,
 		OrdersTable,
 		OrganizationsTable,
+		PartnerAccessesTable,
+		PartnerSessionsTable,
 		ServiceSettingsTable,
 		SetupLinksTable,
 		SigningKeysTable,
 		SubscriptionsTable,
+		TicketsTable,
 		UsersTable,
 		WebhookDeliveriesTable,
 		WebhookEndpointsTable,
@@ -550,6 +650,7 @@ func init() {
 	MessagesTable.ForeignKeys[0].RefTable = OrdersTable
 	OrdersTable.ForeignKeys[0].RefTable = OrganizationsTable
 	OrdersTable.ForeignKeys[1].RefTable = OrganizationsTable
+	PartnerAccessesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ServiceSettingsTable.ForeignKeys[0].RefTable = SubscriptionsTable
 	SetupLinksTable.ForeignKeys[0].RefTable = OrdersTable
 	SubscriptionsTable.ForeignKeys[0].RefTable = OrdersTable

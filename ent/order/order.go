@@ -55,6 +55,8 @@ const (
 	FieldHandedToCustomer = "handed_to_customer"
 	// FieldCreatedPartnerOrg holds the string denoting the created_partner_org field in the database.
 	FieldCreatedPartnerOrg = "created_partner_org"
+	// FieldCreatedCustomerOrg holds the string denoting the created_customer_org field in the database.
+	FieldCreatedCustomerOrg = "created_customer_org"
 	// FieldHoldReason holds the string denoting the hold_reason field in the database.
 	FieldHoldReason = "hold_reason"
 	// FieldConfirmedByEmail holds the string denoting the confirmed_by_email field in the database.
@@ -155,6 +157,7 @@ var Columns = []string{
 	FieldRole,
 	FieldHandedToCustomer,
 	FieldCreatedPartnerOrg,
+	FieldCreatedCustomerOrg,
 	FieldHoldReason,
 	FieldConfirmedByEmail,
 	FieldCustomerAdminEmail,
@@ -204,6 +207,8 @@ var (
 	DefaultHandedToCustomer bool
 	// DefaultCreatedPartnerOrg holds the default value on creation for the "created_partner_org" field.
 	DefaultCreatedPartnerOrg bool
+	// DefaultCreatedCustomerOrg holds the default value on creation for the "created_customer_org" field.
+	DefaultCreatedCustomerOrg bool
 	// HoldReasonValidator is a validator for the "hold_reason" field. It is called by the builders before save.
 	HoldReasonValidator func(string) error
 	// DefaultConfirmedByEmail holds the default value on creation for the "confirmed_by_email" field.
@@ -444,6 +449,11 @@ func ByHandedToCustomer(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedPartnerOrg orders the results by the created_partner_org field.
 func ByCreatedPartnerOrg(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedPartnerOrg, opts...).ToFunc()
+}
+
+// ByCreatedCustomerOrg orders the results by the created_customer_org field.
+func ByCreatedCustomerOrg(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedCustomerOrg, opts...).ToFunc()
 }
 
 // ByHoldReason orders the results by the hold_reason field.

@@ -117,6 +117,11 @@ func CreatedPartnerOrg(v bool) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCreatedPartnerOrg, v))
 }
 
+// CreatedCustomerOrg applies equality check predicate on the "created_customer_org" field. It's identical to CreatedCustomerOrgEQ.
+func CreatedCustomerOrg(v bool) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCreatedCustomerOrg, v))
+}
+
 // HoldReason applies equality check predicate on the "hold_reason" field. It's identical to HoldReasonEQ.
 func HoldReason(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldHoldReason, v))
@@ -880,6 +885,16 @@ func CreatedPartnerOrgEQ(v bool) predicate.Order {
 // CreatedPartnerOrgNEQ applies the NEQ predicate on the "created_partner_org" field.
 func CreatedPartnerOrgNEQ(v bool) predicate.Order {
 	return predicate.Order(sql.FieldNEQ(FieldCreatedPartnerOrg, v))
+}
+
+// CreatedCustomerOrgEQ applies the EQ predicate on the "created_customer_org" field.
+func CreatedCustomerOrgEQ(v bool) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCreatedCustomerOrg, v))
+}
+
+// CreatedCustomerOrgNEQ applies the NEQ predicate on the "created_customer_org" field.
+func CreatedCustomerOrgNEQ(v bool) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldCreatedCustomerOrg, v))
 }
 
 // HoldReasonEQ applies the EQ predicate on the "hold_reason" field.

@@ -47,6 +47,8 @@ const (
 	EdgePartnerOrders = "partner_orders"
 	// EdgeCustomerOrders holds the string denoting the customer_orders edge name in mutations.
 	EdgeCustomerOrders = "customer_orders"
+	// EdgeAccessRequests holds the string denoting the access_requests edge name in mutations.
+	EdgeAccessRequests = "access_requests"
 	// Table holds the table name of the organization in the database.
 	Table = "organizations"
 	// UsersTable is the table that holds the users relation/edge.
@@ -74,6 +76,13 @@ const (
 	CustomerOrdersInverseTable = "orders"
 	// CustomerOrdersColumn is the table column denoting the customer_orders relation/edge.
 	CustomerOrdersColumn = "customer_org_id"
+	// AccessRequestsTable is the table that holds the access_requests relation/edge.
+	AccessRequestsTable = "partner_accesses"
+	// AccessRequestsInverseTable is the table name for the PartnerAccess entity.
+	// It exists in this package in order to avoid circular dependency with the "partneraccess" package.
+	AccessRequestsInverseTable = "partner_accesses"
+	// AccessRequestsColumn is the table column denoting the access_requests relation/edge.
+	AccessRequestsColumn = "customer_org_id"
 )
 
 // Columns holds all SQL columns for organization fields.
@@ -277,6 +286,20 @@ func ByCustomerOrders(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newCustomerOrdersStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByAccessRequestsCount orders the results by access_requests count.
+func ByAccessRequestsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAccessRequestsStep(), opts...)
+	}
+}
+
+// ByAccessRequests orders the results by access_requests terms.
+func ByAccessRequests(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAccessRequestsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newUsersStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -310,6 +333,13 @@ func newCustomerOrdersStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CustomerOrdersInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, CustomerOrdersTable, CustomerOrdersColumn),
+	)
+}
+func newAccessRequestsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AccessRequestsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AccessRequestsTable, AccessRequestsColumn),
 	)
 }
 

@@ -671,6 +671,29 @@ func HasCustomerOrdersWith(preds ...predicate.Order) predicate.Organization {
 	})
 }
 
+// HasAccessRequests applies the HasEdge predicate on the "access_requests" edge.
+func HasAccessRequests() predicate.Organization {
+	return predicate.Organization(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AccessRequestsTable, AccessRequestsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAccessRequestsWith applies the HasEdge predicate on the "access_requests" edge with a given conditions (other predicates).
+func HasAccessRequestsWith(preds ...predicate.PartnerAccess) predicate.Organization {
+	return predicate.Organization(func(s *sql.Selector) {
+		step := newAccessRequestsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Organization) predicate.Organization {
 	return predicate.Organization(sql.AndPredicates(predicates...))

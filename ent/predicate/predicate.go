@@ -30,6 +30,12 @@ type Order func(*sql.Selector)
 // Organization is the predicate function for organization builders.
 type Organization func(*sql.Selector)
 
+// PartnerAccess is the predicate function for partneraccess builders.
+type PartnerAccess func(*sql.Selector)
+
+// PartnerSession is the predicate function for partnersession builders.
+type PartnerSession func(*sql.Selector)
+
 // ServiceSetting is the predicate function for servicesetting builders.
 type ServiceSetting func(*sql.Selector)
 
@@ -41,6 +47,9 @@ type SigningKey func(*sql.Selector)
 
 // Subscription is the predicate function for subscription builders.
 type Subscription func(*sql.Selector)
+
+// Ticket is the predicate function for ticket builders.
+type Ticket func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

@@ -303,6 +303,54 @@ func (f OrganizationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OrganizationMutation", m)
 }
 
+// The PartnerAccessQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PartnerAccessQueryRuleFunc func(context.Context, *ent.PartnerAccessQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PartnerAccessQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PartnerAccessQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PartnerAccessQuery", q)
+}
+
+// The PartnerAccessMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PartnerAccessMutationRuleFunc func(context.Context, *ent.PartnerAccessMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PartnerAccessMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PartnerAccessMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PartnerAccessMutation", m)
+}
+
+// The PartnerSessionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PartnerSessionQueryRuleFunc func(context.Context, *ent.PartnerSessionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PartnerSessionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PartnerSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PartnerSessionQuery", q)
+}
+
+// The PartnerSessionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PartnerSessionMutationRuleFunc func(context.Context, *ent.PartnerSessionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PartnerSessionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PartnerSessionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PartnerSessionMutation", m)
+}
+
 // The ServiceSettingQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ServiceSettingQueryRuleFunc func(context.Context, *ent.ServiceSettingQuery) error
@@ -397,6 +445,30 @@ func (f SubscriptionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SubscriptionMutation", m)
+}
+
+// The TicketQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TicketQueryRuleFunc func(context.Context, *ent.TicketQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TicketQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TicketQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TicketQuery", q)
+}
+
+// The TicketMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TicketMutationRuleFunc func(context.Context, *ent.TicketMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TicketMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TicketMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TicketMutation", m)
 }
 
 // The UserQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -522,6 +594,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.OrganizationQuery:
 		return q.Filter(), nil
+	case *ent.PartnerAccessQuery:
+		return q.Filter(), nil
+	case *ent.PartnerSessionQuery:
+		return q.Filter(), nil
 	case *ent.ServiceSettingQuery:
 		return q.Filter(), nil
 	case *ent.SetupLinkQuery:
@@ -529,6 +605,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.SigningKeyQuery:
 		return q.Filter(), nil
 	case *ent.SubscriptionQuery:
+		return q.Filter(), nil
+	case *ent.TicketQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
 		return q.Filter(), nil
@@ -559,6 +637,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.OrganizationMutation:
 		return m.Filter(), nil
+	case *ent.PartnerAccessMutation:
+		return m.Filter(), nil
+	case *ent.PartnerSessionMutation:
+		return m.Filter(), nil
 	case *ent.ServiceSettingMutation:
 		return m.Filter(), nil
 	case *ent.SetupLinkMutation:
@@ -566,6 +648,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.SigningKeyMutation:
 		return m.Filter(), nil
 	case *ent.SubscriptionMutation:
+		return m.Filter(), nil
+	case *ent.TicketMutation:
 		return m.Filter(), nil
 	case *ent.UserMutation:
 		return m.Filter(), nil

@@ -12,11 +12,14 @@ import (
 	"onramp/ent/message"
 	"onramp/ent/order"
 	"onramp/ent/organization"
+	"onramp/ent/partneraccess"
+	"onramp/ent/partnersession"
 	"onramp/ent/schema"
 	"onramp/ent/servicesetting"
 	"onramp/ent/setuplink"
 	"onramp/ent/signingkey"
 	"onramp/ent/subscription"
+	"onramp/ent/ticket"
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
 	"onramp/ent/webhookendpoint"
@@ -413,18 +416,22 @@ func init() {
 	orderDescCreatedPartnerOrg := orderFields[15].Descriptor()
 	// order.DefaultCreatedPartnerOrg holds the default value on creation for the created_partner_org field.
 	order.DefaultCreatedPartnerOrg = orderDescCreatedPartnerOrg.Default.(bool)
+	// orderDescCreatedCustomerOrg is the schema descriptor for created_customer_org field.
+	orderDescCreatedCustomerOrg := orderFields[16].Descriptor()
+	// order.DefaultCreatedCustomerOrg holds the default value on creation for the created_customer_org field.
+	order.DefaultCreatedCustomerOrg = orderDescCreatedCustomerOrg.Default.(bool)
 	// orderDescHoldReason is the schema descriptor for hold_reason field.
-	orderDescHoldReason := orderFields[16].Descriptor()
+	orderDescHoldReason := orderFields[17].Descriptor()
 	// order.HoldReasonValidator is a validator for the "hold_reason" field. It is called by the builders before save.
 	order.HoldReasonValidator = orderDescHoldReason.Validators[0].(func(string) error)
 	// orderDescConfirmedByEmail is the schema descriptor for confirmed_by_email field.
-	orderDescConfirmedByEmail := orderFields[17].Descriptor()
+	orderDescConfirmedByEmail := orderFields[18].Descriptor()
 	// order.DefaultConfirmedByEmail holds the default value on creation for the confirmed_by_email field.
 	order.DefaultConfirmedByEmail = orderDescConfirmedByEmail.Default.(string)
 	// order.ConfirmedByEmailValidator is a validator for the "confirmed_by_email" field. It is called by the builders before save.
 	order.ConfirmedByEmailValidator = orderDescConfirmedByEmail.Validators[0].(func(string) error)
 	// orderDescCustomerAdminEmail is the schema descriptor for customer_admin_email field.
-	orderDescCustomerAdminEmail := orderFields[18].Descriptor()
+	orderDescCustomerAdminEmail := orderFields[19].Descriptor()
 	// order.CustomerAdminEmailValidator is a validator for the "customer_admin_email" field. It is called by the builders before save.
 	order.CustomerAdminEmailValidator = orderDescCustomerAdminEmail.Validators[0].(func(string) error)
 	// orderDescID is the schema descriptor for id field.
@@ -495,6 +502,92 @@ func init() {
 	organizationDescID := organizationMixinFields0[0].Descriptor()
 	// organization.DefaultID holds the default value on creation for the id field.
 	organization.DefaultID = organizationDescID.Default.(func() gid.ID)
+	partneraccessMixin := schema.PartnerAccess{}.Mixin()
+	partneraccess.Policy = privacy.NewPolicies(schema.PartnerAccess{})
+	partneraccess.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := partneraccess.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	partneraccessMixinFields0 := partneraccessMixin[0].Fields()
+	_ = partneraccessMixinFields0
+	partneraccessMixinFields1 := partneraccessMixin[1].Fields()
+	_ = partneraccessMixinFields1
+	partneraccessFields := schema.PartnerAccess{}.Fields()
+	_ = partneraccessFields
+	// partneraccessDescCreatedAt is the schema descriptor for created_at field.
+	partneraccessDescCreatedAt := partneraccessMixinFields1[0].Descriptor()
+	// partneraccess.DefaultCreatedAt holds the default value on creation for the created_at field.
+	partneraccess.DefaultCreatedAt = partneraccessDescCreatedAt.Default.(func() time.Time)
+	// partneraccessDescUpdatedAt is the schema descriptor for updated_at field.
+	partneraccessDescUpdatedAt := partneraccessMixinFields1[1].Descriptor()
+	// partneraccess.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	partneraccess.DefaultUpdatedAt = partneraccessDescUpdatedAt.Default.(func() time.Time)
+	// partneraccess.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	partneraccess.UpdateDefaultUpdatedAt = partneraccessDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// partneraccessDescPartnerAccountID is the schema descriptor for partner_account_id field.
+	partneraccessDescPartnerAccountID := partneraccessFields[1].Descriptor()
+	// partneraccess.PartnerAccountIDValidator is a validator for the "partner_account_id" field. It is called by the builders before save.
+	partneraccess.PartnerAccountIDValidator = partneraccessDescPartnerAccountID.Validators[0].(func(string) error)
+	// partneraccessDescAdminEmail is the schema descriptor for admin_email field.
+	partneraccessDescAdminEmail := partneraccessFields[4].Descriptor()
+	// partneraccess.AdminEmailValidator is a validator for the "admin_email" field. It is called by the builders before save.
+	partneraccess.AdminEmailValidator = func() func(string) error {
+		validators := partneraccessDescAdminEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(admin_email string) error {
+			for _, fn := range fns {
+				if err := fn(admin_email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// partneraccessDescRevokedBy is the schema descriptor for revoked_by field.
+	partneraccessDescRevokedBy := partneraccessFields[9].Descriptor()
+	// partneraccess.RevokedByValidator is a validator for the "revoked_by" field. It is called by the builders before save.
+	partneraccess.RevokedByValidator = partneraccessDescRevokedBy.Validators[0].(func(string) error)
+	// partneraccessDescID is the schema descriptor for id field.
+	partneraccessDescID := partneraccessMixinFields0[0].Descriptor()
+	// partneraccess.DefaultID holds the default value on creation for the id field.
+	partneraccess.DefaultID = partneraccessDescID.Default.(func() gid.ID)
+	partnersessionMixin := schema.PartnerSession{}.Mixin()
+	partnersession.Policy = privacy.NewPolicies(schema.PartnerSession{})
+	partnersession.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := partnersession.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	partnersessionMixinFields0 := partnersessionMixin[0].Fields()
+	_ = partnersessionMixinFields0
+	partnersessionMixinFields1 := partnersessionMixin[1].Fields()
+	_ = partnersessionMixinFields1
+	partnersessionFields := schema.PartnerSession{}.Fields()
+	_ = partnersessionFields
+	// partnersessionDescCreatedAt is the schema descriptor for created_at field.
+	partnersessionDescCreatedAt := partnersessionMixinFields1[0].Descriptor()
+	// partnersession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	partnersession.DefaultCreatedAt = partnersessionDescCreatedAt.Default.(func() time.Time)
+	// partnersessionDescUpdatedAt is the schema descriptor for updated_at field.
+	partnersessionDescUpdatedAt := partnersessionMixinFields1[1].Descriptor()
+	// partnersession.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	partnersession.DefaultUpdatedAt = partnersessionDescUpdatedAt.Default.(func() time.Time)
+	// partnersession.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	partnersession.UpdateDefaultUpdatedAt = partnersessionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// partnersessionDescID is the schema descriptor for id field.
+	partnersessionDescID := partnersessionMixinFields0[0].Descriptor()
+	// partnersession.DefaultID holds the default value on creation for the id field.
+	partnersession.DefaultID = partnersessionDescID.Default.(func() gid.ID)
 	servicesettingMixin := schema.ServiceSetting{}.Mixin()
 	servicesetting.Policy = privacy.NewPolicies(schema.ServiceSetting{})
 	servicesetting.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -645,6 +738,62 @@ func init() {
 	subscriptionDescID := subscriptionMixinFields0[0].Descriptor()
 	// subscription.DefaultID holds the default value on creation for the id field.
 	subscription.DefaultID = subscriptionDescID.Default.(func() gid.ID)
+	ticketMixin := schema.Ticket{}.Mixin()
+	ticket.Policy = privacy.NewPolicies(schema.Ticket{})
+	ticket.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := ticket.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	ticketMixinFields0 := ticketMixin[0].Fields()
+	_ = ticketMixinFields0
+	ticketMixinFields1 := ticketMixin[1].Fields()
+	_ = ticketMixinFields1
+	ticketFields := schema.Ticket{}.Fields()
+	_ = ticketFields
+	// ticketDescCreatedAt is the schema descriptor for created_at field.
+	ticketDescCreatedAt := ticketMixinFields1[0].Descriptor()
+	// ticket.DefaultCreatedAt holds the default value on creation for the created_at field.
+	ticket.DefaultCreatedAt = ticketDescCreatedAt.Default.(func() time.Time)
+	// ticketDescUpdatedAt is the schema descriptor for updated_at field.
+	ticketDescUpdatedAt := ticketMixinFields1[1].Descriptor()
+	// ticket.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	ticket.DefaultUpdatedAt = ticketDescUpdatedAt.Default.(func() time.Time)
+	// ticket.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	ticket.UpdateDefaultUpdatedAt = ticketDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// ticketDescTokenHash is the schema descriptor for token_hash field.
+	ticketDescTokenHash := ticketFields[1].Descriptor()
+	// ticket.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	ticket.TokenHashValidator = ticketDescTokenHash.Validators[0].(func(string) error)
+	// ticketDescSubject is the schema descriptor for subject field.
+	ticketDescSubject := ticketFields[2].Descriptor()
+	// ticket.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	ticket.SubjectValidator = ticketDescSubject.Validators[0].(func(string) error)
+	// ticketDescEmail is the schema descriptor for email field.
+	ticketDescEmail := ticketFields[3].Descriptor()
+	// ticket.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	ticket.EmailValidator = func() func(string) error {
+		validators := ticketDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ticketDescID is the schema descriptor for id field.
+	ticketDescID := ticketMixinFields0[0].Descriptor()
+	// ticket.DefaultID holds the default value on creation for the id field.
+	ticket.DefaultID = ticketDescID.Default.(func() gid.ID)
 	userMixin := schema.User{}.Mixin()
 	user.Policy = privacy.NewPolicies(schema.User{})
 	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {

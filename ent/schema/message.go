@@ -25,7 +25,8 @@ func (Message) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("kind").Values("SETUP_LINK", "HANDOFF_COLLEAGUE", "HANDOFF_CUSTOMER", "ESCALATION", "SERVICES_ACTIVE", "WEBHOOK_DISABLED",
 			"HANDOFF_SENT", "SETUP_FINISHED", "CUSTOMER_WELCOME", "ON_HOLD", "HOLD_RELEASED", "ORDER_CANCELLED",
-			"WINDOW_CLOSED", "LINK_REMINDER", "WINDOW_REMINDER").Immutable(),
+			"WINDOW_CLOSED", "LINK_REMINDER", "WINDOW_REMINDER",
+			"ACCESS_REQUEST", "ACCESS_APPROVED", "PASSWORD_RESET", "PASSWORD_CHANGED").Immutable(),
 		field.String("to").NotEmpty().MaxLen(validate.EmailMax).Immutable(),
 		field.String("subject").NotEmpty().Immutable(),
 		field.Text("text_body").Sensitive().

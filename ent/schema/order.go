@@ -63,6 +63,9 @@ func (Order) Fields() []ent.Field {
 		field.Bool("created_partner_org").Default(false).
 			Comment("This order created its partner organization (whose administrator sets a password).").
 			Annotations(entgql.Skip()),
+		field.Bool("created_customer_org").Default(false).
+			Comment("This order created its customer organization: whoever set it up sees all of it.").
+			Annotations(entgql.Skip()),
 		field.String("hold_reason").Optional().Nillable().MaxRuneLen(validate.HoldReasonMax),
 		field.String("confirmed_by_email").Optional().Default("").MaxLen(validate.EmailMax).
 			Comment("Who confirmed the organizations; later resends of the setup link go to them."),

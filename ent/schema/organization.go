@@ -19,6 +19,12 @@ import (
 // takes, so the unique index is case-insensitive.
 var subdomainStored = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
 
+// disclosed marks what a caller sees of an organization only with full
+// access (@disclosed: graph/disclose.go); without it, a partner whose
+// access waits for the customer's consent sees name, country and email
+// domain.
+var disclosed = entgql.Directives(entgql.NewDirective("disclosed"))
+
 // Organization is a Webex organization: a partner's or a customer's.
 type Organization struct{ ent.Schema }
 
@@ -36,11 +42,12 @@ func (Organization) Fields() []ent.Field {
 			Comment("A partner's ordering-system account id; empty for customers."),
 		field.String("country").Match(countryCode),
 		field.JSON("address", schematype.Address{}).Optional().
-			Annotations(entgql.Type("Address")),
+			Annotations(entgql.Type("Address"), disclosed),
 		field.String("email_domain").Optional().MaxLen(validate.DomainMax).
 			Comment("The administrator's email domain, for candidate matching."),
 		field.String("subdomain").Optional().Nillable().Match(subdomainStored).
-			Comment("The meetings site subdomain, lower-case; unique across all organizations."),
+			Comment("The meetings site subdomain, lower-case; unique across all organizations.").
+			Annotations(disclosed),
 	}
 }
 
@@ -48,10 +55,13 @@ func (Organization) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("users", User.Type).Annotations(entgql.Skip()),
 		edge.To("managed_customers", Organization.Type).
+			Annotations(disclosed).
 			From("managers").
-			Comment("A partner organization's management relation to customer organizations."),
+			Annotations(disclosed).
+			Comment("A partner organization's management relation to customer organizations (active only: created in the partner's own setup, or approved by the customer)."),
 		edge.To("partner_orders", Order.Type).Annotations(entgql.Skip()),
 		edge.To("customer_orders", Order.Type).Annotations(entgql.Skip()),
+		edge.To("access_requests", PartnerAccess.Type).Annotations(entgql.Skip()),
 	}
 }
 

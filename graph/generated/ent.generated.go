@@ -29,11 +29,15 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
+type OrderResolver interface {
+	CustomerAccess(ctx context.Context, obj *ent.Order) (*ent.PartnerAccess, error)
+}
 type QueryResolver interface {
 	Node(ctx context.Context, id gid.ID) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []gid.ID) ([]ent.Noder, error)
 	Escalations(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.EscalationOrder, where *ent.EscalationWhereInput) (*ent.EscalationConnection, error)
 	Orders(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) (*ent.OrderConnection, error)
+	PartnerAccess(ctx context.Context) (*ent.PartnerAccess, error)
 	IntegrationKeys(ctx context.Context) ([]*ent.IntegrationKey, error)
 	Order(ctx context.Context, id gid.ID) (*ent.Order, error)
 	Setup(ctx context.Context) (*setup.Session, error)
@@ -1674,6 +1678,38 @@ func (ec *executionContext) fieldContext_Order_escalation(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Order_customerAccess(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_customerAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().CustomerAccess(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PartnerAccess) graphql.Marshaler {
+			return ec.marshalOPartnerAccess2ᚖonrampᚋentᚐPartnerAccess(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_customerAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OrderConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1988,7 +2024,20 @@ func (ec *executionContext) _Organization_address(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Address, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Disclosed == nil {
+					var zeroVal schematype.Address
+					return zeroVal, errors.New("directive disclosed is not implemented")
+				}
+				return ec.Directives.Disclosed(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.Address) graphql.Marshaler {
 			return ec.marshalOAddress2onrampᚋentᚋschemaᚋschematypeᚐAddress(ctx, selections, v)
 		},
@@ -2043,7 +2092,20 @@ func (ec *executionContext) _Organization_subdomain(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.Subdomain, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Disclosed == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive disclosed is not implemented")
+				}
+				return ec.Directives.Disclosed(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
 			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
@@ -2066,7 +2128,20 @@ func (ec *executionContext) _Organization_managers(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Managers(ctx)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Disclosed == nil {
+					var zeroVal []*ent.Organization
+					return zeroVal, errors.New("directive disclosed is not implemented")
+				}
+				return ec.Directives.Disclosed(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Organization) graphql.Marshaler {
 			return ec.marshalOOrganization2ᚕᚖonrampᚋentᚐOrganizationᚄ(ctx, selections, v)
 		},
@@ -2098,7 +2173,20 @@ func (ec *executionContext) _Organization_managedCustomers(ctx context.Context, 
 		func(ctx context.Context) (any, error) {
 			return obj.ManagedCustomers(ctx)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Disclosed == nil {
+					var zeroVal []*ent.Organization
+					return zeroVal, errors.New("directive disclosed is not implemented")
+				}
+				return ec.Directives.Disclosed(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Organization) graphql.Marshaler {
 			return ec.marshalOOrganization2ᚕᚖonrampᚋentᚐOrganizationᚄ(ctx, selections, v)
 		},
@@ -2525,6 +2613,38 @@ func (ec *executionContext) fieldContext_Query_orders(ctx context.Context, field
 	if fc.Args, err = ec.field_Query_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_partnerAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_partnerAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PartnerAccess(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PartnerAccess) graphql.Marshaler {
+			return ec.marshalNPartnerAccess2ᚖonrampᚋentᚐPartnerAccess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_partnerAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerAccess(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -6236,6 +6356,12 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Order_escalation(ctx, field, obj)
 				})
+		case "customerAccess":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_customerAccess(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6595,6 +6721,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_orders(ctx, field)
+				})
+		case "partnerAccess":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_partnerAccess(ctx, field)
 				})
 		case "integrationKeys":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -7223,6 +7355,24 @@ func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v an
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Time!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalTime(*v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}

@@ -29,7 +29,9 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Mutation() MutationResolver
+	Order() OrderResolver
 	OrderStatusEvent() OrderStatusEventResolver
+	PartnerAccess() PartnerAccessResolver
 	Query() QueryResolver
 	ServiceSubscription() ServiceSubscriptionResolver
 	SetupSession() SetupSessionResolver
@@ -39,6 +41,7 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	Disclosed func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -89,6 +92,13 @@ type ComplexityRoot struct {
 
 	CancelOrderPayload struct {
 		Order      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	ContinueSetupPayload struct {
+		Order      func(childComplexity int) int
+		SetupURL   func(childComplexity int) int
+		Token      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -178,30 +188,38 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AdvanceClock                   func(childComplexity int, by string) int
+		ApprovePartnerAccess           func(childComplexity int) int
 		AssignSetup                    func(childComplexity int, input setup.AssignInput, draftID *gid.ID) int
 		CancelOrder                    func(childComplexity int, orderID gid.ID, reason *string, idempotencyKey *string) int
+		ChangePassword                 func(childComplexity int, current string, new string) int
 		ChooseRole                     func(childComplexity int, role order.Role, draftID *gid.ID) int
 		ConfirmCustomerOrg             func(childComplexity int, input setup.OrgInput, draftID *gid.ID) int
 		ConfirmOrgs                    func(childComplexity int, draftID *gid.ID) int
 		ConfirmPartnerOrg              func(childComplexity int, input setup.OrgInput, draftID *gid.ID) int
+		ContinueSetup                  func(childComplexity int, orderID gid.ID) int
 		CreateIntegrationKey           func(childComplexity int, name string, partnerAccountID *string) int
 		CreateWebhookEndpoint          func(childComplexity int, input webhooks.CreateInput) int
 		DeleteWebhookEndpoint          func(childComplexity int, id gid.ID) int
+		DenyPartnerAccess              func(childComplexity int) int
 		PlaceOrder                     func(childComplexity int, input orders.PlaceInput) int
 		Provision                      func(childComplexity int, idempotencyKey *string, draftID *gid.ID) int
 		RedeliverWebhook               func(childComplexity int, deliveryID gid.ID) int
 		ReleaseHold                    func(childComplexity int, orderID gid.ID, note *string) int
 		RenewSetupLink                 func(childComplexity int, token string) int
 		ReportUnrecognizedOrganization func(childComplexity int, input setup.ReportInput, draftID *gid.ID) int
+		RequestPasswordReset           func(childComplexity int, email string, language *order.Language) int
 		ResendSetupLink                func(childComplexity int, orderID gid.ID, email *string, idempotencyKey *string) int
+		ResetPassword                  func(childComplexity int, password string) int
 		ResolveEscalation              func(childComplexity int, id gid.ID, note *string) int
 		RevokeIntegrationKey           func(childComplexity int, id gid.ID) int
+		RevokePartnerAccess            func(childComplexity int, id *gid.ID) int
 		RotateWebhookSecret            func(childComplexity int, id gid.ID) int
 		SaveCallSettings               func(childComplexity int, input setup.CallSettingsInput, draftID *gid.ID) int
 		SaveEnterpriseSettings         func(childComplexity int, subdomain string, draftID *gid.ID) int
 		SetCustomerAdmin               func(childComplexity int, email string, draftID *gid.ID) int
 		SetPartnerPassword             func(childComplexity int, password string, draftID *gid.ID) int
 		SignIn                         func(childComplexity int, email string, password string) int
+		SignOut                        func(childComplexity int) int
 		StartSetup                     func(childComplexity int) int
 	}
 
@@ -210,6 +228,7 @@ type ComplexityRoot struct {
 		CancelledAt              func(childComplexity int) int
 		ConfirmedByEmail         func(childComplexity int) int
 		CreatedAt                func(childComplexity int) int
+		CustomerAccess           func(childComplexity int) int
 		CustomerAddress          func(childComplexity int) int
 		CustomerCountry          func(childComplexity int) int
 		CustomerName             func(childComplexity int) int
@@ -291,6 +310,26 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PartnerAccess struct {
+		AdminEmail      func(childComplexity int) int
+		AllowedAction   func(childComplexity int) int
+		CustomerName    func(childComplexity int) int
+		DecidedAt       func(childComplexity int) int
+		ExpiresAt       func(childComplexity int) int
+		ID              func(childComplexity int) int
+		OrderExternalID func(childComplexity int) int
+		PartnerName     func(childComplexity int) int
+		Product         func(childComplexity int) int
+		RequestedAt     func(childComplexity int) int
+		RevokedAt       func(childComplexity int) int
+		State           func(childComplexity int) int
+	}
+
+	PartnerAccessPayload struct {
+		PartnerAccess func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
+	}
+
 	PlaceOrderPayload struct {
 		Order      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -316,6 +355,7 @@ type ComplexityRoot struct {
 		Nodes            func(childComplexity int, ids []gid.ID) int
 		Order            func(childComplexity int, id gid.ID) int
 		Orders           func(childComplexity int, after *entgql.Cursor[gid.ID], first *int, before *entgql.Cursor[gid.ID], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
+		PartnerAccess    func(childComplexity int) int
 		Setup            func(childComplexity int) int
 		Viewer           func(childComplexity int) int
 		WebhookEndpoints func(childComplexity int) int
@@ -333,6 +373,11 @@ type ComplexityRoot struct {
 
 	RenewSetupLinkPayload struct {
 		SentTo     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	RequestPasswordResetPayload struct {
+		Requested  func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -417,6 +462,11 @@ type ComplexityRoot struct {
 
 	SignInPayload struct {
 		Token      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	SignOutPayload struct {
+		SignedOut  func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -673,6 +723,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CancelOrderPayload.UserErrors(childComplexity), true
+
+	case "ContinueSetupPayload.order":
+		if e.ComplexityRoot.ContinueSetupPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContinueSetupPayload.Order(childComplexity), true
+	case "ContinueSetupPayload.setupUrl":
+		if e.ComplexityRoot.ContinueSetupPayload.SetupURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContinueSetupPayload.SetupURL(childComplexity), true
+	case "ContinueSetupPayload.token":
+		if e.ComplexityRoot.ContinueSetupPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContinueSetupPayload.Token(childComplexity), true
+	case "ContinueSetupPayload.userErrors":
+		if e.ComplexityRoot.ContinueSetupPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContinueSetupPayload.UserErrors(childComplexity), true
 
 	case "CreateIntegrationKeyPayload.key":
 		if e.ComplexityRoot.CreateIntegrationKeyPayload.Key == nil {
@@ -1002,6 +1077,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AdvanceClock(childComplexity, args["by"].(string)), true
+	case "Mutation.approvePartnerAccess":
+		if e.ComplexityRoot.Mutation.ApprovePartnerAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ApprovePartnerAccess(childComplexity), true
 	case "Mutation.assignSetup":
 		if e.ComplexityRoot.Mutation.AssignSetup == nil {
 			break
@@ -1024,6 +1105,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelOrder(childComplexity, args["orderId"].(gid.ID), args["reason"].(*string), args["idempotencyKey"].(*string)), true
+	case "Mutation.changePassword":
+		if e.ComplexityRoot.Mutation.ChangePassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changePassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["current"].(string), args["new"].(string)), true
 	case "Mutation.chooseRole":
 		if e.ComplexityRoot.Mutation.ChooseRole == nil {
 			break
@@ -1068,6 +1160,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmPartnerOrg(childComplexity, args["input"].(setup.OrgInput), args["draftId"].(*gid.ID)), true
+	case "Mutation.continueSetup":
+		if e.ComplexityRoot.Mutation.ContinueSetup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_continueSetup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ContinueSetup(childComplexity, args["orderId"].(gid.ID)), true
 	case "Mutation.createIntegrationKey":
 		if e.ComplexityRoot.Mutation.CreateIntegrationKey == nil {
 			break
@@ -1101,6 +1204,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteWebhookEndpoint(childComplexity, args["id"].(gid.ID)), true
+	case "Mutation.denyPartnerAccess":
+		if e.ComplexityRoot.Mutation.DenyPartnerAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.DenyPartnerAccess(childComplexity), true
 	case "Mutation.placeOrder":
 		if e.ComplexityRoot.Mutation.PlaceOrder == nil {
 			break
@@ -1167,6 +1276,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReportUnrecognizedOrganization(childComplexity, args["input"].(setup.ReportInput), args["draftId"].(*gid.ID)), true
+	case "Mutation.requestPasswordReset":
+		if e.ComplexityRoot.Mutation.RequestPasswordReset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestPasswordReset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestPasswordReset(childComplexity, args["email"].(string), args["language"].(*order.Language)), true
 	case "Mutation.resendSetupLink":
 		if e.ComplexityRoot.Mutation.ResendSetupLink == nil {
 			break
@@ -1178,6 +1298,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResendSetupLink(childComplexity, args["orderId"].(gid.ID), args["email"].(*string), args["idempotencyKey"].(*string)), true
+	case "Mutation.resetPassword":
+		if e.ComplexityRoot.Mutation.ResetPassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resetPassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResetPassword(childComplexity, args["password"].(string)), true
 	case "Mutation.resolveEscalation":
 		if e.ComplexityRoot.Mutation.ResolveEscalation == nil {
 			break
@@ -1200,6 +1331,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeIntegrationKey(childComplexity, args["id"].(gid.ID)), true
+	case "Mutation.revokePartnerAccess":
+		if e.ComplexityRoot.Mutation.RevokePartnerAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokePartnerAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokePartnerAccess(childComplexity, args["id"].(*gid.ID)), true
 	case "Mutation.rotateWebhookSecret":
 		if e.ComplexityRoot.Mutation.RotateWebhookSecret == nil {
 			break
@@ -1266,6 +1408,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignIn(childComplexity, args["email"].(string), args["password"].(string)), true
+	case "Mutation.signOut":
+		if e.ComplexityRoot.Mutation.SignOut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.SignOut(childComplexity), true
 	case "Mutation.startSetup":
 		if e.ComplexityRoot.Mutation.StartSetup == nil {
 			break
@@ -1302,6 +1450,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.CreatedAt(childComplexity), true
+	case "Order.customerAccess":
+		if e.ComplexityRoot.Order.CustomerAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.CustomerAccess(childComplexity), true
 	case "Order.customerAddress":
 		if e.ComplexityRoot.Order.CustomerAddress == nil {
 			break
@@ -1641,6 +1795,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PartnerAccess.adminEmail":
+		if e.ComplexityRoot.PartnerAccess.AdminEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.AdminEmail(childComplexity), true
+	case "PartnerAccess.allowedAction":
+		if e.ComplexityRoot.PartnerAccess.AllowedAction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.AllowedAction(childComplexity), true
+	case "PartnerAccess.customerName":
+		if e.ComplexityRoot.PartnerAccess.CustomerName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.CustomerName(childComplexity), true
+	case "PartnerAccess.decidedAt":
+		if e.ComplexityRoot.PartnerAccess.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.DecidedAt(childComplexity), true
+	case "PartnerAccess.expiresAt":
+		if e.ComplexityRoot.PartnerAccess.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.ExpiresAt(childComplexity), true
+	case "PartnerAccess.id":
+		if e.ComplexityRoot.PartnerAccess.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.ID(childComplexity), true
+	case "PartnerAccess.orderExternalId":
+		if e.ComplexityRoot.PartnerAccess.OrderExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.OrderExternalID(childComplexity), true
+	case "PartnerAccess.partnerName":
+		if e.ComplexityRoot.PartnerAccess.PartnerName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.PartnerName(childComplexity), true
+	case "PartnerAccess.product":
+		if e.ComplexityRoot.PartnerAccess.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.Product(childComplexity), true
+	case "PartnerAccess.requestedAt":
+		if e.ComplexityRoot.PartnerAccess.RequestedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.RequestedAt(childComplexity), true
+	case "PartnerAccess.revokedAt":
+		if e.ComplexityRoot.PartnerAccess.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.RevokedAt(childComplexity), true
+	case "PartnerAccess.state":
+		if e.ComplexityRoot.PartnerAccess.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.State(childComplexity), true
+
+	case "PartnerAccessPayload.partnerAccess":
+		if e.ComplexityRoot.PartnerAccessPayload.PartnerAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccessPayload.PartnerAccess(childComplexity), true
+	case "PartnerAccessPayload.userErrors":
+		if e.ComplexityRoot.PartnerAccessPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccessPayload.UserErrors(childComplexity), true
+
 	case "PlaceOrderPayload.order":
 		if e.ComplexityRoot.PlaceOrderPayload.Order == nil {
 			break
@@ -1770,6 +2010,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Orders(childComplexity, args["after"].(*entgql.Cursor[gid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[gid.ID]), args["last"].(*int), args["orderBy"].(*ent.OrderOrder), args["where"].(*ent.OrderWhereInput)), true
+	case "Query.partnerAccess":
+		if e.ComplexityRoot.Query.PartnerAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PartnerAccess(childComplexity), true
 	case "Query.setup":
 		if e.ComplexityRoot.Query.Setup == nil {
 			break
@@ -1827,6 +2073,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RenewSetupLinkPayload.UserErrors(childComplexity), true
+
+	case "RequestPasswordResetPayload.requested":
+		if e.ComplexityRoot.RequestPasswordResetPayload.Requested == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestPasswordResetPayload.Requested(childComplexity), true
+	case "RequestPasswordResetPayload.userErrors":
+		if e.ComplexityRoot.RequestPasswordResetPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestPasswordResetPayload.UserErrors(childComplexity), true
 
 	case "ResendSetupLinkPayload.order":
 		if e.ComplexityRoot.ResendSetupLinkPayload.Order == nil {
@@ -2161,6 +2420,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SignInPayload.UserErrors(childComplexity), true
+
+	case "SignOutPayload.signedOut":
+		if e.ComplexityRoot.SignOutPayload.SignedOut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignOutPayload.SignedOut(childComplexity), true
+	case "SignOutPayload.userErrors":
+		if e.ComplexityRoot.SignOutPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignOutPayload.UserErrors(childComplexity), true
 
 	case "SubdomainAvailability.available":
 		if e.ComplexityRoot.SubdomainAvailability.Available == nil {
@@ -2523,9 +2795,141 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schema/access.graphql", Input: `extend type Query {
+  """
+  The partner-access request of the presented partner-access token (the
+  link of the request email or of the approval's confirmation): which
+  partner asks, for which order, and where it stands. Only that token.
+  """
+  partnerAccess: PartnerAccess!
+}
+
+extend type Mutation {
+  """
+  Approves the partner's request to manage the customer organization (a
+  partner-access token of the request email only). The partner then sees and
+  manages the organization; its administrator gets a confirmation email with
+  a link to withdraw the access. Refused once the request was answered
+  (ALREADY_APPROVED, ALREADY_DENIED).
+  """
+  approvePartnerAccess: PartnerAccessPayload!
+  """
+  Denies the partner's request (a partner-access token of the request email
+  only): the partner keeps seeing only the organization's name, country and
+  email domain. Refused once the request was answered (ALREADY_APPROVED,
+  ALREADY_DENIED).
+  """
+  denyPartnerAccess: PartnerAccessPayload!
+  """
+  Withdraws an approved access: the partner no longer sees or manages the
+  organization, and the tokens of the request stop working (REVOKED). With
+  the partner-access token of the approval's confirmation email (no id); or,
+  for operators, any request by id (a pending one is withdrawn too). A
+  request that is not approved: NOT_APPROVED.
+  """
+  revokePartnerAccess(id: ID): PartnerAccessPayload!
+  """
+  Issues the signed-in partner administrator a setup link of its own for an
+  order of its partner account and answers it, so the wizard opens where the
+  order stands (partner sessions only). The previous link stops working
+  (REPLACED). Before the organizations are confirmed the new link starts at
+  the ROLE step. Refused for an order handed to the customer
+  (HANDED_TO_CUSTOMER), for one whose customer organization the partner does
+  not manage (ACCESS_PENDING), on hold, after provisioning and after
+  cancellation.
+  """
+  continueSetup(orderId: ID!): ContinueSetupPayload!
+}
+
+"Where a partner's request to manage a customer organization stands."
+enum PartnerAccessState {
+  "Waiting for the customer administrator's answer."
+  PENDING
+  APPROVED
+  DENIED
+  "Approved, then withdrawn by the customer or an operator."
+  REVOKED
+  "Not answered in time (14 days)."
+  EXPIRED
+}
+
+"A partner's request to manage an existing customer organization, and the customer's answer."
+type PartnerAccess {
+  id: ID!
+  state: PartnerAccessState!
+  "The partner organization that asks."
+  partnerName: String!
+  customerName: String!
+  "The order whose setup asked."
+  orderExternalId: String!
+  product: Product!
+  "The customer organization's administrator who was asked."
+  adminEmail: String!
+  requestedAt: Time!
+  "Until when the request can be answered."
+  expiresAt: Time!
+  decidedAt: Time
+  revokedAt: Time
+  "What the presented token may do now: DECIDE (approve or deny), WITHDRAW, or NONE."
+  allowedAction: PartnerAccessAction!
+}
+
+enum PartnerAccessAction {
+  DECIDE
+  WITHDRAW
+  NONE
+}
+
+type PartnerAccessPayload {
+  partnerAccess: PartnerAccess
+  userErrors: [UserError!]!
+}
+
+type ContinueSetupPayload {
+  "The new setup link's token; the wizard is at /setup?token=…"
+  token: String
+  "The wizard's address with the new link."
+  setupUrl: String
+  order: Order
+  userErrors: [UserError!]!
+}
+
+extend type Order {
+  """
+  The partner's request to manage this order's existing customer
+  organization, made when the organizations were confirmed; null when none
+  was needed (the partner created the organization or managed it already, or
+  the setup was the customer's).
+  """
+  customerAccess: PartnerAccess
+}
+`, BuiltIn: false},
 	{Name: "../../schema/auth.graphql", Input: `extend type Mutation {
   "Signs a partner administrator in; needs no token. Answers a partner session token."
   signIn(email: String!, password: String!): SignInPayload!
+  """
+  Mails a password-reset link (valid once, for 1 hour) to a partner
+  administrator. Needs no token, and answers the same whether or not the
+  account exists. Limited per email and per client address
+  (TOO_MANY_ATTEMPTS, and no email). The email is in language (en when
+  omitted).
+  """
+  requestPasswordReset(email: String!, language: Language): RequestPasswordResetPayload!
+  """
+  Sets a new password with a password-reset token (that token only), under
+  the password policy (WEAK_PASSWORD). Every partner session of the user
+  ends at once (UNAUTHENTICATED, reason REVOKED); answers a new session.
+  """
+  resetPassword(password: String!): SignInPayload!
+  """
+  Changes the signed-in partner administrator's password (partner sessions
+  only): current must be right (INVALID_CREDENTIALS), new must meet the
+  policy (WEAK_PASSWORD). Every earlier session of the user, this one too,
+  ends at once; answers a new session token.
+  """
+  changePassword(current: String!, new: String!): SignInPayload!
+  "Ends the presented partner session at once, on every replica (partner sessions only)."
+  signOut: SignOutPayload!
   "Lets setup go on after an operator reviewed an order on hold (operators)."
   releaseHold(orderId: ID!, note: String): ReleaseHoldPayload!
   """
@@ -2551,8 +2955,29 @@ type ReleaseHoldPayload {
   order: Order
   userErrors: [UserError!]!
 }
+
+type RequestPasswordResetPayload {
+  "Always true when there is no userError: whether the account exists is not told."
+  requested: Boolean!
+  userErrors: [UserError!]!
+}
+
+type SignOutPayload {
+  signedOut: Boolean!
+  userErrors: [UserError!]!
+}
 `, BuiltIn: false},
-	{Name: "../../schema/base.graphql", Input: `"A calendar date, e.g. 2026-11-24."
+	{Name: "../../schema/base.graphql", Input: `"""
+Marks what a caller sees of an organization only with full access: an
+operator; the organization itself; a partner that manages it (it created it
+in its own order's setup, or the customer approved the partner's access); a
+setup link of an order that created it or of one of its users. Anyone else
+(a partner still waiting for the customer's consent) gets null here and sees
+only name, country and email domain.
+"""
+directive @disclosed on FIELD_DEFINITION
+
+"A calendar date, e.g. 2026-11-24."
 scalar Date
 
 "A problem the person can fix: bad input, a wrong step, a taken name. Nothing was written."
@@ -3246,7 +3671,7 @@ type Organization implements Node {
   """
   accountID: String
   country: String!
-  address: Address
+  address: Address @disclosed
   """
   The administrator's email domain, for candidate matching.
   """
@@ -3254,12 +3679,12 @@ type Organization implements Node {
   """
   The meetings site subdomain, lower-case; unique across all organizations.
   """
-  subdomain: String
+  subdomain: String @disclosed
   """
-  A partner organization's management relation to customer organizations.
+  A partner organization's management relation to customer organizations (active only: created in the partner's own setup, or approved by the customer).
   """
-  managers: [Organization!]
-  managedCustomers: [Organization!]
+  managers: [Organization!] @disclosed
+  managedCustomers: [Organization!] @disclosed
 }
 """
 A connection to a list of items.
@@ -3901,6 +4326,8 @@ enum TokenKind {
   PARTNER
   INTEGRATION
   OPERATOR
+  PARTNER_ACCESS
+  PASSWORD_RESET
 }
 
 type Viewer {
@@ -3947,7 +4374,7 @@ extend type Mutation {
 type Event {
   "Also the Onramp-Event-Id of its deliveries."
   id: ID!
-  "order.placed, order.link_sent, order.setup_started, order.on_hold, order.hold_released, order.orgs_confirmed, order.provisioned, order.cancelled or order.escalated."
+  "order.placed, order.link_sent, order.setup_started, order.on_hold, order.hold_released, order.orgs_confirmed, order.provisioned, order.cancelled, order.escalated, order.customer_access_approved, order.customer_access_denied or order.customer_access_revoked."
   type: String!
   createdAt: Time!
   orderId: ID!
@@ -4152,6 +4579,20 @@ func (ec *executionContext) childFields_CancelOrderPayload(ctx context.Context, 
 		return ec.fieldContext_CancelOrderPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CancelOrderPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ContinueSetupPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_ContinueSetupPayload_token(ctx, field)
+	case "setupUrl":
+		return ec.fieldContext_ContinueSetupPayload_setupUrl(ctx, field)
+	case "order":
+		return ec.fieldContext_ContinueSetupPayload_order(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ContinueSetupPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContinueSetupPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateIntegrationKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4374,6 +4815,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_auditEvents(ctx, field)
 	case "escalation":
 		return ec.fieldContext_Order_escalation(ctx, field)
+	case "customerAccess":
+		return ec.fieldContext_Order_customerAccess(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
 }
@@ -4482,6 +4925,46 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PartnerAccess(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PartnerAccess_id(ctx, field)
+	case "state":
+		return ec.fieldContext_PartnerAccess_state(ctx, field)
+	case "partnerName":
+		return ec.fieldContext_PartnerAccess_partnerName(ctx, field)
+	case "customerName":
+		return ec.fieldContext_PartnerAccess_customerName(ctx, field)
+	case "orderExternalId":
+		return ec.fieldContext_PartnerAccess_orderExternalId(ctx, field)
+	case "product":
+		return ec.fieldContext_PartnerAccess_product(ctx, field)
+	case "adminEmail":
+		return ec.fieldContext_PartnerAccess_adminEmail(ctx, field)
+	case "requestedAt":
+		return ec.fieldContext_PartnerAccess_requestedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_PartnerAccess_expiresAt(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_PartnerAccess_decidedAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_PartnerAccess_revokedAt(ctx, field)
+	case "allowedAction":
+		return ec.fieldContext_PartnerAccess_allowedAction(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnerAccess", field.Name)
+}
+
+func (ec *executionContext) childFields_PartnerAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "partnerAccess":
+		return ec.fieldContext_PartnerAccessPayload_partnerAccess(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PartnerAccessPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnerAccessPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PlaceOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "order":
@@ -4542,6 +5025,16 @@ func (ec *executionContext) childFields_RenewSetupLinkPayload(ctx context.Contex
 		return ec.fieldContext_RenewSetupLinkPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RenewSetupLinkPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestPasswordResetPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "requested":
+		return ec.fieldContext_RequestPasswordResetPayload_requested(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RequestPasswordResetPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestPasswordResetPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ResendSetupLinkPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4710,6 +5203,16 @@ func (ec *executionContext) childFields_SignInPayload(ctx context.Context, field
 		return ec.fieldContext_SignInPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SignInPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SignOutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "signedOut":
+		return ec.fieldContext_SignOutPayload_signedOut(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SignOutPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignOutPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SubdomainAvailability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -3,10 +3,14 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"onramp/ent"
 	"onramp/internal/gid"
 	"onramp/internal/setup"
 	"onramp/internal/validate"
+	"strconv"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -19,6 +23,15 @@ type AdvanceClockPayload struct {
 }
 
 type CancelOrderPayload struct {
+	Order      *ent.Order          `json:"order,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
+type ContinueSetupPayload struct {
+	// The new setup link's token; the wizard is at /setup?token=…
+	Token *string `json:"token,omitempty"`
+	// The wizard's address with the new link.
+	SetupURL   *string             `json:"setupUrl,omitempty"`
 	Order      *ent.Order          `json:"order,omitempty"`
 	UserErrors []*validate.Problem `json:"userErrors"`
 }
@@ -52,6 +65,11 @@ type EventEdge struct {
 	Node   *ent.Event            `json:"node"`
 }
 
+type PartnerAccessPayload struct {
+	PartnerAccess *ent.PartnerAccess  `json:"partnerAccess,omitempty"`
+	UserErrors    []*validate.Problem `json:"userErrors"`
+}
+
 type PlaceOrderPayload struct {
 	Order      *ent.Order          `json:"order,omitempty"`
 	UserErrors []*validate.Problem `json:"userErrors"`
@@ -76,6 +94,12 @@ type ReleaseHoldPayload struct {
 type RenewSetupLinkPayload struct {
 	// Where the new link went, partly hidden (a…@partner.example).
 	SentTo     *string             `json:"sentTo,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
+type RequestPasswordResetPayload struct {
+	// Always true when there is no userError: whether the account exists is not told.
+	Requested  bool                `json:"requested"`
 	UserErrors []*validate.Problem `json:"userErrors"`
 }
 
@@ -114,6 +138,11 @@ type SignInPayload struct {
 	UserErrors []*validate.Problem `json:"userErrors"`
 }
 
+type SignOutPayload struct {
+	SignedOut  bool                `json:"signedOut"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
 type SubdomainAvailability struct {
 	Available bool `json:"available"`
 	// SUBDOMAIN_INVALID, SUBDOMAIN_RESERVED or SUBDOMAIN_TAKEN when not available.
@@ -121,4 +150,126 @@ type SubdomainAvailability struct {
 	// When not available: up to three available names, made from the
 	// organization's name (a setup link's order's customer) and the name asked.
 	Suggestions []string `json:"suggestions"`
+}
+
+type PartnerAccessAction string
+
+const (
+	PartnerAccessActionDecide   PartnerAccessAction = "DECIDE"
+	PartnerAccessActionWithdraw PartnerAccessAction = "WITHDRAW"
+	PartnerAccessActionNone     PartnerAccessAction = "NONE"
+)
+
+var AllPartnerAccessAction = []PartnerAccessAction{
+	PartnerAccessActionDecide,
+	PartnerAccessActionWithdraw,
+	PartnerAccessActionNone,
+}
+
+func (e PartnerAccessAction) IsValid() bool {
+	switch e {
+	case PartnerAccessActionDecide, PartnerAccessActionWithdraw, PartnerAccessActionNone:
+		return true
+	}
+	return false
+}
+
+func (e PartnerAccessAction) String() string {
+	return string(e)
+}
+
+func (e *PartnerAccessAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PartnerAccessAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PartnerAccessAction", str)
+	}
+	return nil
+}
+
+func (e PartnerAccessAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PartnerAccessAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PartnerAccessAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a partner's request to manage a customer organization stands.
+type PartnerAccessState string
+
+const (
+	// Waiting for the customer administrator's answer.
+	PartnerAccessStatePending  PartnerAccessState = "PENDING"
+	PartnerAccessStateApproved PartnerAccessState = "APPROVED"
+	PartnerAccessStateDenied   PartnerAccessState = "DENIED"
+	// Approved, then withdrawn by the customer or an operator.
+	PartnerAccessStateRevoked PartnerAccessState = "REVOKED"
+	// Not answered in time (14 days).
+	PartnerAccessStateExpired PartnerAccessState = "EXPIRED"
+)
+
+var AllPartnerAccessState = []PartnerAccessState{
+	PartnerAccessStatePending,
+	PartnerAccessStateApproved,
+	PartnerAccessStateDenied,
+	PartnerAccessStateRevoked,
+	PartnerAccessStateExpired,
+}
+
+func (e PartnerAccessState) IsValid() bool {
+	switch e {
+	case PartnerAccessStatePending, PartnerAccessStateApproved, PartnerAccessStateDenied, PartnerAccessStateRevoked, PartnerAccessStateExpired:
+		return true
+	}
+	return false
+}
+
+func (e PartnerAccessState) String() string {
+	return string(e)
+}
+
+func (e *PartnerAccessState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PartnerAccessState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PartnerAccessState", str)
+	}
+	return nil
+}
+
+func (e PartnerAccessState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PartnerAccessState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PartnerAccessState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

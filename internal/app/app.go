@@ -150,6 +150,9 @@ type App struct {
 	Jobs   *jobs.Queue
 	Orders *orders.Service
 	Setup  *setup.Service
+	// resetWorker mails password-reset links for Setup (built after the
+	// job queue that runs it).
+	resetWorker *setup.PasswordResetWorker
 	// Life applies every change of an order's status or step.
 	Life *lifecycle.Engine
 	// Webhooks tells partner integrations of their orders' events.
@@ -217,6 +220,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	st.MigrationDone()
 	a.Setup = &setup.Service{Store: st, Orders: a.Orders, Life: a.Life, Auth: authority}
+	a.resetWorker.Setup = a.Setup
 	a.Life.Missing = setup.MissingSettings
 	shutdownCtx, cancel := context.WithCancel(context.Background())
 	a.shutdown = cancel

@@ -14,6 +14,7 @@ import (
 	life "onramp/internal/lifecycle"
 	"onramp/internal/mail"
 	"onramp/internal/orders"
+	"onramp/internal/setup"
 	"onramp/internal/store"
 	"onramp/internal/webhooks"
 )
@@ -69,6 +70,8 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	river.AddWorker(workers, &orders.CloseWindowWorker{Orders: a.Orders})
 	river.AddWorker(workers, &orders.RemindLinkWorker{Orders: a.Orders})
 	river.AddWorker(workers, &orders.RemindWindowWorker{Orders: a.Orders})
+	a.resetWorker = &setup.PasswordResetWorker{}
+	river.AddWorker(workers, a.resetWorker)
 	river.AddWorker(workers, &billing.StartWorker{Store: a.Store, URL: cfg.BillingWebhookURL, Now: now})
 	river.AddWorker(workers, &webhooks.DeliverWorker{Store: a.Store, Dev: cfg.Dev, Now: now, Disabled: a.Orders.WebhookDisabled})
 

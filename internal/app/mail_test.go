@@ -302,7 +302,7 @@ func (m *mailApp) partnerSession(t *testing.T, account string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := m.app.Auth.IssuePartnerSession(u, org)
+	tok, err := m.app.Auth.IssuePartnerSession(ctx, u, org)
 	if err != nil {
 		t.Fatal(err)
 	}

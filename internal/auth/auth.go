@@ -1,4 +1,4 @@
-// Package auth issues and verifies Onramp's tokens (JWTs of four kinds) and
+// Package auth issues and verifies Onramp's tokens (JWTs of six kinds) and
 // puts the verified caller into the request context as a viewer.
 package auth
 
@@ -35,6 +35,10 @@ var kinds = map[viewer.Kind]struct{ aud, typ string }{
 	viewer.Partner:     {"onramp:partner", "partner+jwt"},
 	viewer.Integration: {"onramp:integration", "integration+jwt"},
 	viewer.Operator:    {"onramp:operator", "operator+jwt"},
+	// The tokens of links mailed to one person for one purpose: each has
+	// a stored, single-use row (tickets.go).
+	viewer.PartnerAccess: {"onramp:partner-access", "partner-access+jwt"},
+	viewer.PasswordReset: {"onramp:password-reset", "password-reset+jwt"},
 }
 
 // Claims are the claims of an Onramp token.
@@ -48,6 +52,12 @@ type Claims struct {
 	// Key is the integration key an integration token was issued as (none
 	// for tokens of the command line).
 	Key gid.ID `json:"key,omitempty"`
+	// Session is a partner session's row.
+	Session gid.ID `json:"sid,omitempty"`
+	// Access is a partner-access token's request, and Act what it may do
+	// with it: ActDecide (approve or deny) or ActWithdraw.
+	Access gid.ID `json:"pac,omitempty"`
+	Act    string `json:"act,omitempty"`
 }
 
 // Config holds token lifetimes.
@@ -155,10 +165,21 @@ func (a *Authority) IssueIntegration(accountID string, ttl time.Duration) (strin
 	}, ttl)
 }
 
-// IssuePartnerSession returns a partner administrator's session token.
-func (a *Authority) IssuePartnerSession(u *ent.User, org *ent.Organization) (string, error) {
+// IssuePartnerSession starts a partner administrator's session, in the
+// transaction of ctx (or on its own): a stored row, which sign-out and a
+// password change or reset revoke, and its token.
+func (a *Authority) IssuePartnerSession(ctx context.Context, u *ent.User, org *ent.Organization) (string, error) {
 	if org.AccountID == nil {
 		return "", errors.New("a partner session needs a partner organization")
+	}
+	client := store.Tx(ctx)
+	if client == nil {
+		client = a.client
+	}
+	sid := gid.New(gid.PartnerSession)
+	if err := client.PartnerSession.Create().SetID(sid).SetUserID(u.ID).
+		SetExpiresAt(a.now().Add(a.cfg.PartnerSessionTTL)).Exec(store.System(ctx)); err != nil {
+		return "", err
 	}
 	return a.sign(viewer.Partner, Claims{
 		RegisteredClaims: jwt.RegisteredClaims{Subject: string(u.ID)},
@@ -166,6 +187,7 @@ func (a *Authority) IssuePartnerSession(u *ent.User, org *ent.Organization) (str
 		Account:          *org.AccountID,
 		Org:              org.ID,
 		User:             u.ID,
+		Session:          sid,
 	}, a.cfg.PartnerSessionTTL)
 }
 
@@ -252,12 +274,28 @@ func (a *Authority) verify(ctx context.Context, raw string) (*viewer.Viewer, *en
 		PartnerAccountID: c.Account,
 		OrganizationID:   c.Org,
 		UserID:           c.User,
+		SessionID:        c.Session,
+		AccessID:         c.Access,
+		Act:              c.Act,
 		ExpiresAt:        c.ExpiresAt.Time,
 	}
-	if kind == viewer.Integration && c.Key != "" {
-		if err := a.keyActive(ctx, c.Key); err != nil {
+	switch kind {
+	case viewer.Integration:
+		if c.Key != "" {
+			if err := a.keyActive(ctx, c.Key); err != nil {
+				return nil, nil, err
+			}
+		}
+	case viewer.Partner:
+		if err := a.SessionActive(ctx, v); err != nil {
 			return nil, nil, err
 		}
+	case viewer.PartnerAccess, viewer.PasswordReset:
+		t, err := a.activeTicket(ctx, c, kind)
+		if err != nil {
+			return nil, nil, err
+		}
+		v.TicketID = t.ID
 	}
 	if kind != viewer.SetupLink {
 		return v, nil, nil
@@ -410,9 +448,13 @@ func claimsComplete(c *Claims) bool {
 	case viewer.Integration:
 		return c.Account != ""
 	case viewer.Partner:
-		return c.Account != "" && c.Org != "" && c.User != "" && c.Email != ""
+		return c.Account != "" && c.Org != "" && c.User != "" && c.Email != "" && c.Session != ""
 	case viewer.Operator:
 		return true
+	case viewer.PartnerAccess:
+		return c.Access != "" && c.Email != "" && (c.Act == ActDecide || c.Act == ActWithdraw)
+	case viewer.PasswordReset:
+		return c.User != "" && c.Email != ""
 	}
 	return false
 }

@@ -47,6 +47,15 @@ var (
 	errExpired = unauthenticated(ReasonExpired, "The token has expired.")
 	errRevoked = unauthenticated(ReasonRevoked, "This integration key was revoked.")
 
+	errSessionEnded = unauthenticated(ReasonRevoked,
+		"This session has ended (signed out, or the password was changed or reset). Sign in again.")
+	errTicketUsed = unauthenticated(ReasonRevoked,
+		"This link was already used. Ask for a new one if you still need it.")
+	errTicketReplaced = unauthenticated(ReasonReplaced,
+		"A newer link was sent. Use the link in the most recent email.")
+	errTicketRevoked = unauthenticated(ReasonRevoked,
+		"This link no longer works: the access it was about has ended.")
+
 	errLinkExpired = unauthenticated(ReasonExpired,
 		"This setup link has expired. Ask your partner contact or customer success to send a new one.")
 	errLinkReplaced = unauthenticated(ReasonReplaced,

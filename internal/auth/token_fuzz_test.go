@@ -120,7 +120,12 @@ func FuzzVerify(f *testing.F) {
 	}
 	add(a.IssueOperator("op", time.Hour))
 	add(a.IssueIntegration("P1", time.Hour))
-	add(a.IssuePartnerSession(usr, org))
+	add(a.IssuePartnerSession(ctx, usr, org))
+	add(a.IssuePasswordReset(ctx, usr))
+	for _, act := range []string{auth.ActDecide, auth.ActWithdraw} {
+		tok, _, err := a.IssueAccessToken(ctx, gid.New(gid.PartnerAccess), "admin@c1.example", act)
+		add(tok, err)
+	}
 	add(a.IssueSetupLink(store.System(ctx), o.ID, "setup@partner.example"))
 	for _, s := range []string{
 		"", "x", "a.b.c", "..", "....", "Bearer x", strings.Repeat("a", 4097),

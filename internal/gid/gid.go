@@ -41,6 +41,9 @@ const (
 	Delivery       = "whd"
 	IntegrationKey = "api"
 	Idempotency    = "idm"
+	PartnerAccess  = "pac"
+	Ticket         = "tkt"
+	PartnerSession = "ses"
 )
 
 var tables = map[string]string{
@@ -59,6 +62,9 @@ var tables = map[string]string{
 	Delivery:       "webhook_deliveries",
 	IntegrationKey: "integration_keys",
 	Idempotency:    "idempotency_keys",
+	PartnerAccess:  "partner_accesses",
+	Ticket:         "tickets",
+	PartnerSession: "partner_sessions",
 }
 
 // ErrMalformed is returned for a string that is not an Onramp id.

@@ -21,11 +21,17 @@ const (
 	EventProvisioned   = "order.provisioned"
 	EventCancelled     = "order.cancelled"
 	EventEscalated     = "order.escalated"
+	// The customer's answers to the partner's request to manage its
+	// organization.
+	EventAccessApproved = "order.customer_access_approved"
+	EventAccessDenied   = "order.customer_access_denied"
+	EventAccessRevoked  = "order.customer_access_revoked"
 )
 
 // EventTypes lists every event type, in the order of an order's life.
 var EventTypes = []string{EventPlaced, EventLinkSent, EventSetupStarted, EventOnHold, EventHoldReleased,
-	EventOrgsConfirmed, EventProvisioned, EventCancelled, EventEscalated}
+	EventOrgsConfirmed, EventProvisioned, EventCancelled, EventEscalated,
+	EventAccessApproved, EventAccessDenied, EventAccessRevoked}
 
 // entering names the event of entering a status.
 var entering = map[order.Status]string{

@@ -39,6 +39,19 @@ const (
 	CancelOrder       Action = "cancelOrder"
 	ReleaseHold       Action = "releaseHold"
 	ResolveEscalation Action = "resolveEscalation"
+	// ContinueSetup issues a signed-in partner administrator a setup link
+	// of its own for an order it manages, to finish the setup in the wizard.
+	ContinueSetup Action = "continueSetup"
+)
+
+// The customer administrator's answers to a partner's request to manage
+// its organization (a partner-access token), and their withdrawal (that
+// token, or an operator). They change the management relation, not the
+// order's status or step; the order is where they are recorded and heard.
+const (
+	ApprovePartnerAccess Action = "approvePartnerAccess"
+	DenyPartnerAccess    Action = "denyPartnerAccess"
+	RevokePartnerAccess  Action = "revokePartnerAccess"
 )
 
 // Onramp's own actions: the jobs and the command line.
@@ -58,7 +71,7 @@ const (
 // Actor is who may take an action (a set of them, or-ed).
 type Actor uint8
 
-// The actors: the four token kinds, and Onramp itself (jobs and the command
+// The actors: the token kinds, and Onramp itself (jobs and the command
 // line, with no token).
 const (
 	ByLink Actor = 1 << iota
@@ -66,6 +79,8 @@ const (
 	ByIntegration
 	ByOperator
 	BySystem
+	// ByCustomer is a customer administrator with a partner-access token.
+	ByCustomer
 )
 
 // actorOf is the actor of a viewer; nil is Onramp itself.
@@ -82,6 +97,8 @@ func actorOf(v *viewer.Viewer) Actor {
 		return ByIntegration
 	case viewer.Operator:
 		return ByOperator
+	case viewer.PartnerAccess:
+		return ByCustomer
 	}
 	return 0
 }
@@ -197,6 +214,17 @@ var Table = []Rule{
 		To: []order.Step{order.StepROLE}, Sets: []order.Status{order.StatusIN_SETUP}, Audit: "HOLD_RELEASED", Elsewhere: CodeNotOnHold,
 		Event: EventHoldReleased, Notice: NoticeHoldReleased},
 	{Action: ResolveEscalation, By: ByOperator, From: everyStatus, Audit: "ESCALATION_RESOLVED"},
+	// A new link for the signed-in administrator: before the confirmation
+	// it starts at ROLE (a new draft), afterwards where the order stands.
+	{Action: ContinueSetup, By: ByPartner, From: settable, To: []order.Step{order.StepROLE}, Audit: "SETUP_CONTINUED"},
+
+	// The customer's consent to a partner's access, whatever the order's
+	// state: the order may be provisioned meanwhile.
+	{Action: ApprovePartnerAccess, By: ByCustomer, From: everyStatus, Audit: "PARTNER_ACCESS_APPROVED",
+		Event: EventAccessApproved},
+	{Action: DenyPartnerAccess, By: ByCustomer, From: everyStatus, Audit: "PARTNER_ACCESS_DENIED", Event: EventAccessDenied},
+	{Action: RevokePartnerAccess, By: ByCustomer | ByOperator, From: everyStatus, Audit: "PARTNER_ACCESS_REVOKED",
+		Event: EventAccessRevoked},
 
 	// Onramp itself.
 	{Action: SendSetupEmail, By: BySystem, From: []order.Status{order.StatusPLACED}, Audit: "SETUP_EMAIL_QUEUED"},

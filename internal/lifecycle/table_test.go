@@ -53,6 +53,12 @@ func actorCtx(r lifecycle.Rule, o *ent.Order) context.Context {
 		return viewer.NewContext(ctx, &viewer.Viewer{Kind: viewer.SetupLink, OrderID: o.ID, Email: "contact@p1.example"})
 	case r.By&lifecycle.ByOperator != 0:
 		return viewer.NewContext(ctx, &viewer.Viewer{Kind: viewer.Operator, Subject: "op"})
+	case r.By&lifecycle.ByPartner != 0:
+		return viewer.NewContext(ctx, &viewer.Viewer{Kind: viewer.Partner, PartnerAccountID: o.PartnerAccountID, Email: "admin@p1.example"})
+	case r.By&lifecycle.ByCustomer != 0:
+		// A customer administrator's token reads no order: its commands
+		// run as Onramp for the caller they checked.
+		return store.System(viewer.NewContext(ctx, &viewer.Viewer{Kind: viewer.PartnerAccess, Email: "admin@c1.example"}))
 	}
 	return viewer.NewContext(ctx, &viewer.Viewer{Kind: viewer.Integration, PartnerAccountID: o.PartnerAccountID})
 }

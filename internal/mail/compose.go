@@ -36,6 +36,12 @@ const (
 	WindowClosed    Kind = "WINDOW_CLOSED"
 	LinkReminder    Kind = "LINK_REMINDER"
 	WindowReminder  Kind = "WINDOW_REMINDER"
+	// A customer administrator's consent to a partner's access.
+	AccessRequest  Kind = "ACCESS_REQUEST"
+	AccessApproved Kind = "ACCESS_APPROVED"
+	// A partner administrator's account.
+	PasswordReset   Kind = "PASSWORD_RESET"
+	PasswordChanged Kind = "PASSWORD_CHANGED"
 )
 
 // Languages are the languages of the templates; en is the default.
@@ -60,7 +66,10 @@ type Data struct {
 	HandedTo string
 	// WindowCloses is the day an unprovisioned order closes.
 	WindowCloses string
-	// Link is the "Set up now" link; LinkExpires when it stops working.
+	// AdminEmail is the customer administrator asked for consent.
+	AdminEmail string
+	// Link is the message's button ("Set up now", or its kind's); LinkExpires
+	// when it stops working.
 	Link        string
 	LinkExpires string
 }
@@ -85,11 +94,26 @@ func init() {
 }
 
 // needsLink are the kinds that carry a "Set up now" link.
-var needsLink = map[Kind]bool{SetupLink: true, HandoffColleague: true, HandoffCustomer: true}
+var needsLink = map[Kind]bool{SetupLink: true, HandoffColleague: true, HandoffCustomer: true,
+	AccessRequest: true, AccessApproved: true, PasswordReset: true}
 
-// buttonLabels are the labels of the "Set up now" button: in the text body
-// the link stands on a line of its own, "<label>: <link>".
-var buttonLabels = map[string]string{"en": "Set up now", "sr": "Podesi sada"}
+// buttonLabels are the labels of a message's button ("Set up now" unless
+// its kind has its own): in the text body the link stands on a line of its
+// own, "<label>: <link>".
+var buttonLabels = map[Kind]map[string]string{
+	"":             {"en": "Set up now", "sr": "Podesi sada"},
+	AccessRequest:  {"en": "Review the request", "sr": "Pregledaj zahtev"},
+	AccessApproved: {"en": "Withdraw access", "sr": "Povuci pristup"},
+	PasswordReset:  {"en": "Choose a new password", "sr": "Izaberi novu lozinku"},
+}
+
+// ButtonLabel is the label of kind's button in lang.
+func ButtonLabel(kind Kind, lang string) string {
+	if l, ok := buttonLabels[kind]; ok {
+		return l[lang]
+	}
+	return buttonLabels[""][lang]
+}
 
 // Render renders a message of kind in lang (en when lang is unknown). The
 // HTML body is built from the text body's paragraphs, so the two never
@@ -112,7 +136,7 @@ func Render(kind Kind, lang string, d Data) (Rendered, error) {
 	page := struct {
 		Lang, Subject, Link, Button, Footer string
 		Paragraphs, After                   []string
-	}{Lang: lang, Subject: r.Subject, Button: buttonLabels[lang]}
+	}{Lang: lang, Subject: r.Subject, Button: ButtonLabel(kind, lang)}
 	body, footer, _ := strings.Cut(r.Text, "\n--\n")
 	page.Footer = strings.TrimSpace(footer)
 	linkLine := page.Button + ": " + d.Link

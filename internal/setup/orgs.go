@@ -204,7 +204,8 @@ func (s *Service) confirm(ctx context.Context, st *state) error {
 
 	var customer *ent.Organization
 	var err error
-	if d.CustomerOrg.ExistingID != "" {
+	created := d.CustomerOrg.ExistingID == ""
+	if !created {
 		customer, err = client.Organization.Get(sys, gid.ID(d.CustomerOrg.ExistingID))
 	} else {
 		customer, err = client.Organization.Create().
@@ -216,6 +217,7 @@ func (s *Service) confirm(ctx context.Context, st *state) error {
 			err = s.createUser(ctx, d.CustomerAdminEmail, customer.ID)
 			// Its administrator is welcomed (the row's notice).
 			st.change.Audit = map[string]any{"newCustomerOrg": customer.ID}
+			upd.SetCreatedCustomerOrg(true)
 		}
 	}
 	if err != nil {
@@ -223,12 +225,22 @@ func (s *Service) confirm(ctx context.Context, st *state) error {
 	}
 	upd.SetCustomerOrgID(customer.ID)
 	if partner != nil && !o.HandedToCustomer {
-		managed, err := partner.QueryManagedCustomers().Where(organization.ID(customer.ID)).Exist(sys)
-		if err != nil {
+		managed, err := manages(ctx, client, customer.ID, partner.ID, "")
+		switch {
+		case err != nil:
 			return err
-		}
-		if !managed {
+		case managed:
+		case created:
+			// The partner created it in its own setup: it manages it.
 			if err := client.Organization.UpdateOne(partner).AddManagedCustomerIDs(customer.ID).Exec(sys); err != nil {
+				return err
+			}
+		default:
+			// Someone else's organization: its administrator decides.
+			if st.change.Audit == nil {
+				st.change.Audit = map[string]any{}
+			}
+			if err := s.requestAccess(ctx, st, partner, customer, d.CustomerAdminEmail); err != nil {
 				return err
 			}
 		}

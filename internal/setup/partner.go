@@ -58,7 +58,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (string, e
 	if !checkPassword(password, u.PasswordHash) {
 		return "", validate.Fail(CodeInvalidCredentials, "", "Wrong email or password.")
 	}
-	return s.Auth.IssuePartnerSession(u, u.Edges.Organization)
+	return s.Auth.IssuePartnerSession(ctx, u, u.Edges.Organization)
 }
 
 var dummyHash, _ = hashPassword("onramp-timing-equalizer")

@@ -101,14 +101,21 @@ func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
 			if err != nil {
 				return nil, err
 			}
-			out.PartnerOrg = viewOf(org)
+			if out.PartnerOrg, err = s.viewOf(ctx, org); err != nil {
+				return nil, err
+			}
 		}
 		org, err := s.Store.Client.Organization.Get(sys, o.CustomerOrgID)
 		if err != nil {
 			return nil, err
 		}
-		out.CustomerOrg = viewOf(org)
-		out.CustomerOrg.Subdomain = org.Subdomain
+		if out.CustomerOrg, err = s.viewOf(ctx, org); err != nil {
+			return nil, err
+		}
+		disclosed := out.CustomerOrg.Address != nil
+		if disclosed {
+			out.CustomerOrg.Subdomain = org.Subdomain
+		}
 		admin, err := s.customerAdmin(ctx, o)
 		if err != nil {
 			return nil, err
@@ -119,8 +126,9 @@ func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
 			return nil, err
 		}
 		out.MissingSettings = missing
-		if site != nil && site.Existing {
-			// The organization's one site, whatever its name is now.
+		if site != nil && site.Existing && disclosed {
+			// The organization's one site, whatever its name is now (not
+			// told to a partner still waiting for the customer's consent).
 			out.ExistingSite = org.Subdomain
 		}
 		out.Next = string(lifecycle.Next(o.Status, o.Step, missing))
@@ -139,7 +147,9 @@ func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
 				return nil, err
 			}
 			if existing != nil {
-				view = viewOf(existing)
+				if view, err = s.viewOf(ctx, existing); err != nil {
+					return nil, err
+				}
 			} else {
 				view = &OrgView{Name: o.PartnerName, Country: o.CustomerCountry}
 			}
@@ -206,16 +216,26 @@ func (s *Service) draftView(ctx context.Context, d *schematype.OrgDraft) (*OrgVi
 		if err != nil {
 			return nil, err
 		}
-		return viewOf(org), nil
+		return s.viewOf(ctx, org)
 	}
 	addr := d.Address
 	return &OrgView{Name: d.Name, Country: d.Country, Address: &addr}, nil
 }
 
-func viewOf(org *ent.Organization) *OrgView {
+// viewOf shows an existing organization: all of it, or, to a caller who
+// may not see all of it (Disclosed), its name and country only.
+func (s *Service) viewOf(ctx context.Context, org *ent.Organization) (*OrgView, error) {
 	id := org.ID
-	addr := org.Address
-	return &OrgView{ID: &id, Existing: true, Name: org.Name, Country: org.Country, Address: &addr}
+	view := &OrgView{ID: &id, Existing: true, Name: org.Name, Country: org.Country}
+	ok, err := Disclosed(ctx, s.Store.Client, org)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		addr := org.Address
+		view.Address = &addr
+	}
+	return view, nil
 }
 
 // candidates finds customer organizations with the same name or email

@@ -280,6 +280,13 @@ func (s *Service) SaveEnterpriseSettings(ctx context.Context, subdomain string, 
 		switch {
 		case org.Subdomain != nil && *org.Subdomain == name:
 		case org.Subdomain != nil && !ours:
+			if ok, err := Disclosed(ctx, s.Store.Client, org); err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				return validate.Fail(CodeSiteExists, "subdomain",
+					"The customer organization already has a meetings site, which this order uses.")
+			}
 			return validate.Fail(CodeSiteExists, "subdomain",
 				"The customer organization already has the meetings site %q, which this order uses.", *org.Subdomain)
 		default:

@@ -19,6 +19,13 @@ const (
 	Partner     Kind = "PARTNER"
 	Integration Kind = "INTEGRATION"
 	Operator    Kind = "OPERATOR"
+	// PartnerAccess is the token of a partner-access email link: a customer
+	// organization's administrator approves, denies or withdraws one
+	// partner's access with it, and may do nothing else.
+	PartnerAccess Kind = "PARTNER_ACCESS"
+	// PasswordReset is the token of a password-reset email link: it may
+	// only set that user's password, once.
+	PasswordReset Kind = "PASSWORD_RESET"
 )
 
 // Viewer is the verified caller.
@@ -38,6 +45,16 @@ type Viewer struct {
 	OrganizationID gid.ID
 	// UserID is a partner session's user.
 	UserID gid.ID
+	// SessionID is a partner session's row (sign-out and password changes
+	// revoke it).
+	SessionID gid.ID
+	// AccessID is a partner-access token's request, and Act what the token
+	// may do with it ("decide" or "withdraw").
+	AccessID gid.ID
+	Act      string
+	// TicketID is the stored single-use row of a partner-access or
+	// password-reset token.
+	TicketID gid.ID
 	// ExpiresAt is when the token stops working.
 	ExpiresAt time.Time
 }

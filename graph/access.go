@@ -1,0 +1,67 @@
+package graph
+
+import (
+	"context"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"onramp/ent"
+	"onramp/ent/order"
+	"onramp/graph/model"
+	"onramp/internal/setup"
+)
+
+// accessPayload maps a consent call's result into its payload.
+func accessPayload(pa *ent.PartnerAccess, err error) (*model.PartnerAccessPayload, error) {
+	userErrors, err := payloadErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.PartnerAccessPayload{PartnerAccess: pa, UserErrors: userErrors}, nil
+}
+
+// sessionPayload maps a call that answers a new partner session.
+func sessionPayload(token string, err error) (*model.SignInPayload, error) {
+	userErrors, err := payloadErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	p := &model.SignInPayload{UserErrors: userErrors}
+	if token != "" {
+		p.Token = &token
+	}
+	return p, nil
+}
+
+func (r *Resolver) now() time.Time {
+	if r.Setup != nil && r.Setup.Life != nil && r.Setup.Life.Now != nil {
+		return r.Setup.Life.Now()
+	}
+	return time.Now()
+}
+
+// disclosed is the @disclosed directive: an organization's field that a
+// caller without full access (a partner waiting for the customer's
+// consent) gets as null.
+func (r *Resolver) disclosed(ctx context.Context, obj any, next graphql.Resolver) (any, error) {
+	org, ok := obj.(*ent.Organization)
+	if !ok {
+		return next(ctx)
+	}
+	full, err := setup.Disclosed(ctx, r.Client, org)
+	if err != nil {
+		return nil, err
+	}
+	if !full {
+		return nil, nil
+	}
+	return next(ctx)
+}
+
+func languageOf(l *order.Language) string {
+	if l == nil {
+		return ""
+	}
+	return string(*l)
+}

@@ -1,0 +1,367 @@
+package setup
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"onramp/ent"
+	"onramp/ent/order"
+	"onramp/ent/organization"
+	"onramp/ent/partneraccess"
+	"onramp/ent/user"
+	"onramp/internal/auth"
+	"onramp/internal/gid"
+	"onramp/internal/lifecycle"
+	"onramp/internal/mail"
+	"onramp/internal/store"
+	"onramp/internal/validate"
+	"onramp/internal/viewer"
+)
+
+// Codes of the consent's userErrors.
+const (
+	CodeAlreadyApproved = "ALREADY_APPROVED"
+	CodeAlreadyDenied   = "ALREADY_DENIED"
+	CodeNotApproved     = "NOT_APPROVED"
+)
+
+// AccessExpired is the state a pending request shows once it can no longer
+// be answered (the stored state stays PENDING).
+const AccessExpired = "EXPIRED"
+
+// AccessState is where a request stands as callers see it: its stored
+// state, or EXPIRED for a pending one past its time.
+func AccessState(pa *ent.PartnerAccess, now time.Time) string {
+	if pa.State == partneraccess.StatePENDING && !now.Before(pa.ExpiresAt) {
+		return AccessExpired
+	}
+	return string(pa.State)
+}
+
+func (s *Service) now() time.Time { return s.Life.Now() }
+
+// manages reports whether the partner organization partnerOrg (by id), or
+// the partner organization of account (when partnerOrg is empty), has an
+// active management relation to org.
+func manages(ctx context.Context, client *ent.Client, org gid.ID, partnerOrg gid.ID, account string) (bool, error) {
+	q := client.Organization.Query().Where(organization.ID(org))
+	if partnerOrg != "" {
+		q.Where(organization.HasManagersWith(organization.ID(partnerOrg)))
+	} else {
+		q.Where(organization.HasManagersWith(organization.AccountID(account)))
+	}
+	return q.Exist(store.System(ctx))
+}
+
+// requestAccess asks the administrator of an existing customer
+// organization whether the order's partner may manage it: a PENDING
+// request, and an email with its decision link, in the confirmation's
+// transaction. A request of the same partner still open is not repeated.
+func (s *Service) requestAccess(ctx context.Context, st *state, partner, customer *ent.Organization, admin string) error {
+	client := ent.FromContext(ctx)
+	sys := store.System(ctx)
+	now := s.now()
+	open, err := client.PartnerAccess.Query().Where(
+		partneraccess.CustomerOrgID(customer.ID), partneraccess.PartnerOrgID(partner.ID),
+		partneraccess.StateEQ(partneraccess.StatePENDING), partneraccess.ExpiresAtGT(now),
+	).Exist(sys)
+	if err != nil || open {
+		st.change.Audit["partnerAccess"] = "already requested"
+		return err
+	}
+	pa, err := client.PartnerAccess.Create().
+		SetPartnerOrgID(partner.ID).SetPartnerAccountID(st.order.PartnerAccountID).
+		SetCustomerOrgID(customer.ID).SetOrderID(st.order.ID).SetAdminEmail(admin).
+		SetExpiresAt(now.Add(auth.AccessDecisionTTL)).
+		Save(sys)
+	if err != nil {
+		return err
+	}
+	token, exp, err := s.Auth.IssueAccessToken(ctx, pa.ID, admin, auth.ActDecide)
+	if err != nil {
+		return err
+	}
+	st.change.Audit["partnerAccess"] = pa.ID
+	st.change.Audit["partnerAccessAskedOf"] = admin
+	return s.accessMail(ctx, mail.AccessRequest, st.order, partner, customer, admin, token, exp)
+}
+
+// accessMail puts a consent email in the outbox. It is not the order's
+// message: cancelling the order does not withdraw a question about the
+// organization.
+func (s *Service) accessMail(ctx context.Context, kind mail.Kind, o *ent.Order, partner, customer *ent.Organization, to, token string, exp time.Time) error {
+	l := s.Orders.Lifecycle
+	d := mail.Data{
+		Product: string(o.Product), PartnerName: partner.Name, PartnerAccountID: o.PartnerAccountID,
+		CustomerName: customer.Name, ExternalID: o.ExternalID, AdminEmail: to,
+		Link:        strings.TrimRight(l.PublicURL, "/") + "/access?token=" + token,
+		LinkExpires: exp.In(l.Location).Format("2006-01-02 15:04 MST"),
+	}
+	_, err := l.Outbox.Send(ctx, mail.Draft{Kind: kind, To: to, Lang: string(o.Language), Data: d})
+	return err
+}
+
+// Access reads the request of the presented partner-access token.
+func (s *Service) Access(ctx context.Context) (*ent.PartnerAccess, error) {
+	v, err := auth.Require(ctx, viewer.PartnerAccess)
+	if err != nil {
+		return nil, err
+	}
+	pa, err := s.Store.Client.PartnerAccess.Get(ctx, v.AccessID)
+	if ent.IsNotFound(err) {
+		return nil, auth.NotFound("partner access request")
+	}
+	return pa, err
+}
+
+// ApproveAccess approves the request of the presented token: the partner's
+// management relation becomes active, and the administrator gets a
+// confirmation with a link to withdraw it.
+func (s *Service) ApproveAccess(ctx context.Context) (*ent.PartnerAccess, error) {
+	return s.decide(ctx, lifecycle.ApprovePartnerAccess, partneraccess.StateAPPROVED)
+}
+
+// DenyAccess denies the request of the presented token.
+func (s *Service) DenyAccess(ctx context.Context) (*ent.PartnerAccess, error) {
+	return s.decide(ctx, lifecycle.DenyPartnerAccess, partneraccess.StateDENIED)
+}
+
+func (s *Service) decide(ctx context.Context, action lifecycle.Action, to partneraccess.State) (*ent.PartnerAccess, error) {
+	v, err := auth.Require(ctx, viewer.PartnerAccess)
+	if err != nil {
+		return nil, err
+	}
+	if v.Act != auth.ActDecide {
+		return nil, auth.Forbidden("This link withdraws an access; it cannot approve or deny one.")
+	}
+	return s.changeAccess(ctx, v.AccessID, action, func(ctx context.Context, pa *ent.PartnerAccess, c *lifecycle.Change) error {
+		switch pa.State {
+		case partneraccess.StateAPPROVED:
+			return validate.Fail(CodeAlreadyApproved, "", "You approved this request on %s; use the link of the confirmation email to withdraw it.", pa.DecidedAt.Format("2006-01-02"))
+		case partneraccess.StateDENIED:
+			return validate.Fail(CodeAlreadyDenied, "", "You denied this request on %s. The partner can ask again with a new order.", pa.DecidedAt.Format("2006-01-02"))
+		}
+		client := ent.FromContext(ctx)
+		sys := store.System(ctx)
+		if err := client.PartnerAccess.UpdateOne(pa).SetState(to).SetDecidedAt(s.now()).Exec(sys); err != nil {
+			return err
+		}
+		if to != partneraccess.StateAPPROVED {
+			return nil
+		}
+		if err := s.activate(ctx, pa); err != nil {
+			return err
+		}
+		token, exp, err := s.Auth.IssueAccessToken(ctx, pa.ID, pa.AdminEmail, auth.ActWithdraw)
+		if err != nil {
+			return err
+		}
+		partner, customer, err := accessOrgs(ctx, pa)
+		if err != nil {
+			return err
+		}
+		return s.accessMail(ctx, mail.AccessApproved, c.Order, partner, customer, pa.AdminEmail, token, exp)
+	})
+}
+
+// RevokeAccess withdraws an access: with the withdrawal link's token (id
+// nil), its approved request; an operator, any request by id, approved or
+// pending. The relation ends and every token of the request stops working.
+func (s *Service) RevokeAccess(ctx context.Context, id *gid.ID) (*ent.PartnerAccess, error) {
+	v, err := auth.Require(ctx, viewer.PartnerAccess, viewer.Operator)
+	if err != nil {
+		return nil, err
+	}
+	var target gid.ID
+	switch {
+	case v.Is(viewer.Operator) && id == nil:
+		return nil, validate.Fail(validate.CodeInvalid, "id", "Name the partner access to revoke.")
+	case v.Is(viewer.Operator):
+		target = *id
+	case v.Act != auth.ActWithdraw:
+		return nil, auth.Forbidden("This link approves or denies a request; withdraw an approved access with the link of the confirmation email.")
+	case id != nil && *id != v.AccessID:
+		return nil, auth.NotFound("partner access request")
+	default:
+		target = v.AccessID
+	}
+	return s.changeAccess(ctx, target, lifecycle.RevokePartnerAccess, func(ctx context.Context, pa *ent.PartnerAccess, c *lifecycle.Change) error {
+		ok := pa.State == partneraccess.StateAPPROVED || v.Is(viewer.Operator) && pa.State == partneraccess.StatePENDING
+		if !ok {
+			return validate.Fail(CodeNotApproved, "", "This partner access is %s, not approved: there is nothing to withdraw.", strings.ToLower(AccessState(pa, s.now())))
+		}
+		client := ent.FromContext(ctx)
+		sys := store.System(ctx)
+		if err := client.PartnerAccess.UpdateOne(pa).SetState(partneraccess.StateREVOKED).
+			SetRevokedAt(s.now()).SetRevokedBy(v.Subject).Exec(sys); err != nil {
+			return err
+		}
+		c.Audit = map[string]any{"revokedBy": v.Subject}
+		if err := auth.RevokeTickets(ctx, string(pa.ID)); err != nil {
+			return err
+		}
+		return client.Organization.UpdateOneID(pa.PartnerOrgID).RemoveManagedCustomerIDs(pa.CustomerOrgID).Exec(sys)
+	})
+}
+
+// changeAccess runs a change of a request as its order's action (the
+// order is where it is locked, recorded and heard of): the request is read
+// again under the order's lock, and the token's ticket checked again.
+func (s *Service) changeAccess(ctx context.Context, id gid.ID, action lifecycle.Action, fn func(ctx context.Context, pa *ent.PartnerAccess, c *lifecycle.Change) error) (*ent.PartnerAccess, error) {
+	v := viewer.FromContext(ctx)
+	pa, err := s.Store.Client.PartnerAccess.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, auth.NotFound("partner access request")
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The customer acts on an order outside any scope a token of its kind
+	// reads: the command reads it as Onramp, for the caller it checked.
+	_, err = s.Life.Apply(store.System(ctx), pa.OrderID, lifecycle.Command{
+		Action:  action,
+		Changes: map[string]any{"partnerAccess": id, "customerOrg": pa.CustomerOrgID, "partnerOrg": pa.PartnerOrgID},
+		Run: func(ctx context.Context, c *lifecycle.Change) error {
+			client := ent.FromContext(ctx)
+			sys := store.System(ctx)
+			if v.Is(viewer.PartnerAccess) {
+				t, err := client.Ticket.Get(sys, v.TicketID)
+				if err != nil {
+					return err
+				}
+				if err := s.Auth.TicketRefusal(t); err != nil {
+					return err
+				}
+			}
+			locked, err := client.PartnerAccess.Get(sys, id)
+			if err != nil {
+				return err
+			}
+			return fn(ctx, locked, c)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.Client.PartnerAccess.Get(store.System(ctx), id)
+}
+
+// activate writes the partner's management relation of an approved
+// request.
+func (s *Service) activate(ctx context.Context, pa *ent.PartnerAccess) error {
+	client := ent.FromContext(ctx)
+	ok, err := manages(ctx, client, pa.CustomerOrgID, pa.PartnerOrgID, "")
+	if err != nil || ok {
+		return err
+	}
+	return client.Organization.UpdateOneID(pa.PartnerOrgID).AddManagedCustomerIDs(pa.CustomerOrgID).Exec(store.System(ctx))
+}
+
+func accessOrgs(ctx context.Context, pa *ent.PartnerAccess) (partner, customer *ent.Organization, err error) {
+	client := ent.FromContext(ctx)
+	sys := store.System(ctx)
+	if partner, err = client.Organization.Get(sys, pa.PartnerOrgID); err != nil {
+		return nil, nil, err
+	}
+	customer, err = client.Organization.Get(sys, pa.CustomerOrgID)
+	return partner, customer, err
+}
+
+// Disclosed reports whether the caller of ctx sees all of an organization
+// (its address, meetings site and relations) or only its name, country and
+// email domain: operators, the organization's own partner session, a
+// partner that manages it (it created it in its own setup, or the customer
+// approved), and a setup link of an order that created it or held by one of
+// its users see all of it. The scope rules decide whether the caller sees
+// the organization at all.
+func Disclosed(ctx context.Context, client *ent.Client, org *ent.Organization) (bool, error) {
+	v := viewer.FromContext(ctx)
+	switch {
+	case v == nil || v.Is(viewer.Operator):
+		return true, nil
+	case org.Kind == organization.KindPARTNER:
+		return true, nil // the scope shows a partner organization only to its own
+	case v.Is(viewer.Partner):
+		return manages(ctx, client, org.ID, v.OrganizationID, "")
+	case v.Is(viewer.Integration):
+		return manages(ctx, client, org.ID, "", v.PartnerAccountID)
+	case v.Is(viewer.SetupLink):
+		o, err := client.Order.Get(store.System(ctx), v.OrderID)
+		if err != nil {
+			return false, err
+		}
+		if o.CreatedCustomerOrg && o.CustomerOrgID == org.ID {
+			return true, nil
+		}
+		member, err := client.User.Query().Where(user.Email(v.Email), user.OrganizationID(org.ID)).Exist(store.System(ctx))
+		if err != nil || member {
+			return member, err
+		}
+		return manages(ctx, client, org.ID, "", o.PartnerAccountID)
+	}
+	return false, nil
+}
+
+// AccessOf is the consent request made for an order, if any.
+func AccessOf(ctx context.Context, client *ent.Client, o *ent.Order) (*ent.PartnerAccess, error) {
+	pa, err := client.PartnerAccess.Query().Where(partneraccess.OrderID(o.ID)).
+		Order(ent.Desc(partneraccess.FieldCreatedAt)).First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return pa, err
+}
+
+// continue-setup refusals.
+const (
+	CodeHandedToCustomer = "HANDED_TO_CUSTOMER"
+	CodeAccessPending    = "ACCESS_PENDING"
+)
+
+// ContinueSetup issues the signed-in partner administrator a setup link of
+// its own for an order of its account, so that it finishes the setup in the
+// wizard where the order stands (before the organizations are confirmed: at
+// ROLE, with a new draft). The previous link becomes REPLACED. Never for an
+// order handed to the customer, nor for a customer organization the partner
+// does not manage.
+func (s *Service) ContinueSetup(ctx context.Context, id gid.ID) (string, *ent.Order, error) {
+	v, err := auth.Require(ctx, viewer.Partner)
+	if err != nil {
+		return "", nil, err
+	}
+	var token string
+	o, err := s.Life.Apply(ctx, id, lifecycle.Command{
+		Action: lifecycle.ContinueSetup,
+		Run: func(ctx context.Context, c *lifecycle.Change) error {
+			o := c.Order
+			if o.HandedToCustomer || o.Role != nil && *o.Role == order.RoleCUSTOMER {
+				return validate.Fail(CodeHandedToCustomer, "", "This setup was handed to the customer, who finishes it; a partner cannot continue it.")
+			}
+			if lifecycle.Confirmed(o.Status) {
+				ok, err := manages(ctx, ent.FromContext(ctx), o.CustomerOrgID, v.OrganizationID, "")
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return validate.Fail(CodeAccessPending, "", "The customer organization has not approved your access yet; the setup goes on through the link of the person who confirmed the organizations.")
+				}
+			} else {
+				c.Step = order.StepROLE
+			}
+			c.Audit = map[string]any{"to": v.Email}
+			var err error
+			token, err = s.Auth.IssueSetupLink(ctx, o.ID, v.Email)
+			return err
+		},
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return token, o, nil
+}
+
+// SetupURL is the wizard's address for a setup link's token.
+func (s *Service) SetupURL(token string) string {
+	return strings.TrimRight(s.Orders.Lifecycle.PublicURL, "/") + "/setup?token=" + token
+}

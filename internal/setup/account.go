@@ -1,0 +1,181 @@
+package setup
+
+import (
+	"context"
+	"strings"
+
+	"github.com/riverqueue/river"
+
+	"onramp/ent"
+	"onramp/ent/organization"
+	"onramp/ent/user"
+	"onramp/internal/audit"
+	"onramp/internal/auth"
+	"onramp/internal/mail"
+	"onramp/internal/store"
+	"onramp/internal/validate"
+	"onramp/internal/viewer"
+)
+
+// PasswordResetArgs is the job that mails a password-reset link, if the
+// email is a partner administrator's. The request only queues it, the same
+// one insert whether or not the account exists, so the answer and its time
+// tell nothing.
+type PasswordResetArgs struct {
+	Email string `json:"email"`
+	Lang  string `json:"lang"`
+}
+
+// Kind implements river.JobArgs.
+func (PasswordResetArgs) Kind() string { return "password_reset" }
+
+// PasswordResetWorker runs PasswordResetArgs.
+type PasswordResetWorker struct {
+	river.WorkerDefaults[PasswordResetArgs]
+	// Setup is set once the service is built.
+	Setup *Service
+}
+
+// Work implements river.Worker.
+func (w *PasswordResetWorker) Work(ctx context.Context, job *river.Job[PasswordResetArgs]) error {
+	return w.Setup.mailPasswordReset(store.System(ctx), job.Args)
+}
+
+// RequestPasswordReset queues the mailing of a password-reset link to
+// email. It answers the same whether or not the account exists; the
+// throttles (per email and client address) are the resolver's.
+func (s *Service) RequestPasswordReset(ctx context.Context, email, lang string) error {
+	addr, ok := validate.Email(email)
+	if !ok {
+		return validate.Fail(validate.CodeInvalid, "email", "Enter a valid email address.")
+	}
+	if lang != "sr" {
+		lang = "en"
+	}
+	return s.Store.InTx(ctx, func(ctx context.Context) error {
+		return s.Orders.Lifecycle.Queue.Enqueue(ctx, PasswordResetArgs{Email: addr, Lang: lang}, nil)
+	})
+}
+
+// mailPasswordReset issues a reset link for a partner administrator (the
+// earlier ones become REPLACED) and puts its email in the outbox, in one
+// transaction; an email of no partner administrator gets nothing.
+func (s *Service) mailPasswordReset(ctx context.Context, a PasswordResetArgs) error {
+	return s.Store.InTx(ctx, func(ctx context.Context) error {
+		client := ent.FromContext(ctx)
+		u, err := client.User.Query().Where(user.Email(a.Email)).WithOrganization().Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if u.Edges.Organization.Kind != organization.KindPARTNER {
+			return nil
+		}
+		token, err := s.Auth.IssuePasswordReset(ctx, u)
+		if err != nil {
+			return err
+		}
+		l := s.Orders.Lifecycle
+		_, err = l.Outbox.Send(ctx, mail.Draft{Kind: mail.PasswordReset, To: u.Email, Lang: a.Lang, Data: mail.Data{
+			PartnerName:  u.Edges.Organization.Name,
+			ContactEmail: u.Email,
+			Link:         strings.TrimRight(l.PublicURL, "/") + "/reset-password?token=" + token,
+			LinkExpires:  s.now().Add(auth.PasswordResetTTL).In(l.Location).Format("2006-01-02 15:04 MST"),
+		}})
+		return err
+	})
+}
+
+// ResetPassword sets a new password with a password-reset token (used
+// once), ends every session of the user and answers a new one.
+func (s *Service) ResetPassword(ctx context.Context, password string) (string, error) {
+	v, err := auth.Require(ctx, viewer.PasswordReset)
+	if err != nil {
+		return "", err
+	}
+	return s.setPassword(ctx, v, password, auth.SessionPasswordReset, func(ctx context.Context, _ *ent.User) error {
+		return s.Auth.UseTicket(ctx, v)
+	})
+}
+
+// ChangePassword changes the signed-in administrator's password: current
+// must be right. Every earlier session of the user, this one too, ends;
+// it answers a new session.
+func (s *Service) ChangePassword(ctx context.Context, current, password string) (string, error) {
+	v, err := auth.Require(ctx, viewer.Partner)
+	if err != nil {
+		return "", err
+	}
+	return s.setPassword(ctx, v, password, auth.SessionPasswordChanged, func(ctx context.Context, u *ent.User) error {
+		if u.PasswordHash == "" || !checkPassword(current, u.PasswordHash) {
+			return validate.Fail(CodeInvalidCredentials, "current", "The current password is wrong.")
+		}
+		return nil
+	})
+}
+
+// setPassword checks the new password, lets check refuse, then in one
+// transaction stores the hash, ends the user's sessions, records it, tells
+// the user by email and starts a new session.
+func (s *Service) setPassword(ctx context.Context, v *viewer.Viewer, password, why string, check func(ctx context.Context, u *ent.User) error) (string, error) {
+	if msg := passwordProblem(password, v.Email); msg != "" {
+		return "", validate.Fail(CodeWeakPassword, "password", "%s", msg)
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return "", err
+	}
+	var token string
+	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		client := ent.FromContext(ctx)
+		sys := store.System(ctx)
+		u, err := client.User.Query().Where(user.ID(v.UserID)).WithOrganization().Only(sys)
+		if ent.IsNotFound(err) {
+			return auth.NotFound("user")
+		}
+		if err != nil {
+			return err
+		}
+		if u.Edges.Organization.Kind != organization.KindPARTNER {
+			return auth.Forbidden("Only partner administrators have a password.")
+		}
+		if err := check(ctx, u); err != nil {
+			return err
+		}
+		if err := client.User.UpdateOne(u).SetPasswordHash(hash).Exec(sys); err != nil {
+			return err
+		}
+		ended, err := s.Auth.EndSessions(ctx, u.ID, "", why)
+		if err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, client, "", why, map[string]any{"user": u.ID, "sessionsEnded": ended}); err != nil {
+			return err
+		}
+		l := s.Orders.Lifecycle
+		if _, err := l.Outbox.Send(ctx, mail.Draft{Kind: mail.PasswordChanged, To: u.Email, Lang: "en", Data: mail.Data{
+			PartnerName: u.Edges.Organization.Name, ContactEmail: u.Email,
+		}}); err != nil {
+			return err
+		}
+		token, err = s.Auth.IssuePartnerSession(ctx, u, u.Edges.Organization)
+		return err
+	})
+	return token, err
+}
+
+// SignOut ends the presented partner session, at once on every replica.
+func (s *Service) SignOut(ctx context.Context) error {
+	v, err := auth.Require(ctx, viewer.Partner)
+	if err != nil {
+		return err
+	}
+	return s.Store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.Auth.EndSessions(ctx, v.UserID, v.SessionID, auth.SessionSignedOut); err != nil {
+			return err
+		}
+		return audit.Record(ctx, ent.FromContext(ctx), "", auth.SessionSignedOut, map[string]any{"user": v.UserID, "session": v.SessionID})
+	})
+}
