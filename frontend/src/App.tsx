@@ -2,12 +2,16 @@ import { useMemo } from "react";
 import { BrowserRouter, Outlet, Route, Routes } from "react-router";
 import { Provider } from "urql";
 import { createApiClient, createWs } from "./api/client";
-import { partnerToken, setupToken } from "./api/session";
+import { setupToken } from "./api/session";
+import { AccessPage } from "./access/AccessPage";
 import { Home } from "./Home";
 import { I18nProvider } from "./i18n/I18n";
 import { IntegrationsPage } from "./partner/Integrations";
+import { ChangePasswordPage, ForgotPasswordPage, ResetPasswordPage } from "./partner/Account";
+import { OrderPage } from "./partner/OrderPage";
 import { PartnerHome } from "./partner/PartnerHome";
 import { SignInPage } from "./partner/SignIn";
+import { PartnerRoot } from "./partner/Workspace";
 import { Shell } from "./Shell";
 import { HandedOffPage, LinkProblemPage, NotFoundPage, OnHoldPage } from "./wizard/pages/Pages";
 import { AssignmentStep } from "./wizard/steps/AssignmentStep";
@@ -31,16 +35,6 @@ function SetupRoot() {
       <WizardProvider client={client}>
         <Outlet />
       </WizardProvider>
-    </Provider>
-  );
-}
-
-/** The partner session's API client. */
-function PartnerRoot() {
-  const client = useMemo(() => createApiClient(partnerToken.get, { cache: true }), []);
-  return (
-    <Provider value={client}>
-      <Outlet />
     </Provider>
   );
 }
@@ -74,10 +68,15 @@ export function AppRoutes() {
         </Route>
         <Route element={<PartnerRoot />}>
           <Route path="signin" element={<SignInPage />} />
+          <Route path="signin/forgot" element={<ForgotPasswordPage />} />
           <Route path="partner" element={<PartnerHome />} />
+          <Route path="partner/orders/:id" element={<OrderPage />} />
+          <Route path="partner/password" element={<ChangePasswordPage />} />
           <Route path="partner/integrations" element={<IntegrationsPage />} />
           <Route path="partner/*" element={<PartnerHome />} />
         </Route>
+        <Route path="reset-password" element={<ResetPasswordPage />} />
+        <Route path="access" element={<AccessPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

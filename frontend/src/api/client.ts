@@ -1,4 +1,4 @@
-import { Client, cacheExchange, fetchExchange, subscriptionExchange, type Exchange } from "urql";
+import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange, type Exchange } from "urql";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
 
 /** Close codes after which reconnecting cannot help: the token was refused
@@ -29,12 +29,37 @@ export function createWs(getToken: () => string | null): WsClient {
   });
 }
 
+/** extensions.reason of the first UNAUTHENTICATED error of a result, or null. */
+export function unauthenticatedReason(errors: readonly { extensions?: Record<string, unknown> }[]): string | null {
+  for (const e of errors) {
+    const ext = e.extensions ?? {};
+    if (ext.code === "UNAUTHENTICATED") return typeof ext.reason === "string" ? ext.reason : "INVALID";
+  }
+  return null;
+}
+
 /**
  * A urql client that sends getToken()'s token. cache: the document cache
  * (partner views); the wizard keeps its state itself and goes without.
+ * onUnauthenticated: called with extensions.reason when any answer refuses
+ * the token (the partner session ended: signed out, password changed).
  */
-export function createApiClient(getToken: () => string | null, opts: { cache?: boolean; ws?: WsClient } = {}): Client {
+export function createApiClient(
+  getToken: () => string | null,
+  opts: { cache?: boolean; ws?: WsClient; onUnauthenticated?: (reason: string) => void } = {},
+): Client {
   const exchanges: Exchange[] = [];
+  const onUnauthenticated = opts.onUnauthenticated;
+  if (onUnauthenticated) {
+    exchanges.push(
+      mapExchange({
+        onError(error) {
+          const reason = unauthenticatedReason(error.graphQLErrors);
+          if (reason) onUnauthenticated(reason);
+        },
+      }),
+    );
+  }
   if (opts.cache) exchanges.push(cacheExchange);
   exchanges.push(fetchExchange);
   const ws = opts.ws;

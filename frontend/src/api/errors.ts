@@ -93,3 +93,17 @@ export function userErrorKey(e: UserError): Key {
   const key = `code.${e.code}`;
   return isKey(key) ? key : "errors.unknown";
 }
+
+/**
+ * extensions.reason of a top-level UNAUTHENTICATED error (EXPIRED, REVOKED,
+ * REPLACED, INVALID, MISSING…), or null when the request was not refused
+ * for its token.
+ */
+export function authReason(error: CombinedError | undefined | null): string | null {
+  if (!error) return null;
+  for (const e of error.graphQLErrors) {
+    const ext = (e.extensions ?? {}) as { code?: string; reason?: string };
+    if (ext.code === "UNAUTHENTICATED") return ext.reason ?? "INVALID";
+  }
+  return null;
+}

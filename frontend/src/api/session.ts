@@ -7,6 +7,11 @@ const expiredKey = "onramp.setup.expired";
 const startKey = "onramp.setup.start";
 const handoffKey = "onramp.setup.handedOffTo";
 const partnerKey = "onramp.partner.token";
+const resetKey = "onramp.reset.token";
+const accessKey = "onramp.access.token";
+
+/** Pages whose ?token=… is not a setup link: each keeps its own. */
+const otherLinkPages: Record<string, string> = { "/reset-password": resetKey, "/access": accessKey };
 
 function get(key: string): string | null {
   try {
@@ -28,12 +33,22 @@ function set(key: string, value: string | null) {
 /**
  * Moves ?token=… of a "Set up now" link into session storage and replaces
  * the URL with one without it. Opening the link (re)starts the wizard, so it
- * also marks that startSetup is due.
+ * also marks that startSetup is due. The token of a password-reset link
+ * (/reset-password) or of a partner-access link (/access) goes to its own
+ * place instead, the same way.
  */
 export function captureSetupToken(loc: Location = window.location, hist: History = window.history): boolean {
   const url = new URL(loc.href);
   const token = url.searchParams.get("token");
   if (!token) return false;
+  const other = otherLinkPages[url.pathname.replace(/\/+$/, "")];
+  if (other) {
+    // A password-reset or partner-access link: its own token, same care.
+    url.searchParams.delete("token");
+    hist.replaceState(null, "", url.pathname + url.search + url.hash);
+    set(other, token);
+    return true;
+  }
   url.searchParams.delete("token");
   hist.replaceState(null, "", url.pathname + url.search + url.hash);
   set(setupKey, token);
@@ -76,3 +91,25 @@ export const expiredToken = {
   get: () => get(expiredKey),
   set: (token: string | null) => set(expiredKey, token),
 };
+
+/** The token of a password-reset link (/reset-password?token=…): sets a new password, once. */
+export const resetToken = {
+  get: () => get(resetKey),
+  clear: () => set(resetKey, null),
+};
+
+/** The token of a partner-access link (/access?token=…): the customer's answer to a partner's request. */
+export const accessToken = {
+  get: () => get(accessKey),
+  clear: () => set(accessKey, null),
+};
+
+/**
+ * Opens a setup link the partner workspace got (continueSetup) in this tab:
+ * as if its "Set up now" link was opened, the wizard starts afresh at /setup.
+ */
+export function adoptSetupLink(token: string) {
+  set(setupKey, token);
+  set(startKey, "1");
+  set(handoffKey, null);
+}

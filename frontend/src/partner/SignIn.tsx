@@ -1,11 +1,13 @@
-import { useLocation, useNavigate } from "react-router";
+import { Link, useLocation, useNavigate } from "react-router";
 import { useClient } from "urql";
 import { SignIn as SignInDoc } from "../api/documents";
 import { classify } from "../api/errors";
 import { partnerToken } from "../api/session";
 import { useI18n } from "../i18n/I18n";
+import type { Key } from "../i18n/en";
 import { ErrorSummary, Status, StepHeading, TextField } from "../wizard/components";
 import { useStepForm } from "../wizard/form";
+import type { SessionEnd } from "./Workspace";
 import { signInSchema } from "../wizard/schemas";
 
 export function SignInPage() {
@@ -13,13 +15,16 @@ export function SignInPage() {
   const client = useClient();
   const navigate = useNavigate();
   const loc = useLocation();
-  const ended = (loc.state as { ended?: boolean } | null)?.ended;
+  const state = (loc.state as SessionEnd | null) ?? {};
+  const notice = sessionNoticeKey(state);
   const { form, general, submit } = useStepForm(signInSchema, { email: "", password: "" }, ["email", "password"]);
   const {
     register,
     formState: { errors, isSubmitting },
   } = form;
   const onSubmit = submit(async (v) => {
+    // A session of before (ended or not) must not go with the sign-in.
+    partnerToken.clear();
     const r = await client.mutation(SignInDoc, { email: v.email, password: v.password }).toPromise();
     if (r.error || !r.data) {
       return { ok: false, userErrors: [], failure: r.error ? classify(r.error) : { kind: "internal" } };
@@ -36,9 +41,9 @@ export function SignInPage() {
     <main id="main" className="page narrow">
       <StepHeading>{t("signin.title")}</StepHeading>
       <p>{t("signin.intro")}</p>
-      {ended && (
+      {notice && (
         <Status className="notice">
-          <p>{t("partner.sessionEnded")}</p>
+          <p>{t(notice)}</p>
         </Status>
       )}
       <form noValidate onSubmit={onSubmit}>
@@ -58,6 +63,18 @@ export function SignInPage() {
           </button>
         </div>
       </form>
+      <p>
+        <Link to="/signin/forgot">{t("signin.forgot")}</Link>
+      </p>
     </main>
   );
+}
+
+/** The sign-in page's notice after a session: signed out here, or ended by the server (by reason). */
+export function sessionNoticeKey(s: SessionEnd): Key | null {
+  if (s.signedOut) return "signin.signedOut";
+  if (s.ended === "REVOKED") return "partner.sessionRevoked";
+  if (s.ended === "EXPIRED") return "partner.sessionExpired";
+  if (s.ended) return "partner.sessionEnded";
+  return null;
 }

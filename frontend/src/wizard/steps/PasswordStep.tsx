@@ -1,30 +1,12 @@
 import { useState } from "react";
 import { SetPartnerPassword } from "../../api/documents";
 import { useI18n } from "../../i18n/I18n";
-import type { Key } from "../../i18n/en";
 import { ErrorSummary, StepHeading, TextField } from "../components";
 import { useStepForm } from "../form";
+import { breaksRules, PasswordRulesList } from "../PasswordRules";
 import { passwordSchema } from "../schemas";
 import { useSetup } from "../useSetup";
 import { useWizard } from "../WizardContext";
-
-/**
- * The server's password rules that the page can check as the person types
- * (length, the email's name part); whether a password is common only the
- * server knows, so that rule shows as failed once the server refused it.
- */
-export function passwordRules(password: string, email: string, refusedAsCommon: string | null) {
-  const n = Array.from(password).length;
-  const lower = password.toLowerCase();
-  const local = email.split("@")[0].toLowerCase();
-  const rules: { key: Key; ok: boolean | null }[] = [
-    { key: "password.ruleLength", ok: n === 0 ? null : n >= 12 },
-    { key: "password.ruleMax", ok: n === 0 ? null : n <= 128 },
-    { key: "password.ruleEmail", ok: n === 0 ? null : !(lower === email.toLowerCase() || (local.length >= 4 && lower.includes(local))) },
-    { key: "password.ruleCommon", ok: refusedAsCommon !== null && refusedAsCommon === password ? false : null },
-  ];
-  return rules;
-}
 
 export function PasswordStep() {
   const { t } = useI18n();
@@ -37,9 +19,8 @@ export function PasswordStep() {
     formState: { errors, isSubmitting },
   } = form;
   const password = form.watch("password") ?? "";
-  const rules = passwordRules(password, setup.email, refused);
   const onSubmit = submit(async (v) => {
-    if (passwordRules(v.password, setup.email, null).some((r) => r.ok === false)) {
+    if (breaksRules(v.password, setup.email)) {
       form.setError("password", { type: "rules", message: "password.rulesFailed" }, { shouldFocus: true });
       return;
     }
@@ -68,19 +49,7 @@ export function PasswordStep() {
           error={errors.password}
           {...register("password")}
         />
-        <div className="rules">
-          <p id="password-rules" className="sr-only">
-            {t("password.rulesTitle")}
-          </p>
-          <ul aria-labelledby="password-rules" data-testid="password-rules">
-            {rules.map((r) => (
-              <li key={r.key} className={r.ok === null ? "rule" : r.ok ? "rule ok" : "rule failed"}>
-                <span aria-hidden="true">{r.ok === null ? "•" : r.ok ? "✓" : "✗"}</span> {t(r.key)}
-                {r.ok !== null && <span className="sr-only"> ({r.ok ? t("password.ruleMet") : t("password.ruleFailed")})</span>}
-              </li>
-            ))}
-          </ul>
-        </div>
+        <PasswordRulesList password={password} email={setup.email} refused={refused} />
         <TextField
           id="password-confirm"
           label={t("password.confirm")}
