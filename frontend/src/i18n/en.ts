@@ -526,6 +526,7 @@ export const en = {
   "order.cancelling": "Cancelling…",
   "order.keep": "Keep the order",
   "order.cancelled": "The order is cancelled.",
+  "order.noActions": "Nothing more can be done for this order: it is provisioned or cancelled.",
   "order.code.WRONG_STEP": "This cannot be done at the order's current step.",
   "order.code.ON_HOLD": "This order is on hold until a Cisco representative reviews it.",
   "order.code.ALREADY_PROVISIONED": "This order is already provisioned: there is nothing left to set up or cancel.",

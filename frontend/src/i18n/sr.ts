@@ -529,6 +529,7 @@ export const sr: Record<Key, string> = {
   "order.cancelling": "Otkazivanje…",
   "order.keep": "Zadrži porudžbinu",
   "order.cancelled": "Porudžbina je otkazana.",
+  "order.noActions": "Za ovu porudžbinu se ne može više ništa uraditi: aktivirana je ili otkazana.",
   "order.code.WRONG_STEP": "To se ne može uraditi u trenutnom koraku porudžbine.",
   "order.code.ON_HOLD": "Ova porudžbina je na čekanju dok je predstavnik kompanije Cisco ne pregleda.",
   "order.code.ALREADY_PROVISIONED": "Ova porudžbina je već aktivirana: nema više šta da se podesi ili otkaže.",

@@ -210,9 +210,7 @@ function OrderDetails({
 
       {o.customerAccess && <CustomerAccess access={o.customerAccess} />}
 
-      {(actions.continueSetup || actions.resend || actions.cancel) && (
-        <OrderActions order={{ ...o, status }} actions={actions} onChanged={onChanged} />
-      )}
+      <OrderActions order={{ ...o, status }} actions={actions} onChanged={onChanged} />
     </>
   );
 }
@@ -353,6 +351,7 @@ function OrderActions({
         {done?.kind === "cancelled" && <p className="ok">{t("order.cancelled")}</p>}
       </Status>
 
+      {!actions.continueSetup && !actions.resend && !actions.cancel && <p>{t("order.noActions")}</p>}
       {actions.continueSetup && (
         <div className="action">
           <h3>{t("order.continueTitle")}</h3>
