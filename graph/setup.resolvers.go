@@ -132,7 +132,7 @@ func (r *serviceSubscriptionResolver) CallSettings(ctx context.Context, obj *ent
 
 // SiteSubdomain is the resolver for the siteSubdomain field.
 func (r *serviceSubscriptionResolver) SiteSubdomain(ctx context.Context, obj *ent.Subscription) (*string, error) {
-	return setup.SiteSubdomainOf(ctx, obj)
+	return setup.SiteSubdomainOf(ctx, r.Client, obj)
 }
 
 // SiteDomain is the resolver for the siteDomain field.

@@ -10,6 +10,7 @@ import (
 	"onramp/ent"
 	"onramp/ent/order"
 	"onramp/ent/organization"
+	"onramp/ent/partneraccess"
 	"onramp/ent/predicate"
 	"onramp/ent/privacy"
 	"onramp/ent/servicesetting"
@@ -25,9 +26,11 @@ import (
 //
 //	setup link     its one order, that order's organizations and subscription
 //	partner        its partner account's orders; its own org and the customer
-//	               orgs it manages
+//	               orgs it manages (or asked to manage: limited by @disclosed)
 //	integration    its partner account's orders; the partner org of that
-//	               account and the customer orgs it manages
+//	               account and the customer orgs it manages (or asked to)
+//	partner-access its request only (partneraccess.go)
+//	password-reset nothing
 //	operator       everything
 
 // noFilter keeps an edge out of the generated where-inputs. A predicate on
@@ -70,11 +73,15 @@ func organizationScope(v *viewer.Viewer) predicate.Organization {
 		return organization.Or(
 			organization.ID(v.OrganizationID),
 			organization.HasManagersWith(organization.ID(v.OrganizationID)),
+			// Asked for (its order maps to it): seen, but only its name,
+			// country and email domain (@disclosed).
+			organization.HasAccessRequestsWith(partneraccess.PartnerAccountID(v.PartnerAccountID)),
 		)
 	case v.Is(viewer.Integration):
 		return organization.Or(
 			organization.AccountID(v.PartnerAccountID),
 			organization.HasManagersWith(organization.AccountID(v.PartnerAccountID)),
+			organization.HasAccessRequestsWith(partneraccess.PartnerAccountID(v.PartnerAccountID)),
 		)
 	}
 	return nothing

@@ -316,7 +316,7 @@ func (s *Service) SaveEnterpriseSettings(ctx context.Context, subdomain string, 
 
 // SiteSubdomainOf reads the saved meetings site subdomain of a
 // subscription, in the caller's scope.
-func SiteSubdomainOf(ctx context.Context, sub *ent.Subscription) (*string, error) {
+func SiteSubdomainOf(ctx context.Context, client *ent.Client, sub *ent.Subscription) (*string, error) {
 	var v site
 	ok, err := settingOf(ctx, sub, schematype.Meetings, &v)
 	if err != nil || !ok {
@@ -329,6 +329,10 @@ func SiteSubdomainOf(ctx context.Context, sub *ent.Subscription) (*string, error
 			return nil, nil
 		}
 		if err != nil {
+			return nil, err
+		}
+		// Not told to a partner still waiting for the customer's consent.
+		if ok, err := Disclosed(ctx, client, org); err != nil || !ok {
 			return nil, err
 		}
 		return org.Subdomain, nil

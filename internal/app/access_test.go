@@ -1,0 +1,651 @@
+package app_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"onramp/internal/mail/smtptest"
+	"onramp/internal/testkit"
+)
+
+// The customer's consent to a partner's access (PRODUCT's Decisions: a
+// partner manages an existing customer organization only once its
+// administrator approved), partner sessions that end at once, and password
+// reset. Each test runs on SQLite, and on PostgreSQL with
+// ONRAMP_TEST_DATABASE=postgres.
+
+var (
+	accessLinkPattern = regexp.MustCompile(`https?://[^\s"<>]+/access\?token=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`)
+	resetLinkPattern  = regexp.MustCompile(`https?://[^\s"<>]+/reset-password\?token=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`)
+)
+
+// mailedToken waits for the n-th message to rcpt whose subject contains
+// subject and returns the token of its link of pattern, and the message.
+func mailedToken(t *testing.T, sink *smtptest.Sink, rcpt, subject string, n int, pattern *regexp.Regexp) (string, parsedMail) {
+	t.Helper()
+	var found []parsedMail
+	testkit.Eventually(t, fmt.Sprintf("%d message(s) %q to %s", n, subject, rcpt), mailWait, func() (bool, string) {
+		found = found[:0]
+		for _, m := range sink.To(rcpt) {
+			if p := parseMail(t, m); strings.Contains(p.Subject, subject) {
+				found = append(found, p)
+			}
+		}
+		return len(found) >= n, sink.Summary()
+	})
+	p := found[n-1]
+	m := pattern.FindStringSubmatch(p.Text)
+	if m == nil {
+		t.Fatalf("message %q to %s has no link like %s:\n%s", p.Subject, rcpt, pattern, p.Text)
+	}
+	if !strings.Contains(p.HTML, `href="`+m[0]+`"`) {
+		t.Errorf("the HTML of %q has no button linking to %s", p.Subject, m[0])
+	}
+	return m[1], p
+}
+
+const accessQuery = `{ partnerAccess { id state partnerName customerName orderExternalId product adminEmail allowedAction } }`
+
+const accessFields = `partnerAccess { id state allowedAction } userErrors { code message field }`
+
+type accessView struct {
+	ID              string `json:"id"`
+	State           string `json:"state"`
+	PartnerName     string `json:"partnerName"`
+	CustomerName    string `json:"customerName"`
+	OrderExternalID string `json:"orderExternalId"`
+	AdminEmail      string `json:"adminEmail"`
+	AllowedAction   string `json:"allowedAction"`
+}
+
+type accessPayload struct {
+	PartnerAccess *accessView `json:"partnerAccess"`
+	UserErrors    []userError `json:"userErrors"`
+}
+
+// accessCall runs approve, deny or revoke with token and returns its
+// payload.
+func (c *wizClient) accessCall(t *testing.T, token, op string, vars map[string]any) accessPayload {
+	t.Helper()
+	q := `mutation { ` + op + ` { ` + accessFields + ` } }`
+	if op == "revokePartnerAccess" {
+		q = `mutation($id: ID) { revokePartnerAccess(id: $id) { ` + accessFields + ` } }`
+	}
+	var data map[string]accessPayload
+	c.gql(t, token, q, vars).ok(t).decode(t, &data)
+	return data[op]
+}
+
+// orgSight is what a caller sees of a customer organization.
+type orgSight struct {
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Country     string          `json:"country"`
+	EmailDomain *string         `json:"emailDomain"`
+	Address     json.RawMessage `json:"address"`
+	Subdomain   *string         `json:"subdomain"`
+	Managers    json.RawMessage `json:"managers"`
+}
+
+func (o orgSight) full() bool {
+	return o.Subdomain != nil && string(o.Address) != "null" && len(o.Address) > 0 && string(o.Managers) != "null"
+}
+
+func (o orgSight) limited() bool {
+	return o.Name != "" && o.Country != "" && o.EmailDomain != nil && o.Subdomain == nil &&
+		(len(o.Address) == 0 || string(o.Address) == "null") && (len(o.Managers) == 0 || string(o.Managers) == "null")
+}
+
+const orgSightFields = `id name country emailDomain address { line1 city } subdomain managers { id }`
+
+// partnerSight reads a customer organization through every path a partner
+// session has: node(id:), the order's edge, the orders(where:) filter,
+// its managed customers and the order's subscription's site.
+type partnerSight struct {
+	node, edge, filtered *orgSight
+	managed              bool
+	site                 *string
+	access               string
+}
+
+func (c *wizClient) partnerSees(t *testing.T, token, orderID, externalID, orgID string) partnerSight {
+	t.Helper()
+	var data struct {
+		Node  *orgSight `json:"node"`
+		Order *struct {
+			CustomerOrg  *orgSight `json:"customerOrg"`
+			Subscription *struct {
+				SiteSubdomain *string `json:"siteSubdomain"`
+			} `json:"subscription"`
+			CustomerAccess *struct {
+				State string `json:"state"`
+			} `json:"customerAccess"`
+			PartnerOrg *struct {
+				ManagedCustomers []struct {
+					ID string `json:"id"`
+				} `json:"managedCustomers"`
+			} `json:"partnerOrg"`
+		} `json:"order"`
+		Orders struct {
+			Edges []struct {
+				Node struct {
+					CustomerOrg *orgSight `json:"customerOrg"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"orders"`
+	}
+	c.gql(t, token, `query($org: ID!, $id: ID!, $ext: String!) {
+	  node(id: $org) { ... on Organization { `+orgSightFields+` } }
+	  order(id: $id) {
+	    customerOrg { `+orgSightFields+` }
+	    subscription { siteSubdomain }
+	    customerAccess { state }
+	    partnerOrg { managedCustomers { id } }
+	  }
+	  orders(first: 5, where: {externalID: $ext}) { edges { node { customerOrg { `+orgSightFields+` } } } }
+	}`, map[string]any{"org": orgID, "id": orderID, "ext": externalID}).ok(t).decode(t, &data)
+	var s partnerSight
+	s.node = data.Node
+	if data.Order != nil {
+		s.edge = data.Order.CustomerOrg
+		if data.Order.Subscription != nil {
+			s.site = data.Order.Subscription.SiteSubdomain
+		}
+		if data.Order.CustomerAccess != nil {
+			s.access = data.Order.CustomerAccess.State
+		}
+		if data.Order.PartnerOrg != nil {
+			for _, m := range data.Order.PartnerOrg.ManagedCustomers {
+				s.managed = s.managed || m.ID == orgID
+			}
+		}
+	}
+	if len(data.Orders.Edges) == 1 {
+		s.filtered = data.Orders.Edges[0].Node.CustomerOrg
+	}
+	return s
+}
+
+// wantLimited fails unless the partner sees the organization on every path
+// with its name, country and email domain only.
+func (s partnerSight) wantLimited(t *testing.T, what string) {
+	t.Helper()
+	for name, o := range map[string]*orgSight{"node": s.node, "order.customerOrg": s.edge, "orders(where:)": s.filtered} {
+		if o == nil || !o.limited() {
+			t.Errorf("%s: %s = %+v, want name, country and email domain only", what, name, o)
+		}
+	}
+	if s.managed {
+		t.Errorf("%s: the organization is among the partner's managed customers", what)
+	}
+	if s.site != nil {
+		t.Errorf("%s: the order's subscription tells the customer's site %q", what, *s.site)
+	}
+}
+
+func (s partnerSight) wantFull(t *testing.T, what string) {
+	t.Helper()
+	for name, o := range map[string]*orgSight{"node": s.node, "order.customerOrg": s.edge, "orders(where:)": s.filtered} {
+		if o == nil || !o.full() {
+			t.Errorf("%s: %s = %+v, want all of it (address, subdomain, managers)", what, name, o)
+		}
+	}
+	if !s.managed {
+		t.Errorf("%s: the organization is not among the partner's managed customers", what)
+	}
+	if s.site == nil {
+		t.Errorf("%s: the order's subscription does not tell the customer's site", what)
+	}
+}
+
+// customerAlone takes an order of account to PROVISIONED on the customer's
+// path: the customer organization (admin) exists, managed by no partner.
+func (c *wizClient) customerAlone(t *testing.T, ext, account, admin, subdomain string) (orderID, orgID string) {
+	t.Helper()
+	id := c.place(t, ext, account, nil)
+	link := c.link(t, id, admin)
+	c.must(t, link, "startSetup", nil)
+	c.must(t, link, "chooseRole", wizVars("role", "CUSTOMER"))
+	c.must(t, link, "assignSetup", wizInput("assignee", "SELF"))
+	c.must(t, link, "setCustomerAdmin", wizVars("email", admin))
+	c.must(t, link, "confirmCustomerOrg", wizInput())
+	s := c.must(t, link, "confirmOrgs", nil)
+	c.saveSettings(t, link, subdomain)
+	c.mustProvision(t, link, nil)
+	return id, deref(s.CustomerOrg.ID)
+}
+
+// claim takes a new partner's order to the confirmation of the
+// organizations with the customer's existing administrator, as a partner
+// that never managed it (its admin is contact, with a password); it
+// returns the order, the link and the partner's session.
+func (c *wizClient) claim(t *testing.T, ext, account, contact, customerAdmin string) (orderID, link, session string) {
+	t.Helper()
+	orderID = c.place(t, ext, account, nil)
+	link = c.link(t, orderID, contact)
+	review := c.partnerToConfirm(t, link, customerAdmin)
+	// The review step: the existing organization by name only.
+	var data struct {
+		Setup struct {
+			CustomerOrg struct {
+				Existing  bool            `json:"existing"`
+				Name      string          `json:"name"`
+				Address   json.RawMessage `json:"address"`
+				Subdomain *string         `json:"subdomain"`
+			} `json:"customerOrg"`
+			ExistingSite *string `json:"existingSite"`
+		} `json:"setup"`
+	}
+	c.gql(t, link, `{ setup { customerOrg { existing name address { line1 } subdomain } existingSite } }`, nil).ok(t).decode(t, &data)
+	co := data.Setup.CustomerOrg
+	if !co.Existing || co.Name == "" || string(co.Address) != "null" || co.Subdomain != nil {
+		t.Errorf("%s review step: customer org %+v (address %s), want the existing one by name only", ext, co, co.Address)
+	}
+	_ = review
+	c.confirmToServices(t, link)
+	// The review after the confirmation: still no address, no site.
+	c.gql(t, link, `{ setup { customerOrg { existing name address { line1 } subdomain } existingSite } }`, nil).ok(t).decode(t, &data)
+	if co := data.Setup.CustomerOrg; string(co.Address) != "null" || co.Subdomain != nil || data.Setup.ExistingSite != nil {
+		t.Errorf("%s after confirmOrgs: the wizard shows address %s, subdomain %v, existing site %v", ext, co.Address, co.Subdomain, data.Setup.ExistingSite)
+	}
+	return orderID, link, c.mustSignIn(t, contact, wizPassword)
+}
+
+// TestPartnerAccessNeedsTheCustomersConsent: a customer-alone organization
+// claimed by another partner stays out of its reach until the
+// administrator approves, is in reach after, and out again once the access
+// is withdrawn; a second approval and a denial after it are userErrors.
+func TestPartnerAccessNeedsTheCustomersConsent(t *testing.T) {
+	t.Parallel()
+	_, sink, _, c := noticeApp(t)
+	_, acme := c.customerAlone(t, "CA-1", "P1", "it@ca-acme.example", "caacme")
+
+	orderID, link, p2 := c.claim(t, "CA-2", "P2", "contact@ca-p2.example", "it@ca-acme.example")
+	c.partnerSees(t, p2, orderID, "CA-2", acme).wantLimited(t, "before the answer")
+	if s := c.partnerSees(t, p2, orderID, "CA-2", acme); s.access != "PENDING" {
+		t.Errorf("order.customerAccess.state = %q, want PENDING", s.access)
+	}
+	// The order itself goes on: provisioned before any answer (its
+	// meetings use the customer's site).
+	c.must(t, link, "saveCallSettings", wizCallSettingsVars())
+	c.mustProvision(t, link, nil)
+
+	// The administrator is asked: the welcome of the first order, the
+	// services, then the request.
+	token, _ := mailedToken(t, sink, "it@ca-acme.example", "Partner Org asks to manage Acme d.o.o.", 1, accessLinkPattern)
+	var read struct {
+		PartnerAccess accessView `json:"partnerAccess"`
+	}
+	c.gql(t, token, accessQuery, nil).ok(t).decode(t, &read)
+	if a := read.PartnerAccess; a.State != "PENDING" || a.AllowedAction != "DECIDE" || a.PartnerName != "Partner Org" ||
+		a.CustomerName != "Acme d.o.o." || a.OrderExternalID != "CA-2" || a.AdminEmail != "it@ca-acme.example" {
+		t.Errorf("partnerAccess = %+v", a)
+	}
+	// The token is for this request only.
+	c.gql(t, token, `mutation($id: ID!) { resendSetupLink(orderId: $id) { userErrors { code } } }`, map[string]any{"id": orderID}).wantError(t, "FORBIDDEN", "")
+	c.gql(t, token, `{ setup { step } }`, nil).wantError(t, "FORBIDDEN", "")
+	c.gql(t, link, `mutation { approvePartnerAccess { userErrors { code } } }`, nil).wantError(t, "FORBIDDEN", "")
+	c.gql(t, p2, `mutation { approvePartnerAccess { userErrors { code } } }`, nil).wantError(t, "FORBIDDEN", "")
+	var orders struct {
+		Orders struct {
+			Edges []json.RawMessage `json:"edges"`
+		} `json:"orders"`
+	}
+	c.gql(t, token, `{ orders(first: 5) { edges { node { id } } } }`, nil).decode(t, &orders)
+	if len(orders.Orders.Edges) != 0 {
+		t.Errorf("a partner-access token reads %d orders", len(orders.Orders.Edges))
+	}
+
+	got := c.accessCall(t, token, "approvePartnerAccess", nil)
+	if len(got.UserErrors) > 0 || got.PartnerAccess == nil || got.PartnerAccess.State != "APPROVED" || got.PartnerAccess.AllowedAction != "NONE" {
+		t.Fatalf("approve: %+v", got)
+	}
+	c.partnerSees(t, p2, orderID, "CA-2", acme).wantFull(t, "after the approval")
+	// The same link again: nothing changes, the caller learns why.
+	wizWantCode(t, "a second approval", c.accessCall(t, token, "approvePartnerAccess", nil).UserErrors, "ALREADY_APPROVED")
+	wizWantCode(t, "deny after approve", c.accessCall(t, token, "denyPartnerAccess", nil).UserErrors, "ALREADY_APPROVED")
+	// A decision link cannot withdraw.
+	c.gql(t, token, `mutation { revokePartnerAccess { userErrors { code } } }`, nil).wantError(t, "FORBIDDEN", "")
+
+	// The confirmation carries the withdrawal link.
+	withdraw, _ := mailedToken(t, sink, "it@ca-acme.example", "You approved Partner Org's access to Acme d.o.o.", 1, accessLinkPattern)
+	c.gql(t, withdraw, accessQuery, nil).ok(t).decode(t, &read)
+	if read.PartnerAccess.AllowedAction != "WITHDRAW" {
+		t.Errorf("withdrawal link: allowedAction %s", read.PartnerAccess.AllowedAction)
+	}
+	c.gql(t, withdraw, `mutation { approvePartnerAccess { userErrors { code } } }`, nil).wantError(t, "FORBIDDEN", "")
+	got = c.accessCall(t, withdraw, "revokePartnerAccess", nil)
+	if len(got.UserErrors) > 0 || got.PartnerAccess == nil || got.PartnerAccess.State != "REVOKED" {
+		t.Fatalf("revoke: %+v", got)
+	}
+	c.partnerSees(t, p2, orderID, "CA-2", acme).wantLimited(t, "after the withdrawal")
+	// Both links of the request stop working.
+	c.gql(t, withdraw, accessQuery, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
+	c.gql(t, token, accessQuery, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
+
+	// Every change is in the audit trail, by whom.
+	var audit struct {
+		Order struct {
+			AuditEvents struct {
+				Edges []struct {
+					Node struct {
+						Action    string `json:"action"`
+						ActorKind string `json:"actorKind"`
+						Actor     string `json:"actor"`
+					} `json:"node"`
+				} `json:"edges"`
+			} `json:"auditEvents"`
+		} `json:"order"`
+	}
+	c.gql(t, c.op, `query($id: ID!) { order(id: $id) { auditEvents(first: 100) { edges { node { action actorKind actor } } } } }`,
+		map[string]any{"id": orderID}).ok(t).decode(t, &audit)
+	seen := map[string]string{}
+	for _, e := range audit.Order.AuditEvents.Edges {
+		seen[e.Node.Action] = e.Node.ActorKind + " " + e.Node.Actor
+	}
+	for _, want := range []string{"PARTNER_ACCESS_APPROVED", "PARTNER_ACCESS_REVOKED"} {
+		if seen[want] != "PARTNER_ACCESS it@ca-acme.example" {
+			t.Errorf("audit %s: %q, want by the administrator's token", want, seen[want])
+		}
+	}
+}
+
+// TestPartnerAccessDeniedExpiredAndRevokedByOperators: a denial keeps the
+// partner out (approve after deny is a userError); an unanswered request
+// expires with its link; an operator withdraws an approved access.
+func TestPartnerAccessDeniedExpiredAndRevokedByOperators(t *testing.T) {
+	t.Parallel()
+	m, sink, clk, c := noticeApp(t)
+	_, acme := c.customerAlone(t, "CD-1", "P1", "it@cd-acme.example", "cdacme")
+
+	orderID, _, p2 := c.claim(t, "CD-2", "P2", "contact@cd-p2.example", "it@cd-acme.example")
+	token, _ := mailedToken(t, sink, "it@cd-acme.example", "asks to manage", 1, accessLinkPattern)
+	got := c.accessCall(t, token, "denyPartnerAccess", nil)
+	if len(got.UserErrors) > 0 || got.PartnerAccess == nil || got.PartnerAccess.State != "DENIED" {
+		t.Fatalf("deny: %+v", got)
+	}
+	wizWantCode(t, "approve after deny", c.accessCall(t, token, "approvePartnerAccess", nil).UserErrors, "ALREADY_DENIED")
+	wizWantCode(t, "deny again", c.accessCall(t, token, "denyPartnerAccess", nil).UserErrors, "ALREADY_DENIED")
+	s := c.partnerSees(t, p2, orderID, "CD-2", acme)
+	s.wantLimited(t, "after the denial")
+	if s.access != "DENIED" {
+		t.Errorf("order.customerAccess.state = %q, want DENIED", s.access)
+	}
+	// continueSetup needs the customer's consent.
+	var cont struct {
+		ContinueSetup struct {
+			Token      *string     `json:"token"`
+			UserErrors []userError `json:"userErrors"`
+		} `json:"continueSetup"`
+	}
+	c.gql(t, p2, continueSetupMutation, map[string]any{"id": orderID}).ok(t).decode(t, &cont)
+	wizWantCode(t, "continueSetup without consent", cont.ContinueSetup.UserErrors, "ACCESS_PENDING")
+
+	// A third partner asks and nobody answers for 14 days.
+	order3, _, p3 := c.claim(t, "CD-3", "P3", "contact@cd-p3.example", "it@cd-acme.example")
+	late, _ := mailedToken(t, sink, "it@cd-acme.example", "asks to manage", 2, accessLinkPattern)
+	clk.Advance(15 * 24 * time.Hour)
+	c.op = m.operator(t) // tokens live by the stub clock
+	c.gql(t, late, accessQuery, nil).wantError(t, "UNAUTHENTICATED", "EXPIRED")
+	c.gql(t, late, `mutation { approvePartnerAccess { userErrors { code } } }`, nil).wantError(t, "UNAUTHENTICATED", "EXPIRED")
+	p3 = c.mustSignIn(t, "contact@cd-p3.example", wizPassword) // sessions live 12 hours
+	if s := c.partnerSees(t, p3, order3, "CD-3", acme); s.access != "EXPIRED" {
+		t.Errorf("an unanswered request after 14 days: %q, want EXPIRED", s.access)
+	}
+
+	// A fourth asks; the administrator approves; an operator withdraws it.
+	order4, _, _ := c.claim(t, "CD-4", "P4", "contact@cd-p4.example", "it@cd-acme.example")
+	ok, _ := mailedToken(t, sink, "it@cd-acme.example", "asks to manage", 3, accessLinkPattern)
+	if got := c.accessCall(t, ok, "approvePartnerAccess", nil); len(got.UserErrors) > 0 {
+		t.Fatalf("approve: %+v", got.UserErrors)
+	}
+	p4 := c.mustSignIn(t, "contact@cd-p4.example", wizPassword)
+	c.partnerSees(t, p4, order4, "CD-4", acme).wantFull(t, "P4 after the approval")
+	op := c.op
+	var acc struct {
+		Order struct {
+			CustomerAccess accessView `json:"customerAccess"`
+		} `json:"order"`
+	}
+	c.gql(t, op, `query($id: ID!) { order(id: $id) { customerAccess { id state } } }`, map[string]any{"id": order4}).ok(t).decode(t, &acc)
+	wizWantCode(t, "an operator without an id", c.accessCall(t, op, "revokePartnerAccess", nil).UserErrors, "INVALID", "id")
+	got = c.accessCall(t, op, "revokePartnerAccess", map[string]any{"id": acc.Order.CustomerAccess.ID})
+	if len(got.UserErrors) > 0 || got.PartnerAccess.State != "REVOKED" {
+		t.Fatalf("operator revoke: %+v", got)
+	}
+	wizWantCode(t, "revoke again", c.accessCall(t, op, "revokePartnerAccess", map[string]any{"id": acc.Order.CustomerAccess.ID}).UserErrors, "NOT_APPROVED")
+	c.partnerSees(t, p4, order4, "CD-4", acme).wantLimited(t, "P4 after the operator's withdrawal")
+	c.gql(t, ok, accessQuery, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
+	// An integration or a partner cannot withdraw anything.
+	c.gql(t, p4, `mutation($id: ID) { revokePartnerAccess(id: $id) { userErrors { code } } }`, map[string]any{"id": acc.Order.CustomerAccess.ID}).wantError(t, "FORBIDDEN", "")
+}
+
+const continueSetupMutation = `mutation($id: ID!) { continueSetup(orderId: $id) {
+  token setupUrl order { id status step } userErrors { code message field } } }`
+
+// TestContinueSetupByAPartnerSession: a signed-in partner administrator
+// takes over an order its provisioning contact left at the settings and
+// provisions it; the contact's link stops working. Never for an order
+// handed to the customer, nor for another partner's order or an
+// integration.
+func TestContinueSetupByAPartnerSession(t *testing.T) {
+	t.Parallel()
+	c := wizEnv(t)
+	// P1's first order creates its organization and admin@cs-p1 with a
+	// password; the second is left by its contact after confirming.
+	c.provisioned(t, "CS-1", "P1", "admin@cs-p1.example", "it@cs-acme.example", "csacme")
+	admin := c.mustSignIn(t, "admin@cs-p1.example", wizPassword)
+	id := c.place(t, "CS-2", "P1", nil)
+	contact := c.link(t, id, "bob@cs-p1.example")
+	c.partnerToConfirm(t, contact, "it@cs-acme.example")
+	c.confirmToServices(t, contact)
+
+	var cont struct {
+		ContinueSetup struct {
+			Token    *string `json:"token"`
+			SetupURL *string `json:"setupUrl"`
+			Order    *struct {
+				Status string `json:"status"`
+				Step   string `json:"step"`
+			} `json:"order"`
+			UserErrors []userError `json:"userErrors"`
+		} `json:"continueSetup"`
+	}
+	c.gql(t, admin, continueSetupMutation, map[string]any{"id": id}).ok(t).decode(t, &cont)
+	cs := cont.ContinueSetup
+	if len(cs.UserErrors) > 0 || cs.Token == nil || cs.SetupURL == nil || cs.Order == nil {
+		t.Fatalf("continueSetup: %+v", cs)
+	}
+	if want := c.app.Config.PublicURL + "/setup?token=" + *cs.Token; *cs.SetupURL != want {
+		t.Errorf("setupUrl %s, want %s", *cs.SetupURL, want)
+	}
+	if cs.Order.Status != "ORGS_CONFIRMED" || cs.Order.Step != "SERVICES" {
+		t.Errorf("order after continueSetup: %s/%s, want ORGS_CONFIRMED/SERVICES (where it stood)", cs.Order.Status, cs.Order.Step)
+	}
+	c.gql(t, contact, `{ setup { step } }`, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
+	mine := *cs.Token
+	if s := c.session(t, mine); s.Step != "SERVICES" || s.Email != "admin@cs-p1.example" {
+		t.Errorf("the admin's link opens at %s for %s, want SERVICES for admin@cs-p1.example", s.Step, s.Email)
+	}
+	// The customer's site exists: only the call settings are left.
+	c.must(t, mine, "saveCallSettings", wizCallSettingsVars())
+	if p := c.mustProvision(t, mine, nil); p.Order.Status != "PROVISIONED" {
+		t.Errorf("provision by the admin's link: %s", p.Order.Status)
+	}
+	// Provisioned: nothing to continue.
+	c.gql(t, admin, continueSetupMutation, map[string]any{"id": id}).ok(t).decode(t, &cont)
+	wizWantCode(t, "continueSetup after provisioning", cont.ContinueSetup.UserErrors, "ALREADY_PROVISIONED")
+
+	// An order handed to the customer stays the customer's.
+	handed := c.place(t, "CS-3", "P1", nil)
+	l3 := c.link(t, handed, "bob@cs-p1.example")
+	c.must(t, l3, "startSetup", nil)
+	c.must(t, l3, "chooseRole", wizVars("role", "PARTNER"))
+	c.wiz(t, l3, "assignSetup", wizInput("assignee", "CUSTOMER", "email", "it@cs-other.example"))
+	c.gql(t, admin, continueSetupMutation, map[string]any{"id": handed}).ok(t).decode(t, &cont)
+	wizWantCode(t, "continueSetup of a handed-off order", cont.ContinueSetup.UserErrors, "HANDED_TO_CUSTOMER")
+
+	// Before the confirmation: a new draft at ROLE.
+	fresh := c.place(t, "CS-4", "P1", nil)
+	c.gql(t, admin, continueSetupMutation, map[string]any{"id": fresh}).ok(t).decode(t, &cont)
+	if cs := cont.ContinueSetup; len(cs.UserErrors) > 0 || cs.Token == nil || cs.Order.Step != "ROLE" {
+		t.Fatalf("continueSetup before the confirmation: %+v", cs)
+	}
+
+	// Other callers.
+	other := c.place(t, "CS-5", "P9", nil)
+	c.gql(t, admin, continueSetupMutation, map[string]any{"id": other}).wantError(t, "NOT_FOUND", "")
+	integration, err := c.app.Auth.IssueIntegration("P1", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.gql(t, integration, continueSetupMutation, map[string]any{"id": fresh}).wantError(t, "FORBIDDEN", "")
+	c.gql(t, c.op, continueSetupMutation, map[string]any{"id": fresh}).wantError(t, "FORBIDDEN", "")
+}
+
+const (
+	resetRequestMutation = `mutation($email: String!) { requestPasswordReset(email: $email) { requested userErrors { code message field } } }`
+	resetMutation        = `mutation($p: String!) { resetPassword(password: $p) { token userErrors { code message field } } }`
+	changeMutation       = `mutation($c: String!, $n: String!) { changePassword(current: $c, new: $n) { token userErrors { code message field } } }`
+	signOutMutation      = `mutation { signOut { signedOut userErrors { code } } }`
+	whoAmIQuery          = `{ viewer { kind email } }`
+)
+
+type sessionPayload struct {
+	Token      *string     `json:"token"`
+	UserErrors []userError `json:"userErrors"`
+}
+
+func (c *wizClient) sessionCall(t *testing.T, token, q, op string, vars map[string]any) sessionPayload {
+	t.Helper()
+	var data map[string]sessionPayload
+	c.gql(t, token, q, vars).ok(t).decode(t, &data)
+	return data[op]
+}
+
+func (c *wizClient) requestReset(t *testing.T, email string) (bool, []userError) {
+	t.Helper()
+	var data struct {
+		RequestPasswordReset struct {
+			Requested  bool        `json:"requested"`
+			UserErrors []userError `json:"userErrors"`
+		} `json:"requestPasswordReset"`
+	}
+	c.gql(t, "", resetRequestMutation, map[string]any{"email": email}).ok(t).decode(t, &data)
+	return data.RequestPasswordReset.Requested, data.RequestPasswordReset.UserErrors
+}
+
+// TestPasswordResetAndChangeEndEarlierSessions: a reset link (mailed only
+// to an existing partner administrator, with the same answer either way)
+// sets a new password once and ends every earlier session at once; so does
+// a password change; sign-out ends the one session; requests are limited.
+func TestPasswordResetAndChangeEndEarlierSessions(t *testing.T) {
+	t.Parallel()
+	m, sink, clk, c := noticeApp(t)
+	c.provisioned(t, "PR-1", "P1", "admin@pr-p1.example", "it@pr-acme.example", "pracme")
+	first := c.mustSignIn(t, "admin@pr-p1.example", wizPassword)
+	second := c.mustSignIn(t, "admin@pr-p1.example", wizPassword)
+
+	// The same answer whether or not the account exists (and for a
+	// customer administrator, who has no password): only the partner
+	// administrator gets an email.
+	for _, email := range []string{"admin@pr-p1.example", "nobody@pr-p1.example", "it@pr-acme.example"} {
+		if ok, errs := c.requestReset(t, email); !ok || len(errs) > 0 {
+			t.Errorf("requestPasswordReset(%s): requested %v, userErrors %+v", email, ok, errs)
+		}
+	}
+	reset, _ := mailedToken(t, sink, "admin@pr-p1.example", "Choose a new Onramp password", 1, resetLinkPattern)
+	wantSubjects(t, sink, "nobody@pr-p1.example")
+	for _, s := range subjects(t, sink, "it@pr-acme.example") {
+		if s == "Choose a new Onramp password" {
+			t.Errorf("a customer administrator got a password-reset email")
+		}
+	}
+
+	// The reset token does nothing else, and no other token resets.
+	c.gql(t, reset, whoAmIQuery, nil).ok(t)
+	c.gql(t, reset, changeMutation, map[string]any{"c": wizPassword, "n": "Novi-Dugacak-Pass-2027"}).wantError(t, "FORBIDDEN", "")
+	c.gql(t, first, resetMutation, map[string]any{"p": "Novi-Dugacak-Pass-2027"}).wantError(t, "FORBIDDEN", "")
+	wizWantCode(t, "a weak password", c.sessionCall(t, reset, resetMutation, "resetPassword", map[string]any{"p": "short"}).UserErrors, "WEAK_PASSWORD", "password")
+
+	got := c.sessionCall(t, reset, resetMutation, "resetPassword", map[string]any{"p": "Novi-Dugacak-Pass-2027"})
+	if len(got.UserErrors) > 0 || got.Token == nil {
+		t.Fatalf("resetPassword: %+v", got)
+	}
+	for _, old := range []string{first, second} {
+		c.gql(t, old, whoAmIQuery, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
+	}
+	c.gql(t, *got.Token, whoAmIQuery, nil).ok(t)
+	c.gql(t, reset, resetMutation, map[string]any{"p": "Jos-Jedan-Pass-2028"}).wantError(t, "UNAUTHENTICATED", "REVOKED")
+	if _, errs := c.signIn(t, "admin@pr-p1.example", wizPassword); len(errs) == 0 {
+		t.Errorf("the old password still signs in")
+	}
+	afterReset := c.mustSignIn(t, "admin@pr-p1.example", "Novi-Dugacak-Pass-2027")
+	mailedSubject(t, sink, "admin@pr-p1.example", "Your Onramp password was changed")
+
+	// Change: the current password must be right; then every earlier
+	// session, this one too, ends; the answer is a new one.
+	wizWantCode(t, "a wrong current password", c.sessionCall(t, afterReset, changeMutation, "changePassword",
+		map[string]any{"c": "wrong", "n": "Treci-Dugacak-Pass-2029"}).UserErrors, "INVALID_CREDENTIALS", "current")
+	changed := c.sessionCall(t, afterReset, changeMutation, "changePassword", map[string]any{"c": "Novi-Dugacak-Pass-2027", "n": "Treci-Dugacak-Pass-2029"})
+	if len(changed.UserErrors) > 0 || changed.Token == nil {
+		t.Fatalf("changePassword: %+v", changed)
+	}
+	for _, old := range []string{afterReset, *got.Token} {
+		c.gql(t, old, whoAmIQuery, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
+	}
+	c.gql(t, *changed.Token, whoAmIQuery, nil).ok(t)
+
+	// Sign-out ends this session only.
+	other := c.mustSignIn(t, "admin@pr-p1.example", "Treci-Dugacak-Pass-2029")
+	var out struct {
+		SignOut struct {
+			SignedOut bool `json:"signedOut"`
+		} `json:"signOut"`
+	}
+	c.gql(t, *changed.Token, signOutMutation, nil).ok(t).decode(t, &out)
+	if !out.SignOut.SignedOut {
+		t.Errorf("signOut: signedOut false")
+	}
+	c.gql(t, *changed.Token, whoAmIQuery, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
+	c.gql(t, other, whoAmIQuery, nil).ok(t)
+	c.gql(t, c.op, signOutMutation, nil).wantError(t, "FORBIDDEN", "")
+
+	// A newer reset link replaces the older; a link expires after an hour.
+	c.requestReset(t, "admin@pr-p1.example")
+	older, _ := mailedToken(t, sink, "admin@pr-p1.example", "Choose a new Onramp password", 2, resetLinkPattern)
+	c.requestReset(t, "admin@pr-p1.example")
+	newer, _ := mailedToken(t, sink, "admin@pr-p1.example", "Choose a new Onramp password", 3, resetLinkPattern)
+	c.gql(t, older, resetMutation, map[string]any{"p": "Cetvrti-Dugacak-Pass-2030"}).wantError(t, "UNAUTHENTICATED", "REPLACED")
+	clk.Advance(61 * time.Minute)
+	c.gql(t, newer, resetMutation, map[string]any{"p": "Cetvrti-Dugacak-Pass-2030"}).wantError(t, "UNAUTHENTICATED", "EXPIRED")
+
+	// Limits: three requests an hour per email; the fourth is a userError
+	// and mails nothing.
+	for i := 0; i < 3; i++ {
+		c.requestReset(t, "admin@pr-p2.example")
+	}
+	ok, errs := c.requestReset(t, "admin@pr-p2.example")
+	if ok {
+		t.Errorf("the fourth request within an hour was accepted")
+	}
+	wizWantCode(t, "a fourth request", errs, "TOO_MANY_ATTEMPTS")
+	_ = m
+}
+
+// mailedSubject waits for a message to rcpt whose subject contains subject.
+func mailedSubject(t *testing.T, sink *smtptest.Sink, rcpt, subject string) {
+	t.Helper()
+	testkit.Eventually(t, fmt.Sprintf("a message %q to %s", subject, rcpt), mailWait, func() (bool, string) {
+		for _, s := range subjects(t, sink, rcpt) {
+			if strings.Contains(s, subject) {
+				return true, ""
+			}
+		}
+		return false, sink.Summary()
+	})
+}
