@@ -8,15 +8,15 @@ package graph
 import (
 	"context"
 	"onramp/ent"
+	"onramp/ent/order"
 	"onramp/ent/partneraccess"
+	"onramp/graph/generated"
+	"onramp/graph/model"
 	"onramp/internal/auth"
+	"onramp/internal/gid"
 	"onramp/internal/setup"
 	"onramp/internal/store"
 	"onramp/internal/viewer"
-	"onramp/ent/order"
-	"onramp/graph/generated"
-	"onramp/graph/model"
-	"onramp/internal/gid"
 	"time"
 )
 

@@ -52,7 +52,7 @@ func NewThrottles(now func() time.Time, hashing int, wait time.Duration) *Thrott
 		// Thirty checks a minute per caller and per address.
 		Subdomain: throttle.New(throttle.Policy{Free: 30, Base: time.Second, Max: time.Minute, Forget: time.Minute}, now),
 		// Five emails an hour per order.
-		Resend:  throttle.New(throttle.Policy{Free: 5, Base: time.Minute, Max: time.Hour, Forget: time.Hour}, now),
+		Resend: throttle.New(throttle.Policy{Free: 5, Base: time.Minute, Max: time.Hour, Forget: time.Hour}, now),
 		// Password-reset emails: three an hour per email, ten per address.
 		ResetEmail:  throttle.New(throttle.Policy{Free: 3, Base: time.Minute, Max: time.Hour, Forget: time.Hour}, now),
 		ResetClient: throttle.New(throttle.Policy{Free: 10, Base: time.Minute, Max: time.Hour, Forget: time.Hour}, now),
