@@ -317,3 +317,54 @@ func TestEncodeLongUTF8Subject(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderConsentAndAccountMails: the consent and account emails render
+// in both languages, with their own button labels (not "Set up now") over
+// their own links, and nothing left unfilled.
+func TestRenderConsentAndAccountMails(t *testing.T) {
+	links := map[Kind]string{
+		AccessRequest:   "https://onramp.example/access?token=a.b.c",
+		AccessApproved:  "https://onramp.example/access?token=d.e.f",
+		PasswordReset:   "https://onramp.example/reset-password?token=g.h.i",
+		PasswordChanged: "",
+	}
+	for kind, link := range links {
+		for _, lang := range Languages {
+			t.Run(string(kind)+"/"+lang, func(t *testing.T) {
+				d := sampleData(false)
+				d.Link, d.AdminEmail = link, "it@acme.example"
+				r, err := Render(kind, lang, d)
+				if err != nil {
+					t.Fatalf("Render: %v", err)
+				}
+				for _, s := range []string{r.Subject, r.Text, r.HTML} {
+					if strings.Contains(s, "<no value>") || strings.Contains(s, "{{") {
+						t.Errorf("unfilled template field in %q", s)
+					}
+				}
+				label := ButtonLabel(kind, lang)
+				if link == "" {
+					if strings.Contains(r.HTML, "<a href=") {
+						t.Errorf("%s has a button", kind)
+					}
+					return
+				}
+				if label == ButtonLabel(SetupLink, lang) {
+					t.Errorf("%s/%s uses the setup button's label %q", kind, lang, label)
+				}
+				if !strings.Contains(r.Text, "\n"+label+": "+link+"\n") {
+					t.Errorf("text lacks the line %q:\n%s", label+": "+link, r.Text)
+				}
+				if !strings.Contains(r.HTML, `<a href="`+link+`"`) || !strings.Contains(r.HTML, ">"+label+"</a>") {
+					t.Errorf("HTML has no button %q to %s:\n%s", label, link, r.HTML)
+				}
+				if lang == "sr" && strings.Contains(r.Text, ButtonLabel(kind, "en")) {
+					t.Errorf("Serbian text contains the English label:\n%s", r.Text)
+				}
+			})
+		}
+	}
+	if _, err := Render(AccessRequest, "en", sampleData(false)); err == nil {
+		t.Errorf("an access request without its link rendered")
+	}
+}
