@@ -47,3 +47,39 @@ export async function apiFlowToServices(
     await gql(server, token, `mutation { provision(idempotencyKey: "e2e") { order { status } userErrors { code field message } } }`);
   }
 }
+
+/**
+ * An order through the API to confirmed organizations and the partner
+ * organization's password (the partner's first order): the service settings
+ * are left to do. With adminEmail of a customer organization that exists
+ * (another partner created it), the customer organization is the existing
+ * one and its administrator is asked to approve the partner's access.
+ */
+export async function apiFlowToConfirmed(
+  server: Server,
+  opts: { partnerAccount: string; partnerName?: string; contact: string; adminEmail: string; customerName?: string; password?: string },
+): Promise<{ orderId: string; setupToken: string }> {
+  const orderId = await placeOrder(server, {
+    contact: opts.contact,
+    partnerAccount: opts.partnerAccount,
+    partnerName: opts.partnerName,
+    customerName: opts.customerName,
+    services: [{ kind: "MEETINGS", quantity: 5 }],
+  });
+  const link = await mailedLink(server, opts.contact);
+  const token = new URL(link).searchParams.get("token")!;
+  const p = "setup { step } userErrors { code field message }";
+  await gql(server, token, `mutation { startSetup { ${p} } }`);
+  await gql(server, token, `mutation { chooseRole(role: PARTNER) { ${p} } }`);
+  await gql(server, token, `mutation { assignSetup(input: {assignee: SELF}) { ${p} } }`);
+  await gql(server, token, `mutation($i: PartnerOrgInput!) { confirmPartnerOrg(input: $i) { ${p} } }`, {
+    i: { name: opts.partnerName ?? `Partner ${opts.partnerAccount}`, country: "RS", address: { line1: "Ulica 1", city: "Novi Sad", postalCode: "21000" } },
+  });
+  await gql(server, token, `mutation($e: String!) { setCustomerAdmin(email: $e) { ${p} } }`, { e: opts.adminEmail });
+  await gql(server, token, `mutation { confirmCustomerOrg(input: {}) { ${p} } }`);
+  await gql(server, token, `mutation { confirmOrgs { ${p} } }`);
+  await gql(server, token, `mutation($pw: String!) { setPartnerPassword(password: $pw) { ${p} } }`, {
+    pw: opts.password ?? "first partner long password",
+  });
+  return { orderId, setupToken: token };
+}

@@ -245,3 +245,34 @@ export async function failureShots(b: Browser, test: string) {
     }
   }
 }
+
+/**
+ * The newest link to `path` (e.g. "/access", "/reset-password") mailed to
+ * `to`: /dev/mail lists the messages newest first, and each message's page
+ * (/dev/mail/{id}) shows its body with the link. Waits for the mail job.
+ */
+export async function mailedLinkTo(
+  server: Server,
+  to: string,
+  path: string,
+  opts: { after?: string | string[]; timeoutMs?: number } = {},
+): Promise<string> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
+  const skip = new Set(Array.isArray(opts.after) ? opts.after : opts.after ? [opts.after] : []);
+  const pattern = new RegExp(`https?://[^\\s"'<>]+${path.replace(/[/]/g, "\\/")}\\?token=[A-Za-z0-9._-]+`);
+  for (;;) {
+    const html = await (await fetch(`${server.url}/dev/mail`)).text();
+    for (const row of html.split("<tr>")) {
+      const cells = [...row.matchAll(/<td>([\s\S]*?)<\/td>/g)].map((m) => m[1]);
+      if (cells.length < 5 || cells[1] !== to) continue;
+      const id = /href="\/dev\/mail\/([^"]+)"/.exec(row)?.[1];
+      if (!id) continue;
+      const body = (await (await fetch(`${server.url}/dev/mail/${id}`)).text()).replace(/&amp;/g, "&");
+      const link = pattern.exec(body)?.[0];
+      if (link && !skip.has(link)) return link;
+      if (link) break; // newest first: this recipient's newest such link is not new
+    }
+    if (Date.now() > deadline) throw new Error(`no mail with a ${path} link for ${to} in /dev/mail`);
+    await sleep(250);
+  }
+}

@@ -177,8 +177,8 @@ export const SignOut = graphql(`
 `);
 
 export const RequestPasswordReset = graphql(`
-  mutation RequestPasswordReset($email: String!) {
-    requestPasswordReset(email: $email) {
+  mutation RequestPasswordReset($email: String!, $language: Language) {
+    requestPasswordReset(email: $email, language: $language) {
       requested
       userErrors {
         field

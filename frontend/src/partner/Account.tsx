@@ -37,7 +37,7 @@ function atFields(userErrors: UserError[]): UserError[] {
 
 /** "Forgot password?": asks for a reset link; the answer never tells whether the account exists. */
 export function ForgotPasswordPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const client = useClient();
   const [sentTo, setSentTo] = useState<string | null>(null);
   const { form, general, submit } = useStepForm(forgotSchema, { email: "" }, ["email"]);
@@ -46,7 +46,7 @@ export function ForgotPasswordPage() {
     formState: { errors, isSubmitting },
   } = form;
   const onSubmit = submit(async (v): Promise<RunResult> => {
-    const r = await client.mutation(RequestPasswordReset, { email: v.email }).toPromise();
+    const r = await client.mutation(RequestPasswordReset, { email: v.email, language: lang }).toPromise();
     if (r.error || !r.data) return { ok: false, userErrors: [], failure: r.error ? classify(r.error) : { kind: "internal" } };
     const p = r.data.requestPasswordReset;
     if (p.userErrors.length) return { ok: false, userErrors: atFields(p.userErrors) };

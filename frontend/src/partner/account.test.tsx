@@ -61,7 +61,7 @@ describe("forgot password", { timeout: 30_000 }, () => {
     await user.type(screen.getByLabelText(en["signin.email"]), "who@partner.example");
     await user.click(screen.getByRole("button", { name: en["forgot.submit"] }));
     expect(await screen.findByText(format(en["forgot.sent"], { email: "who@partner.example" }))).toBeInTheDocument();
-    expect(api.callsOf("RequestPasswordReset")[0]).toMatchObject({ variables: { email: "who@partner.example" }, auth: null });
+    expect(api.callsOf("RequestPasswordReset")[0]).toMatchObject({ variables: { email: "who@partner.example", language: "en" }, auth: null });
   });
 
   test("too many requests: RATE_LIMITED's message, in Serbian", async () => {
