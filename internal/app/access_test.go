@@ -1,14 +1,19 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"onramp/ent"
+	"onramp/ent/message"
 	"onramp/internal/mail/smtptest"
+	"onramp/internal/store"
 	"onramp/internal/testkit"
 )
 
@@ -558,6 +563,10 @@ func TestPasswordResetAndChangeEndEarlierSessions(t *testing.T) {
 			t.Errorf("requestPasswordReset(%s): requested %v, userErrors %+v", email, ok, errs)
 		}
 	}
+	// The same work for each: one queued job, whatever the account.
+	if jobs := jobsOf(t, m.app, "password_reset"); len(jobs) != 3 {
+		t.Errorf("%d password_reset jobs for 3 requests, want one each", len(jobs))
+	}
 	reset, _ := mailedToken(t, sink, "admin@pr-p1.example", "Choose a new Onramp password", 1, resetLinkPattern)
 	wantSubjects(t, sink, "nobody@pr-p1.example")
 	for _, s := range subjects(t, sink, "it@pr-acme.example") {
@@ -634,7 +643,22 @@ func TestPasswordResetAndChangeEndEarlierSessions(t *testing.T) {
 		t.Errorf("the fourth request within an hour was accepted")
 	}
 	wizWantCode(t, "a fourth request", errs, "TOO_MANY_ATTEMPTS")
-	_ = m
+	if jobs := jobsOf(t, m.app, "password_reset", "admin@pr-p2.example"); len(jobs) != 3 {
+		t.Errorf("%d jobs for admin@pr-p2.example, want 3 (the refused request queues none)", len(jobs))
+	}
+	// And per client address: ten an hour, whatever the emails.
+	refused := false
+	for i := range 11 {
+		ok, errs := c.requestReset(t, fmt.Sprintf("someone-%d@pr-p3.example", i))
+		if !ok {
+			wizWantCode(t, "a request over the address's limit", errs, "TOO_MANY_ATTEMPTS")
+			refused = true
+			break
+		}
+	}
+	if !refused {
+		t.Errorf("eleven more requests from one address within an hour were all accepted")
+	}
 }
 
 // mailedSubject waits for a message to rcpt whose subject contains subject.
@@ -648,4 +672,143 @@ func mailedSubject(t *testing.T, sink *smtptest.Sink, rcpt, subject string) {
 		}
 		return false, sink.Summary()
 	})
+}
+
+// outboxToken reads the token of the newest message of kind to rcpt in the
+// outbox (the app under test has no mail system, so the body is still
+// there).
+func (c *wizClient) outboxToken(t *testing.T, kind message.Kind, rcpt string, pattern *regexp.Regexp) string {
+	t.Helper()
+	m, err := c.app.Store.Client.Message.Query().
+		Where(message.KindEQ(kind), message.To(rcpt)).
+		Order(ent.Desc(message.FieldCreatedAt), ent.Desc(message.FieldID)).
+		First(store.System(context.Background()))
+	if err != nil {
+		t.Fatalf("no %s message to %s: %v", kind, rcpt, err)
+	}
+	found := pattern.FindStringSubmatch(m.TextBody)
+	if found == nil {
+		t.Fatalf("the %s message to %s has no link like %s:\n%s", kind, rcpt, pattern, m.TextBody)
+	}
+	return found[1]
+}
+
+// TestConcurrentDecisionsAndResets: approvals and denials racing with one
+// link decide once (the order's row lock serializes them and each reads
+// the request again under it); resets racing with one link set one
+// password and answer one session.
+func TestConcurrentDecisionsAndResets(t *testing.T) {
+	t.Parallel()
+	c, _ := wizServe(t) // its jobs run (the reset email's), its mail stays queued
+
+	c.customerAlone(t, "CC-1", "P1", "it@cc-acme.example", "ccacme")
+	orderID, _, _ := c.claim(t, "CC-2", "P2", "contact@cc-p2.example", "it@cc-acme.example")
+	token := c.outboxToken(t, message.KindACCESS_REQUEST, "it@cc-acme.example", accessLinkPattern)
+
+	const n = 8
+	results := make([]accessPayload, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			op := "approvePartnerAccess"
+			if i%2 == 1 {
+				op = "denyPartnerAccess"
+			}
+			r, err := c.post(token, `mutation { `+op+` { `+accessFields+` } }`, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			var data map[string]accessPayload
+			if err := json.Unmarshal(r.Data, &data); err != nil || len(r.Errors) > 0 {
+				t.Errorf("%s: %v %+v", op, err, r.Errors)
+				return
+			}
+			results[i] = data[op]
+		}()
+	}
+	wg.Wait()
+	winners, state := 0, ""
+	for _, r := range results {
+		if len(r.UserErrors) == 0 && r.PartnerAccess != nil {
+			winners++
+			state = r.PartnerAccess.State
+		} else if len(r.UserErrors) != 1 || (r.UserErrors[0].Code != "ALREADY_APPROVED" && r.UserErrors[0].Code != "ALREADY_DENIED") {
+			t.Errorf("a losing decision answered %+v", r.UserErrors)
+		}
+	}
+	if winners != 1 {
+		t.Fatalf("%d decisions succeeded, want exactly 1", winners)
+	}
+	var read struct {
+		Order struct {
+			CustomerAccess accessView `json:"customerAccess"`
+		} `json:"order"`
+	}
+	c.gql(t, c.op, `query($id: ID!) { order(id: $id) { customerAccess { state } } }`, map[string]any{"id": orderID}).ok(t).decode(t, &read)
+	if read.Order.CustomerAccess.State != state {
+		t.Errorf("stored state %s, the winner answered %s", read.Order.CustomerAccess.State, state)
+	}
+	confirmations, err := c.app.Store.Client.Message.Query().
+		Where(message.KindEQ(message.KindACCESS_APPROVED)).Count(store.System(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int{"APPROVED": 1, "DENIED": 0}[state]; confirmations != want {
+		t.Errorf("%d approval confirmations queued after %s, want %d", confirmations, state, want)
+	}
+
+	// Resets racing with one link.
+	if ok, errs := c.requestReset(t, "contact@cc-p2.example"); !ok || len(errs) > 0 {
+		t.Fatalf("requestPasswordReset: %v %+v", ok, errs)
+	}
+	reset := c.waitOutboxToken(t, message.KindPASSWORD_RESET, "contact@cc-p2.example", resetLinkPattern)
+	tokens := make([]string, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := c.post(reset, resetMutation, map[string]any{"p": "Paralelna-Lozinka-2027"})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if len(r.Errors) > 0 {
+				if r.Errors[0].Extensions.Reason != "REVOKED" {
+					t.Errorf("a losing reset: %+v", r.Errors)
+				}
+				return
+			}
+			var data map[string]sessionPayload
+			if err := json.Unmarshal(r.Data, &data); err != nil {
+				t.Error(err)
+				return
+			}
+			tokens[i] = deref(data["resetPassword"].Token)
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, tok := range tokens {
+		if tok != "" {
+			won++
+			c.gql(t, tok, whoAmIQuery, nil).ok(t)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d resets succeeded with one link, want 1", won)
+	}
+}
+
+// waitOutboxToken waits for the reset job to put its message in the
+// outbox (it runs in the background) and reads its token.
+func (c *wizClient) waitOutboxToken(t *testing.T, kind message.Kind, rcpt string, pattern *regexp.Regexp) string {
+	t.Helper()
+	testkit.Eventually(t, fmt.Sprintf("a %s message to %s", kind, rcpt), mailWait, func() (bool, string) {
+		n, err := c.app.Store.Client.Message.Query().Where(message.KindEQ(kind), message.To(rcpt)).Count(store.System(context.Background()))
+		return err == nil && n > 0, fmt.Sprint(n, err)
+	})
+	return c.outboxToken(t, kind, rcpt, pattern)
 }
