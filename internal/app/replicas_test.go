@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"onramp/ent/message"
+	"onramp/ent/organization"
 	"onramp/internal/app"
 	"onramp/internal/gid"
 	"onramp/internal/store"
@@ -135,4 +136,41 @@ func TestJobsRunOnceAcrossReplicas(t *testing.T) {
 			t.Fatalf("order %s has %d setup emails (%v), want exactly one sent", id, len(got), got)
 		}
 	}
+}
+
+// TestPartnerSessionEndsOnEveryReplica: a partner session signed out
+// through one replica is refused by the other at once (REVOKED), while the
+// same user's other session goes on working on both.
+func TestPartnerSessionEndsOnEveryReplica(t *testing.T) {
+	_, dbURL := storetest.PostgresLocation(t)
+	_, a := startReplica(t, dbURL)
+	_, b := startReplica(t, dbURL)
+	ctx := store.System(context.Background())
+	org, err := a.app.Store.Client.Organization.Create().SetKind(organization.KindPARTNER).
+		SetName("Replica Partner").SetAccountID("acct-ses").SetCountry("RS").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := a.app.Store.Client.User.Create().SetEmail("admin@ses.example").SetOrganizationID(org.ID).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := a.app.Auth.IssuePartnerSession(ctx, u, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := b.app.Auth.IssuePartnerSession(ctx, u, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*testEnv{a, b} {
+		for _, tok := range []string{one, two} {
+			r.gql(t, tok, `{ viewer { kind email } }`, nil).ok(t)
+		}
+	}
+	a.gql(t, one, `mutation { signOut { signedOut } }`, nil).ok(t)
+	b.gql(t, one, `{ viewer { kind } }`, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
+	b.gql(t, one, `{ orders(first: 1) { edges { node { id } } } }`, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
+	b.gql(t, two, `{ viewer { kind } }`, nil).ok(t)
+	a.gql(t, two, `{ viewer { kind } }`, nil).ok(t)
 }
