@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"onramp/ent"
 	"onramp/ent/order"
@@ -64,4 +65,21 @@ func languageOf(l *order.Language) string {
 		return ""
 	}
 	return string(*l)
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// rememberDisclosures lets a query or mutation decide each organization's
+// disclosure once (setup.WithDisclosures). A subscription lives on: each of
+// its events decides again.
+func rememberDisclosures(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil && oc.Operation.Operation != ast.Subscription {
+		ctx = setup.WithDisclosures(ctx)
+	}
+	return next(ctx)
 }

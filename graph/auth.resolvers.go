@@ -42,12 +42,34 @@ func (r *mutationResolver) RequestPasswordReset(ctx context.Context, email strin
 
 // ResetPassword is the resolver for the resetPassword field.
 func (r *mutationResolver) ResetPassword(ctx context.Context, password string) (*model.SignInPayload, error) {
-	return sessionPayload(r.Resolver.Setup.ResetPassword(ctx, password))
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return sessionPayload(r.Resolver.Setup.ResetPassword(ctx, password))
+	}
+	// In the bounded hashing pool, as signIn.
+	token, userErrors, err := r.Throttles.signIn(ctx, v.Email, func() (string, error) {
+		return r.Resolver.Setup.ResetPassword(ctx, password)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.SignInPayload{Token: nonEmpty(token), UserErrors: userErrors}, nil
 }
 
 // ChangePassword is the resolver for the changePassword field.
 func (r *mutationResolver) ChangePassword(ctx context.Context, current string, new string) (*model.SignInPayload, error) {
-	return sessionPayload(r.Resolver.Setup.ChangePassword(ctx, current, new))
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return sessionPayload(r.Resolver.Setup.ChangePassword(ctx, current, new))
+	}
+	// A wrong current password counts as a wrong sign-in of that email.
+	token, userErrors, err := r.Throttles.signIn(ctx, v.Email, func() (string, error) {
+		return r.Resolver.Setup.ChangePassword(ctx, current, new)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.SignInPayload{Token: nonEmpty(token), UserErrors: userErrors}, nil
 }
 
 // SignOut is the resolver for the signOut field.

@@ -118,6 +118,7 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	srv.Use(OneSignIn{})
 	srv.AroundFields(cfg.Resolver.Throttles.throttleFields)
 	srv.AroundOperations(limitSubscriptions(cfg.MaxSubscriptionsPerSocket))
+	srv.AroundOperations(rememberDisclosures)
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Log, cfg.Dev))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		cfg.Log.ErrorContext(ctx, "resolver panicked", "panic", fmt.Sprint(p), "path", graphql.GetPath(ctx).String(),

@@ -3,6 +3,7 @@ package setup
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"onramp/ent"
@@ -274,33 +275,92 @@ func accessOrgs(ctx context.Context, pa *ent.PartnerAccess) (partner, customer *
 // partner that manages it (it created it in its own setup, or the customer
 // approved), and a setup link of an order that created it or held by one of
 // its users see all of it. The scope rules decide whether the caller sees
-// the organization at all.
+// the organization at all. Within a request (WithDisclosures) each
+// organization is decided once.
 func Disclosed(ctx context.Context, client *ent.Client, org *ent.Organization) (bool, error) {
+	return disclosedIn(ctx, client, org, nil)
+}
+
+// disclosedIn is Disclosed for a setup link whose order the caller has
+// already read (nil: read it).
+func disclosedIn(ctx context.Context, client *ent.Client, org *ent.Organization, o *ent.Order) (bool, error) {
 	v := viewer.FromContext(ctx)
 	switch {
 	case v == nil || v.Is(viewer.Operator):
 		return true, nil
 	case org.Kind == organization.KindPARTNER:
 		return true, nil // the scope shows a partner organization only to its own
+	}
+	memo, _ := ctx.Value(disclosuresKey{}).(*disclosures)
+	if ok, known := memo.get(org.ID); known {
+		return ok, nil
+	}
+	ok, err := decideDisclosure(ctx, client, v, org, o)
+	if err == nil {
+		memo.put(org.ID, ok)
+	}
+	return ok, err
+}
+
+func decideDisclosure(ctx context.Context, client *ent.Client, v *viewer.Viewer, org *ent.Organization, o *ent.Order) (bool, error) {
+	sys := store.System(ctx)
+	switch {
 	case v.Is(viewer.Partner):
 		return manages(ctx, client, org.ID, v.OrganizationID, "")
 	case v.Is(viewer.Integration):
 		return manages(ctx, client, org.ID, "", v.PartnerAccountID)
 	case v.Is(viewer.SetupLink):
-		o, err := client.Order.Get(store.System(ctx), v.OrderID)
-		if err != nil {
-			return false, err
+		if o == nil || o.ID != v.OrderID {
+			var err error
+			if o, err = client.Order.Get(sys, v.OrderID); err != nil {
+				return false, err
+			}
 		}
 		if o.CreatedCustomerOrg && o.CustomerOrgID == org.ID {
 			return true, nil
 		}
-		member, err := client.User.Query().Where(user.Email(v.Email), user.OrganizationID(org.ID)).Exist(store.System(ctx))
+		member, err := client.User.Query().Where(user.Email(v.Email), user.OrganizationID(org.ID)).Exist(sys)
 		if err != nil || member {
 			return member, err
 		}
 		return manages(ctx, client, org.ID, "", o.PartnerAccountID)
 	}
 	return false, nil
+}
+
+type disclosuresKey struct{}
+
+// disclosures remembers, for one request, who may see all of which
+// organization (a nil one remembers nothing).
+type disclosures struct {
+	mu sync.Mutex
+	m  map[gid.ID]bool
+}
+
+func (d *disclosures) get(id gid.ID) (ok, known bool) {
+	if d == nil {
+		return false, false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ok, known = d.m[id]
+	return ok, known
+}
+
+func (d *disclosures) put(id gid.ID, ok bool) {
+	if d == nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.m[id] = ok
+}
+
+// WithDisclosures returns ctx remembering Disclosed's answers for one
+// operation (a query, a mutation's answer, one subscription event): an
+// approval or withdrawal committed meanwhile counts from the next one.
+func WithDisclosures(ctx context.Context) context.Context {
+	return context.WithValue(ctx, disclosuresKey{}, &disclosures{m: map[gid.ID]bool{}})
 }
 
 // AccessOf is the consent request made for an order, if any.

@@ -102,15 +102,28 @@ func (s *Service) ResetPassword(ctx context.Context, password string) (string, e
 
 // ChangePassword changes the signed-in administrator's password: current
 // must be right. Every earlier session of the user, this one too, ends;
-// it answers a new session.
+// it answers a new session. The current password is checked before the
+// transaction (hashing holds no lock), and the transaction writes only if
+// the password is still the one checked.
 func (s *Service) ChangePassword(ctx context.Context, current, password string) (string, error) {
 	v, err := auth.Require(ctx, viewer.Partner)
 	if err != nil {
 		return "", err
 	}
+	u, err := s.Store.Client.User.Get(store.System(ctx), v.UserID)
+	if ent.IsNotFound(err) {
+		return "", auth.NotFound("user")
+	}
+	if err != nil {
+		return "", err
+	}
+	if u.PasswordHash == "" || !checkPassword(current, u.PasswordHash) {
+		return "", validate.Fail(CodeInvalidCredentials, "current", "The current password is wrong.")
+	}
+	checked := u.PasswordHash
 	return s.setPassword(ctx, v, password, auth.SessionPasswordChanged, func(ctx context.Context, u *ent.User) error {
-		if u.PasswordHash == "" || !checkPassword(current, u.PasswordHash) {
-			return validate.Fail(CodeInvalidCredentials, "current", "The current password is wrong.")
+		if u.PasswordHash != checked {
+			return validate.Fail(CodeInvalidCredentials, "current", "The password was changed meanwhile; sign in again.")
 		}
 		return nil
 	})

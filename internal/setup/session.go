@@ -101,7 +101,7 @@ func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
 			if err != nil {
 				return nil, err
 			}
-			if out.PartnerOrg, err = s.viewOf(ctx, org); err != nil {
+			if out.PartnerOrg, err = s.viewOf(ctx, org, o); err != nil {
 				return nil, err
 			}
 		}
@@ -109,7 +109,7 @@ func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
 		if err != nil {
 			return nil, err
 		}
-		if out.CustomerOrg, err = s.viewOf(ctx, org); err != nil {
+		if out.CustomerOrg, err = s.viewOf(ctx, org, o); err != nil {
 			return nil, err
 		}
 		disclosed := out.CustomerOrg.Address != nil
@@ -137,7 +137,7 @@ func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
 	out.Next = string(lifecycle.Next(o.Status, o.Step, nil))
 
 	if path.Role == order.RolePARTNER || path.Role == "" && !path.HandedToCustomer {
-		view, err := s.draftView(ctx, d.PartnerOrg)
+		view, err := s.draftView(ctx, d.PartnerOrg, o)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +147,7 @@ func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
 				return nil, err
 			}
 			if existing != nil {
-				if view, err = s.viewOf(ctx, existing); err != nil {
+				if view, err = s.viewOf(ctx, existing, o); err != nil {
 					return nil, err
 				}
 			} else {
@@ -167,7 +167,7 @@ func (s *Service) session(ctx context.Context, st *state) (*Session, error) {
 		out.CustomerAdminEmail = &st.v.Email // the customer's own address by default
 	}
 	if d.CustomerAdminEmail != "" {
-		view, err := s.draftView(ctx, d.CustomerOrg)
+		view, err := s.draftView(ctx, d.CustomerOrg, o)
 		if err != nil {
 			return nil, err
 		}
@@ -207,7 +207,7 @@ func (s *Service) customerAdmin(ctx context.Context, o *ent.Order) (*string, err
 
 // draftView shows an answered organization: the existing one it names, or
 // the new one's details.
-func (s *Service) draftView(ctx context.Context, d *schematype.OrgDraft) (*OrgView, error) {
+func (s *Service) draftView(ctx context.Context, d *schematype.OrgDraft, o *ent.Order) (*OrgView, error) {
 	switch {
 	case d == nil:
 		return nil, nil
@@ -216,7 +216,7 @@ func (s *Service) draftView(ctx context.Context, d *schematype.OrgDraft) (*OrgVi
 		if err != nil {
 			return nil, err
 		}
-		return s.viewOf(ctx, org)
+		return s.viewOf(ctx, org, o)
 	}
 	addr := d.Address
 	return &OrgView{Name: d.Name, Country: d.Country, Address: &addr}, nil
@@ -224,10 +224,10 @@ func (s *Service) draftView(ctx context.Context, d *schematype.OrgDraft) (*OrgVi
 
 // viewOf shows an existing organization: all of it, or, to a caller who
 // may not see all of it (Disclosed), its name and country only.
-func (s *Service) viewOf(ctx context.Context, org *ent.Organization) (*OrgView, error) {
+func (s *Service) viewOf(ctx context.Context, org *ent.Organization, o *ent.Order) (*OrgView, error) {
 	id := org.ID
 	view := &OrgView{ID: &id, Existing: true, Name: org.Name, Country: org.Country}
-	ok, err := Disclosed(ctx, s.Store.Client, org)
+	ok, err := disclosedIn(ctx, s.Store.Client, org, o)
 	if err != nil {
 		return nil, err
 	}
