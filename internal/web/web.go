@@ -1,6 +1,6 @@
 // Package web serves the built frontend: the setup wizard at / (its routes
-// /setup/…, /signin and /partner/… fall back to index.html, the single-page
-// app) and the GraphQL IDE at /playground.
+// /setup/…, /signin, /partner/…, /access and /reset-password fall back to
+// index.html, the single-page app) and the GraphQL IDE at /playground.
 package web
 
 import (
@@ -70,7 +70,7 @@ func spaRoute(p string) bool {
 	if p == "/" {
 		return true
 	}
-	for _, prefix := range []string{"/setup", "/signin", "/partner"} {
+	for _, prefix := range []string{"/setup", "/signin", "/partner", "/access", "/reset-password"} {
 		if p == prefix || strings.HasPrefix(p, prefix+"/") {
 			return true
 		}
