@@ -128,7 +128,7 @@ describe("issue 14: the partner's integrations page", () => {
         await page.getByLabel(EN["signin.password"]).fill("first partner long password");
         await page.getByRole("button", { name: EN["signin.submit"] }).click();
         await expectHeading(page, EN["partner.title"]);
-        await page.getByRole("link", { name: EN["integrations.link"] }).click();
+        await page.getByRole("navigation", { name: EN["workspace.nav"] }).getByRole("link", { name: EN["workspace.integrations"] }).click();
         await expectHeading(page, EN["integrations.title"]);
         expect(new URL(page.url()).pathname).toBe("/partner/integrations");
         await page.getByRole("heading", { level: 2, name: EN["webhooks.title"] }).waitFor();

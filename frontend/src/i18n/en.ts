@@ -313,7 +313,6 @@ export const en = {
   "notFound.title": "Page not found",
 
   "integrations.title": "Integrations",
-  "integrations.link": "Integrations: webhooks and API keys",
   "integrations.intro":
     "Connect your ordering system: webhook endpoints receive every change of your orders, and integration keys let it call the Onramp API.",
   "integrations.back": "Back to the partner overview",

@@ -316,7 +316,6 @@ export const sr: Record<Key, string> = {
   "notFound.title": "Stranica nije pronađena",
 
   "integrations.title": "Integracije",
-  "integrations.link": "Integracije: webhookovi i API ključevi",
   "integrations.intro":
     "Povežite svoj sistem za porudžbine: webhook adrese primaju svaku promenu vaših porudžbina, a integracioni ključevi mu omogućavaju da poziva Onramp API.",
   "integrations.back": "Nazad na pregled partnera",

@@ -31,7 +31,9 @@ import {
   type Endpoint,
   type IntegrationKey,
 } from "./integrationsModel";
+import { WorkspaceNav } from "./Workspace";
 import "./integrations.css";
+import "./workspace.css";
 
 /** How often the lists (and so the deliveries) are read again while the page is shown. */
 export const refreshMs = 10_000;
@@ -232,7 +234,8 @@ function Integrations() {
   const keyToken = revealed && revealed.kind === "key" ? revealed : null;
 
   return (
-    <main id="main" className="page integrations">
+    <main id="main" className="page integrations workspace">
+      <WorkspaceNav />
       <p className="back-link">
         <Link to="/partner">{t("integrations.back")}</Link>
       </p>
