@@ -230,7 +230,12 @@ describe.each(variants)("issue 13, $name", (v) => {
     });
     const request = await mailedLinkTo(server, admin, "/access");
     // More orders: their links are mailed at once (LINK_SENT).
-    await placeOrder(server, { contact: `other-${id}@partner.example`, partnerAccount: account, partnerName: `Workspace Partner ${id}`, customerName: `Zeta ${id} d.o.o.` });
+    const zeta = await placeOrder(server, {
+      contact: `other-${id}@partner.example`,
+      partnerAccount: account,
+      partnerName: `Workspace Partner ${id}`,
+      customerName: `Zeta ${id} d.o.o.`,
+    });
     await placeOrder(server, { contact: `other-${id}@partner.example`, partnerAccount: account, partnerName: `Workspace Partner ${id}`, customerName: `Omega ${id} d.o.o.` });
     await mailedLink(server, `other-${id}@partner.example`);
 
@@ -249,8 +254,26 @@ describe.each(variants)("issue 13, $name", (v) => {
       await page.getByText(format(L["orders.countFiltered"], { n: 1 })).waitFor();
       expect(new URL(page.url()).searchParams.get("q")).toBe(`zeta ${id}`);
       await check(page, shot, "orders-search");
+
+      // The order's page follows the status live: an operator cancels the order meanwhile.
+      await list.getByRole("link").first().click();
+      await page.getByText(L["done.connected"], { exact: true }).waitFor({ timeout: 15_000 });
+      await page.getByTestId("order-status").getByText(L["orderStatus.LINK_SENT"]).waitFor();
+      await gql(server, await server.operatorToken(), `mutation($id: ID!) { cancelOrder(orderId: $id, reason: "e2e") { order { status } userErrors { code field message } } }`, {
+        id: zeta,
+      });
+      await page.getByTestId("order-status").getByText(L["orderStatus.CANCELLED"]).waitFor({ timeout: 15_000 });
+      await page.getByText(L["order.noActions"]).waitFor();
+      await check(page, shot, "cancelled-live");
+      await page.goBack();
+      await expectHeading(page, L["partner.title"]);
+      expect(await page.getByRole("searchbox", { name: L["orders.search"] }).inputValue()).toBe(`zeta ${id}`);
       await page.getByRole("searchbox", { name: L["orders.search"] }).fill("");
       await expect.poll(() => list.getByRole("listitem").count(), { timeout: 10_000 }).toBe(3);
+      await page.getByRole("combobox", { name: L["orders.status"] }).selectOption("ORGS_CONFIRMED");
+      await expect.poll(() => list.getByRole("listitem").count(), { timeout: 10_000 }).toBe(1);
+      await page.getByRole("combobox", { name: L["orders.status"] }).selectOption("OPEN");
+      await expect.poll(() => list.getByRole("listitem").count(), { timeout: 10_000 }).toBe(2);
       await page.getByRole("combobox", { name: L["orders.status"] }).selectOption("ORGS_CONFIRMED");
       await expect.poll(() => list.getByRole("listitem").count(), { timeout: 10_000 }).toBe(1);
       await check(page, shot, "orders-status");
