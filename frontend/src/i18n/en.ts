@@ -484,6 +484,7 @@ export const en = {
   "order.progress": "Setup progress",
   "order.step": "Step",
   "order.onHold": "A Cisco representative reviews this order; setup continues after the review.",
+  "order.holdReason": "Reason: {reason}",
   "order.handedToCustomer": "The setup was handed to the customer, who sets up the services alone.",
   "order.cancelledAt": "Cancelled on {date}.",
   "order.details": "Order details",

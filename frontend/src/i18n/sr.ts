@@ -487,6 +487,7 @@ export const sr: Record<Key, string> = {
   "order.progress": "Tok podešavanja",
   "order.step": "Korak",
   "order.onHold": "Predstavnik kompanije Cisco pregleda ovu porudžbinu; podešavanje se nastavlja posle pregleda.",
+  "order.holdReason": "Razlog: {reason}",
   "order.handedToCustomer": "Podešavanje je predato korisniku, koji samostalno podešava usluge.",
   "order.cancelledAt": "Otkazana {date}.",
   "order.details": "Podaci o porudžbini",

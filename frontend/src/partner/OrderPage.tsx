@@ -147,7 +147,12 @@ function OrderDetails({
             )}
           </dl>
         </Status>
-        {status === "ON_HOLD" && <p>{t("order.onHold")}</p>}
+        {status === "ON_HOLD" && (
+          <p>
+            {t("order.onHold")}
+            {o.holdReason ? ` ${t("order.holdReason", { reason: o.holdReason })}` : ""}
+          </p>
+        )}
         {o.handedToCustomer && <p>{t("order.handedToCustomer")}</p>}
         {status === "CANCELLED" && o.cancelledAt && <p>{t("order.cancelledAt", { date: f.dateTime(o.cancelledAt) })}</p>}
         {liveState === "closed" && <p className="hint">{t("done.closed")}</p>}

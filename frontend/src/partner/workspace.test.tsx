@@ -295,6 +295,25 @@ describe("an order's page", { timeout: 30_000 }, () => {
     expect(screen.queryByRole("button", { name: en["order.cancel"] })).toBeNull();
   });
 
+  test("no Continue setup for an order handed to the customer, nor one on hold (with its reason)", async () => {
+    api.handlers.PartnerOrder = (v) => ({
+      data: {
+        order:
+          v.id === "ord_handed"
+            ? order({ id: "ord_handed", handedToCustomer: true })
+            : order({ id: "ord_hold", status: "ON_HOLD", holdReason: "Customer organization not recognized" }),
+      },
+    });
+    const first = renderAt("/partner/orders/ord_handed");
+    expect(await screen.findByText(en["order.handedToCustomer"])).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: en["order.continue"] })).toBeNull();
+    expect(screen.getByRole("button", { name: en["order.resend"] })).toBeInTheDocument();
+    first.unmount();
+    renderAt("/partner/orders/ord_hold");
+    expect(await screen.findByText(new RegExp(format(en["order.holdReason"], { reason: "Customer organization not recognized" })))).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: en["order.continue"] })).toBeNull();
+  });
+
   test("an order outside the scope is not found", async () => {
     api.handlers.PartnerOrder = () => ({ data: { order: null } });
     renderAt("/partner/orders/ord_x");
