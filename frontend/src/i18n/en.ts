@@ -446,7 +446,7 @@ export const en = {
   "code.ACCESS_PENDING": "The customer organization has not approved your access yet.",
   "code.ORDER_CANCELLED": "This order is cancelled.",
   "code.ORGS_CONFIRMED": "The organizations are already confirmed: the contact can no longer be changed.",
-  "code.RATE_LIMITED": "Too many requests. Please wait a few minutes and try again.",
+  "code.TOO_MANY_ATTEMPTS": "Too many requests. Please wait a few minutes and try again.",
   "code.ALREADY_APPROVED": "This request was already approved.",
   "code.ALREADY_DENIED": "This request was already denied.",
   "code.NOT_APPROVED": "There is no approved access to withdraw.",

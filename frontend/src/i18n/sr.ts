@@ -449,7 +449,7 @@ export const sr: Record<Key, string> = {
   "code.ACCESS_PENDING": "Organizacija korisnika još nije odobrila vaš pristup.",
   "code.ORDER_CANCELLED": "Ova porudžbina je otkazana.",
   "code.ORGS_CONFIRMED": "Organizacije su već potvrđene: kontakt se više ne može promeniti.",
-  "code.RATE_LIMITED": "Previše zahteva. Sačekajte nekoliko minuta i pokušajte ponovo.",
+  "code.TOO_MANY_ATTEMPTS": "Previše zahteva. Sačekajte nekoliko minuta i pokušajte ponovo.",
   "code.ALREADY_APPROVED": "Ovaj zahtev je već odobren.",
   "code.ALREADY_DENIED": "Ovaj zahtev je već odbijen.",
   "code.NOT_APPROVED": "Nema odobrenog pristupa koji bi se mogao povući.",

@@ -64,15 +64,15 @@ describe("forgot password", { timeout: 30_000 }, () => {
     expect(api.callsOf("RequestPasswordReset")[0]).toMatchObject({ variables: { email: "who@partner.example", language: "en" }, auth: null });
   });
 
-  test("too many requests: RATE_LIMITED's message, in Serbian", async () => {
+  test("too many requests: TOO_MANY_ATTEMPTS's message, in Serbian", async () => {
     api.handlers.RequestPasswordReset = () => ({
-      data: { requestPasswordReset: { requested: false, userErrors: [{ field: null, code: "RATE_LIMITED", message: "slow down" }] } },
+      data: { requestPasswordReset: { requested: false, userErrors: [{ field: null, code: "TOO_MANY_ATTEMPTS", message: "slow down" }] } },
     });
     const user = userEvent.setup();
     renderAt("/signin/forgot", "sr");
     await user.type(await screen.findByLabelText(sr["signin.email"]), "who@partner.example");
     await user.click(screen.getByRole("button", { name: sr["forgot.submit"] }));
-    expect(await screen.findByText(sr["code.RATE_LIMITED"])).toBeInTheDocument();
+    expect(await screen.findByText(sr["code.TOO_MANY_ATTEMPTS"])).toBeInTheDocument();
     expect(screen.queryByText(format(sr["forgot.sent"], { email: "who@partner.example" }))).toBeNull();
   });
 });
