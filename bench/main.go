@@ -37,6 +37,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,6 +60,7 @@ type config struct {
 	subscriptionWithOrder bool
 	profileDir            string
 	keep                  bool
+	only                  string
 	postgresURL           string
 }
 
@@ -73,6 +75,7 @@ func main() {
 	flag.IntVar(&c.subscribers, "subscribers", 10_000, "websocket subscribers of one order in the fan-out case")
 	flag.BoolVar(&c.subscriptionWithOrder, "subscription-order", false, "subscribers also select the event's order { id status } (a database read per subscriber and event)")
 	flag.StringVar(&c.profileDir, "profile", "", "save a CPU profile of the server for each case (first run) into this directory")
+	flag.StringVar(&c.only, "only", "", "run only the HTTP cases whose name contains this (with their plain and twin), \"flows\" or \"fanout\", and print no table (for A/B runs and profiles)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the data directory (and the server's log)")
 	c.postgresURL = os.Getenv("ONRAMP_TEST_POSTGRES_URL")
 	if c.postgresURL == "" {
@@ -85,6 +88,9 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
+	}
+	if c.only != "" {
+		return
 	}
 	if err := replicaFigures(ctx, c, sqliteFlows); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: replicas:", err)
@@ -254,6 +260,11 @@ func run(ctx context.Context, c config) (result, error) {
 	results := make([]result, len(cases))
 	twinResults := make([]result, len(cases))
 	for ci, bc := range cases {
+		if c.only != "" && !slices.ContainsFunc(cases, func(o benchCase) bool {
+			return strings.Contains(o.name, c.only) && (o.name == bc.name || o.plain == ci || o.of == ci && o.minOf > 0)
+		}) {
+			continue
+		}
 		var rs, ts []result
 		// Runs alternate between the server and its twin, so both see the
 		// same machine.
@@ -286,6 +297,10 @@ func run(ctx context.Context, c config) (result, error) {
 			twinResults[ci] = median(ts)
 			fmt.Fprintf(os.Stderr, "%-45s %8.0f/s  p50 %s  p99 %s\n", "    twin", twinResults[ci].rate, ms(twinResults[ci].p50), ms(twinResults[ci].p99))
 		}
+	}
+
+	if c.only != "" {
+		return result{}, b.onlyRest(srv, twin)
 	}
 
 	flowRate, err := b.flowRuns("flows")
@@ -374,6 +389,31 @@ func run(ctx context.Context, c config) (result, error) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.rate, r.p50, r.p99, r.ratio, r.twin, r.target, r.met)
 	}
 	return flowRate, tw.Flush()
+}
+
+// onlyRest runs the flows or the fan-out when -only names them.
+func (b *bench) onlyRest(srv, twin *child) error {
+	if strings.Contains("flows", b.c.only) {
+		r, err := b.flowRuns("flows")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "complete flows: %.1f/s p50 %s p99 %s\n", r.rate, ms(r.p50), ms(r.p99))
+	}
+	if strings.Contains("fanout", b.c.only) {
+		fan, event, rss, err := b.fanout(srv)
+		if err != nil {
+			return err
+		}
+		msg, _ := json.Marshal(testkit.WSMessage{ID: "1", Type: "next", Payload: event})
+		raw, err := b.rawFanout(twin, msg, b.c.subscribers)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "fan-out last %s, raw %s (%.2f × raw), RSS %.0f MiB\n", ms(fan.last), ms(raw.last),
+			float64(fan.last)/float64(raw.last), mib(rss))
+	}
+	return nil
 }
 
 // benchCase is an HTTP case with what its figures are set beside.
@@ -639,6 +679,14 @@ func (b *bench) fanout(srv *child) (fanoutResult, json.RawMessage, int64, error)
 		}
 	}
 	sample()
+	if b.c.profileDir != "" {
+		// What the subscribers hold: the server's heap and goroutines.
+		for _, p := range []string{"heap", "goroutine", "heap?debug=1"} {
+			if err := saveProfile(b.client, b.base, b.c.profileDir, p); err != nil {
+				return fanoutResult{}, nil, 0, err
+			}
+		}
+	}
 	mutations := [][]byte{
 		gqlBody(`mutation { chooseRole(role: PARTNER) { userErrors { code message } } }`, nil),
 		gqlBody(`mutation { startSetup { userErrors { code message } } }`, nil),
