@@ -3,27 +3,26 @@ package graph
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 
 	"entgo.io/contrib/entgql"
 
 	"onramp/ent"
 	"onramp/ent/schema"
 	"onramp/internal/gid"
+	"onramp/internal/store"
 	"onramp/internal/viewer"
 )
 
 // OrderCounts remembers the count of every order in a viewer's scope (the
 // totalCount of an unfiltered orders connection): on a large table the
-// count is a scan of an index, many times the cost of the page. Every
-// write through ent, of any entity, forgets every count: the write's hook
-// moves a generation when it runs and again when its transaction commits,
-// and a count is kept only under the generation read before it was taken,
-// so no count taken before a commit is answered after it. Only for a
-// process that is the service's one writer (SQLite): another replica's
-// writes would not move this process's generation.
+// count is a scan of an index, many times the cost of the page. A count is
+// kept under the write generation read before it was taken
+// (store.Writes), so any write, of any entity, forgets every count at once
+// and again at its commit. Only where the process is the service's one
+// writer (SQLite): another replica's writes would not move this process's
+// generation.
 type OrderCounts struct {
-	gen atomic.Uint64
+	writes *store.Writes
 
 	mu     sync.Mutex
 	counts map[countKey]countEntry
@@ -36,9 +35,8 @@ const maxCounts = 4096
 // countKey is a viewer's scope: everything an order query rule may read of
 // the viewer.
 type countKey struct {
-	kind                viewer.Kind
-	account, org, order string
-	user                string
+	kind                      viewer.Kind
+	account, org, order, user string
 }
 
 type countEntry struct {
@@ -46,34 +44,10 @@ type countEntry struct {
 	n   int
 }
 
-// NewOrderCounts returns an empty OrderCounts; Hook must be on the client
-// every write goes through.
-func NewOrderCounts() *OrderCounts {
-	return &OrderCounts{counts: map[countKey]countEntry{}}
-}
-
-// Hook moves the generation on every mutation, and once more when the
-// mutation's transaction commits (at once when it ran outside one).
-func (c *OrderCounts) Hook() ent.Hook {
-	return func(next ent.Mutator) ent.Mutator {
-		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-			c.gen.Add(1)
-			v, err := next.Mutate(ctx, m)
-			if txm, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
-				if tx, txErr := txm.Tx(); txErr == nil {
-					tx.OnCommit(func(next ent.Committer) ent.Committer {
-						return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-							defer c.gen.Add(1)
-							return next.Commit(ctx, tx)
-						})
-					})
-					return v, err
-				}
-			}
-			c.gen.Add(1)
-			return v, err
-		})
-	}
+// NewOrderCounts returns an empty OrderCounts over w, whose hook must be on
+// the client every write goes through.
+func NewOrderCounts(w *store.Writes) *OrderCounts {
+	return &OrderCounts{writes: w, counts: map[countKey]countEntry{}}
 }
 
 // count answers the number of orders in the scope of ctx's viewer, from
@@ -85,7 +59,7 @@ func (c *OrderCounts) count(ctx context.Context, client *ent.Client) (int, error
 	}
 	key := countKey{kind: v.Kind, account: v.PartnerAccountID, org: string(v.OrganizationID),
 		order: string(v.OrderID), user: string(v.UserID)}
-	gen := c.gen.Load()
+	gen := c.writes.Gen()
 	c.mu.Lock()
 	e, ok := c.counts[key]
 	c.mu.Unlock()

@@ -231,9 +231,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// SQLite's one process sees every write, so it may remember counts
 	// until the next one; replicas on PostgreSQL count every time.
 	var counts *graph.OrderCounts
-	if st.Dialect == "sqlite3" {
-		counts = graph.NewOrderCounts()
-		st.Client.Use(counts.Hook())
+	if st.Writes != nil {
+		counts = graph.NewOrderCounts(st.Writes)
 	}
 
 	gql := graph.NewHandler(graph.HandlerConfig{

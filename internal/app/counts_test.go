@@ -8,7 +8,9 @@ import (
 	"onramp/ent"
 	"onramp/ent/order"
 	"onramp/ent/schema/schematype"
+	"onramp/ent/subscription"
 	"onramp/internal/date"
+	"onramp/internal/gid"
 	"onramp/internal/store"
 )
 
@@ -89,4 +91,69 @@ func TestOrdersTotalCountFollowsWrites(t *testing.T) {
 	if got := count(e.op, `first: 1, where: {externalID: "C-2"}`); got != 1 {
 		t.Fatalf("filtered count %d, want 1", got)
 	}
+}
+
+// The order a setup link reads may be remembered (on SQLite), but never
+// past a write: the session answers each committed change at once, and a
+// rolled-back one never.
+func TestSetupSessionFollowsWrites(t *testing.T) {
+	e := newEnv(t)
+	o := e.mustPlace(t, orderInput("S-1", "N1"))
+	link := e.setupLink(o.ID, "setup@partner.example")
+	const q = `{ setup { step order { status holdReason subscription { status } } } }`
+	type session struct {
+		Setup struct {
+			Step  string
+			Order struct {
+				Status       string
+				HoldReason   *string
+				Subscription struct{ Status string }
+			}
+		}
+	}
+	want := func(step, holdReason, subscription string) {
+		t.Helper()
+		for range 2 { // the second read may come from memory
+			var s session
+			e.gql(t, link, q, nil).ok(t).decode(t, &s)
+			got := [2]string{"", s.Setup.Order.Subscription.Status}
+			if s.Setup.Order.HoldReason != nil {
+				got[0] = *s.Setup.Order.HoldReason
+			}
+			if got != [2]string{holdReason, subscription} {
+				t.Fatalf("%s: hold reason and subscription %q, want %q", step, got, [2]string{holdReason, subscription})
+			}
+		}
+	}
+	want("placed", "", "PENDING")
+
+	ctx := store.System(context.Background())
+	client := e.app.Store.Client
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Order.UpdateOneID(gid.ID(o.ID)).SetHoldReason("checking").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want("before the commit", "", "PENDING")
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	want("after the commit", "checking", "PENDING")
+
+	if tx, err = client.Tx(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Subscription.Update().Where(subscription.OrderID(gid.ID(o.ID))).SetStatus(subscription.StatusACTIVE).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	want("after a rollback", "checking", "PENDING")
+	if err := client.Subscription.Update().Where(subscription.OrderID(gid.ID(o.ID))).SetStatus(subscription.StatusACTIVE).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want("after an update outside a transaction", "checking", "ACTIVE")
 }
