@@ -15,7 +15,7 @@
 //	make bench
 //	go run ./bench [-bin bin/onramp] [-orders 1000000] [-subscribers 10000]
 //	               [-workers 32] [-duration 2s] [-runs 5] [-profile DIR]
-//	               [-postgres URL]
+//	               [-postgres URL] [-only NAME]
 //
 // The last rows of the first table (bench/webhooks.go) run complete flows on
 // a second server in dev mode, on the same file, without and with one
