@@ -46,11 +46,25 @@ func replicaFigures(ctx context.Context, c config, sqliteFlows result) error {
 		return err
 	}
 	op, _ := authority.IssueOperator("bench", 2*time.Hour)
+	// Each replica's directory holds only its log; removed at the end
+	// unless -keep (deferred before the replicas' stops, so it runs after
+	// them).
+	var dirs []string
+	defer func() {
+		for _, d := range dirs {
+			if c.keep {
+				fmt.Fprintln(os.Stderr, "replica directory:", d)
+			} else {
+				_ = os.RemoveAll(d)
+			}
+		}
+	}()
 	replica := func() (*child, *bench, error) {
 		dir, err := os.MkdirTemp("", "onramp-bench-replica-")
 		if err != nil {
 			return nil, nil, err
 		}
+		dirs = append(dirs, dir)
 		srv, err := startServer(ctx, c.bin, dir, dbURL)
 		if err != nil {
 			return nil, nil, err
