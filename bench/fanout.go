@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -96,27 +97,32 @@ func closeAll(subs []*subscriber) {
 }
 
 // deliver makes one change with mutate and waits until every subscriber has
-// it (or timeout).
-func deliver(subs []*subscriber, mutate func() error, timeout time.Duration) (fanoutResult, error) {
+// it (or timeout). It returns the delivery figures and the first
+// subscriber's payload.
+func deliver(subs []*subscriber, mutate func() error, timeout time.Duration) (fanoutResult, json.RawMessage, error) {
 	start := time.Now()
 	if err := mutate(); err != nil {
-		return fanoutResult{}, err
+		return fanoutResult{}, nil, err
 	}
+	var payload json.RawMessage
 	lats := make([]time.Duration, len(subs))
 	deadline := time.After(timeout)
 	for i, s := range subs {
 		select {
 		case e, ok := <-s.events:
 			if !ok || e.Err != nil || e.Complete {
-				return fanoutResult{}, fmt.Errorf("subscriber %d: connection closed (%v)", i, e.Err)
+				return fanoutResult{}, nil, fmt.Errorf("subscriber %d: connection closed (%v)", i, e.Err)
+			}
+			if i == 0 {
+				payload = e.Payload
 			}
 			lats[i] = e.At.Sub(start)
 		case <-deadline:
-			return fanoutResult{}, fmt.Errorf("only %d of %d subscribers got the change within %s", i, len(subs), timeout)
+			return fanoutResult{}, nil, fmt.Errorf("only %d of %d subscribers got the change within %s", i, len(subs), timeout)
 		}
 	}
 	slices.Sort(lats)
-	return fanoutResult{last: lats[len(lats)-1], p50: lats[len(lats)/2], p99: lats[len(lats)*99/100]}, nil
+	return fanoutResult{last: lats[len(lats)-1], p50: lats[len(lats)/2], p99: lats[len(lats)*99/100]}, payload, nil
 }
 
 // medianFanout is the median of each figure over rounds of deliveries.

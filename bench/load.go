@@ -147,3 +147,20 @@ func profile(client *http.Client, base, dir, name string, d time.Duration) func(
 	}()
 	return func() error { return <-done }
 }
+
+// saveProfile saves the server's profile name (heap, goroutine; heap?debug=1
+// is the text form with the runtime's memory statistics) as it is now into
+// dir, as fanout-NAME.pprof.
+func saveProfile(client *http.Client, base, dir, name string) error {
+	resp, err := client.Get(base + "/debug/pprof/" + name)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	file := strings.NewReplacer("?", "-", "=", "").Replace(name)
+	return os.WriteFile(filepath.Join(dir, "fanout-"+file+".pprof"), b, 0o644)
+}

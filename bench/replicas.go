@@ -30,7 +30,7 @@ const replicaSubscribers = 100
 // with two (the clients split between them), and the time from a change
 // made through replica B to its delivery to subscribers on replica A, beside
 // the same change made through A.
-func replicaFigures(ctx context.Context, c config) error {
+func replicaFigures(ctx context.Context, c config, sqliteFlows result) error {
 	dbURL, drop, err := createDatabase(c.postgresURL)
 	if err != nil {
 		return err
@@ -46,11 +46,25 @@ func replicaFigures(ctx context.Context, c config) error {
 		return err
 	}
 	op, _ := authority.IssueOperator("bench", 2*time.Hour)
+	// Each replica's directory holds only its log; removed at the end
+	// unless -keep (deferred before the replicas' stops, so it runs after
+	// them).
+	var dirs []string
+	defer func() {
+		for _, d := range dirs {
+			if c.keep {
+				fmt.Fprintln(os.Stderr, "replica directory:", d)
+			} else {
+				_ = os.RemoveAll(d)
+			}
+		}
+	}()
 	replica := func() (*child, *bench, error) {
 		dir, err := os.MkdirTemp("", "onramp-bench-replica-")
 		if err != nil {
 			return nil, nil, err
 		}
+		dirs = append(dirs, dir)
 		srv, err := startServer(ctx, c.bin, dir, dbURL)
 		if err != nil {
 			return nil, nil, err
@@ -92,9 +106,10 @@ func replicaFigures(ctx context.Context, c config) error {
 	fmt.Printf("\nReplicas on PostgreSQL (a fresh database on %s), %d runs of %s (medians)\n\n",
 		redact(c.postgresURL), c.runs, c.duration)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "case\trate\tp50\tp99\tratio")
-	fmt.Fprintf(tw, "(h) complete flows, one replica, %d concurrent\t%.1f flows/s\t%s\t%s\t1\n",
-		c.flowWorkers, oneR.rate, ms(oneR.p50), ms(oneR.p99))
+	fmt.Fprintln(tw, "case\trate\tp50\tp99\tratio\ttarget\tmet")
+	pgT, pgMet := targets2([]target{{"SQLite's (e)", oneR.rate / sqliteFlows.rate, 0.8}})
+	fmt.Fprintf(tw, "(h) complete flows, one replica, %d concurrent\t%.1f flows/s\t%s\t%s\t1 (%.2f of SQLite's %.1f flows/s)\t%s\t%s\n",
+		c.flowWorkers, oneR.rate, ms(oneR.p50), ms(oneR.p99), oneR.rate/sqliteFlows.rate, sqliteFlows.rate, pgT, pgMet)
 	fmt.Fprintf(tw, "    two replicas, %d concurrent on each\t%.1f flows/s\t%s\t%s\t%.2f\n",
 		max(1, c.flowWorkers/2), twoR.rate, ms(twoR.p50), ms(twoR.p99), twoR.rate/oneR.rate)
 	fmt.Fprintf(tw, "(i) change through A to %d subscribers on A\t\t%s\t%s\t1\n",
@@ -158,7 +173,7 @@ func changeLatency(ctx context.Context, a, b *bench) (same, cross fanoutResult, 
 			time.Sleep(50 * time.Millisecond)
 			body := mutations[k%len(mutations)]
 			k++
-			res, err := deliver(subs, func() error {
+			res, _, err := deliver(subs, func() error {
 				_, err := via.post(link, body)
 				return err
 			}, 30*time.Second)

@@ -65,8 +65,7 @@ func (r *queryResolver) Orders(ctx context.Context, after *entgql.Cursor[gid.ID]
 	if err != nil {
 		return nil, err
 	}
-	return r.Client.Order.Query().Paginate(countIfSelected(ctx), after, first, before, last,
-		ent.WithOrderOrder(orderBy), ent.WithOrderFilter(where.Filter))
+	return r.ordersPage(ctx, after, first, before, last, orderBy, where)
 }
 
 // Order returns generated.OrderResolver implementation.

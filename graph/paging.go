@@ -34,16 +34,25 @@ func pageSize(ctx context.Context, first, last *int) (*int, *int, error) {
 // does not select totalCount, so that no count of the whole filter runs
 // (see schema.WithoutTotalCount).
 func countIfSelected(ctx context.Context) context.Context {
+	if totalCountSelected(ctx) {
+		return ctx
+	}
+	return schema.WithoutTotalCount(ctx)
+}
+
+// totalCountSelected reports whether the connection being resolved selects
+// totalCount (true when that cannot be told).
+func totalCountSelected(ctx context.Context) bool {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
-		return ctx
+		return true
 	}
 	for _, f := range graphql.CollectFieldsCtx(ctx, []string{fc.Field.Definition.Type.Name()}) {
 		if f.Name == "totalCount" {
-			return ctx
+			return true
 		}
 	}
-	return schema.WithoutTotalCount(ctx)
+	return false
 }
 
 // node resolves a global id within the caller's scope: a missing object and

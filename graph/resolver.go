@@ -32,6 +32,9 @@ type Resolver struct {
 	Throttles *Throttles
 	// SiteDomain is the domain of meetings sites (--site-domain).
 	SiteDomain string
+	// OrderCounts remembers unfiltered orders counts (SQLite only: see
+	// OrderCounts); nil counts every time.
+	OrderCounts *OrderCounts
 }
 
 // advanceClock moves the test clock forward by a Go duration.

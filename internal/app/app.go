@@ -232,6 +232,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		go testClock.Refresh(shutdownCtx, time.Second)
 	}
 
+	// SQLite's one process sees every write, so it may remember counts
+	// until the next one; replicas on PostgreSQL count every time.
+	var counts *graph.OrderCounts
+	if st.Writes != nil {
+		counts = graph.NewOrderCounts(st.Writes)
+	}
+
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: &graph.Resolver{
 			Client:     st.Client,
@@ -243,6 +250,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			Webhooks:   a.Webhooks,
 			Throttles:  graph.NewThrottles(cfg.Clock.Now, cfg.HashingSlots, cfg.HashingWait),
 			SiteDomain: cfg.SiteDomain,
+
+			OrderCounts: counts,
 		},
 		Auth:           authority,
 		Log:            log,

@@ -37,7 +37,10 @@ type Subscription struct {
 
 // buffer is how many changes a subscriber may lag behind; past it the
 // oldest pending ones are dropped (the subscriber still gets the latest).
-const buffer = 64
+// Sixteen hold an order's whole forward life (10 steps, 7 statuses, most
+// changing together); each slot is a Change (~90 bytes) per subscriber,
+// and 64 of them were 5.5 KiB of the ~80 KiB a subscriber cost.
+const buffer = 16
 
 // NewBroker returns an empty broker.
 func NewBroker() *Broker {

@@ -63,6 +63,9 @@ type Service struct {
 	Orders *orders.Service
 	Life   *lifecycle.Engine
 	Auth   *auth.Authority
+
+	// read holds the orders Session read, until the next write.
+	read sessionOrders
 }
 
 // state is what one wizard call works on: the order (locked for the
@@ -82,7 +85,7 @@ func (s *Service) Session(ctx context.Context) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.Store.Client.Order.Get(ctx, v.OrderID)
+	o, err := s.read.order(ctx, s.Store, v.OrderID)
 	if ent.IsNotFound(err) {
 		return nil, auth.NotFound("order")
 	}

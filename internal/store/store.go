@@ -39,6 +39,9 @@ type Store struct {
 	// (its single writer): waiting here is first come, first served, where
 	// SQLite's busy handler polls with sleeps of up to 100 ms.
 	writer chan struct{}
+	// Writes numbers this process's writes on SQLite, where it is the
+	// one writer of orders; nil on PostgreSQL (replicas write too).
+	Writes *Writes
 }
 
 // SQLiteDSN returns the DSN of the SQLite file at path: foreign keys on
@@ -122,6 +125,8 @@ func OpenWith(ctx context.Context, dataDir, databaseURL string, opts Options) (*
 	st := &Store{Client: client, DB: db, Dialect: dialect}
 	if dialect == "sqlite3" {
 		st.writer = make(chan struct{}, 1)
+		st.Writes = &Writes{}
+		client.Use(st.Writes.Hook())
 	}
 	if err := st.migrate(ctx, databaseURL); err != nil {
 		_ = st.Close()
