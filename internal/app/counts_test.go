@@ -4,13 +4,17 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"onramp/ent"
 	"onramp/ent/order"
 	"onramp/ent/schema/schematype"
 	"onramp/ent/subscription"
+	"onramp/internal/auth"
 	"onramp/internal/date"
 	"onramp/internal/gid"
+	"onramp/internal/lifecycle"
+	"onramp/internal/orders"
 	"onramp/internal/store"
 )
 
@@ -156,4 +160,46 @@ func TestSetupSessionFollowsWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	want("after an update outside a transaction", "checking", "ACTIVE")
+}
+
+// TestSetupSessionAfterTheCommandLineIssuesALink: `onramp token setup` is
+// another process on the same SQLite file: its change of the order (back to
+// ROLE) never reaches this process's write generation. The session of its
+// new link is read afresh all the same: what the server remembers is kept
+// per link as it was.
+func TestSetupSessionAfterTheCommandLineIssuesALink(t *testing.T) {
+	c := wizEnv(t)
+	id := c.place(t, "CLI-1", "P1", nil)
+	link := c.link(t, id, "ana@p1.example")
+	c.must(t, link, "startSetup", nil)
+	c.must(t, link, "chooseRole", wizVars("role", "PARTNER"))
+	c.must(t, link, "assignSetup", wizInput("assignee", "SELF"))
+	for range 2 { // the second read may come from memory
+		if s := c.session(t, link); s.Step != "PARTNER_ORG" {
+			t.Fatalf("step %s, want PARTNER_ORG", s.Step)
+		}
+	}
+
+	// The command line, as `onramp token setup --order` runs it: its own
+	// store, authority and order service on the same database.
+	ctx := context.Background()
+	cfg := c.app.Config
+	st, err := store.Open(ctx, cfg.DataDir, cfg.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a, err := auth.New(ctx, st.Client, auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := &orders.Service{Store: st, Lifecycle: &orders.Lifecycle{Links: a}, Life: &lifecycle.Engine{Store: st, Now: time.Now}, Clock: time.Now}
+	fresh, err := cli.IssueLink(ctx, gid.ID(id), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.session(t, fresh); s.Step != "ROLE" || s.Order.Step != "ROLE" {
+		t.Errorf("the command line's link: step %s, order at %s; want ROLE (its change, not the remembered order)", s.Step, s.Order.Step)
+	}
+	c.gql(t, link, `{ setup { step } }`, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
 }

@@ -85,13 +85,6 @@ func (s *Service) Session(ctx context.Context) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	o, err := s.read.order(ctx, s.Store, v.OrderID)
-	if ent.IsNotFound(err) {
-		return nil, auth.NotFound("order")
-	}
-	if err != nil {
-		return nil, err
-	}
 	// A read-only call answers from the link as this request's
 	// authentication read it, a moment ago.
 	link := auth.RequestLink(ctx)
@@ -99,6 +92,13 @@ func (s *Service) Session(ctx context.Context) (*Session, error) {
 		if link, err = readLink(ctx, s.Store.Client, v); err != nil {
 			return nil, err
 		}
+	}
+	o, err := s.read.order(ctx, s.Store, link)
+	if ent.IsNotFound(err) {
+		return nil, auth.NotFound("order")
+	}
+	if err != nil {
+		return nil, err
 	}
 	return s.session(ctx, &state{v: v, order: o, link: link, draft: link.Draft})
 }
