@@ -121,7 +121,7 @@ func (e *Engine) Apply(ctx context.Context, id gid.ID, cmd Command) (*ent.Order,
 	joined := ent.TxFromContext(ctx) != nil
 	var out *ent.Order
 	err := e.Store.InTx(ctx, func(ctx context.Context) error {
-		o, err := Lock(ctx, id)
+		o, err := e.lock(ctx, id)
 		if ent.IsNotFound(err) {
 			return auth.NotFound("order")
 		}
@@ -289,6 +289,17 @@ func (e *Engine) closeEscalation(ctx context.Context, id gid.ID, why string) err
 // ResolvedBySystem starts the resolvedBy of an escalation that closed by
 // itself; the reason follows.
 const ResolvedBySystem = "onramp: "
+
+// lock is Lock, but on SQLite a read: its write transactions begin
+// IMMEDIATE (internal/store), so the transaction already holds the
+// database's one write lock, and no other writer can change the order
+// until it ends. One statement less in every call.
+func (e *Engine) lock(ctx context.Context, id gid.ID) (*ent.Order, error) {
+	if e.Store != nil && e.Store.Dialect == "sqlite3" {
+		return ent.FromContext(ctx).Order.Get(ctx, id)
+	}
+	return Lock(ctx, id)
+}
 
 // Lock locks an order's row for the transaction of ctx and reads it: calls
 // that change one order (two tabs, a retry, a job) then run one after the
