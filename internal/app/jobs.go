@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"onramp/internal/auth"
 	"onramp/internal/billing"
 	"onramp/internal/jobs"
 	life "onramp/internal/lifecycle"
@@ -72,6 +73,7 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	river.AddWorker(workers, &orders.RemindWindowWorker{Orders: a.Orders})
 	a.resetWorker = &setup.PasswordResetWorker{}
 	river.AddWorker(workers, a.resetWorker)
+	river.AddWorker(workers, &auth.PruneWorker{Auth: a.Auth})
 	river.AddWorker(workers, &billing.StartWorker{Store: a.Store, URL: cfg.BillingWebhookURL, Now: now})
 	river.AddWorker(workers, &webhooks.DeliverWorker{Store: a.Store, Dev: cfg.Dev, Now: now, Disabled: a.Orders.WebhookDisabled})
 
@@ -82,6 +84,7 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 		PollInterval: cfg.JobPollInterval,
 		RescueAfter:  cfg.JobRescueAfter,
 		Time:         jobTime,
+		Periodic:     []*river.PeriodicJob{auth.PrunePeriodically()},
 	}, a.Log)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -153,5 +154,54 @@ func TestMailedLinkTokensStayApart(t *testing.T) {
 	}
 	if _, err := a.Verify(ctx, session); reason(t, err) != auth.ReasonRevoked {
 		t.Errorf("an ended session: %v", err)
+	}
+}
+
+// TestPruneDeletesOnlyRowsOfExpiredTokens: a day after its token expired,
+// a session or ticket row goes; live ones (and their tokens) stay.
+func TestPruneDeletesOnlyRowsOfExpiredTokens(t *testing.T) {
+	st, _ := open(t)
+	ctx := store.System(context.Background())
+	now := time.Now()
+	a, err := auth.New(ctx, st.Client, auth.Config{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := st.Client.Organization.Create().SetKind(organization.KindPARTNER).SetName("P").
+		SetAccountID("P1").SetCountry("RS").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.Client.User.Create().SetEmail("admin@p1.example").SetOrganizationID(org.ID).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldSession, _ := a.IssuePartnerSession(ctx, u, org) // 12 hours
+	oldReset, _ := a.IssuePasswordReset(ctx, u)         // 1 hour
+	withdraw, _, err := a.IssueAccessToken(ctx, gid.New(gid.PartnerAccess), "it@acme.example", auth.ActWithdraw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(37 * time.Hour) // the session and the reset link expired over a day ago
+	fresh, err := a.IssuePartnerSession(ctx, u, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, tickets, err := a.Prune(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sessions != 1 || tickets != 1 {
+		t.Errorf("pruned %d sessions and %d tickets, want 1 and 1", sessions, tickets)
+	}
+	for _, tok := range []string{fresh, withdraw} {
+		if _, err := a.Verify(ctx, tok); err != nil {
+			t.Errorf("a live token after pruning: %v", err)
+		}
+	}
+	for _, tok := range []string{oldSession, oldReset} {
+		if _, err := a.Verify(ctx, tok); reason(t, err) != auth.ReasonExpired {
+			t.Errorf("a pruned token: %v, want EXPIRED", err)
+		}
 	}
 }

@@ -42,6 +42,9 @@ type Config struct {
 	RescueAfter time.Duration
 	// Time stubs River's clock in tests; nil is the wall clock.
 	Time rivertype.TimeGenerator
+	// Periodic are jobs River queues on a schedule (on PostgreSQL, only its
+	// elected leader does, so once across replicas).
+	Periodic []*river.PeriodicJob
 }
 
 // WebhookQueue is the River queue of webhook deliveries.
@@ -109,6 +112,7 @@ func New(ctx context.Context, st *store.Store, workers *river.Workers, cfg Confi
 			Test:                 river.TestConfig{Time: cfg.Time},
 		}
 		if work && cfg.Workers > 0 {
+			c.PeriodicJobs = cfg.Periodic
 			c.Queues = map[string]river.QueueConfig{
 				river.QueueDefault: {MaxWorkers: cfg.Workers},
 				// Webhook deliveries wait on partners' receivers (up to
