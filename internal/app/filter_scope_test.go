@@ -22,8 +22,10 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"onramp/ent/user"
 	"onramp/graph/generated"
 	"onramp/internal/app"
+	"onramp/internal/auth"
 	"onramp/internal/gid"
 	"onramp/internal/store"
 )
@@ -178,6 +180,18 @@ func TestFilterScopeProperty(t *testing.T) {
 		{"integration of an unknown account", mustToken(s.app.Auth.IssueIntegration("P9", time.Hour))},
 		{"partner session P1", c.mustSignIn(t, p1.partnerAdmin, wizPassword)},
 		{"setup link", c.link(t, plain1, "provisioning@partner.example")},
+		// The mailed links' tokens read nothing of these.
+		{"partner-access link", func() string {
+			tok, _, err := s.app.Auth.IssueAccessToken(ctx, gid.New(gid.PartnerAccess), "it@acme.example", auth.ActDecide)
+			return mustToken(tok, err)
+		}()},
+		{"password-reset link", func() string {
+			u, err := s.app.Store.Client.User.Query().Where(user.Email(p1.partnerAdmin)).Only(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return mustToken(s.app.Auth.IssuePasswordReset(ctx, u))
+		}()},
 	}
 
 	for _, root := range filterRoots(t) {
