@@ -271,6 +271,10 @@ func TestPartnerAccessNeedsTheCustomersConsent(t *testing.T) {
 
 	orderID, link, p2 := c.claim(t, "CA-2", "P2", "contact@ca-p2.example", "it@ca-acme.example")
 	c.partnerSees(t, p2, orderID, "CA-2", acme).wantLimited(t, "before the answer")
+	// Probing names cannot find the customer's site either.
+	if ok, reason := c.checkSubdomain(t, link, "caacme"); ok || reason != "SUBDOMAIN_TAKEN" {
+		t.Errorf("checkSubdomain(the customer's site) before the answer: %v %s, want taken like any other", ok, reason)
+	}
 	if s := c.partnerSees(t, p2, orderID, "CA-2", acme); s.access != "PENDING" {
 		t.Errorf("order.customerAccess.state = %q, want PENDING", s.access)
 	}
@@ -310,6 +314,9 @@ func TestPartnerAccessNeedsTheCustomersConsent(t *testing.T) {
 		t.Fatalf("approve: %+v", got)
 	}
 	c.partnerSees(t, p2, orderID, "CA-2", acme).wantFull(t, "after the approval")
+	if ok, _ := c.checkSubdomain(t, link, "caacme"); !ok {
+		t.Errorf("checkSubdomain(the customer's own site) after the approval: taken, want its own")
+	}
 	// The same link again: nothing changes, the caller learns why.
 	wizWantCode(t, "a second approval", c.accessCall(t, token, "approvePartnerAccess", nil).UserErrors, "ALREADY_APPROVED")
 	wizWantCode(t, "deny after approve", c.accessCall(t, token, "denyPartnerAccess", nil).UserErrors, "ALREADY_APPROVED")

@@ -208,7 +208,16 @@ func (s *Service) CheckSubdomain(ctx context.Context, name string) (bool, string
 			return false, "", err
 		}
 		if o != nil && o.CustomerOrgID == holder.ID {
-			return true, "", nil
+			// Unless the caller may not see that site (a partner waiting
+			// for the customer's consent): then it is taken, as for anyone,
+			// so probing names cannot find it.
+			ok, err := disclosedIn(ctx, s.Store.Client, holder, o)
+			if err != nil {
+				return false, "", err
+			}
+			if ok {
+				return true, "", nil
+			}
 		}
 	}
 	return false, CodeSubdomainTaken, nil
