@@ -22,12 +22,14 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"onramp/ent/setuplink"
 	"onramp/ent/user"
 	"onramp/graph/generated"
 	"onramp/internal/app"
 	"onramp/internal/auth"
 	"onramp/internal/gid"
 	"onramp/internal/store"
+	"onramp/internal/testkit"
 )
 
 // filterOps are the suffixes ent gives a field's predicates, longest first
@@ -145,6 +147,13 @@ func TestFilterScopeProperty(t *testing.T) {
 	held := c.place(t, "F-4", "P2", func(in map[string]any) {
 		in["provisioningContactEmail"] = "ops@p2.example"
 		in["requestedStartDate"] = isoDate(today())
+	})
+	// Its start date is today: the setup email's job issues a link at once.
+	// Wait for it, so that it cannot replace the link issued here.
+	testkit.Eventually(t, "the setup email's link of F-4", 15*time.Second, func() (bool, string) {
+		n, err := s.app.Store.Client.SetupLink.Query().Where(setuplink.OrderID(gid.ID(held))).
+			Count(store.System(context.Background()))
+		return err == nil && n > 0, fmt.Sprint(n, err)
 	})
 	heldLink := c.link(t, held, "ops@p2.example")
 	c.must(t, heldLink, "startSetup", nil)
