@@ -12,6 +12,7 @@ import (
 	"onramp/internal/auth"
 	"onramp/internal/gid"
 	"onramp/internal/viewer"
+	"strings"
 )
 
 // SignIn is the resolver for the signIn field.
@@ -42,16 +43,18 @@ func (r *mutationResolver) RequestPasswordReset(ctx context.Context, email strin
 
 // ResetPassword is the resolver for the resetPassword field.
 func (r *mutationResolver) ResetPassword(ctx context.Context, password string) (*model.SignInPayload, error) {
-	v := viewer.FromContext(ctx)
-	if v == nil {
-		return sessionPayload(r.Resolver.Setup.ResetPassword(ctx, password))
-	}
-	// In the bounded hashing pool, as signIn.
-	token, userErrors, err := r.Throttles.signIn(ctx, v.Email, func() (string, error) {
+	// In the bounded hashing pool, as signIn, but not under the sign-in
+	// throttle: a reset is how the owner gets back in.
+	token, userErrors, err := r.Throttles.hashing(ctx, func() (string, error) {
 		return r.Resolver.Setup.ResetPassword(ctx, password)
 	})
 	if err != nil {
 		return nil, err
+	}
+	if v := viewer.FromContext(ctx); token != "" && v != nil {
+		// The owner is back in: guesses made at the sign-in page before no
+		// longer hold the new password back.
+		r.Throttles.SignInEmail.Reset(strings.ToLower(v.Email))
 	}
 	return &model.SignInPayload{Token: nonEmpty(token), UserErrors: userErrors}, nil
 }
@@ -62,8 +65,8 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, current string, n
 	if v == nil {
 		return sessionPayload(r.Resolver.Setup.ChangePassword(ctx, current, new))
 	}
-	// A wrong current password counts as a wrong sign-in of that email.
-	token, userErrors, err := r.Throttles.signIn(ctx, v.Email, func() (string, error) {
+	// Wrong current passwords are throttled as wrong sign-ins are, per user.
+	token, userErrors, err := r.Throttles.passwordCheck(ctx, "change:"+string(v.UserID), func() (string, error) {
 		return r.Resolver.Setup.ChangePassword(ctx, current, new)
 	})
 	if err != nil {

@@ -73,7 +73,14 @@ func tooMany(wait time.Duration) []*validate.Problem {
 // the client address must wait, counted when the credentials are wrong,
 // and within the bounded hashing pool.
 func (t *Throttles) signIn(ctx context.Context, email string, fn func() (string, error)) (string, []*validate.Problem, error) {
-	emailKey := strings.ToLower(strings.TrimSpace(email))
+	return t.passwordCheck(ctx, strings.ToLower(strings.TrimSpace(email)), fn)
+}
+
+// passwordCheck is signIn for any check of a password, counted under
+// emailKey (a sign-in's email; "change:" and the user for a password
+// change, so that guesses at the sign-in page do not lock a signed-in
+// user out of changing the password, nor the reverse).
+func (t *Throttles) passwordCheck(ctx context.Context, emailKey string, fn func() (string, error)) (string, []*validate.Problem, error) {
 	clientKey := throttle.Client(ctx)
 	if wait := max(t.SignInEmail.Wait(emailKey), t.SignInClient.Wait(clientKey)); wait > 0 {
 		return "", tooMany(wait), nil
@@ -202,4 +209,19 @@ func (t *Throttles) passwordReset(ctx context.Context, email string, fn func() e
 	t.ResetEmail.Hit(emailKey)
 	t.ResetClient.Hit(clientKey)
 	return userErrors, nil
+}
+
+// hashing runs fn (which hashes a password) within the bounded hashing
+// pool only: a password-reset link is its own proof, and a reset must work
+// while sign-ins of that email are throttled (it is how the owner gets
+// back in).
+func (t *Throttles) hashing(ctx context.Context, fn func() (string, error)) (string, []*validate.Problem, error) {
+	release, ok := t.Hashing.Acquire(ctx)
+	if !ok {
+		return "", tooMany(time.Second), nil
+	}
+	defer release()
+	token, err := fn()
+	userErrors, err := payloadErrors(err)
+	return token, userErrors, err
 }

@@ -588,6 +588,17 @@ func TestPasswordResetAndChangeEndEarlierSessions(t *testing.T) {
 	c.gql(t, first, resetMutation, map[string]any{"p": "Novi-Dugacak-Pass-2027"}).wantError(t, "FORBIDDEN", "")
 	wizWantCode(t, "a weak password", c.sessionCall(t, reset, resetMutation, "resetPassword", map[string]any{"p": "short"}).UserErrors, "WEAK_PASSWORD", "password")
 
+	// Someone guessing at the sign-in page does not hold the reset back.
+	throttled := false
+	for range 8 {
+		if _, errs := c.signIn(t, "admin@pr-p1.example", "a-wrong-guess-1234"); len(errs) > 0 && errs[0].Code == "TOO_MANY_ATTEMPTS" {
+			throttled = true
+			break
+		}
+	}
+	if !throttled {
+		t.Fatalf("eight wrong sign-ins were not throttled")
+	}
 	got := c.sessionCall(t, reset, resetMutation, "resetPassword", map[string]any{"p": "Novi-Dugacak-Pass-2027"})
 	if len(got.UserErrors) > 0 || got.Token == nil {
 		t.Fatalf("resetPassword: %+v", got)
