@@ -207,11 +207,18 @@ func (s partnerSight) wantFull(t *testing.T, what string) {
 	}
 }
 
+// startsLater moves an order's start date two months ahead: its setup
+// email (whose job issues a link of its own, replacing the test's) stays
+// in the future even after a test moves the stub clock by weeks.
+func startsLater(in map[string]any) {
+	in["requestedStartDate"] = isoDate(today().AddDate(0, 2, 0))
+}
+
 // customerAlone takes an order of account to PROVISIONED on the customer's
 // path: the customer organization (admin) exists, managed by no partner.
 func (c *wizClient) customerAlone(t *testing.T, ext, account, admin, subdomain string) (orderID, orgID string) {
 	t.Helper()
-	id := c.place(t, ext, account, nil)
+	id := c.place(t, ext, account, startsLater)
 	link := c.link(t, id, admin)
 	c.must(t, link, "startSetup", nil)
 	c.must(t, link, "chooseRole", wizVars("role", "CUSTOMER"))
@@ -230,7 +237,7 @@ func (c *wizClient) customerAlone(t *testing.T, ext, account, admin, subdomain s
 // returns the order, the link and the partner's session.
 func (c *wizClient) claim(t *testing.T, ext, account, contact, customerAdmin string) (orderID, link, session string) {
 	t.Helper()
-	orderID = c.place(t, ext, account, nil)
+	orderID = c.place(t, ext, account, startsLater)
 	link = c.link(t, orderID, contact)
 	review := c.partnerToConfirm(t, link, customerAdmin)
 	// The review step: the existing organization by name only.
