@@ -22,19 +22,6 @@ func accessPayload(pa *ent.PartnerAccess, err error) (*model.PartnerAccessPayloa
 	return &model.PartnerAccessPayload{PartnerAccess: pa, UserErrors: userErrors}, nil
 }
 
-// sessionPayload maps a call that answers a new partner session.
-func sessionPayload(token string, err error) (*model.SignInPayload, error) {
-	userErrors, err := payloadErrors(err)
-	if err != nil {
-		return nil, err
-	}
-	p := &model.SignInPayload{UserErrors: userErrors}
-	if token != "" {
-		p.Token = &token
-	}
-	return p, nil
-}
-
 func (r *Resolver) now() time.Time {
 	if r.Setup != nil && r.Setup.Life != nil && r.Setup.Life.Now != nil {
 		return r.Setup.Life.Now()
@@ -67,6 +54,7 @@ func languageOf(l *order.Language) string {
 	return string(*l)
 }
 
+// nonEmpty is a payload's token: null when none was issued.
 func nonEmpty(s string) *string {
 	if s == "" {
 		return nil

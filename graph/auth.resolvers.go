@@ -23,11 +23,7 @@ func (r *mutationResolver) SignIn(ctx context.Context, email string, password st
 	if err != nil {
 		return nil, err
 	}
-	p := &model.SignInPayload{UserErrors: userErrors}
-	if token != "" {
-		p.Token = &token
-	}
-	return p, nil
+	return &model.SignInPayload{Token: nonEmpty(token), UserErrors: userErrors}, nil
 }
 
 // RequestPasswordReset is the resolver for the requestPasswordReset field.
@@ -61,9 +57,9 @@ func (r *mutationResolver) ResetPassword(ctx context.Context, password string) (
 
 // ChangePassword is the resolver for the changePassword field.
 func (r *mutationResolver) ChangePassword(ctx context.Context, current string, new string) (*model.SignInPayload, error) {
-	v := viewer.FromContext(ctx)
-	if v == nil {
-		return sessionPayload(r.Resolver.Setup.ChangePassword(ctx, current, new))
+	v, err := auth.Require(ctx, viewer.Partner)
+	if err != nil {
+		return nil, err
 	}
 	// Wrong current passwords are throttled as wrong sign-ins are, per user.
 	token, userErrors, err := r.Throttles.passwordCheck(ctx, "change:"+string(v.UserID), func() (string, error) {

@@ -239,7 +239,7 @@ func (c *wizClient) claim(t *testing.T, ext, account, contact, customerAdmin str
 	t.Helper()
 	orderID = c.place(t, ext, account, startsLater)
 	link = c.link(t, orderID, contact)
-	review := c.partnerToConfirm(t, link, customerAdmin)
+	c.partnerToConfirm(t, link, customerAdmin)
 	// The review step: the existing organization by name only.
 	var data struct {
 		Setup struct {
@@ -257,7 +257,6 @@ func (c *wizClient) claim(t *testing.T, ext, account, contact, customerAdmin str
 	if !co.Existing || co.Name == "" || string(co.Address) != "null" || co.Subdomain != nil {
 		t.Errorf("%s review step: customer org %+v (address %s), want the existing one by name only", ext, co, co.Address)
 	}
-	_ = review
 	c.confirmToServices(t, link)
 	// The review after the confirmation: still no address, no site.
 	c.gql(t, link, `{ setup { customerOrg { existing name address { line1 } subdomain } existingSite } }`, nil).ok(t).decode(t, &data)

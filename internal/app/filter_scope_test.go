@@ -199,7 +199,8 @@ func TestFilterScopeProperty(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return mustToken(s.app.Auth.IssuePasswordReset(ctx, u))
+			tok, _, err := s.app.Auth.IssuePasswordReset(ctx, u)
+			return mustToken(tok, err)
 		}()},
 	}
 

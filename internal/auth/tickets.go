@@ -47,14 +47,13 @@ func (a *Authority) IssueAccessToken(ctx context.Context, access gid.ID, email, 
 }
 
 // IssuePasswordReset issues a password-reset token for a user, in the
-// transaction of ctx; the user's earlier reset links stop working
-// (REPLACED).
-func (a *Authority) IssuePasswordReset(ctx context.Context, u *ent.User) (string, error) {
-	t, _, err := a.issueTicket(ctx, viewer.PasswordReset, ticket.KindPASSWORD_RESET, string(u.ID), Claims{
+// transaction of ctx, and answers when it expires; the user's earlier reset
+// links stop working (REPLACED).
+func (a *Authority) IssuePasswordReset(ctx context.Context, u *ent.User) (string, time.Time, error) {
+	return a.issueTicket(ctx, viewer.PasswordReset, ticket.KindPASSWORD_RESET, string(u.ID), Claims{
 		RegisteredClaims: jwt.RegisteredClaims{Subject: string(u.ID)},
 		Email:            u.Email, User: u.ID,
 	}, PasswordResetTTL)
-	return t, err
 }
 
 func (a *Authority) issueTicket(ctx context.Context, kind viewer.Kind, tk ticket.Kind, subject string, c Claims, ttl time.Duration) (string, time.Time, error) {

@@ -51,7 +51,7 @@ func TestMailedLinkTokensStayApart(t *testing.T) {
 	}
 	access := gid.New(gid.PartnerAccess)
 
-	reset, err := a.IssuePasswordReset(ctx, u)
+	reset, _, err := a.IssuePasswordReset(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestPruneDeletesOnlyRowsOfExpiredTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	oldSession, _ := a.IssuePartnerSession(ctx, u, org) // 12 hours
-	oldReset, _ := a.IssuePasswordReset(ctx, u)         // 1 hour
+	oldReset, _, _ := a.IssuePasswordReset(ctx, u)      // 1 hour
 	withdraw, _, err := a.IssueAccessToken(ctx, gid.New(gid.PartnerAccess), "it@acme.example", auth.ActWithdraw)
 	if err != nil {
 		t.Fatal(err)

@@ -121,7 +121,8 @@ func FuzzVerify(f *testing.F) {
 	add(a.IssueOperator("op", time.Hour))
 	add(a.IssueIntegration("P1", time.Hour))
 	add(a.IssuePartnerSession(ctx, usr, org))
-	add(a.IssuePasswordReset(ctx, usr))
+	reset, _, err := a.IssuePasswordReset(ctx, usr)
+	add(reset, err)
 	for _, act := range []string{auth.ActDecide, auth.ActWithdraw} {
 		tok, _, err := a.IssueAccessToken(ctx, gid.New(gid.PartnerAccess), "admin@c1.example", act)
 		add(tok, err)

@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -34,6 +35,19 @@ type Lifecycle struct {
 	// CustomerSuccessEmail receives escalations; empty: operators only
 	// see them in the API.
 	CustomerSuccessEmail string
+}
+
+// LinkTo is the address of a page of the wizard's app carrying token,
+// e.g. LinkTo("/setup", t): every mailed or answered link starts with the
+// public URL, never with a request's Host.
+func (l *Lifecycle) LinkTo(page, token string) string {
+	return strings.TrimRight(l.PublicURL, "/") + page + "?token=" + token
+}
+
+// LinkExpiry is when a mailed link stops working, as its email says it:
+// minute and zone of the service's time zone.
+func (l *Lifecycle) LinkExpiry(t time.Time) string {
+	return t.In(l.Location).Format("2006-01-02 15:04 MST")
 }
 
 // LinkIssuer issues setup links (internal/auth).

@@ -44,7 +44,7 @@ func (s *Service) SendLink(ctx context.Context, o *ent.Order, email string, kind
 	if d.Services, err = servicesOf(ctx, o); err != nil {
 		return err
 	}
-	d.Link = strings.TrimRight(l.PublicURL, "/") + "/setup?token=" + token
+	d.Link = l.LinkTo("/setup", token)
 	d.LinkExpires = date.Of(s.now().Add(l.Links.SetupLinkTTL()).In(l.Location)).String()
 	d.HandedOffBy = handedOffBy
 	if _, err := l.Outbox.Send(ctx, mail.Draft{Kind: kind, To: email, Lang: string(o.Language), Data: d, OrderID: o.ID}); err != nil {

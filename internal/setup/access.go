@@ -96,8 +96,8 @@ func (s *Service) accessMail(ctx context.Context, kind mail.Kind, o *ent.Order, 
 	d := mail.Data{
 		Product: string(o.Product), PartnerName: partner.Name, PartnerAccountID: o.PartnerAccountID,
 		CustomerName: customer.Name, ExternalID: o.ExternalID, AdminEmail: to,
-		Link:        strings.TrimRight(l.PublicURL, "/") + "/access?token=" + token,
-		LinkExpires: exp.In(l.Location).Format("2006-01-02 15:04 MST"),
+		Link:        l.LinkTo("/access", token),
+		LinkExpires: l.LinkExpiry(exp),
 	}
 	_, err := l.Outbox.Send(ctx, mail.Draft{Kind: kind, To: to, Lang: string(o.Language), Data: d})
 	return err
@@ -423,5 +423,5 @@ func (s *Service) ContinueSetup(ctx context.Context, id gid.ID) (string, *ent.Or
 
 // SetupURL is the wizard's address for a setup link's token.
 func (s *Service) SetupURL(token string) string {
-	return strings.TrimRight(s.Orders.Lifecycle.PublicURL, "/") + "/setup?token=" + token
+	return s.Orders.Lifecycle.LinkTo("/setup", token)
 }

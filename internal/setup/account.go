@@ -2,7 +2,6 @@ package setup
 
 import (
 	"context"
-	"strings"
 
 	"github.com/riverqueue/river"
 
@@ -73,7 +72,7 @@ func (s *Service) mailPasswordReset(ctx context.Context, a PasswordResetArgs) er
 		if u.Edges.Organization.Kind != organization.KindPARTNER {
 			return nil
 		}
-		token, err := s.Auth.IssuePasswordReset(ctx, u)
+		token, exp, err := s.Auth.IssuePasswordReset(ctx, u)
 		if err != nil {
 			return err
 		}
@@ -81,8 +80,8 @@ func (s *Service) mailPasswordReset(ctx context.Context, a PasswordResetArgs) er
 		_, err = l.Outbox.Send(ctx, mail.Draft{Kind: mail.PasswordReset, To: u.Email, Lang: a.Lang, Data: mail.Data{
 			PartnerName:  u.Edges.Organization.Name,
 			ContactEmail: u.Email,
-			Link:         strings.TrimRight(l.PublicURL, "/") + "/reset-password?token=" + token,
-			LinkExpires:  s.now().Add(auth.PasswordResetTTL).In(l.Location).Format("2006-01-02 15:04 MST"),
+			Link:         l.LinkTo("/reset-password", token),
+			LinkExpires:  l.LinkExpiry(exp),
 		}})
 		return err
 	})
