@@ -90,6 +90,7 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 		InitFunc: socketInit(cfg, sockets),
 		CloseFunc: func(ctx context.Context, _ int) {
 			if s, ok := ctx.Value(socketKey{}).(*socketState); ok {
+				s.unwatch()
 				s.cancel()
 				sockets.release(s.tokenID)
 				count(cfg.OnSocket, -1)
@@ -117,6 +118,8 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	srv.Use(FilterDepth{Max: cfg.Limits.FilterDepth})
 	srv.Use(OneSignIn{})
 	srv.AroundFields(cfg.Resolver.Throttles.throttleFields)
+	srv.AroundOperations(refuseRevokedOperations(cfg.Auth))
+	srv.AroundResponses(refuseRevokedResponses(cfg.Auth))
 	srv.AroundOperations(limitSubscriptions(cfg.MaxSubscriptionsPerSocket))
 	srv.AroundOperations(rememberDisclosures)
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Log, cfg.Dev))
@@ -148,6 +151,9 @@ type socketTransport struct{ transport.Websocket }
 func (t socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	accepted := &acceptRecorder{inner: t.Implementation}
 	t.Implementation = accepted
+	// InitFunc finds the connection here, to close it with 4403 when its
+	// credential is revoked.
+	r = r.WithContext(context.WithValue(r.Context(), acceptedKey{}, accepted))
 	initCalled := false
 	init := t.InitFunc
 	t.InitFunc = func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
@@ -162,6 +168,8 @@ func (t socketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		_ = accepted.conn.Close()
 	}
 }
+
+type acceptedKey struct{}
 
 // acceptRecorder keeps the connection a websocket transport accepted.
 type acceptRecorder struct {
@@ -257,6 +265,49 @@ type socketState struct {
 	cancel  context.CancelFunc
 	tokenID string
 	subs    atomic.Int64
+	// revoked closes the socket with 4403 (its credential was revoked);
+	// unwatch stops listening for that.
+	revoked, unwatch func()
+}
+
+// closeRevoked is the close frame of a socket whose credential was revoked:
+// graphql-transport-ws's forbidden, which clients do not retry.
+const closeRevoked = 4403
+
+// refuseRevokedOperations answers nothing to an operation started on a
+// socket whose credential was revoked (a lookup: the revocations every
+// replica hears, see auth.Authority.Revoked), and closes the socket.
+func refuseRevokedOperations(a *auth.Authority) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if s, ok := ctx.Value(socketKey{}).(*socketState); ok && a.Revoked(viewer.FromContext(ctx)) {
+			s.revoked()
+			return func(context.Context) *graphql.Response { return nil }
+		}
+		return next(ctx)
+	}
+}
+
+// refuseRevokedResponses checks a socket's credential before it computes
+// each message and again before it sends it: a revoked one ends the stream
+// and closes the socket, so nothing is sent after a revocation is heard.
+func refuseRevokedResponses(a *auth.Authority) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		s, ok := ctx.Value(socketKey{}).(*socketState)
+		if !ok {
+			return next(ctx)
+		}
+		v := viewer.FromContext(ctx)
+		if a.Revoked(v) {
+			s.revoked()
+			return nil
+		}
+		resp := next(ctx)
+		if resp != nil && a.Revoked(v) {
+			s.revoked()
+			return nil
+		}
+		return resp
+	}
 }
 
 type socketKey struct{}
@@ -300,35 +351,27 @@ func socketInit(cfg HandlerConfig, sockets *socketCounts) transport.WebsocketIni
 				fmt.Errorf("this token already holds %d open connections, the most one token may", sockets.max)
 		}
 		// The socket closes when its token expires, when the server shuts
-		// down, and (setup links) as soon as the link stops working.
+		// down, and with 4403 as soon as its credential is revoked (a key,
+		// a session, a link), on whichever replica that happens.
 		ctx, cancel := context.WithDeadline(ctx, v.ExpiresAt)
 		if cfg.Shutdown != nil {
 			context.AfterFunc(cfg.Shutdown, cancel)
 		}
-		if v.Is(viewer.SetupLink) {
-			go closeWhenRevoked(ctx, cancel, cfg, v)
-		}
-		count(cfg.OnSocket, +1)
-		return context.WithValue(ctx, socketKey{}, &socketState{cancel: cancel, tokenID: v.TokenID}), nil, nil
-	}
-}
-
-// closeWhenRevoked cancels a setup link's socket once the link stops
-// working: every change of the order (a hand-off, a resend, a cancellation)
-// makes it look again.
-func closeWhenRevoked(ctx context.Context, cancel context.CancelFunc, cfg HandlerConfig, v *viewer.Viewer) {
-	sub, stop := cfg.Resolver.Events.Subscribe(v.OrderID)
-	defer stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-sub.C:
-			if cfg.Auth.LinkActive(ctx, v) != nil {
-				cancel()
-				return
+		accepted, _ := ctx.Value(acceptedKey{}).(*acceptRecorder)
+		s := &socketState{cancel: cancel, tokenID: v.TokenID}
+		s.revoked = func() {
+			if accepted != nil && accepted.conn != nil {
+				// Written before the cancel: gqlgen's own close (1000)
+				// then finds the close handshake started.
+				_ = accepted.conn.WriteClose(closeRevoked, "the token was revoked")
 			}
+			cancel()
 		}
+		// Registered after the verification, and called at once when the
+		// revocation was heard in between.
+		s.unwatch = cfg.Auth.WatchRevocation(v, s.revoked)
+		count(cfg.OnSocket, +1)
+		return context.WithValue(ctx, socketKey{}, s), nil, nil
 	}
 }
 

@@ -15,8 +15,7 @@ import (
 
 // watch streams an order's status and step to a subscriber in scope: the
 // current state first, then every change after commit. It ends when the
-// client leaves, the token expires, or (for a setup link) the link stops
-// working.
+// client leaves or the token expires; a revoked token closes its socket.
 func (r *Resolver) watch(ctx context.Context, orderID gid.ID) (<-chan *events.Change, error) {
 	v, err := auth.Require(ctx)
 	if err != nil {
@@ -69,12 +68,8 @@ func (r *Resolver) watch(ctx context.Context, orderID gid.ID) (<-chan *events.Ch
 			case <-expired.C:
 				return
 			case c := <-sub.C:
-				if v.Is(viewer.SetupLink) && r.Auth.LinkActive(ctx, v) != nil {
-					return
-				}
-				if v.Is(viewer.Partner) && r.Auth.SessionActive(ctx, v) != nil {
-					return // signed out, or the password changed
-				}
+				// A revoked credential closes the socket before this is
+				// sent (refuseRevokedResponses).
 				if !v.Is(viewer.SetupLink) {
 					c.DraftID = ""
 				}

@@ -214,6 +214,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if st.Dialect == "postgres" {
 		a.Events = events.NewPostgresHub(st.DB, log.With("component", "events"))
 	}
+	authority.UseRevocations(a.Events)
 	if err := a.wireJobs(ctx, pub); err != nil {
 		_ = st.Close()
 		return nil, err

@@ -83,6 +83,7 @@ type Authority struct {
 	lastReload time.Time
 
 	verified verifiedCache
+	rev      revocations
 }
 
 // New loads the signing keys (creating the first one) and returns an
@@ -212,12 +213,18 @@ func (a *Authority) IssueSetupLink(ctx context.Context, orderID gid.ID, email st
 		client = a.client
 	}
 	sys := store.System(ctx)
+	replaced, err := LinkRevocations(ctx, client, orderID)
+	if err != nil {
+		return "", err
+	}
 	if err := client.SetupLink.Update().
 		Where(setuplink.OrderID(orderID), setuplink.StateEQ(setuplink.StateACTIVE)).
 		SetState(setuplink.StateREPLACED).
 		Exec(sys); err != nil {
 		return "", err
 	}
+	// Sockets opened with a replaced link close on every replica.
+	a.revoke(ctx, replaced...)
 	err = client.SetupLink.Create().
 		SetOrderID(orderID).
 		SetEmail(email).
@@ -275,6 +282,7 @@ func (a *Authority) verify(ctx context.Context, raw string) (*viewer.Viewer, *en
 		OrganizationID:   c.Org,
 		UserID:           c.User,
 		SessionID:        c.Session,
+		KeyID:            c.Key,
 		AccessID:         c.Access,
 		Act:              c.Act,
 		ExpiresAt:        c.ExpiresAt.Time,

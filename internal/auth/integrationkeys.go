@@ -8,6 +8,7 @@ import (
 
 	"onramp/ent"
 	"onramp/ent/integrationkey"
+	"onramp/internal/events"
 	"onramp/internal/gid"
 	"onramp/internal/store"
 	"onramp/internal/validate"
@@ -125,5 +126,11 @@ func (a *Authority) RevokeIntegrationKey(ctx context.Context, id gid.ID) (*ent.I
 	if k.RevokedAt != nil {
 		return k, nil
 	}
-	return a.client.IntegrationKey.UpdateOne(k).SetRevokedAt(a.now()).Save(store.System(ctx))
+	k, err = a.client.IntegrationKey.UpdateOne(k).SetRevokedAt(a.now()).Save(store.System(ctx))
+	if err != nil {
+		return nil, err
+	}
+	// Sockets opened with the key close on every replica.
+	a.revoke(ctx, events.Revocation{Kind: events.RevokedKey, ID: string(k.ID), Until: k.ExpiresAt})
+	return k, nil
 }

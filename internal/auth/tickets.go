@@ -10,6 +10,7 @@ import (
 	"onramp/ent"
 	"onramp/ent/partnersession"
 	"onramp/ent/ticket"
+	"onramp/internal/events"
 	"onramp/internal/gid"
 	"onramp/internal/store"
 	"onramp/internal/viewer"
@@ -188,10 +189,30 @@ const (
 // one (sid) or, when sid is empty, every one still open. It answers how
 // many it ended.
 func (a *Authority) EndSessions(ctx context.Context, user, sid gid.ID, why string) (int, error) {
-	q := ent.FromContext(ctx).PartnerSession.Update().
+	client, sys := ent.FromContext(ctx), store.System(ctx)
+	q := client.PartnerSession.Update().
 		Where(partnersession.UserID(user), partnersession.RevokedAtIsNil())
 	if sid != "" {
 		q.Where(partnersession.ID(sid))
 	}
-	return q.SetRevokedAt(a.now()).SetRevokedWhy(why).Save(store.System(ctx))
+	now := a.now()
+	n, err := q.SetRevokedAt(now).SetRevokedWhy(why).Save(sys)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	// Read back what this update ended (the same instant and reason), so
+	// that a session that started while it ran is ended and told too.
+	ended, err := client.PartnerSession.Query().
+		Where(partnersession.UserID(user), partnersession.RevokedAt(now), partnersession.RevokedWhy(why)).
+		All(sys)
+	if err != nil {
+		return 0, err
+	}
+	rs := make([]events.Revocation, len(ended))
+	for i, s := range ended {
+		rs[i] = events.Revocation{Kind: events.RevokedSession, ID: string(s.ID), Until: s.ExpiresAt}
+	}
+	// Sockets opened with an ended session close on every replica.
+	a.revoke(ctx, rs...)
+	return n, nil
 }

@@ -32,6 +32,9 @@ type Hub struct {
 	log *slog.Logger
 
 	listening atomic.Bool
+
+	onRevoked func([]Revocation)
+	onCatchUp func(context.Context) error
 }
 
 // NewLocalHub returns the hub of a single process.
@@ -53,18 +56,24 @@ func (h *Hub) Changed(ctx context.Context, c Change) {
 		return
 	}
 	payload, _ := json.Marshal(c) // a Change always marshals
+	h.notify(ctx, Channel, string(payload))
+}
+
+// notify sends a notification in the transaction of ctx (on its own
+// outside one).
+func (h *Hub) notify(ctx context.Context, channel, payload string) {
 	const notify = "SELECT pg_notify($1, $2)"
 	var err error
 	if tx, txErr := store.SQLTx(ctx); txErr == nil {
-		_, err = tx.ExecContext(ctx, notify, Channel, string(payload))
+		_, err = tx.ExecContext(ctx, notify, channel, payload)
 	} else {
-		_, err = h.db.ExecContext(ctx, notify, Channel, string(payload))
+		_, err = h.db.ExecContext(ctx, notify, channel, payload)
 	}
 	if err != nil {
 		// Inside a transaction the failed statement aborts it, so its
 		// commit fails and the caller sees the error; outside one only
 		// the live view is late, until the next change or reconnect.
-		h.log.ErrorContext(ctx, "notify an order change", "order", c.OrderID, "error", err)
+		h.log.ErrorContext(ctx, "notify other replicas", "channel", channel, "error", err)
 	}
 }
 
@@ -112,8 +121,10 @@ func (h *Hub) listenOnce(ctx context.Context, databaseURL string, current Curren
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
-		return err
+	for _, ch := range []string{Channel, RevokedChannel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+ch); err != nil {
+			return err
+		}
 	}
 	h.listening.Store(true)
 	if err := h.catchUp(ctx, current); err != nil {
@@ -124,6 +135,13 @@ func (h *Hub) listenOnce(ctx context.Context, databaseURL string, current Curren
 		n, err := conn.WaitForNotification(wait)
 		cancel()
 		switch {
+		case err == nil && n.Channel == RevokedChannel:
+			var rs []Revocation
+			if err := json.Unmarshal([]byte(n.Payload), &rs); err != nil {
+				h.log.Error("undecodable revocation notification", "payload", n.Payload, "error", err)
+				continue
+			}
+			h.hearRevoked(rs)
 		case err == nil:
 			var c Change
 			if err := json.Unmarshal([]byte(n.Payload), &c); err != nil {
@@ -144,6 +162,11 @@ func (h *Hub) listenOnce(ctx context.Context, databaseURL string, current Curren
 }
 
 func (h *Hub) catchUp(ctx context.Context, current Current) error {
+	if h.onCatchUp != nil {
+		if err := h.onCatchUp(ctx); err != nil {
+			return err
+		}
+	}
 	ids := h.Orders()
 	if len(ids) == 0 || current == nil {
 		return nil

@@ -242,6 +242,14 @@ func (e *Engine) entered(ctx context.Context, was order.Status, o *ent.Order) er
 	client := ent.FromContext(ctx)
 	sys := store.System(ctx)
 	if o.Status == order.StatusCANCELLED {
+		cancelled, err := auth.LinkRevocations(ctx, client, o.ID)
+		if err != nil {
+			return err
+		}
+		if e.Events != nil {
+			// Sockets opened with the order's links close on every replica.
+			e.Events.Revoke(ctx, cancelled)
+		}
 		if err := client.SetupLink.Update().
 			Where(setuplink.OrderID(o.ID), setuplink.StateEQ(setuplink.StateACTIVE)).
 			SetState(setuplink.StateCANCELLED).Exec(sys); err != nil {

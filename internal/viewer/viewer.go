@@ -48,6 +48,9 @@ type Viewer struct {
 	// SessionID is a partner session's row (sign-out and password changes
 	// revoke it).
 	SessionID gid.ID
+	// KeyID is the integration key an integration token was issued as
+	// (none for the command line's tokens).
+	KeyID gid.ID
 	// AccessID is a partner-access token's request, and Act what the token
 	// may do with it ("decide" or "withdraw").
 	AccessID gid.ID
