@@ -1480,3 +1480,69 @@ func TestAttackHardening(t *testing.T) {
 		t.Run(tc.name, tc.run)
 	}
 }
+
+// TestAttackPasswordBurst: a burst of parallel wrong passwords, at sign-in
+// and at changePassword, has at most the free allowance (five) checked;
+// the rest wait (TOO_MANY_ATTEMPTS), whether the checks run at once or not.
+func TestAttackPasswordBurst(t *testing.T) {
+	c := wizEnv(t)
+	d := c.provisioned(t, "BURST-1", "P1", "ana@p1.example", "admin@acme.example", "burstsite")
+	session := c.mustSignIn(t, d.partnerAdmin, wizPassword)
+	const burst = 30
+	for _, tc := range []struct {
+		name, token, query, field string
+		vars                      func(i int) map[string]any
+	}{
+		{"signIn", "", `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { userErrors { code } } }`, "signIn",
+			func(i int) map[string]any {
+				return map[string]any{"e": d.partnerAdmin, "p": fmt.Sprintf("wrong-password-%d", i)}
+			}},
+		{"changePassword", session, `mutation($c: String!, $n: String!) { changePassword(current: $c, new: $n) { userErrors { code } } }`, "changePassword",
+			func(i int) map[string]any {
+				return map[string]any{"c": fmt.Sprintf("wrong-password-%d", i), "n": "Novi-Dugacak-Pass-2031"}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			client := testkit.Client{URL: c.base, HTTP: c.http}
+			codes := make(chan string, burst)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range burst {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					r, err := client.Post(context.Background(), tc.token, tc.query, tc.vars(i))
+					if err != nil || len(r.Errors) > 0 {
+						codes <- fmt.Sprintf("error %v %+v", err, r.Errors)
+						return
+					}
+					var data map[string]struct {
+						UserErrors []userError `json:"userErrors"`
+					}
+					if err := json.Unmarshal(r.Data, &data); err != nil || len(data[tc.field].UserErrors) != 1 {
+						codes <- fmt.Sprintf("answer %s", r.Data)
+						return
+					}
+					codes <- data[tc.field].UserErrors[0].Code
+				}()
+			}
+			close(start)
+			wg.Wait()
+			close(codes)
+			checked := 0
+			for code := range codes {
+				switch code {
+				case "INVALID_CREDENTIALS":
+					checked++
+				case "TOO_MANY_ATTEMPTS":
+				default:
+					t.Errorf("unexpected answer: %s", code)
+				}
+			}
+			if checked > 5 {
+				t.Fatalf("%d of %d parallel wrong passwords were checked, want at most the 5 free ones", checked, burst)
+			}
+		})
+	}
+}
