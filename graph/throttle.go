@@ -82,11 +82,16 @@ func (t *Throttles) signIn(ctx context.Context, email string, fn func() (string,
 // user out of changing the password, nor the reverse).
 func (t *Throttles) passwordCheck(ctx context.Context, emailKey string, fn func() (string, error)) (string, []*validate.Problem, error) {
 	clientKey := throttle.Client(ctx)
-	if wait := max(t.SignInEmail.Wait(emailKey), t.SignInClient.Wait(clientKey)); wait > 0 {
+	// Both attempts are counted before the password is hashed, so a burst
+	// of parallel guesses has at most the free allowance checked.
+	byEmail, byClient, wait := reserveBoth(t.SignInEmail, emailKey, t.SignInClient, clientKey)
+	if wait > 0 {
 		return "", tooMany(wait), nil
 	}
 	release, ok := t.Hashing.Acquire(ctx)
 	if !ok {
+		byEmail.Cancel()
+		byClient.Cancel()
 		return "", tooMany(time.Second), nil
 	}
 	defer release()
@@ -95,12 +100,31 @@ func (t *Throttles) passwordCheck(ctx context.Context, emailKey string, fn func(
 	switch {
 	case err == nil:
 		t.SignInEmail.Reset(emailKey)
+		byClient.Cancel()
 	case errors.As(err, &failure) && failure.Problems[0].Code == setup.CodeInvalidCredentials:
-		t.SignInEmail.Hit(emailKey)
-		t.SignInClient.Hit(clientKey)
+		// A wrong password: both attempts stay counted.
+	default:
+		byEmail.Cancel()
+		byClient.Cancel()
 	}
 	userErrors, err := payloadErrors(err)
 	return token, userErrors, err
+}
+
+// reserveBoth reserves an attempt of key a on limiter la and of key b on
+// lb; when either must wait, it reserves neither and answers the longer
+// wait.
+func reserveBoth(la *throttle.Limiter, a string, lb *throttle.Limiter, b string) (*throttle.Reservation, *throttle.Reservation, time.Duration) {
+	waitA, ra := la.Reserve(a)
+	if waitA > 0 {
+		return nil, nil, max(waitA, lb.Wait(b))
+	}
+	waitB, rb := lb.Reserve(b)
+	if waitB > 0 {
+		ra.Cancel()
+		return nil, nil, waitB
+	}
+	return ra, rb, 0
 }
 
 // throttleFields throttles the resolvers of checkSubdomain (per caller and
@@ -117,24 +141,28 @@ func (t *Throttles) throttleFields(ctx context.Context, next graphql.Resolver) (
 		if v := viewer.FromContext(ctx); v != nil {
 			keys = append(keys, "token:"+v.TokenID)
 		}
+		var taken []*throttle.Reservation
 		for _, k := range keys {
-			if wait := t.Subdomain.Wait(k); wait > 0 {
+			wait, r := t.Subdomain.Reserve(k)
+			if wait > 0 {
+				for _, r := range taken {
+					r.Cancel()
+				}
 				e := gqlerror.ErrorPathf(fc.Path(), "%s", tooMany(wait)[0].Message)
 				e.Extensions = map[string]any{"code": CodeTooManyAttempts}
 				return nil, e
 			}
-		}
-		for _, k := range keys {
-			t.Subdomain.Hit(k)
+			taken = append(taken, r) // every check counts
 		}
 	case "resendSetupLink":
 		key := fmt.Sprint(fc.Args["orderId"])
-		if wait := t.Resend.Wait(key); wait > 0 {
+		wait, r := t.Resend.Reserve(key)
+		if wait > 0 {
 			return &model.ResendSetupLinkPayload{UserErrors: tooMany(wait)}, nil
 		}
 		res, err := next(ctx)
-		if p, ok := res.(*model.ResendSetupLinkPayload); ok && err == nil && p.Order != nil && len(p.UserErrors) == 0 {
-			t.Resend.Hit(key)
+		if p, ok := res.(*model.ResendSetupLinkPayload); !ok || err != nil || p.Order == nil || len(p.UserErrors) > 0 {
+			r.Cancel() // only resends that sent an email count
 		}
 		return res, err
 	}
@@ -199,16 +227,16 @@ func countField(set ast.SelectionSet, name string, depth int) int {
 func (t *Throttles) passwordReset(ctx context.Context, email string, fn func() error) ([]*validate.Problem, error) {
 	emailKey := strings.ToLower(strings.TrimSpace(email))
 	clientKey := throttle.Client(ctx)
-	if wait := max(t.ResetEmail.Wait(emailKey), t.ResetClient.Wait(clientKey)); wait > 0 {
+	byEmail, byClient, wait := reserveBoth(t.ResetEmail, emailKey, t.ResetClient, clientKey)
+	if wait > 0 {
 		return tooMany(wait), nil
 	}
 	userErrors, err := payloadErrors(fn())
 	if err != nil || len(userErrors) > 0 {
-		return userErrors, err
+		byEmail.Cancel()
+		byClient.Cancel()
 	}
-	t.ResetEmail.Hit(emailKey)
-	t.ResetClient.Hit(clientKey)
-	return userErrors, nil
+	return userErrors, err
 }
 
 // hashing runs fn (which hashes a password) within the bounded hashing

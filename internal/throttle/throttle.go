@@ -70,7 +70,58 @@ func (l *Limiter) Wait(key string) time.Duration {
 func (l *Limiter) Hit(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.hit(key, l.now())
+}
+
+// Reserve counts one attempt of key before the work it guards, in one step
+// with the check, so that attempts made at once cannot all pass a check
+// made before any of them counted. While key must wait it counts nothing
+// and answers the wait (and a nil reservation); otherwise zero and the
+// reservation, which Cancel gives back when the attempt turns out not to
+// count (the right password, an answer that tells nothing).
+func (l *Limiter) Reserve(key string) (time.Duration, *Reservation) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	now := l.now()
+	if e := l.keys[key]; e != nil && now.Before(e.until) {
+		return e.until.Sub(now), nil
+	}
+	l.hit(key, now)
+	return 0, &Reservation{l: l, key: key}
+}
+
+// Reservation is one attempt counted by Reserve.
+type Reservation struct {
+	l      *Limiter
+	key    string
+	undone bool
+}
+
+// Cancel gives the attempt back: the key's count drops by one, and its
+// wait is what the remaining attempts make it. A nil reservation, or one
+// cancelled already, does nothing.
+func (r *Reservation) Cancel() {
+	if r == nil {
+		return
+	}
+	r.l.mu.Lock()
+	defer r.l.mu.Unlock()
+	if r.undone {
+		return
+	}
+	r.undone = true
+	e := r.l.keys[r.key]
+	if e == nil || e.hits == 0 {
+		return // forgotten or reset meanwhile
+	}
+	e.hits--
+	e.until = time.Time{}
+	if over := e.hits - r.l.policy.Free; over >= 0 {
+		e.until = e.last.Add(r.l.delay(over))
+	}
+}
+
+func (l *Limiter) hit(key string, now time.Time) {
 	e := l.keys[key]
 	if e != nil && now.Sub(e.last) > l.policy.Forget && !now.Before(e.until) {
 		e = nil
@@ -85,12 +136,17 @@ func (l *Limiter) Hit(key string) {
 	e.hits++
 	e.last = now
 	if over := e.hits - l.policy.Free; over >= 0 {
-		d := l.policy.Base
-		for i := 0; i < over && d < l.policy.Max; i++ {
-			d *= 2
-		}
-		e.until = now.Add(min(d, l.policy.Max))
+		e.until = now.Add(l.delay(over))
 	}
+}
+
+// delay is the wait after over hits past the free allowance.
+func (l *Limiter) delay(over int) time.Duration {
+	d := l.policy.Base
+	for i := 0; i < over && d < l.policy.Max; i++ {
+		d *= 2
+	}
+	return min(d, l.policy.Max)
 }
 
 // Reset forgets key (a successful sign-in).

@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 )
@@ -77,5 +78,44 @@ func TestPool(t *testing.T) {
 		t.Fatal("a released slot is not free")
 	} else {
 		r()
+	}
+}
+
+// TestReserveHoldsUnderConcurrency: of many reservations made at once, only
+// the free allowance goes ahead; a cancelled one is given back.
+func TestReserveHoldsUnderConcurrency(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	l := New(Policy{Free: 5, Base: time.Second, Max: time.Minute, Forget: time.Hour}, func() time.Time { return now })
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var taken []*Reservation
+	for range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if wait, r := l.Reserve("k"); wait == 0 {
+				mu.Lock()
+				taken = append(taken, r)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(taken) != 5 {
+		t.Fatalf("%d of 30 reservations went ahead, want the 5 free ones", len(taken))
+	}
+	if l.Wait("k") == 0 {
+		t.Fatal("after five reservations the key does not wait")
+	}
+	taken[0].Cancel()
+	taken[0].Cancel() // twice gives back one
+	if w := l.Wait("k"); w != 0 {
+		t.Fatalf("after one cancelled reservation the key waits %v, want 0 (four counted)", w)
+	}
+	if wait, r := l.Reserve("k"); wait != 0 || r == nil {
+		t.Fatalf("fifth attempt after a cancel: wait %v", wait)
+	}
+	if wait, _ := l.Reserve("k"); wait == 0 {
+		t.Fatal("sixth attempt went ahead")
 	}
 }
