@@ -24,6 +24,10 @@ import (
 // closes the sockets opened with it. After its listener reconnects, a
 // replica reads the database again for the credentials of its open sockets
 // (RecheckWatched), so a revocation sent meanwhile is not missed.
+// recentRevocation is how long a revocation of a credential no socket here
+// uses is remembered.
+const recentRevocation = time.Minute
+
 type revocations struct {
 	mu      sync.Mutex
 	revoked map[string]time.Time            // credential: until
@@ -115,15 +119,24 @@ func (a *Authority) HearRevocations(rs []events.Revocation) {
 	}
 	for _, r := range rs {
 		c := r.Credential()
-		a.rev.revoked[c] = r.Until
+		// Remembered for the sockets open here until the token would have
+		// expired; otherwise only for a minute, which covers a socket
+		// verified just before the revocation committed and watched just
+		// after it was heard (a later one reads the revocation from the
+		// database when it connects).
+		keep := r.Until
+		if recent := now.Add(recentRevocation); len(a.rev.watched[c]) == 0 && recent.Before(keep) {
+			keep = recent
+		}
+		a.rev.revoked[c] = keep
 		for f := range a.rev.watched[c] {
 			fire = append(fire, f)
 		}
 	}
 	if a.rev.added += len(rs); a.rev.added >= 1024 {
 		a.rev.added = 0
-		for c, until := range a.rev.revoked {
-			if now.After(until) {
+		for c, keep := range a.rev.revoked {
+			if now.After(keep) {
 				delete(a.rev.revoked, c)
 			}
 		}

@@ -195,7 +195,9 @@ func (a *Authority) EndSessions(ctx context.Context, user, sid gid.ID, why strin
 	if sid != "" {
 		q.Where(partnersession.ID(sid))
 	}
-	now := a.now()
+	// Whole microseconds: PostgreSQL keeps no finer, and the read below
+	// compares with what was stored.
+	now := a.now().Truncate(time.Microsecond)
 	n, err := q.SetRevokedAt(now).SetRevokedWhy(why).Save(sys)
 	if err != nil || n == 0 {
 		return n, err
