@@ -315,15 +315,10 @@ func (a *Authority) verify(ctx context.Context, raw string) (*viewer.Viewer, *en
 	return v, link, nil
 }
 
-// LinkActive reports why a setup link's viewer may no longer act (nil when
-// it may): its link was replaced, cancelled or has expired. It reads the
-// database every time, so revocation takes effect at once everywhere.
-func (a *Authority) LinkActive(ctx context.Context, v *viewer.Viewer) error {
-	_, err := a.activeLink(ctx, v)
-	return err
-}
-
-// activeLink is LinkActive that returns the link's row when it is active.
+// activeLink answers a setup link's row when it is active, else why its
+// viewer may no longer act: the link was replaced, cancelled or has
+// expired. It reads the database every time, so revocation takes effect at
+// once everywhere.
 func (a *Authority) activeLink(ctx context.Context, v *viewer.Viewer) (*ent.SetupLink, error) {
 	link, err := a.client.SetupLink.Query().
 		Where(setuplink.TokenHash(LinkHash(v.TokenID))).
