@@ -1546,3 +1546,127 @@ func TestAttackPasswordBurst(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackInputsTheDatabaseCannotStore sends NUL and other control
+// characters, malformed ids and invalid UTF-8 where a caller can put them
+// (PostgreSQL refuses NUL in text, and Go's JSON decoder would store invalid
+// UTF-8 as U+FFFD): each is refused at the edge with a clear code, never
+// INTERNAL, nothing is logged as a failure, and nothing changes.
+func TestAttackInputsTheDatabaseCannotStore(t *testing.T) {
+	e := newEnv(t)
+	order := e.mustPlace(t, orderInput("NUL-1", "P1"))
+	key := e.integrationToken("P1")
+	mark := len(e.logs.String())
+	payloadRefusal := func(t *testing.T, r response, field string, path ...string) {
+		t.Helper()
+		var data map[string]struct {
+			UserErrors []userError `json:"userErrors"`
+		}
+		r.ok(t).decode(t, &data)
+		errs := data[field].UserErrors
+		if len(errs) != 1 || errs[0].Code != "INVALID" || strings.Join(errs[0].Field, ".") != strings.Join(path, ".") {
+			t.Fatalf("%s: userErrors %+v, want one INVALID at %v", field, errs, path)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		token string
+		query string
+		vars  map[string]any
+		field string   // the payload's field, "" for a top-level error
+		path  []string // the userError's field
+	}{
+		{"signIn without a token, NUL in the email", "",
+			`mutation($e: String!) { signIn(email: $e, password: "x") { userErrors { field code } } }`,
+			map[string]any{"e": "ana\x00@p1.example"}, "signIn", []string{"email"}},
+		{"signIn with a NUL in the password", "",
+			`mutation($p: String!) { signIn(email: "ana@p1.example", password: $p) { userErrors { field code } } }`,
+			map[string]any{"p": "Dugacka-Lozinka\x00"}, "signIn", []string{"password"}},
+		{"a tab in a cancellation's reason", key,
+			`mutation($id: ID!) { cancelOrder(orderId: $id, reason: "moved\tto another vendor") { userErrors { field code } } }`,
+			map[string]any{"id": order.ID}, "cancelOrder", []string{"reason"}},
+		{"a password reset for an email with a NUL", "",
+			`mutation($e: String!) { requestPasswordReset(email: $e) { userErrors { field code } } }`,
+			map[string]any{"e": "\x00"}, "requestPasswordReset", []string{"email"}},
+		{"a control character in a placed order's customer name", key,
+			`mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { order { id } userErrors { field code } } }`,
+			map[string]any{"in": func() map[string]any {
+				in := orderInput("NUL-2", "P1")
+				in["customer"].(map[string]any)["name"] = "Acme\x01"
+				return in
+			}()}, "placeOrder", []string{"input", "customer", "name"}},
+		{"a NUL in an external id", key,
+			`mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { order { id } userErrors { field code } } }`,
+			map[string]any{"in": orderInput("NUL\x00-3", "P1")}, "placeOrder", []string{"input", "externalId"}},
+		{"a NUL in a cancellation's idempotency key", key,
+			`mutation($id: ID!, $k: String) { cancelOrder(orderId: $id, reason: "x", idempotencyKey: $k) { order { status } userErrors { field code } } }`,
+			map[string]any{"id": order.ID, "k": "k\x00"}, "cancelOrder", []string{"idempotencyKey"}},
+		{"a NUL in a resend's email", key,
+			`mutation($id: ID!, $m: String) { resendSetupLink(orderId: $id, email: $m) { userErrors { field code } } }`,
+			map[string]any{"id": order.ID, "m": "x\x00@p1.example"}, "resendSetupLink", []string{"email"}},
+		{"a NUL in a webhook URL's fragment", key,
+			`mutation($u: String!) { createWebhookEndpoint(input: {url: $u}) { userErrors { field code } } }`,
+			map[string]any{"u": "https://hooks.p1.example/in#\x00"}, "createWebhookEndpoint", []string{"input", "url"}},
+		{"a NUL in a filter", key,
+			`query($x: String) { orders(first: 5, where: {externalIDContains: $x}) { edges { node { id } } } }`,
+			map[string]any{"x": "\x00"}, "", nil},
+		{"a NUL in an id", key,
+			`query($id: ID!) { node(id: $id) { id } }`,
+			map[string]any{"id": "ord_\x00"}, "", nil},
+		{"an id of no known kind", key,
+			`query($id: ID!) { node(id: $id) { id } }`,
+			map[string]any{"id": "zzz_" + strings.TrimPrefix(order.ID, "ord_")}, "", nil},
+		{"an id outside the alphabet", key,
+			`mutation($id: ID!) { cancelOrder(orderId: $id) { userErrors { code } } }`,
+			map[string]any{"id": "ord_" + strings.Repeat("!", 26)}, "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.gql(t, tc.token, tc.query, tc.vars)
+			if tc.field != "" {
+				payloadRefusal(t, r, tc.field, tc.path...)
+				return
+			}
+			r.wantError(t, "BAD_USER_INPUT", "")
+		})
+	}
+
+	t.Run("invalid UTF-8 in a body is refused before it runs", func(t *testing.T) {
+		before := e.countOrders(t)
+		in := orderInput("UTF-1", "P1")
+		in["customer"].(map[string]any)["name"] = "INVALID-UTF8-HERE"
+		raw, err := json.Marshal(map[string]any{"query": `mutation($in: PlaceOrderInput!) { ` + placeOnce + ` }`, "variables": map[string]any{"in": in}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = bytes.Replace(raw, []byte("INVALID-UTF8-HERE"), []byte("Acme \xff\xfe"), 1)
+		status, _, out := attackPost(t, e.srv.URL, key, "application/json", bytes.NewReader(raw), int64(len(raw)))
+		if status != http.StatusBadRequest || strings.Join(errorCodes(out), ",") != "BAD_USER_INPUT" {
+			t.Fatalf("HTTP %d, codes %v (%s), want 400 BAD_USER_INPUT", status, errorCodes(out), errorMessages(out))
+		}
+		if n := e.countOrders(t); n != before {
+			t.Fatalf("orders went from %d to %d", before, n)
+		}
+	})
+
+	t.Run("invalid UTF-8 in a GET query is refused", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/graphql?query=%7B%20viewer%20%7B%20kind%20%7D%20%7D&operationName=%FF", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		if resp.StatusCode != http.StatusBadRequest || strings.Join(errorCodes(out), ",") != "BAD_USER_INPUT" {
+			t.Fatalf("HTTP %d, codes %v, want 400 BAD_USER_INPUT", resp.StatusCode, errorCodes(out))
+		}
+	})
+
+	if logs := e.logs.String()[mark:]; strings.Contains(logs, "level=ERROR") {
+		t.Errorf("refused input was logged as a failure:\n%s", logs)
+	}
+}
