@@ -117,6 +117,7 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	srv.Use(&StrictNumbers{})
 	srv.Use(FilterDepth{Max: cfg.Limits.FilterDepth})
 	srv.Use(OneSignIn{})
+	srv.AroundFields(refuseControlCharacters)
 	srv.AroundFields(cfg.Resolver.Throttles.throttleFields)
 	srv.AroundOperations(refuseRevokedOperations(cfg.Auth))
 	srv.AroundResponses(refuseRevokedResponses(cfg.Auth))
@@ -416,6 +417,12 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		_, _ = w.Write([]byte(getOnlyQueries))
 		return
 	}
+	if r.Method == http.MethodGet && !validQuery(r) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(notUTF8))
+		return
+	}
 	cw := &conformingWriter{ResponseWriter: w, ctx: r.Context()}
 	if r.Body != nil {
 		body := &limitedBody{ReadCloser: r.Body}
@@ -443,12 +450,17 @@ func queryOnly(r *http.Request, tokens int) bool {
 
 // limitedBody notices a request body cut off by http.MaxBytesReader or by
 // its read deadline.
+// It also refuses a body that is not UTF-8 (see utf8Stream).
 type limitedBody struct {
 	io.ReadCloser
-	tooLarge, late bool
+	tooLarge, late, notUTF8 bool
+	text                    utf8Stream
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.notUTF8 {
+		return 0, errInvalidUTF8
+	}
 	n, err := b.ReadCloser.Read(p)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
@@ -456,6 +468,10 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		b.late = true
+	}
+	if !b.text.check(p[:n], err == io.EOF) {
+		b.notUTF8 = true
+		return 0, errInvalidUTF8
 	}
 	return n, err
 }
@@ -513,6 +529,13 @@ func (w *conformingWriter) Write(b []byte) (int, error) {
 		w.pending = http.StatusRequestTimeout
 		w.flush()
 		_, err := w.ResponseWriter.Write([]byte(bodyLate))
+		return len(b), err
+	}
+	if w.body != nil && w.body.notUTF8 {
+		w.Header().Set("Content-Type", "application/json")
+		w.pending = http.StatusBadRequest
+		w.flush()
+		_, err := w.ResponseWriter.Write([]byte(notUTF8))
 		return len(b), err
 	}
 	if w.body != nil && w.body.tooLarge {

@@ -44,7 +44,13 @@ const (
 	PartnerAccess  = "pac"
 	Ticket         = "tkt"
 	PartnerSession = "ses"
+	// Draft names a setup link's unsaved answers (SetupSession.draftId):
+	// an id, but not a row of its own.
+	Draft = "drf"
 )
+
+// rowless are the prefixes of ids that name no table.
+var rowless = map[string]bool{Draft: true}
 
 var tables = map[string]string{
 	Order:          "orders",
@@ -118,9 +124,10 @@ func (id ID) MarshalGQL(w io.Writer) {
 	_, _ = io.WriteString(w, strconv.Quote(string(id)))
 }
 
-// UnmarshalGQL reads an id from a GraphQL value. Any string is accepted here;
-// a malformed one simply matches nothing, so lookups answer "not found"
-// rather than revealing which ids are well formed.
+// UnmarshalGQL reads an id from a GraphQL value, strictly: a known prefix,
+// an underscore and a ULID in lower-case Crockford base32. Anything else is
+// refused before any query (the format is public; which ids exist is not:
+// a well-formed id that names nothing still answers "not found").
 func (id *ID) UnmarshalGQL(v any) error {
 	var s string
 	switch x := v.(type) {
@@ -131,8 +138,9 @@ func (id *ID) UnmarshalGQL(v any) error {
 	default:
 		return validate.BadInput("an id must be a string")
 	}
-	if len(s) > 64 {
-		return validate.BadInput("malformed id")
+	p := ID(s).Prefix()
+	if _, ok := tables[p]; !(ok || rowless[p]) || strings.ToLower(s) != s {
+		return validate.BadInput("malformed id: Onramp ids look like ord_01jd3q7z5w8m2k4t6v9x0y1z2a")
 	}
 	*id = ID(s)
 	return nil

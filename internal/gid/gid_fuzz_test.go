@@ -17,31 +17,32 @@ func FuzzID(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		// UnmarshalGQL accepts exactly the ids Table knows, in lower case,
+		// and leaves the id untouched when it refuses.
 		var id ID
-		if err := id.UnmarshalGQL(s); err != nil {
-			if len(s) <= 64 || id != "" {
-				t.Fatalf("UnmarshalGQL(%q) = %q, %v", s, id, err)
+		err := id.UnmarshalGQL(s)
+		tbl, tableErr := Table(ID(s))
+		want := (tableErr == nil || rowless[ID(s).Prefix()]) && strings.ToLower(s) == s
+		if (err == nil) != want {
+			t.Fatalf("UnmarshalGQL(%q) = %v; Table = %q, %v", s, err, tbl, tableErr)
+		}
+		if err != nil {
+			if id != "" {
+				t.Fatalf("UnmarshalGQL(%q) set %q and refused it", s, id)
 			}
 			return
 		}
 		if string(id) != s {
 			t.Fatalf("UnmarshalGQL(%q) = %q", s, id)
 		}
-		p := id.Prefix()
-		tbl, err := Table(id)
-		if p == "" {
-			if err == nil {
-				t.Fatalf("Table(%q) = %q for a malformed id", s, tbl)
-			}
-			return
-		}
 		// A well-formed id: the prefix is what comes before the first
 		// underscore, and a table exists only for the known prefixes.
+		p := id.Prefix()
 		if !strings.HasPrefix(s, p+"_") || len(s) != len(p)+1+26 {
 			t.Fatalf("Prefix(%q) = %q", s, p)
 		}
-		if _, known := tables[p]; known != (err == nil) {
-			t.Fatalf("Table(%q) = %q, %v with prefix %q", s, tbl, err, p)
+		if _, known := tables[p]; !known && !rowless[p] {
+			t.Fatalf("UnmarshalGQL(%q) accepted the unknown prefix %q", s, p)
 		}
 	})
 }

@@ -9,8 +9,6 @@ package setup
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 
 	"onramp/ent"
 	"onramp/ent/order"
@@ -191,8 +189,4 @@ func (s *Service) run(ctx context.Context, call Call, fn func(ctx context.Contex
 func (st *state) goTo(step order.Step) { st.change.Step = step }
 
 // newDraftID names a new draft.
-func newDraftID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func newDraftID() string { return string(gid.New(gid.Draft)) }

@@ -64,7 +64,12 @@ function OrderView() {
     if (ev.status !== current.status || ev.step !== current.step) reexecute({ requestPolicy: "network-only" });
   }, [ev, current, reexecute]);
 
-  const failure = res.error && !res.error.graphQLErrors.some((e) => e.extensions?.code === "UNAUTHENTICATED") ? classify(res.error) : null;
+  // A malformed id in the address (BAD_USER_INPUT) is an order that does
+  // not exist: the page says "not found", not that something failed.
+  const failure =
+    res.error && !res.error.graphQLErrors.some((e) => e.extensions?.code === "UNAUTHENTICATED" || e.extensions?.code === "BAD_USER_INPUT")
+      ? classify(res.error)
+      : null;
   const o = current ?? order;
   return (
     <main id="main" className="page workspace">

@@ -319,6 +319,16 @@ describe("an order's page", { timeout: 30_000 }, () => {
     renderAt("/partner/orders/ord_x");
     expect(await screen.findByRole("heading", { level: 1, name: en["order.notFound"] })).toBeInTheDocument();
   });
+
+  test("a malformed order id in the address is not found, not a failure", async () => {
+    api.handlers.PartnerOrder = () => ({
+      data: { order: null },
+      errors: [{ message: "malformed id", path: ["order"], extensions: { code: "BAD_USER_INPUT" } }],
+    });
+    renderAt("/partner/orders/not-an-id");
+    expect(await screen.findByRole("heading", { level: 1, name: en["order.notFound"] })).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
 });
 
 describe("changing the password", { timeout: 30_000 }, () => {
