@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -186,4 +187,90 @@ func TestIdempotentResendAndCancel(t *testing.T) {
 	if got := m.orderStatus(t, o2.ID); got == "CANCELLED" {
 		t.Errorf("a refused cancel cancelled the order")
 	}
+}
+
+// TestIdempotencyKeyBindsItsArguments: a key reused with other arguments is
+// refused (it used to replay the first answer as a success and send
+// nothing); replays answer even when the resend throttle says wait, and do
+// not count against it; a key's length counts characters.
+func TestIdempotencyKeyBindsItsArguments(t *testing.T) {
+	t.Parallel()
+	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), nil)
+	integ := m.integration(t, "P1")
+	due := isoDate(mailDay(5, 0))
+	o := m.placeOrder(t, integ, "BIND-1", "P1", due, "ana@p1.example")
+	resend := func(id, key string, email any) onceResult {
+		t.Helper()
+		var res struct {
+			ResendSetupLink onceResult `json:"resendSetupLink"`
+		}
+		m.gql(t, integ, `mutation($id: ID!, $key: String, $email: String) { resendSetupLink(orderId: $id, idempotencyKey: $key, email: $email) {
+		  order { id status } userErrors { field code message } } }`, map[string]any{"id": id, "key": key, "email": email}).ok(t).decode(t, &res)
+		return res.ResendSetupLink
+	}
+	linksTo := func(to string) int {
+		n, err := m.app.Store.Client.Message.Query().Where(message.KindEQ(message.KindSETUP_LINK), message.To(to)).Count(store.System(context.Background()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	if r := resend(o.ID, "k-email", "bea@p1.example"); r.Order == nil || len(r.UserErrors) > 0 {
+		t.Fatalf("first resend: %+v", r)
+	}
+	r := resend(o.ID, "k-email", "eve@p1.example")
+	wizWantCode(t, "the key again with another email", r.UserErrors, "IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
+	if n := linksTo("eve@p1.example"); n != 0 {
+		t.Errorf("the refused resend queued %d setup emails to the new address", n)
+	}
+	if r := resend(o.ID, "k-email", "bea@p1.example"); r.Order == nil || len(r.UserErrors) > 0 {
+		t.Errorf("the key again with the same email: %+v, want the first answer", r)
+	}
+	if n := linksTo("bea@p1.example"); n != 1 {
+		t.Errorf("%d setup emails to bea, want 1", n)
+	}
+
+	c := m.placeOrder(t, integ, "BIND-2", "P1", due, "cid@p1.example")
+	cancel := func(key, reason string) onceResult {
+		t.Helper()
+		var res struct {
+			CancelOrder onceResult `json:"cancelOrder"`
+		}
+		m.gql(t, integ, `mutation($id: ID!, $key: String, $reason: String) { cancelOrder(orderId: $id, idempotencyKey: $key, reason: $reason) {
+		  order { id status } userErrors { field code message } } }`, map[string]any{"id": c.ID, "key": key, "reason": reason}).ok(t).decode(t, &res)
+		return res.CancelOrder
+	}
+	if r := cancel("k-cancel", "Customer withdrew."); r.Order == nil || r.Order.Status != "CANCELLED" {
+		t.Fatalf("cancel: %+v", r)
+	}
+	wizWantCode(t, "the cancel key with another reason", cancel("k-cancel", "Duplicate order.").UserErrors, "IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
+
+	// The resend throttle: five sent emails an hour per order. Replays
+	// are answered, and not counted, before and after it is reached.
+	th := m.placeOrder(t, integ, "BIND-3", "P1", due, "dan@p1.example")
+	if r := resend(th.ID, "t-0", nil); r.Order == nil || len(r.UserErrors) > 0 {
+		t.Fatalf("resend t-0: %+v", r)
+	}
+	for i := range 8 {
+		if r := resend(th.ID, "t-0", nil); r.Order == nil || len(r.UserErrors) > 0 {
+			t.Fatalf("replay %d of t-0 before the limit: %+v", i, r)
+		}
+	}
+	for i := 1; i < 5; i++ {
+		if r := resend(th.ID, fmt.Sprintf("t-%d", i), nil); r.Order == nil || len(r.UserErrors) > 0 {
+			t.Fatalf("resend %d of 5 (replays counted against the throttle?): %+v", i+1, r)
+		}
+	}
+	wizWantCode(t, "a sixth resend within the hour", resend(th.ID, "t-5", nil).UserErrors, "TOO_MANY_ATTEMPTS")
+	if r := resend(th.ID, "t-0", nil); r.Order == nil || len(r.UserErrors) > 0 {
+		t.Errorf("a replay once the limit is reached: %+v, want the first answer", r)
+	}
+
+	// Lengths are characters: 200 Cyrillic letters are 400 bytes.
+	k := m.placeOrder(t, integ, "BIND-4", "P1", due, "kim@p1.example")
+	if r := resend(k.ID, strings.Repeat("ж", 200), nil); r.Order == nil || len(r.UserErrors) > 0 {
+		t.Errorf("a key of 200 × ж: %+v", r)
+	}
+	wizWantCode(t, "a key of 201 × ж", resend(k.ID, strings.Repeat("ж", 201), nil).UserErrors, "INVALID", "idempotencyKey")
 }
