@@ -106,6 +106,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldOperation: {Type: field.TypeString, Column: idempotencykey.FieldOperation},
 			idempotencykey.FieldKey:       {Type: field.TypeString, Column: idempotencykey.FieldKey},
 			idempotencykey.FieldOrderID:   {Type: field.TypeString, Column: idempotencykey.FieldOrderID},
+			idempotencykey.FieldDigest:    {Type: field.TypeString, Column: idempotencykey.FieldDigest},
 			idempotencykey.FieldCreatedAt: {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
 		},
 	}
@@ -1004,6 +1005,11 @@ func (f *IdempotencyKeyFilter) WhereKey(p entql.StringP) {
 // WhereOrderID applies the entql string predicate on the order_id field.
 func (f *IdempotencyKeyFilter) WhereOrderID(p entql.StringP) {
 	f.Where(p.Field(idempotencykey.FieldOrderID))
+}
+
+// WhereDigest applies the entql string predicate on the digest field.
+func (f *IdempotencyKeyFilter) WhereDigest(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldDigest))
 }
 
 // WhereCreatedAt applies the entql time.Time predicate on the created_at field.

@@ -26,6 +26,8 @@ type IdempotencyKey struct {
 	Key string `json:"key,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID gid.ID `json:"order_id,omitempty"`
+	// SHA-256 of the call's arguments; a retry with other arguments is refused. Empty on keys recorded before it existed, which replay whatever the arguments.
+	Digest *string `json:"digest,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt    time.Time `json:"created_at,omitempty"`
 	selectValues sql.SelectValues
@@ -38,7 +40,7 @@ func (*IdempotencyKey) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case idempotencykey.FieldID, idempotencykey.FieldOrderID:
 			values[i] = new(gid.ID)
-		case idempotencykey.FieldScope, idempotencykey.FieldOperation, idempotencykey.FieldKey:
+		case idempotencykey.FieldScope, idempotencykey.FieldOperation, idempotencykey.FieldKey, idempotencykey.FieldDigest:
 			values[i] = new(sql.NullString)
 		case idempotencykey.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
@@ -86,6 +88,13 @@ func (_m *IdempotencyKey) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field order_id", values[i])
 			} else if value != nil {
 				_m.OrderID = *value
+			}
+		case idempotencykey.FieldDigest:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field digest", values[i])
+			} else if value.Valid {
+				_m.Digest = new(string)
+				*_m.Digest = value.String
 			}
 		case idempotencykey.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -140,6 +149,11 @@ func (_m *IdempotencyKey) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("order_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.OrderID))
+	builder.WriteString(", ")
+	if v := _m.Digest; v != nil {
+		builder.WriteString("digest=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

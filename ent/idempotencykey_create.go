@@ -48,6 +48,20 @@ func (_c *IdempotencyKeyCreate) SetOrderID(v gid.ID) *IdempotencyKeyCreate {
 	return _c
 }
 
+// SetDigest sets the "digest" field.
+func (_c *IdempotencyKeyCreate) SetDigest(v string) *IdempotencyKeyCreate {
+	_c.mutation.SetDigest(v)
+	return _c
+}
+
+// SetNillableDigest sets the "digest" field if the given value is not nil.
+func (_c *IdempotencyKeyCreate) SetNillableDigest(v *string) *IdempotencyKeyCreate {
+	if v != nil {
+		_c.SetDigest(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *IdempotencyKeyCreate) SetCreatedAt(v time.Time) *IdempotencyKeyCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -199,6 +213,10 @@ func (_c *IdempotencyKeyCreate) createSpec() (*IdempotencyKey, *sqlgraph.CreateS
 		_spec.SetField(idempotencykey.FieldOrderID, field.TypeString, value)
 		_node.OrderID = value
 	}
+	if value, ok := _c.mutation.Digest(); ok {
+		_spec.SetField(idempotencykey.FieldDigest, field.TypeString, value)
+		_node.Digest = &value
+	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(idempotencykey.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -283,6 +301,9 @@ func (u *IdempotencyKeyUpsertOne) UpdateNewValues() *IdempotencyKeyUpsertOne {
 		}
 		if _, exists := u.create.mutation.OrderID(); exists {
 			s.SetIgnore(idempotencykey.FieldOrderID)
+		}
+		if _, exists := u.create.mutation.Digest(); exists {
+			s.SetIgnore(idempotencykey.FieldDigest)
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(idempotencykey.FieldCreatedAt)
@@ -512,6 +533,9 @@ func (u *IdempotencyKeyUpsertBulk) UpdateNewValues() *IdempotencyKeyUpsertBulk {
 			}
 			if _, exists := b.mutation.OrderID(); exists {
 				s.SetIgnore(idempotencykey.FieldOrderID)
+			}
+			if _, exists := b.mutation.Digest(); exists {
+				s.SetIgnore(idempotencykey.FieldDigest)
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(idempotencykey.FieldCreatedAt)

@@ -2217,6 +2217,7 @@ type IdempotencyKeyMutation struct {
 	operation     *string
 	key           *string
 	order_id      *gid.ID
+	digest        *string
 	created_at    *time.Time
 	clearedFields map[string]struct{}
 	done          bool
@@ -2472,6 +2473,55 @@ func (m *IdempotencyKeyMutation) ResetOrderID() {
 	m.order_id = nil
 }
 
+// SetDigest sets the "digest" field.
+func (m *IdempotencyKeyMutation) SetDigest(s string) {
+	m.digest = &s
+}
+
+// Digest returns the value of the "digest" field in the mutation.
+func (m *IdempotencyKeyMutation) Digest() (r string, exists bool) {
+	v := m.digest
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDigest returns the old "digest" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldDigest(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDigest is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDigest requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDigest: %w", err)
+	}
+	return oldValue.Digest, nil
+}
+
+// ClearDigest clears the value of the "digest" field.
+func (m *IdempotencyKeyMutation) ClearDigest() {
+	m.digest = nil
+	m.clearedFields[idempotencykey.FieldDigest] = struct{}{}
+}
+
+// DigestCleared returns if the "digest" field was cleared in this mutation.
+func (m *IdempotencyKeyMutation) DigestCleared() bool {
+	_, ok := m.clearedFields[idempotencykey.FieldDigest]
+	return ok
+}
+
+// ResetDigest resets all changes to the "digest" field.
+func (m *IdempotencyKeyMutation) ResetDigest() {
+	m.digest = nil
+	delete(m.clearedFields, idempotencykey.FieldDigest)
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *IdempotencyKeyMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -2542,7 +2592,7 @@ func (m *IdempotencyKeyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IdempotencyKeyMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.scope != nil {
 		fields = append(fields, idempotencykey.FieldScope)
 	}
@@ -2554,6 +2604,9 @@ func (m *IdempotencyKeyMutation) Fields() []string {
 	}
 	if m.order_id != nil {
 		fields = append(fields, idempotencykey.FieldOrderID)
+	}
+	if m.digest != nil {
+		fields = append(fields, idempotencykey.FieldDigest)
 	}
 	if m.created_at != nil {
 		fields = append(fields, idempotencykey.FieldCreatedAt)
@@ -2574,6 +2627,8 @@ func (m *IdempotencyKeyMutation) Field(name string) (ent.Value, bool) {
 		return m.Key()
 	case idempotencykey.FieldOrderID:
 		return m.OrderID()
+	case idempotencykey.FieldDigest:
+		return m.Digest()
 	case idempotencykey.FieldCreatedAt:
 		return m.CreatedAt()
 	}
@@ -2593,6 +2648,8 @@ func (m *IdempotencyKeyMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldKey(ctx)
 	case idempotencykey.FieldOrderID:
 		return m.OldOrderID(ctx)
+	case idempotencykey.FieldDigest:
+		return m.OldDigest(ctx)
 	case idempotencykey.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	}
@@ -2632,6 +2689,13 @@ func (m *IdempotencyKeyMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOrderID(v)
 		return nil
+	case idempotencykey.FieldDigest:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDigest(v)
+		return nil
 	case idempotencykey.FieldCreatedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -2668,7 +2732,11 @@ func (m *IdempotencyKeyMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *IdempotencyKeyMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(idempotencykey.FieldDigest) {
+		fields = append(fields, idempotencykey.FieldDigest)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -2681,6 +2749,11 @@ func (m *IdempotencyKeyMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *IdempotencyKeyMutation) ClearField(name string) error {
+	switch name {
+	case idempotencykey.FieldDigest:
+		m.ClearDigest()
+		return nil
+	}
 	return fmt.Errorf("unknown IdempotencyKey nullable field %s", name)
 }
 
@@ -2699,6 +2772,9 @@ func (m *IdempotencyKeyMutation) ResetField(name string) error {
 		return nil
 	case idempotencykey.FieldOrderID:
 		m.ResetOrderID()
+		return nil
+	case idempotencykey.FieldDigest:
+		m.ResetDigest()
 		return nil
 	case idempotencykey.FieldCreatedAt:
 		m.ResetCreatedAt()

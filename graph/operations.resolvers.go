@@ -13,12 +13,7 @@ import (
 
 // ResendSetupLink is the resolver for the resendSetupLink field.
 func (r *mutationResolver) ResendSetupLink(ctx context.Context, orderID gid.ID, email *string, idempotencyKey *string) (*model.ResendSetupLinkPayload, error) {
-	o, err := r.Orders.ResendSetupLink(ctx, orderID, email, idempotencyKey)
-	userErrors, err := payloadErrors(err)
-	if err != nil {
-		return nil, err
-	}
-	return &model.ResendSetupLinkPayload{Order: o, UserErrors: userErrors}, nil
+	return r.resendThrottled(ctx, orderID, email, idempotencyKey)
 }
 
 // CancelOrder is the resolver for the cancelOrder field.

@@ -13,6 +13,9 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"onramp/graph/model"
+	"onramp/internal/gid"
+	"onramp/internal/lifecycle"
+	"onramp/internal/orders"
 	"onramp/internal/setup"
 	"onramp/internal/throttle"
 	"onramp/internal/validate"
@@ -127,9 +130,9 @@ func reserveBoth(la *throttle.Limiter, a string, lb *throttle.Limiter, b string)
 	return ra, rb, 0
 }
 
-// throttleFields throttles the resolvers of checkSubdomain (per caller and
-// per client address) and resendSetupLink (per order: only resends that
-// sent an email count).
+// throttleFields throttles the resolver of checkSubdomain (per caller and
+// per client address). resendSetupLink's throttle is in its resolver,
+// which knows its idempotency keys.
 func (t *Throttles) throttleFields(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || !fc.IsResolver || fc.Field.Field == nil {
@@ -154,17 +157,6 @@ func (t *Throttles) throttleFields(ctx context.Context, next graphql.Resolver) (
 			}
 			taken = append(taken, r) // every check counts
 		}
-	case "resendSetupLink":
-		key := fmt.Sprint(fc.Args["orderId"])
-		wait, r := t.Resend.Reserve(key)
-		if wait > 0 {
-			return &model.ResendSetupLinkPayload{UserErrors: tooMany(wait)}, nil
-		}
-		res, err := next(ctx)
-		if p, ok := res.(*model.ResendSetupLinkPayload); !ok || err != nil || p.Order == nil || len(p.UserErrors) > 0 {
-			r.Cancel() // only resends that sent an email count
-		}
-		return res, err
 	}
 	return next(ctx)
 }
@@ -252,4 +244,33 @@ func (t *Throttles) hashing(ctx context.Context, fn func() (string, error)) (str
 	token, err := fn()
 	userErrors, err := payloadErrors(err)
 	return token, userErrors, err
+}
+
+// resendThrottled resends a setup link under the resend throttle: five sent
+// emails an hour per order. A key used before is a replay (or a refusal)
+// that sends nothing: it is answered, uncounted, whatever the throttle
+// says; so is a resend that turns out to be a concurrent replay.
+func (r *Resolver) resendThrottled(ctx context.Context, orderID gid.ID, email, idempotencyKey *string) (*model.ResendSetupLinkPayload, error) {
+	used, err := r.Orders.KeyUsed(ctx, lifecycle.ResendSetupLink, idempotencyKey)
+	if err != nil {
+		return nil, err
+	}
+	var attempt *throttle.Reservation
+	if !used {
+		wait, res := r.Throttles.Resend.Reserve(string(orderID))
+		if wait > 0 {
+			return &model.ResendSetupLinkPayload{UserErrors: tooMany(wait)}, nil
+		}
+		attempt = res
+	}
+	ctx, replayed := orders.NoteReplays(ctx)
+	o, err := r.Orders.ResendSetupLink(ctx, orderID, email, idempotencyKey)
+	userErrors, err := payloadErrors(err)
+	if attempt != nil && (err != nil || o == nil || len(userErrors) > 0 || replayed.Load()) {
+		attempt.Cancel() // only resends that sent an email count
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &model.ResendSetupLinkPayload{Order: o, UserErrors: userErrors}, nil
 }

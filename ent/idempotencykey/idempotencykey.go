@@ -22,6 +22,8 @@ const (
 	FieldKey = "key"
 	// FieldOrderID holds the string denoting the order_id field in the database.
 	FieldOrderID = "order_id"
+	// FieldDigest holds the string denoting the digest field in the database.
+	FieldDigest = "digest"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// Table holds the table name of the idempotencykey in the database.
@@ -35,6 +37,7 @@ var Columns = []string{
 	FieldOperation,
 	FieldKey,
 	FieldOrderID,
+	FieldDigest,
 	FieldCreatedAt,
 }
 
@@ -92,6 +95,11 @@ func ByKey(opts ...sql.OrderTermOption) OrderOption {
 // ByOrderID orders the results by the order_id field.
 func ByOrderID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOrderID, opts...).ToFunc()
+}
+
+// ByDigest orders the results by the digest field.
+func ByDigest(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDigest, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

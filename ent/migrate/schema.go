@@ -107,6 +107,7 @@ var (
 		{Name: "operation", Type: field.TypeString},
 		{Name: "key", Type: field.TypeString, Size: 200},
 		{Name: "order_id", Type: field.TypeString},
+		{Name: "digest", Type: field.TypeString, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
 	}
 	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.

@@ -54,8 +54,10 @@ func (IdempotencyKey) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("scope").NotEmpty().Immutable().Comment("Whose key: the partner account, or the operator."),
 		field.String("operation").NotEmpty().Immutable(),
-		field.String("key").NotEmpty().MaxLen(200).Immutable(),
+		field.String("key").NotEmpty().MaxRuneLen(200).Immutable(),
 		field.String("order_id").GoType(gid.ID("")).Immutable(),
+		field.String("digest").Optional().Nillable().Immutable().
+			Comment("SHA-256 of the call's arguments; a retry with other arguments is refused. Empty on keys recorded before it existed, which replay whatever the arguments."),
 		field.Time("created_at").Immutable(),
 	}
 }

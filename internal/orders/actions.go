@@ -86,7 +86,19 @@ func (s *Service) ResendSetupLink(ctx context.Context, id gid.ID, email, idempot
 			c.Audit = map[string]any{"to": to}
 			return s.SendLink(ctx, o, to, mail.SetupLink, "")
 		},
-	})
+	}, emailArgument(email))
+}
+
+// emailArgument is resend's email as its idempotency digest sees it:
+// normalized, and absent unlike any address.
+func emailArgument(email *string) string {
+	if email == nil {
+		return "absent"
+	}
+	if addr, ok := validate.Email(*email); ok {
+		return "=" + addr
+	}
+	return "=" + *email
 }
 
 // Cancel cancels an order before it is provisioned: its links and queued
@@ -107,7 +119,7 @@ func (s *Service) Cancel(ctx context.Context, id gid.ID, reason string, idempote
 			c.Status = order.StatusCANCELLED
 			return nil
 		},
-	})
+	}, reason)
 }
 
 // ResolveEscalation closes an escalation (operators).

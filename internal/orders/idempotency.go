@@ -2,8 +2,13 @@ package orders
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
+	"sync/atomic"
+	"unicode/utf8"
 
 	"onramp/ent"
 	"onramp/ent/idempotencykey"
@@ -21,24 +26,47 @@ const CodeIdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED"
 // answers the first result and does nothing again.
 var errReplayed = errors.New("orders: replayed under its idempotency key")
 
+// KeyMax is the most characters an idempotency key may have.
+const KeyMax = 200
+
+// keyScope is whose keys the caller's are: its partner account's, or the
+// operator's own.
+func keyScope(ctx context.Context) string {
+	v := viewer.FromContext(ctx)
+	if v.Is(viewer.Operator) {
+		return "operator:" + v.Subject
+	}
+	return "account:" + v.PartnerAccountID
+}
+
+// digest is the SHA-256 of a call's arguments, in order.
+func digest(args ...string) string {
+	h := sha256.New()
+	for _, a := range args {
+		// Length-prefixed, so that ("ab", "c") and ("a", "bc") differ.
+		fmt.Fprintf(h, "%d:%s;", len(a), a)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // idempotent makes cmd answer once per key: the key is looked up under the
 // order's lock, before the table is consulted (a retried cancel of a now
 // cancelled order answers the first result, not ORDER_CANCELLED), and
-// recorded in the command's transaction. nil key: cmd as it is.
-func idempotent(ctx context.Context, key *string, cmd lifecycle.Command) (lifecycle.Command, error) {
+// recorded in the command's transaction with the digest of args, the
+// call's other arguments: the same key with other arguments is refused. A
+// key recorded before digests existed replays whatever the arguments. nil
+// key: cmd as it is.
+func idempotent(ctx context.Context, key *string, cmd lifecycle.Command, args ...string) (lifecycle.Command, error) {
 	if key == nil {
 		return cmd, nil
 	}
 	k := strings.TrimSpace(*key)
-	if k == "" || len(k) > 200 {
-		return cmd, validate.Fail(validate.CodeInvalid, "idempotencyKey", "An idempotency key is 1 to 200 characters.")
+	if k == "" || utf8.RuneCountInString(k) > KeyMax {
+		return cmd, validate.Fail(validate.CodeInvalid, "idempotencyKey", "An idempotency key is 1 to %d characters.", KeyMax)
 	}
-	v := viewer.FromContext(ctx)
-	scope := "account:" + v.PartnerAccountID
-	if v.Is(viewer.Operator) {
-		scope = "operator:" + v.Subject
-	}
+	scope := keyScope(ctx)
 	op := string(cmd.Action)
+	sum := digest(args...)
 	authorize, run := cmd.Authorize, cmd.Run
 	cmd.Authorize = func(ctx context.Context, o *ent.Order) error {
 		prior, err := ent.FromContext(ctx).IdempotencyKey.Query().
@@ -50,7 +78,11 @@ func idempotent(ctx context.Context, key *string, cmd lifecycle.Command) (lifecy
 			return err
 		case prior.OrderID != o.ID:
 			return validate.Fail(CodeIdempotencyKeyReused, "idempotencyKey", "This idempotency key was used for another order.")
+		case prior.Digest != nil && *prior.Digest != sum:
+			return validate.Fail(CodeIdempotencyKeyReused, "idempotencyKey",
+				"This idempotency key was used with other arguments: use a new key for a new request.")
 		default:
+			noteReplay(ctx)
 			return errReplayed
 		}
 		if authorize != nil {
@@ -60,7 +92,7 @@ func idempotent(ctx context.Context, key *string, cmd lifecycle.Command) (lifecy
 	}
 	cmd.Run = func(ctx context.Context, c *lifecycle.Change) error {
 		if err := ent.FromContext(ctx).IdempotencyKey.Create().
-			SetScope(scope).SetOperation(op).SetKey(k).SetOrderID(c.Order.ID).SetCreatedAt(c.Order.UpdatedAt).
+			SetScope(scope).SetOperation(op).SetKey(k).SetOrderID(c.Order.ID).SetDigest(sum).SetCreatedAt(c.Order.UpdatedAt).
 			Exec(store.System(ctx)); err != nil {
 			return err
 		}
@@ -69,10 +101,39 @@ func idempotent(ctx context.Context, key *string, cmd lifecycle.Command) (lifecy
 	return cmd, nil
 }
 
+// KeyUsed reports whether the caller has used key for action before (with
+// whatever arguments, for whichever order): such a call is a replay or a
+// refusal, and sends nothing, so throttles let it through uncounted.
+func (s *Service) KeyUsed(ctx context.Context, action lifecycle.Action, key *string) (bool, error) {
+	if key == nil || viewer.FromContext(ctx) == nil {
+		return false, nil
+	}
+	return s.Store.Client.IdempotencyKey.Query().
+		Where(idempotencykey.Scope(keyScope(ctx)), idempotencykey.Operation(string(action)),
+			idempotencykey.Key(strings.TrimSpace(*key))).
+		Exist(store.System(ctx))
+}
+
+// replayNoteKey carries the flag NoteReplays returns.
+type replayNoteKey struct{}
+
+// NoteReplays returns a context in which a call that answers a replay
+// sets the returned flag (a throttle gives back its attempt then).
+func NoteReplays(ctx context.Context) (context.Context, *atomic.Bool) {
+	var replayed atomic.Bool
+	return context.WithValue(ctx, replayNoteKey{}, &replayed), &replayed
+}
+
+func noteReplay(ctx context.Context) {
+	if f, ok := ctx.Value(replayNoteKey{}).(*atomic.Bool); ok {
+		f.Store(true)
+	}
+}
+
 // applyOnce applies cmd under an idempotency key (or none): a replay
 // answers the order as it stands.
-func (s *Service) applyOnce(ctx context.Context, id gid.ID, key *string, cmd lifecycle.Command) (*ent.Order, error) {
-	cmd, err := idempotent(ctx, key, cmd)
+func (s *Service) applyOnce(ctx context.Context, id gid.ID, key *string, cmd lifecycle.Command, args ...string) (*ent.Order, error) {
+	cmd, err := idempotent(ctx, key, cmd, args...)
 	if err != nil {
 		return nil, err
 	}

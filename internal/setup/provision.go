@@ -3,6 +3,7 @@ package setup
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"onramp/ent"
 	"onramp/ent/order"
@@ -10,6 +11,7 @@ import (
 	"onramp/internal/billing"
 	"onramp/internal/gid"
 	"onramp/internal/lifecycle"
+	"onramp/internal/orders"
 	"onramp/internal/store"
 	"onramp/internal/validate"
 	"onramp/internal/viewer"
@@ -28,8 +30,8 @@ type ProvisionResult struct {
 func (s *Service) Provision(ctx context.Context, idempotencyKey *string, draftID *gid.ID) (*ProvisionResult, error) {
 	changes := map[string]any{}
 	if idempotencyKey != nil {
-		if len(*idempotencyKey) > 200 {
-			return nil, validate.Fail(validate.CodeInvalid, "idempotencyKey", "An idempotency key may be at most 200 characters.")
+		if utf8.RuneCountInString(*idempotencyKey) > orders.KeyMax {
+			return nil, validate.Fail(validate.CodeInvalid, "idempotencyKey", "An idempotency key may be at most %d characters.", orders.KeyMax)
 		}
 		changes["idempotencyKey"] = *idempotencyKey
 	}
