@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -344,5 +345,132 @@ func TestWebhookEndpointsRefuseUnsafeURLs(t *testing.T) {
 	ok := createEndpoint(t, m, integ, map[string]any{"url": "https://hooks.partner.example/x"})
 	if ok.CreateWebhookEndpoint.Endpoint == nil {
 		t.Errorf("a public https endpoint was refused: %+v", ok.CreateWebhookEndpoint.UserErrors)
+	}
+}
+
+// TestWebhookLimits: at most 10 endpoints per account; redeliverWebhook at
+// most 5 times per delivered event and endpoint and 60 times per account
+// an hour, however the calls are batched (one request of 60 aliases used
+// to become 60 POSTs to a URL of the caller's choice).
+func TestWebhookLimits(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewStub(mailEpoch)
+	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.Dev = true })
+	rcv := newReceiver(t)
+	integ := m.integration(t, "P1")
+
+	var ids []string
+	for i := range 10 {
+		r := createEndpoint(t, m, integ, map[string]any{"url": rcv.srv.URL + fmt.Sprintf("/hook-%d", i), "events": []string{"order.cancelled"}})
+		if r.CreateWebhookEndpoint.Endpoint == nil {
+			t.Fatalf("endpoint %d of 10: %+v", i+1, r.CreateWebhookEndpoint.UserErrors)
+		}
+		ids = append(ids, r.CreateWebhookEndpoint.Endpoint.ID)
+	}
+	over := createEndpoint(t, m, integ, map[string]any{"url": rcv.srv.URL + "/hook-11"})
+	wizWantCode(t, "an 11th endpoint", over.CreateWebhookEndpoint.UserErrors, "TOO_MANY_ENDPOINTS")
+	if over.CreateWebhookEndpoint.Endpoint != nil {
+		t.Fatalf("the 11th endpoint was created")
+	}
+	m.gql(t, integ, `mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { userErrors { code } } }`, map[string]any{"id": ids[9]}).ok(t)
+	if again := createEndpoint(t, m, integ, map[string]any{"url": rcv.srv.URL + "/hook-10", "events": []string{"order.placed"}}); again.CreateWebhookEndpoint.Endpoint == nil {
+		t.Fatalf("after a deletion, a tenth endpoint: %+v", again.CreateWebhookEndpoint.UserErrors)
+	}
+
+	// Another account, one endpoint, 13 delivered events.
+	p2 := m.integration(t, "P2")
+	hook := createEndpoint(t, m, p2, map[string]any{"url": rcv.srv.URL + "/p2", "events": []string{"order.placed"}})
+	if hook.CreateWebhookEndpoint.Endpoint == nil {
+		t.Fatal(hook.CreateWebhookEndpoint.UserErrors)
+	}
+	toP2 := func() int {
+		n := 0
+		for _, d := range rcv.all() {
+			if typeOf(t, d.body) == "order.placed" && strings.Contains(string(d.body), "LIM-") {
+				n++
+			}
+		}
+		return n
+	}
+	for i := range 13 {
+		m.placeOrder(t, p2, fmt.Sprintf("LIM-%d", i), "P2", isoDate(mailDay(5, 0)), "ana@p2.example")
+	}
+	var deliveries []string
+	tickUntil(t, clk, "13 deliveries recorded", func() (bool, string) {
+		var res struct {
+			WebhookEndpoints []struct {
+				Deliveries []struct{ ID string } `json:"deliveries"`
+			} `json:"webhookEndpoints"`
+		}
+		m.gql(t, p2, `{ webhookEndpoints { deliveries(first: 50) { id } } }`, nil).ok(t).decode(t, &res)
+		deliveries = nil
+		for _, d := range res.WebhookEndpoints[0].Deliveries {
+			deliveries = append(deliveries, d.ID)
+		}
+		return len(deliveries) == 13, fmt.Sprintf("%d recorded", len(deliveries))
+	})
+	before := toP2()
+
+	// One request of 60 aliases for one delivery: 5 are queued.
+	redeliver := func(ids ...string) (queued int, refused []string) {
+		t.Helper()
+		var q strings.Builder
+		q.WriteString("mutation {")
+		for i, id := range ids {
+			fmt.Fprintf(&q, " r%d: redeliverWebhook(deliveryId: %q) { endpoint { id } userErrors { code } }", i, id)
+		}
+		q.WriteString(" }")
+		var out map[string]struct {
+			Endpoint   *struct{ ID string } `json:"endpoint"`
+			UserErrors []userError          `json:"userErrors"`
+		}
+		m.gql(t, p2, q.String(), nil).ok(t).decode(t, &out)
+		for _, r := range out {
+			switch {
+			case r.Endpoint != nil && len(r.UserErrors) == 0:
+				queued++
+			case len(r.UserErrors) == 1:
+				refused = append(refused, r.UserErrors[0].Code)
+			default:
+				t.Fatalf("a redelivery answered %+v", r)
+			}
+		}
+		return queued, refused
+	}
+	sixty := make([]string, 60)
+	for i := range sixty {
+		sixty[i] = deliveries[0]
+	}
+	queued, refused := redeliver(sixty...)
+	if queued != 5 || len(refused) != 55 || refused[0] != "TOO_MANY_REDELIVERIES" {
+		t.Fatalf("60 redeliveries of one delivery: %d queued, refused %v; want 5 and 55 × TOO_MANY_REDELIVERIES", queued, refused)
+	}
+	tickUntil(t, clk, "the 5 redeliveries", func() (bool, string) { return toP2()-before >= 5, fmt.Sprint(toP2() - before) })
+	for range 5 {
+		clk.Advance(3 * time.Second)
+	}
+	if n := toP2() - before; n != 5 {
+		t.Fatalf("%d redeliveries reached the endpoint, want 5", n)
+	}
+
+	// Per account: 60 an hour in all (5 used above).
+	var batch []string
+	for _, d := range deliveries[1:12] { // 11 deliveries × 5 = 55
+		for range 5 {
+			batch = append(batch, d)
+		}
+	}
+	if queued, refused := redeliver(batch[:30]...); queued != 30 || len(refused) != 0 {
+		t.Fatalf("30 redeliveries of 6 deliveries: %d queued, refused %v", queued, refused)
+	}
+	if queued, refused := redeliver(batch[30:]...); queued != 25 || len(refused) != 0 {
+		t.Fatalf("25 more: %d queued, refused %v", queued, refused)
+	}
+	if queued, refused := redeliver(deliveries[12]); queued != 0 || len(refused) != 1 || refused[0] != "TOO_MANY_REDELIVERIES" {
+		t.Fatalf("the 61st redelivery of the hour: %d queued, refused %v", queued, refused)
+	}
+	clk.Advance(61 * time.Minute)
+	if queued, _ := redeliver(deliveries[12]); queued != 1 {
+		t.Fatalf("an hour later the account's allowance was not back")
 	}
 }
