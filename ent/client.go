@@ -30,6 +30,7 @@ import (
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
 	"onramp/ent/webhookendpoint"
+	"onramp/ent/webhookredelivery"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -80,6 +81,8 @@ type Client struct {
 	WebhookDelivery *WebhookDeliveryClient
 	// WebhookEndpoint is the client for interacting with the WebhookEndpoint builders.
 	WebhookEndpoint *WebhookEndpointClient
+	// WebhookRedelivery is the client for interacting with the WebhookRedelivery builders.
+	WebhookRedelivery *WebhookRedeliveryClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -109,6 +112,7 @@ func (c *Client) init() {
 	c.User = NewUserClient(c.config)
 	c.WebhookDelivery = NewWebhookDeliveryClient(c.config)
 	c.WebhookEndpoint = NewWebhookEndpointClient(c.config)
+	c.WebhookRedelivery = NewWebhookRedeliveryClient(c.config)
 }
 
 type (
@@ -199,26 +203,27 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:             ctx,
-		config:          cfg,
-		AuditEvent:      NewAuditEventClient(cfg),
-		Escalation:      NewEscalationClient(cfg),
-		Event:           NewEventClient(cfg),
-		IdempotencyKey:  NewIdempotencyKeyClient(cfg),
-		IntegrationKey:  NewIntegrationKeyClient(cfg),
-		Message:         NewMessageClient(cfg),
-		Order:           NewOrderClient(cfg),
-		Organization:    NewOrganizationClient(cfg),
-		PartnerAccess:   NewPartnerAccessClient(cfg),
-		PartnerSession:  NewPartnerSessionClient(cfg),
-		ServiceSetting:  NewServiceSettingClient(cfg),
-		SetupLink:       NewSetupLinkClient(cfg),
-		SigningKey:      NewSigningKeyClient(cfg),
-		Subscription:    NewSubscriptionClient(cfg),
-		Ticket:          NewTicketClient(cfg),
-		User:            NewUserClient(cfg),
-		WebhookDelivery: NewWebhookDeliveryClient(cfg),
-		WebhookEndpoint: NewWebhookEndpointClient(cfg),
+		ctx:               ctx,
+		config:            cfg,
+		AuditEvent:        NewAuditEventClient(cfg),
+		Escalation:        NewEscalationClient(cfg),
+		Event:             NewEventClient(cfg),
+		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
+		IntegrationKey:    NewIntegrationKeyClient(cfg),
+		Message:           NewMessageClient(cfg),
+		Order:             NewOrderClient(cfg),
+		Organization:      NewOrganizationClient(cfg),
+		PartnerAccess:     NewPartnerAccessClient(cfg),
+		PartnerSession:    NewPartnerSessionClient(cfg),
+		ServiceSetting:    NewServiceSettingClient(cfg),
+		SetupLink:         NewSetupLinkClient(cfg),
+		SigningKey:        NewSigningKeyClient(cfg),
+		Subscription:      NewSubscriptionClient(cfg),
+		Ticket:            NewTicketClient(cfg),
+		User:              NewUserClient(cfg),
+		WebhookDelivery:   NewWebhookDeliveryClient(cfg),
+		WebhookEndpoint:   NewWebhookEndpointClient(cfg),
+		WebhookRedelivery: NewWebhookRedeliveryClient(cfg),
 	}, nil
 }
 
@@ -236,26 +241,27 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:             ctx,
-		config:          cfg,
-		AuditEvent:      NewAuditEventClient(cfg),
-		Escalation:      NewEscalationClient(cfg),
-		Event:           NewEventClient(cfg),
-		IdempotencyKey:  NewIdempotencyKeyClient(cfg),
-		IntegrationKey:  NewIntegrationKeyClient(cfg),
-		Message:         NewMessageClient(cfg),
-		Order:           NewOrderClient(cfg),
-		Organization:    NewOrganizationClient(cfg),
-		PartnerAccess:   NewPartnerAccessClient(cfg),
-		PartnerSession:  NewPartnerSessionClient(cfg),
-		ServiceSetting:  NewServiceSettingClient(cfg),
-		SetupLink:       NewSetupLinkClient(cfg),
-		SigningKey:      NewSigningKeyClient(cfg),
-		Subscription:    NewSubscriptionClient(cfg),
-		Ticket:          NewTicketClient(cfg),
-		User:            NewUserClient(cfg),
-		WebhookDelivery: NewWebhookDeliveryClient(cfg),
-		WebhookEndpoint: NewWebhookEndpointClient(cfg),
+		ctx:               ctx,
+		config:            cfg,
+		AuditEvent:        NewAuditEventClient(cfg),
+		Escalation:        NewEscalationClient(cfg),
+		Event:             NewEventClient(cfg),
+		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
+		IntegrationKey:    NewIntegrationKeyClient(cfg),
+		Message:           NewMessageClient(cfg),
+		Order:             NewOrderClient(cfg),
+		Organization:      NewOrganizationClient(cfg),
+		PartnerAccess:     NewPartnerAccessClient(cfg),
+		PartnerSession:    NewPartnerSessionClient(cfg),
+		ServiceSetting:    NewServiceSettingClient(cfg),
+		SetupLink:         NewSetupLinkClient(cfg),
+		SigningKey:        NewSigningKeyClient(cfg),
+		Subscription:      NewSubscriptionClient(cfg),
+		Ticket:            NewTicketClient(cfg),
+		User:              NewUserClient(cfg),
+		WebhookDelivery:   NewWebhookDeliveryClient(cfg),
+		WebhookEndpoint:   NewWebhookEndpointClient(cfg),
+		WebhookRedelivery: NewWebhookRedeliveryClient(cfg),
 	}, nil
 }
 
@@ -288,7 +294,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.AuditEvent, c.Escalation, c.Event, c.IdempotencyKey, c.IntegrationKey,
 		c.Message, c.Order, c.Organization, c.PartnerAccess, c.PartnerSession,
 		c.ServiceSetting, c.SetupLink, c.SigningKey, c.Subscription, c.Ticket, c.User,
-		c.WebhookDelivery, c.WebhookEndpoint,
+		c.WebhookDelivery, c.WebhookEndpoint, c.WebhookRedelivery,
 	} {
 		n.Use(hooks...)
 	}
@@ -301,7 +307,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.AuditEvent, c.Escalation, c.Event, c.IdempotencyKey, c.IntegrationKey,
 		c.Message, c.Order, c.Organization, c.PartnerAccess, c.PartnerSession,
 		c.ServiceSetting, c.SetupLink, c.SigningKey, c.Subscription, c.Ticket, c.User,
-		c.WebhookDelivery, c.WebhookEndpoint,
+		c.WebhookDelivery, c.WebhookEndpoint, c.WebhookRedelivery,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -346,6 +352,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.WebhookDelivery.mutate(ctx, m)
 	case *WebhookEndpointMutation:
 		return c.WebhookEndpoint.mutate(ctx, m)
+	case *WebhookRedeliveryMutation:
+		return c.WebhookRedelivery.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -3118,19 +3126,153 @@ func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMu
 	}
 }
 
+// WebhookRedeliveryClient is a client for the WebhookRedelivery schema.
+type WebhookRedeliveryClient struct {
+	config
+}
+
+// NewWebhookRedeliveryClient returns a client for the WebhookRedelivery from the given config.
+func NewWebhookRedeliveryClient(c config) *WebhookRedeliveryClient {
+	return &WebhookRedeliveryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webhookredelivery.Hooks(f(g(h())))`.
+func (c *WebhookRedeliveryClient) Use(hooks ...Hook) {
+	c.hooks.WebhookRedelivery = append(c.hooks.WebhookRedelivery, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webhookredelivery.Intercept(f(g(h())))`.
+func (c *WebhookRedeliveryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WebhookRedelivery = append(c.inters.WebhookRedelivery, interceptors...)
+}
+
+// Create returns a builder for creating a WebhookRedelivery entity.
+func (c *WebhookRedeliveryClient) Create() *WebhookRedeliveryCreate {
+	mutation := newWebhookRedeliveryMutation(c.config, OpCreate)
+	return &WebhookRedeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WebhookRedelivery entities.
+func (c *WebhookRedeliveryClient) CreateBulk(builders ...*WebhookRedeliveryCreate) *WebhookRedeliveryCreateBulk {
+	return &WebhookRedeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebhookRedeliveryClient) MapCreateBulk(slice any, setFunc func(*WebhookRedeliveryCreate, int)) *WebhookRedeliveryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebhookRedeliveryCreateBulk{err: fmt.Errorf("calling to WebhookRedeliveryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebhookRedeliveryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebhookRedeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WebhookRedelivery.
+func (c *WebhookRedeliveryClient) Update() *WebhookRedeliveryUpdate {
+	mutation := newWebhookRedeliveryMutation(c.config, OpUpdate)
+	return &WebhookRedeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebhookRedeliveryClient) UpdateOne(_m *WebhookRedelivery) *WebhookRedeliveryUpdateOne {
+	mutation := newWebhookRedeliveryMutation(c.config, OpUpdateOne, withWebhookRedelivery(_m))
+	return &WebhookRedeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebhookRedeliveryClient) UpdateOneID(id gid.ID) *WebhookRedeliveryUpdateOne {
+	mutation := newWebhookRedeliveryMutation(c.config, OpUpdateOne, withWebhookRedeliveryID(id))
+	return &WebhookRedeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WebhookRedelivery.
+func (c *WebhookRedeliveryClient) Delete() *WebhookRedeliveryDelete {
+	mutation := newWebhookRedeliveryMutation(c.config, OpDelete)
+	return &WebhookRedeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebhookRedeliveryClient) DeleteOne(_m *WebhookRedelivery) *WebhookRedeliveryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebhookRedeliveryClient) DeleteOneID(id gid.ID) *WebhookRedeliveryDeleteOne {
+	builder := c.Delete().Where(webhookredelivery.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebhookRedeliveryDeleteOne{builder}
+}
+
+// Query returns a query builder for WebhookRedelivery.
+func (c *WebhookRedeliveryClient) Query() *WebhookRedeliveryQuery {
+	return &WebhookRedeliveryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebhookRedelivery},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WebhookRedelivery entity by its id.
+func (c *WebhookRedeliveryClient) Get(ctx context.Context, id gid.ID) (*WebhookRedelivery, error) {
+	return c.Query().Where(webhookredelivery.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebhookRedeliveryClient) GetX(ctx context.Context, id gid.ID) *WebhookRedelivery {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WebhookRedeliveryClient) Hooks() []Hook {
+	hooks := c.hooks.WebhookRedelivery
+	return append(hooks[:len(hooks):len(hooks)], webhookredelivery.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebhookRedeliveryClient) Interceptors() []Interceptor {
+	return c.inters.WebhookRedelivery
+}
+
+func (c *WebhookRedeliveryClient) mutate(ctx context.Context, m *WebhookRedeliveryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebhookRedeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebhookRedeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebhookRedeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebhookRedeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WebhookRedelivery mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
 		AuditEvent, Escalation, Event, IdempotencyKey, IntegrationKey, Message, Order,
 		Organization, PartnerAccess, PartnerSession, ServiceSetting, SetupLink,
-		SigningKey, Subscription, Ticket, User, WebhookDelivery,
-		WebhookEndpoint []ent.Hook
+		SigningKey, Subscription, Ticket, User, WebhookDelivery, WebhookEndpoint,
+		WebhookRedelivery []ent.Hook
 	}
 	inters struct {
 		AuditEvent, Escalation, Event, IdempotencyKey, IntegrationKey, Message, Order,
 		Organization, PartnerAccess, PartnerSession, ServiceSetting, SetupLink,
-		SigningKey, Subscription, Ticket, User, WebhookDelivery,
-		WebhookEndpoint []ent.Interceptor
+		SigningKey, Subscription, Ticket, User, WebhookDelivery, WebhookEndpoint,
+		WebhookRedelivery []ent.Interceptor
 	}
 )
 

@@ -24,6 +24,7 @@ import (
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
 	"onramp/ent/webhookendpoint"
+	"onramp/ent/webhookredelivery"
 	"reflect"
 	"sync"
 
@@ -90,24 +91,25 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			auditevent.Table:      auditevent.ValidColumn,
-			escalation.Table:      escalation.ValidColumn,
-			event.Table:           event.ValidColumn,
-			idempotencykey.Table:  idempotencykey.ValidColumn,
-			integrationkey.Table:  integrationkey.ValidColumn,
-			message.Table:         message.ValidColumn,
-			order.Table:           order.ValidColumn,
-			organization.Table:    organization.ValidColumn,
-			partneraccess.Table:   partneraccess.ValidColumn,
-			partnersession.Table:  partnersession.ValidColumn,
-			servicesetting.Table:  servicesetting.ValidColumn,
-			setuplink.Table:       setuplink.ValidColumn,
-			signingkey.Table:      signingkey.ValidColumn,
-			subscription.Table:    subscription.ValidColumn,
-			ticket.Table:          ticket.ValidColumn,
-			user.Table:            user.ValidColumn,
-			webhookdelivery.Table: webhookdelivery.ValidColumn,
-			webhookendpoint.Table: webhookendpoint.ValidColumn,
+			auditevent.Table:        auditevent.ValidColumn,
+			escalation.Table:        escalation.ValidColumn,
+			event.Table:             event.ValidColumn,
+			idempotencykey.Table:    idempotencykey.ValidColumn,
+			integrationkey.Table:    integrationkey.ValidColumn,
+			message.Table:           message.ValidColumn,
+			order.Table:             order.ValidColumn,
+			organization.Table:      organization.ValidColumn,
+			partneraccess.Table:     partneraccess.ValidColumn,
+			partnersession.Table:    partnersession.ValidColumn,
+			servicesetting.Table:    servicesetting.ValidColumn,
+			setuplink.Table:         setuplink.ValidColumn,
+			signingkey.Table:        signingkey.ValidColumn,
+			subscription.Table:      subscription.ValidColumn,
+			ticket.Table:            ticket.ValidColumn,
+			user.Table:              user.ValidColumn,
+			webhookdelivery.Table:   webhookdelivery.ValidColumn,
+			webhookendpoint.Table:   webhookendpoint.ValidColumn,
+			webhookredelivery.Table: webhookredelivery.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

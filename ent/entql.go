@@ -22,6 +22,7 @@ import (
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
 	"onramp/ent/webhookendpoint"
+	"onramp/ent/webhookredelivery"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -31,7 +32,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 19)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
@@ -424,6 +425,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookendpoint.FieldFailingSince:        {Type: field.TypeTime, Column: webhookendpoint.FieldFailingSince},
 			webhookendpoint.FieldDisabledAt:          {Type: field.TypeTime, Column: webhookendpoint.FieldDisabledAt},
 			webhookendpoint.FieldDeletedAt:           {Type: field.TypeTime, Column: webhookendpoint.FieldDeletedAt},
+		},
+	}
+	graph.Nodes[18] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   webhookredelivery.Table,
+			Columns: webhookredelivery.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: webhookredelivery.FieldID,
+			},
+		},
+		Type: "WebhookRedelivery",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			webhookredelivery.FieldPartnerAccountID: {Type: field.TypeString, Column: webhookredelivery.FieldPartnerAccountID},
+			webhookredelivery.FieldEndpointID:       {Type: field.TypeString, Column: webhookredelivery.FieldEndpointID},
+			webhookredelivery.FieldEventID:          {Type: field.TypeString, Column: webhookredelivery.FieldEventID},
+			webhookredelivery.FieldRequestedAt:      {Type: field.TypeTime, Column: webhookredelivery.FieldRequestedAt},
 		},
 	}
 	graph.MustAddE(
@@ -2525,4 +2543,64 @@ func (f *WebhookEndpointFilter) WhereDisabledAt(p entql.TimeP) {
 // WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
 func (f *WebhookEndpointFilter) WhereDeletedAt(p entql.TimeP) {
 	f.Where(p.Field(webhookendpoint.FieldDeletedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *WebhookRedeliveryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WebhookRedeliveryQuery builder.
+func (_q *WebhookRedeliveryQuery) Filter() *WebhookRedeliveryFilter {
+	return &WebhookRedeliveryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WebhookRedeliveryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WebhookRedeliveryMutation builder.
+func (m *WebhookRedeliveryMutation) Filter() *WebhookRedeliveryFilter {
+	return &WebhookRedeliveryFilter{config: m.config, predicateAdder: m}
+}
+
+// WebhookRedeliveryFilter provides a generic filtering capability at runtime for WebhookRedeliveryQuery.
+type WebhookRedeliveryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WebhookRedeliveryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *WebhookRedeliveryFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(webhookredelivery.FieldID))
+}
+
+// WherePartnerAccountID applies the entql string predicate on the partner_account_id field.
+func (f *WebhookRedeliveryFilter) WherePartnerAccountID(p entql.StringP) {
+	f.Where(p.Field(webhookredelivery.FieldPartnerAccountID))
+}
+
+// WhereEndpointID applies the entql string predicate on the endpoint_id field.
+func (f *WebhookRedeliveryFilter) WhereEndpointID(p entql.StringP) {
+	f.Where(p.Field(webhookredelivery.FieldEndpointID))
+}
+
+// WhereEventID applies the entql string predicate on the event_id field.
+func (f *WebhookRedeliveryFilter) WhereEventID(p entql.StringP) {
+	f.Where(p.Field(webhookredelivery.FieldEventID))
+}
+
+// WhereRequestedAt applies the entql time.Time predicate on the requested_at field.
+func (f *WebhookRedeliveryFilter) WhereRequestedAt(p entql.TimeP) {
+	f.Where(p.Field(webhookredelivery.FieldRequestedAt))
 }

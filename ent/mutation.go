@@ -27,6 +27,7 @@ import (
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
 	"onramp/ent/webhookendpoint"
+	"onramp/ent/webhookredelivery"
 	"onramp/internal/date"
 	"onramp/internal/gid"
 	"sync"
@@ -45,24 +46,25 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAuditEvent      = "AuditEvent"
-	TypeEscalation      = "Escalation"
-	TypeEvent           = "Event"
-	TypeIdempotencyKey  = "IdempotencyKey"
-	TypeIntegrationKey  = "IntegrationKey"
-	TypeMessage         = "Message"
-	TypeOrder           = "Order"
-	TypeOrganization    = "Organization"
-	TypePartnerAccess   = "PartnerAccess"
-	TypePartnerSession  = "PartnerSession"
-	TypeServiceSetting  = "ServiceSetting"
-	TypeSetupLink       = "SetupLink"
-	TypeSigningKey      = "SigningKey"
-	TypeSubscription    = "Subscription"
-	TypeTicket          = "Ticket"
-	TypeUser            = "User"
-	TypeWebhookDelivery = "WebhookDelivery"
-	TypeWebhookEndpoint = "WebhookEndpoint"
+	TypeAuditEvent        = "AuditEvent"
+	TypeEscalation        = "Escalation"
+	TypeEvent             = "Event"
+	TypeIdempotencyKey    = "IdempotencyKey"
+	TypeIntegrationKey    = "IntegrationKey"
+	TypeMessage           = "Message"
+	TypeOrder             = "Order"
+	TypeOrganization      = "Organization"
+	TypePartnerAccess     = "PartnerAccess"
+	TypePartnerSession    = "PartnerSession"
+	TypeServiceSetting    = "ServiceSetting"
+	TypeSetupLink         = "SetupLink"
+	TypeSigningKey        = "SigningKey"
+	TypeSubscription      = "Subscription"
+	TypeTicket            = "Ticket"
+	TypeUser              = "User"
+	TypeWebhookDelivery   = "WebhookDelivery"
+	TypeWebhookEndpoint   = "WebhookEndpoint"
+	TypeWebhookRedelivery = "WebhookRedelivery"
 )
 
 // AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.
@@ -16199,4 +16201,498 @@ func (m *WebhookEndpointMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *WebhookEndpointMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown WebhookEndpoint edge %s", name)
+}
+
+// WebhookRedeliveryMutation represents an operation that mutates the WebhookRedelivery nodes in the graph.
+type WebhookRedeliveryMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *gid.ID
+	partner_account_id *string
+	endpoint_id        *gid.ID
+	event_id           *gid.ID
+	requested_at       *time.Time
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*WebhookRedelivery, error)
+	predicates         []predicate.WebhookRedelivery
+}
+
+var _ ent.Mutation = (*WebhookRedeliveryMutation)(nil)
+
+// webhookredeliveryOption allows management of the mutation configuration using functional options.
+type webhookredeliveryOption func(*WebhookRedeliveryMutation)
+
+// newWebhookRedeliveryMutation creates new mutation for the WebhookRedelivery entity.
+func newWebhookRedeliveryMutation(c config, op Op, opts ...webhookredeliveryOption) *WebhookRedeliveryMutation {
+	m := &WebhookRedeliveryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWebhookRedelivery,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWebhookRedeliveryID sets the ID field of the mutation.
+func withWebhookRedeliveryID(id gid.ID) webhookredeliveryOption {
+	return func(m *WebhookRedeliveryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WebhookRedelivery
+		)
+		m.oldValue = func(ctx context.Context) (*WebhookRedelivery, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WebhookRedelivery.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWebhookRedelivery sets the old WebhookRedelivery of the mutation.
+func withWebhookRedelivery(node *WebhookRedelivery) webhookredeliveryOption {
+	return func(m *WebhookRedeliveryMutation) {
+		m.oldValue = func(context.Context) (*WebhookRedelivery, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WebhookRedeliveryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WebhookRedeliveryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of WebhookRedelivery entities.
+func (m *WebhookRedeliveryMutation) SetID(id gid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WebhookRedeliveryMutation) ID() (id gid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WebhookRedeliveryMutation) IDs(ctx context.Context) ([]gid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []gid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WebhookRedelivery.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPartnerAccountID sets the "partner_account_id" field.
+func (m *WebhookRedeliveryMutation) SetPartnerAccountID(s string) {
+	m.partner_account_id = &s
+}
+
+// PartnerAccountID returns the value of the "partner_account_id" field in the mutation.
+func (m *WebhookRedeliveryMutation) PartnerAccountID() (r string, exists bool) {
+	v := m.partner_account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPartnerAccountID returns the old "partner_account_id" field's value of the WebhookRedelivery entity.
+// If the WebhookRedelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookRedeliveryMutation) OldPartnerAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPartnerAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPartnerAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPartnerAccountID: %w", err)
+	}
+	return oldValue.PartnerAccountID, nil
+}
+
+// ResetPartnerAccountID resets all changes to the "partner_account_id" field.
+func (m *WebhookRedeliveryMutation) ResetPartnerAccountID() {
+	m.partner_account_id = nil
+}
+
+// SetEndpointID sets the "endpoint_id" field.
+func (m *WebhookRedeliveryMutation) SetEndpointID(gi gid.ID) {
+	m.endpoint_id = &gi
+}
+
+// EndpointID returns the value of the "endpoint_id" field in the mutation.
+func (m *WebhookRedeliveryMutation) EndpointID() (r gid.ID, exists bool) {
+	v := m.endpoint_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndpointID returns the old "endpoint_id" field's value of the WebhookRedelivery entity.
+// If the WebhookRedelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookRedeliveryMutation) OldEndpointID(ctx context.Context) (v gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndpointID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndpointID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndpointID: %w", err)
+	}
+	return oldValue.EndpointID, nil
+}
+
+// ResetEndpointID resets all changes to the "endpoint_id" field.
+func (m *WebhookRedeliveryMutation) ResetEndpointID() {
+	m.endpoint_id = nil
+}
+
+// SetEventID sets the "event_id" field.
+func (m *WebhookRedeliveryMutation) SetEventID(gi gid.ID) {
+	m.event_id = &gi
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *WebhookRedeliveryMutation) EventID() (r gid.ID, exists bool) {
+	v := m.event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the WebhookRedelivery entity.
+// If the WebhookRedelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookRedeliveryMutation) OldEventID(ctx context.Context) (v gid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *WebhookRedeliveryMutation) ResetEventID() {
+	m.event_id = nil
+}
+
+// SetRequestedAt sets the "requested_at" field.
+func (m *WebhookRedeliveryMutation) SetRequestedAt(t time.Time) {
+	m.requested_at = &t
+}
+
+// RequestedAt returns the value of the "requested_at" field in the mutation.
+func (m *WebhookRedeliveryMutation) RequestedAt() (r time.Time, exists bool) {
+	v := m.requested_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestedAt returns the old "requested_at" field's value of the WebhookRedelivery entity.
+// If the WebhookRedelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookRedeliveryMutation) OldRequestedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestedAt: %w", err)
+	}
+	return oldValue.RequestedAt, nil
+}
+
+// ResetRequestedAt resets all changes to the "requested_at" field.
+func (m *WebhookRedeliveryMutation) ResetRequestedAt() {
+	m.requested_at = nil
+}
+
+// Where appends a list predicates to the WebhookRedeliveryMutation builder.
+func (m *WebhookRedeliveryMutation) Where(ps ...predicate.WebhookRedelivery) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WebhookRedeliveryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WebhookRedeliveryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WebhookRedelivery, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WebhookRedeliveryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WebhookRedeliveryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WebhookRedelivery).
+func (m *WebhookRedeliveryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WebhookRedeliveryMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.partner_account_id != nil {
+		fields = append(fields, webhookredelivery.FieldPartnerAccountID)
+	}
+	if m.endpoint_id != nil {
+		fields = append(fields, webhookredelivery.FieldEndpointID)
+	}
+	if m.event_id != nil {
+		fields = append(fields, webhookredelivery.FieldEventID)
+	}
+	if m.requested_at != nil {
+		fields = append(fields, webhookredelivery.FieldRequestedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WebhookRedeliveryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case webhookredelivery.FieldPartnerAccountID:
+		return m.PartnerAccountID()
+	case webhookredelivery.FieldEndpointID:
+		return m.EndpointID()
+	case webhookredelivery.FieldEventID:
+		return m.EventID()
+	case webhookredelivery.FieldRequestedAt:
+		return m.RequestedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WebhookRedeliveryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case webhookredelivery.FieldPartnerAccountID:
+		return m.OldPartnerAccountID(ctx)
+	case webhookredelivery.FieldEndpointID:
+		return m.OldEndpointID(ctx)
+	case webhookredelivery.FieldEventID:
+		return m.OldEventID(ctx)
+	case webhookredelivery.FieldRequestedAt:
+		return m.OldRequestedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown WebhookRedelivery field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WebhookRedeliveryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case webhookredelivery.FieldPartnerAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPartnerAccountID(v)
+		return nil
+	case webhookredelivery.FieldEndpointID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndpointID(v)
+		return nil
+	case webhookredelivery.FieldEventID:
+		v, ok := value.(gid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
+	case webhookredelivery.FieldRequestedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WebhookRedelivery field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WebhookRedeliveryMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WebhookRedeliveryMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WebhookRedeliveryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown WebhookRedelivery numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WebhookRedeliveryMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WebhookRedeliveryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WebhookRedeliveryMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown WebhookRedelivery nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WebhookRedeliveryMutation) ResetField(name string) error {
+	switch name {
+	case webhookredelivery.FieldPartnerAccountID:
+		m.ResetPartnerAccountID()
+		return nil
+	case webhookredelivery.FieldEndpointID:
+		m.ResetEndpointID()
+		return nil
+	case webhookredelivery.FieldEventID:
+		m.ResetEventID()
+		return nil
+	case webhookredelivery.FieldRequestedAt:
+		m.ResetRequestedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown WebhookRedelivery field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WebhookRedeliveryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WebhookRedeliveryMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WebhookRedeliveryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WebhookRedeliveryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WebhookRedeliveryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WebhookRedeliveryMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WebhookRedeliveryMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown WebhookRedelivery unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WebhookRedeliveryMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown WebhookRedelivery edge %s", name)
 }

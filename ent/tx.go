@@ -50,6 +50,8 @@ type Tx struct {
 	WebhookDelivery *WebhookDeliveryClient
 	// WebhookEndpoint is the client for interacting with the WebhookEndpoint builders.
 	WebhookEndpoint *WebhookEndpointClient
+	// WebhookRedelivery is the client for interacting with the WebhookRedelivery builders.
+	WebhookRedelivery *WebhookRedeliveryClient
 
 	// lazily loaded.
 	client     *Client
@@ -199,6 +201,7 @@ func (tx *Tx) init() {
 	tx.User = NewUserClient(tx.config)
 	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
 	tx.WebhookEndpoint = NewWebhookEndpointClient(tx.config)
+	tx.WebhookRedelivery = NewWebhookRedeliveryClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

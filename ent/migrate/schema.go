@@ -596,6 +596,32 @@ var (
 			},
 		},
 	}
+	// WebhookRedeliveriesColumns holds the columns for the "webhook_redeliveries" table.
+	WebhookRedeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "partner_account_id", Type: field.TypeString},
+		{Name: "endpoint_id", Type: field.TypeString},
+		{Name: "event_id", Type: field.TypeString},
+		{Name: "requested_at", Type: field.TypeTime},
+	}
+	// WebhookRedeliveriesTable holds the schema information for the "webhook_redeliveries" table.
+	WebhookRedeliveriesTable = &schema.Table{
+		Name:       "webhook_redeliveries",
+		Columns:    WebhookRedeliveriesColumns,
+		PrimaryKey: []*schema.Column{WebhookRedeliveriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhookredelivery_partner_account_id_requested_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookRedeliveriesColumns[1], WebhookRedeliveriesColumns[4]},
+			},
+			{
+				Name:    "webhookredelivery_endpoint_id_event_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookRedeliveriesColumns[2], WebhookRedeliveriesColumns[3]},
+			},
+		},
+	}
 	// OrganizationManagedCustomersColumns holds the columns for the "organization_managed_customers" table.
 	OrganizationManagedCustomersColumns = []*schema.Column{
 		{Name: "organization_id", Type: field.TypeString},
@@ -641,6 +667,7 @@ var (
 		UsersTable,
 		WebhookDeliveriesTable,
 		WebhookEndpointsTable,
+		WebhookRedeliveriesTable,
 		OrganizationManagedCustomersTable,
 	}
 )

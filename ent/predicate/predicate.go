@@ -59,3 +59,6 @@ type WebhookDelivery func(*sql.Selector)
 
 // WebhookEndpoint is the predicate function for webhookendpoint builders.
 type WebhookEndpoint func(*sql.Selector)
+
+// WebhookRedelivery is the predicate function for webhookredelivery builders.
+type WebhookRedelivery func(*sql.Selector)

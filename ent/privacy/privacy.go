@@ -543,6 +543,30 @@ func (f WebhookEndpointMutationRuleFunc) EvalMutation(ctx context.Context, m ent
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WebhookEndpointMutation", m)
 }
 
+// The WebhookRedeliveryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WebhookRedeliveryQueryRuleFunc func(context.Context, *ent.WebhookRedeliveryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WebhookRedeliveryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WebhookRedeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WebhookRedeliveryQuery", q)
+}
+
+// The WebhookRedeliveryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WebhookRedeliveryMutationRuleFunc func(context.Context, *ent.WebhookRedeliveryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WebhookRedeliveryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WebhookRedeliveryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WebhookRedeliveryMutation", m)
+}
+
 type (
 	// Filter is the interface that wraps the Where function
 	// for filtering nodes in queries and mutations.
@@ -614,6 +638,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.WebhookEndpointQuery:
 		return q.Filter(), nil
+	case *ent.WebhookRedeliveryQuery:
+		return q.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected query type %T for query filter", q)
 	}
@@ -656,6 +682,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.WebhookDeliveryMutation:
 		return m.Filter(), nil
 	case *ent.WebhookEndpointMutation:
+		return m.Filter(), nil
+	case *ent.WebhookRedeliveryMutation:
 		return m.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected mutation type %T for mutation filter", m)

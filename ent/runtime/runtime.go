@@ -23,6 +23,7 @@ import (
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
 	"onramp/ent/webhookendpoint"
+	"onramp/ent/webhookredelivery"
 	"onramp/internal/gid"
 	"time"
 
@@ -933,6 +934,28 @@ func init() {
 	webhookendpointDescID := webhookendpointMixinFields0[0].Descriptor()
 	// webhookendpoint.DefaultID holds the default value on creation for the id field.
 	webhookendpoint.DefaultID = webhookendpointDescID.Default.(func() gid.ID)
+	webhookredeliveryMixin := schema.WebhookRedelivery{}.Mixin()
+	webhookredelivery.Policy = privacy.NewPolicies(schema.WebhookRedelivery{})
+	webhookredelivery.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webhookredelivery.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webhookredeliveryMixinFields0 := webhookredeliveryMixin[0].Fields()
+	_ = webhookredeliveryMixinFields0
+	webhookredeliveryFields := schema.WebhookRedelivery{}.Fields()
+	_ = webhookredeliveryFields
+	// webhookredeliveryDescPartnerAccountID is the schema descriptor for partner_account_id field.
+	webhookredeliveryDescPartnerAccountID := webhookredeliveryFields[0].Descriptor()
+	// webhookredelivery.PartnerAccountIDValidator is a validator for the "partner_account_id" field. It is called by the builders before save.
+	webhookredelivery.PartnerAccountIDValidator = webhookredeliveryDescPartnerAccountID.Validators[0].(func(string) error)
+	// webhookredeliveryDescID is the schema descriptor for id field.
+	webhookredeliveryDescID := webhookredeliveryMixinFields0[0].Descriptor()
+	// webhookredelivery.DefaultID holds the default value on creation for the id field.
+	webhookredelivery.DefaultID = webhookredeliveryDescID.Default.(func() gid.ID)
 }
 
 const (

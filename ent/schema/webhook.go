@@ -83,3 +83,33 @@ func (WebhookDelivery) Annotations() []schema.Annotation {
 }
 
 func (WebhookDelivery) Policy() ent.Policy { return policy(accountScoped()) }
+
+// WebhookRedelivery is one redeliverWebhook that was queued: the limits
+// per event and endpoint, and per account an hour, count these.
+type WebhookRedelivery struct{ ent.Schema }
+
+func (WebhookRedelivery) Mixin() []ent.Mixin {
+	return []ent.Mixin{idMixin{prefix: gid.Redelivery}}
+}
+
+func (WebhookRedelivery) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("partner_account_id").NotEmpty().Immutable(),
+		field.String("endpoint_id").GoType(gid.ID("")).Immutable(),
+		field.String("event_id").GoType(gid.ID("")).Immutable(),
+		field.Time("requested_at").Immutable(),
+	}
+}
+
+func (WebhookRedelivery) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("partner_account_id", "requested_at"),
+		index.Fields("endpoint_id", "event_id"),
+	}
+}
+
+func (WebhookRedelivery) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
+
+func (WebhookRedelivery) Policy() ent.Policy { return systemOnly() }

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -470,7 +471,26 @@ func TestWebhookLimits(t *testing.T) {
 		t.Fatalf("the 61st redelivery of the hour: %d queued, refused %v", queued, refused)
 	}
 	clk.Advance(61 * time.Minute)
+	p2 = m.integration(t, "P2") // the first one lived an hour
 	if queued, _ := redeliver(deliveries[12]); queued != 1 {
 		t.Fatalf("an hour later the account's allowance was not back")
+	}
+	// Ten parallel requests for the delivery redelivered once: four more.
+	var wg sync.WaitGroup
+	var total atomic.Int32
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := testkit.Client{URL: m.base}
+			r, err := c.Post(context.Background(), p2, fmt.Sprintf(`mutation { redeliverWebhook(deliveryId: %q) { endpoint { id } userErrors { code } } }`, deliveries[12]), nil)
+			if err == nil && len(r.Errors) == 0 && strings.Contains(string(r.Data), `"endpoint":{`) {
+				total.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := total.Load(); n != 4 {
+		t.Fatalf("10 parallel redeliveries of a delivery redelivered once: %d queued, want 4", n)
 	}
 }

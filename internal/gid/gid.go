@@ -44,6 +44,7 @@ const (
 	PartnerAccess  = "pac"
 	Ticket         = "tkt"
 	PartnerSession = "ses"
+	Redelivery     = "rdl"
 	// Draft names a setup link's unsaved answers (SetupSession.draftId):
 	// an id, but not a row of its own.
 	Draft = "drf"
@@ -71,6 +72,7 @@ var tables = map[string]string{
 	PartnerAccess:  "partner_accesses",
 	Ticket:         "tickets",
 	PartnerSession: "partner_sessions",
+	Redelivery:     "webhook_redeliveries",
 }
 
 // ErrMalformed is returned for a string that is not an Onramp id.

@@ -43,3 +43,20 @@ func SQLTx(ctx context.Context) (*sql.Tx, error) {
 	}
 	return nil, fmt.Errorf("store: no transaction in the context (use Store.InTx)")
 }
+
+// LockKey serializes, until the transaction of ctx ends, every transaction
+// that locks the same key: counted limits (a check, then a write) hold
+// under concurrency. On PostgreSQL a transaction-level advisory lock on the
+// key's hash; on SQLite nothing, since write transactions begin IMMEDIATE
+// and so already hold the one write lock.
+func (s *Store) LockKey(ctx context.Context, key string) error {
+	if s.Dialect == "sqlite3" {
+		return nil
+	}
+	tx, err := SQLTx(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+	return err
+}

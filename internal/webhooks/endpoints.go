@@ -6,6 +6,7 @@ package webhooks
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"onramp/ent"
 	"onramp/ent/webhookdelivery"
 	"onramp/ent/webhookendpoint"
+	"onramp/ent/webhookredelivery"
 	"onramp/internal/auth"
 	"onramp/internal/gid"
 	"onramp/internal/jobs"
@@ -33,6 +35,25 @@ type Service struct {
 	Dev bool
 	Now func() time.Time
 }
+
+// Limits of what one partner account may ask for.
+const (
+	// MaxEndpoints is how many endpoints (deleted ones aside) an account
+	// may have.
+	MaxEndpoints = 10
+	// MaxRedeliveries is how often one delivered event may be redelivered
+	// to one endpoint.
+	MaxRedeliveries = 5
+	// MaxRedeliveriesPerHour is how many redeliveries an account may ask
+	// for in an hour, over all its endpoints.
+	MaxRedeliveriesPerHour = 60
+)
+
+// Codes of the limits.
+const (
+	CodeTooManyEndpoints    = "TOO_MANY_ENDPOINTS"
+	CodeTooManyRedeliveries = "TOO_MANY_REDELIVERIES"
+)
 
 // RotationOverlap is how long the secret before a rotation keeps signing.
 const RotationOverlap = 24 * time.Hour
@@ -94,8 +115,22 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*ent.WebhookEndpo
 	// event stamped after it commits after it and finds the endpoint,
 	// which the deliveries' order per order relies on.
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		// Counted and created under the account's lock: concurrent creates
+		// cannot pass the cap together.
+		if err := s.Store.LockKey(ctx, "webhook-endpoints:"+account); err != nil {
+			return err
+		}
+		n, err := ent.FromContext(ctx).WebhookEndpoint.Query().
+			Where(webhookendpoint.PartnerAccountID(account), webhookendpoint.DeletedAtIsNil()).
+			Count(store.System(ctx))
+		if err != nil {
+			return err
+		}
+		if n >= MaxEndpoints {
+			return validate.Fail(CodeTooManyEndpoints, "",
+				"This partner account has %d webhook endpoints, the most it may have: delete one first.", MaxEndpoints)
+		}
 		now := s.Now()
-		var err error
 		ep, err = ent.FromContext(ctx).WebhookEndpoint.Create().
 			SetPartnerAccountID(account).SetURL(url).SetEvents(events).SetSecret(secret).
 			SetCreatedAt(now).SetUpdatedAt(now).
@@ -184,9 +219,43 @@ func (s *Service) Redeliver(ctx context.Context, deliveryID gid.ID) (*ent.Webhoo
 		return nil, validate.Fail("ENDPOINT_DISABLED", "", "This endpoint is disabled after three days of failures: create a new one.")
 	}
 	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+		// Counted and recorded under the account's lock, so that neither
+		// aliases in one request nor parallel requests pass the limits.
+		if err := s.Store.LockKey(ctx, "webhook-redeliveries:"+ep.PartnerAccountID); err != nil {
+			return err
+		}
+		client, sys, now := ent.FromContext(ctx), store.System(ctx), s.Now()
+		same, err := client.WebhookRedelivery.Query().
+			Where(webhookredelivery.EndpointID(ep.ID), webhookredelivery.EventID(d.EventID)).Count(sys)
+		if err != nil {
+			return err
+		}
+		if same >= MaxRedeliveries {
+			return validate.Fail(CodeTooManyRedeliveries, "deliveryId",
+				"This event was redelivered to this endpoint %d times, the most it may be.", MaxRedeliveries)
+		}
+		recent, err := client.WebhookRedelivery.Query().
+			Where(webhookredelivery.PartnerAccountID(ep.PartnerAccountID), webhookredelivery.RequestedAtGT(now.Add(-time.Hour))).
+			Order(webhookredelivery.ByRequestedAt()).All(sys)
+		if err != nil {
+			return err
+		}
+		if len(recent) >= MaxRedeliveriesPerHour {
+			wait := recent[len(recent)-MaxRedeliveriesPerHour].RequestedAt.Add(time.Hour).Sub(now)
+			return validate.Fail(CodeTooManyRedeliveries, "",
+				"This partner account asked for %d redeliveries within the hour, the most it may: try again in %d minutes.",
+				MaxRedeliveriesPerHour, max(1, int(math.Ceil(wait.Minutes()))))
+		}
+		if err := client.WebhookRedelivery.Create().SetPartnerAccountID(ep.PartnerAccountID).
+			SetEndpointID(ep.ID).SetEventID(d.EventID).SetRequestedAt(now).Exec(sys); err != nil {
+			return err
+		}
 		return s.Queue.Enqueue(ctx, DeliverArgs{EndpointID: ep.ID, EventID: d.EventID, Redelivery: true}, &river.InsertOpts{Queue: jobs.WebhookQueue})
 	})
-	return ep, err
+	if err != nil {
+		return nil, err
+	}
+	return ep, nil
 }
 
 // Enqueue queues the deliveries of an event, in its transaction, to every
