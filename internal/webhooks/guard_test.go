@@ -18,7 +18,7 @@ func TestDeliveriesNeverReachInsideTheNetwork(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true }))
 	defer srv.Close()
 	port := srv.URL[strings.LastIndex(srv.URL, ":"):]
-	for _, u := range []string{srv.URL, "http://localhost" + port, "http://[::ffff:127.0.0.1]" + port} {
+	for _, u := range []string{srv.URL, "http://localhost" + port, "http://[::ffff:127.0.0.1]" + port, "http://0.0.0.0" + port, "http://[::]" + port} {
 		_, err := deliveryClient(false, 2*time.Second).Post(u, "application/json", strings.NewReader("{}"))
 		if !errors.Is(err, errUnsafeAddress) {
 			t.Errorf("POST %s outside dev mode: %v, want the unsafe-address refusal", u, err)
@@ -56,6 +56,31 @@ func TestCheckURL(t *testing.T) {
 		{"https://a@hooks.partner.example/x", false, false},
 		{"ftp://hooks.partner.example/x", true, false},
 		{"/relative", true, false},
+		// Spellings of inside addresses (security review, finding 12).
+		{"https://localhost./x", false, false},
+		{"https://LOCALHOST/x", false, false},
+		{"https://api.localhost./x", false, false},
+		{"https://2130706433/x", false, false},        // decimal 127.0.0.1
+		{"https://0x7f000001/x", false, false},        // hex
+		{"https://0x7f.0.0.1/x", false, false},        // hex part
+		{"https://0177.0.0.1/x", false, false},        // octal part
+		{"https://127.1/x", false, false},             // short form
+		{"https://017700000001/x", false, false},      // octal whole
+		{"https://[64:ff9b::7f00:1]/x", false, false}, // NAT64 of 127.0.0.1
+		{"https://[64:ff9b:1::a00:1]/x", false, false},
+		{"https://[2002:7f00:1::]/x", false, false}, // 6to4 of 127.0.0.1
+		{"https://[::127.0.0.1]/x", false, false},   // IPv4-compatible
+		{"https://0.0.0.0/x", false, false},
+		{"https://0.1.2.3/x", false, false},
+		{"https://198.18.0.1/x", false, false},
+		{"https://240.0.0.1/x", false, false},
+		{"https://255.255.255.255/x", false, false},
+		{"https://192.0.0.1/x", false, false},
+		{"https://[2001:db8::1]/x", false, false},
+		{"https://[100::1]/x", false, false},
+		{"https://1.1.1.1/x", false, true},
+		{"https://[2606:4700:4700::1111]/x", false, true},
+		{"https://hooks-2130706433.partner.example/x", false, true},
 	} {
 		if got := checkURL(tc.url, tc.dev) == ""; got != tc.ok {
 			t.Errorf("checkURL(%q, dev %v) accepted = %v, want %v", tc.url, tc.dev, got, tc.ok)
