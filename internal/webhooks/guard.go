@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -16,15 +17,63 @@ import (
 var errUnsafeAddress = errors.New("the address is loopback, link-local or private")
 
 // unsafe reports whether ip is not a public address: loopback, private,
-// link-local, unspecified, multicast or otherwise reserved.
+// link-local, unspecified, multicast, reserved, or an IPv6 form that
+// carries an IPv4 address (mapped, compatible, NAT64, 6to4) which is one
+// of those.
 func unsafe(ip netip.Addr) bool {
 	ip = ip.Unmap()
-	return !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||
+	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||
 		ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() ||
-		ip.IsUnspecified() || cgnat.Contains(ip)
+		ip.IsUnspecified() {
+		return true
+	}
+	for _, p := range reserved {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	if ip.Is6() {
+		b := ip.As16()
+		switch {
+		case nat64.Contains(ip): // 64:ff9b::a.b.c.d
+			return unsafe(netip.AddrFrom4([4]byte(b[12:16])))
+		case sixToFour.Contains(ip): // 2002:aabb:ccdd::
+			return unsafe(netip.AddrFrom4([4]byte(b[2:6])))
+		}
+	}
+	return false
 }
 
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+// reserved are the ranges no public endpoint lives in, besides those
+// netip names.
+var reserved = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range []string{
+		"0.0.0.0/8",      // "this network"
+		"100.64.0.0/10",  // carrier-grade NAT
+		"192.0.0.0/24",   // IETF protocol assignments
+		"198.18.0.0/15",  // benchmarking
+		"240.0.0.0/4",    // reserved, and the broadcast address
+		"::/96",          // IPv4-compatible (deprecated)
+		"100::/64",       // discard
+		"64:ff9b:1::/48", // local-use NAT64
+		"2001::/32",      // Teredo
+		"2001:db8::/32",  // documentation
+		"fec0::/10",      // site-local (deprecated)
+	} {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}()
+
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour = netip.MustParsePrefix("2002::/16")
+)
+
+// numericLabel matches a label that resolvers may read as a number (the
+// inet_aton forms: 2130706433, 0x7f000001, 0177, 127.1).
+var numericLabel = regexp.MustCompile(`^(0x[0-9a-f]*|[0-9]+)$`)
 
 // checkURL says what is wrong with an endpoint URL ("" when nothing):
 // absolute http(s), https outside dev mode, no credentials, and no host
@@ -44,7 +93,14 @@ func checkURL(raw string, dev bool) string {
 	if dev {
 		return ""
 	}
-	host := strings.ToLower(u.Hostname())
+	// A trailing dot names the same host ("localhost." is localhost).
+	host := strings.TrimRight(strings.ToLower(u.Hostname()), ".")
+	labels := strings.Split(host, ".")
+	if _, err := netip.ParseAddr(host); err != nil && numericLabel.MatchString(labels[len(labels)-1]) {
+		// No top-level domain is a number: this is an address in one of
+		// the spellings resolvers accept besides a.b.c.d.
+		return "Write an IPv4 address as four decimal numbers (a.b.c.d), or use the host's name."
+	}
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") || strings.HasSuffix(host, ".internal") || strings.HasSuffix(host, ".local") {
 		return "The URL must name a public host."
 	}
