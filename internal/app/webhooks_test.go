@@ -494,3 +494,59 @@ func TestWebhookLimits(t *testing.T) {
 		t.Fatalf("10 parallel redeliveries of a delivery redelivered once: %d queued, want 4", n)
 	}
 }
+
+// TestWebhookSecretsOverlapEveryRotation: each secret a rotation retires
+// keeps signing for its 24 hours, however many rotations follow (a second
+// rotation used to drop the original secret at once).
+func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewStub(mailEpoch)
+	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.Dev = true })
+	rcv := newReceiver(t)
+	integ := m.integration(t, "P1")
+	created := createEndpoint(t, m, integ, map[string]any{"url": rcv.srv.URL, "events": []string{"order.placed"}})
+	if created.CreateWebhookEndpoint.Endpoint == nil {
+		t.Fatal(created.CreateWebhookEndpoint.UserErrors)
+	}
+	id := created.CreateWebhookEndpoint.Endpoint.ID
+	rotate := func() string {
+		t.Helper()
+		var rot struct {
+			RotateWebhookSecret struct {
+				Secret     *string     `json:"secret"`
+				UserErrors []userError `json:"userErrors"`
+			} `json:"rotateWebhookSecret"`
+		}
+		m.gql(t, integ, `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret userErrors { code message } } }`,
+			map[string]any{"id": id}).ok(t).decode(t, &rot)
+		if rot.RotateWebhookSecret.Secret == nil {
+			t.Fatalf("rotate: %+v", rot.RotateWebhookSecret.UserErrors)
+		}
+		return *rot.RotateWebhookSecret.Secret
+	}
+	secrets := []string{*created.CreateWebhookEndpoint.Secret}
+	secrets = append(secrets, rotate())
+	clk.Advance(time.Hour)
+	secrets = append(secrets, rotate())
+	m.placeOrder(t, integ, "ROT-1", "P1", isoDate(mailDay(5, 0)), "ana@p1.example")
+	tickUntil(t, clk, "the delivery", func() (bool, string) { return len(rcv.accepted()) == 1, "" })
+	d := rcv.accepted()[0]
+	for i, s := range secrets {
+		if !webhooks.Verify(d.signature, s, d.body) {
+			t.Errorf("secret %d of 3 does not verify a delivery an hour after two rotations (header %q)", i, d.signature)
+		}
+	}
+	// A day after the first rotation the original secret is gone, the
+	// second (retired an hour later) still signs.
+	clk.Advance(23*time.Hour + time.Minute)
+	integ = m.integration(t, "P1")
+	m.placeOrder(t, integ, "ROT-2", "P1", isoDate(mailDay(6, 0)), "ana@p1.example")
+	tickUntil(t, clk, "the second delivery", func() (bool, string) { return len(rcv.accepted()) == 2, "" })
+	d = rcv.accepted()[1]
+	if webhooks.Verify(d.signature, secrets[0], d.body) {
+		t.Errorf("the original secret still signs a day after it was retired")
+	}
+	if !webhooks.Verify(d.signature, secrets[1], d.body) || !webhooks.Verify(d.signature, secrets[2], d.body) {
+		t.Errorf("the secrets retired within the day stopped signing (header %q)", d.signature)
+	}
+}
