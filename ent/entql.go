@@ -422,6 +422,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookendpoint.FieldSecret:              {Type: field.TypeString, Column: webhookendpoint.FieldSecret},
 			webhookendpoint.FieldPreviousSecret:      {Type: field.TypeString, Column: webhookendpoint.FieldPreviousSecret},
 			webhookendpoint.FieldPreviousSecretUntil: {Type: field.TypeTime, Column: webhookendpoint.FieldPreviousSecretUntil},
+			webhookendpoint.FieldRetiredSecrets:      {Type: field.TypeJSON, Column: webhookendpoint.FieldRetiredSecrets},
 			webhookendpoint.FieldFailingSince:        {Type: field.TypeTime, Column: webhookendpoint.FieldFailingSince},
 			webhookendpoint.FieldDisabledAt:          {Type: field.TypeTime, Column: webhookendpoint.FieldDisabledAt},
 			webhookendpoint.FieldDeletedAt:           {Type: field.TypeTime, Column: webhookendpoint.FieldDeletedAt},
@@ -2528,6 +2529,11 @@ func (f *WebhookEndpointFilter) WherePreviousSecret(p entql.StringP) {
 // WherePreviousSecretUntil applies the entql time.Time predicate on the previous_secret_until field.
 func (f *WebhookEndpointFilter) WherePreviousSecretUntil(p entql.TimeP) {
 	f.Where(p.Field(webhookendpoint.FieldPreviousSecretUntil))
+}
+
+// WhereRetiredSecrets applies the entql json.RawMessage predicate on the retired_secrets field.
+func (f *WebhookEndpointFilter) WhereRetiredSecrets(p entql.BytesP) {
+	f.Where(p.Field(webhookendpoint.FieldRetiredSecrets))
 }
 
 // WhereFailingSince applies the entql time.Time predicate on the failing_since field.

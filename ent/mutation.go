@@ -15212,6 +15212,8 @@ type WebhookEndpointMutation struct {
 	secret                *string
 	previous_secret       *string
 	previous_secret_until *time.Time
+	retired_secrets       *[]schematype.RetiredSecret
+	appendretired_secrets []schematype.RetiredSecret
 	failing_since         *time.Time
 	disabled_at           *time.Time
 	deleted_at            *time.Time
@@ -15668,6 +15670,71 @@ func (m *WebhookEndpointMutation) ResetPreviousSecretUntil() {
 	delete(m.clearedFields, webhookendpoint.FieldPreviousSecretUntil)
 }
 
+// SetRetiredSecrets sets the "retired_secrets" field.
+func (m *WebhookEndpointMutation) SetRetiredSecrets(ss []schematype.RetiredSecret) {
+	m.retired_secrets = &ss
+	m.appendretired_secrets = nil
+}
+
+// RetiredSecrets returns the value of the "retired_secrets" field in the mutation.
+func (m *WebhookEndpointMutation) RetiredSecrets() (r []schematype.RetiredSecret, exists bool) {
+	v := m.retired_secrets
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRetiredSecrets returns the old "retired_secrets" field's value of the WebhookEndpoint entity.
+// If the WebhookEndpoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookEndpointMutation) OldRetiredSecrets(ctx context.Context) (v []schematype.RetiredSecret, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRetiredSecrets is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRetiredSecrets requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRetiredSecrets: %w", err)
+	}
+	return oldValue.RetiredSecrets, nil
+}
+
+// AppendRetiredSecrets adds ss to the "retired_secrets" field.
+func (m *WebhookEndpointMutation) AppendRetiredSecrets(ss []schematype.RetiredSecret) {
+	m.appendretired_secrets = append(m.appendretired_secrets, ss...)
+}
+
+// AppendedRetiredSecrets returns the list of values that were appended to the "retired_secrets" field in this mutation.
+func (m *WebhookEndpointMutation) AppendedRetiredSecrets() ([]schematype.RetiredSecret, bool) {
+	if len(m.appendretired_secrets) == 0 {
+		return nil, false
+	}
+	return m.appendretired_secrets, true
+}
+
+// ClearRetiredSecrets clears the value of the "retired_secrets" field.
+func (m *WebhookEndpointMutation) ClearRetiredSecrets() {
+	m.retired_secrets = nil
+	m.appendretired_secrets = nil
+	m.clearedFields[webhookendpoint.FieldRetiredSecrets] = struct{}{}
+}
+
+// RetiredSecretsCleared returns if the "retired_secrets" field was cleared in this mutation.
+func (m *WebhookEndpointMutation) RetiredSecretsCleared() bool {
+	_, ok := m.clearedFields[webhookendpoint.FieldRetiredSecrets]
+	return ok
+}
+
+// ResetRetiredSecrets resets all changes to the "retired_secrets" field.
+func (m *WebhookEndpointMutation) ResetRetiredSecrets() {
+	m.retired_secrets = nil
+	m.appendretired_secrets = nil
+	delete(m.clearedFields, webhookendpoint.FieldRetiredSecrets)
+}
+
 // SetFailingSince sets the "failing_since" field.
 func (m *WebhookEndpointMutation) SetFailingSince(t time.Time) {
 	m.failing_since = &t
@@ -15849,7 +15916,7 @@ func (m *WebhookEndpointMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *WebhookEndpointMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, webhookendpoint.FieldCreatedAt)
 	}
@@ -15873,6 +15940,9 @@ func (m *WebhookEndpointMutation) Fields() []string {
 	}
 	if m.previous_secret_until != nil {
 		fields = append(fields, webhookendpoint.FieldPreviousSecretUntil)
+	}
+	if m.retired_secrets != nil {
+		fields = append(fields, webhookendpoint.FieldRetiredSecrets)
 	}
 	if m.failing_since != nil {
 		fields = append(fields, webhookendpoint.FieldFailingSince)
@@ -15907,6 +15977,8 @@ func (m *WebhookEndpointMutation) Field(name string) (ent.Value, bool) {
 		return m.PreviousSecret()
 	case webhookendpoint.FieldPreviousSecretUntil:
 		return m.PreviousSecretUntil()
+	case webhookendpoint.FieldRetiredSecrets:
+		return m.RetiredSecrets()
 	case webhookendpoint.FieldFailingSince:
 		return m.FailingSince()
 	case webhookendpoint.FieldDisabledAt:
@@ -15938,6 +16010,8 @@ func (m *WebhookEndpointMutation) OldField(ctx context.Context, name string) (en
 		return m.OldPreviousSecret(ctx)
 	case webhookendpoint.FieldPreviousSecretUntil:
 		return m.OldPreviousSecretUntil(ctx)
+	case webhookendpoint.FieldRetiredSecrets:
+		return m.OldRetiredSecrets(ctx)
 	case webhookendpoint.FieldFailingSince:
 		return m.OldFailingSince(ctx)
 	case webhookendpoint.FieldDisabledAt:
@@ -16009,6 +16083,13 @@ func (m *WebhookEndpointMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPreviousSecretUntil(v)
 		return nil
+	case webhookendpoint.FieldRetiredSecrets:
+		v, ok := value.([]schematype.RetiredSecret)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRetiredSecrets(v)
+		return nil
 	case webhookendpoint.FieldFailingSince:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -16069,6 +16150,9 @@ func (m *WebhookEndpointMutation) ClearedFields() []string {
 	if m.FieldCleared(webhookendpoint.FieldPreviousSecretUntil) {
 		fields = append(fields, webhookendpoint.FieldPreviousSecretUntil)
 	}
+	if m.FieldCleared(webhookendpoint.FieldRetiredSecrets) {
+		fields = append(fields, webhookendpoint.FieldRetiredSecrets)
+	}
 	if m.FieldCleared(webhookendpoint.FieldFailingSince) {
 		fields = append(fields, webhookendpoint.FieldFailingSince)
 	}
@@ -16100,6 +16184,9 @@ func (m *WebhookEndpointMutation) ClearField(name string) error {
 		return nil
 	case webhookendpoint.FieldPreviousSecretUntil:
 		m.ClearPreviousSecretUntil()
+		return nil
+	case webhookendpoint.FieldRetiredSecrets:
+		m.ClearRetiredSecrets()
 		return nil
 	case webhookendpoint.FieldFailingSince:
 		m.ClearFailingSince()
@@ -16141,6 +16228,9 @@ func (m *WebhookEndpointMutation) ResetField(name string) error {
 		return nil
 	case webhookendpoint.FieldPreviousSecretUntil:
 		m.ResetPreviousSecretUntil()
+		return nil
+	case webhookendpoint.FieldRetiredSecrets:
+		m.ResetRetiredSecrets()
 		return nil
 	case webhookendpoint.FieldFailingSince:
 		m.ResetFailingSince()

@@ -5,6 +5,7 @@ package ent
 import (
 	"encoding/json"
 	"fmt"
+	"onramp/ent/schema/schematype"
 	"onramp/ent/webhookendpoint"
 	"onramp/internal/gid"
 	"strings"
@@ -35,6 +36,8 @@ type WebhookEndpoint struct {
 	PreviousSecret string `json:"-"`
 	// PreviousSecretUntil holds the value of the "previous_secret_until" field.
 	PreviousSecretUntil *time.Time `json:"previous_secret_until,omitempty"`
+	// Every secret rotations retired that still signs, each until its own time; previous_secret is the one retired before this list existed.
+	RetiredSecrets []schematype.RetiredSecret `json:"-"`
 	// The first failed delivery since the last success.
 	FailingSince *time.Time `json:"failing_since,omitempty"`
 	// DisabledAt holds the value of the "disabled_at" field.
@@ -49,7 +52,7 @@ func (*WebhookEndpoint) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case webhookendpoint.FieldEvents:
+		case webhookendpoint.FieldEvents, webhookendpoint.FieldRetiredSecrets:
 			values[i] = new([]byte)
 		case webhookendpoint.FieldID:
 			values[i] = new(gid.ID)
@@ -128,6 +131,14 @@ func (_m *WebhookEndpoint) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PreviousSecretUntil = new(time.Time)
 				*_m.PreviousSecretUntil = value.Time
+			}
+		case webhookendpoint.FieldRetiredSecrets:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field retired_secrets", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.RetiredSecrets); err != nil {
+					return fmt.Errorf("unmarshal field retired_secrets: %w", err)
+				}
 			}
 		case webhookendpoint.FieldFailingSince:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -209,6 +220,8 @@ func (_m *WebhookEndpoint) String() string {
 		builder.WriteString("previous_secret_until=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("retired_secrets=<sensitive>")
 	builder.WriteString(", ")
 	if v := _m.FailingSince; v != nil {
 		builder.WriteString("failing_since=")

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"onramp/ent/schema/schematype"
 	"onramp/ent/webhookendpoint"
 	"onramp/internal/gid"
 	"time"
@@ -101,6 +102,12 @@ func (_c *WebhookEndpointCreate) SetNillablePreviousSecretUntil(v *time.Time) *W
 	if v != nil {
 		_c.SetPreviousSecretUntil(*v)
 	}
+	return _c
+}
+
+// SetRetiredSecrets sets the "retired_secrets" field.
+func (_c *WebhookEndpointCreate) SetRetiredSecrets(v []schematype.RetiredSecret) *WebhookEndpointCreate {
+	_c.mutation.SetRetiredSecrets(v)
 	return _c
 }
 
@@ -321,6 +328,10 @@ func (_c *WebhookEndpointCreate) createSpec() (*WebhookEndpoint, *sqlgraph.Creat
 		_spec.SetField(webhookendpoint.FieldPreviousSecretUntil, field.TypeTime, value)
 		_node.PreviousSecretUntil = &value
 	}
+	if value, ok := _c.mutation.RetiredSecrets(); ok {
+		_spec.SetField(webhookendpoint.FieldRetiredSecrets, field.TypeJSON, value)
+		_node.RetiredSecrets = value
+	}
 	if value, ok := _c.mutation.FailingSince(); ok {
 		_spec.SetField(webhookendpoint.FieldFailingSince, field.TypeTime, value)
 		_node.FailingSince = &value
@@ -442,6 +453,24 @@ func (u *WebhookEndpointUpsert) UpdatePreviousSecretUntil() *WebhookEndpointUpse
 // ClearPreviousSecretUntil clears the value of the "previous_secret_until" field.
 func (u *WebhookEndpointUpsert) ClearPreviousSecretUntil() *WebhookEndpointUpsert {
 	u.SetNull(webhookendpoint.FieldPreviousSecretUntil)
+	return u
+}
+
+// SetRetiredSecrets sets the "retired_secrets" field.
+func (u *WebhookEndpointUpsert) SetRetiredSecrets(v []schematype.RetiredSecret) *WebhookEndpointUpsert {
+	u.Set(webhookendpoint.FieldRetiredSecrets, v)
+	return u
+}
+
+// UpdateRetiredSecrets sets the "retired_secrets" field to the value that was provided on create.
+func (u *WebhookEndpointUpsert) UpdateRetiredSecrets() *WebhookEndpointUpsert {
+	u.SetExcluded(webhookendpoint.FieldRetiredSecrets)
+	return u
+}
+
+// ClearRetiredSecrets clears the value of the "retired_secrets" field.
+func (u *WebhookEndpointUpsert) ClearRetiredSecrets() *WebhookEndpointUpsert {
+	u.SetNull(webhookendpoint.FieldRetiredSecrets)
 	return u
 }
 
@@ -626,6 +655,27 @@ func (u *WebhookEndpointUpsertOne) UpdatePreviousSecretUntil() *WebhookEndpointU
 func (u *WebhookEndpointUpsertOne) ClearPreviousSecretUntil() *WebhookEndpointUpsertOne {
 	return u.Update(func(s *WebhookEndpointUpsert) {
 		s.ClearPreviousSecretUntil()
+	})
+}
+
+// SetRetiredSecrets sets the "retired_secrets" field.
+func (u *WebhookEndpointUpsertOne) SetRetiredSecrets(v []schematype.RetiredSecret) *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetRetiredSecrets(v)
+	})
+}
+
+// UpdateRetiredSecrets sets the "retired_secrets" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertOne) UpdateRetiredSecrets() *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdateRetiredSecrets()
+	})
+}
+
+// ClearRetiredSecrets clears the value of the "retired_secrets" field.
+func (u *WebhookEndpointUpsertOne) ClearRetiredSecrets() *WebhookEndpointUpsertOne {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.ClearRetiredSecrets()
 	})
 }
 
@@ -986,6 +1036,27 @@ func (u *WebhookEndpointUpsertBulk) UpdatePreviousSecretUntil() *WebhookEndpoint
 func (u *WebhookEndpointUpsertBulk) ClearPreviousSecretUntil() *WebhookEndpointUpsertBulk {
 	return u.Update(func(s *WebhookEndpointUpsert) {
 		s.ClearPreviousSecretUntil()
+	})
+}
+
+// SetRetiredSecrets sets the "retired_secrets" field.
+func (u *WebhookEndpointUpsertBulk) SetRetiredSecrets(v []schematype.RetiredSecret) *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.SetRetiredSecrets(v)
+	})
+}
+
+// UpdateRetiredSecrets sets the "retired_secrets" field to the value that was provided on create.
+func (u *WebhookEndpointUpsertBulk) UpdateRetiredSecrets() *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.UpdateRetiredSecrets()
+	})
+}
+
+// ClearRetiredSecrets clears the value of the "retired_secrets" field.
+func (u *WebhookEndpointUpsertBulk) ClearRetiredSecrets() *WebhookEndpointUpsertBulk {
+	return u.Update(func(s *WebhookEndpointUpsert) {
+		s.ClearRetiredSecrets()
 	})
 }
 

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"onramp/ent/predicate"
+	"onramp/ent/schema/schematype"
 	"onramp/ent/webhookendpoint"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 )
 
@@ -86,6 +88,24 @@ func (_u *WebhookEndpointUpdate) SetNillablePreviousSecretUntil(v *time.Time) *W
 // ClearPreviousSecretUntil clears the value of the "previous_secret_until" field.
 func (_u *WebhookEndpointUpdate) ClearPreviousSecretUntil() *WebhookEndpointUpdate {
 	_u.mutation.ClearPreviousSecretUntil()
+	return _u
+}
+
+// SetRetiredSecrets sets the "retired_secrets" field.
+func (_u *WebhookEndpointUpdate) SetRetiredSecrets(v []schematype.RetiredSecret) *WebhookEndpointUpdate {
+	_u.mutation.SetRetiredSecrets(v)
+	return _u
+}
+
+// AppendRetiredSecrets appends value to the "retired_secrets" field.
+func (_u *WebhookEndpointUpdate) AppendRetiredSecrets(v []schematype.RetiredSecret) *WebhookEndpointUpdate {
+	_u.mutation.AppendRetiredSecrets(v)
+	return _u
+}
+
+// ClearRetiredSecrets clears the value of the "retired_secrets" field.
+func (_u *WebhookEndpointUpdate) ClearRetiredSecrets() *WebhookEndpointUpdate {
+	_u.mutation.ClearRetiredSecrets()
 	return _u
 }
 
@@ -245,6 +265,17 @@ func (_u *WebhookEndpointUpdate) sqlSave(ctx context.Context) (_node int, err er
 	if _u.mutation.PreviousSecretUntilCleared() {
 		_spec.ClearField(webhookendpoint.FieldPreviousSecretUntil, field.TypeTime)
 	}
+	if value, ok := _u.mutation.RetiredSecrets(); ok {
+		_spec.SetField(webhookendpoint.FieldRetiredSecrets, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedRetiredSecrets(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, webhookendpoint.FieldRetiredSecrets, value)
+		})
+	}
+	if _u.mutation.RetiredSecretsCleared() {
+		_spec.ClearField(webhookendpoint.FieldRetiredSecrets, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.FailingSince(); ok {
 		_spec.SetField(webhookendpoint.FieldFailingSince, field.TypeTime, value)
 	}
@@ -342,6 +373,24 @@ func (_u *WebhookEndpointUpdateOne) SetNillablePreviousSecretUntil(v *time.Time)
 // ClearPreviousSecretUntil clears the value of the "previous_secret_until" field.
 func (_u *WebhookEndpointUpdateOne) ClearPreviousSecretUntil() *WebhookEndpointUpdateOne {
 	_u.mutation.ClearPreviousSecretUntil()
+	return _u
+}
+
+// SetRetiredSecrets sets the "retired_secrets" field.
+func (_u *WebhookEndpointUpdateOne) SetRetiredSecrets(v []schematype.RetiredSecret) *WebhookEndpointUpdateOne {
+	_u.mutation.SetRetiredSecrets(v)
+	return _u
+}
+
+// AppendRetiredSecrets appends value to the "retired_secrets" field.
+func (_u *WebhookEndpointUpdateOne) AppendRetiredSecrets(v []schematype.RetiredSecret) *WebhookEndpointUpdateOne {
+	_u.mutation.AppendRetiredSecrets(v)
+	return _u
+}
+
+// ClearRetiredSecrets clears the value of the "retired_secrets" field.
+func (_u *WebhookEndpointUpdateOne) ClearRetiredSecrets() *WebhookEndpointUpdateOne {
+	_u.mutation.ClearRetiredSecrets()
 	return _u
 }
 
@@ -530,6 +579,17 @@ func (_u *WebhookEndpointUpdateOne) sqlSave(ctx context.Context) (_node *Webhook
 	}
 	if _u.mutation.PreviousSecretUntilCleared() {
 		_spec.ClearField(webhookendpoint.FieldPreviousSecretUntil, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RetiredSecrets(); ok {
+		_spec.SetField(webhookendpoint.FieldRetiredSecrets, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedRetiredSecrets(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, webhookendpoint.FieldRetiredSecrets, value)
+		})
+	}
+	if _u.mutation.RetiredSecretsCleared() {
+		_spec.ClearField(webhookendpoint.FieldRetiredSecrets, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.FailingSince(); ok {
 		_spec.SetField(webhookendpoint.FieldFailingSince, field.TypeTime, value)

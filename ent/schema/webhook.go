@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"onramp/ent/schema/schematype"
 	"onramp/internal/gid"
 )
 
@@ -30,6 +31,8 @@ func (WebhookEndpoint) Fields() []ent.Field {
 		field.String("previous_secret").Optional().Sensitive().
 			Comment("The secret before the last rotation, which keeps signing until previous_secret_until."),
 		field.Time("previous_secret_until").Optional().Nillable(),
+		field.JSON("retired_secrets", []schematype.RetiredSecret{}).Optional().Sensitive().
+			Comment("Every secret rotations retired that still signs, each until its own time; previous_secret is the one retired before this list existed."),
 		field.Time("failing_since").Optional().Nillable().
 			Comment("The first failed delivery since the last success."),
 		field.Time("disabled_at").Optional().Nillable(),

@@ -31,6 +31,8 @@ const (
 	FieldPreviousSecret = "previous_secret"
 	// FieldPreviousSecretUntil holds the string denoting the previous_secret_until field in the database.
 	FieldPreviousSecretUntil = "previous_secret_until"
+	// FieldRetiredSecrets holds the string denoting the retired_secrets field in the database.
+	FieldRetiredSecrets = "retired_secrets"
 	// FieldFailingSince holds the string denoting the failing_since field in the database.
 	FieldFailingSince = "failing_since"
 	// FieldDisabledAt holds the string denoting the disabled_at field in the database.
@@ -52,6 +54,7 @@ var Columns = []string{
 	FieldSecret,
 	FieldPreviousSecret,
 	FieldPreviousSecretUntil,
+	FieldRetiredSecrets,
 	FieldFailingSince,
 	FieldDisabledAt,
 	FieldDeletedAt,

@@ -515,6 +515,16 @@ func PreviousSecretUntilNotNil() predicate.WebhookEndpoint {
 	return predicate.WebhookEndpoint(sql.FieldNotNull(FieldPreviousSecretUntil))
 }
 
+// RetiredSecretsIsNil applies the IsNil predicate on the "retired_secrets" field.
+func RetiredSecretsIsNil() predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldIsNull(FieldRetiredSecrets))
+}
+
+// RetiredSecretsNotNil applies the NotNil predicate on the "retired_secrets" field.
+func RetiredSecretsNotNil() predicate.WebhookEndpoint {
+	return predicate.WebhookEndpoint(sql.FieldNotNull(FieldRetiredSecrets))
+}
+
 // FailingSinceEQ applies the EQ predicate on the "failing_since" field.
 func FailingSinceEQ(v time.Time) predicate.WebhookEndpoint {
 	return predicate.WebhookEndpoint(sql.FieldEQ(FieldFailingSince, v))

@@ -4364,7 +4364,7 @@ extend type Mutation {
   createWebhookEndpoint(input: CreateWebhookEndpointInput!): CreateWebhookEndpointPayload!
   "Removes an endpoint: nothing more is delivered to it."
   deleteWebhookEndpoint(id: ID!): DeleteWebhookEndpointPayload!
-  "A new secret, shown this once; the previous one keeps signing beside it for 24 hours."
+  "A new secret, shown this once; every secret a rotation retired keeps signing beside it for its own 24 hours (at most 5 at once: TOO_MANY_ROTATIONS)."
   rotateWebhookSecret(id: ID!): RotateWebhookSecretPayload!
   "Sends the event of an earlier attempt again."
   redeliverWebhook(deliveryId: ID!): RedeliverWebhookPayload!

@@ -549,4 +549,21 @@ func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
 	if !webhooks.Verify(d.signature, secrets[1], d.body) || !webhooks.Verify(d.signature, secrets[2], d.body) {
 		t.Errorf("the secrets retired within the day stopped signing (header %q)", d.signature)
 	}
+	// One retired secret signs now (the second); four more rotations make
+	// five, the most; another within the day is refused.
+	for range 4 {
+		rotate()
+	}
+	var refused struct {
+		RotateWebhookSecret struct {
+			Secret     *string     `json:"secret"`
+			UserErrors []userError `json:"userErrors"`
+		} `json:"rotateWebhookSecret"`
+	}
+	m.gql(t, integ, `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret userErrors { field code message } } }`,
+		map[string]any{"id": id}).ok(t).decode(t, &refused)
+	wizWantCode(t, "a sixth retired secret within a day", refused.RotateWebhookSecret.UserErrors, "TOO_MANY_ROTATIONS")
+	if refused.RotateWebhookSecret.Secret != nil {
+		t.Errorf("the refused rotation answered a secret")
+	}
 }

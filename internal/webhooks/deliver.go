@@ -167,8 +167,8 @@ func (w *DeliverWorker) post(ctx context.Context, ep *ent.WebhookEndpoint, ev *e
 	w.clientOnce.Do(func() { w.client = deliveryClient(w.Dev, Timeout) })
 	body := Body(ev)
 	secrets := []string{ep.Secret}
-	if ep.PreviousSecret != "" && ep.PreviousSecretUntil != nil && now.Before(*ep.PreviousSecretUntil) {
-		secrets = append(secrets, ep.PreviousSecret)
+	for _, r := range retiredSecrets(ep, now) {
+		secrets = append(secrets, r.Secret)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"onramp/ent"
+	"onramp/ent/schema/schematype"
 	"onramp/ent/webhookdelivery"
 	"onramp/ent/webhookendpoint"
 	"onramp/ent/webhookredelivery"
@@ -47,12 +48,16 @@ const (
 	// MaxRedeliveriesPerHour is how many redeliveries an account may ask
 	// for in an hour, over all its endpoints.
 	MaxRedeliveriesPerHour = 60
+	// MaxRetiredSecrets is how many retired secrets may sign beside the
+	// current one: as many rotations within RotationOverlap.
+	MaxRetiredSecrets = 5
 )
 
 // Codes of the limits.
 const (
 	CodeTooManyEndpoints    = "TOO_MANY_ENDPOINTS"
 	CodeTooManyRedeliveries = "TOO_MANY_REDELIVERIES"
+	CodeTooManyRotations    = "TOO_MANY_ROTATIONS"
 )
 
 // RotationOverlap is how long the secret before a rotation keeps signing.
@@ -179,16 +184,54 @@ func (s *Service) Delete(ctx context.Context, id gid.ID) (gid.ID, error) {
 // Rotate gives an endpoint a new secret, shown this once; the previous one
 // keeps signing beside it for RotationOverlap.
 func (s *Service) Rotate(ctx context.Context, id gid.ID) (*ent.WebhookEndpoint, string, error) {
-	ep, err := s.endpoint(ctx, id)
-	if err != nil {
+	if _, err := s.endpoint(ctx, id); err != nil {
 		return nil, "", err
 	}
 	secret := newSecret()
-	ep, err = s.Store.Client.WebhookEndpoint.UpdateOne(ep).
-		SetSecret(secret).SetPreviousSecret(ep.Secret).SetPreviousSecretUntil(s.Now().Add(RotationOverlap)).
-		SetUpdatedAt(s.Now()).
-		Save(store.System(ctx))
-	return ep, secret, err
+	var ep *ent.WebhookEndpoint
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
+		// Read and written under the endpoint's lock: two rotations at
+		// once each retire the secret the other did not.
+		if err := s.Store.LockKey(ctx, "webhook-endpoint:"+string(id)); err != nil {
+			return err
+		}
+		client, sys, now := ent.FromContext(ctx), store.System(ctx), s.Now()
+		cur, err := client.WebhookEndpoint.Get(sys, id)
+		if err != nil {
+			return err
+		}
+		retired := retiredSecrets(cur, now)
+		if len(retired) >= MaxRetiredSecrets {
+			return validate.Fail(CodeTooManyRotations, "",
+				"This endpoint's secret was rotated %d times within %s; rotate again after %s, when the oldest retired secret stops signing.",
+				MaxRetiredSecrets, RotationOverlap, retired[0].Until.UTC().Format(time.RFC3339))
+		}
+		retired = append(retired, schematype.RetiredSecret{Secret: cur.Secret, Until: now.Add(RotationOverlap)})
+		ep, err = client.WebhookEndpoint.UpdateOne(cur).
+			SetSecret(secret).SetRetiredSecrets(retired).ClearPreviousSecret().ClearPreviousSecretUntil().
+			SetUpdatedAt(now).
+			Save(sys)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return ep, secret, nil
+}
+
+// retiredSecrets lists the secrets rotations retired that still sign at
+// now, oldest first (the one retired before the list existed included).
+func retiredSecrets(ep *ent.WebhookEndpoint, now time.Time) []schematype.RetiredSecret {
+	var out []schematype.RetiredSecret
+	if ep.PreviousSecret != "" && ep.PreviousSecretUntil != nil && now.Before(*ep.PreviousSecretUntil) {
+		out = append(out, schematype.RetiredSecret{Secret: ep.PreviousSecret, Until: *ep.PreviousSecretUntil})
+	}
+	for _, r := range ep.RetiredSecrets {
+		if now.Before(r.Until) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Deliveries lists an endpoint's attempts, newest first.

@@ -138,3 +138,10 @@ type OrderSnapshot struct {
 	Language           string    `json:"language"`
 	UpdatedAt          time.Time `json:"updatedAt"`
 }
+
+// RetiredSecret is a webhook secret a rotation replaced: it keeps signing
+// beside the current one until Until.
+type RetiredSecret struct {
+	Secret string    `json:"secret"`
+	Until  time.Time `json:"until"`
+}
