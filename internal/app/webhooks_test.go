@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -565,5 +566,61 @@ func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
 	wizWantCode(t, "a sixth retired secret within a day", refused.RotateWebhookSecret.UserErrors, "TOO_MANY_ROTATIONS")
 	if refused.RotateWebhookSecret.Secret != nil {
 		t.Errorf("the refused rotation answered a secret")
+	}
+}
+
+// TestTestClockKeepsSignaturesRealAndItsOffsetBounded: with --test-clock,
+// a delivery's signature carries the wall clock's time (a receiver checks
+// it against its own clock, which no test moves), and the offset is
+// bounded: an advance past it is a userError, never an overflow that
+// keeps the server from starting again.
+func TestTestClockKeepsSignaturesRealAndItsOffsetBounded(t *testing.T) {
+	t.Parallel()
+	s := startServing(t, func(cfg *app.Config) {
+		cfg.Dev = true
+		cfg.TestClock = true
+		cfg.JobPollInterval = 50 * time.Millisecond
+	})
+	rcv := newReceiver(t)
+	lifeAdvance(t, s, "48h")
+	integ, err := s.app.Auth.IssueIntegration("P1", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created createEndpointResult
+	gqlAt(t, s.base, integ, createEndpointMutation, map[string]any{"in": map[string]any{"url": rcv.srv.URL, "events": []string{"order.placed"}}}).ok(t).decode(t, &created)
+	if created.CreateWebhookEndpoint.Endpoint == nil {
+		t.Fatal(created.CreateWebhookEndpoint.UserErrors)
+	}
+	in := orderInput("TCS-1", "P1")
+	in["requestedStartDate"] = isoDate(time.Now().AddDate(0, 0, 10))
+	gqlAt(t, s.base, integ, placeOrderMutation, map[string]any{"in": in, "input": in}).ok(t)
+	testkit.Eventually(t, "the delivery", mailWait, func() (bool, string) { return len(rcv.accepted()) == 1, "" })
+	sig := rcv.accepted()[0].signature
+	ts, _, _ := strings.Cut(strings.TrimPrefix(sig, "t="), ",")
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		t.Fatalf("signature %q: %v", sig, err)
+	}
+	if skew := time.Since(time.Unix(sec, 0)); skew > time.Minute || skew < -time.Minute {
+		t.Errorf("the signature's t= is %s from the wall clock, want the wall clock's time", skew.Round(time.Second))
+	}
+
+	// Advances of 400 days until the clock refuses one.
+	refused := false
+	for i := 0; i < 400 && !refused; i++ {
+		var res lifeAdvanceResult
+		r := gqlAt(t, s.base, lifeOperator(t, s), lifeAdvanceClockMutation, map[string]any{"by": "9600h"})
+		r.ok(t).decode(t, &res)
+		if len(res.AdvanceClock.UserErrors) > 0 {
+			wizWantCode(t, "an advance past the bound", res.AdvanceClock.UserErrors, "INVALID", "by")
+			refused = true
+		}
+	}
+	if !refused {
+		t.Fatal("400 advances of 400 days were all accepted")
+	}
+	if _, err := clock.OpenShared(context.Background(), s.app.Store.DB); err != nil {
+		t.Fatalf("a server starting now with --test-clock would fail: %v", err)
 	}
 }
