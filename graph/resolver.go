@@ -4,6 +4,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -47,5 +48,11 @@ func (r *Resolver) advanceClock(ctx context.Context, by string) (time.Time, erro
 		return time.Time{}, validate.Fail(validate.CodeInvalid, "by",
 			"Give a positive Go duration of at most %s, such as \"24h\" or \"90m\".", clock.MaxAdvance)
 	}
-	return r.Clock.Advance(ctx, d)
+	now, err := r.Clock.Advance(ctx, d)
+	if errors.Is(err, clock.ErrTooFar) {
+		return time.Time{}, validate.Fail(validate.CodeInvalid, "by",
+			"The test clock may be at most 100 years ahead of the wall clock; it is %s ahead now.",
+			time.Until(r.Clock.Now()).Round(time.Hour))
+	}
+	return now, err
 }

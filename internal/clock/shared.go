@@ -25,6 +25,10 @@ const offsetTable = "onramp_test_clock"
 // MaxAdvance bounds one advance of the test clock.
 const MaxAdvance = 400 * 24 * time.Hour
 
+// MaxOffset bounds how far ahead of the wall clock the test clock may be
+// in all: a hundred years, far inside the int64 nanoseconds it is kept in.
+const MaxOffset = 100 * 365 * 24 * time.Hour
+
 // OpenShared reads the test clock's offset from db, creating its table.
 func OpenShared(ctx context.Context, db *sql.DB) (*Shared, error) {
 	if _, err := db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+offsetTable+
@@ -77,15 +81,24 @@ func (s *Shared) NowOrNil() *time.Time {
 // ErrBackwards refuses to move the clock back or not at all.
 var ErrBackwards = errors.New("the test clock only moves forward")
 
+// ErrTooFar refuses an advance that would put the clock more than
+// MaxOffset ahead of the wall clock.
+var ErrTooFar = errors.New("the test clock may be at most 100 years ahead")
+
 // Advance moves the clock forward by d, for every replica, and returns the
 // new time.
 func (s *Shared) Advance(ctx context.Context, d time.Duration) (time.Time, error) {
 	if d <= 0 || d > MaxAdvance {
 		return time.Time{}, ErrBackwards
 	}
+	// The bound is checked in the update itself, so concurrent advances
+	// cannot pass it together (nor overflow the column).
 	var ns int64
-	err := s.db.QueryRowContext(ctx, fmt.Sprintf("UPDATE %s SET offset_ns = offset_ns + %d WHERE id = 1 RETURNING offset_ns",
-		offsetTable, int64(d))).Scan(&ns)
+	err := s.db.QueryRowContext(ctx, fmt.Sprintf("UPDATE %s SET offset_ns = offset_ns + %d WHERE id = 1 AND offset_ns <= %d RETURNING offset_ns",
+		offsetTable, int64(d), int64(MaxOffset-d))).Scan(&ns)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, ErrTooFar
+	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("test clock: %w", err)
 	}
