@@ -624,3 +624,51 @@ func TestTestClockKeepsSignaturesRealAndItsOffsetBounded(t *testing.T) {
 		t.Fatalf("a server starting now with --test-clock would fail: %v", err)
 	}
 }
+
+// TestWebhookHangingEndpointsDelayNoOneElse: one partner's endpoints that
+// never answer hold at most that partner's share of the delivery workers,
+// so another partner's delivery goes out while they still hang (it used to
+// wait for their 10 s timeouts: 8 hanging endpoints filled all 5 workers).
+func TestWebhookHangingEndpointsDelayNoOneElse(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewStub(mailEpoch)
+	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.Dev = true })
+	var open, ended atomic.Int32
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		open.Add(1)
+		defer ended.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); hang.Close() })
+	fast := newReceiver(t)
+
+	p1, p2 := m.integration(t, "P1"), m.integration(t, "P2")
+	for i := range 8 {
+		if r := createEndpoint(t, m, p1, map[string]any{"url": fmt.Sprintf("%s/hang-%d", hang.URL, i), "events": []string{"order.placed"}}); r.CreateWebhookEndpoint.Endpoint == nil {
+			t.Fatal(r.CreateWebhookEndpoint.UserErrors)
+		}
+	}
+	if r := createEndpoint(t, m, p2, map[string]any{"url": fast.srv.URL, "events": []string{"order.placed"}}); r.CreateWebhookEndpoint.Endpoint == nil {
+		t.Fatal(r.CreateWebhookEndpoint.UserErrors)
+	}
+	for i := range 3 {
+		m.placeOrder(t, p1, fmt.Sprintf("HANG-%d", i), "P1", isoDate(mailDay(5, 0)), "ana@p1.example")
+	}
+	testkit.Eventually(t, "P1's deliveries hanging", mailWait, func() (bool, string) {
+		return open.Load() >= 4, fmt.Sprintf("%d open", open.Load())
+	})
+	m.placeOrder(t, p2, "FAST-1", "P2", isoDate(mailDay(5, 0)), "bob@p2.example")
+	testkit.Eventually(t, "P2's delivery", mailWait, func() (bool, string) {
+		return len(fast.accepted()) == 1, fmt.Sprintf("%d hanging requests ended", ended.Load())
+	})
+	if n := ended.Load(); n > 0 {
+		t.Fatalf("P2's delivery waited until %d of P1's hanging requests timed out", n)
+	}
+	if n := open.Load(); n > 4 {
+		t.Errorf("%d of P1's deliveries hung at once, want at most its share of 4", n)
+	}
+}
