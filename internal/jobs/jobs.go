@@ -117,8 +117,10 @@ func New(ctx context.Context, st *store.Store, workers *river.Workers, cfg Confi
 				river.QueueDefault: {MaxWorkers: cfg.Workers},
 				// Webhook deliveries wait on partners' receivers (up to
 				// 10 s each): their own workers, so a hanging receiver
-				// never delays the setup emails.
-				WebhookQueue: {MaxWorkers: max(2, cfg.Workers/2)},
+				// never delays the setup emails; and many of them, since
+				// waiting costs little and one partner holds at most
+				// webhooks.MaxInFlightPerAccount of them.
+				WebhookQueue: {MaxWorkers: max(16, 2*cfg.Workers)},
 			}
 		}
 		return c

@@ -37,6 +37,15 @@ func (DeliverArgs) Kind() string { return "webhook_deliver" }
 const (
 	// Timeout bounds one attempt.
 	Timeout = 10 * time.Second
+	// FailingTimeout bounds one attempt to an endpoint that is failing:
+	// a receiver that hangs holds a worker for less.
+	FailingTimeout = 3 * time.Second
+	// MaxInFlightPerEndpoint and MaxInFlightPerAccount bound the attempts
+	// one endpoint and one partner account have under way at once in a
+	// process: a slow or hanging receiver holds at most that share of the
+	// delivery workers; its further jobs wait (snoozed) for their turn.
+	MaxInFlightPerEndpoint = 2
+	MaxInFlightPerAccount  = 4
 	// RetryFor is how long an event is retried, and how long an endpoint
 	// may fail before it is disabled.
 	RetryFor = 72 * time.Hour
@@ -77,6 +86,37 @@ type DeliverWorker struct {
 
 	clientOnce sync.Once
 	client     *http.Client
+
+	fairMu     sync.Mutex
+	byEndpoint map[gid.ID]int
+	byAccount  map[string]int
+}
+
+// take reserves an in-flight slot for a delivery to ep, or reports that its
+// endpoint or account has its share under way; give returns the slot.
+func (w *DeliverWorker) take(ep *ent.WebhookEndpoint) bool {
+	w.fairMu.Lock()
+	defer w.fairMu.Unlock()
+	if w.byEndpoint == nil {
+		w.byEndpoint, w.byAccount = map[gid.ID]int{}, map[string]int{}
+	}
+	if w.byEndpoint[ep.ID] >= MaxInFlightPerEndpoint || w.byAccount[ep.PartnerAccountID] >= MaxInFlightPerAccount {
+		return false
+	}
+	w.byEndpoint[ep.ID]++
+	w.byAccount[ep.PartnerAccountID]++
+	return true
+}
+
+func (w *DeliverWorker) give(ep *ent.WebhookEndpoint) {
+	w.fairMu.Lock()
+	defer w.fairMu.Unlock()
+	if w.byEndpoint[ep.ID]--; w.byEndpoint[ep.ID] <= 0 {
+		delete(w.byEndpoint, ep.ID)
+	}
+	if w.byAccount[ep.PartnerAccountID]--; w.byAccount[ep.PartnerAccountID] <= 0 {
+		delete(w.byAccount, ep.PartnerAccountID)
+	}
 }
 
 // NextRetry implements river.Worker: exponential from 10 s, capped at an
@@ -122,7 +162,13 @@ func (w *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 			return river.JobSnooze(2 * time.Second)
 		}
 	}
+	if !w.take(ep) {
+		// Its share of the workers is busy (a slow receiver): the worker
+		// goes to someone else's delivery, this one comes back shortly.
+		return river.JobSnooze(time.Second)
+	}
 	a := w.post(ctx, ep, ev, now)
+	w.give(ep)
 	// Recorded even when the job is being cancelled (a shutdown).
 	if err := w.record(context.WithoutCancel(sys), ep, ev, job, a, now); err != nil {
 		return err
@@ -170,6 +216,12 @@ func (w *DeliverWorker) post(ctx context.Context, ep *ent.WebhookEndpoint, ev *e
 	for _, r := range retiredSecrets(ep, now) {
 		secrets = append(secrets, r.Secret)
 	}
+	timeout := Timeout
+	if ep.FailingSince != nil {
+		timeout = FailingTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {
 		return attempt{status: webhookdelivery.StatusFAILED, err: err}
