@@ -2835,7 +2835,8 @@ extend type Mutation {
   (REPLACED). Before the organizations are confirmed the new link starts at
   the ROLE step. Refused for an order handed to the customer
   (HANDED_TO_CUSTOMER), for one whose customer organization the partner does
-  not manage (ACCESS_PENDING), on hold, after provisioning and after
+  not manage (ACCESS_PENDING while asked for, ACCESS_DENIED once its
+  administrator declined or withdrew it), on hold, after provisioning and after
   cancellation.
   """
   continueSetup(orderId: ID!): ContinueSetupPayload!

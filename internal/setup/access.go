@@ -377,7 +377,24 @@ func AccessOf(ctx context.Context, client *ent.Client, o *ent.Order) (*ent.Partn
 const (
 	CodeHandedToCustomer = "HANDED_TO_CUSTOMER"
 	CodeAccessPending    = "ACCESS_PENDING"
+	CodeAccessDenied     = "ACCESS_DENIED"
 )
+
+// notManaged is the refusal of a partner that does not manage a customer
+// organization: denied (or withdrawn) when its latest request says so,
+// else pending.
+func notManaged(ctx context.Context, customerOrg, partnerOrg gid.ID) error {
+	last, err := ent.FromContext(ctx).PartnerAccess.Query().
+		Where(partneraccess.CustomerOrgID(customerOrg), partneraccess.PartnerOrgID(partnerOrg)).
+		Order(ent.Desc(partneraccess.FieldCreatedAt)).First(store.System(ctx))
+	if err != nil && !ent.IsNotFound(err) {
+		return err
+	}
+	if last != nil && (last.State == partneraccess.StateDENIED || last.State == partneraccess.StateREVOKED) {
+		return validate.Fail(CodeAccessDenied, "", "The customer organization's administrator declined your access to it (or withdrew it); the setup goes on through the link of the person who confirmed the organizations.")
+	}
+	return validate.Fail(CodeAccessPending, "", "The customer organization has not approved your access yet; the setup goes on through the link of the person who confirmed the organizations.")
+}
 
 // ContinueSetup issues the signed-in partner administrator a setup link of
 // its own for an order of its account, so that it finishes the setup in the
@@ -404,7 +421,7 @@ func (s *Service) ContinueSetup(ctx context.Context, id gid.ID) (string, *ent.Or
 					return err
 				}
 				if !ok {
-					return validate.Fail(CodeAccessPending, "", "The customer organization has not approved your access yet; the setup goes on through the link of the person who confirmed the organizations.")
+					return notManaged(ctx, o.CustomerOrgID, v.OrganizationID)
 				}
 			} else {
 				c.Step = order.StepROLE

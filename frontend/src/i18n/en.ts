@@ -443,6 +443,7 @@ export const en = {
   "done.signinLink": "Sign in to follow your orders",
   "done.customerNext": "Your partner can help with anything about these services.",
   "code.HANDED_TO_CUSTOMER": "The setup was handed to the customer, who sets up the services alone.",
+  "code.ACCESS_DENIED": "The customer organization's administrator declined your access (or withdrew it).",
   "code.ACCESS_PENDING": "The customer organization has not approved your access yet.",
   "code.ORDER_CANCELLED": "This order is cancelled.",
   "code.ORGS_CONFIRMED": "The organizations are already confirmed: the contact can no longer be changed.",

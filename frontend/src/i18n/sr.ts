@@ -446,6 +446,7 @@ export const sr: Record<Key, string> = {
   "done.signinLink": "Prijavite se da biste pratili porudžbine",
   "done.customerNext": "Vaš partner može da pomogne oko svega u vezi sa ovim uslugama.",
   "code.HANDED_TO_CUSTOMER": "Podešavanje je predato korisniku, koji samostalno podešava usluge.",
+  "code.ACCESS_DENIED": "Administrator organizacije korisnika je odbio vaš pristup (ili ga je povukao).",
   "code.ACCESS_PENDING": "Organizacija korisnika još nije odobrila vaš pristup.",
   "code.ORDER_CANCELLED": "Ova porudžbina je otkazana.",
   "code.ORGS_CONFIRMED": "Organizacije su već potvrđene: kontakt se više ne može promeniti.",
