@@ -841,3 +841,31 @@ func (c *wizClient) waitOutboxToken(t *testing.T, kind message.Kind, rcpt string
 	})
 	return c.outboxToken(t, kind, rcpt, pattern)
 }
+
+// TestPartnerAccessOfACancelledOrder: a partner that orders, claims the
+// customer's organization and cancels gains nothing if the customer then
+// approves: the approval page says the order was cancelled, offers no
+// decision, and approving is refused (security review, finding 17).
+func TestPartnerAccessOfACancelledOrder(t *testing.T) {
+	t.Parallel()
+	_, sink, _, c := noticeApp(t)
+	_, acme := c.customerAlone(t, "CX-1", "P1", "it@cx-acme.example", "cxacme")
+	orderID, _, p2 := c.claim(t, "CX-2", "P2", "contact@cx-p2.example", "it@cx-acme.example")
+	token, _ := mailedToken(t, sink, "it@cx-acme.example", "asks to manage", 1, accessLinkPattern)
+	c.gql(t, c.op, `mutation($id: ID!) { cancelOrder(orderId: $id, reason: "Ordered by mistake.") { userErrors { code } } }`,
+		map[string]any{"id": orderID}).ok(t)
+
+	var page struct {
+		PartnerAccess struct {
+			State          string `json:"state"`
+			AllowedAction  string `json:"allowedAction"`
+			OrderCancelled bool   `json:"orderCancelled"`
+		} `json:"partnerAccess"`
+	}
+	c.gql(t, token, `{ partnerAccess { state allowedAction orderCancelled } }`, nil).ok(t).decode(t, &page)
+	if !page.PartnerAccess.OrderCancelled || page.PartnerAccess.AllowedAction != "NONE" {
+		t.Errorf("the approval page of a cancelled order: %+v, want orderCancelled and no action", page.PartnerAccess)
+	}
+	wizWantCode(t, "approve for a cancelled order", c.accessCall(t, token, "approvePartnerAccess", nil).UserErrors, "ORDER_CANCELLED")
+	c.partnerSees(t, p2, orderID, "CX-2", acme).wantLimited(t, "after approving a cancelled order's request")
+}
