@@ -11,6 +11,7 @@ import (
 	"onramp/ent/order"
 	"onramp/graph/model"
 	"onramp/internal/setup"
+	"onramp/internal/store"
 )
 
 // accessPayload maps a consent call's result into its payload.
@@ -70,4 +71,14 @@ func rememberDisclosures(ctx context.Context, next graphql.OperationHandler) gra
 		ctx = setup.WithDisclosures(ctx)
 	}
 	return next(ctx)
+}
+
+// accessOrderCancelled reports whether the order that asked for an access
+// was cancelled.
+func (r *Resolver) accessOrderCancelled(ctx context.Context, pa *ent.PartnerAccess) (bool, error) {
+	o, err := r.Client.Order.Get(store.System(ctx), pa.OrderID)
+	if err != nil {
+		return false, err
+	}
+	return o.Status == order.StatusCANCELLED, nil
 }

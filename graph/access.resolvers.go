@@ -108,11 +108,20 @@ func (r *partnerAccessResolver) AllowedAction(ctx context.Context, obj *ent.Part
 	switch {
 	case !v.Is(viewer.PartnerAccess) || v.AccessID != obj.ID:
 	case v.Act == auth.ActDecide && state == string(partneraccess.StatePENDING):
+		cancelled, err := r.accessOrderCancelled(ctx, obj)
+		if err != nil || cancelled {
+			return model.PartnerAccessActionNone, err
+		}
 		return model.PartnerAccessActionDecide, nil
 	case v.Act == auth.ActWithdraw && state == string(partneraccess.StateAPPROVED):
 		return model.PartnerAccessActionWithdraw, nil
 	}
 	return model.PartnerAccessActionNone, nil
+}
+
+// OrderCancelled is the resolver for the orderCancelled field.
+func (r *partnerAccessResolver) OrderCancelled(ctx context.Context, obj *ent.PartnerAccess) (bool, error) {
+	return r.accessOrderCancelled(ctx, obj)
 }
 
 // PartnerAccess is the resolver for the partnerAccess field.

@@ -30,6 +30,7 @@ type PartnerAccessResolver interface {
 	RequestedAt(ctx context.Context, obj *ent.PartnerAccess) (*time.Time, error)
 
 	AllowedAction(ctx context.Context, obj *ent.PartnerAccess) (model.PartnerAccessAction, error)
+	OrderCancelled(ctx context.Context, obj *ent.PartnerAccess) (bool, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -426,6 +427,29 @@ func (ec *executionContext) fieldContext_PartnerAccess_allowedAction(_ context.C
 	return graphql.NewScalarFieldContext("PartnerAccess", field, true, true, "PartnerAccessAction")
 }
 
+func (ec *executionContext) _PartnerAccess_orderCancelled(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerAccess_orderCancelled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartnerAccess().OrderCancelled(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerAccess_orderCancelled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerAccess", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _PartnerAccessPayload_partnerAccess(ctx context.Context, field graphql.CollectedField, obj *model.PartnerAccessPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -627,6 +651,12 @@ func (ec *executionContext) _PartnerAccess(ctx context.Context, sel ast.Selectio
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PartnerAccess_allowedAction(ctx, field, obj)
+				})
+		case "orderCancelled":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartnerAccess_orderCancelled(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -317,6 +317,7 @@ type ComplexityRoot struct {
 		DecidedAt       func(childComplexity int) int
 		ExpiresAt       func(childComplexity int) int
 		ID              func(childComplexity int) int
+		OrderCancelled  func(childComplexity int) int
 		OrderExternalID func(childComplexity int) int
 		PartnerName     func(childComplexity int) int
 		Product         func(childComplexity int) int
@@ -1831,6 +1832,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PartnerAccess.ID(childComplexity), true
+	case "PartnerAccess.orderCancelled":
+		if e.ComplexityRoot.PartnerAccess.OrderCancelled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.OrderCancelled(childComplexity), true
 	case "PartnerAccess.orderExternalId":
 		if e.ComplexityRoot.PartnerAccess.OrderExternalID == nil {
 			break
@@ -2810,7 +2817,8 @@ extend type Mutation {
   partner-access token of the request email only). The partner then sees and
   manages the organization; its administrator gets a confirmation email with
   a link to withdraw the access. Refused once the request was answered
-  (ALREADY_APPROVED, ALREADY_DENIED).
+  (ALREADY_APPROVED, ALREADY_DENIED) and once the order that asked was
+  cancelled (ORDER_CANCELLED).
   """
   approvePartnerAccess: PartnerAccessPayload!
   """
@@ -2873,6 +2881,8 @@ type PartnerAccess {
   revokedAt: Time
   "What the presented token may do now: DECIDE (approve or deny), WITHDRAW, or NONE."
   allowedAction: PartnerAccessAction!
+  "The order that asked was cancelled: a request still pending can no longer be approved or denied (ORDER_CANCELLED)."
+  orderCancelled: Boolean!
 }
 
 enum PartnerAccessAction {
@@ -4952,6 +4962,8 @@ func (ec *executionContext) childFields_PartnerAccess(ctx context.Context, field
 		return ec.fieldContext_PartnerAccess_revokedAt(ctx, field)
 	case "allowedAction":
 		return ec.fieldContext_PartnerAccess_allowedAction(ctx, field)
+	case "orderCancelled":
+		return ec.fieldContext_PartnerAccess_orderCancelled(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PartnerAccess", field.Name)
 }

@@ -143,6 +143,12 @@ func (s *Service) decide(ctx context.Context, action lifecycle.Action, to partne
 		case partneraccess.StateDENIED:
 			return validate.Fail(CodeAlreadyDenied, "", "You denied this request on %s. The partner can ask again with a new order.", pa.DecidedAt.Format("2006-01-02"))
 		}
+		if c.Order.Status == order.StatusCANCELLED {
+			// Read under the order's lock: a cancellation and an approval
+			// cannot cross.
+			return validate.Fail(lifecycle.CodeOrderCancelled, "",
+				"The order that asked for this access was cancelled: there is nothing to approve or deny. The partner can ask again with a new order.")
+		}
 		client := ent.FromContext(ctx)
 		sys := store.System(ctx)
 		if err := client.PartnerAccess.UpdateOne(pa).SetState(to).SetDecidedAt(s.now()).Exec(sys); err != nil {

@@ -109,6 +109,9 @@ function AccessView() {
   if (!hasToken) return <Problem reason="MISSING" />;
   if (reason ?? loadReason) return <Problem reason={(reason ?? loadReason)!} />;
   const a = access;
+  // A request still pending whose order was cancelled can no longer be
+  // answered: the page says so instead of waiting for an answer.
+  const stateKey = a && a.orderCancelled && a.state === "PENDING" ? "CANCELLED" : a?.state;
   return (
     <main id="main" className="page narrow">
       {!a && res.fetching && (
@@ -129,10 +132,11 @@ function AccessView() {
           <div ref={resultRef} tabIndex={-1} className="access-state">
             <Status className={`notice access-${a.state.toLowerCase()}`}>
               <p data-testid="access-state">
-                <strong>{t(`access.state.${a.state}` as Key)}</strong>
+                <strong>{t(`access.state.${stateKey}` as Key)}</strong>
               </p>
               <p>
-                {t(`access.state.${a.state}.body` as Key, {
+                {t(`access.state.${stateKey}.body` as Key, {
+                  order: a.orderExternalId,
                   partner: a.partnerName,
                   date: f.dateTime(a.revokedAt ?? a.decidedAt ?? a.expiresAt),
                   until: f.dateTime(a.expiresAt),

@@ -25,6 +25,7 @@ function access(over: Partial<Access> = {}): Access {
     decidedAt: null,
     revokedAt: null,
     allowedAction: "DECIDE",
+    orderCancelled: false,
     ...over,
   };
 }
@@ -54,6 +55,14 @@ afterEach(() => {
 });
 
 describe("the partner-access page", { timeout: 30_000 }, () => {
+  test("a request whose order was cancelled says so and offers no decision", async () => {
+    api.handlers.PartnerAccess = () => ({ data: { partnerAccess: access({ orderCancelled: true, allowedAction: "NONE" }) } });
+    renderPage();
+    expect(await screen.findByText(en["access.state.CANCELLED"])).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: en["access.approve"] })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: en["access.deny"] })).not.toBeInTheDocument();
+  });
+
   test("who asks, for which order, what access means; Approve with the link's token", async () => {
     api.handlers.PartnerAccess = () => ({ data: { partnerAccess: access() } });
     api.handlers.ApprovePartnerAccess = () =>

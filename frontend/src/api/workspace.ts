@@ -226,6 +226,7 @@ export const PartnerAccessFields = graphql(`
     decidedAt
     revokedAt
     allowedAction
+    orderCancelled
   }
 `);
 

@@ -576,6 +576,8 @@ export const en = {
   "access.approve": "Approve",
   "access.deny": "Deny",
   "access.withdraw": "Withdraw access",
+  "access.state.CANCELLED": "The order was cancelled",
+  "access.state.CANCELLED.body": "Order {order} was cancelled, so there is nothing to approve or deny. {partner} may ask again with a new order.",
   "access.state.PENDING": "Waiting for your answer",
   "access.state.PENDING.body": "You can answer until {until}.",
   "access.state.APPROVED": "Access approved",

@@ -579,6 +579,8 @@ export const sr: Record<Key, string> = {
   "access.approve": "Odobri",
   "access.deny": "Odbij",
   "access.withdraw": "Povuci pristup",
+  "access.state.CANCELLED": "Porudžbina je otkazana",
+  "access.state.CANCELLED.body": "Porudžbina {order} je otkazana, pa nema šta da se odobri ili odbije. {partner} može ponovo da zatraži pristup uz novu porudžbinu.",
   "access.state.PENDING": "Čeka se vaš odgovor",
   "access.state.PENDING.body": "Možete odgovoriti do {until}.",
   "access.state.APPROVED": "Pristup je odobren",
