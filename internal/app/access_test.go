@@ -869,3 +869,23 @@ func TestPartnerAccessOfACancelledOrder(t *testing.T) {
 	wizWantCode(t, "approve for a cancelled order", c.accessCall(t, token, "approvePartnerAccess", nil).UserErrors, "ORDER_CANCELLED")
 	c.partnerSees(t, p2, orderID, "CX-2", acme).wantLimited(t, "after approving a cancelled order's request")
 }
+
+// TestResetLinkEndsWithAPasswordChange: a reset link asked for before the
+// password was changed no longer works after it (it used to: security
+// review, finding 10).
+func TestResetLinkEndsWithAPasswordChange(t *testing.T) {
+	t.Parallel()
+	_, sink, _, c := noticeApp(t)
+	c.provisioned(t, "RC-1", "P1", "admin@rc-p1.example", "it@rc-acme.example", "rcacme")
+	session := c.mustSignIn(t, "admin@rc-p1.example", wizPassword)
+	if ok, errs := c.requestReset(t, "admin@rc-p1.example"); !ok || len(errs) > 0 {
+		t.Fatalf("requestPasswordReset: %v %+v", ok, errs)
+	}
+	reset, _ := mailedToken(t, sink, "admin@rc-p1.example", "Choose a new Onramp password", 1, resetLinkPattern)
+	changed := c.sessionCall(t, session, changeMutation, "changePassword", map[string]any{"c": wizPassword, "n": "Novi-Dugacak-Pass-2027"})
+	if len(changed.UserErrors) > 0 || changed.Token == nil {
+		t.Fatalf("changePassword: %+v", changed)
+	}
+	c.gql(t, reset, resetMutation, map[string]any{"p": "Napadacev-Pass-2028"}).wantError(t, "UNAUTHENTICATED", "REVOKED")
+	c.mustSignIn(t, "admin@rc-p1.example", "Novi-Dugacak-Pass-2027")
+}
