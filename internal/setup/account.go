@@ -129,8 +129,8 @@ func (s *Service) ChangePassword(ctx context.Context, current, password string) 
 }
 
 // setPassword checks the new password, lets check refuse, then in one
-// transaction stores the hash, ends the user's sessions, records it, tells
-// the user by email and starts a new session.
+// transaction stores the hash, ends the user's sessions and reset links,
+// records it, tells the user by email and starts a new session.
 func (s *Service) setPassword(ctx context.Context, v *viewer.Viewer, password, why string, check func(ctx context.Context, u *ent.User) error) (string, error) {
 	if msg := passwordProblem(password, v.Email); msg != "" {
 		return "", validate.Fail(CodeWeakPassword, "password", "%s", msg)
@@ -161,6 +161,10 @@ func (s *Service) setPassword(ctx context.Context, v *viewer.Viewer, password, w
 		}
 		ended, err := s.Auth.EndSessions(ctx, u.ID, "", why)
 		if err != nil {
+			return err
+		}
+		// A reset link mailed before this change must not undo it.
+		if err := auth.RevokeTickets(ctx, string(u.ID)); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, client, "", why, map[string]any{"user": u.ID, "sessionsEnded": ended}); err != nil {
