@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -888,4 +889,35 @@ func TestResetLinkEndsWithAPasswordChange(t *testing.T) {
 	}
 	c.gql(t, reset, resetMutation, map[string]any{"p": "Napadacev-Pass-2028"}).wantError(t, "UNAUTHENTICATED", "REVOKED")
 	c.mustSignIn(t, "admin@rc-p1.example", "Novi-Dugacak-Pass-2027")
+}
+
+// TestPendingPartnerCannotGuessTheSiteName: a partner whose access to an
+// existing customer organization is not approved learns nothing of its
+// meetings site from saveEnterpriseSettings: the real name answers as any
+// other name does, and the saves are throttled like checkSubdomain (the
+// real name used to be accepted: security review, finding 8).
+func TestPendingPartnerCannotGuessTheSiteName(t *testing.T) {
+	t.Parallel()
+	_, _, _, c := noticeApp(t)
+	c.customerAlone(t, "SG-1", "P1", "it@sg-acme.example", "sgacme")
+	_, link, _ := c.claim(t, "SG-2", "P2", "contact@sg-p2.example", "it@sg-acme.example")
+	real := c.wiz(t, link, "saveEnterpriseSettings", wizVars("subdomain", "sgacme"))
+	guess := c.wiz(t, link, "saveEnterpriseSettings", wizVars("subdomain", "sgacme-guess"))
+	if len(real.UserErrors) != 1 || len(guess.UserErrors) != 1 {
+		t.Fatalf("the real name answered %+v, a guess %+v: want the same refusal", real.UserErrors, guess.UserErrors)
+	}
+	if r, g := real.UserErrors[0], guess.UserErrors[0]; r.Code != "SITE_EXISTS" || r.Code != g.Code || r.Message != g.Message || !slices.Equal(r.Field, g.Field) {
+		t.Fatalf("the real name answered %+v, a guess %+v: want the same SITE_EXISTS", real.UserErrors[0], guess.UserErrors[0])
+	}
+	throttled := false
+	for i := range 40 {
+		r := c.call(t, link, "saveEnterpriseSettings", wizVars("subdomain", fmt.Sprintf("sgacme-%d", i)))
+		if len(r.Errors) == 1 && r.Errors[0].Extensions.Code == "TOO_MANY_ATTEMPTS" {
+			throttled = true
+			break
+		}
+	}
+	if !throttled {
+		t.Fatal("40 saves of guessed site names were not throttled")
+	}
 }
