@@ -130,8 +130,9 @@ func reserveBoth(la *throttle.Limiter, a string, lb *throttle.Limiter, b string)
 	return ra, rb, 0
 }
 
-// throttleFields throttles the resolver of checkSubdomain (per caller and
-// per client address). resendSetupLink's throttle is in its resolver,
+// throttleFields throttles the resolvers of checkSubdomain and
+// saveEnterpriseSettings, which both tell whether a site name is taken (per
+// caller and per client address, under one allowance). resendSetupLink's throttle is in its resolver,
 // which knows its idempotency keys.
 func (t *Throttles) throttleFields(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
@@ -139,7 +140,7 @@ func (t *Throttles) throttleFields(ctx context.Context, next graphql.Resolver) (
 		return next(ctx)
 	}
 	switch fc.Field.Name {
-	case "checkSubdomain":
+	case "checkSubdomain", "saveEnterpriseSettings": // both tell whether a name is taken
 		keys := []string{"client:" + throttle.Client(ctx)}
 		if v := viewer.FromContext(ctx); v != nil {
 			keys = append(keys, "token:"+v.TokenID)

@@ -287,8 +287,10 @@ func (s *Service) SaveEnterpriseSettings(ctx context.Context, subdomain string, 
 		}
 		ours := saved != nil && !saved.Existing && org.Subdomain != nil && *org.Subdomain == saved.Subdomain
 		switch {
-		case org.Subdomain != nil && *org.Subdomain == name:
 		case org.Subdomain != nil && !ours:
+			// The organization had its site before this order. A caller it
+			// is not disclosed to gets the same answer for every name, its
+			// real one too, so a save cannot confirm a guess.
 			if ok, err := Disclosed(ctx, s.Store.Client, org); err != nil || !ok {
 				if err != nil {
 					return err
@@ -296,8 +298,11 @@ func (s *Service) SaveEnterpriseSettings(ctx context.Context, subdomain string, 
 				return validate.Fail(CodeSiteExists, "subdomain",
 					"The customer organization already has a meetings site, which this order uses.")
 			}
-			return validate.Fail(CodeSiteExists, "subdomain",
-				"The customer organization already has the meetings site %q, which this order uses.", *org.Subdomain)
+			if *org.Subdomain != name {
+				return validate.Fail(CodeSiteExists, "subdomain",
+					"The customer organization already has the meetings site %q, which this order uses.", *org.Subdomain)
+			}
+		case org.Subdomain != nil && *org.Subdomain == name:
 		default:
 			taken, err := client.Organization.Query().Where(organization.Subdomain(name)).Exist(sys)
 			if err != nil {
