@@ -33,6 +33,9 @@ func TestPasswordProblem(t *testing.T) {
 		{"all the same non-ASCII character", "éééééééééééé", email, "common"},
 		{"a good one", "Correct-Horse-Battery-42", email, ""},
 		{"a good passphrase with spaces", "vrlo dobra lozinka za partnera", email, ""},
+		{"a NUL", "Dugacka-Lozinka\x00-2030", email, "control"},
+		{"a tab", "Dugacka-Lozinka\t-2030", email, "control"},
+		{"a C1 control", "Dugacka-Lozinka\u0085-2030", email, "control"},
 	}
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
