@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -43,6 +44,8 @@ func passwordProblem(password, email string) string {
 		return fmt.Sprintf("Use at least %d characters.", minPasswordLen)
 	case n > maxPasswordLen:
 		return fmt.Sprintf("Use at most %d characters.", maxPasswordLen)
+	case strings.ContainsFunc(password, unicode.IsControl):
+		return "Do not use control characters (such as NUL, tab or a line break)."
 	case lower == email || (len(local) >= 4 && strings.Contains(lower, local)):
 		return "Do not use your email address in the password."
 	case commonPasswords[lower] || strings.Trim(lower, string([]rune(lower)[:1])) == "":
