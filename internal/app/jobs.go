@@ -73,7 +73,10 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	river.AddWorker(workers, &orders.RemindWindowWorker{Orders: a.Orders})
 	a.resetWorker = &setup.PasswordResetWorker{}
 	river.AddWorker(workers, a.resetWorker)
-	river.AddWorker(workers, &auth.PruneWorker{Auth: a.Auth})
+	river.AddWorker(workers, &auth.PruneWorker{Auth: a.Auth, More: []func(context.Context) error{
+		func(ctx context.Context) error { _, err := a.Orders.PruneKeys(ctx); return err },
+		func(ctx context.Context) error { _, err := a.Webhooks.PruneRedeliveries(ctx); return err },
+	}})
 	river.AddWorker(workers, &billing.StartWorker{Store: a.Store, URL: cfg.BillingWebhookURL, Now: now})
 	river.AddWorker(workers, &webhooks.DeliverWorker{Store: a.Store, Dev: cfg.Dev, Now: now, Disabled: a.Orders.WebhookDisabled})
 

@@ -494,6 +494,11 @@ func TestWebhookLimits(t *testing.T) {
 	if n := total.Load(); n != 4 {
 		t.Fatalf("10 parallel redeliveries of a delivery redelivered once: %d queued, want 4", n)
 	}
+	// After the retention the records are pruned: the counts start over.
+	clk.Advance(webhooks.RedeliveryRetention + time.Minute)
+	if n, err := m.app.Webhooks.PruneRedeliveries(context.Background()); err != nil || n != 5+55+1+4 {
+		t.Fatalf("PruneRedeliveries after the retention: %d, %v; want all 65", n, err)
+	}
 }
 
 // TestWebhookSecretsOverlapEveryRotation: each secret a rotation retires

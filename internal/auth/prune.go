@@ -34,16 +34,25 @@ type PruneArgs struct{}
 // Kind implements river.JobArgs.
 func (PruneArgs) Kind() string { return "prune_tokens" }
 
-// PruneWorker runs PruneArgs.
+// PruneWorker runs PruneArgs, then More: the other domains' prunes of rows
+// that have aged out (idempotency keys, redelivery records).
 type PruneWorker struct {
 	river.WorkerDefaults[PruneArgs]
 	Auth *Authority
+	More []func(context.Context) error
 }
 
 // Work implements river.Worker.
 func (w *PruneWorker) Work(ctx context.Context, _ *river.Job[PruneArgs]) error {
-	_, _, err := w.Auth.Prune(ctx)
-	return err
+	if _, _, err := w.Auth.Prune(ctx); err != nil {
+		return err
+	}
+	for _, prune := range w.More {
+		if err := prune(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PrunePeriodically is the schedule of PruneArgs: hourly, and once at

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"onramp/ent"
@@ -28,6 +29,18 @@ var errReplayed = errors.New("orders: replayed under its idempotency key")
 
 // KeyMax is the most characters an idempotency key may have.
 const KeyMax = 200
+
+// KeyRetention is how long an idempotency key is remembered: a retry
+// within it answers the first result; after it, the key is free again.
+const KeyRetention = 30 * 24 * time.Hour
+
+// PruneKeys forgets the idempotency keys older than KeyRetention (keys
+// recorded before digests existed among them) and answers how many.
+func (s *Service) PruneKeys(ctx context.Context) (int, error) {
+	return s.Store.Client.IdempotencyKey.Delete().
+		Where(idempotencykey.CreatedAtLT(s.Now().Add(-KeyRetention))).
+		Exec(store.System(ctx))
+}
 
 // keyScope is whose keys the caller's are: its partner account's, or the
 // operator's own.
@@ -56,7 +69,7 @@ func digest(args ...string) string {
 // call's other arguments: the same key with other arguments is refused. A
 // key recorded before digests existed replays whatever the arguments. nil
 // key: cmd as it is.
-func idempotent(ctx context.Context, key *string, cmd lifecycle.Command, args ...string) (lifecycle.Command, error) {
+func idempotent(ctx context.Context, key *string, now func() time.Time, cmd lifecycle.Command, args ...string) (lifecycle.Command, error) {
 	if key == nil {
 		return cmd, nil
 	}
@@ -92,7 +105,7 @@ func idempotent(ctx context.Context, key *string, cmd lifecycle.Command, args ..
 	}
 	cmd.Run = func(ctx context.Context, c *lifecycle.Change) error {
 		if err := ent.FromContext(ctx).IdempotencyKey.Create().
-			SetScope(scope).SetOperation(op).SetKey(k).SetOrderID(c.Order.ID).SetDigest(sum).SetCreatedAt(c.Order.UpdatedAt).
+			SetScope(scope).SetOperation(op).SetKey(k).SetOrderID(c.Order.ID).SetDigest(sum).SetCreatedAt(now()).
 			Exec(store.System(ctx)); err != nil {
 			return err
 		}
@@ -133,7 +146,7 @@ func noteReplay(ctx context.Context) {
 // applyOnce applies cmd under an idempotency key (or none): a replay
 // answers the order as it stands.
 func (s *Service) applyOnce(ctx context.Context, id gid.ID, key *string, cmd lifecycle.Command, args ...string) (*ent.Order, error) {
-	cmd, err := idempotent(ctx, key, cmd, args...)
+	cmd, err := idempotent(ctx, key, s.Now, cmd, args...)
 	if err != nil {
 		return nil, err
 	}

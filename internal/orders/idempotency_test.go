@@ -3,6 +3,7 @@ package orders_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"onramp/internal/lifecycle"
 	"onramp/internal/orders"
@@ -82,5 +83,31 @@ func TestIdempotencyKeyWithoutDigestReplays(t *testing.T) {
 	got, err := s.Cancel(ctx, o.ID, "Another reason.", &key)
 	if err != nil || got.ID != o.ID {
 		t.Fatalf("a key without a digest under other arguments: %v, %v; want the first answer", got, err)
+	}
+}
+
+// Keys are remembered for KeyRetention: a retry within it answers the
+// first result; after it the key is free, and a call under it acts again.
+func TestIdempotencyKeysAgeOut(t *testing.T) {
+	s, clk := serviceWithClock(t)
+	ctx := as(viewer.Integration, "P1")
+	o, err := s.Place(ctx, input("IDEM-A-1", "P1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "resend-aging"
+	if _, err := s.ResendSetupLink(ctx, o.ID, nil, &key); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(orders.KeyRetention - time.Hour)
+	if n, err := s.PruneKeys(ctx); err != nil || n != 0 {
+		t.Fatalf("PruneKeys before the retention: %d, %v", n, err)
+	}
+	clk.Advance(2 * time.Hour)
+	if n, err := s.PruneKeys(ctx); err != nil || n != 1 {
+		t.Fatalf("PruneKeys after the retention: %d, %v; want 1", n, err)
+	}
+	if used, err := s.KeyUsed(ctx, lifecycle.ResendSetupLink, &key); err != nil || used {
+		t.Errorf("KeyUsed after the key aged out: %v, %v", used, err)
 	}
 }

@@ -26,15 +26,23 @@ var today = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 // fresh database, at a fixed time.
 func service(t *testing.T) *orders.Service {
 	t.Helper()
+	s, _ := serviceWithClock(t)
+	return s
+}
+
+// serviceWithClock is service with the stub clock it runs on.
+func serviceWithClock(t *testing.T) (*orders.Service, *clock.Stub) {
+	t.Helper()
 	cfg := app.Defaults()
 	cfg.DataDir, cfg.DatabaseURL = storetest.Location(t)
-	cfg.Clock = clock.NewStub(today)
+	clk := clock.NewStub(today)
+	cfg.Clock = clk
 	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = a.Close() })
-	return a.Orders
+	return a.Orders, clk
 }
 
 func as(kind viewer.Kind, account string) context.Context {

@@ -53,6 +53,18 @@ const (
 	MaxRetiredSecrets = 5
 )
 
+// RedeliveryRetention is how long a redelivery is counted against its
+// event's MaxRedeliveries.
+const RedeliveryRetention = 30 * 24 * time.Hour
+
+// PruneRedeliveries forgets the redeliveries older than
+// RedeliveryRetention and answers how many.
+func (s *Service) PruneRedeliveries(ctx context.Context) (int, error) {
+	return s.Store.Client.WebhookRedelivery.Delete().
+		Where(webhookredelivery.RequestedAtLT(s.Now().Add(-RedeliveryRetention))).
+		Exec(store.System(ctx))
+}
+
 // Codes of the limits.
 const (
 	CodeTooManyEndpoints    = "TOO_MANY_ENDPOINTS"
