@@ -283,10 +283,10 @@ func setupLink(ctx context.Context, st *store.Store, a *auth.Authority, id gid.I
 	offset := clock.StoredOffset(ctx, st.DB)
 	now := func() time.Time { return time.Now().Add(offset) }
 	o := &orders.Service{
-		Store:     st,
-		Lifecycle: &orders.Lifecycle{Links: a},
-		Life:      &lifecycle.Engine{Store: st, Now: now},
-		Clock:     now,
+		Store: st,
+		Links: a,
+		Life:  &lifecycle.Engine{Store: st, Now: now},
+		Clock: now,
 	}
 	tok, err := o.IssueLink(ctx, id, email)
 	var refused *validate.Failure

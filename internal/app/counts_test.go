@@ -193,7 +193,7 @@ func TestSetupSessionAfterTheCommandLineIssuesALink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli := &orders.Service{Store: st, Lifecycle: &orders.Lifecycle{Links: a}, Life: &lifecycle.Engine{Store: st, Now: time.Now}, Clock: time.Now}
+	cli := &orders.Service{Store: st, Links: a, Life: &lifecycle.Engine{Store: st, Now: time.Now}, Clock: time.Now}
 	fresh, err := cli.IssueLink(ctx, gid.ID(id), "")
 	if err != nil {
 		t.Fatal(err)

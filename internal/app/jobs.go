@@ -33,16 +33,16 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	// A stub clock also drives River's scheduling.
 	jobTime, _ := cfg.Clock.(rivertype.TimeGenerator)
 	outbox := &mail.Outbox{}
-	lifecycle := &orders.Lifecycle{
-		Outbox:               outbox,
-		Links:                a.Auth,
-		PublicURL:            cfg.PublicURL,
-		Location:             loc,
-		Window:               cfg.OrderWindow,
-		CustomerSuccessEmail: cfg.CustomerSuccessEmail,
-	}
 	a.Life = &life.Engine{Store: a.Store, Events: a.Events, Now: now}
-	a.Orders = &orders.Service{Store: a.Store, Lifecycle: lifecycle, Life: a.Life, Clock: now}
+	a.Orders = &orders.Service{
+		Store: a.Store, Outbox: outbox, Links: a.Auth, Life: a.Life, Clock: now,
+		Settings: orders.Settings{
+			PublicURL:            cfg.PublicURL,
+			Location:             loc,
+			Window:               cfg.OrderWindow,
+			CustomerSuccessEmail: cfg.CustomerSuccessEmail,
+		},
+	}
 
 	var sender mail.Sender
 	switch {
@@ -94,7 +94,7 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	}
 	a.Jobs = q
 	outbox.Queue = q
-	lifecycle.Queue = q
+	a.Orders.Queue = q
 	a.Webhooks = &webhooks.Service{Store: a.Store, Queue: q, Dev: cfg.Dev, Now: now}
 	a.Life.OnEvent = a.Webhooks.Enqueue
 	a.Life.Notify = a.Orders.Notify

@@ -187,7 +187,7 @@ func (s *Service) IssueLink(ctx context.Context, id gid.ID, email string) (strin
 			}
 			c.Audit = map[string]any{"to": to}
 			var err error
-			token, err = s.Lifecycle.Links.IssueSetupLink(ctx, c.Order.ID, to)
+			token, err = s.Links.IssueSetupLink(ctx, c.Order.ID, to)
 			return err
 		},
 	})

@@ -19,12 +19,10 @@ import (
 	"onramp/internal/store"
 )
 
-// Lifecycle holds what an order's life needs besides the database: the job
-// queue, the outbox, the link issuer and the schedule.
-type Lifecycle struct {
-	Queue  *jobs.Queue
-	Outbox *mail.Outbox
-	Links  LinkIssuer
+// Settings are the service's settings an order's life reads: where links
+// point, the time zone of start dates, the window and who hears of
+// escalations.
+type Settings struct {
 	// PublicURL starts every link.
 	PublicURL string
 	// Location is the time zone in which a start date begins.
@@ -40,13 +38,13 @@ type Lifecycle struct {
 // LinkTo is the address of a page of the wizard's app carrying token,
 // e.g. LinkTo("/setup", t): every mailed or answered link starts with the
 // public URL, never with a request's Host.
-func (l *Lifecycle) LinkTo(page, token string) string {
+func (l *Settings) LinkTo(page, token string) string {
 	return strings.TrimRight(l.PublicURL, "/") + page + "?token=" + token
 }
 
 // LinkExpiry is when a mailed link stops working, as its email says it:
 // minute and zone of the service's time zone.
-func (l *Lifecycle) LinkExpiry(t time.Time) string {
+func (l *Settings) LinkExpiry(t time.Time) string {
 	return t.In(l.Location).Format("2006-01-02 15:04 MST")
 }
 
@@ -87,8 +85,7 @@ func (CloseWindowArgs) Kind() string { return "close_window" }
 // escalation a day later (a day from now when that has passed too), the
 // window's end after Window.
 func (s *Service) schedule(ctx context.Context, o *ent.Order) error {
-	l := s.Lifecycle
-	start := o.RequestedStartDate.Time(l.Location)
+	start := o.RequestedStartDate.Time(s.Settings.Location)
 	// An order placed a day or more after its start date is mailed at
 	// once; it escalates a day after that, not at once.
 	escalate := start.AddDate(0, 0, 1)
@@ -101,13 +98,13 @@ func (s *Service) schedule(ctx context.Context, o *ent.Order) error {
 	}{
 		{SetupEmailArgs{OrderID: o.ID}, start},
 		{EscalateArgs{OrderID: o.ID}, escalate},
-		{CloseWindowArgs{OrderID: o.ID}, start.Add(l.Window)},
+		{CloseWindowArgs{OrderID: o.ID}, start.Add(s.Settings.Window)},
 	} {
 		opts := &river.InsertOpts{UniqueOpts: jobs.Once()}
 		if j.at.After(s.now()) {
 			opts.ScheduledAt = j.at
 		}
-		if err := l.Queue.Enqueue(ctx, j.args, opts); err != nil {
+		if err := s.Queue.Enqueue(ctx, j.args, opts); err != nil {
 			return err
 		}
 	}
@@ -182,8 +179,8 @@ func (w *EscalateWorker) Work(ctx context.Context, job *river.Job[EscalateArgs])
 				return err
 			}
 			c.Audit = map[string]any{"escalation": esc.ID}
-			if to := s.Lifecycle.CustomerSuccessEmail; to != "" {
-				_, err := s.Lifecycle.Outbox.Send(ctx, mail.Draft{
+			if to := s.Settings.CustomerSuccessEmail; to != "" {
+				_, err := s.Outbox.Send(ctx, mail.Draft{
 					Kind: mail.Escalation, To: to, Lang: "en", Data: mailData(o), OrderID: o.ID,
 				})
 				return err

@@ -35,8 +35,7 @@ func mailData(o *ent.Order) mail.Data {
 // become REPLACED) and queues the message of kind carrying it, in the
 // transaction of ctx.
 func (s *Service) SendLink(ctx context.Context, o *ent.Order, email string, kind mail.Kind, handedOffBy string) error {
-	l := s.Lifecycle
-	token, err := l.Links.IssueSetupLink(ctx, o.ID, email)
+	token, err := s.Links.IssueSetupLink(ctx, o.ID, email)
 	if err != nil {
 		return err
 	}
@@ -44,10 +43,10 @@ func (s *Service) SendLink(ctx context.Context, o *ent.Order, email string, kind
 	if d.Services, err = servicesOf(ctx, o); err != nil {
 		return err
 	}
-	d.Link = l.LinkTo("/setup", token)
-	d.LinkExpires = date.Of(s.now().Add(l.Links.SetupLinkTTL()).In(l.Location)).String()
+	d.Link = s.Settings.LinkTo("/setup", token)
+	d.LinkExpires = date.Of(s.now().Add(s.Links.SetupLinkTTL()).In(s.Settings.Location)).String()
 	d.HandedOffBy = handedOffBy
-	if _, err := l.Outbox.Send(ctx, mail.Draft{Kind: kind, To: email, Lang: string(o.Language), Data: d, OrderID: o.ID}); err != nil {
+	if _, err := s.Outbox.Send(ctx, mail.Draft{Kind: kind, To: email, Lang: string(o.Language), Data: d, OrderID: o.ID}); err != nil {
 		return err
 	}
 	return s.scheduleLinkReminders(ctx, o)
@@ -55,7 +54,7 @@ func (s *Service) SendLink(ctx context.Context, o *ent.Order, email string, kind
 
 // SendServicesActive queues the "your services are active" email.
 func (s *Service) SendServicesActive(ctx context.Context, o *ent.Order, to string) error {
-	_, err := s.Lifecycle.Outbox.Send(ctx, mail.Draft{
+	_, err := s.Outbox.Send(ctx, mail.Draft{
 		Kind: mail.ServicesActive, To: to, Lang: string(o.Language), Data: mailData(o), OrderID: o.ID,
 	})
 	return err
@@ -103,7 +102,7 @@ func (s *Service) WebhookDisabled(ctx context.Context, ep *ent.WebhookEndpoint) 
 		return err
 	}
 	for _, u := range admins {
-		if _, err := s.Lifecycle.Outbox.Send(ctx, mail.Draft{
+		if _, err := s.Outbox.Send(ctx, mail.Draft{
 			Kind: mail.WebhookDisabled, To: u.Email, Lang: "en",
 			Data: mail.Data{PartnerName: org.Name, PartnerAccountID: ep.PartnerAccountID, WebhookURL: ep.URL},
 		}); err != nil {

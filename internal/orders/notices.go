@@ -82,14 +82,14 @@ func (s *Service) Notify(ctx context.Context, notice string, was order.Status, o
 	if to == "" {
 		return nil
 	}
-	_, err := s.Lifecycle.Outbox.Send(ctx, mail.Draft{Kind: mail.Kind(notice), To: to, Lang: string(o.Language), Data: d, OrderID: o.ID})
+	_, err := s.Outbox.Send(ctx, mail.Draft{Kind: mail.Kind(notice), To: to, Lang: string(o.Language), Data: d, OrderID: o.ID})
 	return err
 }
 
 // windowCloses is the day an order's window closes.
 func (s *Service) windowCloses(o *ent.Order) string {
-	l := s.Lifecycle
-	return date.Of(o.RequestedStartDate.Time(l.Location).Add(l.Window).In(l.Location)).String()
+	loc := s.Settings.Location
+	return date.Of(o.RequestedStartDate.Time(loc).Add(s.Settings.Window).In(loc)).String()
 }
 
 // scheduleLinkReminders queues the reminders of the order's newest link,
@@ -107,7 +107,7 @@ func (s *Service) scheduleLinkReminders(ctx context.Context, o *ent.Order) error
 			continue
 		}
 		args := RemindLinkArgs{OrderID: o.ID, LinkID: link.ID, Lead: lead.String()}
-		if err := s.Lifecycle.Queue.Enqueue(ctx, args, &river.InsertOpts{ScheduledAt: at}); err != nil {
+		if err := s.Queue.Enqueue(ctx, args, &river.InsertOpts{ScheduledAt: at}); err != nil {
 			return err
 		}
 	}
@@ -117,15 +117,14 @@ func (s *Service) scheduleLinkReminders(ctx context.Context, o *ent.Order) error
 // scheduleWindowReminders queues the reminders before a new order's window
 // closes.
 func (s *Service) scheduleWindowReminders(ctx context.Context, o *ent.Order) error {
-	l := s.Lifecycle
-	closes := o.RequestedStartDate.Time(l.Location).Add(l.Window)
+	closes := o.RequestedStartDate.Time(s.Settings.Location).Add(s.Settings.Window)
 	for _, lead := range ReminderLeads {
 		at := closes.Add(-lead)
 		if !at.After(s.now()) {
 			continue
 		}
 		args := RemindWindowArgs{OrderID: o.ID, Lead: lead.String()}
-		if err := l.Queue.Enqueue(ctx, args, &river.InsertOpts{ScheduledAt: at}); err != nil {
+		if err := s.Queue.Enqueue(ctx, args, &river.InsertOpts{ScheduledAt: at}); err != nil {
 			return err
 		}
 	}
@@ -154,9 +153,8 @@ func (w *RemindLinkWorker) Work(ctx context.Context, job *river.Job[RemindLinkAr
 			if err != nil {
 				return err
 			}
-			l := s.Lifecycle
 			c.Audit = map[string]any{"to": link.Email, "lead": job.Args.Lead,
-				"expires": date.Of(link.ExpiresAt.In(l.Location)).String()}
+				"expires": date.Of(link.ExpiresAt.In(s.Settings.Location)).String()}
 			return nil
 		},
 	})

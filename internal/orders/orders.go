@@ -16,7 +16,9 @@ import (
 	"onramp/internal/audit"
 	"onramp/internal/auth"
 	"onramp/internal/date"
+	"onramp/internal/jobs"
 	"onramp/internal/lifecycle"
+	"onramp/internal/mail"
 	"onramp/internal/store"
 	"onramp/internal/validate"
 	"onramp/internal/viewer"
@@ -57,8 +59,13 @@ const (
 // Service places orders and runs their life: the setup email, the
 // escalation, the window, resends and cancellation.
 type Service struct {
-	Store     *store.Store
-	Lifecycle *Lifecycle
+	Store *store.Store
+	// Queue holds the order's jobs, Outbox its emails; Links issues its
+	// setup links.
+	Queue    *jobs.Queue
+	Outbox   *mail.Outbox
+	Links    LinkIssuer
+	Settings Settings
 	// Life applies every change of an order's status or step.
 	Life  *lifecycle.Engine
 	Clock func() time.Time
@@ -79,7 +86,7 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (*ent.Order, error) 
 	if v.Kind == viewer.Integration && in.Partner.AccountID != v.PartnerAccountID {
 		return nil, auth.Forbidden("An integration token places orders for its own partner account only.")
 	}
-	in, err = s.normalize(in, s.Lifecycle.Location, s.Lifecycle.Window)
+	in, err = s.normalize(in, s.Settings.Location, s.Settings.Window)
 	if err != nil {
 		return nil, err
 	}

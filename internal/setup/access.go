@@ -92,14 +92,13 @@ func (s *Service) requestAccess(ctx context.Context, st *state, partner, custome
 // message: cancelling the order does not withdraw a question about the
 // organization.
 func (s *Service) accessMail(ctx context.Context, kind mail.Kind, o *ent.Order, partner, customer *ent.Organization, to, token string, exp time.Time) error {
-	l := s.Orders.Lifecycle
 	d := mail.Data{
 		Product: string(o.Product), PartnerName: partner.Name, PartnerAccountID: o.PartnerAccountID,
 		CustomerName: customer.Name, ExternalID: o.ExternalID, AdminEmail: to,
-		Link:        l.LinkTo("/access", token),
-		LinkExpires: l.LinkExpiry(exp),
+		Link:        s.Orders.Settings.LinkTo("/access", token),
+		LinkExpires: s.Orders.Settings.LinkExpiry(exp),
 	}
-	_, err := l.Outbox.Send(ctx, mail.Draft{Kind: kind, To: to, Lang: string(o.Language), Data: d})
+	_, err := s.Orders.Outbox.Send(ctx, mail.Draft{Kind: kind, To: to, Lang: string(o.Language), Data: d})
 	return err
 }
 
@@ -446,5 +445,5 @@ func (s *Service) ContinueSetup(ctx context.Context, id gid.ID) (string, *ent.Or
 
 // SetupURL is the wizard's address for a setup link's token.
 func (s *Service) SetupURL(token string) string {
-	return s.Orders.Lifecycle.LinkTo("/setup", token)
+	return s.Orders.Settings.LinkTo("/setup", token)
 }

@@ -52,7 +52,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, lang string) 
 		lang = "en"
 	}
 	return s.Store.InTx(ctx, func(ctx context.Context) error {
-		return s.Orders.Lifecycle.Queue.Enqueue(ctx, PasswordResetArgs{Email: addr, Lang: lang}, nil)
+		return s.Orders.Queue.Enqueue(ctx, PasswordResetArgs{Email: addr, Lang: lang}, nil)
 	})
 }
 
@@ -76,12 +76,11 @@ func (s *Service) mailPasswordReset(ctx context.Context, a PasswordResetArgs) er
 		if err != nil {
 			return err
 		}
-		l := s.Orders.Lifecycle
-		_, err = l.Outbox.Send(ctx, mail.Draft{Kind: mail.PasswordReset, To: u.Email, Lang: a.Lang, Data: mail.Data{
+		_, err = s.Orders.Outbox.Send(ctx, mail.Draft{Kind: mail.PasswordReset, To: u.Email, Lang: a.Lang, Data: mail.Data{
 			PartnerName:  u.Edges.Organization.Name,
 			ContactEmail: u.Email,
-			Link:         l.LinkTo("/reset-password", token),
-			LinkExpires:  l.LinkExpiry(exp),
+			Link:         s.Orders.Settings.LinkTo("/reset-password", token),
+			LinkExpires:  s.Orders.Settings.LinkExpiry(exp),
 		}})
 		return err
 	})
@@ -170,8 +169,7 @@ func (s *Service) setPassword(ctx context.Context, v *viewer.Viewer, password, w
 		if err := audit.Record(ctx, client, "", why, map[string]any{"user": u.ID, "sessionsEnded": ended}); err != nil {
 			return err
 		}
-		l := s.Orders.Lifecycle
-		if _, err := l.Outbox.Send(ctx, mail.Draft{Kind: mail.PasswordChanged, To: u.Email, Lang: "en", Data: mail.Data{
+		if _, err := s.Orders.Outbox.Send(ctx, mail.Draft{Kind: mail.PasswordChanged, To: u.Email, Lang: "en", Data: mail.Data{
 			PartnerName: u.Edges.Organization.Name, ContactEmail: u.Email,
 		}}); err != nil {
 			return err

@@ -66,7 +66,7 @@ func (s *Service) Provision(ctx context.Context, idempotencyKey *string, draftID
 			st.change.Noop = true
 			return nil
 		}
-		if err := s.Orders.Lifecycle.Queue.Enqueue(ctx, billing.StartArgs{OrderID: st.order.ID}, nil); err != nil {
+		if err := s.Orders.Queue.Enqueue(ctx, billing.StartArgs{OrderID: st.order.ID}, nil); err != nil {
 			return err
 		}
 		if err := s.Orders.SendServicesActive(ctx, st.order, st.v.Email); err != nil {
