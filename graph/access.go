@@ -4,13 +4,14 @@ import (
 	"context"
 	"time"
 
+	"onramp/internal/access"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"onramp/ent"
 	"onramp/ent/order"
 	"onramp/graph/model"
-	"onramp/internal/setup"
 	"onramp/internal/store"
 )
 
@@ -38,7 +39,7 @@ func (r *Resolver) disclosed(ctx context.Context, obj any, next graphql.Resolver
 	if !ok {
 		return next(ctx)
 	}
-	full, err := setup.Disclosed(ctx, r.Client, org)
+	full, err := access.Disclosed(ctx, r.Client, org)
 	if err != nil {
 		return nil, err
 	}
@@ -64,11 +65,11 @@ func nonEmpty(s string) *string {
 }
 
 // rememberDisclosures lets a query or mutation decide each organization's
-// disclosure once (setup.WithDisclosures). A subscription lives on: each of
+// disclosure once (access.WithDisclosures). A subscription lives on: each of
 // its events decides again.
 func rememberDisclosures(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil && oc.Operation.Operation != ast.Subscription {
-		ctx = setup.WithDisclosures(ctx)
+		ctx = access.WithDisclosures(ctx)
 	}
 	return next(ctx)
 }

@@ -7,44 +7,45 @@ package graph
 
 import (
 	"context"
+	"time"
+
 	"onramp/ent"
 	"onramp/ent/order"
 	"onramp/ent/partneraccess"
 	"onramp/graph/generated"
 	"onramp/graph/model"
+	"onramp/internal/access"
 	"onramp/internal/auth"
 	"onramp/internal/gid"
-	"onramp/internal/setup"
 	"onramp/internal/store"
 	"onramp/internal/viewer"
-	"time"
 )
 
 // ApprovePartnerAccess is the resolver for the approvePartnerAccess field.
 func (r *mutationResolver) ApprovePartnerAccess(ctx context.Context) (*model.PartnerAccessPayload, error) {
-	return accessPayload(r.Resolver.Setup.ApproveAccess(ctx))
+	return accessPayload(r.Resolver.Access.ApproveAccess(ctx))
 }
 
 // DenyPartnerAccess is the resolver for the denyPartnerAccess field.
 func (r *mutationResolver) DenyPartnerAccess(ctx context.Context) (*model.PartnerAccessPayload, error) {
-	return accessPayload(r.Resolver.Setup.DenyAccess(ctx))
+	return accessPayload(r.Resolver.Access.DenyAccess(ctx))
 }
 
 // RevokePartnerAccess is the resolver for the revokePartnerAccess field.
 func (r *mutationResolver) RevokePartnerAccess(ctx context.Context, id *gid.ID) (*model.PartnerAccessPayload, error) {
-	return accessPayload(r.Resolver.Setup.RevokeAccess(ctx, id))
+	return accessPayload(r.Resolver.Access.RevokeAccess(ctx, id))
 }
 
 // ContinueSetup is the resolver for the continueSetup field.
 func (r *mutationResolver) ContinueSetup(ctx context.Context, orderID gid.ID) (*model.ContinueSetupPayload, error) {
-	token, o, err := r.Resolver.Setup.ContinueSetup(ctx, orderID)
+	token, o, err := r.Resolver.Access.ContinueSetup(ctx, orderID)
 	userErrors, err := payloadErrors(err)
 	if err != nil {
 		return nil, err
 	}
 	p := &model.ContinueSetupPayload{Order: o, UserErrors: userErrors}
 	if token != "" {
-		u := r.Resolver.Setup.SetupURL(token)
+		u := r.Resolver.Access.SetupURL(token)
 		p.Token, p.SetupURL = &token, &u
 	}
 	return p, nil
@@ -52,12 +53,12 @@ func (r *mutationResolver) ContinueSetup(ctx context.Context, orderID gid.ID) (*
 
 // CustomerAccess is the resolver for the customerAccess field.
 func (r *orderResolver) CustomerAccess(ctx context.Context, obj *ent.Order) (*ent.PartnerAccess, error) {
-	return setup.AccessOf(ctx, r.Client, obj)
+	return access.Of(ctx, r.Client, obj)
 }
 
 // State is the resolver for the state field.
 func (r *partnerAccessResolver) State(ctx context.Context, obj *ent.PartnerAccess) (model.PartnerAccessState, error) {
-	return model.PartnerAccessState(setup.AccessState(obj, r.now())), nil
+	return model.PartnerAccessState(access.State(obj, r.now())), nil
 }
 
 // PartnerName is the resolver for the partnerName field.
@@ -104,7 +105,7 @@ func (r *partnerAccessResolver) RequestedAt(ctx context.Context, obj *ent.Partne
 // AllowedAction is the resolver for the allowedAction field.
 func (r *partnerAccessResolver) AllowedAction(ctx context.Context, obj *ent.PartnerAccess) (model.PartnerAccessAction, error) {
 	v := viewer.FromContext(ctx)
-	state := setup.AccessState(obj, r.now())
+	state := access.State(obj, r.now())
 	switch {
 	case !v.Is(viewer.PartnerAccess) || v.AccessID != obj.ID:
 	case v.Act == auth.ActDecide && state == string(partneraccess.StatePENDING):
@@ -126,7 +127,7 @@ func (r *partnerAccessResolver) OrderCancelled(ctx context.Context, obj *ent.Par
 
 // PartnerAccess is the resolver for the partnerAccess field.
 func (r *queryResolver) PartnerAccess(ctx context.Context) (*ent.PartnerAccess, error) {
-	return r.Resolver.Setup.Access(ctx)
+	return r.Resolver.Access.Access(ctx)
 }
 
 // PartnerAccess returns generated.PartnerAccessResolver implementation.

@@ -7,18 +7,19 @@ package graph
 
 import (
 	"context"
+	"strings"
+
 	"onramp/ent/order"
 	"onramp/graph/model"
 	"onramp/internal/auth"
 	"onramp/internal/gid"
 	"onramp/internal/viewer"
-	"strings"
 )
 
 // SignIn is the resolver for the signIn field.
 func (r *mutationResolver) SignIn(ctx context.Context, email string, password string) (*model.SignInPayload, error) {
 	token, userErrors, err := r.Throttles.signIn(ctx, email, func() (string, error) {
-		return r.Resolver.Setup.SignIn(ctx, email, password)
+		return r.Resolver.Accounts.SignIn(ctx, email, password)
 	})
 	if err != nil {
 		return nil, err
@@ -29,7 +30,7 @@ func (r *mutationResolver) SignIn(ctx context.Context, email string, password st
 // RequestPasswordReset is the resolver for the requestPasswordReset field.
 func (r *mutationResolver) RequestPasswordReset(ctx context.Context, email string, language *order.Language) (*model.RequestPasswordResetPayload, error) {
 	userErrors, err := r.Throttles.passwordReset(ctx, email, func() error {
-		return r.Resolver.Setup.RequestPasswordReset(ctx, email, languageOf(language))
+		return r.Resolver.Accounts.RequestPasswordReset(ctx, email, languageOf(language))
 	})
 	if err != nil {
 		return nil, err
@@ -42,7 +43,7 @@ func (r *mutationResolver) ResetPassword(ctx context.Context, password string) (
 	// In the bounded hashing pool, as signIn, but not under the sign-in
 	// throttle: a reset is how the owner gets back in.
 	token, userErrors, err := r.Throttles.hashing(ctx, func() (string, error) {
-		return r.Resolver.Setup.ResetPassword(ctx, password)
+		return r.Resolver.Accounts.ResetPassword(ctx, password)
 	})
 	if err != nil {
 		return nil, err
@@ -63,7 +64,7 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, current string, n
 	}
 	// Wrong current passwords are throttled as wrong sign-ins are, per user.
 	token, userErrors, err := r.Throttles.passwordCheck(ctx, "change:"+string(v.UserID), func() (string, error) {
-		return r.Resolver.Setup.ChangePassword(ctx, current, new)
+		return r.Resolver.Accounts.ChangePassword(ctx, current, new)
 	})
 	if err != nil {
 		return nil, err
@@ -73,7 +74,7 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, current string, n
 
 // SignOut is the resolver for the signOut field.
 func (r *mutationResolver) SignOut(ctx context.Context) (*model.SignOutPayload, error) {
-	userErrors, err := payloadErrors(r.Resolver.Setup.SignOut(ctx))
+	userErrors, err := payloadErrors(r.Resolver.Accounts.SignOut(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +83,7 @@ func (r *mutationResolver) SignOut(ctx context.Context) (*model.SignOutPayload, 
 
 // ReleaseHold is the resolver for the releaseHold field.
 func (r *mutationResolver) ReleaseHold(ctx context.Context, orderID gid.ID, note *string) (*model.ReleaseHoldPayload, error) {
-	o, err := r.Resolver.Setup.ReleaseHold(ctx, orderID, deref(note))
+	o, err := r.Resolver.Orders.ReleaseHold(ctx, orderID, deref(note))
 	userErrors, err := payloadErrors(err)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+
 	"onramp/ent"
 	"onramp/graph/model"
 	"onramp/internal/gid"

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+
 	"onramp/graph/model"
 	"onramp/internal/gid"
 )

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"onramp/internal/access"
+	"onramp/internal/accounts"
+
 	"onramp/ent"
 	"onramp/internal/auth"
 	"onramp/internal/clock"
@@ -23,8 +26,12 @@ type Resolver struct {
 	Client *ent.Client
 	Orders *orders.Service
 	Setup  *setup.Service
-	Auth   *auth.Authority
-	Events *events.Broker
+	// Access is the customer's consent; Accounts, partner sign-in and
+	// passwords.
+	Access   *access.Service
+	Accounts *accounts.Service
+	Auth     *auth.Authority
+	Events   *events.Broker
 	// Webhooks manages endpoints and reads the event feed.
 	Webhooks *webhooks.Service
 	// Clock is the test clock (--test-clock); nil when time is real.

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+
 	"onramp/ent"
 	"onramp/ent/order"
 	"onramp/ent/schema/schematype"

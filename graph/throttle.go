@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"onramp/internal/accounts"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -16,7 +18,6 @@ import (
 	"onramp/internal/gid"
 	"onramp/internal/lifecycle"
 	"onramp/internal/orders"
-	"onramp/internal/setup"
 	"onramp/internal/throttle"
 	"onramp/internal/validate"
 	"onramp/internal/viewer"
@@ -104,7 +105,7 @@ func (t *Throttles) passwordCheck(ctx context.Context, emailKey string, fn func(
 	case err == nil:
 		t.SignInEmail.Reset(emailKey)
 		byClient.Cancel()
-	case errors.As(err, &failure) && failure.Problems[0].Code == setup.CodeInvalidCredentials:
+	case errors.As(err, &failure) && failure.Problems[0].Code == accounts.CodeInvalidCredentials:
 		// A wrong password: both attempts stay counted.
 	default:
 		byEmail.Cancel()

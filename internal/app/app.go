@@ -18,6 +18,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"onramp/internal/access"
+	"onramp/internal/accounts"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -150,9 +153,9 @@ type App struct {
 	Jobs   *jobs.Queue
 	Orders *orders.Service
 	Setup  *setup.Service
-	// resetWorker mails password-reset links for Setup (built after the
-	// job queue that runs it).
-	resetWorker *setup.PasswordResetWorker
+	// Access is the customer's consent; Accounts, the partner accounts.
+	Access   *access.Service
+	Accounts *accounts.Service
 	// Life applies every change of an order's status or step.
 	Life *lifecycle.Engine
 	// Webhooks tells partner integrations of their orders' events.
@@ -220,8 +223,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	st.MigrationDone()
-	a.Setup = &setup.Service{Store: st, Orders: a.Orders, Life: a.Life, Auth: authority}
-	a.resetWorker.Setup = a.Setup
+	a.Access = &access.Service{Store: st, Orders: a.Orders, Life: a.Life, Auth: authority}
+	a.Setup = &setup.Service{Store: st, Orders: a.Orders, Life: a.Life, Auth: authority, Access: a.Access}
 	a.Life.Missing = setup.MissingSettings
 	shutdownCtx, cancel := context.WithCancel(context.Background())
 	a.shutdown = cancel
@@ -245,6 +248,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			Client:     st.Client,
 			Orders:     a.Orders,
 			Setup:      a.Setup,
+			Access:     a.Access,
+			Accounts:   a.Accounts,
 			Auth:       authority,
 			Events:     a.Events.Broker,
 			Clock:      testClock,

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"time"
 
+	"onramp/internal/accounts"
+
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -15,7 +17,6 @@ import (
 	life "onramp/internal/lifecycle"
 	"onramp/internal/mail"
 	"onramp/internal/orders"
-	"onramp/internal/setup"
 	"onramp/internal/store"
 	"onramp/internal/webhooks"
 )
@@ -71,8 +72,8 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	river.AddWorker(workers, &orders.CloseWindowWorker{Orders: a.Orders})
 	river.AddWorker(workers, &orders.RemindLinkWorker{Orders: a.Orders})
 	river.AddWorker(workers, &orders.RemindWindowWorker{Orders: a.Orders})
-	a.resetWorker = &setup.PasswordResetWorker{}
-	river.AddWorker(workers, a.resetWorker)
+	a.Accounts = &accounts.Service{Store: a.Store, Orders: a.Orders, Auth: a.Auth}
+	river.AddWorker(workers, &accounts.PasswordResetWorker{Accounts: a.Accounts})
 	river.AddWorker(workers, &auth.PruneWorker{Auth: a.Auth, More: []func(context.Context) error{
 		func(ctx context.Context) error { _, err := a.Orders.PruneKeys(ctx); return err },
 		func(ctx context.Context) error { _, err := a.Webhooks.PruneRedeliveries(ctx); return err },

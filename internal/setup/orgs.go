@@ -9,6 +9,7 @@ import (
 	"onramp/ent/organization"
 	"onramp/ent/schema/schematype"
 	"onramp/ent/user"
+	"onramp/internal/access"
 	"onramp/internal/gid"
 	"onramp/internal/lifecycle"
 	"onramp/internal/store"
@@ -225,7 +226,7 @@ func (s *Service) confirm(ctx context.Context, st *state) error {
 	}
 	upd.SetCustomerOrgID(customer.ID)
 	if partner != nil && !o.HandedToCustomer {
-		managed, err := manages(ctx, client, customer.ID, partner.ID, "")
+		managed, err := access.Manages(ctx, client, customer.ID, partner.ID, "")
 		switch {
 		case err != nil:
 			return err
@@ -240,7 +241,7 @@ func (s *Service) confirm(ctx context.Context, st *state) error {
 			if st.change.Audit == nil {
 				st.change.Audit = map[string]any{}
 			}
-			if err := s.requestAccess(ctx, st, partner, customer, d.CustomerAdminEmail); err != nil {
+			if err := s.Access.Request(ctx, st.change, st.order, partner, customer, d.CustomerAdminEmail); err != nil {
 				return err
 			}
 		}

@@ -6,8 +6,8 @@ import (
 
 	"onramp/ent"
 	"onramp/ent/order"
-	"onramp/ent/organization"
 	"onramp/ent/user"
+	"onramp/internal/accounts"
 	"onramp/internal/gid"
 	"onramp/internal/lifecycle"
 	"onramp/internal/store"
@@ -21,10 +21,10 @@ func (s *Service) SetPartnerPassword(ctx context.Context, password string, draft
 		if !st.order.CreatedPartnerOrg {
 			return validate.Fail(CodeWrongStep, "", "Only a newly created partner organization gets a password here.")
 		}
-		if msg := passwordProblem(password, st.v.Email); msg != "" {
-			return validate.Fail(CodeWeakPassword, "password", "%s", msg)
+		if msg := accounts.PasswordProblem(password, st.v.Email); msg != "" {
+			return validate.Fail(accounts.CodeWeakPassword, "password", "%s", msg)
 		}
-		hash, err := hashPassword(password)
+		hash, err := accounts.HashPassword(password)
 		if err != nil {
 			return err
 		}
@@ -41,26 +41,3 @@ func (s *Service) SetPartnerPassword(ctx context.Context, password string, draft
 		return nil
 	})
 }
-
-// SignIn checks a partner administrator's password and returns a session
-// token. Unknown email and wrong password look the same.
-func (s *Service) SignIn(ctx context.Context, email, password string) (string, error) {
-	var u *ent.User
-	if addr, ok := validate.Email(email); ok { // a malformed email names nobody: no query
-		var err error
-		u, err = s.Store.Client.User.Query().Where(user.Email(addr)).WithOrganization().Only(store.System(ctx))
-		if err != nil && !ent.IsNotFound(err) {
-			return "", err
-		}
-	}
-	if u == nil || u.PasswordHash == "" || u.Edges.Organization.Kind != organization.KindPARTNER {
-		checkPassword(password, dummyHash) // the same work, so timing does not tell
-		return "", validate.Fail(CodeInvalidCredentials, "", "Wrong email or password.")
-	}
-	if !checkPassword(password, u.PasswordHash) {
-		return "", validate.Fail(CodeInvalidCredentials, "", "Wrong email or password.")
-	}
-	return s.Auth.IssuePartnerSession(ctx, u, u.Edges.Organization)
-}
-
-var dummyHash, _ = hashPassword("onramp-timing-equalizer")

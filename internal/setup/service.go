@@ -1,10 +1,15 @@
 // Package setup is the setup wizard's commands, by stage: who sets up
-// (role.go), the organizations (orgs.go), a hold (hold.go), the service
-// settings (settings.go), provisioning (provision.go) and the partner
-// administrator's password (partner.go); and the session a link reads
-// (session.go). Which call is allowed when, and where it leads, is the
-// order's life table (internal/lifecycle); every call goes through its
-// Apply.
+// (role.go), the organizations (orgs.go), a report that puts the order on
+// hold (hold.go), the service settings (settings.go), provisioning
+// (provision.go) and the new partner administrator's password
+// (partner.go); and the session a link reads (session.go). Which call is
+// allowed when, and where it leads, is the order's life table
+// (internal/lifecycle); every call goes through its Apply.
+//
+// It owns the setup links' drafts and what the wizard writes to orders,
+// organizations and subscriptions. It may import the stores, auth,
+// lifecycle, orders, the customer's consent (internal/access) and the
+// password rules (internal/accounts); nothing but the API imports it.
 package setup
 
 import (
@@ -14,6 +19,7 @@ import (
 	"onramp/ent/order"
 	"onramp/ent/schema/schematype"
 	"onramp/ent/setuplink"
+	"onramp/internal/access"
 	"onramp/internal/auth"
 	"onramp/internal/gid"
 	"onramp/internal/lifecycle"
@@ -61,6 +67,9 @@ type Service struct {
 	Orders *orders.Service
 	Life   *lifecycle.Engine
 	Auth   *auth.Authority
+	// Access asks a customer's consent where the partner claims its
+	// organization.
+	Access *access.Service
 
 	// read holds the orders Session read, until the next write.
 	read sessionOrders

@@ -10,6 +10,7 @@ import (
 	"onramp/ent/organization"
 	"onramp/ent/schema/schematype"
 	"onramp/ent/user"
+	"onramp/internal/access"
 	"onramp/internal/gid"
 	"onramp/internal/lifecycle"
 	"onramp/internal/store"
@@ -223,11 +224,11 @@ func (s *Service) draftView(ctx context.Context, d *schematype.OrgDraft, o *ent.
 }
 
 // viewOf shows an existing organization: all of it, or, to a caller who
-// may not see all of it (Disclosed), its name and country only.
+// may not see all of it (access.Disclosed), its name and country only.
 func (s *Service) viewOf(ctx context.Context, org *ent.Organization, o *ent.Order) (*OrgView, error) {
 	id := org.ID
 	view := &OrgView{ID: &id, Existing: true, Name: org.Name, Country: org.Country}
-	ok, err := disclosedIn(ctx, s.Store.Client, org, o)
+	ok, err := access.DisclosedIn(ctx, s.Store.Client, org, o)
 	if err != nil {
 		return nil, err
 	}

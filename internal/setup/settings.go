@@ -13,6 +13,7 @@ import (
 	"onramp/ent/schema/schematype"
 	"onramp/ent/servicesetting"
 	"onramp/ent/subscription"
+	"onramp/internal/access"
 	"onramp/internal/auth"
 	"onramp/internal/gid"
 	"onramp/internal/lifecycle"
@@ -211,7 +212,7 @@ func (s *Service) CheckSubdomain(ctx context.Context, name string) (bool, string
 			// Unless the caller may not see that site (a partner waiting
 			// for the customer's consent): then it is taken, as for anyone,
 			// so probing names cannot find it.
-			ok, err := disclosedIn(ctx, s.Store.Client, holder, o)
+			ok, err := access.DisclosedIn(ctx, s.Store.Client, holder, o)
 			if err != nil {
 				return false, "", err
 			}
@@ -291,7 +292,7 @@ func (s *Service) SaveEnterpriseSettings(ctx context.Context, subdomain string, 
 			// The organization had its site before this order. A caller it
 			// is not disclosed to gets the same answer for every name, its
 			// real one too, so a save cannot confirm a guess.
-			if ok, err := Disclosed(ctx, s.Store.Client, org); err != nil || !ok {
+			if ok, err := access.Disclosed(ctx, s.Store.Client, org); err != nil || !ok {
 				if err != nil {
 					return err
 				}
@@ -346,7 +347,7 @@ func SiteSubdomainOf(ctx context.Context, client *ent.Client, sub *ent.Subscript
 			return nil, err
 		}
 		// Not told to a partner still waiting for the customer's consent.
-		if ok, err := Disclosed(ctx, client, org); err != nil || !ok {
+		if ok, err := access.Disclosed(ctx, client, org); err != nil || !ok {
 			return nil, err
 		}
 		return org.Subdomain, nil

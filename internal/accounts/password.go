@@ -1,4 +1,4 @@
-package setup
+package accounts
 
 import (
 	"crypto/rand"
@@ -34,8 +34,8 @@ var commonPasswords = func() map[string]bool {
 	return m
 }()
 
-// passwordProblem returns why password is refused for email, or "".
-func passwordProblem(password, email string) string {
+// PasswordProblem returns why password is refused for email, or "".
+func PasswordProblem(password, email string) string {
 	n := utf8.RuneCountInString(password)
 	lower := strings.ToLower(password)
 	local, _, _ := strings.Cut(email, "@")
@@ -74,8 +74,8 @@ func argonKey(password string, salt []byte, t, m uint32, p uint8, n uint32) []by
 	return argon2.IDKey([]byte(password), salt, t, m, p, n)
 }
 
-// hashPassword returns a salted argon2id hash in PHC string form.
-func hashPassword(password string) (string, error) {
+// HashPassword returns a salted argon2id hash in PHC string form.
+func HashPassword(password string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err

@@ -1,4 +1,13 @@
-package setup
+// Package access is the customer's consent: a partner that claims an
+// existing customer organization asks its administrator, who approves,
+// denies or later withdraws the partner's right to manage it; what a caller
+// may see of an organization follows from it (Disclosed); and a partner
+// that manages the customer continues a setup from its workspace.
+//
+// It owns the partner_accesses table and the management relation between
+// organizations. It may import the stores, auth, lifecycle, mail and
+// orders; the wizard (internal/setup) imports it, never the reverse.
+package access
 
 import (
 	"context"
@@ -15,10 +24,19 @@ import (
 	"onramp/internal/gid"
 	"onramp/internal/lifecycle"
 	"onramp/internal/mail"
+	"onramp/internal/orders"
 	"onramp/internal/store"
 	"onramp/internal/validate"
 	"onramp/internal/viewer"
 )
+
+// Service runs the consent.
+type Service struct {
+	Store  *store.Store
+	Orders *orders.Service
+	Life   *lifecycle.Engine
+	Auth   *auth.Authority
+}
 
 // Codes of the consent's userErrors.
 const (
@@ -27,25 +45,25 @@ const (
 	CodeNotApproved     = "NOT_APPROVED"
 )
 
-// AccessExpired is the state a pending request shows once it can no longer
+// Expired is the state a pending request shows once it can no longer
 // be answered (the stored state stays PENDING).
-const AccessExpired = "EXPIRED"
+const Expired = "EXPIRED"
 
-// AccessState is where a request stands as callers see it: its stored
+// State is where a request stands as callers see it: its stored
 // state, or EXPIRED for a pending one past its time.
-func AccessState(pa *ent.PartnerAccess, now time.Time) string {
+func State(pa *ent.PartnerAccess, now time.Time) string {
 	if pa.State == partneraccess.StatePENDING && !now.Before(pa.ExpiresAt) {
-		return AccessExpired
+		return Expired
 	}
 	return string(pa.State)
 }
 
 func (s *Service) now() time.Time { return s.Life.Now() }
 
-// manages reports whether the partner organization partnerOrg (by id), or
+// Manages reports whether the partner organization partnerOrg (by id), or
 // the partner organization of account (when partnerOrg is empty), has an
 // active management relation to org.
-func manages(ctx context.Context, client *ent.Client, org gid.ID, partnerOrg gid.ID, account string) (bool, error) {
+func Manages(ctx context.Context, client *ent.Client, org gid.ID, partnerOrg gid.ID, account string) (bool, error) {
 	q := client.Organization.Query().Where(organization.ID(org))
 	if partnerOrg != "" {
 		q.Where(organization.HasManagersWith(organization.ID(partnerOrg)))
@@ -55,11 +73,11 @@ func manages(ctx context.Context, client *ent.Client, org gid.ID, partnerOrg gid
 	return q.Exist(store.System(ctx))
 }
 
-// requestAccess asks the administrator of an existing customer
-// organization whether the order's partner may manage it: a PENDING
-// request, and an email with its decision link, in the confirmation's
-// transaction. A request of the same partner still open is not repeated.
-func (s *Service) requestAccess(ctx context.Context, st *state, partner, customer *ent.Organization, admin string) error {
+// Request asks the administrator of an existing customer organization
+// whether the partner of order o may manage it: a PENDING request, and an
+// email with its decision link, in the transaction of the confirmation c.
+// A request of the same partner still open is not repeated.
+func (s *Service) Request(ctx context.Context, c *lifecycle.Change, o *ent.Order, partner, customer *ent.Organization, admin string) error {
 	client := ent.FromContext(ctx)
 	sys := store.System(ctx)
 	now := s.now()
@@ -68,12 +86,12 @@ func (s *Service) requestAccess(ctx context.Context, st *state, partner, custome
 		partneraccess.StateEQ(partneraccess.StatePENDING), partneraccess.ExpiresAtGT(now),
 	).Exist(sys)
 	if err != nil || open {
-		st.change.Audit["partnerAccess"] = "already requested"
+		c.Audit["partnerAccess"] = "already requested"
 		return err
 	}
 	pa, err := client.PartnerAccess.Create().
-		SetPartnerOrgID(partner.ID).SetPartnerAccountID(st.order.PartnerAccountID).
-		SetCustomerOrgID(customer.ID).SetOrderID(st.order.ID).SetAdminEmail(admin).
+		SetPartnerOrgID(partner.ID).SetPartnerAccountID(o.PartnerAccountID).
+		SetCustomerOrgID(customer.ID).SetOrderID(o.ID).SetAdminEmail(admin).
 		SetExpiresAt(now.Add(auth.AccessDecisionTTL)).
 		Save(sys)
 	if err != nil {
@@ -83,9 +101,9 @@ func (s *Service) requestAccess(ctx context.Context, st *state, partner, custome
 	if err != nil {
 		return err
 	}
-	st.change.Audit["partnerAccess"] = pa.ID
-	st.change.Audit["partnerAccessAskedOf"] = admin
-	return s.accessMail(ctx, mail.AccessRequest, st.order, partner, customer, admin, token, exp)
+	c.Audit["partnerAccess"] = pa.ID
+	c.Audit["partnerAccessAskedOf"] = admin
+	return s.accessMail(ctx, mail.AccessRequest, o, partner, customer, admin, token, exp)
 }
 
 // accessMail puts a consent email in the outbox. It is not the order's
@@ -195,7 +213,7 @@ func (s *Service) RevokeAccess(ctx context.Context, id *gid.ID) (*ent.PartnerAcc
 	return s.changeAccess(ctx, target, lifecycle.RevokePartnerAccess, func(ctx context.Context, pa *ent.PartnerAccess, c *lifecycle.Change) error {
 		ok := pa.State == partneraccess.StateAPPROVED || v.Is(viewer.Operator) && pa.State == partneraccess.StatePENDING
 		if !ok {
-			return validate.Fail(CodeNotApproved, "", "This partner access is %s, not approved: there is nothing to withdraw.", strings.ToLower(AccessState(pa, s.now())))
+			return validate.Fail(CodeNotApproved, "", "This partner access is %s, not approved: there is nothing to withdraw.", strings.ToLower(State(pa, s.now())))
 		}
 		client := ent.FromContext(ctx)
 		sys := store.System(ctx)
@@ -257,7 +275,7 @@ func (s *Service) changeAccess(ctx context.Context, id gid.ID, action lifecycle.
 // request.
 func (s *Service) activate(ctx context.Context, pa *ent.PartnerAccess) error {
 	client := ent.FromContext(ctx)
-	ok, err := manages(ctx, client, pa.CustomerOrgID, pa.PartnerOrgID, "")
+	ok, err := Manages(ctx, client, pa.CustomerOrgID, pa.PartnerOrgID, "")
 	if err != nil || ok {
 		return err
 	}
@@ -283,12 +301,12 @@ func accessOrgs(ctx context.Context, pa *ent.PartnerAccess) (partner, customer *
 // the organization at all. Within a request (WithDisclosures) each
 // organization is decided once.
 func Disclosed(ctx context.Context, client *ent.Client, org *ent.Organization) (bool, error) {
-	return disclosedIn(ctx, client, org, nil)
+	return DisclosedIn(ctx, client, org, nil)
 }
 
-// disclosedIn is Disclosed for a setup link whose order the caller has
+// DisclosedIn is Disclosed for a setup link whose order the caller has
 // already read (nil: read it).
-func disclosedIn(ctx context.Context, client *ent.Client, org *ent.Organization, o *ent.Order) (bool, error) {
+func DisclosedIn(ctx context.Context, client *ent.Client, org *ent.Organization, o *ent.Order) (bool, error) {
 	v := viewer.FromContext(ctx)
 	switch {
 	case v == nil || v.Is(viewer.Operator):
@@ -311,9 +329,9 @@ func decideDisclosure(ctx context.Context, client *ent.Client, v *viewer.Viewer,
 	sys := store.System(ctx)
 	switch {
 	case v.Is(viewer.Partner):
-		return manages(ctx, client, org.ID, v.OrganizationID, "")
+		return Manages(ctx, client, org.ID, v.OrganizationID, "")
 	case v.Is(viewer.Integration):
-		return manages(ctx, client, org.ID, "", v.PartnerAccountID)
+		return Manages(ctx, client, org.ID, "", v.PartnerAccountID)
 	case v.Is(viewer.SetupLink):
 		if o == nil || o.ID != v.OrderID {
 			var err error
@@ -328,7 +346,7 @@ func decideDisclosure(ctx context.Context, client *ent.Client, v *viewer.Viewer,
 		if err != nil || member {
 			return member, err
 		}
-		return manages(ctx, client, org.ID, "", o.PartnerAccountID)
+		return Manages(ctx, client, org.ID, "", o.PartnerAccountID)
 	}
 	return false, nil
 }
@@ -368,8 +386,8 @@ func WithDisclosures(ctx context.Context) context.Context {
 	return context.WithValue(ctx, disclosuresKey{}, &disclosures{m: map[gid.ID]bool{}})
 }
 
-// AccessOf is the consent request made for an order, if any.
-func AccessOf(ctx context.Context, client *ent.Client, o *ent.Order) (*ent.PartnerAccess, error) {
+// Of is the consent request made for an order, if any.
+func Of(ctx context.Context, client *ent.Client, o *ent.Order) (*ent.PartnerAccess, error) {
 	pa, err := client.PartnerAccess.Query().Where(partneraccess.OrderID(o.ID)).
 		Order(ent.Desc(partneraccess.FieldCreatedAt)).First(ctx)
 	if ent.IsNotFound(err) {
@@ -421,7 +439,7 @@ func (s *Service) ContinueSetup(ctx context.Context, id gid.ID) (string, *ent.Or
 				return validate.Fail(CodeHandedToCustomer, "", "This setup was handed to the customer, who finishes it; a partner cannot continue it.")
 			}
 			if lifecycle.Confirmed(o.Status) {
-				ok, err := manages(ctx, ent.FromContext(ctx), o.CustomerOrgID, v.OrganizationID, "")
+				ok, err := Manages(ctx, ent.FromContext(ctx), o.CustomerOrgID, v.OrganizationID, "")
 				if err != nil {
 					return err
 				}

@@ -1,4 +1,12 @@
-package setup
+// Package accounts is the partner administrators' accounts: sign-in,
+// sign-out, the password rules, changing a password and resetting a
+// forgotten one by email.
+//
+// It owns the users' password hashes and the partner sessions' start and
+// end (tokens themselves are internal/auth's). It may import the stores,
+// auth, mail and orders (for the outbox and the link settings); the wizard
+// (internal/setup) uses its password rules, never the reverse.
+package accounts
 
 import (
 	"context"
@@ -11,10 +19,21 @@ import (
 	"onramp/internal/audit"
 	"onramp/internal/auth"
 	"onramp/internal/mail"
+	"onramp/internal/orders"
 	"onramp/internal/store"
 	"onramp/internal/validate"
 	"onramp/internal/viewer"
 )
+
+// Service runs the partner accounts.
+type Service struct {
+	Store  *store.Store
+	Orders *orders.Service
+	Auth   *auth.Authority
+}
+
+// CodeInvalidCredentials refuses a wrong email or password.
+const CodeInvalidCredentials = "INVALID_CREDENTIALS"
 
 // PasswordResetArgs is the job that mails a password-reset link, if the
 // email is a partner administrator's. The request only queues it, the same
@@ -31,13 +50,13 @@ func (PasswordResetArgs) Kind() string { return "password_reset" }
 // PasswordResetWorker runs PasswordResetArgs.
 type PasswordResetWorker struct {
 	river.WorkerDefaults[PasswordResetArgs]
-	// Setup is set once the service is built.
-	Setup *Service
+	// Accounts is set once the service is built.
+	Accounts *Service
 }
 
 // Work implements river.Worker.
 func (w *PasswordResetWorker) Work(ctx context.Context, job *river.Job[PasswordResetArgs]) error {
-	return w.Setup.mailPasswordReset(store.System(ctx), job.Args)
+	return w.Accounts.mailPasswordReset(store.System(ctx), job.Args)
 }
 
 // RequestPasswordReset queues the mailing of a password-reset link to
@@ -131,10 +150,10 @@ func (s *Service) ChangePassword(ctx context.Context, current, password string) 
 // transaction stores the hash, ends the user's sessions and reset links,
 // records it, tells the user by email and starts a new session.
 func (s *Service) setPassword(ctx context.Context, v *viewer.Viewer, password, why string, check func(ctx context.Context, u *ent.User) error) (string, error) {
-	if msg := passwordProblem(password, v.Email); msg != "" {
+	if msg := PasswordProblem(password, v.Email); msg != "" {
 		return "", validate.Fail(CodeWeakPassword, "password", "%s", msg)
 	}
-	hash, err := hashPassword(password)
+	hash, err := HashPassword(password)
 	if err != nil {
 		return "", err
 	}
@@ -193,3 +212,26 @@ func (s *Service) SignOut(ctx context.Context) error {
 		return audit.Record(ctx, ent.FromContext(ctx), "", auth.SessionSignedOut, map[string]any{"user": v.UserID, "session": v.SessionID})
 	})
 }
+
+// SignIn checks a partner administrator's password and returns a session
+// token. Unknown email and wrong password look the same.
+func (s *Service) SignIn(ctx context.Context, email, password string) (string, error) {
+	var u *ent.User
+	if addr, ok := validate.Email(email); ok { // a malformed email names nobody: no query
+		var err error
+		u, err = s.Store.Client.User.Query().Where(user.Email(addr)).WithOrganization().Only(store.System(ctx))
+		if err != nil && !ent.IsNotFound(err) {
+			return "", err
+		}
+	}
+	if u == nil || u.PasswordHash == "" || u.Edges.Organization.Kind != organization.KindPARTNER {
+		checkPassword(password, dummyHash) // the same work, so timing does not tell
+		return "", validate.Fail(CodeInvalidCredentials, "", "Wrong email or password.")
+	}
+	if !checkPassword(password, u.PasswordHash) {
+		return "", validate.Fail(CodeInvalidCredentials, "", "Wrong email or password.")
+	}
+	return s.Auth.IssuePartnerSession(ctx, u, u.Edges.Organization)
+}
+
+var dummyHash, _ = HashPassword("onramp-timing-equalizer")
