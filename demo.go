@@ -37,7 +37,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	ext := fmt.Sprintf("DEMO-%d", time.Now().Unix())
-	body, _ := json.Marshal(map[string]any{
+	body, err := json.Marshal(map[string]any{
 		"query": `mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { order { id status } userErrors { field message } } }`,
 		"variables": map[string]any{"in": map[string]any{
 			"externalId": ext, "product": "A_WX",
@@ -50,6 +50,9 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			"services": []map[string]any{{"kind": "MEETINGS", "quantity": 25}, {"kind": "CALLING", "quantity": 10}, {"kind": "MESSAGING", "quantity": 25}},
 		}},
 	})
+	if err != nil {
+		return err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(url, "/")+"/graphql", bytes.NewReader(body))
 	if err != nil {
 		return err

@@ -159,7 +159,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	f.integer(&cfg.Limits.Complexity, "max-complexity", "GraphQL complexity limit")
 	f.integer(&cfg.Limits.Depth, "max-depth", "GraphQL depth limit")
 	f.integer(&cfg.Limits.Tokens, "max-tokens", "GraphQL parser token limit")
-	f.integer(&cfg.Limits.FilterDepth, "max-filter-depth", "how deep not, and and or may nest in a where argument")
+	f.integer(&cfg.Limits.FilterDepth, "max-filter-depth", "how deep the operators not, and, or may nest in a where argument")
 	f.integer(&cfg.MaxSubscriptionsPerSocket, "max-subscriptions-per-socket", "subscriptions one websocket may run at once (0: no limit)")
 	f.integer(&cfg.MaxSocketsPerToken, "max-sockets-per-token", "websockets one token may hold open (0: no limit)")
 	f.integer(&cfg.HashingSlots, "sign-in-hashing", "sign-ins that may hash a password at once (argon2id, 19 MiB each)")
@@ -181,7 +181,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.Addr)
 	if err != nil {
 		_ = a.Close()
 		return err

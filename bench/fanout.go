@@ -111,7 +111,7 @@ func deliver(subs []*subscriber, mutate func() error, timeout time.Duration) (fa
 		select {
 		case e, ok := <-s.events:
 			if !ok || e.Err != nil || e.Complete {
-				return fanoutResult{}, nil, fmt.Errorf("subscriber %d: connection closed (%v)", i, e.Err)
+				return fanoutResult{}, nil, fmt.Errorf("subscriber %d: connection closed (%w)", i, e.Err)
 			}
 			if i == 0 {
 				payload = e.Payload

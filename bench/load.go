@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -43,9 +44,7 @@ func load(client *http.Client, base string, c httpCase, n int, d time.Duration) 
 	)
 	deadline := time.Now().Add(d)
 	for w := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			local := make([]time.Duration, 0, 4096)
 			for i := 0; time.Now().Before(deadline); i++ {
 				var req *http.Request
@@ -84,14 +83,14 @@ func load(client *http.Client, base string, c httpCase, n int, d time.Duration) 
 			mu.Lock()
 			lats = append(lats, local...)
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	if err, ok := failed.Load().(error); ok {
 		return result{}, err
 	}
 	if len(lats) == 0 {
-		return result{}, fmt.Errorf("no request completed")
+		return result{}, errors.New("no request completed")
 	}
 	return summarize(lats, d), nil
 }

@@ -393,14 +393,14 @@ func run(ctx context.Context, c config) (result, error) {
 
 // onlyRest runs the flows or the fan-out when -only names them.
 func (b *bench) onlyRest(srv, twin *child) error {
-	if strings.Contains("flows", b.c.only) {
+	if strings.Contains("flows", b.c.only) { //nolint:gocritic // -only "" runs every case
 		r, err := b.flowRuns("flows")
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "complete flows: %.1f/s p50 %s p99 %s\n", r.rate, ms(r.p50), ms(r.p99))
 	}
-	if strings.Contains("fanout", b.c.only) {
+	if strings.Contains("fanout", b.c.only) { //nolint:gocritic // -only "" runs every case
 		fan, event, rss, err := b.fanout(srv)
 		if err != nil {
 			return err
@@ -530,7 +530,7 @@ func (b *bench) orderWithLink(prefix string, i int, account string) (gid.ID, str
 		}
 	}
 	if err := json.Unmarshal(out, &resp); err != nil || resp.Data.PlaceOrder.Order.ID == "" {
-		return "", "", fmt.Errorf("placeOrder: %v %s", err, out)
+		return "", "", fmt.Errorf("placeOrder: %w %s", err, out)
 	}
 	id := resp.Data.PlaceOrder.Order.ID
 	link, err := b.auth.IssueSetupLink(store.System(context.Background()), id, "setup@partner.example")
@@ -601,9 +601,7 @@ func (b *bench) flows(n int, d time.Duration) (result, error) {
 	)
 	deadline := time.Now().Add(d)
 	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for time.Now().Before(deadline) {
 				start := time.Now()
 				if err := b.flow(); err != nil {
@@ -614,7 +612,7 @@ func (b *bench) flows(n int, d time.Duration) (result, error) {
 				lats = append(lats, time.Since(start))
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if err, ok := failed.Load().(error); ok {

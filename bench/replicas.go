@@ -126,11 +126,9 @@ func splitFlows(replicas []*bench, n int, d time.Duration) (result, error) {
 	errs := make([]error, len(replicas))
 	var wg sync.WaitGroup
 	for i, r := range replicas {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			results[i], errs[i] = r.flows(max(1, n/len(replicas)), d)
-		}()
+		})
 	}
 	wg.Wait()
 	var sum result

@@ -33,7 +33,7 @@ func startTwin(ctx context.Context, dir string, answers map[string]json.RawMessa
 	}
 	bin := filepath.Join(dir, "twin")
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./bench/twin").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("build the twin (run the bench from the repository's root): %v\n%s", err, out)
+		return nil, fmt.Errorf("build the twin (run the bench from the repository's root): %w\n%s", err, out)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

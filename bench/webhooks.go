@@ -167,7 +167,7 @@ func (b *bench) createEndpoint(token, url string) (string, string, error) {
 		}
 	}
 	if err := json.Unmarshal(out, &resp); err != nil || resp.Data.CreateWebhookEndpoint.Endpoint == nil {
-		return "", "", fmt.Errorf("createWebhookEndpoint: %v %s", err, out)
+		return "", "", fmt.Errorf("createWebhookEndpoint: %w %s", err, out)
 	}
 	return resp.Data.CreateWebhookEndpoint.Endpoint.ID, resp.Data.CreateWebhookEndpoint.Secret, nil
 }

@@ -35,8 +35,7 @@ const internalMessage = "Internal error. It was logged; please try again later."
 // a generic INTERNAL error that leaks no SQL, path or stack.
 func ErrorPresenter(log *slog.Logger, suggest bool) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
-		var authErr *auth.Error
-		if errors.As(err, &authErr) {
+		if authErr, ok := errors.AsType[*auth.Error](err); ok {
 			e := gqlerror.WrapPath(graphql.GetPath(ctx), err)
 			e.Message = authErr.Message
 			e.Extensions = map[string]any{"code": authErr.Code}
@@ -45,14 +44,12 @@ func ErrorPresenter(log *slog.Logger, suggest bool) graphql.ErrorPresenterFunc {
 			}
 			return e
 		}
-		var failure *validate.Failure
-		if errors.As(err, &failure) {
+		if failure, ok := errors.AsType[*validate.Failure](err); ok {
 			e := gqlerror.WrapPath(graphql.GetPath(ctx), err)
 			e.Extensions = map[string]any{"code": failure.Problems[0].Code}
 			return e
 		}
-		var inputErr *validate.InputError
-		if errors.As(err, &inputErr) {
+		if _, ok := errors.AsType[*validate.InputError](err); ok {
 			e := gqlerror.WrapPath(graphql.GetPath(ctx), err)
 			e.Extensions = map[string]any{"code": CodeBadRequest}
 			return e
@@ -124,8 +121,7 @@ func badRequest(ctx context.Context, msg string) error {
 // payloadErrors splits a domain result into userErrors (input the person can
 // fix) and a top-level error (anything else).
 func payloadErrors(err error) ([]*validate.Problem, error) {
-	var failure *validate.Failure
-	if errors.As(err, &failure) {
+	if failure, ok := errors.AsType[*validate.Failure](err); ok {
 		out := make([]*validate.Problem, len(failure.Problems))
 		for i := range failure.Problems {
 			out[i] = &failure.Problems[i]

@@ -15,7 +15,7 @@ const codeFilterTooDeep = "FILTER_TOO_DEEP"
 
 // filterCost prices a where-input for the complexity limit: one per
 // predicate and one per value of a list (an "in" of a thousand ids costs a
-// thousand), through not, and and or. Without it a filter of thousands of
+// thousand), through `not`, `and` and `or`. Without it a filter of thousands of
 // predicates cost nothing and ran for as long as the database took.
 func filterCost(where any) int {
 	return costOf(reflect.ValueOf(where))
@@ -52,6 +52,7 @@ func costOf(v reflect.Value) int {
 		if v.Bool() {
 			return 1
 		}
+	default: // a scalar leaf (string, enum, number) of a predicate costs nothing more
 	}
 	return 0
 }
@@ -118,7 +119,7 @@ func (d FilterDepth) filters(oc *graphql.OperationContext, set ast.SelectionSet,
 	return deepest
 }
 
-// nesting returns how deep not, and and or nest in a where value, giving
+// nesting returns how deep `not`, `and` and `or` nest in a where value, giving
 // up past limit.
 func nesting(v any, limit int) int {
 	if limit <= 0 {

@@ -40,7 +40,7 @@ type Limits struct {
 	Complexity int
 	Depth      int
 	Tokens     int
-	// FilterDepth bounds how deep not, and and or nest in a where
+	// FilterDepth bounds how deep `not`, `and` and `or` nest in a where
 	// argument.
 	FilterDepth int
 }
@@ -462,8 +462,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 		return 0, errInvalidUTF8
 	}
 	n, err := b.ReadCloser.Read(p)
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		b.tooLarge = true
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {

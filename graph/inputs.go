@@ -40,14 +40,13 @@ const controlMessage = "Remove the control characters (such as NUL, tab or a lin
 // whose payload has userErrors to the payload's type, read from the
 // generated resolver interfaces.
 var payloadTypes = func() map[string]reflect.Type {
-	problems := reflect.TypeOf([]*validate.Problem(nil))
+	problems := reflect.TypeFor[[]*validate.Problem]()
 	out := map[string]reflect.Type{}
 	for _, iface := range []reflect.Type{
-		reflect.TypeOf((*generated.MutationResolver)(nil)).Elem(),
-		reflect.TypeOf((*generated.QueryResolver)(nil)).Elem(),
+		reflect.TypeFor[generated.MutationResolver](),
+		reflect.TypeFor[generated.QueryResolver](),
 	} {
-		for i := range iface.NumMethod() {
-			m := iface.Method(i)
+		for m := range iface.Methods() {
 			if m.Type.NumOut() != 2 {
 				continue
 			}
@@ -134,7 +133,7 @@ func controlPath(v any, path []string, depth int) []string {
 
 // hasControl reports whether s holds a Unicode control character (Cc).
 func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		if b := s[i]; b < 0x20 || b == 0x7f {
 			return true
 		} else if b >= utf8.RuneSelf {

@@ -159,6 +159,9 @@ func (s *Service) decide(ctx context.Context, action lifecycle.Action, to partne
 			return validate.Fail(CodeAlreadyApproved, "", "You approved this request on %s; use the link of the confirmation email to withdraw it.", pa.DecidedAt.Format("2006-01-02"))
 		case partneraccess.StateDENIED:
 			return validate.Fail(CodeAlreadyDenied, "", "You denied this request on %s. The partner can ask again with a new order.", pa.DecidedAt.Format("2006-01-02"))
+		case partneraccess.StatePENDING, partneraccess.StateREVOKED:
+			// Pending: decided below. Revoked: its tokens were revoked with
+			// it, so changeAccess refused the ticket already.
 		}
 		if c.Order.Status == order.StatusCANCELLED {
 			// Read under the order's lock: a cancellation and an approval

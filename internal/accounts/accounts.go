@@ -33,7 +33,7 @@ type Service struct {
 }
 
 // CodeInvalidCredentials refuses a wrong email or password.
-const CodeInvalidCredentials = "INVALID_CREDENTIALS"
+const CodeInvalidCredentials = "INVALID_CREDENTIALS" //nolint:gosec // an error code, not a credential
 
 // PasswordResetArgs is the job that mails a password-reset link, if the
 // email is a partner administrator's. The request only queues it, the same

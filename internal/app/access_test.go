@@ -410,13 +410,13 @@ func TestPartnerAccessDeniedExpiredAndRevokedByOperators(t *testing.T) {
 	wizWantCode(t, "continueSetup after the denial", cont.ContinueSetup.UserErrors, "ACCESS_DENIED")
 
 	// A third partner asks and nobody answers for 14 days.
-	order3, _, p3 := c.claim(t, "CD-3", "P3", "contact@cd-p3.example", "it@cd-acme.example")
+	order3, _, _ := c.claim(t, "CD-3", "P3", "contact@cd-p3.example", "it@cd-acme.example")
 	late, _ := mailedToken(t, sink, "it@cd-acme.example", "asks to manage", 2, accessLinkPattern)
 	clk.Advance(15 * 24 * time.Hour)
 	c.op = m.operator(t) // tokens live by the stub clock
 	c.gql(t, late, accessQuery, nil).wantError(t, "UNAUTHENTICATED", "EXPIRED")
 	c.gql(t, late, `mutation { approvePartnerAccess { userErrors { code } } }`, nil).wantError(t, "UNAUTHENTICATED", "EXPIRED")
-	p3 = c.mustSignIn(t, "contact@cd-p3.example", wizPassword) // sessions live 12 hours
+	p3 := c.mustSignIn(t, "contact@cd-p3.example", wizPassword) // sessions live 12 hours
 	if s := c.partnerSees(t, p3, order3, "CD-3", acme); s.access != "EXPIRED" {
 		t.Errorf("an unanswered request after 14 days: %q, want EXPIRED", s.access)
 	}
@@ -665,7 +665,7 @@ func TestPasswordResetAndChangeEndEarlierSessions(t *testing.T) {
 
 	// Limits: three requests an hour per email; the fourth is a userError
 	// and mails nothing.
-	for i := 0; i < 3; i++ {
+	for range 3 {
 		c.requestReset(t, "admin@pr-p2.example")
 	}
 	ok, errs := c.requestReset(t, "admin@pr-p2.example")
@@ -739,9 +739,7 @@ func TestConcurrentDecisionsAndResets(t *testing.T) {
 	results := make([]accessPayload, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			op := "approvePartnerAccess"
 			if i%2 == 1 {
 				op = "denyPartnerAccess"
@@ -757,7 +755,7 @@ func TestConcurrentDecisionsAndResets(t *testing.T) {
 				return
 			}
 			results[i] = data[op]
-		}()
+		})
 	}
 	wg.Wait()
 	winners, state := 0, ""
@@ -797,9 +795,7 @@ func TestConcurrentDecisionsAndResets(t *testing.T) {
 	reset := c.waitOutboxToken(t, message.KindPASSWORD_RESET, "contact@cc-p2.example", resetLinkPattern)
 	tokens := make([]string, n)
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			r, err := c.post(reset, resetMutation, map[string]any{"p": "Paralelna-Lozinka-2027"})
 			if err != nil {
 				t.Error(err)
@@ -817,7 +813,7 @@ func TestConcurrentDecisionsAndResets(t *testing.T) {
 				return
 			}
 			tokens[i] = deref(data["resetPassword"].Token)
-		}()
+		})
 	}
 	wg.Wait()
 	won := 0
@@ -898,7 +894,7 @@ func TestResetLinkEndsWithAPasswordChange(t *testing.T) {
 // real name used to be accepted: security review, finding 8).
 func TestPendingPartnerCannotGuessTheSiteName(t *testing.T) {
 	t.Parallel()
-	_, _, _, c := noticeApp(t)
+	_, _, _, c := noticeApp(t) //nolint:dogsled // the test needs the client only
 	c.customerAlone(t, "SG-1", "P1", "it@sg-acme.example", "sgacme")
 	_, link, _ := c.claim(t, "SG-2", "P2", "contact@sg-p2.example", "it@sg-acme.example")
 	real := c.wiz(t, link, "saveEnterpriseSettings", wizVars("subdomain", "sgacme"))

@@ -85,7 +85,7 @@ func forgedTokens(t *testing.T, e *testEnv) (algNone, foreignKey, hsConfusion st
 	hs := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
 	hs.Header["kid"] = kid
 	hs.Header["typ"] = "operator+jwt"
-	if hsConfusion, err = hs.SignedString([]byte(key.PublicKey)); err != nil {
+	if hsConfusion, err = hs.SignedString(key.PublicKey); err != nil {
 		t.Fatal(err)
 	}
 	return algNone, foreignKey, hsConfusion

@@ -538,7 +538,7 @@ func ourGoroutines() (int, string) {
 		buf = make([]byte, 2*len(buf))
 	}
 	var ours []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
+	for g := range strings.SplitSeq(string(buf), "\n\n") {
 		if !strings.Contains(g, "github.com/riverqueue/") {
 			ours = append(ours, g)
 		}
@@ -635,13 +635,11 @@ func TestAttackSocketGoroutinesReturnToBaseline(t *testing.T) {
 		var wg sync.WaitGroup
 		next := make(chan int)
 		for range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				for i := range next {
 					f(i)
 				}
-			}()
+			})
 		}
 		for i := range n {
 			next <- i
@@ -1115,9 +1113,7 @@ func TestAttackSignInLimits(t *testing.T) {
 			wg    sync.WaitGroup
 		)
 		for i := range 12 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				r, err := c.post("", wizSignInMutation, map[string]any{"email": fmt.Sprintf("p%d@p1.example", i), "password": "wrong-password-x"})
 				mu.Lock()
 				defer mu.Unlock()
@@ -1131,7 +1127,7 @@ func TestAttackSignInLimits(t *testing.T) {
 					return
 				}
 				codes[data.SignIn.UserErrors[0].Code]++
-			}()
+			})
 		}
 		wg.Wait()
 		if codes["TOO_MANY_ATTEMPTS"] == 0 || codes["INVALID_CREDENTIALS"] == 0 || len(codes) != 2 {
@@ -1398,7 +1394,7 @@ func TestAttackHardening(t *testing.T) {
 			cfg := app.Defaults()
 			cfg.DataDir, cfg.DatabaseURL = storetest.Location(t)
 			cfg.PublicURL = "https://setup.example"
-			a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			a, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1508,9 +1504,7 @@ func TestAttackPasswordBurst(t *testing.T) {
 			var wg sync.WaitGroup
 			start := make(chan struct{})
 			for i := range burst {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					<-start
 					r, err := client.Post(context.Background(), tc.token, tc.query, tc.vars(i))
 					if err != nil || len(r.Errors) > 0 {
@@ -1525,7 +1519,7 @@ func TestAttackPasswordBurst(t *testing.T) {
 						return
 					}
 					codes <- data[tc.field].UserErrors[0].Code
-				}()
+				})
 			}
 			close(start)
 			wg.Wait()

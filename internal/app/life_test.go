@@ -10,8 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -183,9 +183,7 @@ func (c *wizClient) lifeSession(t *testing.T, token string) lifeSessionView {
 // lifeWithDraft adds a draftId to a call's variables.
 func lifeWithDraft(vars map[string]any, draftID string) map[string]any {
 	out := map[string]any{"draftId": draftID}
-	for k, v := range vars {
-		out[k] = v
-	}
+	maps.Copy(out, vars)
 	return out
 }
 
@@ -1329,7 +1327,7 @@ func TestLifeAdvanceClockRefusals(t *testing.T) {
 		cfg.DataDir, cfg.DatabaseURL = storetest.Location(t)
 		cfg.PublicURL = "http://127.0.0.1"
 		cfg.TestClock = true
-		a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		a, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 		if err == nil {
 			_ = a.Close()
 			t.Fatal("app.New accepted TestClock without Dev")
@@ -1380,7 +1378,7 @@ func TestLifeAdvanceClockRefusals(t *testing.T) {
 		} {
 			gqlAt(t, s.base, tc.token, lifeAdvanceClockMutation, map[string]any{"by": "24h"}).wantError(t, tc.code, tc.reason)
 		}
-		if d := s.app.Orders.Now().Sub(time.Now()); d > time.Minute || d < -time.Minute {
+		if d := time.Until(s.app.Orders.Now()); d > time.Minute || d < -time.Minute {
 			t.Errorf("refused advances moved the clock by %s", d)
 		}
 	})

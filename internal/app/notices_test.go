@@ -199,6 +199,7 @@ func waitJobsQuiet(t *testing.T, m *mailApp, now time.Time) {
 				if !j.ScheduledAt.After(now) {
 					return false, j.Kind + " due"
 				}
+			case rivertype.JobStateCompleted, rivertype.JobStateCancelled, rivertype.JobStateDiscarded: // done
 			}
 		}
 		return true, ""

@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"sync/atomic"
@@ -30,7 +29,7 @@ func countingEnv(t *testing.T, e *testEnv) (*testEnv, *atomic.Int64) {
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: &graph.Resolver{Client: client, Orders: a.Orders, Setup: a.Setup, Auth: a.Auth, Events: a.Events.Broker},
 		Auth:     a.Auth,
-		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log:      slog.New(slog.DiscardHandler),
 		Limits:   app.Defaults().Limits,
 		Shutdown: context.Background(),
 	})

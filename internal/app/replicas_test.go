@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http/httptest"
@@ -34,7 +33,7 @@ func startReplica(t *testing.T, databaseURL string) (*serving, *testEnv) {
 		t.Fatal(err)
 	}
 	cfg.PublicURL = "http://" + ln.Addr().String()
-	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("replica: %v", err)
 	}
@@ -45,7 +44,7 @@ func startReplica(t *testing.T, databaseURL string) (*serving, *testEnv) {
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()
-		<-s.done
+		<-s.done //nolint:errcheck // how Run ended after its cancel is not this test's question
 	})
 	e := &testEnv{t: t, app: a, srv: srv, logs: &testkit.SyncBuffer{}}
 	e.op = e.operatorToken(time.Hour)

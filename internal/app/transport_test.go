@@ -42,7 +42,7 @@ func startServing(t *testing.T, mutate func(*app.Config)) *serving {
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func startServing(t *testing.T, mutate func(*app.Config)) *serving {
 	go func() { s.done <- a.Run(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
-		<-s.done
+		<-s.done //nolint:errcheck // how Run ended after its cancel is not this test's question
 	})
 	return s
 }

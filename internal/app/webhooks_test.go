@@ -447,7 +447,7 @@ func TestWebhookLimits(t *testing.T) {
 	if queued != 5 || len(refused) != 55 || refused[0] != "TOO_MANY_REDELIVERIES" {
 		t.Fatalf("60 redeliveries of one delivery: %d queued, refused %v; want 5 and 55 × TOO_MANY_REDELIVERIES", queued, refused)
 	}
-	tickUntil(t, clk, "the 5 redeliveries", func() (bool, string) { return toP2()-before >= 5, fmt.Sprint(toP2() - before) })
+	tickUntil(t, clk, "the 5 redeliveries", func() (bool, string) { return toP2()-before >= 5, strconv.Itoa(toP2() - before) })
 	for range 5 {
 		clk.Advance(3 * time.Second)
 	}
@@ -480,15 +480,13 @@ func TestWebhookLimits(t *testing.T) {
 	var wg sync.WaitGroup
 	var total atomic.Int32
 	for range 10 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			c := testkit.Client{URL: m.base}
 			r, err := c.Post(context.Background(), p2, fmt.Sprintf(`mutation { redeliverWebhook(deliveryId: %q) { endpoint { id } userErrors { code } } }`, deliveries[12]), nil)
 			if err == nil && len(r.Errors) == 0 && strings.Contains(string(r.Data), `"endpoint":{`) {
 				total.Add(1)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if n := total.Load(); n != 4 {

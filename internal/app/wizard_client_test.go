@@ -385,7 +385,7 @@ func (c *wizClient) link(t *testing.T, orderID, email string) string {
 
 var wizLinkPattern = regexp.MustCompile(`(https?://[^\s"<>]+)/setup\?token=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`)
 
-// mailedLink reads the token of the one message of kind sent to to for the
+// mailedLink reads the token of the one message of kind sent to the address to, for the
 // order from the outbox (the app's jobs are not running, or have no mail
 // system, so the body is still there).
 func (c *wizClient) mailedLink(t *testing.T, orderID string, kind message.Kind, to string) string {

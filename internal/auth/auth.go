@@ -298,6 +298,9 @@ func (a *Authority) verify(ctx context.Context, raw string) (*viewer.Viewer, *en
 		if err := a.SessionActive(ctx, v); err != nil {
 			return nil, nil, err
 		}
+	case viewer.SetupLink, viewer.Operator:
+		// A link's state is checked where its request is authenticated
+		// (LinkRefusal); an operator token has no stored state.
 	case viewer.PartnerAccess, viewer.PasswordReset:
 		t, err := a.activeTicket(ctx, c, kind)
 		if err != nil {
@@ -349,6 +352,7 @@ func (a *Authority) LinkRefusal(link *ent.SetupLink) error {
 		return errLinkCancelled
 	case setuplink.StateEXPIRED:
 		return errLinkExpired
+	case setuplink.StateACTIVE: // until its time runs out, below
 	}
 	if !a.now().Before(link.ExpiresAt) {
 		return errLinkExpired

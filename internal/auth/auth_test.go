@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -98,9 +99,7 @@ func TestEachKindVerifiesAsItself(t *testing.T) {
 func forge(t *testing.T, key ed25519.PrivateKey, header map[string]any, claims jwt.MapClaims) string {
 	t.Helper()
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
-	for k, v := range header {
-		tok.Header[k] = v
-	}
+	maps.Copy(tok.Header, header)
 	s, err := tok.SignedString(key)
 	if err != nil {
 		t.Fatal(err)

@@ -32,8 +32,8 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
-func unauthenticated(reason, format string, args ...any) *Error {
-	return &Error{Code: CodeUnauthenticated, Reason: reason, Message: fmt.Sprintf(format, args...)}
+func unauthenticated(reason, message string) *Error {
+	return &Error{Code: CodeUnauthenticated, Reason: reason, Message: message}
 }
 
 // Forbidden refuses a call the caller's token kind may never make.

@@ -119,6 +119,7 @@ func (a *Authority) TicketRefusal(t *ent.Ticket) error {
 		return errTicketReplaced
 	case ticket.StateREVOKED:
 		return errTicketRevoked
+	case ticket.StateACTIVE: // until its time runs out, below
 	}
 	if !a.now().Before(t.ExpiresAt) {
 		return errExpired

@@ -3,7 +3,6 @@ package billing_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -27,7 +26,7 @@ import (
 func TestNoticeIsPostedWithTheOrderAsIdempotencyKeyUntilAccepted(t *testing.T) {
 	cfg := app.Defaults()
 	cfg.DataDir, cfg.DatabaseURL = storetest.Location(t)
-	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,15 +13,18 @@ import (
 
 // Change is the state of an order after a committed change (the GraphQL
 // OrderStatusEvent).
+//
+// Its JSON (between replicas) keeps the field names, so that replicas of
+// two versions understand each other during a rolling upgrade.
 type Change struct {
-	OrderID gid.ID
-	Status  order.Status
-	Step    order.Step
+	OrderID gid.ID       `json:"OrderID"`
+	Status  order.Status `json:"Status"`
+	Step    order.Step   `json:"Step"`
 	// DraftID is the setup draft's id after the change, when a wizard call
 	// made it: a wizard tab compares it with its own to learn that the link
 	// was opened elsewhere.
-	DraftID gid.ID `json:",omitempty"`
-	At      time.Time
+	DraftID gid.ID    `json:"DraftID,omitempty"`
+	At      time.Time `json:"At"`
 }
 
 // Broker fans order changes out to the subscribers of this process.

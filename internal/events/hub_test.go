@@ -3,7 +3,6 @@ package events_test
 import (
 	"context"
 	"database/sql"
-	"io"
 	"log/slog"
 	"sync/atomic"
 	"testing"
@@ -27,7 +26,7 @@ func TestListenerCatchesUpAfterLosingItsConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	hub := events.NewPostgresHub(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	hub := events.NewPostgresHub(db, slog.New(slog.DiscardHandler))
 	const id = gid.ID("ord_replica")
 	var committed atomic.Value // the order's state "in the database"
 	committed.Store(order.StatusLINK_SENT)

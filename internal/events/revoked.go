@@ -59,7 +59,7 @@ func (h *Hub) Revoke(ctx context.Context, rs []Revocation) {
 		return
 	}
 	for start := 0; start < len(rs); start += revocationsPerNotify {
-		payload, _ := json.Marshal(rs[start:min(start+revocationsPerNotify, len(rs))]) // always marshals
+		payload, _ := json.Marshal(rs[start:min(start+revocationsPerNotify, len(rs))]) //nolint:errchkjson // strings and times always marshal
 		h.notify(ctx, RevokedChannel, string(payload))
 	}
 }

@@ -568,7 +568,7 @@ func (s *server) subscribe(ctx context.Context, token, orderID string) (<-chan s
 			}
 			switch {
 			case e.Complete:
-				events <- statusEvent{Err: fmt.Errorf("subscription complete")}
+				events <- statusEvent{Err: errors.New("subscription complete")}
 				return
 			case e.Err != nil:
 				events <- statusEvent{Err: e.Err}

@@ -193,7 +193,7 @@ func startOwnPostgres(t *testing.T) *ownPostgres {
 			"(Debian's postgresql package, under /usr/lib/postgresql/*/bin); none were found")
 	}
 	sort.Strings(ctls)
-	dir, err := os.MkdirTemp("", "onramp-pg-")
+	dir, err := os.MkdirTemp("", "onramp-pg-") //nolint:usetesting // chowned to the postgres user, who cannot enter t.TempDir's root-only parent
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func (p *ownPostgres) run(prog string, args ...string) error {
 		cmd = exec.Command("runuser", append([]string{"-u", "postgres", "--", path}, args...)...)
 	}
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s %s: %v\n%s", prog, strings.Join(args, " "), err, out)
+		return fmt.Errorf("%s %s: %w\n%s", prog, strings.Join(args, " "), err, out)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,9 +116,7 @@ func Table(id ID) (string, error) {
 // Tables lists every table that holds prefixed ids, for consistency tests.
 func Tables() map[string]string {
 	out := make(map[string]string, len(tables))
-	for k, v := range tables {
-		out[k] = v
-	}
+	maps.Copy(out, tables)
 	return out
 }
 
@@ -141,7 +140,7 @@ func (id *ID) UnmarshalGQL(v any) error {
 		return validate.BadInput("an id must be a string")
 	}
 	p := ID(s).Prefix()
-	if _, ok := tables[p]; !(ok || rowless[p]) || strings.ToLower(s) != s {
+	if _, ok := tables[p]; (!ok && !rowless[p]) || strings.ToLower(s) != s {
 		return validate.BadInput("malformed id: Onramp ids look like ord_01jd3q7z5w8m2k4t6v9x0y1z2a")
 	}
 	*id = ID(s)

@@ -143,7 +143,7 @@ func New(ctx context.Context, st *store.Store, workers *river.Workers, cfg Confi
 	}
 	// Each worker may hold a connection; River's listener, leader and
 	// maintenance services take a few more.
-	poolCfg.MaxConns = int32(cfg.Workers + 5)
+	poolCfg.MaxConns = int32(cfg.Workers + 5) //nolint:gosec // a worker count from configuration, far below 2^31
 	if q.pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
 		return nil, q.closePools(fmt.Errorf("connect the job workers: %w", err))
 	}

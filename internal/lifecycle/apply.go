@@ -261,7 +261,7 @@ func (e *Engine) entered(ctx context.Context, was order.Status, o *ent.Order) er
 			return err
 		}
 	}
-	why := ""
+	var why string
 	switch {
 	case o.Status == order.StatusCANCELLED:
 		why = "cancelled"

@@ -21,8 +21,8 @@ const (
 	EventProvisioned   = "order.provisioned"
 	EventCancelled     = "order.cancelled"
 	EventEscalated     = "order.escalated"
-	// The customer's answers to the partner's request to manage its
-	// organization.
+	// EventAccessApproved and the two after it are the customer's answers
+	// to the partner's request to manage its organization.
 	EventAccessApproved = "order.customer_access_approved"
 	EventAccessDenied   = "order.customer_access_denied"
 	EventAccessRevoked  = "order.customer_access_revoked"

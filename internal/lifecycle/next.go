@@ -89,7 +89,8 @@ func StepsOf(p Path) []order.Step {
 			return customer
 		case order.StepPASSWORD:
 			return customer || !p.NewPartnerOrg
+		default: // every other step is everyone's
+			return false
 		}
-		return false
 	})
 }

@@ -99,6 +99,7 @@ func actorOf(v *viewer.Viewer) Actor {
 		return ByOperator
 	case viewer.PartnerAccess:
 		return ByCustomer
+	case viewer.PasswordReset: // a reset token takes no action of an order's life
 	}
 	return 0
 }

@@ -145,8 +145,7 @@ func TestEveryActionInEveryState(t *testing.T) {
 						if !errors.As(err, &refused) || refused.Code() != wantRefusal(r, status) {
 							t.Fatalf("%s: %v, want the refusal %s", name, err, wantRefusal(r, status))
 						}
-						var f *validate.Failure
-						if !errors.As(err, &f) {
+						if _, ok := errors.AsType[*validate.Failure](err); !ok {
 							t.Errorf("%s: the refusal does not reach the caller as userErrors", name)
 						}
 						if now.Status != status || now.Step != step || audits() != before {

@@ -26,7 +26,7 @@ const (
 	Escalation       Kind = "ESCALATION"
 	ServicesActive   Kind = "SERVICES_ACTIVE"
 	WebhookDisabled  Kind = "WEBHOOK_DISABLED"
-	// Notices of an order's life.
+	// HandoffSent and the kinds after it are notices of an order's life.
 	HandoffSent     Kind = "HANDOFF_SENT"
 	SetupFinished   Kind = "SETUP_FINISHED"
 	CustomerWelcome Kind = "CUSTOMER_WELCOME"
@@ -36,10 +36,12 @@ const (
 	WindowClosed    Kind = "WINDOW_CLOSED"
 	LinkReminder    Kind = "LINK_REMINDER"
 	WindowReminder  Kind = "WINDOW_REMINDER"
-	// A customer administrator's consent to a partner's access.
+	// AccessRequest and AccessApproved ask and confirm a customer
+	// administrator's consent to a partner's access.
 	AccessRequest  Kind = "ACCESS_REQUEST"
 	AccessApproved Kind = "ACCESS_APPROVED"
-	// A partner administrator's account.
+	// PasswordReset and PasswordChanged are of a partner administrator's
+	// account.
 	PasswordReset   Kind = "PASSWORD_RESET"
 	PasswordChanged Kind = "PASSWORD_CHANGED"
 )
@@ -140,7 +142,7 @@ func Render(kind Kind, lang string, d Data) (Rendered, error) {
 	body, footer, _ := strings.Cut(r.Text, "\n--\n")
 	page.Footer = strings.TrimSpace(footer)
 	linkLine := page.Button + ": " + d.Link
-	for _, p := range strings.Split(strings.TrimSpace(body), "\n\n") {
+	for p := range strings.SplitSeq(strings.TrimSpace(body), "\n\n") {
 		switch {
 		case d.Link != "" && strings.TrimSpace(p) == linkLine:
 			page.Link = d.Link

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -208,7 +209,7 @@ func TestEncodeIsParseableMIME(t *testing.T) {
 			t.Fatalf("non-ASCII byte %#x at %d in the header:\n%s", b, i, head)
 		}
 	}
-	for _, line := range strings.Split(string(raw), "\r\n") {
+	for line := range strings.SplitSeq(string(raw), "\r\n") {
 		if len(line) > 998 {
 			t.Errorf("line of %d characters (RFC 5322 allows 998)", len(line))
 		}
@@ -252,7 +253,7 @@ func TestEncodeIsParseableMIME(t *testing.T) {
 	bodies := map[string]string{}
 	for {
 		p, err := mr.NextPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -311,7 +312,7 @@ func TestEncodeLongUTF8Subject(t *testing.T) {
 	if err != nil || subject != r.Subject {
 		t.Errorf("subject decodes to %q (%v), want %q", subject, err, r.Subject)
 	}
-	for _, line := range strings.Split(string(raw), "\r\n") {
+	for line := range strings.SplitSeq(string(raw), "\r\n") {
 		if len(line) > 998 {
 			t.Errorf("header or body line of %d characters; RFC 5322 allows at most 998 (fold the header)", len(line))
 		}

@@ -92,7 +92,7 @@ func (s *SMTP) Send(ctx context.Context, e Envelope) error {
 	defer stop()
 	if err := s.exchange(conn, e.From, e.To, body); err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("smtp: %w (%v)", context.Cause(ctx), err)
+			return fmt.Errorf("smtp: %w (%w)", context.Cause(ctx), err)
 		}
 		return err
 	}

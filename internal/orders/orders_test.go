@@ -3,7 +3,6 @@ package orders_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"sync"
 	"testing"
@@ -37,7 +36,7 @@ func serviceWithClock(t *testing.T) (*orders.Service, *clock.Stub) {
 	cfg.DataDir, cfg.DatabaseURL = storetest.Location(t)
 	clk := clock.NewStub(today)
 	cfg.Clock = clk
-	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,16 +118,14 @@ func TestConcurrentReplaysPlaceOnce(t *testing.T) {
 	ids := make(chan string, n)
 	var wg sync.WaitGroup
 	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			o, err := s.Place(ctx, input("X-1", "P1"))
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			ids <- string(o.ID)
-		}()
+		})
 	}
 	wg.Wait()
 	close(ids)

@@ -42,7 +42,6 @@ const (
 	CodeNotPurchased       = "NOT_PURCHASED"
 	CodeRoleNotAllowed     = "ROLE_NOT_ALLOWED"
 	CodeSiteExists         = "SITE_EXISTS"
-	CodeInvalidCredentials = "INVALID_CREDENTIALS"
 )
 
 // Roles, as stored in the draft.

@@ -20,7 +20,7 @@ var subdomainSyntax = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$
 var reserved = map[string]bool{}
 
 func init() {
-	for _, w := range strings.Fields(`www www1 www2 api app apps admin administrator root mail email smtp imap pop ftp
+	for w := range strings.FieldsSeq(`www www1 www2 api app apps admin administrator root mail email smtp imap pop ftp
 		webmail login signin signup logout auth oauth sso id account accounts billing pay payment support help
 		status docs doc blog news cdn static assets media files download downloads upload dev test staging prod
 		demo sandbox internal intranet vpn dns ns ns1 ns2 mx localhost onramp webex cisco meet meeting meetings

@@ -3,12 +3,12 @@ package startup
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -46,7 +46,7 @@ func TestThreeReplicasStartAtOnce(t *testing.T) {
 		r := &replica{base: "http://" + addr, logs: &testkit.SyncBuffer{}, exited: make(chan error, 1)}
 		r.cmd = exec.Command(bin, "serve")
 		r.cmd.Env = append(os.Environ(), "ONRAMP_ADDR="+addr, "ONRAMP_DATABASE_URL="+dbURL,
-			"ONRAMP_PUBLIC_URL="+r.base, "ONRAMP_DATA_DIR="+filepath.Join(t.TempDir(), fmt.Sprint(i)),
+			"ONRAMP_PUBLIC_URL="+r.base, "ONRAMP_DATA_DIR="+filepath.Join(t.TempDir(), strconv.Itoa(i)),
 			"ONRAMP_DEV=false", "ONRAMP_SHUTDOWN_TIMEOUT=3s")
 		r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
 		replicas = append(replicas, r)
@@ -57,11 +57,9 @@ func TestThreeReplicasStartAtOnce(t *testing.T) {
 		if err := r.cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			r.exited <- r.cmd.Wait()
-		}()
+		})
 	}
 	t.Cleanup(func() {
 		for _, r := range replicas {

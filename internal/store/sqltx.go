@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
+	"errors"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -41,7 +41,7 @@ func SQLTx(ctx context.Context) (*sql.Tx, error) {
 	if h, ok := ctx.Value(sqlTxKey{}).(*sqlTxHolder); ok && h.tx != nil {
 		return h.tx, nil
 	}
-	return nil, fmt.Errorf("store: no transaction in the context (use Store.InTx)")
+	return nil, errors.New("store: no transaction in the context (use Store.InTx)")
 }
 
 // LockKey serializes, until the transaction of ctx ends, every transaction

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -86,7 +87,8 @@ func Open(ctx context.Context, dataDir, databaseURL string) (*Store, error) {
 
 // OpenWith is Open with options.
 func OpenWith(ctx context.Context, dataDir, databaseURL string, opts Options) (*Store, error) {
-	driver, dsn, dialect := "sqlite3", "", "sqlite3"
+	driver, dialect := "sqlite3", "sqlite3"
+	var dsn string
 	switch {
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
 		driver, dsn, dialect = "pgx", databaseURL, "postgres"
@@ -197,7 +199,7 @@ func withStatementTimeout(databaseURL string, d time.Duration) string {
 	if q.Has("statement_timeout") {
 		return databaseURL
 	}
-	q.Set("statement_timeout", fmt.Sprint(d.Milliseconds()))
+	q.Set("statement_timeout", strconv.FormatInt(d.Milliseconds(), 10))
 	u.RawQuery = q.Encode()
 	return u.String()
 }
@@ -230,7 +232,7 @@ var emptyStringColumns = []struct{ table, column string }{
 
 func backfillEmptyStrings(ctx context.Context, db *sql.DB) error {
 	for _, c := range emptyStringColumns {
-		q := fmt.Sprintf(`UPDATE %s SET %s = '' WHERE %s IS NULL`, c.table, c.column, c.column)
+		q := fmt.Sprintf(`UPDATE %s SET %s = '' WHERE %s IS NULL`, c.table, c.column, c.column) //nolint:gosec // names from the constant list above
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("set %s.%s: %w", c.table, c.column, err)
 		}
@@ -319,12 +321,10 @@ func Tx(ctx context.Context) *ent.Client {
 // that a new attempt may not meet: SQLite's busy or locked database,
 // PostgreSQL's serialization failure or deadlock.
 func retryable(err error) bool {
-	var se sqlite3.Error
-	if errors.As(err, &se) {
+	if se, ok := errors.AsType[sqlite3.Error](err); ok {
 		return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked
 	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*pgconn.PgError](err); ok {
 		return pe.Code == "40001" || pe.Code == "40P01"
 	}
 	return false
@@ -363,8 +363,7 @@ func IsTimeout(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*pgconn.PgError](err); ok {
 		return pe.Code == "57014" // query_canceled (statement_timeout too)
 	}
 	var se sqlite3.Error
@@ -375,14 +374,12 @@ func IsTimeout(err error) bool {
 // (an expression nested or joined past its limits): the caller asked too
 // much, nothing broke.
 func IsTooLarge(err error) bool {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*pgconn.PgError](err); ok {
 		// stack depth, program limit, the parser's own stack
 		return pe.Code == "54001" || pe.Code == "54000" ||
 			(pe.Code == "42601" && strings.Contains(pe.Message, "memory exhausted"))
 	}
-	var se sqlite3.Error
-	if errors.As(err, &se) {
+	if se, ok := errors.AsType[sqlite3.Error](err); ok {
 		return se.Code == sqlite3.ErrTooBig ||
 			(se.Code == sqlite3.ErrError && (strings.Contains(se.Error(), "too large") || strings.Contains(se.Error(), "too many")))
 	}

@@ -149,7 +149,7 @@ func (c *Client) Subscribe(ctx context.Context, token, query string, vars map[st
 	}
 	var ack WSMessage
 	if err := wsjson.Read(ctx, conn, &ack); err != nil || ack.Type != "connection_ack" {
-		return fail(fmt.Errorf("want connection_ack, got %+v %v", ack, err))
+		return fail(fmt.Errorf("want connection_ack, got %+v %w", ack, err))
 	}
 	sub, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err := wsjson.Write(ctx, conn, WSMessage{ID: "1", Type: "subscribe", Payload: sub}); err != nil {

@@ -90,15 +90,13 @@ func TestReserveHoldsUnderConcurrency(t *testing.T) {
 	var mu sync.Mutex
 	var taken []*Reservation
 	for range 30 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if wait, r := l.Reserve("k"); wait == 0 {
 				mu.Lock()
 				taken = append(taken, r)
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if len(taken) != 5 {

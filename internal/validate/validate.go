@@ -52,7 +52,7 @@ type Problem struct {
 type Problems []Problem
 
 // Add records a problem with field (the input path, e.g. input.customer.country).
-func (p *Problems) Add(code, field, format string, args ...any) {
+func (p *Problems) Add(code, field, format string, args ...any) { //nolint:goprintffuncname // the name every validator reads; vet checks its format
 	var path []string
 	if field != "" {
 		path = strings.Split(field, ".")
@@ -112,7 +112,7 @@ func Email(s string) (string, bool) {
 
 var countries = func() map[string]bool {
 	m := map[string]bool{}
-	for _, c := range strings.Fields(countryCodes) {
+	for c := range strings.FieldsSeq(countryCodes) {
 		m[c] = true
 	}
 	return m
@@ -161,7 +161,7 @@ func Identifier(s string) bool {
 		return false
 	}
 	for _, r := range s {
-		if !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("._:/-", r))) {
+		if r >= utf8.RuneSelf || !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("._:/-", r) {
 			return false
 		}
 	}

@@ -102,9 +102,9 @@ func FuzzIdentifierCharset(f *testing.F) {
 		if s == "" || len(s) > 64 {
 			t.Fatalf("Identifier accepted %q", s)
 		}
-		for i := 0; i < len(s); i++ {
+		for i := range len(s) {
 			c := s[i]
-			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._:/-", c) >= 0) {
+			if ('a' > c || c > 'z') && ('A' > c || c > 'Z') && ('0' > c || c > '9') && strings.IndexByte("._:/-", c) < 0 {
 				t.Fatalf("Identifier accepted %q with byte %q", s, c)
 			}
 		}

@@ -43,7 +43,7 @@ func Handler(dist fs.FS, ide bool) http.Handler {
 				NotFound(w, r)
 				return
 			}
-			serveFile(w, r, dist, "playground.html", PlaygroundPolicy)
+			serveFile(w, dist, "playground.html", PlaygroundPolicy)
 			return
 		}
 		if strings.HasPrefix(p, "/assets/") {
@@ -57,7 +57,7 @@ func Handler(dist fs.FS, ide bool) http.Handler {
 			return
 		}
 		if spaRoute(p) {
-			serveFile(w, r, dist, "index.html", WizardPolicy)
+			serveFile(w, dist, "index.html", WizardPolicy)
 			return
 		}
 		NotFound(w, r)
@@ -91,7 +91,7 @@ const (
 		"form-action 'self'; frame-ancestors 'none'"
 )
 
-func serveFile(w http.ResponseWriter, r *http.Request, dist fs.FS, name, policy string) {
+func serveFile(w http.ResponseWriter, dist fs.FS, name, policy string) {
 	b, err := fs.ReadFile(dist, name)
 	if err != nil {
 		// A binary built before the frontend (go build on a fresh clone).

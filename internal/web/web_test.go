@@ -92,7 +92,7 @@ func TestNotFoundSpeaksTheBrowsersLanguage(t *testing.T) {
 		"sr,en;q=0.5":         "Stranica nije pronađena",
 	} {
 		rec := httptest.NewRecorder()
-		req := httptest.NewRequest("GET", "/nowhere", nil)
+		req := httptest.NewRequest(http.MethodGet, "/nowhere", nil)
 		req.Header.Set("Accept-Language", lang)
 		Handler(fstest.MapFS{}, false).ServeHTTP(rec, req)
 		if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), want) ||

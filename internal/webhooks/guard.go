@@ -83,7 +83,7 @@ func checkURL(raw string, dev bool) string {
 	switch {
 	case err != nil || u.Host == "" || !u.IsAbs():
 		return "Enter an absolute URL such as https://orders.partner.example/onramp."
-	case u.Scheme != "https" && !(dev && u.Scheme == "http"):
+	case u.Scheme != "https" && (!dev || u.Scheme != "http"):
 		return "The URL must use https."
 	case u.User != nil:
 		return "The URL must not carry a user name or password."

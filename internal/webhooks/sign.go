@@ -48,7 +48,7 @@ func Signature(secrets []string, t int64, body []byte) string {
 func Verify(header, secret string, body []byte) bool {
 	var t int64 = -1
 	var sigs []string
-	for _, part := range strings.Split(header, ",") {
+	for part := range strings.SplitSeq(header, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
 		switch k {
 		case "t":
