@@ -32,7 +32,9 @@ function freePort() {
 
 async function startServer() {
   if (!existsSync(onrampBin)) {
-    throw new Error(`${onrampBin} not found: build it with \`make build\` (\`make test-conformance\` does).`);
+    throw new Error(
+      `${onrampBin} not found: build it with \`make build\` (\`make test-conformance\` does).`,
+    );
   }
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "onramp-conformance-"));
@@ -99,7 +101,9 @@ try {
     console.log(line);
   }
   const warnings = results.filter((r) => r.status === "warn");
-  console.log(`\n${results.length} audits: ${counts.ok} ok, ${counts.notice} notice, ${counts.warn} warn, ${counts.error} error`);
+  console.log(
+    `\n${results.length} audits: ${counts.ok} ok, ${counts.notice} notice, ${counts.warn} warn, ${counts.error} error`,
+  );
   if (warnings.length) {
     console.log("Warnings (see README, GraphQL-over-HTTP conformance):");
     for (const w of warnings) console.log(`  ${w.id} ${w.name}`);

@@ -46,7 +46,9 @@ export async function openLink(page: Page, link: string, L: Dict) {
 
 export async function chooseRole(page: Page, L: Dict, role: "partner" | "customer", shot: Shot) {
   await expectCurrentStep(page, L, "step.ROLE");
-  await page.getByRole("radio", { name: role === "partner" ? L["role.partner"] : L["role.customer"] }).check();
+  await page
+    .getByRole("radio", { name: role === "partner" ? L["role.partner"] : L["role.customer"] })
+    .check();
   await shot(page, "role");
   await next(page, L);
   await expectHeading(page, L["assign.title"]);
@@ -58,7 +60,12 @@ export async function setUpOrganizations(
   page: Page,
   L: Dict,
   shot: Shot,
-  opts: { role: "partner" | "customer"; adminEmail?: string; password?: string; existingPartner?: boolean },
+  opts: {
+    role: "partner" | "customer";
+    adminEmail?: string;
+    password?: string;
+    existingPartner?: boolean;
+  },
 ) {
   await page.getByRole("radio", { name: L["assign.self"] }).check();
   await shot(page, "assignment");
@@ -73,7 +80,9 @@ export async function setUpOrganizations(
       expect(new URL(page.url()).pathname).toBe("/setup/partner-org");
       // Required fields are checked before anything is sent.
       await next(page, L);
-      await expect.poll(() => page.getByRole("alert").first().innerText()).toContain(L["errors.summary"]);
+      await expect
+        .poll(() => page.getByRole("alert").first().innerText())
+        .toContain(L["errors.summary"]);
       await shot(page, "partner-org-errors");
       await page.getByLabel(L["address.line1"]).fill("Knez Mihailova 10");
       await page.getByLabel(L["address.postalCode"]).fill("11000");
@@ -103,7 +112,9 @@ export async function setUpOrganizations(
     await page.getByLabel(L["password.password"], { exact: true }).fill("short");
     await page.getByLabel(L["password.confirm"]).fill("short");
     await page.getByRole("button", { name: L["password.submit"] }).click();
-    await expect.poll(() => page.locator(".field-error").first().innerText()).toContain(L["v.passwordShort"]);
+    await expect
+      .poll(() => page.locator(".field-error").first().innerText())
+      .toContain(L["v.passwordShort"]);
     await page.getByLabel(L["password.password"], { exact: true }).fill(opts.password);
     await page.getByLabel(L["password.confirm"]).fill(opts.password);
     await shot(page, "password");
@@ -128,7 +139,10 @@ export async function finishServices(page: Page, L: Dict, shot: Shot, subdomain:
   await page.getByText(format(L["meet.available"], { name: subdomain })).waitFor();
   await shot(page, "subdomain-available");
   await page.getByRole("button", { name: L["meet.save"], exact: true }).click();
-  await page.getByText(format(L["meet.saved"], { name: subdomain })).first().waitFor();
+  await page
+    .getByText(format(L["meet.saved"], { name: subdomain }))
+    .first()
+    .waitFor();
   await page.getByText(L["services.ready"]).waitFor();
   await shot(page, "services-saved");
   await next(page, L);
@@ -156,7 +170,12 @@ export function watchForeignRequests(page: Page, base: string): string[] {
   const foreign: string[] = [];
   page.on("request", (r) => {
     const u = r.url();
-    if (!u.startsWith(base) && !u.startsWith("data:") && !u.startsWith("blob:") && !u.startsWith(base.replace("http", "ws"))) {
+    if (
+      !u.startsWith(base) &&
+      !u.startsWith("data:") &&
+      !u.startsWith("blob:") &&
+      !u.startsWith(base.replace("http", "ws"))
+    ) {
       foreign.push(u);
     }
   });

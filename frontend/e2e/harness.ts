@@ -25,9 +25,12 @@ export function checkPrerequisites() {
     );
   }
   if (!existsSync(onrampBin)) {
-    problems.push(`${onrampBin} not found: build it with \`make build\` after \`make frontend\` (\`make test-frontend\` does both).`);
+    problems.push(
+      `${onrampBin} not found: build it with \`make build\` after \`make frontend\` (\`make test-frontend\` does both).`,
+    );
   }
-  if (problems.length) throw new Error("End-to-end tests cannot run:\n  - " + problems.join("\n  - "));
+  if (problems.length)
+    throw new Error("End-to-end tests cannot run:\n  - " + problems.join("\n  - "));
 }
 
 async function freePort(): Promise<number> {
@@ -67,7 +70,10 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     ...extraEnv,
   };
   let output = "";
-  const proc: ChildProcess = spawn(onrampBin, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const proc: ChildProcess = spawn(onrampBin, ["serve"], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   proc.stdout?.on("data", (b) => (output += b));
   proc.stderr?.on("data", (b) => (output += b));
   let exited = false;
@@ -82,13 +88,16 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error(`onramp serve did not become healthy in 30 s:\n${output}`);
+    if (Date.now() > deadline)
+      throw new Error(`onramp serve did not become healthy in 30 s:\n${output}`);
     await sleep(150);
   }
   const index = await (await fetch(`${url}/`)).text();
   if (!index.includes('id="root"')) {
     proc.kill("SIGTERM");
-    throw new Error(`${onrampBin} serves no wizard build (the placeholder?): run \`make frontend build\` (or \`make test-frontend\`).`);
+    throw new Error(
+      `${onrampBin} serves no wizard build (the placeholder?): run \`make frontend build\` (or \`make test-frontend\`).`,
+    );
   }
 
   return {
@@ -137,7 +146,10 @@ export async function placeOrder(server: Server, spec: OrderSpec): Promise<strin
         requestedStartDate: today,
         provisioningContactEmail: spec.contact,
         language: spec.language ?? "en",
-        partner: { name: spec.partnerName ?? "Partner " + spec.partnerAccount, accountId: spec.partnerAccount },
+        partner: {
+          name: spec.partnerName ?? "Partner " + spec.partnerAccount,
+          accountId: spec.partnerAccount,
+        },
         customer: {
           name: spec.customerName ?? "Acme d.o.o.",
           country: spec.country ?? "RS",
@@ -166,7 +178,11 @@ export async function placeOrder(server: Server, spec: OrderSpec): Promise<strin
 }
 
 /** The newest "Set up now" link mailed to `to`, read from /dev/mail (waits for the mail job). */
-export async function mailedLink(server: Server, to: string, opts: { after?: string; timeoutMs?: number } = {}): Promise<string> {
+export async function mailedLink(
+  server: Server,
+  to: string,
+  opts: { after?: string; timeoutMs?: number } = {},
+): Promise<string> {
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
   for (;;) {
     const html = await (await fetch(`${server.url}/dev/mail`)).text();
@@ -225,7 +241,10 @@ export function screenshots(test: string) {
   let n = 0;
   return async (page: Page, name: string) => {
     n += 1;
-    await page.screenshot({ path: join(dir, `${String(n).padStart(2, "0")}-${name}.png`), fullPage: true });
+    await page.screenshot({
+      path: join(dir, `${String(n).padStart(2, "0")}-${name}.png`),
+      fullPage: true,
+    });
   };
 }
 
@@ -239,7 +258,9 @@ export async function failureShots(b: Browser, test: string) {
     i += 1;
     try {
       await page.screenshot({ path: join(dir, `${safe}-${i}.png`), fullPage: true });
-      console.error(`failure page ${i}: ${page.url()}\n${(await page.locator("body").innerText()).slice(0, 2000)}`);
+      console.error(
+        `failure page ${i}: ${page.url()}\n${(await page.locator("body").innerText()).slice(0, 2000)}`,
+      );
     } catch {
       /* the page may be gone */
     }
@@ -259,7 +280,9 @@ export async function mailedLinkTo(
 ): Promise<string> {
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
   const skip = new Set(Array.isArray(opts.after) ? opts.after : opts.after ? [opts.after] : []);
-  const pattern = new RegExp(`https?://[^\\s"'<>]+${path.replace(/[/]/g, "\\/")}\\?token=[A-Za-z0-9._-]+`);
+  const pattern = new RegExp(
+    `https?://[^\\s"'<>]+${path.replace(/[/]/g, "\\/")}\\?token=[A-Za-z0-9._-]+`,
+  );
   for (;;) {
     const html = await (await fetch(`${server.url}/dev/mail`)).text();
     for (const row of html.split("<tr>")) {
@@ -267,12 +290,16 @@ export async function mailedLinkTo(
       if (cells.length < 5 || cells[1] !== to) continue;
       const id = /href="\/dev\/mail\/([^"]+)"/.exec(row)?.[1];
       if (!id) continue;
-      const body = (await (await fetch(`${server.url}/dev/mail/${id}`)).text()).replace(/&amp;/g, "&");
+      const body = (await (await fetch(`${server.url}/dev/mail/${id}`)).text()).replace(
+        /&amp;/g,
+        "&",
+      );
       const link = pattern.exec(body)?.[0];
       if (link && !skip.has(link)) return link;
       if (link) break; // newest first: this recipient's newest such link is not new
     }
-    if (Date.now() > deadline) throw new Error(`no mail with a ${path} link for ${to} in /dev/mail`);
+    if (Date.now() > deadline)
+      throw new Error(`no mail with a ${path} link for ${to} in /dev/mail`);
     await sleep(250);
   }
 }

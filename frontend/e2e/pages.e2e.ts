@@ -15,7 +15,16 @@ import {
   setUpOrganizations,
   watchForeignRequests,
 } from "./flows";
-import { failureShots, launchBrowser, mailedLink, placeOrder, screenshots, startServer, type Browser, type Server } from "./harness";
+import {
+  failureShots,
+  launchBrowser,
+  mailedLink,
+  placeOrder,
+  screenshots,
+  startServer,
+  type Browser,
+  type Server,
+} from "./harness";
 import { format } from "../src/i18n/I18n";
 
 let server: Server;
@@ -58,7 +67,12 @@ describe.each(variants)("every page, $name", ({ name, L, lang, width, height }) 
     const saved = screenshots(dir);
     const id = uniq();
     const contact = `a11y-${id}@partner.example`;
-    await placeOrder(server, { contact, partnerAccount: `PA-${id}`, partnerName: "Partner Pristupačnost", language: lang });
+    await placeOrder(server, {
+      contact,
+      partnerAccount: `PA-${id}`,
+      partnerName: "Partner Pristupačnost",
+      language: lang,
+    });
     const link = await mailedLink(server, contact);
     await withBrowser(async ({ context }) => {
       const page = await context.newPage();
@@ -70,7 +84,9 @@ describe.each(variants)("every page, $name", ({ name, L, lang, width, height }) 
         await expectNoAxeViolations(p, `${name}: ${step}`);
       };
       await openLink(page, link, L);
-      await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(lang === "sr" ? "sr-Latn" : "en");
+      await expect
+        .poll(() => page.evaluate(() => document.documentElement.lang))
+        .toBe(lang === "sr" ? "sr-Latn" : "en");
       // Chosen in the header, the language holds on the pages without an order (sign-in, the IDE).
       await page.getByRole("button", { name: L[`lang.${lang}`], exact: true }).click();
       await chooseRole(page, L, "partner", shot);
@@ -88,13 +104,19 @@ describe.each(variants)("every page, $name", ({ name, L, lang, width, height }) 
       await page.getByLabel(L["signin.password"]).fill("kettle orbit lantern 42");
       await page.getByRole("button", { name: L["signin.submit"] }).click();
       await expectHeading(page, L["partner.title"]);
-      await page.getByRole("region", { name: L["partner.customers"] }).getByText(`pristup-${id}`).waitFor();
+      await page
+        .getByRole("region", { name: L["partner.customers"] })
+        .getByText(`pristup-${id}`)
+        .waitFor();
       await shot(page, "partner-overview");
 
       // The operators' IDE, with its documentation explorer open.
       await page.goto(`${server.url}/playground`);
       await page.locator(".graphiql-container").waitFor({ timeout: 20_000 });
-      await page.locator(".graphiql-query-editor .monaco-editor").first().waitFor({ timeout: 20_000 });
+      await page
+        .locator(".graphiql-query-editor .monaco-editor")
+        .first()
+        .waitFor({ timeout: 20_000 });
       await shot(page, "playground");
 
       // The development mail viewer.
@@ -138,7 +160,9 @@ describe.each(variants)("every page, $name", ({ name, L, lang, width, height }) 
       expect(await country.inputValue()).toBe(lang === "sr" ? "Srbija" : "Serbia");
       await country.click();
       await country.fill(lang === "sr" ? "hrv" : "croa");
-      expect(await optionTexts(page, "partner-country")).toEqual([lang === "sr" ? "Hrvatska\nHR" : "Croatia\nHR"]);
+      expect(await optionTexts(page, "partner-country")).toEqual([
+        lang === "sr" ? "Hrvatska\nHR" : "Croatia\nHR",
+      ]);
       await shot(page, "country-search");
       await page.keyboard.press("Enter");
       expect(await country.inputValue()).toBe(lang === "sr" ? "Hrvatska" : "Croatia");
@@ -163,7 +187,9 @@ describe.each(variants)("every page, $name", ({ name, L, lang, width, height }) 
       const rules = page.getByTestId("password-rules");
       await expect.poll(() => rules.locator("li.failed").count()).toBe(2);
       await shot(page, "password-rules");
-      await page.getByLabel(L["password.password"], { exact: true }).fill("kettle orbit lantern 42");
+      await page
+        .getByLabel(L["password.password"], { exact: true })
+        .fill("kettle orbit lantern 42");
       await expect.poll(() => rules.locator("li.failed").count()).toBe(0);
       await page.getByLabel(L["password.confirm"]).fill("kettle orbit lantern 42");
       await page.getByRole("button", { name: L["password.submit"] }).click();
@@ -175,11 +201,17 @@ describe.each(variants)("every page, $name", ({ name, L, lang, width, height }) 
       await zone.click();
       // Current names only: the former name finds the zone under its current one.
       await zone.fill("kiev");
-      expect(await optionTexts(page, "call-tz")).toEqual([expect.stringMatching(/^Kyiv\nUTC\+0[23]:00$/)]);
+      expect(await optionTexts(page, "call-tz")).toEqual([
+        expect.stringMatching(/^Kyiv\nUTC\+0[23]:00$/),
+      ]);
       await zone.fill("kolk");
       expect((await optionTexts(page, "call-tz"))[0]).toMatch(/^Kolkata\nUTC\+05:30$/);
-      expect(await page.locator("#call-tz-list [role=group]").first().getAttribute("aria-labelledby")).toBeTruthy();
-      expect(await page.locator("#call-tz-list .picker-group").first().innerText()).toBe(L["tz.Asia"]);
+      expect(
+        await page.locator("#call-tz-list [role=group]").first().getAttribute("aria-labelledby"),
+      ).toBeTruthy();
+      expect(await page.locator("#call-tz-list .picker-group").first().innerText()).toBe(
+        L["tz.Asia"],
+      );
       await shot(page, "time-zone-search");
       await page.keyboard.press("Enter");
       expect(await zone.inputValue()).toBe("Kolkata");
@@ -193,7 +225,9 @@ describe.each(variants)("every page, $name", ({ name, L, lang, width, height }) 
       await page.getByRole("button", { name: L["meet.check"] }).click();
       await page.locator(".field-error", { hasText: L["code.SUBDOMAIN_RESERVED"] }).waitFor();
       const first = `kovacevic-${id}`;
-      const suggestion = page.getByRole("button", { name: format(L["meet.useSuggestion"], { name: first }) });
+      const suggestion = page.getByRole("button", {
+        name: format(L["meet.useSuggestion"], { name: first }),
+      });
       await suggestion.waitFor();
       await shot(page, "subdomain-suggestions");
       await suggestion.click();
@@ -224,7 +258,9 @@ describe("the house's edges", () => {
   });
 
   test("the 404 page speaks Serbian to a Serbian browser", async () => {
-    const res = await fetch(`${server.url}/nowhere`, { headers: { "Accept-Language": "sr-Latn-RS,sr;q=0.9" } });
+    const res = await fetch(`${server.url}/nowhere`, {
+      headers: { "Accept-Language": "sr-Latn-RS,sr;q=0.9" },
+    });
     expect(res.status).toBe(404);
     const html = await res.text();
     expect(html).toContain('<html lang="sr-Latn">');

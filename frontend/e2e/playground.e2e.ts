@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { failureShots, launchBrowser, screenshots, startServer, type Browser, type Server } from "./harness";
+import {
+  failureShots,
+  launchBrowser,
+  screenshots,
+  startServer,
+  type Browser,
+  type Server,
+} from "./harness";
 import { watchForeignRequests } from "./flows";
 
 let server: Server;
@@ -32,7 +39,8 @@ describe("the operators' GraphQL IDE", () => {
       const foreign = watchForeignRequests(page, server.url);
       const answers: string[] = [];
       page.on("response", async (r) => {
-        if (r.url().endsWith("/graphql") && r.request().method() === "POST") answers.push(await r.text());
+        if (r.url().endsWith("/graphql") && r.request().method() === "POST")
+          answers.push(await r.text());
       });
       await page.goto(`${server.url}/playground`);
       await page.locator(".graphiql-container").waitFor({ timeout: 20_000 });
@@ -44,7 +52,9 @@ describe("the operators' GraphQL IDE", () => {
       // The introspection query was answered, not refused by the depth limit.
       expect(answers.some((a) => a.includes('"__schema"'))).toBe(true);
       expect(answers.join("\n")).not.toContain("DEPTH_LIMIT_EXCEEDED");
-      expect(await page.locator(".graphiql-doc-explorer").innerText()).not.toMatch(/error fetching schema/i);
+      expect(await page.locator(".graphiql-doc-explorer").innerText()).not.toMatch(
+        /error fetching schema/i,
+      );
       expect(foreign).toEqual([]);
     });
   });

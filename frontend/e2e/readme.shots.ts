@@ -5,7 +5,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, test } from "vitest";
 import type { Page } from "playwright-core";
 import { EN, SR, expectHeading, next, openLink } from "./flows";
-import { launchBrowser, mailedLink, placeOrder, repoRoot, startServer, type Server } from "./harness";
+import {
+  launchBrowser,
+  mailedLink,
+  placeOrder,
+  repoRoot,
+  startServer,
+  type Server,
+} from "./harness";
 import { format } from "../src/i18n/I18n";
 
 const docs = join(repoRoot, "docs");
@@ -24,7 +31,12 @@ const save = (page: Page, name: string) => page.screenshot({ path: join(docs, `$
 
 test("README screenshots", async () => {
   const contact = "setup@partner.example";
-  await placeOrder(server, { contact, partnerAccount: "P1", partnerName: "Partner One", customerName: "Acme Telekom d.o.o." });
+  await placeOrder(server, {
+    contact,
+    partnerAccount: "P1",
+    partnerName: "Partner One",
+    customerName: "Acme Telekom d.o.o.",
+  });
   const link = await mailedLink(server, contact);
   const b = await launchBrowser();
   try {
@@ -85,13 +97,20 @@ test("README screenshots", async () => {
     const sub = page.getByLabel(EN["meet.subdomain"]);
     await sub.fill("admin");
     await page.getByRole("button", { name: EN["meet.check"] }).click();
-    await page.getByRole("button", { name: format(EN["meet.useSuggestion"], { name: "acme-telekom" }) }).waitFor();
+    await page
+      .getByRole("button", { name: format(EN["meet.useSuggestion"], { name: "acme-telekom" }) })
+      .waitFor();
     await sub.scrollIntoViewIfNeeded();
     await page.evaluate(() => window.scrollBy(0, 150));
     await save(page, "7-subdomain-suggestions");
-    await page.getByRole("button", { name: format(EN["meet.useSuggestion"], { name: "acme-telekom" }) }).click();
+    await page
+      .getByRole("button", { name: format(EN["meet.useSuggestion"], { name: "acme-telekom" }) })
+      .click();
     await page.getByRole("button", { name: EN["meet.save"], exact: true }).click();
-    await page.getByText(format(EN["meet.saved"], { name: "acme-telekom" })).first().waitFor();
+    await page
+      .getByText(format(EN["meet.saved"], { name: "acme-telekom" }))
+      .first()
+      .waitFor();
     await next(page, EN);
 
     await expectHeading(page, EN["provision.title"]);
@@ -113,7 +132,12 @@ test("README screenshots", async () => {
 
     // The Serbian wizard on a phone, from a second order's link.
     const contact2 = "podesavanje@partner.example";
-    await placeOrder(server, { contact: contact2, partnerAccount: "P1", partnerName: "Partner One", language: "sr" });
+    await placeOrder(server, {
+      contact: contact2,
+      partnerAccount: "P1",
+      partnerName: "Partner One",
+      language: "sr",
+    });
     const link2 = await mailedLink(server, contact2);
     const phone = await b.context.newPage();
     await phone.setViewportSize({ width: 390, height: 844 });

@@ -100,8 +100,14 @@ describe("the setup wizard in a real browser", () => {
       await shot(page, "signin");
       await page.getByRole("button", { name: EN["signin.submit"] }).click();
       await expectHeading(page, EN["partner.title"]);
-      await page.getByRole("region", { name: EN["partner.orders"] }).getByText("Acme d.o.o.").waitFor();
-      await page.getByRole("region", { name: EN["partner.customers"] }).getByText(`acme-${id}`).waitFor();
+      await page
+        .getByRole("region", { name: EN["partner.orders"] })
+        .getByText("Acme d.o.o.")
+        .waitFor();
+      await page
+        .getByRole("region", { name: EN["partner.customers"] })
+        .getByText(`acme-${id}`)
+        .waitFor();
       await shot(page, "partner-overview");
       expect(foreign).toEqual([]);
     });
@@ -112,7 +118,14 @@ describe("the setup wizard in a real browser", () => {
     const id = uniq();
     const contact = `alias-${id}@partner.example`;
     const colleague = `colleague-${id}@partner.example`;
-    await placeOrder(server, { contact, partnerAccount: `P2-${id}`, services: [{ kind: "MESSAGING", quantity: 5 }, { kind: "MEETINGS", quantity: 5 }] });
+    await placeOrder(server, {
+      contact,
+      partnerAccount: `P2-${id}`,
+      services: [
+        { kind: "MESSAGING", quantity: 5 },
+        { kind: "MEETINGS", quantity: 5 },
+      ],
+    });
     const first = await mailedLink(server, contact);
 
     await withBrowser(async ({ context }) => {
@@ -166,7 +179,11 @@ describe("the setup wizard in a real browser", () => {
     const id = uniq();
     const contact = `setup-${id}@partner3.example`;
     const customer = `it-${id}@customer3.example`;
-    await placeOrder(server, { contact, partnerAccount: `P3-${id}`, customerName: `Customer Three ${id}` });
+    await placeOrder(server, {
+      contact,
+      partnerAccount: `P3-${id}`,
+      customerName: `Customer Three ${id}`,
+    });
     const link = await mailedLink(server, contact);
 
     await withBrowser(async ({ context }) => {
@@ -202,20 +219,34 @@ describe("the setup wizard in a real browser", () => {
     const id = uniq();
     const taken = `taken-${id}`;
     // Another order claims the name first, through the API.
-    await apiFlowToServices(server, { partnerAccount: `P5a-${id}`, contact: `first-${id}@p5.example`, subdomain: taken });
+    await apiFlowToServices(server, {
+      partnerAccount: `P5a-${id}`,
+      contact: `first-${id}@p5.example`,
+      subdomain: taken,
+    });
 
     const contact = `second-${id}@p5b.example`;
-    await placeOrder(server, { contact, partnerAccount: `P5b-${id}`, services: [{ kind: "MEETINGS", quantity: 3 }] });
+    await placeOrder(server, {
+      contact,
+      partnerAccount: `P5b-${id}`,
+      services: [{ kind: "MEETINGS", quantity: 3 }],
+    });
     const link = await mailedLink(server, contact);
     await withBrowser(async ({ context }) => {
       const page = await context.newPage();
       await openLink(page, link, EN);
       await chooseRole(page, EN, "partner", shot);
-      await setUpOrganizations(page, EN, shot, { role: "partner", adminEmail: `admin-${id}@c5.example`, password: "yet another long passphrase" });
+      await setUpOrganizations(page, EN, shot, {
+        role: "partner",
+        adminEmail: `admin-${id}@c5.example`,
+        password: "yet another long passphrase",
+      });
       await checkSubdomain(page, EN, taken);
       const error = page.locator(".field-error", { hasText: EN["code.SUBDOMAIN_TAKEN"] });
       await error.waitFor();
-      expect(await page.getByRole("alert").filter({ hasText: EN["code.SUBDOMAIN_TAKEN"] }).count()).toBeGreaterThan(0);
+      expect(
+        await page.getByRole("alert").filter({ hasText: EN["code.SUBDOMAIN_TAKEN"] }).count(),
+      ).toBeGreaterThan(0);
       await shot(page, "taken");
       // Saving without a successful check is refused at the field.
       await page.getByRole("button", { name: EN["meet.save"], exact: true }).click();
@@ -237,7 +268,11 @@ describe("the setup wizard in a real browser", () => {
     const id = uniq();
     const account = `P8-${id}`;
     // The partner's first order created its organization.
-    await apiFlowToServices(server, { partnerAccount: account, contact: `first-${id}@p8.example`, subdomain: `p8-${id}` });
+    await apiFlowToServices(server, {
+      partnerAccount: account,
+      contact: `first-${id}@p8.example`,
+      subdomain: `p8-${id}`,
+    });
     const contact = `second-${id}@p8.example`;
     await placeOrder(server, { contact, partnerAccount: account });
     const link = await mailedLink(server, contact);
@@ -268,7 +303,12 @@ describe("the setup wizard in a real browser", () => {
     const shot = screenshots("6-serbian");
     const id = uniq();
     const contact = `podesavanje-${id}@partner6.example`;
-    await placeOrder(server, { contact, partnerAccount: `P6-${id}`, partnerName: "Partner Šest", language: "sr" });
+    await placeOrder(server, {
+      contact,
+      partnerAccount: `P6-${id}`,
+      partnerName: "Partner Šest",
+      language: "sr",
+    });
     const link = await mailedLink(server, contact);
     await withBrowser(async ({ context }) => {
       const page = await context.newPage();
@@ -284,7 +324,11 @@ describe("the setup wizard in a real browser", () => {
       await page.getByRole("button", { name: "Srpski" }).click();
       await h1Text(page, SR["role.title"]);
       await chooseRole(page, SR, "partner", shot);
-      await setUpOrganizations(page, SR, shot, { role: "partner", adminEmail: `admin-${id}@kupac6.example`, password: "dugačka lozinka za partnera" });
+      await setUpOrganizations(page, SR, shot, {
+        role: "partner",
+        adminEmail: `admin-${id}@kupac6.example`,
+        password: "dugačka lozinka za partnera",
+      });
       await finishServices(page, SR, shot, `kupac-${id}`);
       // No English string leaked into the last page's step list.
       expect(await page.locator("nav.steps").innerText()).toContain(SR["step.DONE"]);
@@ -300,9 +344,19 @@ describe("issue 12: the server's path, drafts and existing sites", () => {
     const admin = `admin-${id}@c9.example`;
     const site = `site-${id}`;
     // The first order created the partner and customer organizations and the site.
-    await apiFlowToServices(server, { partnerAccount: account, contact: `first-${id}@p9.example`, subdomain: site, adminEmail: admin, provision: true });
+    await apiFlowToServices(server, {
+      partnerAccount: account,
+      contact: `first-${id}@p9.example`,
+      subdomain: site,
+      adminEmail: admin,
+      provision: true,
+    });
     const contact = `second-${id}@p9.example`;
-    await placeOrder(server, { contact, partnerAccount: account, services: [{ kind: "MEETINGS", quantity: 10 }] });
+    await placeOrder(server, {
+      contact,
+      partnerAccount: account,
+      services: [{ kind: "MEETINGS", quantity: 10 }],
+    });
     const link = await mailedLink(server, contact);
 
     await withBrowser(async ({ context }) => {
@@ -355,7 +409,9 @@ describe("issue 12: the server's path, drafts and existing sites", () => {
       await expectHeading(page, EN["done.title"]);
       await count(9);
       await page.getByText(EN["done.connected"], { exact: true }).waitFor({ timeout: 15_000 });
-      expect(await page.getByTestId("live-status").innerText()).toContain(EN["orderStatus.PROVISIONED"]);
+      expect(await page.getByTestId("live-status").innerText()).toContain(
+        EN["orderStatus.PROVISIONED"],
+      );
       await shot(page, "done");
       expect(foreign).toEqual([]);
     });
@@ -365,28 +421,45 @@ describe("issue 12: the server's path, drafts and existing sites", () => {
     const shot = screenshots("10-change-subdomain");
     const id = uniq();
     const contact = `setup-${id}@p10.example`;
-    await placeOrder(server, { contact, partnerAccount: `P10-${id}`, services: [{ kind: "MEETINGS", quantity: 2 }] });
+    await placeOrder(server, {
+      contact,
+      partnerAccount: `P10-${id}`,
+      services: [{ kind: "MEETINGS", quantity: 2 }],
+    });
     const link = await mailedLink(server, contact);
     await withBrowser(async ({ context }) => {
       const page = await context.newPage();
       await openLink(page, link, EN);
       await chooseRole(page, EN, "partner", shot);
-      await setUpOrganizations(page, EN, shot, { role: "partner", adminEmail: `admin-${id}@c10.example`, password: "a long enough passphrase" });
+      await setUpOrganizations(page, EN, shot, {
+        role: "partner",
+        adminEmail: `admin-${id}@c10.example`,
+        password: "a long enough passphrase",
+      });
       await checkSubdomain(page, EN, `first-${id}`);
       await page.getByText(format(EN["meet.available"], { name: `first-${id}` })).waitFor();
       await page.getByRole("button", { name: EN["meet.save"], exact: true }).click();
-      await page.getByText(format(EN["meet.saved"], { name: `first-${id}` })).first().waitFor();
+      await page
+        .getByText(format(EN["meet.saved"], { name: `first-${id}` }))
+        .first()
+        .waitFor();
       // A reload shows it saved, with no check to repeat.
       await page.reload();
       await expectHeading(page, EN["services.title"]);
-      await page.getByText(format(EN["meet.saved"], { name: `first-${id}` })).first().waitFor();
+      await page
+        .getByText(format(EN["meet.saved"], { name: `first-${id}` }))
+        .first()
+        .waitFor();
       expect(await page.getByLabel(EN["meet.subdomain"]).count()).toBe(0);
       await shot(page, "saved");
       await page.getByRole("button", { name: EN["meet.change"] }).click();
       await checkSubdomain(page, EN, `second-${id}`);
       await page.getByText(format(EN["meet.available"], { name: `second-${id}` })).waitFor();
       await page.getByRole("button", { name: EN["meet.save"], exact: true }).click();
-      await page.getByText(format(EN["meet.saved"], { name: `second-${id}` })).first().waitFor();
+      await page
+        .getByText(format(EN["meet.saved"], { name: `second-${id}` }))
+        .first()
+        .waitFor();
       await shot(page, "changed");
       await next(page, EN);
       await expectHeading(page, EN["provision.title"]);
@@ -421,7 +494,9 @@ describe("issue 12: the server's path, drafts and existing sites", () => {
       await expectHeading(a, EN["role.title"]);
       expect(new URL(a.url()).pathname).toBe("/setup/role");
       await a.getByText(EN["wizard.draftRestarted"]).waitFor();
-      expect(await a.getByRole("alert").filter({ hasText: EN["wizard.draftRestarted"] }).count()).toBe(1);
+      expect(
+        await a.getByRole("alert").filter({ hasText: EN["wizard.draftRestarted"] }).count(),
+      ).toBe(1);
       // Nothing of A's answers is left: the role is to be chosen again.
       expect(await a.getByRole("radio", { name: EN["role.partner"] }).isChecked()).toBe(false);
       await shot(a, "tab-a-restarted");
@@ -517,7 +592,10 @@ describe("links that stopped working", () => {
         variables: { id: orderId },
       }),
     });
-    expect(((await r.json()) as { data?: { cancelOrder: { userErrors: unknown[] } } }).data?.cancelOrder.userErrors).toEqual([]);
+    expect(
+      ((await r.json()) as { data?: { cancelOrder: { userErrors: unknown[] } } }).data?.cancelOrder
+        .userErrors,
+    ).toEqual([]);
     await withBrowser(async ({ context }) => {
       const page = await context.newPage();
       await page.goto(link);
@@ -555,7 +633,10 @@ describe("the operators' GraphQL IDE", () => {
       await page.locator(".graphiql-container").waitFor({ timeout: 20_000 });
       await page.getByLabel(EN["playground.token"]).fill(token);
       await page.getByRole("button", { name: EN["playground.apply"] }).click();
-      await page.locator(".graphiql-query-editor .monaco-editor").first().waitFor({ timeout: 20_000 });
+      await page
+        .locator(".graphiql-query-editor .monaco-editor")
+        .first()
+        .waitFor({ timeout: 20_000 });
       const editor = page.locator(".graphiql-query-editor .monaco-editor").first();
       await editor.click();
       await page.keyboard.press("Control+A");

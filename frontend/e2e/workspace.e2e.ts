@@ -11,7 +11,17 @@ import { format } from "../src/i18n/I18n";
 import { apiFlowToConfirmed, gql } from "./api";
 import { expectNoAxeViolations } from "./axe";
 import { EN, SR, expectHeading, watchForeignRequests, type Dict } from "./flows";
-import { failureShots, launchBrowser, mailedLink, mailedLinkTo, placeOrder, screenshots, startServer, type Browser, type Server } from "./harness";
+import {
+  failureShots,
+  launchBrowser,
+  mailedLink,
+  mailedLinkTo,
+  placeOrder,
+  screenshots,
+  startServer,
+  type Browser,
+  type Server,
+} from "./harness";
 
 let server: Server;
 
@@ -51,7 +61,8 @@ async function openPage(context: BrowserContext, v: (typeof variants)[number]) {
 }
 
 /** Whether the page scrolls sideways (nothing may be cut off at 390 px). */
-const overflows = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+const overflows = (page: Page) =>
+  page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
 
 async function check(page: Page, shot: (p: Page, n: string) => Promise<void>, where: string) {
   await shot(page, where);
@@ -135,7 +146,9 @@ describe.each(variants)("issue 13, $name", (v) => {
         contact: `third-${id}@partner-c.example`,
         adminEmail: admin,
       });
-      const third = await mailedLinkTo(server, admin, "/access", { after: [request, confirmation] });
+      const third = await mailedLinkTo(server, admin, "/access", {
+        after: [request, confirmation],
+      });
       await page.goto(third);
       await expectHeading(page, format(L["access.title"], { partner: partnerC }));
       await page.getByRole("button", { name: L["access.deny"], exact: true }).click();
@@ -153,7 +166,11 @@ describe.each(variants)("issue 13, $name", (v) => {
     const shot = screenshots(`13-reset-${lang}`);
     const id = uniq();
     const contact = `reset-${id}@partner.example`;
-    await apiFlowToConfirmed(server, { partnerAccount: `PR-${id}`, contact, adminEmail: `admin-${id}@reset-customer.example` });
+    await apiFlowToConfirmed(server, {
+      partnerAccount: `PR-${id}`,
+      contact,
+      adminEmail: `admin-${id}@reset-customer.example`,
+    });
 
     await withBrowser(async ({ context }) => {
       // Tab 1: signed in before the reset.
@@ -182,7 +199,9 @@ describe.each(variants)("issue 13, $name", (v) => {
       await page.getByLabel(L["password.password"], { exact: true }).fill("short");
       await rules.locator("li.failed", { hasText: L["password.ruleLength"] }).waitFor();
       await check(page, shot, "reset-rules");
-      await page.getByLabel(L["password.password"], { exact: true }).fill("a brand new partner password");
+      await page
+        .getByLabel(L["password.password"], { exact: true })
+        .fill("a brand new partner password");
       await rules.locator("li.ok", { hasText: L["password.ruleLength"] }).waitFor();
       await page.getByLabel(L["password.confirm"]).fill("a brand new partner password");
       await page.getByRole("button", { name: L["reset.submit"] }).click();
@@ -193,9 +212,13 @@ describe.each(variants)("issue 13, $name", (v) => {
       // The link works once.
       const again = await context.newPage();
       await again.goto(link);
-      await expect.poll(async () => (await again.locator("h1").innerText()).trim(), { timeout: 15_000 }).toMatch(
-        new RegExp(`^(${[L["reset.used.title"], L["reset.invalid.title"], L["reset.expired.title"]].map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`),
-      );
+      await expect
+        .poll(async () => (await again.locator("h1").innerText()).trim(), { timeout: 15_000 })
+        .toMatch(
+          new RegExp(
+            `^(${[L["reset.used.title"], L["reset.invalid.title"], L["reset.expired.title"]].map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`,
+          ),
+        );
       await again.close();
 
       // Tab 1's session ended with the reset: its next call shows the sign-in page saying so.
@@ -206,7 +229,9 @@ describe.each(variants)("issue 13, $name", (v) => {
       await check(old, shot, "old-session-ended");
       // The old password no longer works; the new one does.
       await old.getByLabel(L["signin.email"]).fill(contact);
-      await old.getByLabel(L["signin.password"], { exact: true }).fill("first partner long password");
+      await old
+        .getByLabel(L["signin.password"], { exact: true })
+        .fill("first partner long password");
       await old.getByRole("button", { name: L["signin.submit"] }).click();
       await old.getByText(L["code.INVALID_CREDENTIALS"]).first().waitFor();
       await signIn(old, L, contact, "a brand new partner password");
@@ -236,7 +261,12 @@ describe.each(variants)("issue 13, $name", (v) => {
       partnerName: `Workspace Partner ${id}`,
       customerName: `Zeta ${id} d.o.o.`,
     });
-    await placeOrder(server, { contact: `other-${id}@partner.example`, partnerAccount: account, partnerName: `Workspace Partner ${id}`, customerName: `Omega ${id} d.o.o.` });
+    await placeOrder(server, {
+      contact: `other-${id}@partner.example`,
+      partnerAccount: account,
+      partnerName: `Workspace Partner ${id}`,
+      customerName: `Omega ${id} d.o.o.`,
+    });
     await mailedLink(server, `other-${id}@partner.example`);
 
     await withBrowser(async ({ context }) => {
@@ -259,15 +289,25 @@ describe.each(variants)("issue 13, $name", (v) => {
       await list.getByRole("link").first().click();
       await page.getByText(L["done.connected"], { exact: true }).waitFor({ timeout: 15_000 });
       await page.getByTestId("order-status").getByText(L["orderStatus.LINK_SENT"]).waitFor();
-      await gql(server, await server.operatorToken(), `mutation($id: ID!) { cancelOrder(orderId: $id, reason: "e2e") { order { status } userErrors { code field message } } }`, {
-        id: zeta,
-      });
-      await page.getByTestId("order-status").getByText(L["orderStatus.CANCELLED"]).waitFor({ timeout: 15_000 });
+      await gql(
+        server,
+        await server.operatorToken(),
+        `mutation($id: ID!) { cancelOrder(orderId: $id, reason: "e2e") { order { status } userErrors { code field message } } }`,
+        {
+          id: zeta,
+        },
+      );
+      await page
+        .getByTestId("order-status")
+        .getByText(L["orderStatus.CANCELLED"])
+        .waitFor({ timeout: 15_000 });
       await page.getByText(L["order.noActions"]).waitFor();
       await check(page, shot, "cancelled-live");
       await page.goBack();
       await expectHeading(page, L["partner.title"]);
-      expect(await page.getByRole("searchbox", { name: L["orders.search"] }).inputValue()).toBe(`zeta ${id}`);
+      expect(await page.getByRole("searchbox", { name: L["orders.search"] }).inputValue()).toBe(
+        `zeta ${id}`,
+      );
       await page.getByRole("searchbox", { name: L["orders.search"] }).fill("");
       await expect.poll(() => list.getByRole("listitem").count(), { timeout: 10_000 }).toBe(3);
       await page.getByRole("combobox", { name: L["orders.status"] }).selectOption("ORGS_CONFIRMED");
@@ -280,10 +320,14 @@ describe.each(variants)("issue 13, $name", (v) => {
 
       // The mapped order: the customer's consent is pending, so Continue setup is refused, translated.
       await list.getByRole("link").first().click();
-      await expect.poll(() => new URL(page.url()).pathname).toBe(`/partner/orders/${encodeURIComponent(mapped.orderId)}`);
+      await expect
+        .poll(() => new URL(page.url()).pathname)
+        .toBe(`/partner/orders/${encodeURIComponent(mapped.orderId)}`);
       await page.getByTestId("access-state").getByText(L["order.access.PENDING"]).waitFor();
       await page.getByText(L["done.connected"], { exact: true }).waitFor({ timeout: 15_000 });
-      expect(await page.getByTestId("order-status").innerText()).toBe(L["orderStatus.ORGS_CONFIRMED"]);
+      expect(await page.getByTestId("order-status").innerText()).toBe(
+        L["orderStatus.ORGS_CONFIRMED"],
+      );
       await check(page, shot, "order-pending");
       await page.getByRole("button", { name: L["order.continue"] }).click();
       await page.getByText(L["code.ACCESS_PENDING"]).waitFor();
@@ -291,22 +335,34 @@ describe.each(variants)("issue 13, $name", (v) => {
 
       // The administrator approves (the access page's call); the order's page shows it.
       const accessToken = new URL(request).searchParams.get("token")!;
-      await gql(server, accessToken, `mutation { approvePartnerAccess { partnerAccess { state } userErrors { code field message } } }`);
+      await gql(
+        server,
+        accessToken,
+        `mutation { approvePartnerAccess { partnerAccess { state } userErrors { code field message } } }`,
+      );
       await page.reload();
       await page.getByTestId("access-state").getByText(L["order.access.APPROVED"]).waitFor();
       const step = await page.getByTestId("order-step").innerText();
 
       // Continue setup: the wizard, with a link of its own, at the order's step.
       await page.getByRole("button", { name: L["order.continue"] }).click();
-      await expect.poll(() => new URL(page.url()).pathname, { timeout: 15_000 }).toMatch(/^\/setup\/(services|provision)$/);
+      await expect
+        .poll(() => new URL(page.url()).pathname, { timeout: 15_000 })
+        .toMatch(/^\/setup\/(services|provision)$/);
       const path = new URL(page.url()).pathname;
       expect(step).toBe(path === "/setup/services" ? L["step.SERVICES"] : L["step.PROVISION"]);
-      await expectHeading(page, path === "/setup/services" ? L["services.title"] : L["provision.title"]);
+      await expectHeading(
+        page,
+        path === "/setup/services" ? L["services.title"] : L["provision.title"],
+      );
       await check(page, shot, "wizard-continued");
       // The link of before stopped working.
       const r = await fetch(`${server.url}/graphql`, {
         method: "POST",
-        headers: { "Content-Type": "application/json", Authorization: `Bearer ${mapped.setupToken}` },
+        headers: {
+          "Content-Type": "application/json",
+          Authorization: `Bearer ${mapped.setupToken}`,
+        },
         body: JSON.stringify({ query: "{ setup { step } }" }),
       });
       const old = (await r.json()) as { errors?: { extensions?: { reason?: string } }[] };
@@ -340,17 +396,24 @@ describe.each(variants)("issue 13, $name", (v) => {
       await page.getByRole("link", { name: L["workspace.password"] }).click();
       await expectHeading(page, L["changePassword.title"]);
       await page.getByLabel(L["changePassword.current"]).fill("first partner long password");
-      await page.getByLabel(L["password.password"], { exact: true }).fill("changed partner password 7");
+      await page
+        .getByLabel(L["password.password"], { exact: true })
+        .fill("changed partner password 7");
       await page.getByLabel(L["password.confirm"]).fill("changed partner password 7");
       await page.getByRole("button", { name: L["changePassword.submit"], exact: true }).click();
       await page.getByText(L["changePassword.done"]).waitFor();
       await check(page, shot, "password-changed");
       await page.getByRole("link", { name: L["workspace.orders"] }).click();
       await expectHeading(page, L["partner.title"]);
-      await expect.poll(() => list.getByRole("listitem").count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      await expect
+        .poll(() => list.getByRole("listitem").count(), { timeout: 10_000 })
+        .toBeGreaterThan(0);
 
       // Sign out; the new password signs in.
-      await page.getByRole("navigation", { name: L["workspace.nav"] }).getByRole("button", { name: L["partner.signout"] }).click();
+      await page
+        .getByRole("navigation", { name: L["workspace.nav"] })
+        .getByRole("button", { name: L["partner.signout"] })
+        .click();
       await expectHeading(page, L["signin.title"]);
       await page.getByText(L["signin.signedOut"]).waitFor();
       await check(page, shot, "signed-out");

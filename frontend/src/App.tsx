@@ -29,7 +29,10 @@ import { WizardProvider } from "./wizard/WizardContext";
 
 /** The setup link's API client (with the live-status websocket) and the wizard's state. */
 function SetupRoot() {
-  const client = useMemo(() => createApiClient(setupToken.get, { ws: createWs(setupToken.get) }), []);
+  const client = useMemo(
+    () => createApiClient(setupToken.get, { ws: createWs(setupToken.get) }),
+    [],
+  );
   return (
     <Provider value={client}>
       <WizardProvider client={client}>

@@ -1,9 +1,21 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Provider, useClient, useQuery } from "urql";
 import { createApiClient } from "../api/client";
-import { authReason, classify, failureKey, userErrorKey, type Failure, type UserError } from "../api/errors";
+import {
+  authReason,
+  classify,
+  failureKey,
+  userErrorKey,
+  type Failure,
+  type UserError,
+} from "../api/errors";
 import { accessToken } from "../api/session";
-import { ApprovePartnerAccess, DenyPartnerAccess, PartnerAccessQuery, RevokePartnerAccess } from "../api/workspace";
+import {
+  ApprovePartnerAccess,
+  DenyPartnerAccess,
+  PartnerAccessQuery,
+  RevokePartnerAccess,
+} from "../api/workspace";
 import type { PartnerAccessFieldsFragment } from "../gql/graphql";
 import { useFormat, useI18n } from "../i18n/I18n";
 import type { Key } from "../i18n/en";
@@ -12,7 +24,9 @@ import { Status, StepHeading } from "../wizard/components";
 export type Access = PartnerAccessFieldsFragment;
 
 /** Why a partner-access link does not work, by extensions.reason. */
-export function accessProblemKey(reason: string): "access.expired" | "access.revoked" | "access.invalid" {
+export function accessProblemKey(
+  reason: string,
+): "access.expired" | "access.revoked" | "access.invalid" {
   switch (reason) {
     case "EXPIRED":
       return "access.expired";
@@ -55,7 +69,11 @@ function AccessView() {
   const f = useFormat();
   const client = useClient();
   const hasToken = Boolean(accessToken.get());
-  const [res, reexecute] = useQuery({ query: PartnerAccessQuery, pause: !hasToken, requestPolicy: "network-only" });
+  const [res, reexecute] = useQuery({
+    query: PartnerAccessQuery,
+    pause: !hasToken,
+    requestPolicy: "network-only",
+  });
   const [access, setAccess] = useState<Access | null>(null);
   const [busy, setBusy] = useState<null | "approve" | "deny" | "withdraw">(null);
   const [problems, setProblems] = useState<string[]>([]);
@@ -87,7 +105,11 @@ function AccessView() {
       return;
     }
     const data = r.data as
-      | { approvePartnerAccess?: Payload; denyPartnerAccess?: Payload; revokePartnerAccess?: Payload }
+      | {
+          approvePartnerAccess?: Payload;
+          denyPartnerAccess?: Payload;
+          revokePartnerAccess?: Payload;
+        }
       | undefined;
     const p = data?.approvePartnerAccess ?? data?.denyPartnerAccess ?? data?.revokePartnerAccess;
     if (!p) {
@@ -127,7 +149,13 @@ function AccessView() {
       {a && (
         <>
           <StepHeading>{t("access.title", { partner: a.partnerName })}</StepHeading>
-          <p className="lead">{t("access.intro", { partner: a.partnerName, customer: a.customerName, order: a.orderExternalId })}</p>
+          <p className="lead">
+            {t("access.intro", {
+              partner: a.partnerName,
+              customer: a.customerName,
+              order: a.orderExternalId,
+            })}
+          </p>
 
           <div ref={resultRef} tabIndex={-1} className="access-state">
             <Status className={`notice access-${a.state.toLowerCase()}`}>
@@ -181,17 +209,32 @@ function AccessView() {
 
           {a.allowedAction === "DECIDE" && (
             <div className="actions">
-              <button type="button" className="primary" disabled={busy !== null} onClick={() => void act("approve")}>
+              <button
+                type="button"
+                className="primary"
+                disabled={busy !== null}
+                onClick={() => void act("approve")}
+              >
                 {busy === "approve" ? t("common.saving") : t("access.approve")}
               </button>
-              <button type="button" className="secondary" disabled={busy !== null} onClick={() => void act("deny")}>
+              <button
+                type="button"
+                className="secondary"
+                disabled={busy !== null}
+                onClick={() => void act("deny")}
+              >
                 {busy === "deny" ? t("common.saving") : t("access.deny")}
               </button>
             </div>
           )}
           {a.allowedAction === "WITHDRAW" && (
             <div className="actions">
-              <button type="button" className="danger" disabled={busy !== null} onClick={() => void act("withdraw")}>
+              <button
+                type="button"
+                className="danger"
+                disabled={busy !== null}
+                onClick={() => void act("withdraw")}
+              >
                 {busy === "withdraw" ? t("common.saving") : t("access.withdraw")}
               </button>
             </div>

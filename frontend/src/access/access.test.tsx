@@ -30,7 +30,9 @@ function access(over: Partial<Access> = {}): Access {
   };
 }
 
-const payload = (name: string, a: Access | null, userErrors: unknown[] = []) => ({ data: { [name]: { partnerAccess: a, userErrors } } });
+const payload = (name: string, a: Access | null, userErrors: unknown[] = []) => ({
+  data: { [name]: { partnerAccess: a, userErrors } },
+});
 
 function renderPage(lang: Lang = "en", token = "access.tok.en") {
   window.history.replaceState(null, "", `/access?token=${token}`);
@@ -56,7 +58,9 @@ afterEach(() => {
 
 describe("the partner-access page", { timeout: 30_000 }, () => {
   test("a request whose order was cancelled says so and offers no decision", async () => {
-    api.handlers.PartnerAccess = () => ({ data: { partnerAccess: access({ orderCancelled: true, allowedAction: "NONE" }) } });
+    api.handlers.PartnerAccess = () => ({
+      data: { partnerAccess: access({ orderCancelled: true, allowedAction: "NONE" }) },
+    });
     renderPage();
     expect(await screen.findByText(en["access.state.CANCELLED"])).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: en["access.approve"] })).not.toBeInTheDocument();
@@ -66,16 +70,34 @@ describe("the partner-access page", { timeout: 30_000 }, () => {
   test("who asks, for which order, what access means; Approve with the link's token", async () => {
     api.handlers.PartnerAccess = () => ({ data: { partnerAccess: access() } });
     api.handlers.ApprovePartnerAccess = () =>
-      payload("approvePartnerAccess", access({ state: "APPROVED", decidedAt: "2026-11-30T12:00:00Z", allowedAction: "NONE" }));
+      payload(
+        "approvePartnerAccess",
+        access({ state: "APPROVED", decidedAt: "2026-11-30T12:00:00Z", allowedAction: "NONE" }),
+      );
     const user = userEvent.setup();
     renderPage();
-    expect(await screen.findByRole("heading", { level: 1, name: format(en["access.title"], { partner: "Partner One" }) })).toHaveFocus();
-    expect(screen.getByText(format(en["access.intro"], { partner: "Partner One", customer: "Acme d.o.o.", order: "CCW-1001" }))).toBeInTheDocument();
+    expect(
+      await screen.findByRole("heading", {
+        level: 1,
+        name: format(en["access.title"], { partner: "Partner One" }),
+      }),
+    ).toHaveFocus();
+    expect(
+      screen.getByText(
+        format(en["access.intro"], {
+          partner: "Partner One",
+          customer: "Acme d.o.o.",
+          order: "CCW-1001",
+        }),
+      ),
+    ).toBeInTheDocument();
     expect(screen.getByText(en["access.meaning.without"])).toBeInTheDocument();
     expect(screen.getByTestId("access-state").textContent).toBe(en["access.state.PENDING"]);
     expect(api.callsOf("PartnerAccess")[0].auth).toBe("Bearer access.tok.en");
     await user.click(screen.getByRole("button", { name: en["access.approve"] }));
-    await waitFor(() => expect(screen.getByTestId("access-state").textContent).toBe(en["access.state.APPROVED"]));
+    await waitFor(() =>
+      expect(screen.getByTestId("access-state").textContent).toBe(en["access.state.APPROVED"]),
+    );
     expect(api.callsOf("ApprovePartnerAccess")[0].auth).toBe("Bearer access.tok.en");
     expect(screen.queryByRole("button", { name: en["access.approve"] })).toBeNull();
     expect(screen.queryByRole("button", { name: en["access.deny"] })).toBeNull();
@@ -83,22 +105,46 @@ describe("the partner-access page", { timeout: 30_000 }, () => {
 
   test("Deny, in Serbian", async () => {
     api.handlers.PartnerAccess = () => ({ data: { partnerAccess: access() } });
-    api.handlers.DenyPartnerAccess = () => payload("denyPartnerAccess", access({ state: "DENIED", decidedAt: "2026-11-30T12:00:00Z", allowedAction: "NONE" }));
+    api.handlers.DenyPartnerAccess = () =>
+      payload(
+        "denyPartnerAccess",
+        access({ state: "DENIED", decidedAt: "2026-11-30T12:00:00Z", allowedAction: "NONE" }),
+      );
     const user = userEvent.setup();
     renderPage("sr");
     await user.click(await screen.findByRole("button", { name: sr["access.deny"] }));
-    await waitFor(() => expect(screen.getByTestId("access-state").textContent).toBe(sr["access.state.DENIED"]));
+    await waitFor(() =>
+      expect(screen.getByTestId("access-state").textContent).toBe(sr["access.state.DENIED"]),
+    );
   });
 
   test("Withdraw access from the confirmation's link", async () => {
-    api.handlers.PartnerAccess = () => ({ data: { partnerAccess: access({ state: "APPROVED", decidedAt: "2026-11-30T12:00:00Z", allowedAction: "WITHDRAW" }) } });
+    api.handlers.PartnerAccess = () => ({
+      data: {
+        partnerAccess: access({
+          state: "APPROVED",
+          decidedAt: "2026-11-30T12:00:00Z",
+          allowedAction: "WITHDRAW",
+        }),
+      },
+    });
     api.handlers.RevokePartnerAccess = () =>
-      payload("revokePartnerAccess", access({ state: "REVOKED", decidedAt: "2026-11-30T12:00:00Z", revokedAt: "2026-11-30T13:00:00Z", allowedAction: "NONE" }));
+      payload(
+        "revokePartnerAccess",
+        access({
+          state: "REVOKED",
+          decidedAt: "2026-11-30T12:00:00Z",
+          revokedAt: "2026-11-30T13:00:00Z",
+          allowedAction: "NONE",
+        }),
+      );
     const user = userEvent.setup();
     renderPage();
     expect(screen.queryByRole("button", { name: en["access.approve"] })).toBeNull();
     await user.click(await screen.findByRole("button", { name: en["access.withdraw"] }));
-    await waitFor(() => expect(screen.getByTestId("access-state").textContent).toBe(en["access.state.REVOKED"]));
+    await waitFor(() =>
+      expect(screen.getByTestId("access-state").textContent).toBe(en["access.state.REVOKED"]),
+    );
     expect(api.callsOf("RevokePartnerAccess")).toHaveLength(1);
   });
 
@@ -106,14 +152,22 @@ describe("the partner-access page", { timeout: 30_000 }, () => {
     let state: Access = access();
     api.handlers.PartnerAccess = () => ({ data: { partnerAccess: state } });
     api.handlers.DenyPartnerAccess = () => {
-      state = access({ state: "APPROVED", allowedAction: "NONE", decidedAt: "2026-11-30T12:00:00Z" });
-      return payload("denyPartnerAccess", null, [{ field: null, code: "ALREADY_APPROVED", message: "x" }]);
+      state = access({
+        state: "APPROVED",
+        allowedAction: "NONE",
+        decidedAt: "2026-11-30T12:00:00Z",
+      });
+      return payload("denyPartnerAccess", null, [
+        { field: null, code: "ALREADY_APPROVED", message: "x" },
+      ]);
     };
     const user = userEvent.setup();
     renderPage();
     await user.click(await screen.findByRole("button", { name: en["access.deny"] }));
     expect(await screen.findByText(en["code.ALREADY_APPROVED"])).toBeInTheDocument();
-    await waitFor(() => expect(screen.getByTestId("access-state").textContent).toBe(en["access.state.APPROVED"]));
+    await waitFor(() =>
+      expect(screen.getByTestId("access-state").textContent).toBe(en["access.state.APPROVED"]),
+    );
   });
 
   test.each([

@@ -10,24 +10,53 @@ const gqlError = (code: string, reason?: string) =>
 
 describe("errors", () => {
   test("a link that stopped working says why", () => {
-    expect(classify(gqlError("UNAUTHENTICATED", "EXPIRED"))).toEqual({ kind: "link", problem: "expired" });
-    expect(classify(gqlError("UNAUTHENTICATED", "REPLACED"))).toEqual({ kind: "link", problem: "replaced" });
-    expect(classify(gqlError("UNAUTHENTICATED", "CANCELLED"))).toEqual({ kind: "link", problem: "cancelled" });
-    expect(classify(gqlError("UNAUTHENTICATED", "INVALID"))).toEqual({ kind: "link", problem: "invalid" });
-    expect(classify(gqlError("UNAUTHENTICATED", "MISSING"))).toEqual({ kind: "link", problem: "invalid" });
+    expect(classify(gqlError("UNAUTHENTICATED", "EXPIRED"))).toEqual({
+      kind: "link",
+      problem: "expired",
+    });
+    expect(classify(gqlError("UNAUTHENTICATED", "REPLACED"))).toEqual({
+      kind: "link",
+      problem: "replaced",
+    });
+    expect(classify(gqlError("UNAUTHENTICATED", "CANCELLED"))).toEqual({
+      kind: "link",
+      problem: "cancelled",
+    });
+    expect(classify(gqlError("UNAUTHENTICATED", "INVALID"))).toEqual({
+      kind: "link",
+      problem: "invalid",
+    });
+    expect(classify(gqlError("UNAUTHENTICATED", "MISSING"))).toEqual({
+      kind: "link",
+      problem: "invalid",
+    });
     expect(classify(gqlError("FORBIDDEN"))).toEqual({ kind: "forbidden" });
     expect(classify(gqlError("INTERNAL"))).toEqual({ kind: "internal" });
-    expect(classify(new CombinedError({ networkError: new Error("offline") }))).toEqual({ kind: "network" });
+    expect(classify(new CombinedError({ networkError: new Error("offline") }))).toEqual({
+      kind: "network",
+    });
   });
 
   test("userErrors go to their form field and are translated by code", () => {
-    expect(fieldName({ field: ["input", "address", "line1"], code: "INVALID", message: "" })).toBe("address.line1");
-    expect(fieldName({ field: ["email"], code: "EMAIL_IN_PARTNER_ORG", message: "" })).toBe("email");
+    expect(fieldName({ field: ["input", "address", "line1"], code: "INVALID", message: "" })).toBe(
+      "address.line1",
+    );
+    expect(fieldName({ field: ["email"], code: "EMAIL_IN_PARTNER_ORG", message: "" })).toBe(
+      "email",
+    );
     expect(fieldName({ field: null, code: "WRONG_STEP", message: "" })).toBeNull();
-    expect(userErrorKey({ field: ["subdomain"], code: "SUBDOMAIN_TAKEN", message: "" })).toBe("code.SUBDOMAIN_TAKEN");
-    expect(userErrorKey({ field: ["input", "country"], code: "INVALID", message: "" })).toBe("v.country");
-    expect(userErrorKey({ field: ["input", "timeZone"], code: "INVALID", message: "" })).toBe("v.timeZone");
-    expect(userErrorKey({ field: null, code: "SOMETHING_NEW", message: "" })).toBe("errors.unknown");
+    expect(userErrorKey({ field: ["subdomain"], code: "SUBDOMAIN_TAKEN", message: "" })).toBe(
+      "code.SUBDOMAIN_TAKEN",
+    );
+    expect(userErrorKey({ field: ["input", "country"], code: "INVALID", message: "" })).toBe(
+      "v.country",
+    );
+    expect(userErrorKey({ field: ["input", "timeZone"], code: "INVALID", message: "" })).toBe(
+      "v.timeZone",
+    );
+    expect(userErrorKey({ field: null, code: "SOMETHING_NEW", message: "" })).toBe(
+      "errors.unknown",
+    );
   });
 });
 
@@ -40,8 +69,12 @@ describe("live status websocket", () => {
   });
 
   test("uses the page's host, ws or wss", () => {
-    expect(wsUrl("/graphql", new URL("https://onramp.example/setup") as unknown as Location)).toBe("wss://onramp.example/graphql");
-    expect(wsUrl("/graphql", new URL("http://127.0.0.1:8080/x") as unknown as Location)).toBe("ws://127.0.0.1:8080/graphql");
+    expect(wsUrl("/graphql", new URL("https://onramp.example/setup") as unknown as Location)).toBe(
+      "wss://onramp.example/graphql",
+    );
+    expect(wsUrl("/graphql", new URL("http://127.0.0.1:8080/x") as unknown as Location)).toBe(
+      "ws://127.0.0.1:8080/graphql",
+    );
   });
 });
 

@@ -1,4 +1,11 @@
-import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange, type Exchange } from "urql";
+import {
+  Client,
+  cacheExchange,
+  fetchExchange,
+  mapExchange,
+  subscriptionExchange,
+  type Exchange,
+} from "urql";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
 
 /** Close codes after which reconnecting cannot help: the token was refused
@@ -30,10 +37,13 @@ export function createWs(getToken: () => string | null): WsClient {
 }
 
 /** extensions.reason of the first UNAUTHENTICATED error of a result, or null. */
-export function unauthenticatedReason(errors: readonly { extensions?: Record<string, unknown> }[]): string | null {
+export function unauthenticatedReason(
+  errors: readonly { extensions?: Record<string, unknown> }[],
+): string | null {
   for (const e of errors) {
     const ext = e.extensions ?? {};
-    if (ext.code === "UNAUTHENTICATED") return typeof ext.reason === "string" ? ext.reason : "INVALID";
+    if (ext.code === "UNAUTHENTICATED")
+      return typeof ext.reason === "string" ? ext.reason : "INVALID";
   }
   return null;
 }

@@ -11,7 +11,10 @@ const resetKey = "onramp.reset.token";
 const accessKey = "onramp.access.token";
 
 /** Pages whose ?token=… is not a setup link: each keeps its own. */
-const otherLinkPages: Record<string, string> = { "/reset-password": resetKey, "/access": accessKey };
+const otherLinkPages: Record<string, string> = {
+  "/reset-password": resetKey,
+  "/access": accessKey,
+};
 
 function get(key: string): string | null {
   try {
@@ -37,7 +40,10 @@ function set(key: string, value: string | null) {
  * (/reset-password) or of a partner-access link (/access) goes to its own
  * place instead, the same way.
  */
-export function captureSetupToken(loc: Location = window.location, hist: History = window.history): boolean {
+export function captureSetupToken(
+  loc: Location = window.location,
+  hist: History = window.history,
+): boolean {
   const url = new URL(loc.href);
   const token = url.searchParams.get("token");
   if (!token) return false;

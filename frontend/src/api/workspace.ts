@@ -6,7 +6,12 @@ import { graphql } from "../gql";
 
 export const PartnerOrders = graphql(`
   query PartnerOrders($first: Int, $after: Cursor, $where: OrderWhereInput) {
-    orders(first: $first, after: $after, where: $where, orderBy: { field: CREATED_AT, direction: DESC }) {
+    orders(
+      first: $first
+      after: $after
+      where: $where
+      orderBy: { field: CREATED_AT, direction: DESC }
+    ) {
       totalCount
       pageInfo {
         hasNextPage

@@ -1,4 +1,12 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+  type ReactNode,
+} from "react";
 import { en, type Key } from "./en";
 import { sr } from "./sr";
 
@@ -103,13 +111,21 @@ export function useFormat() {
       language: (code: string) => langs?.of(code.replace("_", "-")) ?? code,
       date: (iso: string) => {
         const d = new Date(iso.length === 10 ? iso + "T00:00:00" : iso);
-        return isNaN(d.getTime()) ? iso : d.toLocaleDateString(loc, { year: "numeric", month: "short", day: "numeric" });
+        return isNaN(d.getTime())
+          ? iso
+          : d.toLocaleDateString(loc, { year: "numeric", month: "short", day: "numeric" });
       },
       dateTime: (iso: string) => {
         const d = new Date(iso);
         return isNaN(d.getTime())
           ? iso
-          : d.toLocaleString(loc, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+          : d.toLocaleString(loc, {
+              year: "numeric",
+              month: "short",
+              day: "numeric",
+              hour: "2-digit",
+              minute: "2-digit",
+            });
       },
     };
   }, [loc]);

@@ -80,9 +80,11 @@ export const en = {
     "This email already belongs to another organization. A user can belong to only one organization.",
   "code.ORG_TAKEN":
     "Another setup has just claimed this organization or administrator email. Open your “Set up now” link again to see the current state.",
-  "code.SUBDOMAIN_INVALID": "Invalid subdomain name. Use 1 to 63 letters, digits and inner hyphens.",
+  "code.SUBDOMAIN_INVALID":
+    "Invalid subdomain name. Use 1 to 63 letters, digits and inner hyphens.",
   "code.SUBDOMAIN_RESERVED": "Not available: this name is reserved. Please try another name.",
-  "code.SUBDOMAIN_TAKEN": "Not available: another site already uses this name. Please try another name.",
+  "code.SUBDOMAIN_TAKEN":
+    "Not available: another site already uses this name. Please try another name.",
   "code.WEAK_PASSWORD": "This password is too common or too easy to guess. Choose another.",
   "code.MISSING_SETTINGS": "Save the settings of every purchased service before provisioning.",
   "code.ON_HOLD": "This order is on hold until a Cisco representative reviews it.",
@@ -99,7 +101,8 @@ export const en = {
   "role.partnerHint": "Your company sells and manages the Webex services of this customer.",
   "role.customer": "I am the customer",
   "role.customerHint": "Your organization will use the services.",
-  "role.partnerNotAllowed": "This setup was handed to the customer, so only the customer role is available.",
+  "role.partnerNotAllowed":
+    "This setup was handed to the customer, so only the customer role is available.",
 
   "assign.title": "Who will set up the services?",
   "assign.legend": "Who sets up",
@@ -115,7 +118,8 @@ export const en = {
   "assign.send": "Send the link",
 
   "handoff.title": "The setup link was sent",
-  "handoff.body": "We sent a new “Set up now” link to {email}. They continue the setup from that link.",
+  "handoff.body":
+    "We sent a new “Set up now” link to {email}. They continue the setup from that link.",
   "handoff.bodyUnknown": "We sent a new “Set up now” link to the person you named.",
   "handoff.old": "The link you used no longer works. You can close this page.",
 
@@ -145,12 +149,14 @@ export const en = {
   "report.submit": "Put the order on hold",
 
   "customerAdmin.title": "Customer administrator",
-  "customerAdmin.intro": "Enter the email address of the customer's administrator, then click “Next”.",
+  "customerAdmin.intro":
+    "Enter the email address of the customer's administrator, then click “Next”.",
   "customerAdmin.email": "Administrator's email",
   "customerAdmin.hint": "A user can belong to only one Webex organization at a time.",
 
   "customerOrg.titleNew": "Confirm the customer organization",
-  "customerOrg.introNew": "This is a new Webex organization. Confirm the customer information, then click “Next”.",
+  "customerOrg.introNew":
+    "This is a new Webex organization. Confirm the customer information, then click “Next”.",
   "customerOrg.titleExisting": "Check the customer organization",
   "customerOrg.introExisting":
     "{email} already belongs to this organization. Check that the customer information is correct, then click “Next”.",
@@ -162,17 +168,20 @@ export const en = {
   "candidates.created": "Created",
 
   "confirm.title": "Confirm the information",
-  "confirm.intro": "Check that the partner and customer information is correct, then select “Next”.",
+  "confirm.intro":
+    "Check that the partner and customer information is correct, then select “Next”.",
   "confirm.partner": "Partner organization",
   "confirm.customer": "Customer organization",
   "confirm.admin": "Customer administrator",
   "confirm.setupBy": "Set up by",
   "confirm.new": "New organization",
   "confirm.existing": "Existing organization",
-  "confirm.customerPath": "You set up as the customer: your partner will not manage this organization.",
+  "confirm.customerPath":
+    "You set up as the customer: your partner will not manage this organization.",
 
   "password.title": "Create a password for the partner organization",
-  "password.intro": "You are the administrator of {name}. Sign in with {email} and this password to see your orders.",
+  "password.intro":
+    "You are the administrator of {name}. Sign in with {email} and this password to see your orders.",
   "password.password": "New password",
   "password.confirm": "Repeat the password",
   "password.hint": "Your password must meet each rule below.",
@@ -206,7 +215,8 @@ export const en = {
 
   "meet.title": "Meeting settings",
   "meet.enterprise": "Enterprise settings",
-  "meet.intro": "Enter a subdomain for the meetings site, select “Check availability”, then “Save”.",
+  "meet.intro":
+    "Enter a subdomain for the meetings site, select “Check availability”, then “Save”.",
   "meet.subdomain": "Site subdomain",
   "meet.hint": "Letters, digits and inner hyphens, at most 63 characters.",
   "meet.check": "Check availability",
@@ -222,7 +232,8 @@ export const en = {
   "meet.sameAsSaved": "{name} is the subdomain already saved.",
 
   "provision.title": "Provision and start billing",
-  "provision.intro": "Select “Provision and start billing” to activate the subscription and start billing for the purchased services.",
+  "provision.intro":
+    "Select “Provision and start billing” to activate the subscription and start billing for the purchased services.",
   "provision.button": "Provision and start billing",
   "provision.working": "Provisioning…",
   "dialog.title": "Start billing?",
@@ -233,7 +244,8 @@ export const en = {
   "done.title": "Your services are provisioned",
   "done.body": "The subscription is active and billing has started for every purchased service.",
   "done.completeTitle": "This setup is complete",
-  "done.completeBody": "The services of this order are already provisioned. This link now only shows their status.",
+  "done.completeBody":
+    "The services of this order are already provisioned. This link now only shows their status.",
   "done.live": "Live status",
   "done.status": "Order status",
   "done.updated": "Updated",
@@ -265,10 +277,14 @@ export const en = {
   "link.invalid.body":
     "Open the “Set up now” link from your setup email. If it does not work, ask your partner contact to send a new one.",
   "link.renew.button": "Send me a new link",
-  "link.renew.sent": "A new “Set up now” link is on its way to {to}. It starts the setup from the beginning.",
-  "link.renew.LINK_REPLACED": "A newer link was already sent for this order: use the newest “Set up now” email.",
-  "link.renew.ORDER_CANCELLED": "This order is closed, so no new link can be sent. Ask your partner contact to place the order again.",
-  "link.renew.TOO_SOON": "A link was sent for this order in the last 10 minutes: check your inbox, or try again later.",
+  "link.renew.sent":
+    "A new “Set up now” link is on its way to {to}. It starts the setup from the beginning.",
+  "link.renew.LINK_REPLACED":
+    "A newer link was already sent for this order: use the newest “Set up now” email.",
+  "link.renew.ORDER_CANCELLED":
+    "This order is closed, so no new link can be sent. Ask your partner contact to place the order again.",
+  "link.renew.TOO_SOON":
+    "A link was sent for this order in the last 10 minutes: check your inbox, or try again later.",
   "link.renew.LINK_ACTIVE": "Your link still works: open it from your “Set up now” email.",
   "link.renew.failed": "The new link could not be sent. Try again in a moment.",
   "link.home": "Go to the start page",
@@ -322,9 +338,11 @@ export const en = {
   "integrations.v.urlServer":
     "This URL is not accepted: use https and a public host, without a user name or password, such as https://orders.partner.example/onramp.",
   "integrations.v.events": "Choose at least one event.",
-  "integrations.v.eventUnknown": "One of the events is not known. Reload the page and choose again.",
+  "integrations.v.eventUnknown":
+    "One of the events is not known. Reload the page and choose again.",
   "integrations.v.keyName": "Name the key: 1 to 100 characters, without control characters.",
-  "code.ENDPOINT_DISABLED": "This endpoint was disabled after three days of failures: add a new one.",
+  "code.ENDPOINT_DISABLED":
+    "This endpoint was disabled after three days of failures: add a new one.",
 
   "event.order.placed": "Order placed",
   "event.order.link_sent": "Setup link sent",
@@ -342,7 +360,8 @@ export const en = {
   "webhooks.none": "No webhook endpoints yet.",
   "webhooks.add": "Add an endpoint",
   "webhooks.url": "Endpoint URL",
-  "webhooks.urlHint": "The https address of your server, for example https://orders.partner.example/onramp.",
+  "webhooks.urlHint":
+    "The https address of your server, for example https://orders.partner.example/onramp.",
   "webhooks.events": "Events to send",
   "webhooks.eventsHint": "Every event is selected by default.",
   "webhooks.submit": "Add endpoint",
@@ -410,7 +429,8 @@ export const en = {
   "keys.revoke": "Revoke",
   "keys.revokeLabel": "Revoke {name}",
   "keys.revokeTitle": "Revoke this key?",
-  "keys.revokeBody": "Every request with the token of {name} is refused at once. This cannot be undone.",
+  "keys.revokeBody":
+    "Every request with the token of {name} is refused at once. This cannot be undone.",
   "keys.revoked": "The key {name} was revoked.",
   "keys.list": "Your integration keys",
   "picker.none": "No match. Try another spelling.",
@@ -431,7 +451,8 @@ export const en = {
   "meet.address": "Site address",
   "meet.suggestions": "Available names from your organization's name:",
   "meet.useSuggestion": "Use {name}",
-  "confirm.introCustomer": "Check that your organization's information is correct, then select “Next”.",
+  "confirm.introCustomer":
+    "Check that your organization's information is correct, then select “Next”.",
   "password.rulesFailed": "This password does not meet the rules marked ✗ below.",
   "password.rulesTitle": "Password rules",
   "password.ruleLength": "At least 12 characters",
@@ -442,11 +463,14 @@ export const en = {
   "password.ruleFailed": "not met",
   "done.signinLink": "Sign in to follow your orders",
   "done.customerNext": "Your partner can help with anything about these services.",
-  "code.HANDED_TO_CUSTOMER": "The setup was handed to the customer, who sets up the services alone.",
-  "code.ACCESS_DENIED": "The customer organization's administrator declined your access (or withdrew it).",
+  "code.HANDED_TO_CUSTOMER":
+    "The setup was handed to the customer, who sets up the services alone.",
+  "code.ACCESS_DENIED":
+    "The customer organization's administrator declined your access (or withdrew it).",
   "code.ACCESS_PENDING": "The customer organization has not approved your access yet.",
   "code.ORDER_CANCELLED": "This order is cancelled.",
-  "code.ORGS_CONFIRMED": "The organizations are already confirmed: the contact can no longer be changed.",
+  "code.ORGS_CONFIRMED":
+    "The organizations are already confirmed: the contact can no longer be changed.",
   "code.TOO_MANY_ATTEMPTS": "Too many requests. Please wait a few minutes and try again.",
   "code.ALREADY_APPROVED": "This request was already approved.",
   "code.ALREADY_DENIED": "This request was already denied.",
@@ -507,7 +531,8 @@ export const en = {
   "order.access.EXPIRED.body": "{email} did not answer the request for {customer} by {until}.",
   "order.actions": "Actions",
   "order.continueTitle": "Continue the setup yourself",
-  "order.continueHint": "Opens the setup wizard where this order stands. The link sent earlier stops working.",
+  "order.continueHint":
+    "Opens the setup wizard where this order stands. The link sent earlier stops working.",
   "order.continue": "Continue setup",
   "order.opening": "Opening the setup…",
   "order.resendTitle": "Send the setup link again",
@@ -518,10 +543,12 @@ export const en = {
   "order.sending": "Sending…",
   "order.resent": "A new setup link was sent to {email}. The earlier link stopped working.",
   "order.cancelTitle": "Cancel the order",
-  "order.cancelHint": "Possible until the services are provisioned. The setup links stop working and nothing more is sent.",
+  "order.cancelHint":
+    "Possible until the services are provisioned. The setup links stop working and nothing more is sent.",
   "order.cancel": "Cancel order",
   "order.cancelDialog": "Cancel order {id}?",
-  "order.cancelDialogBody": "The order cannot be set up or provisioned after this. Its setup links stop working at once.",
+  "order.cancelDialogBody":
+    "The order cannot be set up or provisioned after this. Its setup links stop working at once.",
   "order.cancelReason": "Reason",
   "order.cancelConfirm": "Cancel the order",
   "order.cancelling": "Cancelling…",
@@ -530,14 +557,16 @@ export const en = {
   "order.noActions": "Nothing more can be done for this order: it is provisioned or cancelled.",
   "order.code.WRONG_STEP": "This cannot be done at the order's current step.",
   "order.code.ON_HOLD": "This order is on hold until a Cisco representative reviews it.",
-  "order.code.ALREADY_PROVISIONED": "This order is already provisioned: there is nothing left to set up or cancel.",
+  "order.code.ALREADY_PROVISIONED":
+    "This order is already provisioned: there is nothing left to set up or cancel.",
   "order.code.INVALID": "Check the email address.",
 
   "forgot.title": "Reset your password",
   "forgot.intro": "Enter the email you sign in with. We send a link to set a new password.",
   "forgot.submit": "Send the link",
   "forgot.sent": "If an account exists for {email}, we sent a link to reset the password.",
-  "forgot.sentHint": "The link works once, for 1 hour. Check your spam folder if it does not arrive.",
+  "forgot.sentHint":
+    "The link works once, for 1 hour. Check your spam folder if it does not arrive.",
   "forgot.back": "Back to sign-in",
 
   "reset.title": "Choose a new password",
@@ -547,11 +576,14 @@ export const en = {
   "reset.done": "Your password was reset and you are signed in.",
   "reset.askAgain": "Ask for a new link",
   "reset.expired.title": "This password-reset link has expired",
-  "reset.expired.body": "A reset link works for 1 hour. Ask for a new one; it is sent to the same email.",
+  "reset.expired.body":
+    "A reset link works for 1 hour. Ask for a new one; it is sent to the same email.",
   "reset.used.title": "This password-reset link no longer works",
-  "reset.used.body": "It was already used, or a newer link replaced it. Use the newest link, or ask for a new one.",
+  "reset.used.body":
+    "It was already used, or a newer link replaced it. Use the newest link, or ask for a new one.",
   "reset.invalid.title": "This password-reset link is not valid",
-  "reset.invalid.body": "Open the link from the email exactly as it was sent, or ask for a new one.",
+  "reset.invalid.body":
+    "Open the link from the email exactly as it was sent, or ask for a new one.",
 
   "changePassword.title": "Change password",
   "changePassword.intro": "Your other sessions end when the password changes; this one continues.",
@@ -560,7 +592,8 @@ export const en = {
   "changePassword.done": "Your password was changed. Other sessions were signed out.",
 
   "access.title": "{partner} asks to manage your organization",
-  "access.intro": "{partner} set up order {order} for {customer} and asks for access to your organization.",
+  "access.intro":
+    "{partner} set up order {order} for {customer} and asks for access to your organization.",
   "access.request": "The request",
   "access.partner": "Partner organization",
   "access.customer": "Your organization",
@@ -568,28 +601,36 @@ export const en = {
   "access.admin": "Asked",
   "access.requested": "Asked on",
   "access.meaning": "What access means",
-  "access.meaning.sees": "{partner} sees your organization's details, such as its address and meetings site.",
+  "access.meaning.sees":
+    "{partner} sees your organization's details, such as its address and meetings site.",
   "access.meaning.manages": "{partner} can finish the setup of the services it ordered for you.",
-  "access.meaning.without": "Without access, the partner sees only your organization's name, country and email domain.",
+  "access.meaning.without":
+    "Without access, the partner sees only your organization's name, country and email domain.",
   "access.meaning.order": "Order {order} is set up either way.",
-  "access.meaning.withdraw": "You can withdraw the access later, with the link in the confirmation email.",
+  "access.meaning.withdraw":
+    "You can withdraw the access later, with the link in the confirmation email.",
   "access.approve": "Approve",
   "access.deny": "Deny",
   "access.withdraw": "Withdraw access",
   "access.state.CANCELLED": "The order was cancelled",
-  "access.state.CANCELLED.body": "Order {order} was cancelled, so there is nothing to approve or deny. {partner} may ask again with a new order.",
+  "access.state.CANCELLED.body":
+    "Order {order} was cancelled, so there is nothing to approve or deny. {partner} may ask again with a new order.",
   "access.state.PENDING": "Waiting for your answer",
   "access.state.PENDING.body": "You can answer until {until}.",
   "access.state.APPROVED": "Access approved",
-  "access.state.APPROVED.body": "{partner} can manage your organization since {date}. We emailed you a link to withdraw it.",
+  "access.state.APPROVED.body":
+    "{partner} can manage your organization since {date}. We emailed you a link to withdraw it.",
   "access.state.DENIED": "Access denied",
-  "access.state.DENIED.body": "{partner} sees only your organization's name, country and email domain. Answered on {date}.",
+  "access.state.DENIED.body":
+    "{partner} sees only your organization's name, country and email domain. Answered on {date}.",
   "access.state.REVOKED": "Access withdrawn",
-  "access.state.REVOKED.body": "{partner} no longer sees or manages your organization, since {date}.",
+  "access.state.REVOKED.body":
+    "{partner} no longer sees or manages your organization, since {date}.",
   "access.state.EXPIRED": "The request expired",
   "access.state.EXPIRED.body": "It was not answered by {until}. {partner} may ask again.",
   "access.expired.title": "This link has expired",
-  "access.expired.body": "The request was not answered in time. If you still want to give access, ask your partner to ask again.",
+  "access.expired.body":
+    "The request was not answered in time. If you still want to give access, ask your partner to ask again.",
   "access.revoked.title": "This link no longer works",
   "access.revoked.body": "The access of this request was withdrawn, so its links stopped working.",
   "access.invalid.title": "This link is not valid",

@@ -13,7 +13,8 @@ export const sr: Record<Key, string> = {
   "home.title": "Podesite svoje Webex usluge",
   "home.intro":
     "Da biste počeli, otvorite vezu „Podesi sada“ iz imejla za podešavanje. Veza važi 30 dana.",
-  "home.partner": "Administrator partnera? Prijavite se da biste videli porudžbine i organizacije korisnika.",
+  "home.partner":
+    "Administrator partnera? Prijavite se da biste videli porudžbine i organizacije korisnika.",
   "home.signin": "Prijava za partnere",
 
   "common.next": "Dalje",
@@ -66,7 +67,8 @@ export const sr: Record<Key, string> = {
   "v.passwordShort": "Koristite najmanje 12 znakova.",
   "v.passwordLong": "Koristite najviše 128 znakova.",
   "v.passwordMatch": "Lozinke se ne podudaraju.",
-  "v.subdomain": "Neispravan naziv poddomena. Koristite od 1 do 63 slova, cifre i crtice unutar naziva.",
+  "v.subdomain":
+    "Neispravan naziv poddomena. Koristite od 1 do 63 slova, cifre i crtice unutar naziva.",
   "v.ownEmail": "To je vaša adresa: umesto toga izaberite „Da, ja ću podesiti usluge“.",
   "v.adminIsPartnerAdmin":
     "To je vaša adresa: vi postajete administrator nove partnerske organizacije. Korisnik može pripadati samo jednoj organizaciji: unesite administratora korisnika.",
@@ -83,8 +85,10 @@ export const sr: Record<Key, string> = {
     "Drugo podešavanje je upravo zauzelo ovu organizaciju ili imejl administratora. Ponovo otvorite vezu „Podesi sada“ da biste videli trenutno stanje.",
   "code.SUBDOMAIN_INVALID":
     "Neispravan naziv poddomena. Koristite od 1 do 63 slova, cifre i crtice unutar naziva.",
-  "code.SUBDOMAIN_RESERVED": "Nije dostupno: ovaj naziv je rezervisan. Pokušajte sa drugim nazivom.",
-  "code.SUBDOMAIN_TAKEN": "Nije dostupno: drugi sajt već koristi ovaj naziv. Pokušajte sa drugim nazivom.",
+  "code.SUBDOMAIN_RESERVED":
+    "Nije dostupno: ovaj naziv je rezervisan. Pokušajte sa drugim nazivom.",
+  "code.SUBDOMAIN_TAKEN":
+    "Nije dostupno: drugi sajt već koristi ovaj naziv. Pokušajte sa drugim nazivom.",
   "code.WEAK_PASSWORD": "Ova lozinka je previše uobičajena ili laka za pogađanje. Izaberite drugu.",
   "code.MISSING_SETTINGS": "Pre aktivacije sačuvajte podešavanja svake kupljene usluge.",
   "code.ON_HOLD": "Ova porudžbina je na čekanju dok je predstavnik kompanije Cisco ne pregleda.",
@@ -101,7 +105,8 @@ export const sr: Record<Key, string> = {
   "role.partnerHint": "Vaša kompanija prodaje Webex usluge ovom korisniku i upravlja njima.",
   "role.customer": "Ja sam korisnik",
   "role.customerHint": "Vaša organizacija će koristiti usluge.",
-  "role.partnerNotAllowed": "Ovo podešavanje je predato korisniku, pa je dostupna samo uloga korisnika.",
+  "role.partnerNotAllowed":
+    "Ovo podešavanje je predato korisniku, pa je dostupna samo uloga korisnika.",
 
   "assign.title": "Ko će podesiti usluge?",
   "assign.legend": "Ko podešava",
@@ -113,11 +118,13 @@ export const sr: Record<Key, string> = {
     "Korisnik sam podešava svoje usluge. Partneri tada neće imati pristup za upravljanje organizacijom korisnika.",
   "assign.colleagueEmail": "Imejl vašeg kolege",
   "assign.customerEmail": "Imejl korisnika",
-  "assign.emailHint": "Poslaćemo novu vezu „Podesi sada“, a veza koju ste koristili prestaje da važi.",
+  "assign.emailHint":
+    "Poslaćemo novu vezu „Podesi sada“, a veza koju ste koristili prestaje da važi.",
   "assign.send": "Pošalji vezu",
 
   "handoff.title": "Veza za podešavanje je poslata",
-  "handoff.body": "Poslali smo novu vezu „Podesi sada“ na {email}. Podešavanje se nastavlja pomoću te veze.",
+  "handoff.body":
+    "Poslali smo novu vezu „Podesi sada“ na {email}. Podešavanje se nastavlja pomoću te veze.",
   "handoff.bodyUnknown": "Poslali smo novu vezu „Podesi sada“ osobi koju ste naveli.",
   "handoff.old": "Veza koju ste koristili više ne važi. Možete zatvoriti ovu stranicu.",
 
@@ -147,12 +154,14 @@ export const sr: Record<Key, string> = {
   "report.submit": "Stavi porudžbinu na čekanje",
 
   "customerAdmin.title": "Administrator korisnika",
-  "customerAdmin.intro": "Unesite imejl adresu administratora korisnika, zatim kliknite na „Dalje“.",
+  "customerAdmin.intro":
+    "Unesite imejl adresu administratora korisnika, zatim kliknite na „Dalje“.",
   "customerAdmin.email": "Imejl administratora",
   "customerAdmin.hint": "Korisnik može istovremeno pripadati samo jednoj Webex organizaciji.",
 
   "customerOrg.titleNew": "Potvrdite organizaciju korisnika",
-  "customerOrg.introNew": "Ovo je nova Webex organizacija. Potvrdite informacije o korisniku, zatim kliknite na „Dalje“.",
+  "customerOrg.introNew":
+    "Ovo je nova Webex organizacija. Potvrdite informacije o korisniku, zatim kliknite na „Dalje“.",
   "customerOrg.titleExisting": "Proverite organizaciju korisnika",
   "customerOrg.introExisting":
     "{email} već pripada ovoj organizaciji. Proverite da li su informacije o korisniku tačne, zatim kliknite na „Dalje“.",
@@ -164,14 +173,16 @@ export const sr: Record<Key, string> = {
   "candidates.created": "Napravljena",
 
   "confirm.title": "Potvrdite informacije",
-  "confirm.intro": "Proverite da li su informacije o partneru i korisniku tačne, zatim izaberite „Dalje“.",
+  "confirm.intro":
+    "Proverite da li su informacije o partneru i korisniku tačne, zatim izaberite „Dalje“.",
   "confirm.partner": "Partnerska organizacija",
   "confirm.customer": "Organizacija korisnika",
   "confirm.admin": "Administrator korisnika",
   "confirm.setupBy": "Podešava",
   "confirm.new": "Nova organizacija",
   "confirm.existing": "Postojeća organizacija",
-  "confirm.customerPath": "Podešavate kao korisnik: vaš partner neće upravljati ovom organizacijom.",
+  "confirm.customerPath":
+    "Podešavate kao korisnik: vaš partner neće upravljati ovom organizacijom.",
 
   "password.title": "Napravite lozinku za partnersku organizaciju",
   "password.intro":
@@ -209,7 +220,8 @@ export const sr: Record<Key, string> = {
 
   "meet.title": "Podešavanja sastanaka",
   "meet.enterprise": "Podešavanja za preduzeća",
-  "meet.intro": "Unesite poddomen sajta za sastanke, izaberite „Proveri dostupnost“, zatim „Sačuvaj“.",
+  "meet.intro":
+    "Unesite poddomen sajta za sastanke, izaberite „Proveri dostupnost“, zatim „Sačuvaj“.",
   "meet.subdomain": "Poddomen sajta",
   "meet.hint": "Slova, cifre i crtice unutar naziva, najviše 63 znaka.",
   "meet.check": "Proveri dostupnost",
@@ -225,7 +237,8 @@ export const sr: Record<Key, string> = {
   "meet.sameAsSaved": "{name} je već sačuvani poddomen.",
 
   "provision.title": "Aktivacija i početak naplate",
-  "provision.intro": "Izaberite „Aktiviraj i započni naplatu“ da biste aktivirali pretplatu i započeli naplatu za kupljene usluge.",
+  "provision.intro":
+    "Izaberite „Aktiviraj i započni naplatu“ da biste aktivirali pretplatu i započeli naplatu za kupljene usluge.",
   "provision.button": "Aktiviraj i započni naplatu",
   "provision.working": "Aktivacija…",
   "dialog.title": "Započeti naplatu?",
@@ -236,7 +249,8 @@ export const sr: Record<Key, string> = {
   "done.title": "Vaše usluge su aktivirane",
   "done.body": "Pretplata je aktivna i naplata je započeta za svaku kupljenu uslugu.",
   "done.completeTitle": "Ovo podešavanje je završeno",
-  "done.completeBody": "Usluge ove porudžbine su već aktivirane. Ova veza sada samo prikazuje njihov status.",
+  "done.completeBody":
+    "Usluge ove porudžbine su već aktivirane. Ova veza sada samo prikazuje njihov status.",
   "done.live": "Status uživo",
   "done.status": "Status porudžbine",
   "done.updated": "Ažurirano",
@@ -244,7 +258,8 @@ export const sr: Record<Key, string> = {
   "done.billing": "Naplata započeta",
   "done.connecting": "Povezivanje…",
   "done.connected": "Uživo",
-  "done.closed": "Ažuriranja uživo su prekinuta. Ponovo učitajte stranicu da biste videli najnoviji status.",
+  "done.closed":
+    "Ažuriranja uživo su prekinuta. Ponovo učitajte stranicu da biste videli najnoviji status.",
   "done.signin": "Administratori partnera prate svoje porudžbine nakon prijave.",
 
   "orderStatus.PLACED": "Naručeno",
@@ -269,9 +284,12 @@ export const sr: Record<Key, string> = {
     "Otvorite vezu „Podesi sada“ iz imejla za podešavanje. Ako ne radi, zamolite kontakt kod partnera da pošalje novu.",
   "link.renew.button": "Pošalji mi novu vezu",
   "link.renew.sent": "Nova veza „Podesi sada“ stiže na {to}. Podešavanje počinje ispočetka.",
-  "link.renew.LINK_REPLACED": "Za ovu porudžbinu je već poslata novija veza: koristite najnoviju poruku „Podesi sada“.",
-  "link.renew.ORDER_CANCELLED": "Ova porudžbina je zatvorena, pa nova veza ne može da se pošalje. Zamolite partnera da ponovo napravi porudžbinu.",
-  "link.renew.TOO_SOON": "Veza za ovu porudžbinu je poslata u poslednjih 10 minuta: proverite poštu ili pokušajte kasnije.",
+  "link.renew.LINK_REPLACED":
+    "Za ovu porudžbinu je već poslata novija veza: koristite najnoviju poruku „Podesi sada“.",
+  "link.renew.ORDER_CANCELLED":
+    "Ova porudžbina je zatvorena, pa nova veza ne može da se pošalje. Zamolite partnera da ponovo napravi porudžbinu.",
+  "link.renew.TOO_SOON":
+    "Veza za ovu porudžbinu je poslata u poslednjih 10 minuta: proverite poštu ili pokušajte kasnije.",
   "link.renew.LINK_ACTIVE": "Vaša veza još radi: otvorite je iz poruke „Podesi sada“.",
   "link.renew.failed": "Nova veza nije mogla da se pošalje. Pokušajte ponovo za trenutak.",
   "link.home": "Idi na početnu stranicu",
@@ -325,9 +343,11 @@ export const sr: Record<Key, string> = {
   "integrations.v.urlServer":
     "Ova adresa nije prihvaćena: koristite https i javni host, bez korisničkog imena i lozinke, na primer https://orders.partner.example/onramp.",
   "integrations.v.events": "Izaberite bar jedan događaj.",
-  "integrations.v.eventUnknown": "Jedan od događaja nije poznat. Ponovo učitajte stranicu i izaberite ponovo.",
+  "integrations.v.eventUnknown":
+    "Jedan od događaja nije poznat. Ponovo učitajte stranicu i izaberite ponovo.",
   "integrations.v.keyName": "Imenujte ključ: od 1 do 100 znakova, bez kontrolnih znakova.",
-  "code.ENDPOINT_DISABLED": "Ova adresa je isključena posle tri dana neuspešnih isporuka: dodajte novu.",
+  "code.ENDPOINT_DISABLED":
+    "Ova adresa je isključena posle tri dana neuspešnih isporuka: dodajte novu.",
 
   "event.order.placed": "Porudžbina primljena",
   "event.order.link_sent": "Link za podešavanje poslat",
@@ -345,7 +365,8 @@ export const sr: Record<Key, string> = {
   "webhooks.none": "Još nema webhook adresa.",
   "webhooks.add": "Dodajte adresu",
   "webhooks.url": "URL adrese",
-  "webhooks.urlHint": "https adresa vašeg servera, na primer https://orders.partner.example/onramp.",
+  "webhooks.urlHint":
+    "https adresa vašeg servera, na primer https://orders.partner.example/onramp.",
   "webhooks.events": "Događaji koji se šalju",
   "webhooks.eventsHint": "Podrazumevano su izabrani svi događaji.",
   "webhooks.submit": "Dodaj adresu",
@@ -413,7 +434,8 @@ export const sr: Record<Key, string> = {
   "keys.revoke": "Opozovi",
   "keys.revokeLabel": "Opozovi {name}",
   "keys.revokeTitle": "Opozvati ovaj ključ?",
-  "keys.revokeBody": "Svaki zahtev sa tokenom ključa {name} odmah se odbija. Ovo se ne može opozvati.",
+  "keys.revokeBody":
+    "Svaki zahtev sa tokenom ključa {name} odmah se odbija. Ovo se ne može opozvati.",
   "keys.revoked": "Ključ {name} je opozvan.",
   "keys.list": "Vaši integracioni ključevi",
   "picker.none": "Nema rezultata. Pokušajte drugačije.",
@@ -434,7 +456,8 @@ export const sr: Record<Key, string> = {
   "meet.address": "Adresa sajta",
   "meet.suggestions": "Slobodni nazivi prema nazivu vaše organizacije:",
   "meet.useSuggestion": "Koristi {name}",
-  "confirm.introCustomer": "Proverite da li su informacije o vašoj organizaciji tačne, zatim izaberite „Dalje“.",
+  "confirm.introCustomer":
+    "Proverite da li su informacije o vašoj organizaciji tačne, zatim izaberite „Dalje“.",
   "password.rulesFailed": "Lozinka ne ispunjava pravila označena sa ✗ ispod.",
   "password.rulesTitle": "Pravila za lozinku",
   "password.ruleLength": "Najmanje 12 znakova",
@@ -446,7 +469,8 @@ export const sr: Record<Key, string> = {
   "done.signinLink": "Prijavite se da biste pratili porudžbine",
   "done.customerNext": "Vaš partner može da pomogne oko svega u vezi sa ovim uslugama.",
   "code.HANDED_TO_CUSTOMER": "Podešavanje je predato korisniku, koji samostalno podešava usluge.",
-  "code.ACCESS_DENIED": "Administrator organizacije korisnika je odbio vaš pristup (ili ga je povukao).",
+  "code.ACCESS_DENIED":
+    "Administrator organizacije korisnika je odbio vaš pristup (ili ga je povukao).",
   "code.ACCESS_PENDING": "Organizacija korisnika još nije odobrila vaš pristup.",
   "code.ORDER_CANCELLED": "Ova porudžbina je otkazana.",
   "code.ORGS_CONFIRMED": "Organizacije su već potvrđene: kontakt se više ne može promeniti.",
@@ -487,7 +511,8 @@ export const sr: Record<Key, string> = {
   "order.for": "{product} za {customer}",
   "order.progress": "Tok podešavanja",
   "order.step": "Korak",
-  "order.onHold": "Predstavnik kompanije Cisco pregleda ovu porudžbinu; podešavanje se nastavlja posle pregleda.",
+  "order.onHold":
+    "Predstavnik kompanije Cisco pregleda ovu porudžbinu; podešavanje se nastavlja posle pregleda.",
   "order.holdReason": "Razlog: {reason}",
   "order.handedToCustomer": "Podešavanje je predato korisniku, koji samostalno podešava usluge.",
   "order.cancelledAt": "Otkazana {date}.",
@@ -510,7 +535,8 @@ export const sr: Record<Key, string> = {
   "order.access.EXPIRED.body": "{email} nije odgovorio/la na zahtev za {customer} do {until}.",
   "order.actions": "Radnje",
   "order.continueTitle": "Nastavite podešavanje sami",
-  "order.continueHint": "Otvara čarobnjak za podešavanje tamo gde je porudžbina stala. Ranije poslata veza prestaje da radi.",
+  "order.continueHint":
+    "Otvara čarobnjak za podešavanje tamo gde je porudžbina stala. Ranije poslata veza prestaje da radi.",
   "order.continue": "Nastavi podešavanje",
   "order.opening": "Otvaranje podešavanja…",
   "order.resendTitle": "Ponovo pošaljite vezu za podešavanje",
@@ -519,12 +545,15 @@ export const sr: Record<Key, string> = {
   "order.resendConfirmed": "Veza ide na {email}, koji je potvrdio organizacije.",
   "order.resend": "Ponovo pošalji vezu",
   "order.sending": "Slanje…",
-  "order.resent": "Nova veza za podešavanje je poslata na {email}. Ranija veza je prestala da radi.",
+  "order.resent":
+    "Nova veza za podešavanje je poslata na {email}. Ranija veza je prestala da radi.",
   "order.cancelTitle": "Otkažite porudžbinu",
-  "order.cancelHint": "Moguće dok usluge nisu aktivirane. Veze za podešavanje prestaju da rade i ništa se više ne šalje.",
+  "order.cancelHint":
+    "Moguće dok usluge nisu aktivirane. Veze za podešavanje prestaju da rade i ništa se više ne šalje.",
   "order.cancel": "Otkaži porudžbinu",
   "order.cancelDialog": "Otkazati porudžbinu {id}?",
-  "order.cancelDialogBody": "Posle ovoga porudžbina se ne može podesiti ni aktivirati. Njene veze za podešavanje odmah prestaju da rade.",
+  "order.cancelDialogBody":
+    "Posle ovoga porudžbina se ne može podesiti ni aktivirati. Njene veze za podešavanje odmah prestaju da rade.",
   "order.cancelReason": "Razlog",
   "order.cancelConfirm": "Otkaži ovu porudžbinu",
   "order.cancelling": "Otkazivanje…",
@@ -532,27 +561,34 @@ export const sr: Record<Key, string> = {
   "order.cancelled": "Porudžbina je otkazana.",
   "order.noActions": "Za ovu porudžbinu se ne može više ništa uraditi: aktivirana je ili otkazana.",
   "order.code.WRONG_STEP": "To se ne može uraditi u trenutnom koraku porudžbine.",
-  "order.code.ON_HOLD": "Ova porudžbina je na čekanju dok je predstavnik kompanije Cisco ne pregleda.",
-  "order.code.ALREADY_PROVISIONED": "Ova porudžbina je već aktivirana: nema više šta da se podesi ili otkaže.",
+  "order.code.ON_HOLD":
+    "Ova porudžbina je na čekanju dok je predstavnik kompanije Cisco ne pregleda.",
+  "order.code.ALREADY_PROVISIONED":
+    "Ova porudžbina je već aktivirana: nema više šta da se podesi ili otkaže.",
   "order.code.INVALID": "Proverite imejl adresu.",
 
   "forgot.title": "Resetujte lozinku",
-  "forgot.intro": "Unesite imejl kojim se prijavljujete. Poslaćemo vezu za postavljanje nove lozinke.",
+  "forgot.intro":
+    "Unesite imejl kojim se prijavljujete. Poslaćemo vezu za postavljanje nove lozinke.",
   "forgot.submit": "Pošalji vezu",
   "forgot.sent": "Ako postoji nalog za {email}, poslali smo vezu za resetovanje lozinke.",
-  "forgot.sentHint": "Veza radi jednom, sat vremena. Ako ne stigne, proverite folder za neželjenu poštu.",
+  "forgot.sentHint":
+    "Veza radi jednom, sat vremena. Ako ne stigne, proverite folder za neželjenu poštu.",
   "forgot.back": "Nazad na prijavu",
 
   "reset.title": "Izaberite novu lozinku",
   "reset.intro": "Izaberite novu lozinku za svoj nalog administratora partnera.",
-  "reset.introFor": "Izaberite novu lozinku za {email}. Sve ostale sesije ovog naloga se završavaju.",
+  "reset.introFor":
+    "Izaberite novu lozinku za {email}. Sve ostale sesije ovog naloga se završavaju.",
   "reset.submit": "Postavi novu lozinku",
   "reset.done": "Lozinka je resetovana i prijavljeni ste.",
   "reset.askAgain": "Zatražite novu vezu",
   "reset.expired.title": "Veza za resetovanje lozinke je istekla",
-  "reset.expired.body": "Veza za resetovanje važi sat vremena. Zatražite novu; stiže na isti imejl.",
+  "reset.expired.body":
+    "Veza za resetovanje važi sat vremena. Zatražite novu; stiže na isti imejl.",
   "reset.used.title": "Veza za resetovanje lozinke više ne radi",
-  "reset.used.body": "Već je iskorišćena ili ju je zamenila novija veza. Koristite najnoviju vezu ili zatražite novu.",
+  "reset.used.body":
+    "Već je iskorišćena ili ju je zamenila novija veza. Koristite najnoviju vezu ili zatražite novu.",
   "reset.invalid.title": "Veza za resetovanje lozinke nije ispravna",
   "reset.invalid.body": "Otvorite vezu iz imejla tačno onakvu kakva je poslata ili zatražite novu.",
 
@@ -563,7 +599,8 @@ export const sr: Record<Key, string> = {
   "changePassword.done": "Lozinka je promenjena. Ostale sesije su odjavljene.",
 
   "access.title": "{partner} traži da upravlja vašom organizacijom",
-  "access.intro": "{partner} je podesio porudžbinu {order} za {customer} i traži pristup vašoj organizaciji.",
+  "access.intro":
+    "{partner} je podesio porudžbinu {order} za {customer} i traži pristup vašoj organizaciji.",
   "access.request": "Zahtev",
   "access.partner": "Partnerska organizacija",
   "access.customer": "Vaša organizacija",
@@ -571,28 +608,36 @@ export const sr: Record<Key, string> = {
   "access.admin": "Upućeno",
   "access.requested": "Zatraženo",
   "access.meaning": "Šta znači pristup",
-  "access.meaning.sees": "{partner} vidi podatke vaše organizacije, na primer adresu i sajt za sastanke.",
+  "access.meaning.sees":
+    "{partner} vidi podatke vaše organizacije, na primer adresu i sajt za sastanke.",
   "access.meaning.manages": "{partner} može da završi podešavanje usluga koje je naručio za vas.",
-  "access.meaning.without": "Bez pristupa partner vidi samo naziv vaše organizacije, zemlju i imejl domen.",
+  "access.meaning.without":
+    "Bez pristupa partner vidi samo naziv vaše organizacije, zemlju i imejl domen.",
   "access.meaning.order": "Porudžbina {order} se podešava u svakom slučaju.",
   "access.meaning.withdraw": "Pristup možete kasnije povući, vezom iz imejla s potvrdom.",
   "access.approve": "Odobri",
   "access.deny": "Odbij",
   "access.withdraw": "Povuci pristup",
   "access.state.CANCELLED": "Porudžbina je otkazana",
-  "access.state.CANCELLED.body": "Porudžbina {order} je otkazana, pa nema šta da se odobri ili odbije. {partner} može ponovo da zatraži pristup uz novu porudžbinu.",
+  "access.state.CANCELLED.body":
+    "Porudžbina {order} je otkazana, pa nema šta da se odobri ili odbije. {partner} može ponovo da zatraži pristup uz novu porudžbinu.",
   "access.state.PENDING": "Čeka se vaš odgovor",
   "access.state.PENDING.body": "Možete odgovoriti do {until}.",
   "access.state.APPROVED": "Pristup je odobren",
-  "access.state.APPROVED.body": "{partner} može da upravlja vašom organizacijom od {date}. Poslali smo vam imejl s vezom za povlačenje pristupa.",
+  "access.state.APPROVED.body":
+    "{partner} može da upravlja vašom organizacijom od {date}. Poslali smo vam imejl s vezom za povlačenje pristupa.",
   "access.state.DENIED": "Pristup je odbijen",
-  "access.state.DENIED.body": "{partner} vidi samo naziv vaše organizacije, zemlju i imejl domen. Odgovoreno {date}.",
+  "access.state.DENIED.body":
+    "{partner} vidi samo naziv vaše organizacije, zemlju i imejl domen. Odgovoreno {date}.",
   "access.state.REVOKED": "Pristup je povučen",
-  "access.state.REVOKED.body": "{partner} od {date} više ne vidi vašu organizaciju niti njome upravlja.",
+  "access.state.REVOKED.body":
+    "{partner} od {date} više ne vidi vašu organizaciju niti njome upravlja.",
   "access.state.EXPIRED": "Zahtev je istekao",
-  "access.state.EXPIRED.body": "Nije odgovoreno do {until}. {partner} može ponovo da zatraži pristup.",
+  "access.state.EXPIRED.body":
+    "Nije odgovoreno do {until}. {partner} može ponovo da zatraži pristup.",
   "access.expired.title": "Ova veza je istekla",
-  "access.expired.body": "Na zahtev nije odgovoreno na vreme. Ako i dalje želite da date pristup, zamolite partnera da ponovo pošalje zahtev.",
+  "access.expired.body":
+    "Na zahtev nije odgovoreno na vreme. Ako i dalje želite da date pristup, zamolite partnera da ponovo pošalje zahtev.",
   "access.revoked.title": "Ova veza više ne radi",
   "access.revoked.body": "Pristup iz ovog zahteva je povučen, pa su njegove veze prestale da rade.",
   "access.invalid.title": "Ova veza nije ispravna",

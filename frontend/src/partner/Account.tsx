@@ -5,7 +5,13 @@ import { z } from "zod";
 import { createApiClient } from "../api/client";
 import { authReason, classify, type UserError } from "../api/errors";
 import { partnerToken, resetToken } from "../api/session";
-import { ChangePassword, PartnerOrganization, RequestPasswordReset, ResetPassword, ResetViewer } from "../api/workspace";
+import {
+  ChangePassword,
+  PartnerOrganization,
+  RequestPasswordReset,
+  ResetPassword,
+  ResetViewer,
+} from "../api/workspace";
 import { useI18n } from "../i18n/I18n";
 import type { Key } from "../i18n/en";
 import { ErrorSummary, Status, StepHeading, TextField } from "../wizard/components";
@@ -30,7 +36,13 @@ function accountField(e: UserError): string | null {
 /** userErrors as the step form expects them: at the page's own field names. */
 function atFields(userErrors: UserError[]): UserError[] {
   return userErrors.map((e) => {
-    const f = accountField(e) ?? (e.code === "WEAK_PASSWORD" ? "password" : e.code === "INVALID_CREDENTIALS" ? "current" : null);
+    const f =
+      accountField(e) ??
+      (e.code === "WEAK_PASSWORD"
+        ? "password"
+        : e.code === "INVALID_CREDENTIALS"
+          ? "current"
+          : null);
     return { ...e, field: f ? [f] : null };
   });
 }
@@ -46,8 +58,15 @@ export function ForgotPasswordPage() {
     formState: { errors, isSubmitting },
   } = form;
   const onSubmit = submit(async (v): Promise<RunResult> => {
-    const r = await client.mutation(RequestPasswordReset, { email: v.email, language: lang }).toPromise();
-    if (r.error || !r.data) return { ok: false, userErrors: [], failure: r.error ? classify(r.error) : { kind: "internal" } };
+    const r = await client
+      .mutation(RequestPasswordReset, { email: v.email, language: lang })
+      .toPromise();
+    if (r.error || !r.data)
+      return {
+        ok: false,
+        userErrors: [],
+        failure: r.error ? classify(r.error) : { kind: "internal" },
+      };
     const p = r.data.requestPasswordReset;
     if (p.userErrors.length) return { ok: false, userErrors: atFields(p.userErrors) };
     setSentTo(v.email);
@@ -71,7 +90,14 @@ export function ForgotPasswordPage() {
           <p>{t("forgot.intro")}</p>
           <form noValidate onSubmit={onSubmit}>
             <ErrorSummary errors={errors} general={general} labels={{ email: t("signin.email") }} />
-            <TextField id="forgot-email" label={t("signin.email")} type="email" autoComplete="username" error={errors.email} {...register("email")} />
+            <TextField
+              id="forgot-email"
+              label={t("signin.email")}
+              type="email"
+              autoComplete="username"
+              error={errors.email}
+              {...register("email")}
+            />
             <div className="actions">
               <button type="submit" className="primary" disabled={isSubmitting}>
                 {t("forgot.submit")}
@@ -132,11 +158,17 @@ function ResetPassword_() {
   const client = useClient();
   const navigate = useNavigate();
   const hasToken = Boolean(resetToken.get());
-  const [viewer] = useQuery({ query: ResetViewer, pause: !hasToken, requestPolicy: "network-only" });
+  const [viewer] = useQuery({
+    query: ResetViewer,
+    pause: !hasToken,
+    requestPolicy: "network-only",
+  });
   const [refused, setRefused] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const address = viewer.data?.viewer.email ?? "";
-  const { form, general, submit } = useStepForm(passwordSchema, { password: "", confirm: "" }, ["password"]);
+  const { form, general, submit } = useStepForm(passwordSchema, { password: "", confirm: "" }, [
+    "password",
+  ]);
   const {
     register,
     formState: { errors, isSubmitting },
@@ -144,7 +176,11 @@ function ResetPassword_() {
   const password = form.watch("password") ?? "";
   const onSubmit = submit(async (v): Promise<RunResult | void> => {
     if (breaksRules(v.password, address)) {
-      form.setError("password", { type: "rules", message: "password.rulesFailed" }, { shouldFocus: true });
+      form.setError(
+        "password",
+        { type: "rules", message: "password.rulesFailed" },
+        { shouldFocus: true },
+      );
       return;
     }
     const r = await client.mutation(ResetPassword, { password: v.password }).toPromise();
@@ -153,7 +189,12 @@ function ResetPassword_() {
       setProblem(reason);
       return;
     }
-    if (r.error || !r.data) return { ok: false, userErrors: [], failure: r.error ? classify(r.error) : { kind: "internal" } };
+    if (r.error || !r.data)
+      return {
+        ok: false,
+        userErrors: [],
+        failure: r.error ? classify(r.error) : { kind: "internal" },
+      };
     const p = r.data.resetPassword;
     if (p.token) {
       resetToken.clear();
@@ -173,8 +214,21 @@ function ResetPassword_() {
       <StepHeading>{t("reset.title")}</StepHeading>
       <p>{address ? t("reset.introFor", { email: address }) : t("reset.intro")}</p>
       <form noValidate onSubmit={onSubmit}>
-        <ErrorSummary errors={errors} general={general} labels={{ password: t("password.password"), confirm: t("password.confirm") }} />
-        {address && <input type="email" name="username" autoComplete="username" value={address} readOnly hidden />}
+        <ErrorSummary
+          errors={errors}
+          general={general}
+          labels={{ password: t("password.password"), confirm: t("password.confirm") }}
+        />
+        {address && (
+          <input
+            type="email"
+            name="username"
+            autoComplete="username"
+            value={address}
+            readOnly
+            hidden
+          />
+        )}
         <TextField
           id="password"
           label={t("password.password")}
@@ -185,7 +239,14 @@ function ResetPassword_() {
           {...register("password")}
         />
         <PasswordRulesList password={password} email={address} refused={refused} />
-        <TextField id="password-confirm" label={t("password.confirm")} type="password" autoComplete="new-password" error={errors.confirm} {...register("confirm")} />
+        <TextField
+          id="password-confirm"
+          label={t("password.confirm")}
+          type="password"
+          autoComplete="new-password"
+          error={errors.confirm}
+          {...register("confirm")}
+        />
         <div className="actions">
           <button type="submit" className="primary" disabled={isSubmitting}>
             {isSubmitting ? t("common.saving") : t("reset.submit")}
@@ -199,7 +260,10 @@ function ResetPassword_() {
 const changeSchema = z
   .object({
     current: z.string().min(1, { message: "v.required" }),
-    password: z.string().min(12, { message: "v.passwordShort" }).max(128, { message: "v.passwordLong" }),
+    password: z
+      .string()
+      .min(12, { message: "v.passwordShort" })
+      .max(128, { message: "v.passwordLong" }),
     confirm: z.string(),
   })
   .refine((v) => v.password === v.confirm, { path: ["confirm"], message: "v.passwordMatch" });
@@ -218,7 +282,11 @@ function ChangePassword_() {
   const [refused, setRefused] = useState<string | null>(null);
   const [changed, setChanged] = useState(false);
   const doneRef = useRef<HTMLDivElement>(null);
-  const { form, general, submit } = useStepForm(changeSchema, { current: "", password: "", confirm: "" }, ["current", "password"]);
+  const { form, general, submit } = useStepForm(
+    changeSchema,
+    { current: "", password: "", confirm: "" },
+    ["current", "password"],
+  );
   const {
     register,
     formState: { errors, isSubmitting },
@@ -230,12 +298,23 @@ function ChangePassword_() {
   const onSubmit = submit(async (v): Promise<RunResult | void> => {
     setChanged(false);
     if (breaksRules(v.password, address)) {
-      form.setError("password", { type: "rules", message: "password.rulesFailed" }, { shouldFocus: true });
+      form.setError(
+        "password",
+        { type: "rules", message: "password.rulesFailed" },
+        { shouldFocus: true },
+      );
       return;
     }
-    const r = await client.mutation(ChangePassword, { current: v.current, new: v.password }).toPromise();
+    const r = await client
+      .mutation(ChangePassword, { current: v.current, new: v.password })
+      .toPromise();
     if (authReason(r.error)) return; // the session ended: the sign-in page says so
-    if (r.error || !r.data) return { ok: false, userErrors: [], failure: r.error ? classify(r.error) : { kind: "internal" } };
+    if (r.error || !r.data)
+      return {
+        ok: false,
+        userErrors: [],
+        failure: r.error ? classify(r.error) : { kind: "internal" },
+      };
     const p = r.data.changePassword;
     if (p.token) {
       partnerToken.set(p.token);
@@ -246,7 +325,11 @@ function ChangePassword_() {
     }
     if (p.userErrors.some((e) => e.code === "WEAK_PASSWORD")) setRefused(v.password);
     // Here a wrong password can only be the current one.
-    const errs = atFields(p.userErrors).map((e) => (e.code === "INVALID_CREDENTIALS" ? { ...e, code: "WRONG_CURRENT_PASSWORD", field: ["current"] } : e));
+    const errs = atFields(p.userErrors).map((e) =>
+      e.code === "INVALID_CREDENTIALS"
+        ? { ...e, code: "WRONG_CURRENT_PASSWORD", field: ["current"] }
+        : e,
+    );
     return { ok: false, userErrors: errs };
   });
   return (
@@ -266,9 +349,22 @@ function ChangePassword_() {
           <ErrorSummary
             errors={errors}
             general={general}
-            labels={{ current: t("changePassword.current"), password: t("password.password"), confirm: t("password.confirm") }}
+            labels={{
+              current: t("changePassword.current"),
+              password: t("password.password"),
+              confirm: t("password.confirm"),
+            }}
           />
-          {address && <input type="email" name="username" autoComplete="username" value={address} readOnly hidden />}
+          {address && (
+            <input
+              type="email"
+              name="username"
+              autoComplete="username"
+              value={address}
+              readOnly
+              hidden
+            />
+          )}
           <TextField
             id="current-password"
             label={t("changePassword.current")}
@@ -287,7 +383,14 @@ function ChangePassword_() {
             {...register("password")}
           />
           <PasswordRulesList password={password} email={address} refused={refused} />
-          <TextField id="password-confirm" label={t("password.confirm")} type="password" autoComplete="new-password" error={errors.confirm} {...register("confirm")} />
+          <TextField
+            id="password-confirm"
+            label={t("password.confirm")}
+            type="password"
+            autoComplete="new-password"
+            error={errors.confirm}
+            {...register("confirm")}
+          />
           <div className="actions">
             <button type="submit" className="primary" disabled={isSubmitting}>
               {isSubmitting ? t("common.saving") : t("changePassword.submit")}

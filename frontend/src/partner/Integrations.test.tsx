@@ -79,12 +79,24 @@ beforeEach(() => {
   vi.stubGlobal(
     "fetch",
     vi.fn(async (_url: string, init: RequestInit) => {
-      const body = JSON.parse(String(init.body)) as { operationName: string; variables?: Record<string, unknown> };
+      const body = JSON.parse(String(init.body)) as {
+        operationName: string;
+        variables?: Record<string, unknown>;
+      };
       const headers = new Headers(init.headers);
-      calls.push({ operationName: body.operationName, variables: body.variables ?? {}, auth: headers.get("authorization") });
+      calls.push({
+        operationName: body.operationName,
+        variables: body.variables ?? {},
+        auth: headers.get("authorization"),
+      });
       const h = handlers[body.operationName];
-      const answer = h ? h(body.variables ?? {}) : { errors: [{ message: `no handler for ${body.operationName}` }] };
-      return new Response(JSON.stringify(answer), { status: 200, headers: { "Content-Type": "application/json" } });
+      const answer = h
+        ? h(body.variables ?? {})
+        : { errors: [{ message: `no handler for ${body.operationName}` }] };
+      return new Response(JSON.stringify(answer), {
+        status: 200,
+        headers: { "Content-Type": "application/json" },
+      });
     }),
   );
 });
@@ -129,11 +141,28 @@ describe("the integrations page", { timeout: 30_000 }, () => {
       endpoint({
         deliveries: [
           delivery(),
-          delivery({ id: "del_2", eventType: "order.link_sent", status: "FAILED", statusCode: 500, attempt: 2, error: "HTTP 500" }),
+          delivery({
+            id: "del_2",
+            eventType: "order.link_sent",
+            status: "FAILED",
+            statusCode: 500,
+            attempt: 2,
+            error: "HTTP 500",
+          }),
         ],
       }),
-      endpoint({ id: "whe_2", url: "https://b.partner.example/hook", failingSince: "2026-11-29T10:00:00Z", events: ["order.provisioned"] }),
-      endpoint({ id: "whe_3", url: "https://c.partner.example/hook", disabledAt: "2026-11-30T10:00:00Z", failingSince: "2026-11-27T10:00:00Z" }),
+      endpoint({
+        id: "whe_2",
+        url: "https://b.partner.example/hook",
+        failingSince: "2026-11-29T10:00:00Z",
+        events: ["order.provisioned"],
+      }),
+      endpoint({
+        id: "whe_3",
+        url: "https://c.partner.example/hook",
+        disabledAt: "2026-11-30T10:00:00Z",
+        failingSince: "2026-11-27T10:00:00Z",
+      }),
     ];
     lists.integrationKeys = [
       key(),
@@ -145,12 +174,17 @@ describe("the integrations page", { timeout: 30_000 }, () => {
     expect(h1).toHaveFocus();
     await loaded();
     expect(calls[0].auth).toBe("Bearer partner-token");
-    expect(screen.getByRole("link", { name: en["integrations.back"] })).toHaveAttribute("href", "/partner");
+    expect(screen.getByRole("link", { name: en["integrations.back"] })).toHaveAttribute(
+      "href",
+      "/partner",
+    );
 
     const a = screen.getByRole("article", { name: "https://orders.partner.example/onramp" });
     expect(within(a).getByText(en["webhooks.active"])).toBeInTheDocument();
     expect(within(a).getByText(en["webhooks.allEvents"])).toBeInTheDocument();
-    const table = within(a).getByRole("region", { name: format(en["webhooks.deliveriesOf"], { url: "https://orders.partner.example/onramp" }) });
+    const table = within(a).getByRole("region", {
+      name: format(en["webhooks.deliveriesOf"], { url: "https://orders.partner.example/onramp" }),
+    });
     const rows = within(table).getAllByRole("row");
     expect(rows).toHaveLength(3);
     expect(rows[1]).toHaveTextContent(en["event.order.placed"]);
@@ -177,7 +211,9 @@ describe("the integrations page", { timeout: 30_000 }, () => {
     expect(keyRows[3]).toHaveTextContent(/Revoked/);
     // A revoked key has no Revoke button.
     expect(within(keyRows[3]).queryByRole("button")).toBeNull();
-    expect(within(keyRows[1]).getByRole("button", { name: "Revoke Order system" })).toBeInTheDocument();
+    expect(
+      within(keyRows[1]).getByRole("button", { name: "Revoke Order system" }),
+    ).toBeInTheDocument();
   });
 
   test("adding an endpoint: every event by default (sent as all), the secret shown once and copied", async () => {
@@ -188,7 +224,9 @@ describe("the integrations page", { timeout: 30_000 }, () => {
       const input = v.input as { url: string };
       const ep = endpoint({ id: "whe_9", url: input.url });
       lists.webhookEndpoints = [ep];
-      return { data: { createWebhookEndpoint: { endpoint: ep, secret: "whsec_abc123", ...noErrors } } };
+      return {
+        data: { createWebhookEndpoint: { endpoint: ep, secret: "whsec_abc123", ...noErrors } },
+      };
     };
     renderPage();
     await loaded();
@@ -196,11 +234,18 @@ describe("the integrations page", { timeout: 30_000 }, () => {
     expect(boxes).toHaveLength(eventTypes.length);
     for (const b of boxes) expect(b).toBeChecked();
 
-    await user.type(screen.getByLabelText(en["webhooks.url"]), " https://new.partner.example/hook ");
+    await user.type(
+      screen.getByLabelText(en["webhooks.url"]),
+      " https://new.partner.example/hook ",
+    );
     await user.click(screen.getByRole("button", { name: en["webhooks.submit"] }));
 
-    const title = await screen.findByRole("heading", { name: format(en["secret.endpointTitle"], { url: "https://new.partner.example/hook" }) });
-    expect(callsOf("CreateWebhookEndpoint")[0].variables).toEqual({ input: { url: "https://new.partner.example/hook" } });
+    const title = await screen.findByRole("heading", {
+      name: format(en["secret.endpointTitle"], { url: "https://new.partner.example/hook" }),
+    });
+    expect(callsOf("CreateWebhookEndpoint")[0].variables).toEqual({
+      input: { url: "https://new.partner.example/hook" },
+    });
     await waitFor(() => expect(title).toHaveFocus());
     expect(screen.getByText(en["secret.once"])).toBeInTheDocument();
     expect(screen.getByLabelText(en["secret.secretLabel"])).toHaveValue("whsec_abc123");
@@ -212,7 +257,9 @@ describe("the integrations page", { timeout: 30_000 }, () => {
 
     // The form is empty again, and the list was read again.
     expect(screen.getByLabelText(en["webhooks.url"])).toHaveValue("");
-    expect(await screen.findByRole("article", { name: "https://new.partner.example/hook" })).toBeInTheDocument();
+    expect(
+      await screen.findByRole("article", { name: "https://new.partner.example/hook" }),
+    ).toBeInTheDocument();
 
     await user.click(screen.getByRole("button", { name: en["secret.done"] }));
     expect(screen.queryByText(en["secret.once"])).toBeNull();
@@ -227,10 +274,18 @@ describe("the integrations page", { timeout: 30_000 }, () => {
     });
     renderPage();
     await loaded();
-    await user.type(screen.getByLabelText(en["webhooks.url"]), "https://orders.partner.example/onramp");
-    for (const type of eventTypes) await user.click(screen.getByRole("checkbox", { name: new RegExp(type.replace(".", "\\.")) }));
+    await user.type(
+      screen.getByLabelText(en["webhooks.url"]),
+      "https://orders.partner.example/onramp",
+    );
+    for (const type of eventTypes)
+      await user.click(
+        screen.getByRole("checkbox", { name: new RegExp(type.replace(".", "\\.")) }),
+      );
     await user.click(screen.getByRole("button", { name: en["webhooks.submit"] }));
-    const error = await screen.findByText(en["integrations.v.events"], { selector: ".field-error" });
+    const error = await screen.findByText(en["integrations.v.events"], {
+      selector: ".field-error",
+    });
     expect(error).toBeInTheDocument();
     expect(screen.getAllByRole("checkbox")[0]).toHaveFocus();
     expect(screen.getByRole("group", { name: en["webhooks.events"] })).toHaveAccessibleDescription(
@@ -243,7 +298,10 @@ describe("the integrations page", { timeout: 30_000 }, () => {
     await user.click(screen.getByRole("button", { name: en["webhooks.submit"] }));
     await screen.findByText(en["secret.once"]);
     expect(callsOf("CreateWebhookEndpoint")[0].variables).toEqual({
-      input: { url: "https://orders.partner.example/onramp", events: ["order.placed", "order.provisioned"] },
+      input: {
+        url: "https://orders.partner.example/onramp",
+        events: ["order.placed", "order.provisioned"],
+      },
     });
   });
 
@@ -254,7 +312,9 @@ describe("the integrations page", { timeout: 30_000 }, () => {
         createWebhookEndpoint: {
           endpoint: null,
           secret: null,
-          userErrors: [{ field: ["input", "url"], code: "INVALID", message: "The URL must use https." }],
+          userErrors: [
+            { field: ["input", "url"], code: "INVALID", message: "The URL must use https." },
+          ],
         },
       },
     });
@@ -262,17 +322,23 @@ describe("the integrations page", { timeout: 30_000 }, () => {
     await screen.findByRole("heading", { level: 2, name: sr["webhooks.title"] });
     const url = screen.getByLabelText(sr["webhooks.url"]);
     await user.click(screen.getByRole("button", { name: sr["webhooks.submit"] }));
-    expect(await screen.findByText(sr["v.required"], { selector: ".field-error" })).toBeInTheDocument();
+    expect(
+      await screen.findByText(sr["v.required"], { selector: ".field-error" }),
+    ).toBeInTheDocument();
     expect(url).toHaveFocus();
     await user.type(url, "orders.partner.example");
     await user.click(screen.getByRole("button", { name: sr["webhooks.submit"] }));
-    expect(await screen.findByText(sr["integrations.v.url"], { selector: ".field-error" })).toBeInTheDocument();
+    expect(
+      await screen.findByText(sr["integrations.v.url"], { selector: ".field-error" }),
+    ).toBeInTheDocument();
     expect(callsOf("CreateWebhookEndpoint")).toHaveLength(0);
 
     await user.clear(url);
     await user.type(url, "http://orders.partner.example/hook");
     await user.click(screen.getByRole("button", { name: sr["webhooks.submit"] }));
-    expect(await screen.findByText(sr["integrations.v.urlServer"], { selector: ".field-error" })).toBeInTheDocument();
+    expect(
+      await screen.findByText(sr["integrations.v.urlServer"], { selector: ".field-error" }),
+    ).toBeInTheDocument();
     expect(url).toHaveAttribute("aria-invalid", "true");
     expect(url).toHaveFocus();
     // The summary (an alert) lists it too; the server's English never shows.
@@ -292,7 +358,9 @@ describe("the integrations page", { timeout: 30_000 }, () => {
     const card = screen.getByRole("article", { name: "https://orders.partner.example/onramp" });
     await user.click(within(card).getByRole("button", { name: en["webhooks.delete"] }));
     let dialog = screen.getByRole("dialog", { name: en["webhooks.deleteTitle"] });
-    expect(dialog).toHaveTextContent(format(en["webhooks.deleteBody"], { url: "https://orders.partner.example/onramp" }));
+    expect(dialog).toHaveTextContent(
+      format(en["webhooks.deleteBody"], { url: "https://orders.partner.example/onramp" }),
+    );
     expect(within(dialog).getByRole("button", { name: en["common.cancel"] })).toHaveFocus();
     await user.click(within(dialog).getByRole("button", { name: en["common.cancel"] }));
     expect(screen.queryByRole("dialog")).toBeNull();
@@ -301,17 +369,29 @@ describe("the integrations page", { timeout: 30_000 }, () => {
     await user.click(within(card).getByRole("button", { name: en["webhooks.delete"] }));
     dialog = screen.getByRole("dialog", { name: en["webhooks.deleteTitle"] });
     await user.click(within(dialog).getByRole("button", { name: en["webhooks.delete"] }));
-    expect(await screen.findByText(format(en["webhooks.deleted"], { url: "https://orders.partner.example/onramp" }))).toBeInTheDocument();
+    expect(
+      await screen.findByText(
+        format(en["webhooks.deleted"], { url: "https://orders.partner.example/onramp" }),
+      ),
+    ).toBeInTheDocument();
     expect(callsOf("DeleteWebhookEndpoint")[0].variables).toEqual({ id: "whe_1" });
     expect(await screen.findByText(en["webhooks.none"])).toBeInTheDocument();
-    await waitFor(() => expect(screen.getByRole("heading", { level: 2, name: en["webhooks.title"] })).toHaveFocus());
+    await waitFor(() =>
+      expect(screen.getByRole("heading", { level: 2, name: en["webhooks.title"] })).toHaveFocus(),
+    );
   });
 
   test("rotate: behind a confirmation, then the new secret shown once", async () => {
     const user = userEvent.setup();
     lists.webhookEndpoints = [endpoint()];
     handlers.RotateWebhookSecret = () => ({
-      data: { rotateWebhookSecret: { endpoint: { id: "whe_1", url: "https://orders.partner.example/onramp" }, secret: "whsec_new", ...noErrors } },
+      data: {
+        rotateWebhookSecret: {
+          endpoint: { id: "whe_1", url: "https://orders.partner.example/onramp" },
+          secret: "whsec_new",
+          ...noErrors,
+        },
+      },
     });
     renderPage();
     await loaded();
@@ -320,7 +400,9 @@ describe("the integrations page", { timeout: 30_000 }, () => {
     expect(dialog).toHaveTextContent("24 hours");
     await user.click(within(dialog).getByRole("button", { name: en["webhooks.rotate"] }));
     expect(
-      await screen.findByRole("heading", { name: format(en["secret.rotatedTitle"], { url: "https://orders.partner.example/onramp" }) }),
+      await screen.findByRole("heading", {
+        name: format(en["secret.rotatedTitle"], { url: "https://orders.partner.example/onramp" }),
+      }),
     ).toBeInTheDocument();
     expect(screen.getByLabelText(en["secret.secretLabel"])).toHaveValue("whsec_new");
     expect(callsOf("RotateWebhookSecret")[0].variables).toEqual({ id: "whe_1" });
@@ -332,12 +414,21 @@ describe("the integrations page", { timeout: 30_000 }, () => {
     let disabled = false;
     handlers.RedeliverWebhook = () =>
       disabled
-        ? { data: { redeliverWebhook: { endpoint: null, userErrors: [{ field: null, code: "ENDPOINT_DISABLED", message: "English" }] } } }
+        ? {
+            data: {
+              redeliverWebhook: {
+                endpoint: null,
+                userErrors: [{ field: null, code: "ENDPOINT_DISABLED", message: "English" }],
+              },
+            },
+          }
         : { data: { redeliverWebhook: { endpoint: { id: "whe_1" }, ...noErrors } } };
     renderPage();
     await loaded();
     await user.click(screen.getByRole("button", { name: /^Redeliver order\.placed of / }));
-    expect(await screen.findByText(format(en["webhooks.redelivered"], { event: "order.placed" }))).toBeInTheDocument();
+    expect(
+      await screen.findByText(format(en["webhooks.redelivered"], { event: "order.placed" })),
+    ).toBeInTheDocument();
     expect(callsOf("RedeliverWebhook")[0].variables).toEqual({ deliveryId: "del_1" });
 
     disabled = true;
@@ -347,7 +438,12 @@ describe("the integrations page", { timeout: 30_000 }, () => {
   });
 
   test("a disabled endpoint offers no redelivery", async () => {
-    lists.webhookEndpoints = [endpoint({ disabledAt: "2026-11-30T10:00:00Z", deliveries: [delivery({ status: "FAILED", statusCode: null, error: "timeout" })] })];
+    lists.webhookEndpoints = [
+      endpoint({
+        disabledAt: "2026-11-30T10:00:00Z",
+        deliveries: [delivery({ status: "FAILED", statusCode: null, error: "timeout" })],
+      }),
+    ];
     renderPage();
     await loaded();
     expect(screen.getByText("timeout")).toBeInTheDocument();
@@ -364,18 +460,29 @@ describe("the integrations page", { timeout: 30_000 }, () => {
     };
     handlers.RevokeIntegrationKey = (v) => {
       lists.integrationKeys = [key({ id: "ik_9", name: "CRM", revokedAt: "2026-11-30T11:00:00Z" })];
-      return { data: { revokeIntegrationKey: { key: { id: v.id, revokedAt: "2026-11-30T11:00:00Z" }, ...noErrors } } };
+      return {
+        data: {
+          revokeIntegrationKey: {
+            key: { id: v.id, revokedAt: "2026-11-30T11:00:00Z" },
+            ...noErrors,
+          },
+        },
+      };
     };
     renderPage();
     await loaded();
     await user.click(screen.getByRole("button", { name: en["keys.submit"] }));
-    expect(await screen.findByText(en["v.required"], { selector: ".field-error" })).toBeInTheDocument();
+    expect(
+      await screen.findByText(en["v.required"], { selector: ".field-error" }),
+    ).toBeInTheDocument();
     expect(screen.getByLabelText(en["keys.name"])).toHaveFocus();
     expect(callsOf("CreateIntegrationKey")).toHaveLength(0);
 
     await user.type(screen.getByLabelText(en["keys.name"]), "CRM");
     await user.click(screen.getByRole("button", { name: en["keys.submit"] }));
-    const title = await screen.findByRole("heading", { name: format(en["secret.keyTitle"], { name: "CRM" }) });
+    const title = await screen.findByRole("heading", {
+      name: format(en["secret.keyTitle"], { name: "CRM" }),
+    });
     await waitFor(() => expect(title).toHaveFocus());
     expect(callsOf("CreateIntegrationKey")[0].variables).toEqual({ name: "CRM" });
     expect(screen.getByLabelText(en["secret.tokenLabel"])).toHaveValue("eyJ.token");
@@ -388,7 +495,9 @@ describe("the integrations page", { timeout: 30_000 }, () => {
     const dialog = screen.getByRole("dialog", { name: en["keys.revokeTitle"] });
     expect(dialog).toHaveTextContent(format(en["keys.revokeBody"], { name: "CRM" }));
     await user.click(within(dialog).getByRole("button", { name: en["keys.revoke"] }));
-    expect(await screen.findByText(format(en["keys.revoked"], { name: "CRM" }))).toBeInTheDocument();
+    expect(
+      await screen.findByText(format(en["keys.revoked"], { name: "CRM" })),
+    ).toBeInTheDocument();
     expect(callsOf("RevokeIntegrationKey")[0].variables).toEqual({ id: "ik_9" });
     await waitFor(() => expect(screen.queryByRole("button", { name: "Revoke CRM" })).toBeNull());
   });
@@ -396,13 +505,21 @@ describe("the integrations page", { timeout: 30_000 }, () => {
   test("a key name the server refuses: its own message at the field", async () => {
     const user = userEvent.setup();
     handlers.CreateIntegrationKey = () => ({
-      data: { createIntegrationKey: { key: null, token: null, userErrors: [{ field: ["name"], code: "INVALID", message: "English" }] } },
+      data: {
+        createIntegrationKey: {
+          key: null,
+          token: null,
+          userErrors: [{ field: ["name"], code: "INVALID", message: "English" }],
+        },
+      },
     });
     renderPage();
     await loaded();
     await user.type(screen.getByLabelText(en["keys.name"]), "bad\u0007name");
     await user.click(screen.getByRole("button", { name: en["keys.submit"] }));
-    expect(await screen.findByText(en["integrations.v.keyName"], { selector: ".field-error" })).toBeInTheDocument();
+    expect(
+      await screen.findByText(en["integrations.v.keyName"], { selector: ".field-error" }),
+    ).toBeInTheDocument();
     expect(screen.getByLabelText(en["keys.name"])).toHaveAttribute("aria-invalid", "true");
   });
 
@@ -411,20 +528,27 @@ describe("the integrations page", { timeout: 30_000 }, () => {
     lists.webhookEndpoints = [endpoint()];
     handlers.DeleteWebhookEndpoint = () => {
       lists.webhookEndpoints = [];
-      return { data: null, errors: [{ message: "No such webhook endpoint.", extensions: { code: "NOT_FOUND" } }] };
+      return {
+        data: null,
+        errors: [{ message: "No such webhook endpoint.", extensions: { code: "NOT_FOUND" } }],
+      };
     };
     renderPage();
     await loaded();
     const before = callsOf("Integrations").length;
     await user.click(screen.getByRole("button", { name: en["webhooks.delete"] }));
-    await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: en["webhooks.delete"] }));
+    await user.click(
+      within(screen.getByRole("dialog")).getByRole("button", { name: en["webhooks.delete"] }),
+    );
     expect(await screen.findByText(en["integrations.gone"])).toBeInTheDocument();
     expect(callsOf("Integrations").length).toBeGreaterThan(before);
     expect(await screen.findByText(en["webhooks.none"])).toBeInTheDocument();
   });
 
   test("an ended session goes to the sign-in page and forgets the token", async () => {
-    handlers.Integrations = () => ({ errors: [{ message: "expired", extensions: { code: "UNAUTHENTICATED", reason: "EXPIRED" } }] });
+    handlers.Integrations = () => ({
+      errors: [{ message: "expired", extensions: { code: "UNAUTHENTICATED", reason: "EXPIRED" } }],
+    });
     renderPage();
     expect(await screen.findByText("sign-in page")).toBeInTheDocument();
     expect(partnerToken.get()).toBeNull();
@@ -451,8 +575,12 @@ describe("the integrations page", { timeout: 30_000 }, () => {
     lists.webhookEndpoints = [endpoint({ deliveries: [delivery()] })];
     lists.integrationKeys = [key()];
     renderPage("sr");
-    expect(await screen.findByRole("heading", { level: 1, name: "Integracije" })).toBeInTheDocument();
-    expect(await screen.findByRole("heading", { level: 2, name: sr["keys.title"] })).toBeInTheDocument();
+    expect(
+      await screen.findByRole("heading", { level: 1, name: "Integracije" }),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByRole("heading", { level: 2, name: sr["keys.title"] }),
+    ).toBeInTheDocument();
     expect(screen.getByText(sr["webhooks.succeeded"])).toBeInTheDocument();
     expect(screen.getAllByText(sr["event.order.placed"]).length).toBeGreaterThan(1);
     expect(screen.getByText(sr["keys.never"])).toBeInTheDocument();

@@ -56,10 +56,14 @@ interface Revealed {
   value: string;
 }
 
-type Confirm = { kind: "delete"; ep: Endpoint } | { kind: "rotate"; ep: Endpoint } | { kind: "revoke"; key: IntegrationKey };
+type Confirm =
+  | { kind: "delete"; ep: Endpoint }
+  | { kind: "rotate"; ep: Endpoint }
+  | { kind: "revoke"; key: IntegrationKey };
 
 /** The outcome of a mutation: its userErrors, or the failure of the request. */
-type Outcome<P> = { ok: true; payload: P } | { ok: false; userErrors: UserError[]; failure?: Failure };
+type Outcome<P> =
+  { ok: true; payload: P } | { ok: false; userErrors: UserError[]; failure?: Failure };
 
 /** Reads both lists; reload() again, newest answer wins. */
 function useLists() {
@@ -69,7 +73,9 @@ function useLists() {
   const seq = useRef(0);
   const reload = useCallback(async () => {
     const n = ++seq.current;
-    const r = await client.query(IntegrationsDoc, {}, { requestPolicy: "network-only" }).toPromise();
+    const r = await client
+      .query(IntegrationsDoc, {}, { requestPolicy: "network-only" })
+      .toPromise();
     if (n !== seq.current) return;
     if (r.error) {
       setFailure(classify(r.error));
@@ -140,7 +146,9 @@ function Integrations() {
 
   const createEndpoint = async (url: string, events: string[] | undefined) => {
     const out = await run(async () => {
-      const r = await client.mutation(CreateWebhookEndpoint, { input: { url, events } }).toPromise();
+      const r = await client
+        .mutation(CreateWebhookEndpoint, { input: { url, events } })
+        .toPromise();
       return { data: r.data?.createWebhookEndpoint, error: r.error };
     });
     if (out.ok && out.payload.endpoint && out.payload.secret) {
@@ -205,7 +213,11 @@ function Integrations() {
         });
         setConfirm(null);
         if (out.ok && out.payload.secret) {
-          setRevealed({ kind: "rotated", about: out.payload.endpoint?.url ?? ep.url, value: out.payload.secret });
+          setRevealed({
+            kind: "rotated",
+            about: out.payload.endpoint?.url ?? ep.url,
+            value: out.payload.secret,
+          });
           await reload();
         } else if (!out.ok && out.userErrors.length) {
           setProblem(out.userErrors.map((e) => t(integrationErrorKey(e))).join(" "));
@@ -247,7 +259,12 @@ function Integrations() {
       </div>
       <p>{t("integrations.intro")}</p>
       <Status className="sr-announce">{announce && <p className="ok">{announce}</p>}</Status>
-      <div role="alert" className={problem || (failure && failure.kind !== "link") ? "error-summary" : "error-summary empty"}>
+      <div
+        role="alert"
+        className={
+          problem || (failure && failure.kind !== "link") ? "error-summary" : "error-summary empty"
+        }
+      >
         {problem && <p>{problem}</p>}
         {!problem && failure && failure.kind !== "link" && <p>{t(failureKey(failure))}</p>}
       </div>
@@ -266,7 +283,12 @@ function Integrations() {
             <p className="hint">{t("webhooks.intro")}</p>
             {endpointSecret && (
               <SecretReveal
-                title={t(endpointSecret.kind === "rotated" ? "secret.rotatedTitle" : "secret.endpointTitle", { url: endpointSecret.about })}
+                title={t(
+                  endpointSecret.kind === "rotated"
+                    ? "secret.rotatedTitle"
+                    : "secret.endpointTitle",
+                  { url: endpointSecret.about },
+                )}
                 label={t("secret.secretLabel")}
                 value={endpointSecret.value}
                 onDone={() => {
@@ -315,19 +337,35 @@ function Integrations() {
                 <table className="stack" role="table">
                   <thead role="rowgroup">
                     <tr role="row">
-                      <th scope="col" role="columnheader">{t("keys.col.name")}</th>
-                      <th scope="col" role="columnheader">{t("keys.col.created")}</th>
-                      <th scope="col" role="columnheader">{t("keys.col.lastUsed")}</th>
-                      <th scope="col" role="columnheader">{t("keys.col.expires")}</th>
-                      <th scope="col" role="columnheader">{t("keys.col.state")}</th>
-                      <th scope="col" role="columnheader">{t("keys.col.action")}</th>
+                      <th scope="col" role="columnheader">
+                        {t("keys.col.name")}
+                      </th>
+                      <th scope="col" role="columnheader">
+                        {t("keys.col.created")}
+                      </th>
+                      <th scope="col" role="columnheader">
+                        {t("keys.col.lastUsed")}
+                      </th>
+                      <th scope="col" role="columnheader">
+                        {t("keys.col.expires")}
+                      </th>
+                      <th scope="col" role="columnheader">
+                        {t("keys.col.state")}
+                      </th>
+                      <th scope="col" role="columnheader">
+                        {t("keys.col.action")}
+                      </th>
                     </tr>
                   </thead>
                   <tbody role="rowgroup">
                     {lists.keys.map((k) => {
                       const s = keyState(k);
                       return (
-                        <tr key={k.id} role="row" className={s.kind === "active" ? undefined : "inactive"}>
+                        <tr
+                          key={k.id}
+                          role="row"
+                          className={s.kind === "active" ? undefined : "inactive"}
+                        >
                           <th scope="row" role="rowheader">
                             {k.name}
                           </th>
@@ -335,7 +373,9 @@ function Integrations() {
                             <div>
                               {f.dateTime(k.createdAt)}
                               <br />
-                              <span className="hint">{t("keys.createdBy", { who: k.createdBy })}</span>
+                              <span className="hint">
+                                {t("keys.createdBy", { who: k.createdBy })}
+                              </span>
                             </div>
                           </td>
                           <td role="cell" data-label={t("keys.col.lastUsed")}>
@@ -349,7 +389,9 @@ function Integrations() {
                               <span className="badge ok">{t("keys.active")}</span>
                             ) : (
                               <span className="badge off">
-                                {t(s.kind === "revoked" ? "keys.revokedAt" : "keys.expiredAt", { time: f.dateTime(s.at) })}
+                                {t(s.kind === "revoked" ? "keys.revokedAt" : "keys.expiredAt", {
+                                  time: f.dateTime(s.at),
+                                })}
                               </span>
                             )}
                           </td>
@@ -378,15 +420,37 @@ function Integrations() {
 
       {confirm && (
         <Dialog
-          title={t(confirm.kind === "delete" ? "webhooks.deleteTitle" : confirm.kind === "rotate" ? "webhooks.rotateTitle" : "keys.revokeTitle")}
+          title={t(
+            confirm.kind === "delete"
+              ? "webhooks.deleteTitle"
+              : confirm.kind === "rotate"
+                ? "webhooks.rotateTitle"
+                : "keys.revokeTitle",
+          )}
           onClose={() => !busy && setConfirm(null)}
           actions={
             <>
-              <button type="button" className="secondary" onClick={() => setConfirm(null)} disabled={busy}>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => setConfirm(null)}
+                disabled={busy}
+              >
                 {t("common.cancel")}
               </button>
-              <button type="button" className={confirm.kind === "rotate" ? "primary" : "danger"} onClick={() => void confirmAction()} disabled={busy}>
-                {t(confirm.kind === "delete" ? "webhooks.delete" : confirm.kind === "rotate" ? "webhooks.rotate" : "keys.revoke")}
+              <button
+                type="button"
+                className={confirm.kind === "rotate" ? "primary" : "danger"}
+                onClick={() => void confirmAction()}
+                disabled={busy}
+              >
+                {t(
+                  confirm.kind === "delete"
+                    ? "webhooks.delete"
+                    : confirm.kind === "rotate"
+                      ? "webhooks.rotate"
+                      : "keys.revoke",
+                )}
               </button>
             </>
           }
@@ -405,7 +469,17 @@ function Integrations() {
 }
 
 /** A secret shown once: read-only, copyable, with the warning; its heading takes the focus. */
-export function SecretReveal({ title, label, value, onDone }: { title: string; label: string; value: string; onDone: () => void }) {
+export function SecretReveal({
+  title,
+  label,
+  value,
+  onDone,
+}: {
+  title: string;
+  label: string;
+  value: string;
+  onDone: () => void;
+}) {
   const { t } = useI18n();
   const id = useId();
   const heading = useRef<HTMLHeadingElement>(null);
@@ -473,13 +547,18 @@ function placeErrors(userErrors: UserError[], known: readonly string[], t: (k: K
   const general: string[] = [];
   for (const e of userErrors) {
     const field = integrationField(e);
-    if (field && known.includes(field) && !fields[field]) fields[field] = { type: "server", message: integrationErrorKey(e) };
+    if (field && known.includes(field) && !fields[field])
+      fields[field] = { type: "server", message: integrationErrorKey(e) };
     else general.push(t(integrationErrorKey(e)));
   }
   return { fields, general };
 }
 
-export function EndpointForm({ onCreate }: { onCreate: (url: string, events: string[] | undefined) => Promise<Outcome<unknown>> }) {
+export function EndpointForm({
+  onCreate,
+}: {
+  onCreate: (url: string, events: string[] | undefined) => Promise<Outcome<unknown>>;
+}) {
   const { t } = useI18n();
   const [url, setUrl] = useState("");
   const [events, setEvents] = useState<string[]>([...eventTypes]);
@@ -522,12 +601,22 @@ export function EndpointForm({ onCreate }: { onCreate: (url: string, events: str
     }
   };
 
-  const toggle = (type: string, on: boolean) => setEvents((cur) => (on ? [...cur, type] : cur.filter((x) => x !== type)));
+  const toggle = (type: string, on: boolean) =>
+    setEvents((cur) => (on ? [...cur, type] : cur.filter((x) => x !== type)));
   const eventsError = errors.events;
   return (
-    <form noValidate onSubmit={(e) => void submit(e)} className="card" aria-labelledby="endpoint-form-title">
+    <form
+      noValidate
+      onSubmit={(e) => void submit(e)}
+      className="card"
+      aria-labelledby="endpoint-form-title"
+    >
       <h3 id="endpoint-form-title">{t("webhooks.add")}</h3>
-      <ErrorSummary errors={errors as never} general={general} labels={{ url: t("webhooks.url"), events: t("webhooks.events") }} />
+      <ErrorSummary
+        errors={errors as never}
+        general={general}
+        labels={{ url: t("webhooks.url"), events: t("webhooks.events") }}
+      />
       <TextField
         ref={urlRef}
         id="endpoint-url"
@@ -544,7 +633,9 @@ export function EndpointForm({ onCreate }: { onCreate: (url: string, events: str
       <fieldset
         ref={eventsRef}
         className={`events${eventsError ? " field-invalid" : ""}`}
-        aria-describedby={["endpoint-events-hint", eventsError ? "endpoint-events-error" : ""].filter(Boolean).join(" ")}
+        aria-describedby={["endpoint-events-hint", eventsError ? "endpoint-events-error" : ""]
+          .filter(Boolean)
+          .join(" ")}
       >
         <legend>{t("webhooks.events")}</legend>
         <p id="endpoint-events-hint" className="hint">
@@ -553,7 +644,11 @@ export function EndpointForm({ onCreate }: { onCreate: (url: string, events: str
         <div className="event-choices">
           {eventTypes.map((type) => (
             <label key={type} className="event-choice">
-              <input type="checkbox" checked={events.includes(type)} onChange={(e) => toggle(type, e.target.checked)} />
+              <input
+                type="checkbox"
+                checked={events.includes(type)}
+                onChange={(e) => toggle(type, e.target.checked)}
+              />
               <span>
                 {t(eventKey(type)!)} <code>{type}</code>
               </span>
@@ -608,7 +703,12 @@ export function KeyForm({ onCreate }: { onCreate: (name: string) => Promise<Outc
     }
   };
   return (
-    <form noValidate onSubmit={(e) => void submit(e)} className="card" aria-labelledby="key-form-title">
+    <form
+      noValidate
+      onSubmit={(e) => void submit(e)}
+      className="card"
+      aria-labelledby="key-form-title"
+    >
       <h3 id="key-form-title">{t("keys.add")}</h3>
       <ErrorSummary errors={errors as never} general={general} labels={{ name: t("keys.name") }} />
       <TextField
@@ -656,10 +756,16 @@ export function EndpointCard({
         <dt>{t("webhooks.state")}</dt>
         <dd>
           {state.kind === "active" && <span className="badge ok">{t("webhooks.active")}</span>}
-          {state.kind === "failing" && <span className="badge warn">{t("webhooks.failing", { time: f.dateTime(state.since) })}</span>}
+          {state.kind === "failing" && (
+            <span className="badge warn">
+              {t("webhooks.failing", { time: f.dateTime(state.since) })}
+            </span>
+          )}
           {state.kind === "disabled" && (
             <>
-              <span className="badge off">{t("webhooks.disabled", { time: f.dateTime(state.since) })}</span>
+              <span className="badge off">
+                {t("webhooks.disabled", { time: f.dateTime(state.since) })}
+              </span>
               <br />
               <span className="hint">{t("webhooks.disabledHint")}</span>
             </>
@@ -685,7 +791,12 @@ export function EndpointCard({
         <button type="button" className="secondary" onClick={onRotate} aria-describedby={titleId}>
           {t("webhooks.rotate")}
         </button>
-        <button type="button" className="secondary danger-outline" onClick={onDelete} aria-describedby={titleId}>
+        <button
+          type="button"
+          className="secondary danger-outline"
+          onClick={onDelete}
+          aria-describedby={titleId}
+        >
           {t("webhooks.delete")}
         </button>
       </div>
@@ -693,20 +804,40 @@ export function EndpointCard({
       {ep.deliveries.length === 0 ? (
         <p className="hint">{t("webhooks.noDeliveries")}</p>
       ) : (
-        <div className="table-wrap" role="region" aria-label={t("webhooks.deliveriesOf", { url: ep.url })} tabIndex={0}>
+        <div
+          className="table-wrap"
+          role="region"
+          aria-label={t("webhooks.deliveriesOf", { url: ep.url })}
+          tabIndex={0}
+        >
           <table className="stack" role="table">
             <thead role="rowgroup">
               <tr role="row">
-                <th scope="col" role="columnheader">{t("webhooks.col.event")}</th>
-                <th scope="col" role="columnheader">{t("webhooks.col.attempt")}</th>
-                <th scope="col" role="columnheader">{t("webhooks.col.result")}</th>
-                <th scope="col" role="columnheader">{t("webhooks.col.time")}</th>
-                <th scope="col" role="columnheader">{t("webhooks.col.action")}</th>
+                <th scope="col" role="columnheader">
+                  {t("webhooks.col.event")}
+                </th>
+                <th scope="col" role="columnheader">
+                  {t("webhooks.col.attempt")}
+                </th>
+                <th scope="col" role="columnheader">
+                  {t("webhooks.col.result")}
+                </th>
+                <th scope="col" role="columnheader">
+                  {t("webhooks.col.time")}
+                </th>
+                <th scope="col" role="columnheader">
+                  {t("webhooks.col.action")}
+                </th>
               </tr>
             </thead>
             <tbody role="rowgroup">
               {ep.deliveries.map((d) => (
-                <DeliveryRow key={d.id} d={d} disabled={state.kind === "disabled"} onRedeliver={onRedeliver} />
+                <DeliveryRow
+                  key={d.id}
+                  d={d}
+                  disabled={state.kind === "disabled"}
+                  onRedeliver={onRedeliver}
+                />
               ))}
             </tbody>
           </table>
@@ -716,7 +847,15 @@ export function EndpointCard({
   );
 }
 
-function DeliveryRow({ d, disabled, onRedeliver }: { d: Delivery; disabled: boolean; onRedeliver: (d: Delivery) => Promise<void> }) {
+function DeliveryRow({
+  d,
+  disabled,
+  onRedeliver,
+}: {
+  d: Delivery;
+  disabled: boolean;
+  onRedeliver: (d: Delivery) => Promise<void>;
+}) {
   const { t } = useI18n();
   const f = useFormat();
   const [sending, setSending] = useState(false);
@@ -733,7 +872,9 @@ function DeliveryRow({ d, disabled, onRedeliver }: { d: Delivery; disabled: bool
       </td>
       <td role="cell" data-label={t("webhooks.col.result")}>
         <div>
-          <span className={outcome.ok ? "ok" : "failed"}>{t(outcome.ok ? "webhooks.succeeded" : "webhooks.failed")}</span>
+          <span className={outcome.ok ? "ok" : "failed"}>
+            {t(outcome.ok ? "webhooks.succeeded" : "webhooks.failed")}
+          </span>
           {outcome.code !== null && <> · {t("webhooks.httpCode", { code: outcome.code })}</>}
           {!outcome.ok && d.error && (
             <>

@@ -3,7 +3,13 @@ import { Link, Navigate, useNavigate, useParams } from "react-router";
 import { useClient, useQuery, useSubscription } from "urql";
 import { classify, failureKey, userErrorKey, type Failure, type UserError } from "../api/errors";
 import { adoptSetupLink, partnerToken } from "../api/session";
-import { CancelOrder, ContinueSetup, PartnerOrder, PartnerOrderStatus, ResendSetupLink } from "../api/workspace";
+import {
+  CancelOrder,
+  ContinueSetup,
+  PartnerOrder,
+  PartnerOrderStatus,
+  ResendSetupLink,
+} from "../api/workspace";
 import type { PartnerOrderFieldsFragment } from "../gql/graphql";
 import { isKey, useFormat, useI18n } from "../i18n/I18n";
 import type { Key } from "../i18n/en";
@@ -44,9 +50,17 @@ export function OrderPage() {
 function OrderView() {
   const { t } = useI18n();
   const { id = "" } = useParams();
-  const [res, reexecute] = useQuery({ query: PartnerOrder, variables: { id }, requestPolicy: "network-only" });
+  const [res, reexecute] = useQuery({
+    query: PartnerOrder,
+    variables: { id },
+    requestPolicy: "network-only",
+  });
   const order = res.data?.order ?? null;
-  const [live] = useSubscription({ query: PartnerOrderStatus, variables: { orderId: id }, pause: !order });
+  const [live] = useSubscription({
+    query: PartnerOrderStatus,
+    variables: { orderId: id },
+    pause: !order,
+  });
   const ev = live.data?.orderStatusChanged;
   const [current, setCurrent] = useState<WorkspaceOrder | null>(null);
 
@@ -61,13 +75,17 @@ function OrderView() {
     const key = `${ev.status}/${ev.step}`;
     if (key === seen.current) return;
     seen.current = key;
-    if (ev.status !== current.status || ev.step !== current.step) reexecute({ requestPolicy: "network-only" });
+    if (ev.status !== current.status || ev.step !== current.step)
+      reexecute({ requestPolicy: "network-only" });
   }, [ev, current, reexecute]);
 
   // A malformed id in the address (BAD_USER_INPUT) is an order that does
   // not exist: the page says "not found", not that something failed.
   const failure =
-    res.error && !res.error.graphQLErrors.some((e) => e.extensions?.code === "UNAUTHENTICATED" || e.extensions?.code === "BAD_USER_INPUT")
+    res.error &&
+    !res.error.graphQLErrors.some(
+      (e) => e.extensions?.code === "UNAUTHENTICATED" || e.extensions?.code === "BAD_USER_INPUT",
+    )
       ? classify(res.error)
       : null;
   const o = current ?? order;
@@ -133,7 +151,11 @@ function OrderDetails({
         <h2 id="progress-title">
           {t("order.progress")}{" "}
           <span className={`pill ${liveState}`}>
-            {liveState === "live" ? t("done.connected") : liveState === "connecting" ? t("done.connecting") : "—"}
+            {liveState === "live"
+              ? t("done.connected")
+              : liveState === "connecting"
+                ? t("done.connecting")
+                : "—"}
           </span>
         </h2>
         <Status>
@@ -159,7 +181,9 @@ function OrderDetails({
           </p>
         )}
         {o.handedToCustomer && <p>{t("order.handedToCustomer")}</p>}
-        {status === "CANCELLED" && o.cancelledAt && <p>{t("order.cancelledAt", { date: f.dateTime(o.cancelledAt) })}</p>}
+        {status === "CANCELLED" && o.cancelledAt && (
+          <p>{t("order.cancelledAt", { date: f.dateTime(o.cancelledAt) })}</p>
+        )}
         {liveState === "closed" && <p className="hint">{t("done.closed")}</p>}
       </section>
 
@@ -289,7 +313,8 @@ function OrderActions({
       navigate("/setup");
       return;
     }
-    if (r.error && r.error.graphQLErrors.some((e) => e.extensions?.code === "UNAUTHENTICATED")) return;
+    if (r.error && r.error.graphQLErrors.some((e) => e.extensions?.code === "UNAUTHENTICATED"))
+      return;
     fail(p?.userErrors ?? [], r.error ? classify(r.error) : p ? undefined : { kind: "internal" });
   };
 
@@ -315,23 +340,38 @@ function OrderActions({
     if (p && p.userErrors.length === 0) {
       if (p.order) onChanged(p.order);
       setEmail("");
-      setDone({ kind: "resent", email: to ?? (orgsConfirmed(o) ? o.confirmedByEmail ?? o.provisioningContactEmail : o.provisioningContactEmail) });
+      setDone({
+        kind: "resent",
+        email:
+          to ??
+          (orgsConfirmed(o)
+            ? (o.confirmedByEmail ?? o.provisioningContactEmail)
+            : o.provisioningContactEmail),
+      });
       return;
     }
-    if (r.error && r.error.graphQLErrors.some((x) => x.extensions?.code === "UNAUTHENTICATED")) return;
-    const atEmail = p?.userErrors.find((x) => x.field?.[x.field.length - 1] === "email" && x.code === "INVALID");
+    if (r.error && r.error.graphQLErrors.some((x) => x.extensions?.code === "UNAUTHENTICATED"))
+      return;
+    const atEmail = p?.userErrors.find(
+      (x) => x.field?.[x.field.length - 1] === "email" && x.code === "INVALID",
+    );
     if (atEmail) {
       setEmailError("v.email");
       document.getElementById(ids.email)?.focus();
     }
-    fail((p?.userErrors ?? []).filter((x) => x !== atEmail), r.error ? classify(r.error) : p ? undefined : { kind: "internal" });
+    fail(
+      (p?.userErrors ?? []).filter((x) => x !== atEmail),
+      r.error ? classify(r.error) : p ? undefined : { kind: "internal" },
+    );
   };
 
   const cancel = async () => {
     setBusy("cancel");
     setProblems([]);
     setDone(null);
-    const r = await client.mutation(CancelOrder, { orderId: o.id, reason: reason.trim() || null }).toPromise();
+    const r = await client
+      .mutation(CancelOrder, { orderId: o.id, reason: reason.trim() || null })
+      .toPromise();
     setBusy(null);
     setConfirmCancel(false);
     const p = r.data?.cancelOrder;
@@ -340,14 +380,20 @@ function OrderActions({
       setDone({ kind: "cancelled" });
       return;
     }
-    if (r.error && r.error.graphQLErrors.some((x) => x.extensions?.code === "UNAUTHENTICATED")) return;
+    if (r.error && r.error.graphQLErrors.some((x) => x.extensions?.code === "UNAUTHENTICATED"))
+      return;
     fail(p?.userErrors ?? [], r.error ? classify(r.error) : p ? undefined : { kind: "internal" });
   };
 
   return (
     <section className="card" aria-labelledby="actions-title">
       <h2 id="actions-title">{t("order.actions")}</h2>
-      <div ref={summary} tabIndex={-1} role="alert" className={problems.length ? "error-summary" : "error-summary empty"}>
+      <div
+        ref={summary}
+        tabIndex={-1}
+        role="alert"
+        className={problems.length ? "error-summary" : "error-summary empty"}
+      >
         {problems.length > 0 && (
           <ul>
             {problems.map((m, i) => (
@@ -357,16 +403,25 @@ function OrderActions({
         )}
       </div>
       <Status>
-        {done?.kind === "resent" && <p className="ok">{t("order.resent", { email: done.email })}</p>}
+        {done?.kind === "resent" && (
+          <p className="ok">{t("order.resent", { email: done.email })}</p>
+        )}
         {done?.kind === "cancelled" && <p className="ok">{t("order.cancelled")}</p>}
       </Status>
 
-      {!actions.continueSetup && !actions.resend && !actions.cancel && <p>{t("order.noActions")}</p>}
+      {!actions.continueSetup && !actions.resend && !actions.cancel && (
+        <p>{t("order.noActions")}</p>
+      )}
       {actions.continueSetup && (
         <div className="action">
           <h3>{t("order.continueTitle")}</h3>
           <p className="hint">{t("order.continueHint")}</p>
-          <button type="button" className="primary" onClick={() => void continueSetup()} disabled={busy !== null}>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => void continueSetup()}
+            disabled={busy !== null}
+          >
             {busy === "continue" ? t("order.opening") : t("order.continue")}
           </button>
         </div>
@@ -389,7 +444,9 @@ function OrderActions({
                 autoComplete="off"
                 value={email}
                 aria-invalid={emailError ? true : undefined}
-                aria-describedby={[emailError ? ids.emailError : null, ids.emailHint].filter(Boolean).join(" ")}
+                aria-describedby={[emailError ? ids.emailError : null, ids.emailHint]
+                  .filter(Boolean)
+                  .join(" ")}
                 onChange={(e) => setEmail(e.target.value)}
               />
               {emailError && (
@@ -399,7 +456,11 @@ function OrderActions({
               )}
             </div>
           ) : (
-            <p className="hint">{t("order.resendConfirmed", { email: o.confirmedByEmail ?? o.provisioningContactEmail })}</p>
+            <p className="hint">
+              {t("order.resendConfirmed", {
+                email: o.confirmedByEmail ?? o.provisioningContactEmail,
+              })}
+            </p>
           )}
           <button type="submit" className="secondary" disabled={busy !== null}>
             {busy === "resend" ? t("order.sending") : t("order.resend")}
@@ -411,7 +472,12 @@ function OrderActions({
         <div className="action">
           <h3>{t("order.cancelTitle")}</h3>
           <p className="hint">{t("order.cancelHint")}</p>
-          <button type="button" className="danger" onClick={() => setConfirmCancel(true)} disabled={busy !== null}>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => setConfirmCancel(true)}
+            disabled={busy !== null}
+          >
             {t("order.cancel")}
           </button>
         </div>
@@ -423,7 +489,12 @@ function OrderActions({
           onClose={() => setConfirmCancel(false)}
           actions={
             <>
-              <button type="button" className="danger" onClick={() => void cancel()} disabled={busy !== null}>
+              <button
+                type="button"
+                className="danger"
+                onClick={() => void cancel()}
+                disabled={busy !== null}
+              >
                 {busy === "cancel" ? t("order.cancelling") : t("order.cancelConfirm")}
               </button>
               <button type="button" className="secondary" onClick={() => setConfirmCancel(false)}>
@@ -437,7 +508,13 @@ function OrderActions({
             <label htmlFor={ids.reason}>
               {t("order.cancelReason")} <span className="optional">({t("common.optional")})</span>
             </label>
-            <textarea id={ids.reason} rows={3} maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
+            <textarea
+              id={ids.reason}
+              rows={3}
+              maxLength={500}
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+            />
           </div>
         </Dialog>
       )}

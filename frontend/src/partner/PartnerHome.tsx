@@ -13,9 +13,23 @@ import "./workspace.css";
 
 export const pageSize = 20;
 
-export const orderStatuses: OrderStatus[] = ["PLACED", "LINK_SENT", "IN_SETUP", "ON_HOLD", "ORGS_CONFIRMED", "PROVISIONED", "CANCELLED"];
+export const orderStatuses: OrderStatus[] = [
+  "PLACED",
+  "LINK_SENT",
+  "IN_SETUP",
+  "ON_HOLD",
+  "ORGS_CONFIRMED",
+  "PROVISIONED",
+  "CANCELLED",
+];
 /** "Open": every status before the end of the order's life. */
-export const openStatuses: OrderStatus[] = ["PLACED", "LINK_SENT", "IN_SETUP", "ON_HOLD", "ORGS_CONFIRMED"];
+export const openStatuses: OrderStatus[] = [
+  "PLACED",
+  "LINK_SENT",
+  "IN_SETUP",
+  "ON_HOLD",
+  "ORGS_CONFIRMED",
+];
 
 /** The orders filter of the URL (?status=…&q=…) as the API's where. */
 export function ordersWhere(status: string, q: string): OrderWhereInput | undefined {
@@ -36,7 +50,10 @@ function Overview() {
   const { t } = useI18n();
   const loc = useLocation();
   const [res] = useQuery({ query: PartnerOrganization, requestPolicy: "network-only" });
-  const failure = res.error && !res.error.graphQLErrors.some((e) => e.extensions?.code === "UNAUTHENTICATED") ? classify(res.error) : null;
+  const failure =
+    res.error && !res.error.graphQLErrors.some((e) => e.extensions?.code === "UNAUTHENTICATED")
+      ? classify(res.error)
+      : null;
   const v = res.data?.viewer;
   const org = v?.organization;
   const passwordReset = (loc.state as { passwordReset?: boolean } | null)?.passwordReset;
@@ -115,10 +132,17 @@ function OrdersSection() {
   }, [status, q]);
 
   const where = useMemo(() => ordersWhere(status, q), [status, q]);
-  const [res] = useQuery({ query: PartnerOrders, variables: { first: pageSize, after, where }, requestPolicy: "cache-and-network" });
+  const [res] = useQuery({
+    query: PartnerOrders,
+    variables: { first: pageSize, after, where },
+    requestPolicy: "cache-and-network",
+  });
   const conn = res.data?.orders;
   const orders = conn?.edges?.flatMap((e) => (e?.node ? [e.node] : [])) ?? [];
-  const failure = res.error && !res.error.graphQLErrors.some((e) => e.extensions?.code === "UNAUTHENTICATED") ? classify(res.error) : null;
+  const failure =
+    res.error && !res.error.graphQLErrors.some((e) => e.extensions?.code === "UNAUTHENTICATED")
+      ? classify(res.error)
+      : null;
   const filtered = Boolean(where);
   const page = cursors.length + 1;
 
@@ -136,13 +160,24 @@ function OrdersSection() {
   return (
     <section aria-labelledby="orders-title" className="orders">
       <h2 id="orders-title">{t("partner.orders")}</h2>
-      <form role="search" aria-label={t("orders.filters")} className="order-filters" onSubmit={(e) => e.preventDefault()}>
+      <form
+        role="search"
+        aria-label={t("orders.filters")}
+        className="order-filters"
+        onSubmit={(e) => e.preventDefault()}
+      >
         <div className="field">
           <label htmlFor={ids.search}>{t("orders.search")}</label>
           <p id={ids.hint} className="hint">
             {t("orders.searchHint")}
           </p>
-          <input id={ids.search} type="search" aria-describedby={ids.hint} value={text} onChange={(e) => setText(e.target.value)} />
+          <input
+            id={ids.search}
+            type="search"
+            aria-describedby={ids.hint}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor={ids.status}>{t("orders.status")}</label>
@@ -158,7 +193,9 @@ function OrdersSection() {
         </div>
       </form>
       <Status className="order-count">
-        {conn && <p>{t(filtered ? "orders.countFiltered" : "orders.count", { n: conn.totalCount })}</p>}
+        {conn && (
+          <p>{t(filtered ? "orders.countFiltered" : "orders.count", { n: conn.totalCount })}</p>
+        )}
         {res.fetching && !conn && <p>{t("partner.loading")}</p>}
       </Status>
       {failure && (
@@ -190,7 +227,9 @@ function OrdersSection() {
                 <div>
                   <dt>{t("partner.col.status")}</dt>
                   <dd>
-                    <span className={`status-tag status-${o.status.toLowerCase()}`}>{t(`orderStatus.${o.status}` as Key)}</span>
+                    <span className={`status-tag status-${o.status.toLowerCase()}`}>
+                      {t(`orderStatus.${o.status}` as Key)}
+                    </span>
                   </dd>
                 </div>
                 <div>
@@ -233,7 +272,17 @@ function OrdersSection() {
   );
 }
 
-function CustomersSection({ customers }: { customers: { id: string; name: string; country: string; subdomain?: string | null; createdAt: string }[] }) {
+function CustomersSection({
+  customers,
+}: {
+  customers: {
+    id: string;
+    name: string;
+    country: string;
+    subdomain?: string | null;
+    createdAt: string;
+  }[];
+}) {
   const { t } = useI18n();
   const f = useFormat();
   return (

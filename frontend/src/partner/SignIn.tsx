@@ -17,7 +17,10 @@ export function SignInPage() {
   const loc = useLocation();
   const state = (loc.state as SessionEnd | null) ?? {};
   const notice = sessionNoticeKey(state);
-  const { form, general, submit } = useStepForm(signInSchema, { email: "", password: "" }, ["email", "password"]);
+  const { form, general, submit } = useStepForm(signInSchema, { email: "", password: "" }, [
+    "email",
+    "password",
+  ]);
   const {
     register,
     formState: { errors, isSubmitting },
@@ -25,9 +28,15 @@ export function SignInPage() {
   const onSubmit = submit(async (v) => {
     // A session of before (ended or not) must not go with the sign-in.
     partnerToken.clear();
-    const r = await client.mutation(SignInDoc, { email: v.email, password: v.password }).toPromise();
+    const r = await client
+      .mutation(SignInDoc, { email: v.email, password: v.password })
+      .toPromise();
     if (r.error || !r.data) {
-      return { ok: false, userErrors: [], failure: r.error ? classify(r.error) : { kind: "internal" } };
+      return {
+        ok: false,
+        userErrors: [],
+        failure: r.error ? classify(r.error) : { kind: "internal" },
+      };
     }
     const p = r.data.signIn;
     if (p.token) {
@@ -47,8 +56,19 @@ export function SignInPage() {
         </Status>
       )}
       <form noValidate onSubmit={onSubmit}>
-        <ErrorSummary errors={errors} general={general} labels={{ email: t("signin.email"), password: t("signin.password") }} />
-        <TextField id="signin-email" label={t("signin.email")} type="email" autoComplete="username" error={errors.email} {...register("email")} />
+        <ErrorSummary
+          errors={errors}
+          general={general}
+          labels={{ email: t("signin.email"), password: t("signin.password") }}
+        />
+        <TextField
+          id="signin-email"
+          label={t("signin.email")}
+          type="email"
+          autoComplete="username"
+          error={errors.email}
+          {...register("email")}
+        />
         <TextField
           id="signin-password"
           label={t("signin.password")}

@@ -77,7 +77,12 @@ export function WorkspaceNav() {
           <NavLink to="/partner/password">{t("workspace.password")}</NavLink>
         </li>
         <li>
-          <button type="button" className="link-button" onClick={() => void signOut()} disabled={busy}>
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => void signOut()}
+            disabled={busy}
+          >
             {t("partner.signout")}
           </button>
         </li>

@@ -54,26 +54,42 @@ describe("the link tokens", () => {
 
 describe("forgot password", { timeout: 30_000 }, () => {
   test("always the same confirmation, whether or not the account exists", async () => {
-    api.handlers.RequestPasswordReset = () => ({ data: { requestPasswordReset: { requested: true, userErrors: [] } } });
+    api.handlers.RequestPasswordReset = () => ({
+      data: { requestPasswordReset: { requested: true, userErrors: [] } },
+    });
     const user = userEvent.setup();
     renderAt("/signin/forgot");
-    expect(await screen.findByRole("heading", { level: 1, name: en["forgot.title"] })).toHaveFocus();
+    expect(
+      await screen.findByRole("heading", { level: 1, name: en["forgot.title"] }),
+    ).toHaveFocus();
     await user.type(screen.getByLabelText(en["signin.email"]), "who@partner.example");
     await user.click(screen.getByRole("button", { name: en["forgot.submit"] }));
-    expect(await screen.findByText(format(en["forgot.sent"], { email: "who@partner.example" }))).toBeInTheDocument();
-    expect(api.callsOf("RequestPasswordReset")[0]).toMatchObject({ variables: { email: "who@partner.example", language: "en" }, auth: null });
+    expect(
+      await screen.findByText(format(en["forgot.sent"], { email: "who@partner.example" })),
+    ).toBeInTheDocument();
+    expect(api.callsOf("RequestPasswordReset")[0]).toMatchObject({
+      variables: { email: "who@partner.example", language: "en" },
+      auth: null,
+    });
   });
 
   test("too many requests: TOO_MANY_ATTEMPTS's message, in Serbian", async () => {
     api.handlers.RequestPasswordReset = () => ({
-      data: { requestPasswordReset: { requested: false, userErrors: [{ field: null, code: "TOO_MANY_ATTEMPTS", message: "slow down" }] } },
+      data: {
+        requestPasswordReset: {
+          requested: false,
+          userErrors: [{ field: null, code: "TOO_MANY_ATTEMPTS", message: "slow down" }],
+        },
+      },
     });
     const user = userEvent.setup();
     renderAt("/signin/forgot", "sr");
     await user.type(await screen.findByLabelText(sr["signin.email"]), "who@partner.example");
     await user.click(screen.getByRole("button", { name: sr["forgot.submit"] }));
     expect(await screen.findByText(sr["code.TOO_MANY_ATTEMPTS"])).toBeInTheDocument();
-    expect(screen.queryByText(format(sr["forgot.sent"], { email: "who@partner.example" }))).toBeNull();
+    expect(
+      screen.queryByText(format(sr["forgot.sent"], { email: "who@partner.example" })),
+    ).toBeNull();
   });
 });
 
@@ -81,8 +97,12 @@ describe("reset password", { timeout: 30_000 }, () => {
   test("the rules as you type, the token as Bearer, then signed in with the new session", async () => {
     window.history.replaceState(null, "", "/reset-password?token=reset.tok.en");
     captureSetupToken();
-    api.handlers.ResetViewer = () => ({ data: { viewer: { kind: "PASSWORD_RESET", email: "admin@partner.example", expiresAt: null } } });
-    api.handlers.ResetPassword = () => ({ data: { resetPassword: { token: "fresh-session", userErrors: [] } } });
+    api.handlers.ResetViewer = () => ({
+      data: { viewer: { kind: "PASSWORD_RESET", email: "admin@partner.example", expiresAt: null } },
+    });
+    api.handlers.ResetPassword = () => ({
+      data: { resetPassword: { token: "fresh-session", userErrors: [] } },
+    });
     const user = userEvent.setup();
     renderAt("/reset-password");
     expect(await screen.findByRole("heading", { level: 1, name: en["reset.title"] })).toHaveFocus();
@@ -95,7 +115,10 @@ describe("reset password", { timeout: 30_000 }, () => {
     await user.type(screen.getByLabelText(en["password.confirm"]), "correct horse battery");
     await user.click(screen.getByRole("button", { name: en["reset.submit"] }));
     expect(await screen.findByText("workspace")).toBeInTheDocument();
-    expect(api.callsOf("ResetPassword")[0]).toMatchObject({ variables: { password: "correct horse battery" }, auth: "Bearer reset.tok.en" });
+    expect(api.callsOf("ResetPassword")[0]).toMatchObject({
+      variables: { password: "correct horse battery" },
+      auth: "Bearer reset.tok.en",
+    });
     expect(partnerToken.get()).toBe("fresh-session");
     expect(resetToken.get()).toBeNull();
   });
@@ -105,27 +128,38 @@ describe("reset password", { timeout: 30_000 }, () => {
     captureSetupToken();
     api.handlers.ResetViewer = () => unauthenticated("EXPIRED");
     renderAt("/reset-password", "sr");
-    expect(await screen.findByRole("heading", { level: 1, name: sr["reset.expired.title"] })).toBeInTheDocument();
-    expect(screen.getByRole("link", { name: sr["reset.askAgain"] })).toHaveAttribute("href", "/signin/forgot");
+    expect(
+      await screen.findByRole("heading", { level: 1, name: sr["reset.expired.title"] }),
+    ).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: sr["reset.askAgain"] })).toHaveAttribute(
+      "href",
+      "/signin/forgot",
+    );
   });
 
   test("a used link (REVOKED at the reset) says so", async () => {
     window.history.replaceState(null, "", "/reset-password?token=used");
     captureSetupToken();
-    api.handlers.ResetViewer = () => ({ data: { viewer: { kind: "PASSWORD_RESET", email: null, expiresAt: null } } });
+    api.handlers.ResetViewer = () => ({
+      data: { viewer: { kind: "PASSWORD_RESET", email: null, expiresAt: null } },
+    });
     api.handlers.ResetPassword = () => unauthenticated("REVOKED");
     const user = userEvent.setup();
     renderAt("/reset-password");
     await user.type(await screen.findByLabelText(en["password.password"]), "correct horse battery");
     await user.type(screen.getByLabelText(en["password.confirm"]), "correct horse battery");
     await user.click(screen.getByRole("button", { name: en["reset.submit"] }));
-    expect(await screen.findByRole("heading", { level: 1, name: en["reset.used.title"] })).toBeInTheDocument();
+    expect(
+      await screen.findByRole("heading", { level: 1, name: en["reset.used.title"] }),
+    ).toBeInTheDocument();
     expect(partnerToken.get()).toBeNull();
   });
 
   test("no token: not valid", async () => {
     renderAt("/reset-password");
-    expect(await screen.findByRole("heading", { level: 1, name: en["reset.invalid.title"] })).toBeInTheDocument();
+    expect(
+      await screen.findByRole("heading", { level: 1, name: en["reset.invalid.title"] }),
+    ).toBeInTheDocument();
     expect(api.calls).toEqual([]);
   });
 });

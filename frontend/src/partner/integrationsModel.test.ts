@@ -28,7 +28,9 @@ describe("integrations model", () => {
       kind: "failing",
       since: "2026-11-28T10:00:00Z",
     });
-    expect(endpointState({ disabledAt: "2026-11-30T10:00:00Z", failingSince: "2026-11-27T10:00:00Z" })).toEqual({
+    expect(
+      endpointState({ disabledAt: "2026-11-30T10:00:00Z", failingSince: "2026-11-27T10:00:00Z" }),
+    ).toEqual({
       kind: "disabled",
       since: "2026-11-30T10:00:00Z",
     });
@@ -36,18 +38,28 @@ describe("integrations model", () => {
 
   test("a key's state: revoked, expired or active", () => {
     const now = new Date("2026-11-30T12:00:00Z");
-    expect(keyState({ revokedAt: null, expiresAt: "2029-11-30T12:00:00Z" }, now)).toEqual({ kind: "active" });
-    expect(keyState({ revokedAt: "2026-11-30T11:00:00Z", expiresAt: "2029-11-30T12:00:00Z" }, now)).toEqual({
+    expect(keyState({ revokedAt: null, expiresAt: "2029-11-30T12:00:00Z" }, now)).toEqual({
+      kind: "active",
+    });
+    expect(
+      keyState({ revokedAt: "2026-11-30T11:00:00Z", expiresAt: "2029-11-30T12:00:00Z" }, now),
+    ).toEqual({
       kind: "revoked",
       at: "2026-11-30T11:00:00Z",
     });
-    expect(keyState({ revokedAt: null, expiresAt: "2026-11-30T11:59:59Z" }, now)).toEqual({ kind: "expired", at: "2026-11-30T11:59:59Z" });
+    expect(keyState({ revokedAt: null, expiresAt: "2026-11-30T11:59:59Z" }, now)).toEqual({
+      kind: "expired",
+      at: "2026-11-30T11:59:59Z",
+    });
   });
 
   test("the create input: every type checked is all (omitted), else the checked ones in life order", () => {
     expect(eventsInput([...eventTypes])).toBeUndefined();
     expect(eventsInput([...eventTypes].reverse())).toBeUndefined();
-    expect(eventsInput(["order.provisioned", "order.placed"])).toEqual(["order.placed", "order.provisioned"]);
+    expect(eventsInput(["order.provisioned", "order.placed"])).toEqual([
+      "order.placed",
+      "order.provisioned",
+    ]);
     expect(eventsInput(["order.placed", "nonsense"])).toEqual(["order.placed"]);
     expect(eventsInput([])).toEqual([]);
   });
@@ -60,12 +72,26 @@ describe("integrations model", () => {
 
   test("the endpoint form's checks", () => {
     expect(checkEndpointForm({ url: "", events: [...eventTypes] })).toEqual({ url: "v.required" });
-    expect(checkEndpointForm({ url: "   ", events: [] })).toEqual({ url: "v.required", events: "integrations.v.events" });
-    expect(checkEndpointForm({ url: "orders.partner.example/hook", events: ["order.placed"] })).toEqual({ url: "integrations.v.url" });
-    expect(checkEndpointForm({ url: "ftp://orders.partner.example/", events: ["order.placed"] })).toEqual({ url: "integrations.v.url" });
+    expect(checkEndpointForm({ url: "   ", events: [] })).toEqual({
+      url: "v.required",
+      events: "integrations.v.events",
+    });
+    expect(
+      checkEndpointForm({ url: "orders.partner.example/hook", events: ["order.placed"] }),
+    ).toEqual({ url: "integrations.v.url" });
+    expect(
+      checkEndpointForm({ url: "ftp://orders.partner.example/", events: ["order.placed"] }),
+    ).toEqual({ url: "integrations.v.url" });
     // The server decides https and public hosts.
-    expect(checkEndpointForm({ url: " https://orders.partner.example/onramp ", events: ["order.placed"] })).toEqual({});
-    expect(checkEndpointForm({ url: "http://127.0.0.1:8080/hook", events: ["order.placed"] })).toEqual({});
+    expect(
+      checkEndpointForm({
+        url: " https://orders.partner.example/onramp ",
+        events: ["order.placed"],
+      }),
+    ).toEqual({});
+    expect(
+      checkEndpointForm({ url: "http://127.0.0.1:8080/hook", events: ["order.placed"] }),
+    ).toEqual({});
     expect(isAbsoluteHttpUrl("https://")).toBe(false);
   });
 
@@ -78,22 +104,48 @@ describe("integrations model", () => {
 
   test("userErrors: their field and their message by code", () => {
     expect(integrationField({ field: ["input", "url"], code: "INVALID", message: "" })).toBe("url");
-    expect(integrationField({ field: ["input", "events", "2"], code: "INVALID", message: "" })).toBe("events");
+    expect(
+      integrationField({ field: ["input", "events", "2"], code: "INVALID", message: "" }),
+    ).toBe("events");
     expect(integrationField({ field: ["name"], code: "INVALID", message: "" })).toBe("name");
     expect(integrationField({ field: null, code: "ENDPOINT_DISABLED", message: "" })).toBeNull();
-    expect(integrationField({ field: ["input", "partnerAccountId"], code: "INVALID", message: "" })).toBeNull();
+    expect(
+      integrationField({ field: ["input", "partnerAccountId"], code: "INVALID", message: "" }),
+    ).toBeNull();
 
-    expect(integrationErrorKey({ field: ["input", "url"], code: "INVALID", message: "The URL must use https." })).toBe("integrations.v.urlServer");
-    expect(integrationErrorKey({ field: ["input", "events", "0"], code: "INVALID", message: "" })).toBe("integrations.v.eventUnknown");
+    expect(
+      integrationErrorKey({
+        field: ["input", "url"],
+        code: "INVALID",
+        message: "The URL must use https.",
+      }),
+    ).toBe("integrations.v.urlServer");
+    expect(
+      integrationErrorKey({ field: ["input", "events", "0"], code: "INVALID", message: "" }),
+    ).toBe("integrations.v.eventUnknown");
     // Not the organization name's "required": the key name's own message.
-    expect(integrationErrorKey({ field: ["name"], code: "INVALID", message: "" })).toBe("integrations.v.keyName");
-    expect(integrationErrorKey({ field: ["input", "partnerAccountId"], code: "INVALID", message: "" })).toBe("code.INVALID");
-    expect(integrationErrorKey({ field: [], code: "ENDPOINT_DISABLED", message: "" })).toBe("code.ENDPOINT_DISABLED");
-    expect(integrationErrorKey({ field: [], code: "SOMETHING_NEW", message: "Shown in English" })).toBe("errors.unknown");
+    expect(integrationErrorKey({ field: ["name"], code: "INVALID", message: "" })).toBe(
+      "integrations.v.keyName",
+    );
+    expect(
+      integrationErrorKey({ field: ["input", "partnerAccountId"], code: "INVALID", message: "" }),
+    ).toBe("code.INVALID");
+    expect(integrationErrorKey({ field: [], code: "ENDPOINT_DISABLED", message: "" })).toBe(
+      "code.ENDPOINT_DISABLED",
+    );
+    expect(
+      integrationErrorKey({ field: [], code: "SOMETHING_NEW", message: "Shown in English" }),
+    ).toBe("errors.unknown");
   });
 
   test("a delivery's outcome", () => {
-    expect(deliveryOutcome({ status: "SUCCEEDED", statusCode: 204 })).toEqual({ ok: true, code: 204 });
-    expect(deliveryOutcome({ status: "FAILED", statusCode: null })).toEqual({ ok: false, code: null });
+    expect(deliveryOutcome({ status: "SUCCEEDED", statusCode: 204 })).toEqual({
+      ok: true,
+      code: 204,
+    });
+    expect(deliveryOutcome({ status: "FAILED", statusCode: null })).toEqual({
+      ok: false,
+      code: null,
+    });
   });
 });

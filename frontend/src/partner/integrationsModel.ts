@@ -28,7 +28,8 @@ export function eventKey(type: string): Key | null {
   return (eventTypes as readonly string[]).includes(type) ? (`event.${type}` as Key) : null;
 }
 
-export type EndpointState = { kind: "active" } | { kind: "failing"; since: string } | { kind: "disabled"; since: string };
+export type EndpointState =
+  { kind: "active" } | { kind: "failing"; since: string } | { kind: "disabled"; since: string };
 
 /** Disabled wins over failing: nothing more is sent to a disabled endpoint. */
 export function endpointState(ep: Pick<Endpoint, "disabledAt" | "failingSince">): EndpointState {
@@ -37,9 +38,13 @@ export function endpointState(ep: Pick<Endpoint, "disabledAt" | "failingSince">)
   return { kind: "active" };
 }
 
-export type KeyState = { kind: "active" } | { kind: "revoked"; at: string } | { kind: "expired"; at: string };
+export type KeyState =
+  { kind: "active" } | { kind: "revoked"; at: string } | { kind: "expired"; at: string };
 
-export function keyState(k: Pick<IntegrationKey, "revokedAt" | "expiresAt">, now: Date = new Date()): KeyState {
+export function keyState(
+  k: Pick<IntegrationKey, "revokedAt" | "expiresAt">,
+  now: Date = new Date(),
+): KeyState {
   if (k.revokedAt) return { kind: "revoked", at: k.revokedAt };
   if (new Date(k.expiresAt).getTime() <= now.getTime()) return { kind: "expired", at: k.expiresAt };
   return { kind: "active" };
@@ -130,6 +135,9 @@ export function integrationErrorKey(e: UserError): Key {
 }
 
 /** A delivery's outcome for display: the HTTP answer when there was one. */
-export function deliveryOutcome(d: Pick<Delivery, "status" | "statusCode">): { ok: boolean; code: number | null } {
+export function deliveryOutcome(d: Pick<Delivery, "status" | "statusCode">): {
+  ok: boolean;
+  code: number | null;
+} {
   return { ok: d.status === "SUCCEEDED", code: d.statusCode ?? null };
 }

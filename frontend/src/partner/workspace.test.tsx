@@ -62,7 +62,13 @@ const viewer = {
   viewer: {
     kind: "PARTNER",
     email: "admin@partner.example",
-    organization: { id: "org_1", name: "Partner One", country: "RS", accountID: "P1", managedCustomers: [] },
+    organization: {
+      id: "org_1",
+      name: "Partner One",
+      country: "RS",
+      accountID: "P1",
+      managedCustomers: [],
+    },
   },
 };
 
@@ -107,7 +113,9 @@ describe("the orders filter", () => {
     expect(ordersWhere("", "")).toBeUndefined();
     expect(ordersWhere("OPEN", "")).toEqual({ statusIn: openStatuses });
     expect(ordersWhere("PROVISIONED", " ")).toEqual({ statusIn: ["PROVISIONED"] });
-    expect(ordersWhere("NOPE", "acme")).toEqual({ or: [{ externalIDContainsFold: "acme" }, { customerNameContainsFold: "acme" }] });
+    expect(ordersWhere("NOPE", "acme")).toEqual({
+      or: [{ externalIDContainsFold: "acme" }, { customerNameContainsFold: "acme" }],
+    });
   });
 });
 
@@ -117,7 +125,9 @@ describe("the partner workspace", { timeout: 30_000 }, () => {
     api.handlers.PartnerOrders = (v) => {
       const after = (v.after as string | null) ?? null;
       const first = after === null;
-      const nodes = first ? [orderNode(1), orderNode(2, { status: "PROVISIONED", step: "DONE" })] : [orderNode(3)];
+      const nodes = first
+        ? [orderNode(1), orderNode(2, { status: "PROVISIONED", step: "DONE" })]
+        : [orderNode(3)];
       pages[String(after)] = v;
       return {
         data: {
@@ -136,7 +146,10 @@ describe("the partner workspace", { timeout: 30_000 }, () => {
     const list = await screen.findByRole("list", { name: en["partner.orders"] });
     const cards = within(list).getAllByRole("listitem");
     expect(cards).toHaveLength(2);
-    expect(within(cards[0]).getByRole("link", { name: "CCW-1001" })).toHaveAttribute("href", "/partner/orders/ord_1");
+    expect(within(cards[0]).getByRole("link", { name: "CCW-1001" })).toHaveAttribute(
+      "href",
+      "/partner/orders/ord_1",
+    );
     expect(within(cards[1]).getByText(en["orderStatus.PROVISIONED"])).toBeInTheDocument();
     expect(screen.getByText(format(en["orders.count"], { n: 3 }))).toBeInTheDocument();
     expect(api.callsOf("PartnerOrders")[0].auth).toBe("Bearer partner-token");
@@ -144,17 +157,25 @@ describe("the partner workspace", { timeout: 30_000 }, () => {
 
     // Next page, then back.
     await user.click(screen.getByRole("button", { name: en["orders.next"] }));
-    await waitFor(() => expect(within(screen.getByRole("list", { name: en["partner.orders"] })).getAllByRole("listitem")).toHaveLength(1));
+    await waitFor(() =>
+      expect(
+        within(screen.getByRole("list", { name: en["partner.orders"] })).getAllByRole("listitem"),
+      ).toHaveLength(1),
+    );
     expect(api.callsOf("PartnerOrders").at(-1)!.variables.after).toBe("c2");
     expect(screen.getByText(format(en["orders.page"], { n: 2 }))).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: en["orders.previous"] }));
-    await waitFor(() => expect(screen.getByText(format(en["orders.page"], { n: 1 }))).toBeInTheDocument());
+    await waitFor(() =>
+      expect(screen.getByText(format(en["orders.page"], { n: 1 }))).toBeInTheDocument(),
+    );
 
     // Search (after a pause in typing) and a status: in the URL and the where.
     await user.type(screen.getByRole("searchbox", { name: en["orders.search"] }), "acme");
-    await waitFor(() => expect(api.callsOf("PartnerOrders").at(-1)!.variables.where).toEqual({
-      or: [{ externalIDContainsFold: "acme" }, { customerNameContainsFold: "acme" }],
-    }));
+    await waitFor(() =>
+      expect(api.callsOf("PartnerOrders").at(-1)!.variables.where).toEqual({
+        or: [{ externalIDContainsFold: "acme" }, { customerNameContainsFold: "acme" }],
+      }),
+    );
     await user.selectOptions(screen.getByRole("combobox", { name: en["orders.status"] }), "OPEN");
     await waitFor(() =>
       expect(api.callsOf("PartnerOrders").at(-1)!.variables.where).toEqual({
@@ -175,7 +196,11 @@ describe("the partner workspace", { timeout: 30_000 }, () => {
   });
 
   test("sign out ends the session on the server, then here", async () => {
-    api.handlers.PartnerOrders = () => ({ data: { orders: { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] } } });
+    api.handlers.PartnerOrders = () => ({
+      data: {
+        orders: { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] },
+      },
+    });
     api.handlers.SignOut = () => ({ data: { signOut: { signedOut: true, userErrors: [] } } });
     const user = userEvent.setup();
     renderAt("/partner", "sr");
@@ -185,7 +210,10 @@ describe("the partner workspace", { timeout: 30_000 }, () => {
     expect(await screen.findByText(sr["signin.signedOut"])).toBeInTheDocument();
     expect(api.callsOf("SignOut")[0].auth).toBe("Bearer partner-token");
     expect(partnerToken.get()).toBeNull();
-    expect(screen.getByRole("link", { name: sr["signin.forgot"] })).toHaveAttribute("href", "/signin/forgot");
+    expect(screen.getByRole("link", { name: sr["signin.forgot"] })).toHaveAttribute(
+      "href",
+      "/signin/forgot",
+    );
   });
 });
 
@@ -209,7 +237,12 @@ describe("an order's page", { timeout: 30_000 }, () => {
       },
     });
     renderAt("/partner/orders/ord_1");
-    expect(await screen.findByRole("heading", { level: 1, name: format(en["order.title"], { id: "CCW-1001" }) })).toHaveFocus();
+    expect(
+      await screen.findByRole("heading", {
+        level: 1,
+        name: format(en["order.title"], { id: "CCW-1001" }),
+      }),
+    ).toHaveFocus();
     expect(screen.getByTestId("order-status").textContent).toBe(en["orderStatus.IN_SETUP"]);
     expect(screen.getByTestId("order-step").textContent).toBe(en["step.CUSTOMER_ORG"]);
     expect(screen.getByText(/Meetings/).textContent).toContain("25");
@@ -221,19 +254,49 @@ describe("an order's page", { timeout: 30_000 }, () => {
     const sub = api.subscriptions[0];
     expect(sub.variables).toEqual({ orderId: "ord_1" });
     expect(sub.auth).toBe("Bearer partner-token");
-    api.handlers.PartnerOrder = () => ({ data: { order: order({ status: "ORGS_CONFIRMED", step: "SERVICES", confirmedByEmail: "contact@partner.example" }) } });
-    act(() => sub.next({ orderStatusChanged: { status: "ORGS_CONFIRMED", step: "SERVICES", at: "2026-11-30T11:00:00Z" } }));
-    await waitFor(() => expect(screen.getByTestId("order-status").textContent).toBe(en["orderStatus.ORGS_CONFIRMED"]));
+    api.handlers.PartnerOrder = () => ({
+      data: {
+        order: order({
+          status: "ORGS_CONFIRMED",
+          step: "SERVICES",
+          confirmedByEmail: "contact@partner.example",
+        }),
+      },
+    });
+    act(() =>
+      sub.next({
+        orderStatusChanged: {
+          status: "ORGS_CONFIRMED",
+          step: "SERVICES",
+          at: "2026-11-30T11:00:00Z",
+        },
+      }),
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId("order-status").textContent).toBe(en["orderStatus.ORGS_CONFIRMED"]),
+    );
     expect(screen.getByTestId("order-step").textContent).toBe(en["step.SERVICES"]);
     expect(screen.getByText(en["done.connected"])).toBeInTheDocument();
     // Orgs confirmed: the contact can no longer change.
-    await waitFor(() => expect(screen.queryByLabelText(new RegExp(en["order.newContact"]))).toBeNull());
-    expect(screen.getByText(format(en["order.resendConfirmed"], { email: "contact@partner.example" }))).toBeInTheDocument();
+    await waitFor(() =>
+      expect(screen.queryByLabelText(new RegExp(en["order.newContact"]))).toBeNull(),
+    );
+    expect(
+      screen.getByText(format(en["order.resendConfirmed"], { email: "contact@partner.example" })),
+    ).toBeInTheDocument();
   });
 
   test("Continue setup opens the wizard with the new link", async () => {
     api.handlers.PartnerOrder = () => ({ data: { order: order() } });
-    api.handlers.ContinueSetup = () => ({ data: { continueSetup: { token: "new.setup.token", setupUrl: "http://x/setup?token=new.setup.token", userErrors: [] } } });
+    api.handlers.ContinueSetup = () => ({
+      data: {
+        continueSetup: {
+          token: "new.setup.token",
+          setupUrl: "http://x/setup?token=new.setup.token",
+          userErrors: [],
+        },
+      },
+    });
     const user = userEvent.setup();
     renderAt("/partner/orders/ord_1");
     await user.click(await screen.findByRole("button", { name: en["order.continue"] }));
@@ -247,7 +310,13 @@ describe("an order's page", { timeout: 30_000 }, () => {
   test("a refused Continue setup says why, translated by code", async () => {
     api.handlers.PartnerOrder = () => ({ data: { order: order() } });
     api.handlers.ContinueSetup = () => ({
-      data: { continueSetup: { token: null, setupUrl: null, userErrors: [{ field: null, code: "ACCESS_PENDING", message: "pending" }] } },
+      data: {
+        continueSetup: {
+          token: null,
+          setupUrl: null,
+          userErrors: [{ field: null, code: "ACCESS_PENDING", message: "pending" }],
+        },
+      },
     });
     const user = userEvent.setup();
     renderAt("/partner/orders/ord_1", "sr");
@@ -260,7 +329,12 @@ describe("an order's page", { timeout: 30_000 }, () => {
   test("resend with a new contact before the organizations are confirmed; a bad address stays here", async () => {
     api.handlers.PartnerOrder = () => ({ data: { order: order() } });
     api.handlers.ResendSetupLink = (v) => ({
-      data: { resendSetupLink: { order: order({ provisioningContactEmail: String(v.email ?? "contact@partner.example") }), userErrors: [] } },
+      data: {
+        resendSetupLink: {
+          order: order({ provisioningContactEmail: String(v.email ?? "contact@partner.example") }),
+          userErrors: [],
+        },
+      },
     });
     const user = userEvent.setup();
     renderAt("/partner/orders/ord_1");
@@ -273,23 +347,41 @@ describe("an order's page", { timeout: 30_000 }, () => {
     await user.clear(field);
     await user.type(field, "new@partner.example");
     await user.click(screen.getByRole("button", { name: en["order.resend"] }));
-    expect(await screen.findByText(format(en["order.resent"], { email: "new@partner.example" }))).toBeInTheDocument();
-    expect(api.callsOf("ResendSetupLink")[0].variables).toEqual({ orderId: "ord_1", email: "new@partner.example" });
+    expect(
+      await screen.findByText(format(en["order.resent"], { email: "new@partner.example" })),
+    ).toBeInTheDocument();
+    expect(api.callsOf("ResendSetupLink")[0].variables).toEqual({
+      orderId: "ord_1",
+      email: "new@partner.example",
+    });
   });
 
   test("cancel asks first, sends the reason, and shows the order cancelled", async () => {
     api.handlers.PartnerOrder = () => ({ data: { order: order() } });
     api.handlers.CancelOrder = () => ({
-      data: { cancelOrder: { order: order({ status: "CANCELLED", cancelledAt: "2026-11-30T12:00:00Z" }), userErrors: [] } },
+      data: {
+        cancelOrder: {
+          order: order({ status: "CANCELLED", cancelledAt: "2026-11-30T12:00:00Z" }),
+          userErrors: [],
+        },
+      },
     });
     const user = userEvent.setup();
     renderAt("/partner/orders/ord_1");
     await user.click(await screen.findByRole("button", { name: en["order.cancel"] }));
-    const dialog = screen.getByRole("dialog", { name: format(en["order.cancelDialog"], { id: "CCW-1001" }) });
-    await user.type(within(dialog).getByLabelText(new RegExp(en["order.cancelReason"])), "Customer changed plans");
+    const dialog = screen.getByRole("dialog", {
+      name: format(en["order.cancelDialog"], { id: "CCW-1001" }),
+    });
+    await user.type(
+      within(dialog).getByLabelText(new RegExp(en["order.cancelReason"])),
+      "Customer changed plans",
+    );
     await user.click(within(dialog).getByRole("button", { name: en["order.cancelConfirm"] }));
     expect(await screen.findByText(en["order.cancelled"])).toBeInTheDocument();
-    expect(api.callsOf("CancelOrder")[0].variables).toEqual({ orderId: "ord_1", reason: "Customer changed plans" });
+    expect(api.callsOf("CancelOrder")[0].variables).toEqual({
+      orderId: "ord_1",
+      reason: "Customer changed plans",
+    });
     expect(screen.getByTestId("order-status").textContent).toBe(en["orderStatus.CANCELLED"]);
     expect(screen.queryByRole("button", { name: en["order.continue"] })).toBeNull();
     expect(screen.queryByRole("button", { name: en["order.cancel"] })).toBeNull();
@@ -301,7 +393,11 @@ describe("an order's page", { timeout: 30_000 }, () => {
         order:
           v.id === "ord_handed"
             ? order({ id: "ord_handed", handedToCustomer: true })
-            : order({ id: "ord_hold", status: "ON_HOLD", holdReason: "Customer organization not recognized" }),
+            : order({
+                id: "ord_hold",
+                status: "ON_HOLD",
+                holdReason: "Customer organization not recognized",
+              }),
       },
     });
     const first = renderAt("/partner/orders/ord_handed");
@@ -310,23 +406,35 @@ describe("an order's page", { timeout: 30_000 }, () => {
     expect(screen.getByRole("button", { name: en["order.resend"] })).toBeInTheDocument();
     first.unmount();
     renderAt("/partner/orders/ord_hold");
-    expect(await screen.findByText(new RegExp(format(en["order.holdReason"], { reason: "Customer organization not recognized" })))).toBeInTheDocument();
+    expect(
+      await screen.findByText(
+        new RegExp(
+          format(en["order.holdReason"], { reason: "Customer organization not recognized" }),
+        ),
+      ),
+    ).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: en["order.continue"] })).toBeNull();
   });
 
   test("an order outside the scope is not found", async () => {
     api.handlers.PartnerOrder = () => ({ data: { order: null } });
     renderAt("/partner/orders/ord_x");
-    expect(await screen.findByRole("heading", { level: 1, name: en["order.notFound"] })).toBeInTheDocument();
+    expect(
+      await screen.findByRole("heading", { level: 1, name: en["order.notFound"] }),
+    ).toBeInTheDocument();
   });
 
   test("a malformed order id in the address is not found, not a failure", async () => {
     api.handlers.PartnerOrder = () => ({
       data: { order: null },
-      errors: [{ message: "malformed id", path: ["order"], extensions: { code: "BAD_USER_INPUT" } }],
+      errors: [
+        { message: "malformed id", path: ["order"], extensions: { code: "BAD_USER_INPUT" } },
+      ],
     });
     renderAt("/partner/orders/not-an-id");
-    expect(await screen.findByRole("heading", { level: 1, name: en["order.notFound"] })).toBeInTheDocument();
+    expect(
+      await screen.findByRole("heading", { level: 1, name: en["order.notFound"] }),
+    ).toBeInTheDocument();
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 });
@@ -336,7 +444,14 @@ describe("changing the password", { timeout: 30_000 }, () => {
     api.handlers.ChangePassword = (v) =>
       v.current === "right current pw"
         ? { data: { changePassword: { token: "new-session", userErrors: [] } } }
-        : { data: { changePassword: { token: null, userErrors: [{ field: ["current"], code: "INVALID_CREDENTIALS", message: "x" }] } } };
+        : {
+            data: {
+              changePassword: {
+                token: null,
+                userErrors: [{ field: ["current"], code: "INVALID_CREDENTIALS", message: "x" }],
+              },
+            },
+          };
     const user = userEvent.setup();
     renderAt("/partner/password");
     await screen.findByRole("heading", { level: 1, name: en["changePassword.title"] });
@@ -349,8 +464,13 @@ describe("changing the password", { timeout: 30_000 }, () => {
     await user.type(screen.getByLabelText(en["password.confirm"]), "a much longer password");
     await user.type(screen.getByLabelText(en["changePassword.current"]), "wrong");
     await user.click(screen.getByRole("button", { name: en["changePassword.submit"] }));
-    expect(await screen.findAllByText(en["code.WRONG_CURRENT_PASSWORD"], { exact: false })).not.toHaveLength(0);
-    expect(screen.getByLabelText(en["changePassword.current"])).toHaveAttribute("aria-invalid", "true");
+    expect(
+      await screen.findAllByText(en["code.WRONG_CURRENT_PASSWORD"], { exact: false }),
+    ).not.toHaveLength(0);
+    expect(screen.getByLabelText(en["changePassword.current"])).toHaveAttribute(
+      "aria-invalid",
+      "true",
+    );
     expect(partnerToken.get()).toBe("partner-token");
 
     await user.clear(screen.getByLabelText(en["changePassword.current"]));
@@ -358,6 +478,9 @@ describe("changing the password", { timeout: 30_000 }, () => {
     await user.click(screen.getByRole("button", { name: en["changePassword.submit"] }));
     expect(await screen.findByText(en["changePassword.done"])).toBeInTheDocument();
     expect(partnerToken.get()).toBe("new-session");
-    expect(api.callsOf("ChangePassword").at(-1)!.variables).toEqual({ current: "right current pw", new: "a much longer password" });
+    expect(api.callsOf("ChangePassword").at(-1)!.variables).toEqual({
+      current: "right current pw",
+      new: "a much longer password",
+    });
   });
 });

@@ -47,7 +47,12 @@ export function Playground() {
     if (!root) return;
     repairTabs(root);
     const watch = new MutationObserver(() => repairTabs(root));
-    watch.observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ["role", "aria-selected"] });
+    watch.observe(root, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ["role", "aria-selected"],
+    });
     return () => watch.disconnect();
   }, []);
 

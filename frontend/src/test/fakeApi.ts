@@ -42,12 +42,24 @@ export function fakeApi(): FakeApi {
   vi.stubGlobal(
     "fetch",
     vi.fn(async (_url: string, init: RequestInit) => {
-      const body = JSON.parse(String(init.body)) as { operationName: string; variables?: Record<string, unknown> };
+      const body = JSON.parse(String(init.body)) as {
+        operationName: string;
+        variables?: Record<string, unknown>;
+      };
       const headers = new Headers(init.headers);
-      api.calls.push({ operationName: body.operationName, variables: body.variables ?? {}, auth: headers.get("authorization") });
+      api.calls.push({
+        operationName: body.operationName,
+        variables: body.variables ?? {},
+        auth: headers.get("authorization"),
+      });
       const h = api.handlers[body.operationName];
-      const answer = h ? h(body.variables ?? {}) : { errors: [{ message: `no handler for ${body.operationName}` }] };
-      return new Response(JSON.stringify(answer), { status: 200, headers: { "Content-Type": "application/json" } });
+      const answer = h
+        ? h(body.variables ?? {})
+        : { errors: [{ message: `no handler for ${body.operationName}` }] };
+      return new Response(JSON.stringify(answer), {
+        status: 200,
+        headers: { "Content-Type": "application/json" },
+      });
     }),
   );
 
@@ -73,14 +85,23 @@ export function fakeApi(): FakeApi {
       }, 0);
     }
     send(raw: string) {
-      const msg = JSON.parse(raw) as { type: string; id?: string; payload?: Record<string, unknown> };
-      const reply = (m: unknown) => setTimeout(() => this.onmessage?.({ data: JSON.stringify(m) }), 0);
+      const msg = JSON.parse(raw) as {
+        type: string;
+        id?: string;
+        payload?: Record<string, unknown>;
+      };
+      const reply = (m: unknown) =>
+        setTimeout(() => this.onmessage?.({ data: JSON.stringify(m) }), 0);
       if (msg.type === "connection_init") {
         this.auth = (msg.payload?.Authorization as string | undefined) ?? null;
         reply({ type: "connection_ack" });
       } else if (msg.type === "subscribe" && msg.id) {
         const id = msg.id;
-        const p = msg.payload as { operationName?: string; query: string; variables?: Record<string, unknown> };
+        const p = msg.payload as {
+          operationName?: string;
+          query: string;
+          variables?: Record<string, unknown>;
+        };
         api.subscriptions.push({
           operationName: p.operationName ?? /subscription\s+(\w+)/.exec(p.query)?.[1] ?? "",
           variables: p.variables ?? {},

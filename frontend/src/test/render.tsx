@@ -21,11 +21,23 @@ export const partnerSteps: Setup["steps"] = [
   "DONE",
 ];
 /** The server's steps of the customer's path (no partner organization, no password). */
-export const customerSteps: Setup["steps"] = partnerSteps.filter((s) => s !== "PARTNER_ORG" && s !== "PASSWORD");
+export const customerSteps: Setup["steps"] = partnerSteps.filter(
+  (s) => s !== "PARTNER_ORG" && s !== "PASSWORD",
+);
 
 /** An organization of the session (a new one, by default). */
-export function makeOrg(over: Partial<NonNullable<Setup["partnerOrg"]>> = {}): NonNullable<Setup["partnerOrg"]> {
-  return { id: null, existing: false, name: "Org", country: "RS", address: null, subdomain: null, ...over };
+export function makeOrg(
+  over: Partial<NonNullable<Setup["partnerOrg"]>> = {},
+): NonNullable<Setup["partnerOrg"]> {
+  return {
+    id: null,
+    existing: false,
+    name: "Org",
+    country: "RS",
+    address: null,
+    subdomain: null,
+    ...over,
+  };
 }
 
 /** A setup session as the server answers it, at the ROLE step of a fresh order. */
@@ -59,7 +71,13 @@ export function makeSetup(over: Partial<Setup> = {}, order: Partial<Setup["order
       customerName: "Acme d.o.o.",
       customerCountry: "RS",
       requestedStartDate: "2026-11-24",
-      customerAddress: { line1: "Bulevar 1", line2: null, city: "Beograd", postalCode: "11000", region: null },
+      customerAddress: {
+        line1: "Bulevar 1",
+        line2: null,
+        city: "Beograd",
+        postalCode: "11000",
+        region: null,
+      },
       subscription: {
         id: "sub_01test",
         status: "PENDING",
@@ -89,7 +107,8 @@ export function renderStep(
     path?: string;
   },
 ) {
-  const mutate = opts.mutate ?? (vi.fn(async () => ok(opts.setup)) as unknown as WizardValue["mutate"]);
+  const mutate =
+    opts.mutate ?? (vi.fn(async () => ok(opts.setup)) as unknown as WizardValue["mutate"]);
   const query = opts.query ?? (vi.fn(async () => ({})) as unknown as WizardValue["query"]);
   const client = new Client({ url: "http://test.invalid/graphql", exchanges: [fetchExchange] });
   const value: WizardValue = {

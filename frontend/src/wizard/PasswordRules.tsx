@@ -17,9 +17,18 @@ export function passwordRules(password: string, email: string, refusedAsCommon: 
     { key: "password.ruleMax", ok: n === 0 ? null : n <= 128 },
     {
       key: "password.ruleEmail",
-      ok: n === 0 ? null : !(email !== "" && (lower === email.toLowerCase() || (local.length >= 4 && lower.includes(local)))),
+      ok:
+        n === 0
+          ? null
+          : !(
+              email !== "" &&
+              (lower === email.toLowerCase() || (local.length >= 4 && lower.includes(local)))
+            ),
     },
-    { key: "password.ruleCommon", ok: refusedAsCommon !== null && refusedAsCommon === password ? false : null },
+    {
+      key: "password.ruleCommon",
+      ok: refusedAsCommon !== null && refusedAsCommon === password ? false : null,
+    },
   ];
   return rules;
 }
@@ -30,7 +39,15 @@ export function breaksRules(password: string, email: string): boolean {
 }
 
 /** The rules as a list, each marked as the person types. */
-export function PasswordRulesList({ password, email, refused }: { password: string; email: string; refused: string | null }) {
+export function PasswordRulesList({
+  password,
+  email,
+  refused,
+}: {
+  password: string;
+  email: string;
+  refused: string | null;
+}) {
   const { t } = useI18n();
   const rules = passwordRules(password, email, refused);
   return (
@@ -42,7 +59,12 @@ export function PasswordRulesList({ password, email, refused }: { password: stri
         {rules.map((r) => (
           <li key={r.key} className={r.ok === null ? "rule" : r.ok ? "rule ok" : "rule failed"}>
             <span aria-hidden="true">{r.ok === null ? "•" : r.ok ? "✓" : "✗"}</span> {t(r.key)}
-            {r.ok !== null && <span className="sr-only"> ({r.ok ? t("password.ruleMet") : t("password.ruleFailed")})</span>}
+            {r.ok !== null && (
+              <span className="sr-only">
+                {" "}
+                ({r.ok ? t("password.ruleMet") : t("password.ruleFailed")})
+              </span>
+            )}
           </li>
         ))}
       </ul>

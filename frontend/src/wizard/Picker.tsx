@@ -57,7 +57,10 @@ export const Picker = forwardRef<HTMLInputElement, PickerProps>(function Picker(
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const listRef = useRef<HTMLDivElement>(null);
-  const shown = useMemo(() => (query === null ? options : filterOptions(options, query)), [options, query]);
+  const shown = useMemo(
+    () => (query === null ? options : filterOptions(options, query)),
+    [options, query],
+  );
 
   const choose = (o: PickerOption) => {
     onChange(o.value);
@@ -67,13 +70,16 @@ export const Picker = forwardRef<HTMLInputElement, PickerProps>(function Picker(
   const openAt = (i: number) => {
     setOpen(true);
     setActive(i);
-    requestAnimationFrame(() => listRef.current?.querySelector(`[data-index="${i}"]`)?.scrollIntoView({ block: "nearest" }));
+    requestAnimationFrame(() =>
+      listRef.current?.querySelector(`[data-index="${i}"]`)?.scrollIntoView({ block: "nearest" }),
+    );
   };
   const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
     switch (e.key) {
       case "ArrowDown":
         e.preventDefault();
-        if (!open) openAt(Math.max(0, query === null ? shown.findIndex((o) => o.value === value) : 0));
+        if (!open)
+          openAt(Math.max(0, query === null ? shown.findIndex((o) => o.value === value) : 0));
         else openAt(Math.min(shown.length - 1, active + 1));
         break;
       case "ArrowUp":
@@ -141,7 +147,9 @@ export const Picker = forwardRef<HTMLInputElement, PickerProps>(function Picker(
           aria-autocomplete="list"
           aria-expanded={open}
           aria-controls={listId}
-          aria-activedescendant={open && shown[active] ? `${id}-opt-${shown[active].value}` : undefined}
+          aria-activedescendant={
+            open && shown[active] ? `${id}-opt-${shown[active].value}` : undefined
+          }
           aria-invalid={error ? true : undefined}
           aria-required
           aria-describedby={[errorId, hintId, countId].filter(Boolean).join(" ")}
@@ -158,7 +166,9 @@ export const Picker = forwardRef<HTMLInputElement, PickerProps>(function Picker(
             // A typed name that matches one option exactly is that option.
             if (query !== null) {
               const exact = options.find(
-                (o) => fold(o.label) === fold(query.trim()) || o.value.toLowerCase() === query.trim().toLowerCase(),
+                (o) =>
+                  fold(o.label) === fold(query.trim()) ||
+                  o.value.toLowerCase() === query.trim().toLowerCase(),
               );
               if (exact) onChange(exact.value);
             }
@@ -172,7 +182,14 @@ export const Picker = forwardRef<HTMLInputElement, PickerProps>(function Picker(
             {selected.detail}
           </span>
         )}
-        <div id={listId} role="listbox" aria-label={t("picker.listOf", { label })} ref={listRef} className="picker-list" hidden={!open}>
+        <div
+          id={listId}
+          role="listbox"
+          aria-label={t("picker.listOf", { label })}
+          ref={listRef}
+          className="picker-list"
+          hidden={!open}
+        >
           {groups.map((g, gi) =>
             g.heading === undefined ? (
               g.items.map(option)

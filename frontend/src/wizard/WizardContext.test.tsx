@@ -39,7 +39,11 @@ function fakeServer(answer: (call: Call) => unknown) {
               const doc = operation.query as DocumentNode;
               const def = doc.definitions.find((d) => d.kind === "OperationDefinition");
               const name = def && "name" in def && def.name ? def.name.value : print(doc);
-              const call = { kind: operation.kind, name, variables: (request.variables ?? {}) as Record<string, unknown> };
+              const call = {
+                kind: operation.kind,
+                name,
+                variables: (request.variables ?? {}) as Record<string, unknown>,
+              };
               calls.push(call);
               if (operation.kind === "subscription") {
                 live.push(sink);
@@ -97,7 +101,8 @@ function renderWizard(client: Client, path: string) {
 const setupAt = (draftId: string, over: Partial<Setup> = {}) =>
   makeSetup({ draftId, ...over }, { id: "ord_01test", step: over.step ?? "ROLE" });
 
-const notice = /This setup was opened in another tab or window, which started it again\. Your answers here were not saved\./;
+const notice =
+  /This setup was opened in another tab or window, which started it again\. Your answers here were not saved\./;
 
 beforeEach(() => {
   sessionStorage.setItem("onramp.setup.token", "link-token");
@@ -112,7 +117,12 @@ describe("the tab's draft", () => {
     const server = fakeServer((c) => {
       if (c.name === "Setup") return { setup: setupAt("d1") };
       if (c.name === "ChooseRole") {
-        return { chooseRole: { setup: setupAt("d1", { step: "ASSIGNMENT", role: "PARTNER" }), userErrors: [] } };
+        return {
+          chooseRole: {
+            setup: setupAt("d1", { step: "ASSIGNMENT", role: "PARTNER" }),
+            userErrors: [],
+          },
+        };
       }
       throw new Error(`unexpected ${c.name}`);
     });
@@ -130,7 +140,9 @@ describe("the tab's draft", () => {
     let restarted = false;
     const server = fakeServer((c) => {
       if (c.name === "Setup") {
-        return { setup: restarted ? setupAt("d2") : setupAt("d1", { step: "ASSIGNMENT", role: "PARTNER" }) };
+        return {
+          setup: restarted ? setupAt("d2") : setupAt("d1", { step: "ASSIGNMENT", role: "PARTNER" }),
+        };
       }
       if (c.name === "AssignSetup") {
         restarted = true;
@@ -138,12 +150,19 @@ describe("the tab's draft", () => {
           assignSetup: {
             setup: null,
             handedOffTo: null,
-            userErrors: [{ field: null, code: "DRAFT_RESTARTED", message: "This setup was opened again…" }],
+            userErrors: [
+              { field: null, code: "DRAFT_RESTARTED", message: "This setup was opened again…" },
+            ],
           },
         };
       }
       if (c.name === "ChooseRole") {
-        return { chooseRole: { setup: setupAt("d2", { step: "ASSIGNMENT", role: "CUSTOMER" }), userErrors: [] } };
+        return {
+          chooseRole: {
+            setup: setupAt("d2", { step: "ASSIGNMENT", role: "CUSTOMER" }),
+            userErrors: [],
+          },
+        };
       }
       throw new Error(`unexpected ${c.name}`);
     });
@@ -172,14 +191,18 @@ describe("the tab's draft", () => {
     let restarted = false;
     const server = fakeServer((c) => {
       if (c.name === "Setup") {
-        return { setup: restarted ? setupAt("d2") : setupAt("d1", { step: "ASSIGNMENT", role: "PARTNER" }) };
+        return {
+          setup: restarted ? setupAt("d2") : setupAt("d1", { step: "ASSIGNMENT", role: "PARTNER" }),
+        };
       }
       throw new Error(`unexpected ${c.name}`);
     });
     renderWizard(server.client, "/setup/assignment");
     await screen.findByRole("heading", { level: 1, name: "Who will set up the services?" });
     await waitFor(() => expect(server.calls.some((c) => c.kind === "subscription")).toBe(true));
-    expect(server.calls.find((c) => c.kind === "subscription")!.variables).toEqual({ orderId: "ord_01test" });
+    expect(server.calls.find((c) => c.kind === "subscription")!.variables).toEqual({
+      orderId: "ord_01test",
+    });
 
     // The tab's own draft (the first event, or its own calls) changes nothing.
     await server.push("d1");
@@ -207,7 +230,9 @@ describe("the restart notice", () => {
     const server = fakeServer((c) => {
       if (c.name === "Setup") {
         // Tab B has already chosen the role under its new draft.
-        return { setup: restarted ? setupAt("d2", { step: "ASSIGNMENT", role: "PARTNER" }) : setupAt("d1") };
+        return {
+          setup: restarted ? setupAt("d2", { step: "ASSIGNMENT", role: "PARTNER" }) : setupAt("d1"),
+        };
       }
       throw new Error(`unexpected ${c.name}`);
     });

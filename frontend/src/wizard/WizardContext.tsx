@@ -1,4 +1,12 @@
-import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from "react";
 import { useNavigate } from "react-router";
 import type { Client, OperationResult, TypedDocumentNode } from "urql";
 import { SetupQuery, StartSetup } from "../api/documents";
@@ -14,8 +22,7 @@ export interface Payload {
 }
 
 export type RunResult =
-  | { ok: true; setup: Setup | null }
-  | { ok: false; userErrors: UserError[]; failure?: Failure };
+  { ok: true; setup: Setup | null } | { ok: false; userErrors: UserError[]; failure?: Failure };
 
 export interface RunOptions {
   /** Go to the page of the step the server moved to (default true). */
@@ -60,7 +67,10 @@ export interface WizardValue {
   /** Forgets the notice (the person moved on from its page). */
   clearNotice: () => void;
   /** A read (checkSubdomain): data, or why not. */
-  query: <D, V extends object>(doc: TypedDocumentNode<D, V>, vars: V) => Promise<{ data?: D; failure?: Failure }>;
+  query: <D, V extends object>(
+    doc: TypedDocumentNode<D, V>,
+    vars: V,
+  ) => Promise<{ data?: D; failure?: Failure }>;
   /** The live-status client (subscriptions). */
   client: Client;
   /** Provisioned in this visit (the done page thanks; a reopened link says "complete"). */
@@ -205,7 +215,11 @@ export function WizardProvider({ client, children }: { client: Client; children:
         }
         if (codes.has("ALREADY_PROVISIONED") || codes.has("WRONG_STEP")) {
           const s = await load().catch(() => null);
-          if (s) navigate(homePath(s), { replace: true, state: { notice: "wrongStep" satisfies Notice } });
+          if (s)
+            navigate(homePath(s), {
+              replace: true,
+              state: { notice: "wrongStep" satisfies Notice },
+            });
           return { ok: false, userErrors: [] };
         }
         return { ok: false, userErrors: payload.userErrors };
@@ -253,7 +267,18 @@ export function WizardProvider({ client, children }: { client: Client; children:
   );
 
   const value = useMemo<WizardValue>(
-    () => ({ setup, load, mutate, draftSeen, notice, clearNotice, query, client, justProvisioned, setJustProvisioned }),
+    () => ({
+      setup,
+      load,
+      mutate,
+      draftSeen,
+      notice,
+      clearNotice,
+      query,
+      client,
+      justProvisioned,
+      setJustProvisioned,
+    }),
     [setup, load, mutate, draftSeen, notice, clearNotice, query, client, justProvisioned],
   );
   return <WizardContext.Provider value={value}>{children}</WizardContext.Provider>;

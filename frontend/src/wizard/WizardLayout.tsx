@@ -6,20 +6,35 @@ import { failureKey, type Failure } from "../api/errors";
 import { setupToken } from "../api/session";
 import { useI18n } from "../i18n/I18n";
 import type { Key } from "../i18n/en";
-import { drafting, homePath, reachable, stepCount, stepDone, stepOfPath, stepPath, type Setup } from "./steps";
+import {
+  drafting,
+  homePath,
+  reachable,
+  stepCount,
+  stepDone,
+  stepOfPath,
+  stepPath,
+  type Setup,
+} from "./steps";
 import type { SetupStep } from "../gql/graphql";
 import { Status } from "./components";
 import { useWizard, type Notice } from "./WizardContext";
 
 /** Loads the session once, then sends the person to where setup stands. */
-export function useSessionLoader(): { setup: Setup | null; failure: Failure | null; retry: () => void } {
+export function useSessionLoader(): {
+  setup: Setup | null;
+  failure: Failure | null;
+  retry: () => void;
+} {
   const { setup, load } = useWizard();
   const [failure, setFailure] = useState<Failure | null>(null);
   const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     if (setup) return;
     setFailure(null);
-    load({ start: setupToken.takeStart() }).catch((f: Failure) => setFailure(f?.kind ? f : { kind: "internal" }));
+    load({ start: setupToken.takeStart() }).catch((f: Failure) =>
+      setFailure(f?.kind ? f : { kind: "internal" }),
+    );
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [attempt]);
   return { setup, failure, retry: () => setAttempt((n) => n + 1) };
@@ -103,7 +118,11 @@ function OrderSummary({ setup }: { setup: Setup }) {
   return (
     <header className="order">
       <p className="order-title">
-        {t("wizard.order", { externalId: o.externalID, product: o.product.replace("_", "-"), customer: o.customerName })}
+        {t("wizard.order", {
+          externalId: o.externalID,
+          product: o.product.replace("_", "-"),
+          customer: o.customerName,
+        })}
       </p>
       <p className="hint">{t("wizard.partner", { partner: o.partnerName })}</p>
     </header>
@@ -134,7 +153,8 @@ function useNoticeLifetime(pathname: string) {
 function useDraftWatch(setup: Setup | null) {
   const { draftSeen } = useWizard();
   const status = setup?.order.status;
-  const live = !!setup && status !== "PROVISIONED" && status !== "ON_HOLD" && status !== "CANCELLED";
+  const live =
+    !!setup && status !== "PROVISIONED" && status !== "ON_HOLD" && status !== "CANCELLED";
   const [res] = useSubscription({
     query: OrderStatusChanged,
     variables: { orderId: setup?.order.id ?? "" },
@@ -161,11 +181,19 @@ export function StepList({ setup, view }: { setup: Setup; view: SetupStep }) {
           const canGo = !current && reachable(s, setup);
           const label = t(`step.${s}` as Key);
           return (
-            <li key={s} aria-current={current ? "step" : undefined} className={current ? "current" : done ? "done" : "todo"}>
+            <li
+              key={s}
+              aria-current={current ? "step" : undefined}
+              className={current ? "current" : done ? "done" : "todo"}
+            >
               <span className="num" aria-hidden="true">
                 {done && !current ? "✓" : i + 1}
               </span>
-              {canGo ? <Link to={stepPath[s]}>{label}</Link> : <span className="label">{label}</span>}
+              {canGo ? (
+                <Link to={stepPath[s]}>{label}</Link>
+              ) : (
+                <span className="label">{label}</span>
+              )}
               {done && !current && <span className="sr-only"> ({t("wizard.done")})</span>}
             </li>
           );

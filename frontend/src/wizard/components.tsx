@@ -110,7 +110,10 @@ export function SelectField({ label, hint, error, children, id, ...rest }: Selec
 }
 
 /** Every error message of a react-hook-form errors tree, with its field name. */
-export function flattenErrors(errors: FieldErrors, prefix = ""): { name: string; message: string }[] {
+export function flattenErrors(
+  errors: FieldErrors,
+  prefix = "",
+): { name: string; message: string }[] {
   const out: { name: string; message: string }[] = [];
   for (const [k, v] of Object.entries(errors)) {
     if (!v || k === "root") continue;
@@ -143,7 +146,12 @@ export function ErrorSummary({
   const items = flattenErrors(errors);
   const has = items.length > 0 || general.length > 0;
   return (
-    <div className={has ? "error-summary" : "error-summary empty"} role="alert" aria-live="assertive" aria-atomic="true">
+    <div
+      className={has ? "error-summary" : "error-summary empty"}
+      role="alert"
+      aria-live="assertive"
+      aria-atomic="true"
+    >
       {has && (
         <>
           <p className="error-summary-title">{t("errors.summary")}</p>
@@ -191,7 +199,17 @@ export function applyServerErrors<F extends FieldValues, O>(
   return general;
 }
 
-export function AddressView({ address }: { address: { line1: string; line2?: string | null; city: string; postalCode: string; region?: string | null } }) {
+export function AddressView({
+  address,
+}: {
+  address: {
+    line1: string;
+    line2?: string | null;
+    city: string;
+    postalCode: string;
+    region?: string | null;
+  };
+}) {
   return (
     <address>
       {address.line1}
@@ -211,7 +229,13 @@ export function AddressView({ address }: { address: { line1: string; line2?: str
 export interface OrgLike {
   name: string;
   country: string;
-  address?: { line1: string; line2?: string | null; city: string; postalCode: string; region?: string | null } | null;
+  address?: {
+    line1: string;
+    line2?: string | null;
+    city: string;
+    postalCode: string;
+    region?: string | null;
+  } | null;
 }
 
 /** An organization as a definition list. */
@@ -263,9 +287,9 @@ export function Dialog({
       onClose();
     }
     if (e.key === "Tab" && ref.current) {
-      const items = Array.from(ref.current.querySelectorAll<HTMLElement>("button, input, textarea, select, a[href]")).filter(
-        (el) => !el.hasAttribute("disabled"),
-      );
+      const items = Array.from(
+        ref.current.querySelectorAll<HTMLElement>("button, input, textarea, select, a[href]"),
+      ).filter((el) => !el.hasAttribute("disabled"));
       if (items.length === 0) return;
       const firstEl = items[0];
       const lastEl = items[items.length - 1];

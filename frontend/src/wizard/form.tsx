@@ -1,5 +1,11 @@
 import { useState } from "react";
-import { useForm, type DefaultValues, type FieldErrors, type FieldValues, type UseFormRegister } from "react-hook-form";
+import {
+  useForm,
+  type DefaultValues,
+  type FieldErrors,
+  type FieldValues,
+  type UseFormRegister,
+} from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import type { z } from "zod";
 import { useI18n } from "../i18n/I18n";
@@ -33,7 +39,13 @@ export function useStepForm<TIn extends FieldValues, TOut>(
   return { form, general, setGeneral, submit };
 }
 
-export type Address = { line1: string; line2?: string | null; city: string; postalCode: string; region?: string | null };
+export type Address = {
+  line1: string;
+  line2?: string | null;
+  city: string;
+  postalCode: string;
+  region?: string | null;
+};
 
 /** Address values for a form from an API address. */
 export function addressDefaults(a?: Address | null) {
@@ -47,7 +59,13 @@ export function addressDefaults(a?: Address | null) {
 }
 
 /** An address for the API: empty optional lines are left out. */
-export function addressInput(a: { line1: string; line2?: string; city: string; postalCode: string; region?: string }) {
+export function addressInput(a: {
+  line1: string;
+  line2?: string;
+  city: string;
+  postalCode: string;
+  region?: string;
+}) {
   return {
     line1: a.line1,
     line2: a.line2 ? a.line2 : null,
@@ -57,7 +75,13 @@ export function addressInput(a: { line1: string; line2?: string; city: string; p
   };
 }
 
-export const addressFieldNames = ["address.line1", "address.line2", "address.city", "address.postalCode", "address.region"] as const;
+export const addressFieldNames = [
+  "address.line1",
+  "address.line2",
+  "address.city",
+  "address.postalCode",
+  "address.region",
+] as const;
 
 /** The labels of form fields, for the error summary. */
 export function useLabels(extra: Record<string, string> = {}): Record<string, string> {
@@ -84,7 +108,13 @@ export function AddressFields({
 }: {
   // The address part of any form: names address.line1 and so on.
   register: UseFormRegister<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  errors?: FieldErrors<{ line1: string; line2: string; city: string; postalCode: string; region: string }>;
+  errors?: FieldErrors<{
+    line1: string;
+    line2: string;
+    city: string;
+    postalCode: string;
+    region: string;
+  }>;
   legend: string;
   idPrefix: string;
 }) {
@@ -92,13 +122,45 @@ export function AddressFields({
   return (
     <fieldset className="address">
       <legend>{legend}</legend>
-      <TextField id={`${idPrefix}-line1`} label={t("address.line1")} autoComplete="address-line1" error={errors?.line1} {...register("address.line1")} />
-      <TextField id={`${idPrefix}-line2`} label={t("address.line2")} optional autoComplete="address-line2" error={errors?.line2} {...register("address.line2")} />
+      <TextField
+        id={`${idPrefix}-line1`}
+        label={t("address.line1")}
+        autoComplete="address-line1"
+        error={errors?.line1}
+        {...register("address.line1")}
+      />
+      <TextField
+        id={`${idPrefix}-line2`}
+        label={t("address.line2")}
+        optional
+        autoComplete="address-line2"
+        error={errors?.line2}
+        {...register("address.line2")}
+      />
       <div className="row">
-        <TextField id={`${idPrefix}-postal`} label={t("address.postalCode")} autoComplete="postal-code" error={errors?.postalCode} {...register("address.postalCode")} />
-        <TextField id={`${idPrefix}-city`} label={t("address.city")} autoComplete="address-level2" error={errors?.city} {...register("address.city")} />
+        <TextField
+          id={`${idPrefix}-postal`}
+          label={t("address.postalCode")}
+          autoComplete="postal-code"
+          error={errors?.postalCode}
+          {...register("address.postalCode")}
+        />
+        <TextField
+          id={`${idPrefix}-city`}
+          label={t("address.city")}
+          autoComplete="address-level2"
+          error={errors?.city}
+          {...register("address.city")}
+        />
       </div>
-      <TextField id={`${idPrefix}-region`} label={t("address.region")} optional autoComplete="address-level1" error={errors?.region} {...register("address.region")} />
+      <TextField
+        id={`${idPrefix}-region`}
+        label={t("address.region")}
+        optional
+        autoComplete="address-level1"
+        error={errors?.region}
+        {...register("address.region")}
+      />
     </fieldset>
   );
 }

@@ -1,5 +1,11 @@
 import { useMemo } from "react";
-import { useController, type Control, type FieldError, type FieldValues, type Path } from "react-hook-form";
+import {
+  useController,
+  type Control,
+  type FieldError,
+  type FieldValues,
+  type Path,
+} from "react-hook-form";
 import { useI18n } from "../i18n/I18n";
 import type { Key } from "../i18n/en";
 import { Picker } from "./Picker";
@@ -39,6 +45,14 @@ export function TimeZoneField<T extends FieldValues>({ control, name, ...rest }:
   const value = String(field.value ?? "");
   const options = useMemo(() => timeZoneOptions((r) => t(`tz.${r}` as Key), [value]), [t, value]);
   return (
-    <Picker {...rest} ref={field.ref} name={field.name} options={options} value={value} onChange={field.onChange} onBlur={field.onBlur} />
+    <Picker
+      {...rest}
+      ref={field.ref}
+      name={field.name}
+      options={options}
+      value={value}
+      onChange={field.onChange}
+      onBlur={field.onBlur}
+    />
   );
 }

@@ -79,12 +79,26 @@ export function currentZoneName(zone: string): string {
   return renamed[zone] ?? zone;
 }
 
-const regions = new Set(["Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"]);
+const regions = new Set([
+  "Africa",
+  "America",
+  "Antarctica",
+  "Arctic",
+  "Asia",
+  "Atlantic",
+  "Australia",
+  "Europe",
+  "Indian",
+  "Pacific",
+]);
 
 /** The zone's UTC offset now, as "UTC+01:00". */
 export function utcOffset(zone: string, at = new Date()): string {
   try {
-    const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" }).formatToParts(at);
+    const parts = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      timeZoneName: "longOffset",
+    }).formatToParts(at);
     const name = parts.find((p) => p.type === "timeZoneName")?.value ?? "GMT";
     return name === "GMT" ? "UTC+00:00" : name.replace("GMT", "UTC");
   } catch {
@@ -94,7 +108,7 @@ export function utcOffset(zone: string, at = new Date()): string {
 
 /** IANA zones the browser knows, by their current names, with UTC. */
 export function timeZones(): string[] {
-  let zones: string[] = [];
+  let zones: string[];
   try {
     zones = Intl.supportedValuesOf("timeZone");
   } catch {
@@ -108,18 +122,29 @@ export function timeZones(): string[] {
  * Time zones as picker options: grouped by region (translated by the
  * caller's regionLabel), the city as the label and the offset as detail.
  */
-export function timeZoneOptions(regionLabel: (region: string) => string, extra: string[] = []): PickerOption[] {
+export function timeZoneOptions(
+  regionLabel: (region: string) => string,
+  extra: string[] = [],
+): PickerOption[] {
   const zones = timeZones();
   for (const z of extra) if (z && !zones.includes(z)) zones.push(z);
   const formerly: Record<string, string> = {};
-  for (const [old, now] of Object.entries(renamed)) formerly[now] = `${formerly[now] ?? ""} ${old.split("/").pop()!.replace(/_/g, " ")}`;
+  for (const [old, now] of Object.entries(renamed))
+    formerly[now] = `${formerly[now] ?? ""} ${old.split("/").pop()!.replace(/_/g, " ")}`;
   return zones.map((z) => {
     const offset = utcOffset(z);
-    if (!z.includes("/")) return { value: z, label: z, group: regionLabel("UTC"), detail: offset, keywords: z };
+    if (!z.includes("/"))
+      return { value: z, label: z, group: regionLabel("UTC"), detail: offset, keywords: z };
     const [region, ...rest] = z.split("/");
     const city = rest.join(" / ").replace(/_/g, " ");
     // A former name (Kiev, Calcutta) still finds the zone under its current one.
-    return { value: z, label: city, group: regionLabel(region), detail: offset, keywords: `${z} ${offset}${formerly[z] ?? ""}` };
+    return {
+      value: z,
+      label: city,
+      group: regionLabel(region),
+      detail: offset,
+      keywords: `${z} ${offset}${formerly[z] ?? ""}`,
+    };
   });
 }
 

@@ -55,7 +55,11 @@ export function assignSchema(ownEmail: string) {
       if (v.assignee === "SELF") return;
       const r = email.safeParse(v.email ?? "");
       if (!r.success) {
-        ctx.addIssue({ code: "custom", path: ["email"], message: r.error.issues[0]?.message ?? "v.email" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["email"],
+          message: r.error.issues[0]?.message ?? "v.email",
+        });
       } else if (r.data.toLowerCase() === ownEmail.toLowerCase()) {
         ctx.addIssue({ code: "custom", path: ["email"], message: "v.ownEmail" });
       }
@@ -106,9 +110,35 @@ export type SignInForm = z.input<typeof signInSchema>;
 
 /** The languages the server offers for calling announcements and emails. */
 export const callLanguages = [
-  "en_US", "en_GB", "sr_RS", "hr_HR", "sl_SI", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL",
-  "pt_BR", "pt_PT", "pl_PL", "cs_CZ", "hu_HU", "ro_RO", "bg_BG", "el_GR", "tr_TR", "sv_SE",
-  "da_DK", "nb_NO", "fi_FI", "ru_RU", "uk_UA", "ja_JP", "ko_KR", "zh_CN", "zh_TW",
+  "en_US",
+  "en_GB",
+  "sr_RS",
+  "hr_HR",
+  "sl_SI",
+  "de_DE",
+  "fr_FR",
+  "es_ES",
+  "it_IT",
+  "nl_NL",
+  "pt_BR",
+  "pt_PT",
+  "pl_PL",
+  "cs_CZ",
+  "hu_HU",
+  "ro_RO",
+  "bg_BG",
+  "el_GR",
+  "tr_TR",
+  "sv_SE",
+  "da_DK",
+  "nb_NO",
+  "fi_FI",
+  "ru_RU",
+  "uk_UA",
+  "ja_JP",
+  "ko_KR",
+  "zh_CN",
+  "zh_TW",
 ] as const;
 
 /** A step whose form only confirms. */

@@ -1,6 +1,14 @@
 import { describe, expect, test } from "vitest";
 import { customerSteps, makeSetup, partnerSteps } from "../test/render";
-import { homePath, previousStep, reachable, readyToProvision, stepCount, stepDone, stepOfPath } from "./steps";
+import {
+  homePath,
+  previousStep,
+  reachable,
+  readyToProvision,
+  stepCount,
+  stepDone,
+  stepOfPath,
+} from "./steps";
 import { DraftTracker } from "./WizardContext";
 
 describe("one URL per step", () => {
@@ -66,7 +74,10 @@ describe("the path is the server's setup.steps", () => {
     expect(stepCount("PARTNER_ORG", review)).toEqual({ n: 3, total: 9 });
     expect(stepCount("PASSWORD", review)).toBeNull();
     // After confirming a new partner organization the password step stays in the list.
-    const pw = makeSetup({ step: "SERVICES", role: "PARTNER", steps: partnerSteps }, { status: "ORGS_CONFIRMED" });
+    const pw = makeSetup(
+      { step: "SERVICES", role: "PARTNER", steps: partnerSteps },
+      { status: "ORGS_CONFIRMED" },
+    );
     expect(stepCount("SERVICES", pw)).toEqual({ n: 8, total: 10 });
     expect(stepDone("PASSWORD", pw)).toBe(true);
     expect(stepDone("SERVICES", pw)).toBe(false);

@@ -16,7 +16,10 @@ beforeEach(() => {
     vi.fn(async (_url: string, init: RequestInit) => {
       const body = JSON.parse(String(init.body));
       sent.push({ ...body, auth: new Headers(init.headers).get("authorization") });
-      return new Response(JSON.stringify(answer), { status: 200, headers: { "Content-Type": "application/json" } });
+      return new Response(JSON.stringify(answer), {
+        status: 200,
+        headers: { "Content-Type": "application/json" },
+      });
     }),
   );
 });
@@ -50,7 +53,11 @@ describe("the expired link's page", () => {
 
   it("says why when no new link can be sent", async () => {
     expiredToken.set("expired.jwt.token");
-    answer = { data: { renewSetupLink: { sentTo: null, userErrors: [{ code: "LINK_REPLACED", message: "x" }] } } };
+    answer = {
+      data: {
+        renewSetupLink: { sentTo: null, userErrors: [{ code: "LINK_REPLACED", message: "x" }] },
+      },
+    };
     renderPage("expired");
     fireEvent.click(screen.getByRole("button", { name: "Send me a new link" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("A newer link was already sent");

@@ -25,7 +25,8 @@ export function LinkProblemPage({ problem }: { problem: LinkProblem }) {
 
 const renewMutation = `mutation($token: String!) { renewSetupLink(token: $token) { sentTo userErrors { code message } } }`;
 
-type RenewState = { kind: "idle" | "sending" } | { kind: "sent"; to: string } | { kind: "failed"; code: string };
+type RenewState =
+  { kind: "idle" | "sending" } | { kind: "sent"; to: string } | { kind: "failed"; code: string };
 
 /**
  * "Send me a new link" for the holder of an expired link: the server mails a
@@ -41,7 +42,10 @@ function RenewLink() {
     try {
       const res = await fetch("/graphql", {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/graphql-response+json, application/json" },
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/graphql-response+json, application/json",
+        },
         body: JSON.stringify({ query: renewMutation, variables: { token } }),
       });
       const body = await res.json();
@@ -51,7 +55,10 @@ function RenewLink() {
         setState({ kind: "sent", to: payload.sentTo });
         return;
       }
-      setState({ kind: "failed", code: payload?.userErrors?.[0]?.code ?? body?.errors?.[0]?.extensions?.code ?? "INTERNAL" });
+      setState({
+        kind: "failed",
+        code: payload?.userErrors?.[0]?.code ?? body?.errors?.[0]?.extensions?.code ?? "INTERNAL",
+      });
     } catch {
       setState({ kind: "failed", code: "NETWORK" });
     }
@@ -67,13 +74,20 @@ function RenewLink() {
   return (
     <>
       <p>
-        <button type="button" className="primary" onClick={send} disabled={state.kind === "sending"}>
+        <button
+          type="button"
+          className="primary"
+          onClick={send}
+          disabled={state.kind === "sending"}
+        >
           {t("link.renew.button")}
         </button>
       </p>
       {state.kind === "failed" && (
         <p role="alert" className="error">
-          {t(known.includes(state.code) ? (`link.renew.${state.code}` as Key) : "link.renew.failed")}
+          {t(
+            known.includes(state.code) ? (`link.renew.${state.code}` as Key) : "link.renew.failed",
+          )}
         </p>
       )}
     </>

@@ -27,16 +27,26 @@ export function AssignmentStep() {
   const onSubmit = submit((v) =>
     mutate(
       AssignSetup,
-      { input: { assignee: v.assignee, email: v.assignee === "SELF" ? null : (v.email ?? "").trim() } },
+      {
+        input: {
+          assignee: v.assignee,
+          email: v.assignee === "SELF" ? null : (v.email ?? "").trim(),
+        },
+      },
       (d) => d.assignSetup,
     ),
   );
-  const emailLabel = assignee === "CUSTOMER" ? t("assign.customerEmail") : t("assign.colleagueEmail");
+  const emailLabel =
+    assignee === "CUSTOMER" ? t("assign.customerEmail") : t("assign.colleagueEmail");
   return (
     <section>
       <StepHeading>{t("assign.title")}</StepHeading>
       <form noValidate onSubmit={onSubmit}>
-        <ErrorSummary errors={errors} general={general} labels={{ assignee: t("assign.legend"), email: emailLabel }} />
+        <ErrorSummary
+          errors={errors}
+          general={general}
+          labels={{ assignee: t("assign.legend"), email: emailLabel }}
+        />
         <fieldset className="choices">
           <legend>{t("assign.legend")}</legend>
           <label className="choice">

@@ -30,7 +30,10 @@ export function ConfirmStep() {
         {partner && (
           <div className="card">
             <h2>
-              {t("confirm.partner")} <span className="badge">{partner.existing ? t("confirm.existing") : t("confirm.new")}</span>
+              {t("confirm.partner")}{" "}
+              <span className="badge">
+                {partner.existing ? t("confirm.existing") : t("confirm.new")}
+              </span>
             </h2>
             <OrgView org={partner} />
           </div>
@@ -38,7 +41,10 @@ export function ConfirmStep() {
         {customer && (
           <div className="card">
             <h2>
-              {t("confirm.customer")} <span className="badge">{customer.existing ? t("confirm.existing") : t("confirm.new")}</span>
+              {t("confirm.customer")}{" "}
+              <span className="badge">
+                {customer.existing ? t("confirm.existing") : t("confirm.new")}
+              </span>
             </h2>
             <OrgView org={customer} />
           </div>

@@ -11,7 +11,11 @@ export function CustomerAdminStep() {
   const { t } = useI18n();
   const setup = useSetup();
   const { mutate } = useWizard();
-  const { form, general, submit } = useStepForm(customerAdminSchema, { email: setup.customerAdminEmail ?? "" }, ["email"]);
+  const { form, general, submit } = useStepForm(
+    customerAdminSchema,
+    { email: setup.customerAdminEmail ?? "" },
+    ["email"],
+  );
   const {
     register,
     formState: { errors, isSubmitting },
@@ -24,7 +28,11 @@ export function CustomerAdminStep() {
     if (!r.ok && v.email.toLowerCase() === setup.email.toLowerCase()) {
       const own = r.userErrors.filter((e) => e.code === "EMAIL_IN_PARTNER_ORG");
       if (own.length > 0) {
-        form.setError("email", { type: "server", message: "v.adminIsPartnerAdmin" }, { shouldFocus: true });
+        form.setError(
+          "email",
+          { type: "server", message: "v.adminIsPartnerAdmin" },
+          { shouldFocus: true },
+        );
         return { ...r, userErrors: r.userErrors.filter((e) => e.code !== "EMAIL_IN_PARTNER_ORG") };
       }
     }
@@ -35,7 +43,11 @@ export function CustomerAdminStep() {
       <StepHeading>{t("customerAdmin.title")}</StepHeading>
       <p>{t("customerAdmin.intro")}</p>
       <form noValidate onSubmit={onSubmit}>
-        <ErrorSummary errors={errors} general={general} labels={{ email: t("customerAdmin.email") }} />
+        <ErrorSummary
+          errors={errors}
+          general={general}
+          labels={{ email: t("customerAdmin.email") }}
+        />
         <TextField
           id="customer-admin-email"
           label={t("customerAdmin.email")}

@@ -1,7 +1,14 @@
 import { ConfirmCustomerOrg } from "../../api/documents";
 import { useFormat, useI18n } from "../../i18n/I18n";
 import { ErrorSummary, OrgView, StepHeading, TextField } from "../components";
-import { AddressFields, addressDefaults, addressFieldNames, addressInput, useLabels, useStepForm } from "../form";
+import {
+  AddressFields,
+  addressDefaults,
+  addressFieldNames,
+  addressInput,
+  useLabels,
+  useStepForm,
+} from "../form";
 import { emptySchema, orgSchema } from "../schemas";
 import type { Setup } from "../steps";
 import { useSetup } from "../useSetup";
@@ -20,7 +27,9 @@ function CheckCustomerOrg() {
   const setup = useSetup();
   const { mutate } = useWizard();
   const { form, general, submit } = useStepForm(emptySchema, {}, []);
-  const onSubmit = submit(() => mutate(ConfirmCustomerOrg, { input: {} }, (d) => d.confirmCustomerOrg));
+  const onSubmit = submit(() =>
+    mutate(ConfirmCustomerOrg, { input: {} }, (d) => d.confirmCustomerOrg),
+  );
   return (
     <section>
       <StepHeading>{t("customerOrg.titleExisting")}</StepHeading>
@@ -75,7 +84,13 @@ function ConfirmNewCustomerOrg() {
       <Candidates setup={setup} />
       <form noValidate onSubmit={onSubmit}>
         <ErrorSummary errors={errors} general={general} labels={labels} />
-        <TextField id="customer-name" label={t("org.name")} autoComplete="organization" error={errors.name} {...register("name")} />
+        <TextField
+          id="customer-name"
+          label={t("org.name")}
+          autoComplete="organization"
+          error={errors.name}
+          {...register("name")}
+        />
         <CountryField
           control={form.control}
           name="country"
@@ -84,7 +99,12 @@ function ConfirmNewCustomerOrg() {
           hint={t("org.countryHint")}
           error={errors.country}
         />
-        <AddressFields register={register} errors={errors.address} legend={t("org.address")} idPrefix="customer" />
+        <AddressFields
+          register={register}
+          errors={errors.address}
+          legend={t("org.address")}
+          idPrefix="customer"
+        />
         <div className="actions">
           <BackLink view="CUSTOMER_ORG" />
           <button type="submit" className="primary" disabled={isSubmitting}>

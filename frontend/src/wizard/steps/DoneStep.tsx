@@ -37,7 +37,12 @@ export function LiveStatus({
   initial,
 }: {
   orderId: string;
-  initial: { order: { status: string; subscription?: { activatedAt?: string | null; billingStartedAt?: string | null } | null } };
+  initial: {
+    order: {
+      status: string;
+      subscription?: { activatedAt?: string | null; billingStartedAt?: string | null } | null;
+    };
+  };
 }) {
   const { t } = useI18n();
   const f = useFormat();
@@ -51,7 +56,11 @@ export function LiveStatus({
       <h2 id="live-title">
         {t("done.live")}{" "}
         <span className={`pill ${state}`}>
-          {state === "live" ? t("done.connected") : state === "connecting" ? t("done.connecting") : "—"}
+          {state === "live"
+            ? t("done.connected")
+            : state === "connecting"
+              ? t("done.connecting")
+              : "—"}
         </span>
       </h2>
       <Status>

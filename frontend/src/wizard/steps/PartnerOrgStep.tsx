@@ -1,7 +1,14 @@
 import { ConfirmPartnerOrg } from "../../api/documents";
 import { useI18n } from "../../i18n/I18n";
 import { ErrorSummary, OrgView, StepHeading, TextField } from "../components";
-import { AddressFields, addressDefaults, addressFieldNames, addressInput, useLabels, useStepForm } from "../form";
+import {
+  AddressFields,
+  addressDefaults,
+  addressFieldNames,
+  addressInput,
+  useLabels,
+  useStepForm,
+} from "../form";
 import { emptySchema, orgSchema } from "../schemas";
 import { useSetup } from "../useSetup";
 import { useWizard } from "../WizardContext";
@@ -19,7 +26,9 @@ function ReviewPartnerOrg() {
   const setup = useSetup();
   const { mutate } = useWizard();
   const { form, general, submit } = useStepForm(emptySchema, {}, []);
-  const onSubmit = submit(() => mutate(ConfirmPartnerOrg, { input: {} }, (d) => d.confirmPartnerOrg));
+  const onSubmit = submit(() =>
+    mutate(ConfirmPartnerOrg, { input: {} }, (d) => d.confirmPartnerOrg),
+  );
   const org = setup.partnerOrg!;
   return (
     <section>
@@ -50,7 +59,11 @@ function CreatePartnerOrg() {
   const org = setup.partnerOrg;
   const { form, general, submit } = useStepForm(
     orgSchema,
-    { name: org?.name ?? setup.order.partnerName, country: org?.country ?? setup.order.customerCountry, address: addressDefaults(org?.address) },
+    {
+      name: org?.name ?? setup.order.partnerName,
+      country: org?.country ?? setup.order.customerCountry,
+      address: addressDefaults(org?.address),
+    },
     ["name", "country", ...addressFieldNames],
   );
   const {
@@ -70,7 +83,13 @@ function CreatePartnerOrg() {
       <p>{t("partnerOrg.introNew")}</p>
       <form noValidate onSubmit={onSubmit}>
         <ErrorSummary errors={errors} general={general} labels={labels} />
-        <TextField id="partner-name" label={t("org.name")} autoComplete="organization" error={errors.name} {...register("name")} />
+        <TextField
+          id="partner-name"
+          label={t("org.name")}
+          autoComplete="organization"
+          error={errors.name}
+          {...register("name")}
+        />
         <CountryField
           control={form.control}
           name="country"
@@ -79,7 +98,12 @@ function CreatePartnerOrg() {
           hint={t("org.countryHint")}
           error={errors.country}
         />
-        <AddressFields register={register} errors={errors.address} legend={t("org.address")} idPrefix="partner" />
+        <AddressFields
+          register={register}
+          errors={errors.address}
+          legend={t("org.address")}
+          idPrefix="partner"
+        />
         <div className="actions">
           <BackLink view="PARTNER_ORG" />
           <button type="submit" className="primary" disabled={isSubmitting}>

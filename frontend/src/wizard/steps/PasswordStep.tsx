@@ -13,7 +13,9 @@ export function PasswordStep() {
   const setup = useSetup();
   const { mutate } = useWizard();
   const [refused, setRefused] = useState<string | null>(null);
-  const { form, general, submit } = useStepForm(passwordSchema, { password: "", confirm: "" }, ["password"]);
+  const { form, general, submit } = useStepForm(passwordSchema, { password: "", confirm: "" }, [
+    "password",
+  ]);
   const {
     register,
     formState: { errors, isSubmitting },
@@ -21,17 +23,30 @@ export function PasswordStep() {
   const password = form.watch("password") ?? "";
   const onSubmit = submit(async (v) => {
     if (breaksRules(v.password, setup.email)) {
-      form.setError("password", { type: "rules", message: "password.rulesFailed" }, { shouldFocus: true });
+      form.setError(
+        "password",
+        { type: "rules", message: "password.rulesFailed" },
+        { shouldFocus: true },
+      );
       return;
     }
-    const r = await mutate(SetPartnerPassword, { password: v.password }, (d) => d.setPartnerPassword);
+    const r = await mutate(
+      SetPartnerPassword,
+      { password: v.password },
+      (d) => d.setPartnerPassword,
+    );
     if (!r.ok && r.userErrors.some((e) => e.code === "WEAK_PASSWORD")) setRefused(v.password);
     return r;
   });
   return (
     <section>
       <StepHeading>{t("password.title")}</StepHeading>
-      <p>{t("password.intro", { name: setup.partnerOrg?.name ?? setup.order.partnerName, email: setup.email })}</p>
+      <p>
+        {t("password.intro", {
+          name: setup.partnerOrg?.name ?? setup.order.partnerName,
+          email: setup.email,
+        })}
+      </p>
       <form noValidate onSubmit={onSubmit}>
         <ErrorSummary
           errors={errors}
@@ -39,7 +54,14 @@ export function PasswordStep() {
           labels={{ password: t("password.password"), confirm: t("password.confirm") }}
         />
         {/* For password managers: the account this password belongs to. */}
-        <input type="email" name="username" autoComplete="username" value={setup.email} readOnly hidden />
+        <input
+          type="email"
+          name="username"
+          autoComplete="username"
+          value={setup.email}
+          readOnly
+          hidden
+        />
         <TextField
           id="password"
           label={t("password.password")}

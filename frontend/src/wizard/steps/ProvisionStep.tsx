@@ -53,7 +53,12 @@ export function ProvisionStep() {
           <button type="button" className="secondary" onClick={() => navigate(stepPath.SERVICES)}>
             {t("common.back")}
           </button>
-          <button type="button" className="primary" onClick={() => setConfirming(true)} disabled={working}>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => setConfirming(true)}
+            disabled={working}
+          >
             {working ? t("provision.working") : t("provision.button")}
           </button>
         </div>
@@ -64,10 +69,20 @@ export function ProvisionStep() {
           onClose={() => !working && setConfirming(false)}
           actions={
             <>
-              <button type="button" className="secondary" onClick={() => setConfirming(false)} disabled={working}>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => setConfirming(false)}
+                disabled={working}
+              >
                 {t("common.cancel")}
               </button>
-              <button type="button" className="primary" onClick={() => onProvision()} disabled={working}>
+              <button
+                type="button"
+                className="primary"
+                onClick={() => onProvision()}
+                disabled={working}
+              >
                 {working ? t("provision.working") : t("provision.button")}
               </button>
             </>
@@ -76,7 +91,9 @@ export function ProvisionStep() {
           <p>{t("dialog.body")}</p>
           <ul>
             {services.map((s) => (
-              <li key={s.kind}>{t("dialog.line", { service: t(`service.${s.kind}` as Key), quantity: s.quantity })}</li>
+              <li key={s.kind}>
+                {t("dialog.line", { service: t(`service.${s.kind}` as Key), quantity: s.quantity })}
+              </li>
             ))}
           </ul>
           <p>

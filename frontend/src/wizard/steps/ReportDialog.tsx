@@ -32,7 +32,11 @@ function ReportDialog({ organization, onClose }: { organization: SetupRole; onCl
     formState: { errors, isSubmitting },
   } = form;
   const onSubmit = submit((v) =>
-    mutate(ReportUnrecognized, { input: { organization, note: v.note || null } }, (d) => d.reportUnrecognizedOrganization),
+    mutate(
+      ReportUnrecognized,
+      { input: { organization, note: v.note || null } },
+      (d) => d.reportUnrecognizedOrganization,
+    ),
   );
   const formId = useId();
   return (
@@ -57,7 +61,12 @@ function ReportDialog({ organization, onClose }: { organization: SetupRole; onCl
           <label htmlFor={noteId}>
             {t("report.note")} <span className="optional">({t("common.optional")})</span>
           </label>
-          <textarea id={noteId} rows={3} aria-invalid={errors.note ? true : undefined} {...register("note")} />
+          <textarea
+            id={noteId}
+            rows={3}
+            aria-invalid={errors.note ? true : undefined}
+            {...register("note")}
+          />
           {errors.note && <p className="field-error">{message(errors.note.message)}</p>}
         </div>
       </form>

@@ -33,7 +33,9 @@ export function RoleStep() {
             <input type="radio" value="PARTNER" disabled={partnerBlocked} {...register("role")} />
             <span>
               <strong>{t("role.partner")}</strong>
-              <span className="hint">{partnerBlocked ? t("role.partnerNotAllowed") : t("role.partnerHint")}</span>
+              <span className="hint">
+                {partnerBlocked ? t("role.partnerNotAllowed") : t("role.partnerHint")}
+              </span>
             </span>
           </label>
           <label className="choice">

@@ -8,7 +8,14 @@ import type { Key } from "../../i18n/en";
 import { ErrorSummary, SelectField, Status, StepHeading, TextField } from "../components";
 import { defaultLanguage, defaultTimeZone } from "../defaults";
 import { TimeZoneField } from "../pickers";
-import { AddressFields, addressDefaults, addressFieldNames, addressInput, useLabels, useStepForm } from "../form";
+import {
+  AddressFields,
+  addressDefaults,
+  addressFieldNames,
+  addressInput,
+  useLabels,
+  useStepForm,
+} from "../form";
 import { callLanguages, callSettingsSchema, subdomainSchema } from "../schemas";
 import { readyToProvision, stepPath, type Setup } from "../steps";
 import { useSetup } from "../useSetup";
@@ -35,7 +42,11 @@ export function ServicesStep() {
       <SubscriptionDetails setup={setup} />
       {kinds.has("CALLING") && <CallSettingsSection setup={setup} />}
       {kinds.has("MEETINGS") && <MeetingSettingsSection setup={setup} />}
-      <div role="alert" aria-live="assertive" className={blocked && !ready ? "error-summary" : "error-summary empty"}>
+      <div
+        role="alert"
+        aria-live="assertive"
+        className={blocked && !ready ? "error-summary" : "error-summary empty"}
+      >
         {blocked && !ready && <p>{t("code.MISSING_SETTINGS")}</p>}
       </div>
       <p className="hint" id="services-progress">
@@ -44,7 +55,12 @@ export function ServicesStep() {
           : t("services.needed", { list: missing.map((k) => t(`service.${k}` as Key)).join(", ") })}
       </p>
       <div className="actions">
-        <button type="button" className="primary" onClick={next} aria-describedby="services-progress">
+        <button
+          type="button"
+          className="primary"
+          onClick={next}
+          aria-describedby="services-progress"
+        >
           {t("common.next")}
         </button>
       </div>
@@ -116,7 +132,9 @@ function CallSettingsSection({ setup }: { setup: Setup }) {
       announcementLanguage: cs?.announcementLanguage ?? defaultLanguage(country),
       emailLanguage: cs?.emailLanguage ?? defaultLanguage(country),
       locationName: cs?.locationName ?? t("call.locationDefault"),
-      address: addressDefaults(cs?.address ?? setup.customerOrg?.address ?? setup.order.customerAddress),
+      address: addressDefaults(
+        cs?.address ?? setup.customerOrg?.address ?? setup.order.customerAddress,
+      ),
     },
     ["timeZone", "announcementLanguage", "emailLanguage", "locationName", ...addressFieldNames],
   );
@@ -177,7 +195,12 @@ function CallSettingsSection({ setup }: { setup: Setup }) {
               </option>
             ))}
           </SelectField>
-          <SelectField id="call-email-lang" label={t("call.emailLanguage")} error={errors.emailLanguage} {...register("emailLanguage")}>
+          <SelectField
+            id="call-email-lang"
+            label={t("call.emailLanguage")}
+            error={errors.emailLanguage}
+            {...register("emailLanguage")}
+          >
             {languages.map((l) => (
               <option key={l} value={l}>
                 {f.language(l)}
@@ -185,8 +208,18 @@ function CallSettingsSection({ setup }: { setup: Setup }) {
             ))}
           </SelectField>
         </div>
-        <TextField id="call-location" label={t("call.locationName")} error={errors.locationName} {...register("locationName")} />
-        <AddressFields register={register} errors={errors.address} legend={t("call.address")} idPrefix="call" />
+        <TextField
+          id="call-location"
+          label={t("call.locationName")}
+          error={errors.locationName}
+          {...register("locationName")}
+        />
+        <AddressFields
+          register={register}
+          errors={errors.address}
+          legend={t("call.address")}
+          idPrefix="call"
+        />
         <Status>{saved && <p className="ok">{t("call.saved")}</p>}</Status>
         <div className="actions">
           <button type="submit" className="secondary" disabled={isSubmitting}>
@@ -236,10 +269,18 @@ function SubdomainSettings({ setup }: { setup: Setup }) {
   const { mutate, query } = useWizard();
   const savedName = savedSubdomain(setup);
   const [editing, setEditing] = useState(false);
-  const [checked, setChecked] = useState<{ name: string; available: boolean; suggestions: string[] } | null>(null);
+  const [checked, setChecked] = useState<{
+    name: string;
+    available: boolean;
+    suggestions: string[];
+  } | null>(null);
   const [checking, setChecking] = useState(false);
   const [justSaved, setJustSaved] = useState(false);
-  const { form, general, setGeneral, submit } = useStepForm(subdomainSchema, { subdomain: savedName ?? "" }, ["subdomain"]);
+  const { form, general, setGeneral, submit } = useStepForm(
+    subdomainSchema,
+    { subdomain: savedName ?? "" },
+    ["subdomain"],
+  );
   const {
     register,
     formState: { errors, isSubmitting },
@@ -283,12 +324,21 @@ function SubdomainSettings({ setup }: { setup: Setup }) {
       return;
     }
     if (!availableNow || checked?.name !== v.subdomain) {
-      form.setError("subdomain", { type: "check", message: "meet.checkFirst" }, { shouldFocus: true });
+      form.setError(
+        "subdomain",
+        { type: "check", message: "meet.checkFirst" },
+        { shouldFocus: true },
+      );
       return;
     }
-    const r = await mutate(SaveEnterpriseSettings, { subdomain: v.subdomain }, (d) => d.saveEnterpriseSettings, {
-      navigate: false,
-    });
+    const r = await mutate(
+      SaveEnterpriseSettings,
+      { subdomain: v.subdomain },
+      (d) => d.saveEnterpriseSettings,
+      {
+        navigate: false,
+      },
+    );
     if (r.ok) {
       setJustSaved(true);
       setEditing(false);
@@ -341,7 +391,11 @@ function SubdomainSettings({ setup }: { setup: Setup }) {
     <>
       <p className="hint">{t("meet.intro")}</p>
       <form noValidate onSubmit={onSubmit}>
-        <ErrorSummary errors={errors} general={general} labels={{ subdomain: t("meet.subdomain") }} />
+        <ErrorSummary
+          errors={errors}
+          general={general}
+          labels={{ subdomain: t("meet.subdomain") }}
+        />
         <TextField
           id="subdomain"
           label={t("meet.subdomain")}
@@ -354,26 +408,39 @@ function SubdomainSettings({ setup }: { setup: Setup }) {
           {...register("subdomain", { onChange: () => setChecked(null) })}
         />
         <p className="site-address" id="subdomain-address">
-          {t("meet.address")}: <strong data-testid="site-address">{siteAddress(current || "…")}</strong>
+          {t("meet.address")}:{" "}
+          <strong data-testid="site-address">{siteAddress(current || "…")}</strong>
         </p>
-        {checked && !checked.available && checked.name === current && checked.suggestions.length > 0 && (
-          <div className="suggestions">
-            <p id="subdomain-suggestions">{t("meet.suggestions")}</p>
-            <ul aria-labelledby="subdomain-suggestions">
-              {checked.suggestions.map((s) => (
-                <li key={s}>
-                  <button type="button" className="link-button" onClick={() => pickSuggestion(s)} aria-label={t("meet.useSuggestion", { name: s })}>
-                    {s}
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </div>
-        )}
+        {checked &&
+          !checked.available &&
+          checked.name === current &&
+          checked.suggestions.length > 0 && (
+            <div className="suggestions">
+              <p id="subdomain-suggestions">{t("meet.suggestions")}</p>
+              <ul aria-labelledby="subdomain-suggestions">
+                {checked.suggestions.map((s) => (
+                  <li key={s}>
+                    <button
+                      type="button"
+                      className="link-button"
+                      onClick={() => pickSuggestion(s)}
+                      aria-label={t("meet.useSuggestion", { name: s })}
+                    >
+                      {s}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
         <Status>
           {checking && <p>{t("meet.checking")}</p>}
           {!checking && availableNow && (
-            <p className="ok">{isSaved ? t("meet.sameAsSaved", { name: current }) : t("meet.available", { name: current })}</p>
+            <p className="ok">
+              {isSaved
+                ? t("meet.sameAsSaved", { name: current })
+                : t("meet.available", { name: current })}
+            </p>
           )}
         </Status>
         <div className="actions plain">

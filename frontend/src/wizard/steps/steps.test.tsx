@@ -14,7 +14,8 @@ import { RoleStep } from "./RoleStep";
 import { ServicesStep } from "./ServicesStep";
 
 type Mutate = WizardValue["mutate"];
-const mutateReturning = (r: RunResult) => vi.fn(async () => r) as unknown as Mutate & ReturnType<typeof vi.fn>;
+const mutateReturning = (r: RunResult) =>
+  vi.fn(async () => r) as unknown as Mutate & ReturnType<typeof vi.fn>;
 const varsOf = (m: ReturnType<typeof vi.fn>, call = 0) => m.mock.calls[call][1];
 
 describe("role", () => {
@@ -49,19 +50,25 @@ describe("role", () => {
 describe("who sets up", () => {
   test("a colleague gets a link: the email is asked for and checked", async () => {
     const user = userEvent.setup();
-    const { mutate } = renderStep(<AssignmentStep />, { setup: makeSetup({ step: "ASSIGNMENT", role: "PARTNER" }) });
+    const { mutate } = renderStep(<AssignmentStep />, {
+      setup: makeSetup({ step: "ASSIGNMENT", role: "PARTNER" }),
+    });
     expect(screen.queryByLabelText("Your colleague's email")).toBeNull();
     await user.click(screen.getByRole("radio", { name: /Another person in my company/ }));
     const email = screen.getByLabelText("Your colleague's email");
     await user.type(email, "setup@partner.example");
     await user.click(screen.getByRole("button", { name: "Send the link" }));
-    expect(await screen.findByText(/That is your own address/, { selector: ".field-error" })).toBeInTheDocument();
+    expect(
+      await screen.findByText(/That is your own address/, { selector: ".field-error" }),
+    ).toBeInTheDocument();
     expect(email).toHaveAttribute("aria-invalid", "true");
     await user.clear(email);
     await user.type(email, "ana@partner.example");
     await user.click(screen.getByRole("button", { name: "Send the link" }));
     await waitFor(() => expect(mutate).toHaveBeenCalled());
-    expect(varsOf(mutate as never)).toEqual({ input: { assignee: "COLLEAGUE", email: "ana@partner.example" } });
+    expect(varsOf(mutate as never)).toEqual({
+      input: { assignee: "COLLEAGUE", email: "ana@partner.example" },
+    });
   });
 
   test("the customer option is the partner's only", () => {
@@ -76,7 +83,13 @@ describe("partner organization", () => {
     const setup = makeSetup({
       step: "PARTNER_ORG",
       role: "PARTNER",
-      partnerOrg: makeOrg({ id: null, existing: false, name: "Partner One", country: "RS", address: null }),
+      partnerOrg: makeOrg({
+        id: null,
+        existing: false,
+        name: "Partner One",
+        country: "RS",
+        address: null,
+      }),
     });
     const { mutate } = renderStep(<PartnerOrgStep />, { setup });
     expect(screen.getByLabelText("Organization name")).toHaveValue("Partner One");
@@ -93,7 +106,13 @@ describe("partner organization", () => {
       input: {
         name: "Partner One",
         country: "RS",
-        address: { line1: "Knez Mihailova 1", line2: null, city: "Beograd", postalCode: "11000", region: null },
+        address: {
+          line1: "Knez Mihailova 1",
+          line2: null,
+          city: "Beograd",
+          postalCode: "11000",
+          region: null,
+        },
       },
     });
   });
@@ -123,8 +142,15 @@ describe("partner organization", () => {
   test("the country picker: search by name in English or Serbian, choose with the keyboard", async () => {
     const user = userEvent.setup();
     const mutate = mutateReturning(ok());
-    const org = makeOrg({ name: "P", country: "RS", address: { line1: "a", line2: null, city: "b", postalCode: "1", region: null } });
-    const { unmount } = renderStep(<PartnerOrgStep />, { setup: makeSetup({ step: "PARTNER_ORG", role: "PARTNER", partnerOrg: org }), mutate });
+    const org = makeOrg({
+      name: "P",
+      country: "RS",
+      address: { line1: "a", line2: null, city: "b", postalCode: "1", region: null },
+    });
+    const { unmount } = renderStep(<PartnerOrgStep />, {
+      setup: makeSetup({ step: "PARTNER_ORG", role: "PARTNER", partnerOrg: org }),
+      mutate,
+    });
     const country = screen.getByRole("combobox", { name: "Country" });
     expect(country).toHaveValue("Serbia");
     await user.click(country);
@@ -139,7 +165,10 @@ describe("partner organization", () => {
     unmount();
 
     // In Serbian, by its Serbian name, without the accents.
-    renderStep(<PartnerOrgStep />, { setup: makeSetup({ step: "PARTNER_ORG", role: "PARTNER", partnerOrg: org }), lang: "sr" });
+    renderStep(<PartnerOrgStep />, {
+      setup: makeSetup({ step: "PARTNER_ORG", role: "PARTNER", partnerOrg: org }),
+      lang: "sr",
+    });
     const zemlja = screen.getByRole("combobox", { name: "Zemlja" });
     expect(zemlja).toHaveValue("Srbija");
     await user.click(zemlja);
@@ -152,16 +181,28 @@ describe("partner organization", () => {
     const setup = makeSetup({
       step: "PARTNER_ORG",
       role: "PARTNER",
-      partnerOrg: makeOrg({ id: "org_1", existing: true, name: "Partner One", country: "RS", address: null }),
+      partnerOrg: makeOrg({
+        id: "org_1",
+        existing: true,
+        name: "Partner One",
+        country: "RS",
+        address: null,
+      }),
     });
     const { mutate } = renderStep(<PartnerOrgStep />, { setup });
-    expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent("Review your partner organization");
+    expect(screen.getByRole("heading", { level: 1 })).toHaveTextContent(
+      "Review your partner organization",
+    );
     await user.click(screen.getByRole("button", { name: "I don't recognize this organization" }));
-    const dialog = screen.getByRole("dialog", { name: "Report an organization you don't recognize" });
+    const dialog = screen.getByRole("dialog", {
+      name: "Report an organization you don't recognize",
+    });
     await user.type(within(dialog).getByLabelText(/Note for the representative/), "Not ours");
     await user.click(within(dialog).getByRole("button", { name: "Put the order on hold" }));
     await waitFor(() => expect(mutate).toHaveBeenCalled());
-    expect(varsOf(mutate as never)).toEqual({ input: { organization: "PARTNER", note: "Not ours" } });
+    expect(varsOf(mutate as never)).toEqual({
+      input: { organization: "PARTNER", note: "Not ours" },
+    });
   });
 });
 
@@ -172,10 +213,15 @@ describe("customer administrator and organization", () => {
       ok: false,
       userErrors: [{ field: ["email"], code: "EMAIL_IN_PARTNER_ORG", message: "…" }],
     });
-    renderStep(<CustomerAdminStep />, { setup: makeSetup({ step: "CUSTOMER_ADMIN", role: "PARTNER" }), mutate });
+    renderStep(<CustomerAdminStep />, {
+      setup: makeSetup({ step: "CUSTOMER_ADMIN", role: "PARTNER" }),
+      mutate,
+    });
     await user.type(screen.getByLabelText("Administrator's email"), "boss@partner.example");
     await user.click(screen.getByRole("button", { name: "Next" }));
-    expect(await screen.findByText(/belongs to a partner organization/, { selector: ".field-error" })).toBeInTheDocument();
+    expect(
+      await screen.findByText(/belongs to a partner organization/, { selector: ".field-error" }),
+    ).toBeInTheDocument();
     expect(screen.getByRole("alert")).toHaveTextContent("belongs to a partner organization");
     expect(screen.getByLabelText("Administrator's email")).toHaveFocus();
   });
@@ -187,13 +233,19 @@ describe("customer administrator and organization", () => {
       userErrors: [{ field: ["email"], code: "EMAIL_IN_PARTNER_ORG", message: "…" }],
     });
     renderStep(<CustomerAdminStep />, {
-      setup: makeSetup({ step: "CUSTOMER_ADMIN", role: "PARTNER", partnerOrg: makeOrg({ name: "P" }) }),
+      setup: makeSetup({
+        step: "CUSTOMER_ADMIN",
+        role: "PARTNER",
+        partnerOrg: makeOrg({ name: "P" }),
+      }),
       mutate,
     });
     await user.type(screen.getByLabelText("Administrator's email"), "Setup@partner.example");
     await user.click(screen.getByRole("button", { name: "Next" }));
     expect(
-      await screen.findByText(/you become the administrator of the new partner organization/, { selector: ".field-error" }),
+      await screen.findByText(/you become the administrator of the new partner organization/, {
+        selector: ".field-error",
+      }),
     ).toBeInTheDocument();
     expect(screen.getByRole("alert")).not.toHaveTextContent("belongs to a partner organization");
   });
@@ -203,12 +255,24 @@ describe("customer administrator and organization", () => {
       step: "CUSTOMER_ORG",
       role: "PARTNER",
       customerAdminEmail: "it@acme.example",
-      customerOrg: makeOrg({ id: null, existing: false, name: "Acme d.o.o.", country: "RS", address: null }),
-      customerOrgCandidates: [{ name: "Acme d.o.o.", emailDomain: "acme.example", createdAt: "2026-01-05T10:00:00Z" }],
+      customerOrg: makeOrg({
+        id: null,
+        existing: false,
+        name: "Acme d.o.o.",
+        country: "RS",
+        address: null,
+      }),
+      customerOrgCandidates: [
+        { name: "Acme d.o.o.", emailDomain: "acme.example", createdAt: "2026-01-05T10:00:00Z" },
+      ],
     });
     renderStep(<CustomerOrgStep />, { setup });
     const table = screen.getByRole("table");
-    expect(within(table).getAllByRole("columnheader").map((c) => c.textContent)).toEqual(["Name", "Email domain", "Created"]);
+    expect(
+      within(table)
+        .getAllByRole("columnheader")
+        .map((c) => c.textContent),
+    ).toEqual(["Name", "Email domain", "Created"]);
     expect(within(table).getByText("acme.example")).toBeInTheDocument();
     expect(within(table).getByText(/2026/)).toBeInTheDocument();
   });
@@ -217,8 +281,14 @@ describe("customer administrator and organization", () => {
 describe("password", () => {
   test("must match; a weak one is refused by the server at the field", async () => {
     const user = userEvent.setup();
-    const mutate = mutateReturning({ ok: false, userErrors: [{ field: ["password"], code: "WEAK_PASSWORD", message: "…" }] });
-    renderStep(<PasswordStep />, { setup: makeSetup({ step: "PASSWORD", role: "PARTNER" }, { status: "ORGS_CONFIRMED" }), mutate });
+    const mutate = mutateReturning({
+      ok: false,
+      userErrors: [{ field: ["password"], code: "WEAK_PASSWORD", message: "…" }],
+    });
+    renderStep(<PasswordStep />, {
+      setup: makeSetup({ step: "PASSWORD", role: "PARTNER" }, { status: "ORGS_CONFIRMED" }),
+      mutate,
+    });
     await user.type(screen.getByLabelText("New password"), "password1234");
     await user.type(screen.getByLabelText("Repeat the password"), "password12345");
     await user.click(screen.getByRole("button", { name: "Set password" }));
@@ -226,7 +296,9 @@ describe("password", () => {
     await user.clear(screen.getByLabelText("Repeat the password"));
     await user.type(screen.getByLabelText("Repeat the password"), "password1234");
     await user.click(screen.getByRole("button", { name: "Set password" }));
-    expect(await screen.findByText(/This password is too common/, { selector: ".field-error" })).toBeInTheDocument();
+    expect(
+      await screen.findByText(/This password is too common/, { selector: ".field-error" }),
+    ).toBeInTheDocument();
     // The rule that failed is the one marked.
     const rules = within(screen.getByTestId("password-rules"));
     expect(rules.getByText(/Not a common password/).closest("li")).toHaveClass("failed");
@@ -236,7 +308,10 @@ describe("password", () => {
   test("the rules show which one fails as the person types", async () => {
     const user = userEvent.setup();
     const mutate = mutateReturning(ok());
-    renderStep(<PasswordStep />, { setup: makeSetup({ step: "PASSWORD", role: "PARTNER" }, { status: "ORGS_CONFIRMED" }), mutate });
+    renderStep(<PasswordStep />, {
+      setup: makeSetup({ step: "PASSWORD", role: "PARTNER" }, { status: "ORGS_CONFIRMED" }),
+      mutate,
+    });
     const rules = within(screen.getByTestId("password-rules"));
     const rule = (re: RegExp) => rules.getByText(re).closest("li");
     await user.type(screen.getByLabelText("New password"), "setup-2026");
@@ -254,32 +329,54 @@ describe("password", () => {
 describe("service settings", () => {
   const servicesSetup = () =>
     makeSetup(
-      { step: "SERVICES", role: "PARTNER", missingSettings: ["CALLING", "MEETINGS"], next: "saveCallSettings" },
+      {
+        step: "SERVICES",
+        role: "PARTNER",
+        missingSettings: ["CALLING", "MEETINGS"],
+        next: "saveCallSettings",
+      },
       { status: "ORGS_CONFIRMED" },
     );
 
   test("subscription details and what is still needed", () => {
     renderStep(<ServicesStep />, { setup: servicesSetup() });
     expect(screen.getByRole("heading", { name: "Subscription details" })).toBeInTheDocument();
-    expect(screen.getByText("Still needed before provisioning: Calling, Meetings.")).toBeInTheDocument();
+    expect(
+      screen.getByText("Still needed before provisioning: Calling, Meetings."),
+    ).toBeInTheDocument();
     // The picker shows the zone's city; its value is the IANA name.
     expect(screen.getByRole("combobox", { name: "Time zone" })).toHaveValue("Belgrade");
-    expect(screen.getByRole("option", { name: /Belgrade/, selected: true, hidden: true })).toHaveAttribute("id", "call-tz-opt-Europe/Belgrade");
+    expect(
+      screen.getByRole("option", { name: /Belgrade/, selected: true, hidden: true }),
+    ).toHaveAttribute("id", "call-tz-opt-Europe/Belgrade");
     expect(screen.getByLabelText("Announcement language")).toHaveValue("sr_RS");
   });
 
   test("a taken subdomain: why, the site address as typed, and suggestions to use", async () => {
     const user = userEvent.setup();
     const query = vi.fn(async (_doc: unknown, _vars: unknown) => ({
-      data: { checkSubdomain: { available: false, reason: "SUBDOMAIN_TAKEN", suggestions: ["acme-rs", "acme-2"] } },
+      data: {
+        checkSubdomain: {
+          available: false,
+          reason: "SUBDOMAIN_TAKEN",
+          suggestions: ["acme-rs", "acme-2"],
+        },
+      },
     }));
     const mutate = mutateReturning(ok());
-    renderStep(<ServicesStep />, { setup: servicesSetup(), query: query as unknown as WizardValue["query"], mutate });
+    renderStep(<ServicesStep />, {
+      setup: servicesSetup(),
+      query: query as unknown as WizardValue["query"],
+      mutate,
+    });
     await user.type(screen.getByLabelText("Site subdomain"), "Acme");
     expect(screen.getByTestId("site-address")).toHaveTextContent("acme.webex.example");
     await user.click(screen.getByRole("button", { name: "Check availability" }));
     expect(
-      await screen.findByText("Not available: another site already uses this name. Please try another name.", { selector: ".field-error" }),
+      await screen.findByText(
+        "Not available: another site already uses this name. Please try another name.",
+        { selector: ".field-error" },
+      ),
     ).toBeInTheDocument();
     expect(query.mock.calls[0][1]).toEqual({ subdomain: "acme" });
     await user.click(screen.getByRole("button", { name: "Use acme-rs" }));
@@ -294,23 +391,38 @@ describe("service settings", () => {
 
   test("a reserved subdomain says it is reserved", async () => {
     const user = userEvent.setup();
-    const query = vi.fn(async () => ({ data: { checkSubdomain: { available: false, reason: "SUBDOMAIN_RESERVED", suggestions: [] } } }));
-    renderStep(<ServicesStep />, { setup: servicesSetup(), query: query as unknown as WizardValue["query"] });
+    const query = vi.fn(async () => ({
+      data: { checkSubdomain: { available: false, reason: "SUBDOMAIN_RESERVED", suggestions: [] } },
+    }));
+    renderStep(<ServicesStep />, {
+      setup: servicesSetup(),
+      query: query as unknown as WizardValue["query"],
+    });
     await user.type(screen.getByLabelText("Site subdomain"), "admin");
     await user.click(screen.getByRole("button", { name: "Check availability" }));
-    expect(await screen.findByText(/this name is reserved/, { selector: ".field-error" })).toBeInTheDocument();
+    expect(
+      await screen.findByText(/this name is reserved/, { selector: ".field-error" }),
+    ).toBeInTheDocument();
     expect(screen.queryByText("Available names from your organization's name:")).toBeNull();
   });
 
   test("Save needs a successful check of the same name", async () => {
     const user = userEvent.setup();
-    const query = vi.fn(async () => ({ data: { checkSubdomain: { available: true, reason: null } } }));
+    const query = vi.fn(async () => ({
+      data: { checkSubdomain: { available: true, reason: null } },
+    }));
     const mutate = mutateReturning(ok());
-    renderStep(<ServicesStep />, { setup: servicesSetup(), query: query as unknown as WizardValue["query"], mutate });
+    renderStep(<ServicesStep />, {
+      setup: servicesSetup(),
+      query: query as unknown as WizardValue["query"],
+      mutate,
+    });
     const input = screen.getByLabelText("Site subdomain");
     await user.type(input, "acme");
     await user.click(screen.getByRole("button", { name: "Save" }));
-    expect(await screen.findByText("Select “Check availability” first.", { selector: ".field-error" })).toBeInTheDocument();
+    expect(
+      await screen.findByText("Select “Check availability” first.", { selector: ".field-error" }),
+    ).toBeInTheDocument();
     expect(mutate).not.toHaveBeenCalled();
     await user.click(screen.getByRole("button", { name: "Check availability" }));
     expect(await screen.findByText("acme is available.")).toBeInTheDocument();
@@ -322,28 +434,36 @@ describe("service settings", () => {
   test("an invalid subdomain is caught before asking the server", async () => {
     const user = userEvent.setup();
     const query = vi.fn();
-    renderStep(<ServicesStep />, { setup: servicesSetup(), query: query as unknown as WizardValue["query"] });
+    renderStep(<ServicesStep />, {
+      setup: servicesSetup(),
+      query: query as unknown as WizardValue["query"],
+    });
     await user.type(screen.getByLabelText("Site subdomain"), "bad_name");
     await user.click(screen.getByRole("button", { name: "Check availability" }));
-    expect(await screen.findByText(/Invalid subdomain name/, { selector: ".field-error" })).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Invalid subdomain name/, { selector: ".field-error" }),
+    ).toBeInTheDocument();
     expect(query).not.toHaveBeenCalled();
   });
 });
 
 describe("meetings site", () => {
   const confirmed = (over: Parameters<typeof makeSetup>[0]) =>
-    makeSetup({ step: "SERVICES", role: "PARTNER", ...over }, {
-      status: "ORGS_CONFIRMED",
-      subscription: {
-        id: "sub_01test",
-        status: "PENDING",
-        activatedAt: null,
-        billingStartedAt: null,
-        siteSubdomain: null,
-        services: [{ kind: "MEETINGS", quantity: 5 }],
-        callSettings: null,
+    makeSetup(
+      { step: "SERVICES", role: "PARTNER", ...over },
+      {
+        status: "ORGS_CONFIRMED",
+        subscription: {
+          id: "sub_01test",
+          status: "PENDING",
+          activatedAt: null,
+          billingStartedAt: null,
+          siteSubdomain: null,
+          services: [{ kind: "MEETINGS", quantity: 5 }],
+          callSettings: null,
+        },
       },
-    });
+    );
 
   test("an existing site: shown, no subdomain form, and provisioning is next", async () => {
     const user = userEvent.setup();
@@ -358,7 +478,9 @@ describe("meetings site", () => {
     expect(screen.queryByLabelText("Site subdomain")).toBeNull();
     expect(screen.queryByRole("button", { name: "Check availability" })).toBeNull();
     expect(screen.queryByRole("button", { name: "Change" })).toBeNull();
-    expect(screen.getByText("All settings are saved. Next: provision and start billing.")).toBeInTheDocument();
+    expect(
+      screen.getByText("All settings are saved. Next: provision and start billing."),
+    ).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Next" }));
     expect(await screen.findByText("navigated")).toBeInTheDocument();
   });
@@ -374,20 +496,28 @@ describe("meetings site", () => {
     const setup = confirmed({ missingSettings: ["MEETINGS"], next: "saveEnterpriseSettings" });
     renderStep(<ServicesStep />, { setup });
     await user.click(screen.getByRole("button", { name: "Next" }));
-    expect(await screen.findByText("Save the settings of every purchased service before provisioning.")).toBeInTheDocument();
+    expect(
+      await screen.findByText("Save the settings of every purchased service before provisioning."),
+    ).toBeInTheDocument();
     expect(screen.queryByText("navigated")).toBeNull();
   });
 
   test("a subdomain this order saved: shown as saved, and it can be changed", async () => {
     const user = userEvent.setup();
-    const query = vi.fn(async () => ({ data: { checkSubdomain: { available: true, reason: null } } }));
+    const query = vi.fn(async () => ({
+      data: { checkSubdomain: { available: true, reason: null } },
+    }));
     const mutate = mutateReturning(ok());
     const setup = confirmed({
       missingSettings: [],
       next: "provision",
       customerOrg: makeOrg({ id: "org_c", existing: true, name: "Acme d.o.o.", subdomain: "acme" }),
     });
-    renderStep(<ServicesStep />, { setup, query: query as unknown as WizardValue["query"], mutate });
+    renderStep(<ServicesStep />, {
+      setup,
+      query: query as unknown as WizardValue["query"],
+      mutate,
+    });
     expect(screen.getByText("Site subdomain acme saved.")).toBeInTheDocument();
     expect(screen.queryByLabelText("Site subdomain")).toBeNull();
     await user.click(screen.getByRole("button", { name: "Change" }));
@@ -405,7 +535,9 @@ describe("meetings site", () => {
     await user.clear(screen.getByLabelText("Site subdomain"));
     await user.type(screen.getByLabelText("Site subdomain"), "acme2");
     await user.click(screen.getByRole("button", { name: "Save" }));
-    expect(await screen.findByText("Select “Check availability” first.", { selector: ".field-error" })).toBeInTheDocument();
+    expect(
+      await screen.findByText("Select “Check availability” first.", { selector: ".field-error" }),
+    ).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Check availability" }));
     expect(await screen.findByText("acme2 is available.")).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Save" }));
@@ -432,7 +564,10 @@ describe("provision", () => {
   test("behind a confirmation that billing starts for every purchased service", async () => {
     const user = userEvent.setup();
     const mutate = mutateReturning(ok());
-    renderStep(<ProvisionStep />, { setup: makeSetup({ step: "PROVISION" }, { status: "ORGS_CONFIRMED" }), mutate });
+    renderStep(<ProvisionStep />, {
+      setup: makeSetup({ step: "PROVISION" }, { status: "ORGS_CONFIRMED" }),
+      mutate,
+    });
     await user.click(screen.getByRole("button", { name: "Provision and start billing" }));
     const dialog = screen.getByRole("dialog", { name: "Start billing?" });
     expect(dialog).toHaveTextContent("Billing starts for every service you purchased:");
@@ -449,7 +584,10 @@ describe("provision", () => {
   test("Escape closes the dialog without provisioning", async () => {
     const user = userEvent.setup();
     const mutate = mutateReturning(ok());
-    renderStep(<ProvisionStep />, { setup: makeSetup({ step: "PROVISION" }, { status: "ORGS_CONFIRMED" }), mutate });
+    renderStep(<ProvisionStep />, {
+      setup: makeSetup({ step: "PROVISION" }, { status: "ORGS_CONFIRMED" }),
+      mutate,
+    });
     await user.click(screen.getByRole("button", { name: "Provision and start billing" }));
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("dialog")).toBeNull();
@@ -473,7 +611,11 @@ describe("step list", () => {
     const setup = makeSetup({ step: "CUSTOMER_ORG", role: "CUSTOMER", steps: customerSteps });
     renderStep(<StepList setup={setup} view="CUSTOMER_ORG" />, { setup });
     const nav = screen.getByRole("navigation", { name: "Setup steps" });
-    expect(within(nav).getAllByRole("listitem").map((li) => li.textContent?.replace(/^[✓\d]+/, "").replace(/ \(completed\)$/, ""))).toEqual([
+    expect(
+      within(nav)
+        .getAllByRole("listitem")
+        .map((li) => li.textContent?.replace(/^[✓\d]+/, "").replace(/ \(completed\)$/, "")),
+    ).toEqual([
       "Your role",
       "Who sets up",
       "Customer administrator",
