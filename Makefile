@@ -6,7 +6,7 @@ BIN     := bin/onramp
 RACE_PKGS := ./internal/...
 PLAIN_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v '/internal/')
 
-.PHONY: run demo build test test-prereqs test-sqlite test-postgres test-frontend test-conformance frontend vet fmt-check generate-check bench clean
+.PHONY: run demo build test test-prereqs test-suites test-sqlite test-postgres test-frontend test-conformance frontend lint lint-go lint-frontend vet fmt-check generate-check bench clean
 
 # The binary embeds frontend/dist: build the wizard first (when missing or
 # stale), then the binary.
@@ -21,7 +21,16 @@ demo: build
 build:
 	$(GO) build -o $(BIN) .
 
-test: test-prereqs vet fmt-check test-sqlite test-postgres test-frontend test-conformance
+# Lint first; then the three suites at once (their outputs one after the
+# other, as each ends): the SQLite and the PostgreSQL halves of the Go suite
+# use different databases, and the browser tests their own servers.
+test: test-prereqs lint
+	$(MAKE) --no-print-directory -j3 -O test-suites
+
+test-suites: test-sqlite test-postgres test-web
+
+test-web: test-frontend
+	$(MAKE) --no-print-directory test-conformance
 
 # What a fresh machine lacks: Debian's chromium, and the local PostgreSQL
 # started (and its "test" database created) unless ONRAMP_TEST_POSTGRES_URL
@@ -29,16 +38,20 @@ test: test-prereqs vet fmt-check test-sqlite test-postgres test-frontend test-co
 test-prereqs:
 	@scripts/test-prereqs
 
-# The suite on the embedded SQLite file.
+# The suite on the embedded SQLite file. Tests wait more than they compute
+# (servers, sockets, the job queue), so more of them run at once than the
+# two cores (-parallel).
+GO_TEST := $(GO) test -count=1 -parallel 8
+
 test-sqlite:
-	$(GO) test -count=1 -race $(RACE_PKGS)
-	$(GO) test -count=1 $(PLAIN_PKGS)
+	$(GO_TEST) -race $(RACE_PKGS)
+	$(GO_TEST) $(PLAIN_PKGS)
 
 # The same suite on PostgreSQL (ONRAMP_TEST_POSTGRES_URL, default the local
 # server on 127.0.0.1:5432): each test gets a database of its own. A missing
 # server fails the run; it never skips.
 test-postgres:
-	ONRAMP_TEST_DATABASE=postgres $(GO) test -count=1 -race $(RACE_PKGS)
+	ONRAMP_TEST_DATABASE=postgres $(GO_TEST) -race $(RACE_PKGS)
 
 # The React wizard and the GraphQL IDE (frontend/dist, embedded by the
 # binary). npm ci runs when node_modules is missing or the lockfile changed;
@@ -70,6 +83,24 @@ test-frontend: frontend
 # fails the run, warnings are listed (see README).
 test-conformance: frontend/node_modules/.package-lock.json build
 	cd frontend && node conformance/audit.mjs
+
+# golangci-lint (.golangci.yml: staticcheck, errcheck, revive, gosec,
+# exhaustive and the rest), go vet and gofmt; ESLint (typescript-eslint,
+# React's hooks rules), Prettier and tsc for the frontend.
+lint: lint-go lint-frontend
+
+GOLANGCI := bin/golangci-lint
+
+# Built from tools/go.mod, which pins its version apart from the service's
+# modules.
+$(GOLANGCI): tools/go.mod tools/go.sum
+	cd tools && $(GO) build -o ../$(GOLANGCI) github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+
+lint-go: $(GOLANGCI) vet fmt-check
+	$(GOLANGCI) run ./...
+
+lint-frontend: frontend/node_modules/.package-lock.json
+	cd frontend && npm run codegen --silent && npx tsc -b && npm run lint --silent
 
 vet:
 	$(GO) vet ./...
