@@ -7,8 +7,6 @@ package graph
 
 import (
 	"context"
-	"time"
-
 	"onramp/ent"
 	"onramp/ent/order"
 	"onramp/ent/partneraccess"
@@ -19,6 +17,7 @@ import (
 	"onramp/internal/gid"
 	"onramp/internal/store"
 	"onramp/internal/viewer"
+	"time"
 )
 
 // ApprovePartnerAccess is the resolver for the approvePartnerAccess field.

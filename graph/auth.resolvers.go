@@ -7,13 +7,12 @@ package graph
 
 import (
 	"context"
-	"strings"
-
 	"onramp/ent/order"
 	"onramp/graph/model"
 	"onramp/internal/auth"
 	"onramp/internal/gid"
 	"onramp/internal/viewer"
+	"strings"
 )
 
 // SignIn is the resolver for the signIn field.

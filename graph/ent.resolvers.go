@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-
 	"onramp/ent"
 	"onramp/graph/generated"
 	"onramp/internal/auth"

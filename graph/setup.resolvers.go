@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-
 	"onramp/ent"
 	"onramp/ent/order"
 	"onramp/ent/schema/schematype"
