@@ -8,6 +8,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"onramp/internal/mail/kind"
+
 	"onramp/internal/gid"
 	"onramp/internal/validate"
 )
@@ -23,10 +25,7 @@ func (Message) Mixin() []ent.Mixin {
 
 func (Message) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("kind").Values("SETUP_LINK", "HANDOFF_COLLEAGUE", "HANDOFF_CUSTOMER", "ESCALATION", "SERVICES_ACTIVE", "WEBHOOK_DISABLED",
-			"HANDOFF_SENT", "SETUP_FINISHED", "CUSTOMER_WELCOME", "ON_HOLD", "HOLD_RELEASED", "ORDER_CANCELLED",
-			"WINDOW_CLOSED", "LINK_REMINDER", "WINDOW_REMINDER",
-			"ACCESS_REQUEST", "ACCESS_APPROVED", "PASSWORD_RESET", "PASSWORD_CHANGED").Immutable(),
+		field.Enum("kind").Values(kind.Values()...).Immutable(),
 		field.String("to").NotEmpty().MaxLen(validate.EmailMax).Immutable(),
 		field.String("subject").NotEmpty().Immutable(),
 		field.Text("text_body").Sensitive().

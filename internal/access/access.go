@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"onramp/internal/mail/kind"
+
 	"onramp/ent"
 	"onramp/ent/order"
 	"onramp/ent/organization"
@@ -103,7 +105,7 @@ func (s *Service) Request(ctx context.Context, c *lifecycle.Change, o *ent.Order
 	}
 	c.Audit["partnerAccess"] = pa.ID
 	c.Audit["partnerAccessAskedOf"] = admin
-	return s.accessMail(ctx, mail.AccessRequest, o, partner, customer, admin, token, exp)
+	return s.accessMail(ctx, kind.AccessRequest, o, partner, customer, admin, token, exp)
 }
 
 // accessMail puts a consent email in the outbox. It is not the order's
@@ -188,7 +190,7 @@ func (s *Service) decide(ctx context.Context, action lifecycle.Action, to partne
 		if err != nil {
 			return err
 		}
-		return s.accessMail(ctx, mail.AccessApproved, c.Order, partner, customer, pa.AdminEmail, token, exp)
+		return s.accessMail(ctx, kind.AccessApproved, c.Order, partner, customer, pa.AdminEmail, token, exp)
 	})
 }
 

@@ -11,6 +11,8 @@ package accounts
 import (
 	"context"
 
+	"onramp/internal/mail/kind"
+
 	"github.com/riverqueue/river"
 
 	"onramp/ent"
@@ -95,7 +97,7 @@ func (s *Service) mailPasswordReset(ctx context.Context, a PasswordResetArgs) er
 		if err != nil {
 			return err
 		}
-		_, err = s.Orders.Outbox.Send(ctx, mail.Draft{Kind: mail.PasswordReset, To: u.Email, Lang: a.Lang, Data: mail.Data{
+		_, err = s.Orders.Outbox.Send(ctx, mail.Draft{Kind: kind.PasswordReset, To: u.Email, Lang: a.Lang, Data: mail.Data{
 			PartnerName:  u.Edges.Organization.Name,
 			ContactEmail: u.Email,
 			Link:         s.Orders.Settings.LinkTo("/reset-password", token),
@@ -188,7 +190,7 @@ func (s *Service) setPassword(ctx context.Context, v *viewer.Viewer, password, w
 		if err := audit.Record(ctx, client, "", why, map[string]any{"user": u.ID, "sessionsEnded": ended}); err != nil {
 			return err
 		}
-		if _, err := s.Orders.Outbox.Send(ctx, mail.Draft{Kind: mail.PasswordChanged, To: u.Email, Lang: "en", Data: mail.Data{
+		if _, err := s.Orders.Outbox.Send(ctx, mail.Draft{Kind: kind.PasswordChanged, To: u.Email, Lang: "en", Data: mail.Data{
 			PartnerName: u.Edges.Organization.Name, ContactEmail: u.Email,
 		}}); err != nil {
 			return err

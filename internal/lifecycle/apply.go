@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"onramp/internal/mail/kind"
+
 	"onramp/ent"
 	"onramp/ent/escalation"
 	"onramp/ent/message"
@@ -40,7 +42,7 @@ type Engine struct {
 	// Notify sends a row's notice, in the change's transaction (nil: no
 	// notices). It decides the recipients and whether the notice applies
 	// to this change (a hand-off's confirmation only after a hand-off).
-	Notify func(ctx context.Context, notice string, was order.Status, o *ent.Order, c *Change) error
+	Notify func(ctx context.Context, notice kind.Kind, was order.Status, o *ent.Order, c *Change) error
 }
 
 // Command is one action on one order: what the table does not know.

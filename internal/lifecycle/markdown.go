@@ -25,7 +25,7 @@ func Markdown() string {
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n",
 			r.Action, actors(r.By), statuses(r.From), steps(r.Steps), orDash(stepNames(r.To)), orDash(sets),
-			orDash(code(r.Event)), orDash(code(r.Notice)))
+			orDash(code(r.Event)), orDash(code(string(r.Notice))))
 	}
 	return b.String()
 }

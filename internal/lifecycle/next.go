@@ -18,19 +18,6 @@ const (
 	CodeDraftRestarted     = "DRAFT_RESTARTED"
 )
 
-// The notices of an order's life (mail kinds of internal/mail).
-const (
-	NoticeHandoffSent     = "HANDOFF_SENT"
-	NoticeCustomerWelcome = "CUSTOMER_WELCOME"
-	NoticeSetupFinished   = "SETUP_FINISHED"
-	NoticeOnHold          = "ON_HOLD"
-	NoticeHoldReleased    = "HOLD_RELEASED"
-	NoticeOrderCancelled  = "ORDER_CANCELLED"
-	NoticeWindowClosed    = "WINDOW_CLOSED"
-	NoticeLinkReminder    = "LINK_REMINDER"
-	NoticeWindowReminder  = "WINDOW_REMINDER"
-)
-
 // settingsAction is the wizard call that saves a service's settings.
 var settingsAction = map[schematype.ServiceKind]Action{
 	schematype.Calling:  SaveCallSettings,

@@ -9,6 +9,8 @@ package lifecycle
 import (
 	"slices"
 
+	"onramp/internal/mail/kind"
+
 	"onramp/ent/order"
 	"onramp/internal/viewer"
 )
@@ -129,7 +131,7 @@ type Rule struct {
 	Event string
 	// Notice is the email this action sends (its kind; the recipients and
 	// whether it applies are the Engine's Notify's to decide).
-	Notice string
+	Notice kind.Kind
 	// Elsewhere is the userError code when the order's status is not in
 	// From and the order has not ended or is not on hold (those have codes
 	// of their own); default WRONG_STEP.
@@ -180,7 +182,7 @@ var Table = []Rule{
 		To: []order.Step{order.StepASSIGNMENT}, Audit: string(ChooseRole)},
 	{Action: AssignSetup, By: wizard, From: drafting, Steps: from(order.StepASSIGNMENT), Home: order.StepASSIGNMENT, Starts: true,
 		To: []order.Step{order.StepPARTNER_ORG, order.StepCUSTOMER_ADMIN, order.StepROLE}, Audit: string(AssignSetup),
-		Notice: NoticeHandoffSent},
+		Notice: kind.HandoffSent},
 	{Action: ConfirmPartnerOrg, By: wizard, From: drafting, Steps: from(order.StepPARTNER_ORG), Home: order.StepPARTNER_ORG, Starts: true,
 		To: []order.Step{order.StepCUSTOMER_ADMIN}, Audit: string(ConfirmPartnerOrg)},
 	{Action: SetCustomerAdmin, By: wizard, From: drafting, Steps: from(order.StepCUSTOMER_ADMIN), Home: order.StepCUSTOMER_ADMIN, Starts: true,
@@ -188,10 +190,10 @@ var Table = []Rule{
 	{Action: ConfirmCustomerOrg, By: wizard, From: drafting, Steps: from(order.StepCUSTOMER_ORG), Home: order.StepCUSTOMER_ORG, Starts: true,
 		To: []order.Step{order.StepCONFIRM}, Audit: string(ConfirmCustomerOrg)},
 	{Action: ReportUnrecognized, By: wizard, From: drafting, Steps: []order.Step{order.StepPARTNER_ORG, order.StepCUSTOMER_ORG},
-		Sets: []order.Status{order.StatusON_HOLD}, Audit: string(ReportUnrecognized), Notice: NoticeOnHold},
+		Sets: []order.Status{order.StatusON_HOLD}, Audit: string(ReportUnrecognized), Notice: kind.OnHold},
 	{Action: ConfirmOrgs, By: wizard, From: drafting, Steps: []order.Step{order.StepCONFIRM}, Home: order.StepCONFIRM, Starts: true,
 		To: []order.Step{order.StepPASSWORD, order.StepSERVICES}, Sets: []order.Status{order.StatusORGS_CONFIRMED}, Audit: string(ConfirmOrgs),
-		Notice: NoticeCustomerWelcome},
+		Notice: kind.CustomerWelcome},
 
 	// The wizard after the organizations are confirmed: the service
 	// settings, then provisioning, once.
@@ -204,16 +206,16 @@ var Table = []Rule{
 	{Action: Provision, By: wizard, From: []order.Status{order.StatusORGS_CONFIRMED, order.StatusPROVISIONED},
 		Steps: []order.Step{order.StepSERVICES, order.StepPROVISION, order.StepDONE}, Home: order.StepPROVISION,
 		To: []order.Step{order.StepDONE}, Sets: []order.Status{order.StatusPROVISIONED}, Audit: string(Provision),
-		Notice: NoticeSetupFinished},
+		Notice: kind.SetupFinished},
 
 	// Partners, integrations and operators.
 	{Action: ResendSetupLink, By: apiUsers, From: settable,
 		To: []order.Step{order.StepROLE}, Audit: "SETUP_LINK_RESENT"},
 	{Action: CancelOrder, By: apiUsers, From: open,
-		Sets: []order.Status{order.StatusCANCELLED}, Audit: "ORDER_CANCELLED", Notice: NoticeOrderCancelled},
+		Sets: []order.Status{order.StatusCANCELLED}, Audit: "ORDER_CANCELLED", Notice: kind.OrderCancelled},
 	{Action: ReleaseHold, By: ByOperator, From: []order.Status{order.StatusON_HOLD},
 		To: []order.Step{order.StepROLE}, Sets: []order.Status{order.StatusIN_SETUP}, Audit: "HOLD_RELEASED", Elsewhere: CodeNotOnHold,
-		Event: EventHoldReleased, Notice: NoticeHoldReleased},
+		Event: EventHoldReleased, Notice: kind.HoldReleased},
 	{Action: ResolveEscalation, By: ByOperator, From: everyStatus, Audit: "ESCALATION_RESOLVED"},
 	// A new link for the signed-in administrator: before the confirmation
 	// it starts at ROLE (a new draft), afterwards where the order stands.
@@ -233,9 +235,9 @@ var Table = []Rule{
 		Sets: []order.Status{order.StatusLINK_SENT}, Audit: "EMAIL_SENT"},
 	{Action: Escalate, By: BySystem, From: notStarted, Audit: "ESCALATION_OPENED", Event: EventEscalated},
 	{Action: CloseWindow, By: BySystem, From: open, Sets: []order.Status{order.StatusCANCELLED}, Audit: "WINDOW_CLOSED",
-		Notice: NoticeWindowClosed},
-	{Action: RemindLink, By: BySystem, From: settable, Audit: "LINK_REMINDER_SENT", Notice: NoticeLinkReminder},
-	{Action: RemindWindow, By: BySystem, From: settable, Audit: "WINDOW_REMINDER_SENT", Notice: NoticeWindowReminder},
+		Notice: kind.WindowClosed},
+	{Action: RemindLink, By: BySystem, From: settable, Audit: "LINK_REMINDER_SENT", Notice: kind.LinkReminder},
+	{Action: RemindWindow, By: BySystem, From: settable, Audit: "WINDOW_REMINDER_SENT", Notice: kind.WindowReminder},
 	{Action: IssueLink, By: BySystem, From: []order.Status{order.StatusPLACED, order.StatusLINK_SENT, order.StatusIN_SETUP,
 		order.StatusON_HOLD, order.StatusORGS_CONFIRMED, order.StatusPROVISIONED},
 		To: []order.Step{order.StepROLE}, Audit: "SETUP_LINK_ISSUED"},

@@ -10,41 +10,16 @@ import (
 	htmltemplate "html/template"
 	"strings"
 	"text/template"
+
+	"onramp/internal/mail/kind"
 )
 
 //go:embed templates
 var templateFS embed.FS
 
-// Kind is what a message is for; it names its templates.
-type Kind string
-
-// The kinds of message Onramp sends.
-const (
-	SetupLink        Kind = "SETUP_LINK"
-	HandoffColleague Kind = "HANDOFF_COLLEAGUE"
-	HandoffCustomer  Kind = "HANDOFF_CUSTOMER"
-	Escalation       Kind = "ESCALATION"
-	ServicesActive   Kind = "SERVICES_ACTIVE"
-	WebhookDisabled  Kind = "WEBHOOK_DISABLED"
-	// HandoffSent and the kinds after it are notices of an order's life.
-	HandoffSent     Kind = "HANDOFF_SENT"
-	SetupFinished   Kind = "SETUP_FINISHED"
-	CustomerWelcome Kind = "CUSTOMER_WELCOME"
-	OnHold          Kind = "ON_HOLD"
-	HoldReleased    Kind = "HOLD_RELEASED"
-	OrderCancelled  Kind = "ORDER_CANCELLED"
-	WindowClosed    Kind = "WINDOW_CLOSED"
-	LinkReminder    Kind = "LINK_REMINDER"
-	WindowReminder  Kind = "WINDOW_REMINDER"
-	// AccessRequest and AccessApproved ask and confirm a customer
-	// administrator's consent to a partner's access.
-	AccessRequest  Kind = "ACCESS_REQUEST"
-	AccessApproved Kind = "ACCESS_APPROVED"
-	// PasswordReset and PasswordChanged are of a partner administrator's
-	// account.
-	PasswordReset   Kind = "PASSWORD_RESET"
-	PasswordChanged Kind = "PASSWORD_CHANGED"
-)
+// Kind is what a message is for; it names its templates. The kinds are
+// declared once, in internal/mail/kind.
+type Kind = kind.Kind
 
 // Languages are the languages of the templates; en is the default.
 var Languages = []string{"en", "sr"}
@@ -96,17 +71,17 @@ func init() {
 }
 
 // needsLink are the kinds that carry a "Set up now" link.
-var needsLink = map[Kind]bool{SetupLink: true, HandoffColleague: true, HandoffCustomer: true,
-	AccessRequest: true, AccessApproved: true, PasswordReset: true}
+var needsLink = map[Kind]bool{kind.SetupLink: true, kind.HandoffColleague: true, kind.HandoffCustomer: true,
+	kind.AccessRequest: true, kind.AccessApproved: true, kind.PasswordReset: true}
 
 // buttonLabels are the labels of a message's button ("Set up now" unless
 // its kind has its own): in the text body the link stands on a line of its
 // own, "<label>: <link>".
 var buttonLabels = map[Kind]map[string]string{
-	"":             {"en": "Set up now", "sr": "Podesi sada"},
-	AccessRequest:  {"en": "Review the request", "sr": "Pregledaj zahtev"},
-	AccessApproved: {"en": "Withdraw access", "sr": "Povuci pristup"},
-	PasswordReset:  {"en": "Choose a new password", "sr": "Izaberi novu lozinku"},
+	"":                  {"en": "Set up now", "sr": "Podesi sada"},
+	kind.AccessRequest:  {"en": "Review the request", "sr": "Pregledaj zahtev"},
+	kind.AccessApproved: {"en": "Withdraw access", "sr": "Povuci pristup"},
+	kind.PasswordReset:  {"en": "Choose a new password", "sr": "Izaberi novu lozinku"},
 }
 
 // ButtonLabel is the label of kind's button in lang.

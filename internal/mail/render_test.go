@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"onramp/internal/mail/kind"
 )
 
 // allKinds lists every kind of message; linked tells whether it carries the
@@ -18,11 +20,11 @@ var allKinds = []struct {
 	kind   Kind
 	linked bool
 }{
-	{SetupLink, true},
-	{HandoffColleague, true},
-	{HandoffCustomer, true},
-	{Escalation, false},
-	{ServicesActive, false},
+	{kind.SetupLink, true},
+	{kind.HandoffColleague, true},
+	{kind.HandoffCustomer, true},
+	{kind.Escalation, false},
+	{kind.ServicesActive, false},
 }
 
 const testLink = "https://onramp.example/setup?token=eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
@@ -106,11 +108,11 @@ func TestRenderEveryKindAndLanguage(t *testing.T) {
 }
 
 func TestRenderSerbianIsSerbian(t *testing.T) {
-	en, err := Render(SetupLink, "en", sampleData(true))
+	en, err := Render(kind.SetupLink, "en", sampleData(true))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sr, err := Render(SetupLink, "sr", sampleData(true))
+	sr, err := Render(kind.SetupLink, "sr", sampleData(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +132,7 @@ func TestRenderEscapesHTML(t *testing.T) {
 	d.CustomerName = `<b>Acme & Co</b>`
 	d.PartnerName = `Partner "<script>alert(1)</script>"`
 	for _, lang := range Languages {
-		r, err := Render(SetupLink, lang, d)
+		r, err := Render(kind.SetupLink, lang, d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,12 +150,12 @@ func TestRenderEscapesHTML(t *testing.T) {
 }
 
 func TestRenderUnknownLanguageFallsBackToEnglish(t *testing.T) {
-	en, err := Render(SetupLink, "en", sampleData(true))
+	en, err := Render(kind.SetupLink, "en", sampleData(true))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, lang := range []string{"de", "", "EN-us", "../sr"} {
-		got, err := Render(SetupLink, lang, sampleData(true))
+		got, err := Render(kind.SetupLink, lang, sampleData(true))
 		if err != nil {
 			t.Fatalf("Render(%q): %v", lang, err)
 		}
@@ -166,10 +168,10 @@ func TestRenderUnknownLanguageFallsBackToEnglish(t *testing.T) {
 func TestRenderMissingLinkLineIsAnError(t *testing.T) {
 	// A link the text has no "Set up now: <link>" line for cannot become the
 	// button: Render refuses rather than sending an email without it.
-	for _, kind := range []Kind{Escalation, ServicesActive} {
+	for _, k := range []Kind{kind.Escalation, kind.ServicesActive} {
 		for _, lang := range Languages {
-			if _, err := Render(kind, lang, sampleData(true)); err == nil {
-				t.Errorf("Render(%s, %s) with a link but no link line: no error", kind, lang)
+			if _, err := Render(k, lang, sampleData(true)); err == nil {
+				t.Errorf("Render(%s, %s) with a link but no link line: no error", k, lang)
 			}
 		}
 	}
@@ -181,7 +183,7 @@ func TestRenderMissingLinkLineIsAnError(t *testing.T) {
 func TestEncodeIsParseableMIME(t *testing.T) {
 	d := sampleData(true)
 	d.CustomerName = "Đorđević & sinovi d.o.o."
-	r, err := Render(SetupLink, "sr", d)
+	r, err := Render(kind.SetupLink, "sr", d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +297,7 @@ func TestEncodeLongUTF8Subject(t *testing.T) {
 	d := sampleData(false)
 	d.CustomerName = strings.Repeat("Ж", 200)
 	d.ExternalID = strings.Repeat("X", 64)
-	r, err := Render(Escalation, "sr", d)
+	r, err := Render(kind.Escalation, "sr", d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,17 +326,17 @@ func TestEncodeLongUTF8Subject(t *testing.T) {
 // their own links, and nothing left unfilled.
 func TestRenderConsentAndAccountMails(t *testing.T) {
 	links := map[Kind]string{
-		AccessRequest:   "https://onramp.example/access?token=a.b.c",
-		AccessApproved:  "https://onramp.example/access?token=d.e.f",
-		PasswordReset:   "https://onramp.example/reset-password?token=g.h.i",
-		PasswordChanged: "",
+		kind.AccessRequest:   "https://onramp.example/access?token=a.b.c",
+		kind.AccessApproved:  "https://onramp.example/access?token=d.e.f",
+		kind.PasswordReset:   "https://onramp.example/reset-password?token=g.h.i",
+		kind.PasswordChanged: "",
 	}
-	for kind, link := range links {
+	for k, link := range links {
 		for _, lang := range Languages {
-			t.Run(string(kind)+"/"+lang, func(t *testing.T) {
+			t.Run(string(k)+"/"+lang, func(t *testing.T) {
 				d := sampleData(false)
 				d.Link, d.AdminEmail = link, "it@acme.example"
-				r, err := Render(kind, lang, d)
+				r, err := Render(k, lang, d)
 				if err != nil {
 					t.Fatalf("Render: %v", err)
 				}
@@ -343,15 +345,15 @@ func TestRenderConsentAndAccountMails(t *testing.T) {
 						t.Errorf("unfilled template field in %q", s)
 					}
 				}
-				label := ButtonLabel(kind, lang)
+				label := ButtonLabel(k, lang)
 				if link == "" {
 					if strings.Contains(r.HTML, "<a href=") {
-						t.Errorf("%s has a button", kind)
+						t.Errorf("%s has a button", k)
 					}
 					return
 				}
-				if label == ButtonLabel(SetupLink, lang) {
-					t.Errorf("%s/%s uses the setup button's label %q", kind, lang, label)
+				if label == ButtonLabel(kind.SetupLink, lang) {
+					t.Errorf("%s/%s uses the setup button's label %q", k, lang, label)
 				}
 				if !strings.Contains(r.Text, "\n"+label+": "+link+"\n") {
 					t.Errorf("text lacks the line %q:\n%s", label+": "+link, r.Text)
@@ -359,13 +361,13 @@ func TestRenderConsentAndAccountMails(t *testing.T) {
 				if !strings.Contains(r.HTML, `<a href="`+link+`"`) || !strings.Contains(r.HTML, ">"+label+"</a>") {
 					t.Errorf("HTML has no button %q to %s:\n%s", label, link, r.HTML)
 				}
-				if lang == "sr" && strings.Contains(r.Text, ButtonLabel(kind, "en")) {
+				if lang == "sr" && strings.Contains(r.Text, ButtonLabel(k, "en")) {
 					t.Errorf("Serbian text contains the English label:\n%s", r.Text)
 				}
 			})
 		}
 	}
-	if _, err := Render(AccessRequest, "en", sampleData(false)); err == nil {
+	if _, err := Render(kind.AccessRequest, "en", sampleData(false)); err == nil {
 		t.Errorf("an access request without its link rendered")
 	}
 }

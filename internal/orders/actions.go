@@ -3,6 +3,8 @@ package orders
 import (
 	"context"
 
+	"onramp/internal/mail/kind"
+
 	"onramp/ent"
 	"onramp/ent/escalation"
 	"onramp/ent/order"
@@ -10,7 +12,6 @@ import (
 	"onramp/internal/auth"
 	"onramp/internal/gid"
 	"onramp/internal/lifecycle"
-	"onramp/internal/mail"
 	"onramp/internal/store"
 	"onramp/internal/validate"
 	"onramp/internal/viewer"
@@ -84,7 +85,7 @@ func (s *Service) ResendSetupLink(ctx context.Context, id gid.ID, email, idempot
 				c.Step = order.StepROLE
 			}
 			c.Audit = map[string]any{"to": to}
-			return s.SendLink(ctx, o, to, mail.SetupLink, "")
+			return s.SendLink(ctx, o, to, kind.SetupLink, "")
 		},
 	}, emailArgument(email))
 }

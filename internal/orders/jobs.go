@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"onramp/internal/mail/kind"
+
 	"github.com/riverqueue/river"
 
 	"onramp/ent"
@@ -136,7 +138,7 @@ func (w *SetupEmailWorker) Work(ctx context.Context, job *river.Job[SetupEmailAr
 				return err
 			}
 			c.Audit = map[string]any{"to": o.ProvisioningContactEmail}
-			return s.SendLink(ctx, o, o.ProvisioningContactEmail, mail.SetupLink, "")
+			return s.SendLink(ctx, o, o.ProvisioningContactEmail, kind.SetupLink, "")
 		},
 	})
 }
@@ -181,7 +183,7 @@ func (w *EscalateWorker) Work(ctx context.Context, job *river.Job[EscalateArgs])
 			c.Audit = map[string]any{"escalation": esc.ID}
 			if to := s.Settings.CustomerSuccessEmail; to != "" {
 				_, err := s.Outbox.Send(ctx, mail.Draft{
-					Kind: mail.Escalation, To: to, Lang: "en", Data: mailData(o), OrderID: o.ID,
+					Kind: kind.Escalation, To: to, Lang: "en", Data: mailData(o), OrderID: o.ID,
 				})
 				return err
 			}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"onramp/internal/mail/kind"
+
 	"onramp/ent"
 	"onramp/ent/message"
 	"onramp/ent/order"
@@ -55,7 +57,7 @@ func (s *Service) SendLink(ctx context.Context, o *ent.Order, email string, kind
 // SendServicesActive queues the "your services are active" email.
 func (s *Service) SendServicesActive(ctx context.Context, o *ent.Order, to string) error {
 	_, err := s.Outbox.Send(ctx, mail.Draft{
-		Kind: mail.ServicesActive, To: to, Lang: string(o.Language), Data: mailData(o), OrderID: o.ID,
+		Kind: kind.ServicesActive, To: to, Lang: string(o.Language), Data: mailData(o), OrderID: o.ID,
 	})
 	return err
 }
@@ -103,7 +105,7 @@ func (s *Service) WebhookDisabled(ctx context.Context, ep *ent.WebhookEndpoint) 
 	}
 	for _, u := range admins {
 		if _, err := s.Outbox.Send(ctx, mail.Draft{
-			Kind: mail.WebhookDisabled, To: u.Email, Lang: "en",
+			Kind: kind.WebhookDisabled, To: u.Email, Lang: "en",
 			Data: mail.Data{PartnerName: org.Name, PartnerAccountID: ep.PartnerAccountID, WebhookURL: ep.URL},
 		}); err != nil {
 			return err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"onramp/internal/mail/kind"
+
 	"github.com/riverqueue/river"
 
 	"onramp/ent"
@@ -44,32 +46,32 @@ func (RemindWindowArgs) Kind() string { return "remind_window" }
 
 // Notify sends the notice of a change (lifecycle.Engine.Notify): who gets
 // it, and whether this change calls for it.
-func (s *Service) Notify(ctx context.Context, notice string, was order.Status, o *ent.Order, c *lifecycle.Change) error {
+func (s *Service) Notify(ctx context.Context, notice kind.Kind, was order.Status, o *ent.Order, c *lifecycle.Change) error {
 	d := mailData(o)
 	var to string
 	switch notice {
-	case lifecycle.NoticeHandoffSent:
+	case kind.HandoffSent:
 		handedTo, ok := c.Audit["to"].(string)
 		if !ok {
 			return nil // SELF: no hand-off
 		}
 		d.HandedTo, to = handedTo, viewer.FromContext(ctx).Email
-	case lifecycle.NoticeCustomerWelcome:
+	case kind.CustomerWelcome:
 		if c.Audit["newCustomerOrg"] == nil || o.CustomerAdminEmail == nil {
 			return nil // an existing organization: its administrator knows it
 		}
 		to = *o.CustomerAdminEmail
-	case lifecycle.NoticeSetupFinished:
+	case kind.SetupFinished:
 		if o.Role == nil || *o.Role != order.RoleCUSTOMER {
 			return nil // the partner finished it itself
 		}
 		to = o.ProvisioningContactEmail
-	case lifecycle.NoticeOnHold:
+	case kind.OnHold:
 		to = viewer.FromContext(ctx).Email
-	case lifecycle.NoticeLinkReminder:
+	case kind.LinkReminder:
 		to, _ = c.Audit["to"].(string)
 		d.LinkExpires, _ = c.Audit["expires"].(string)
-	case lifecycle.NoticeWindowReminder, lifecycle.NoticeHoldReleased, lifecycle.NoticeOrderCancelled, lifecycle.NoticeWindowClosed:
+	case kind.WindowReminder, kind.HoldReleased, kind.OrderCancelled, kind.WindowClosed:
 		h, linked, err := holder(ctx, o)
 		if err != nil || !linked {
 			return err // no one was ever sent a link: no one to tell
@@ -82,7 +84,7 @@ func (s *Service) Notify(ctx context.Context, notice string, was order.Status, o
 	if to == "" {
 		return nil
 	}
-	_, err := s.Outbox.Send(ctx, mail.Draft{Kind: mail.Kind(notice), To: to, Lang: string(o.Language), Data: d, OrderID: o.ID})
+	_, err := s.Outbox.Send(ctx, mail.Draft{Kind: notice, To: to, Lang: string(o.Language), Data: d, OrderID: o.ID})
 	return err
 }
 

@@ -5,12 +5,13 @@ import (
 	"strings"
 	"time"
 
+	"onramp/internal/mail/kind"
+
 	"onramp/ent"
 	"onramp/ent/auditevent"
 	"onramp/ent/order"
 	"onramp/ent/setuplink"
 	"onramp/internal/lifecycle"
-	"onramp/internal/mail"
 	"onramp/internal/store"
 	"onramp/internal/validate"
 	"onramp/internal/viewer"
@@ -74,7 +75,7 @@ func (s *Service) RenewSetupLink(ctx context.Context, linkOf LinkOfToken, token 
 			if lifecycle.Drafting(c.Order.Status) {
 				c.Step = order.StepROLE
 			}
-			return s.SendLink(ctx, c.Order, link.Email, mail.SetupLink, "")
+			return s.SendLink(ctx, c.Order, link.Email, kind.SetupLink, "")
 		},
 	})
 	if err != nil {

@@ -3,11 +3,12 @@ package setup
 import (
 	"context"
 
+	"onramp/internal/mail/kind"
+
 	"onramp/ent/order"
 	"onramp/ent/schema/schematype"
 	"onramp/internal/gid"
 	"onramp/internal/lifecycle"
-	"onramp/internal/mail"
 	"onramp/internal/validate"
 )
 
@@ -80,13 +81,13 @@ func (s *Service) AssignSetup(ctx context.Context, in AssignInput, draftID *gid.
 		if email == st.v.Email {
 			return validate.Fail(validate.CodeInvalid, "input.email", "That is your own address: choose \"I will set up\" instead.")
 		}
-		kind := mail.HandoffColleague
+		message := kind.HandoffColleague
 		if in.Assignee == AssignCustomer {
-			kind = mail.HandoffCustomer
+			message = kind.HandoffCustomer
 			st.change.Update.SetHandedToCustomer(true)
 		}
 		// The new link replaces this one; its holder starts at ROLE.
-		if err := s.Orders.SendLink(ctx, st.order, email, kind, st.v.Email); err != nil {
+		if err := s.Orders.SendLink(ctx, st.order, email, message, st.v.Email); err != nil {
 			return err
 		}
 		st.draft = schematype.Draft{}
