@@ -76,12 +76,13 @@ describe("the partner-access page", { timeout: 30_000 }, () => {
       );
     const user = userEvent.setup();
     renderPage();
-    expect(
-      await screen.findByRole("heading", {
-        level: 1,
-        name: format(en["access.title"], { partner: "Partner One" }),
-      }),
-    ).toHaveFocus();
+    const heading = await screen.findByRole("heading", {
+      level: 1,
+      name: format(en["access.title"], { partner: "Partner One" }),
+    });
+    // The page moves focus to its heading in an effect, after the render
+    // that shows it.
+    await waitFor(() => expect(heading).toHaveFocus());
     expect(
       screen.getByText(
         format(en["access.intro"], {
