@@ -1,0 +1,190 @@
+package webhooks_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"onramp/ent"
+	"onramp/ent/schema/schematype"
+	"onramp/ent/webhookdelivery"
+	"onramp/internal/gid"
+	"onramp/internal/store"
+	"onramp/internal/store/storetest"
+	"onramp/internal/webhooks"
+)
+
+// receiver is a real HTTP endpoint that records what it is sent and
+// answers status.
+type receiver struct {
+	mu     sync.Mutex
+	status int
+	got    []received
+}
+
+type received struct {
+	body      []byte
+	signature string
+	eventID   string
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, received{body, req.Header.Get(webhooks.SignatureHeader), req.Header.Get(webhooks.EventIDHeader)})
+	w.WriteHeader(r.status)
+}
+
+func (r *receiver) received() []received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]received(nil), r.got...)
+}
+
+type fixture struct {
+	st  *store.Store
+	w   *webhooks.DeliverWorker
+	rcv *receiver
+	ep  *ent.WebhookEndpoint
+	ev  *ent.Event
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	st := storetest.Open(t)
+	rcv := &receiver{status: http.StatusNoContent}
+	srv := httptest.NewServer(rcv)
+	t.Cleanup(srv.Close)
+	ctx := store.System(context.Background())
+	now := time.Now()
+	// Dev mode lets the guard allow the loopback receiver.
+	ep := st.Client.WebhookEndpoint.Create().SetPartnerAccountID("P1").SetURL(srv.URL + "/hooks").
+		SetSecret("whsec_test").SaveX(ctx)
+	orderID := gid.New(gid.Order)
+	ev := st.Client.Event.Create().SetType("order.placed").SetOrderID(orderID).SetPartnerAccountID("P1").
+		SetExternalID("X-1").SetCreatedAt(now).
+		SetOrder(schematype.OrderSnapshot{ID: orderID, ExternalID: "X-1", PartnerAccountID: "P1", Status: "PLACED"}).
+		SaveX(ctx)
+	// As the worker reads it (PostgreSQL keeps microseconds).
+	ev = st.Client.Event.GetX(ctx, ev.ID)
+	w := &webhooks.DeliverWorker{Store: st, Dev: true, Now: time.Now}
+	return &fixture{st: st, w: w, rcv: rcv, ep: ep, ev: ev}
+}
+
+func (f *fixture) deliver(t *testing.T, attempt int) error {
+	t.Helper()
+	job := &river.Job[webhooks.DeliverArgs]{
+		JobRow: &rivertype.JobRow{Attempt: attempt},
+		Args:   webhooks.DeliverArgs{EndpointID: f.ep.ID, EventID: f.ev.ID},
+	}
+	return f.w.Work(context.Background(), job)
+}
+
+func (f *fixture) deliveries(t *testing.T) []*ent.WebhookDelivery {
+	t.Helper()
+	ds, err := f.st.Client.WebhookDelivery.Query().Where(webhookdelivery.EndpointID(f.ep.ID)).
+		Order(ent.Asc(webhookdelivery.FieldAttempt)).All(store.System(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+// One attempt POSTs the event's body, signed with the endpoint's secret,
+// and records a success.
+func TestDeliverWorkerPostsTheSignedEvent(t *testing.T) {
+	f := newFixture(t)
+	if err := f.deliver(t, 1); err != nil {
+		t.Fatalf("delivery: %v", err)
+	}
+	got := f.rcv.received()
+	if len(got) != 1 {
+		t.Fatalf("the receiver got %d requests, want 1", len(got))
+	}
+	if !bytes.Equal(got[0].body, webhooks.Body(f.ev)) {
+		t.Errorf("body %s, want the event's %s", got[0].body, webhooks.Body(f.ev))
+	}
+	if !webhooks.Verify(got[0].signature, "whsec_test", got[0].body) {
+		t.Errorf("signature %q does not verify with the endpoint's secret", got[0].signature)
+	}
+	if webhooks.Verify(got[0].signature, "whsec_other", got[0].body) {
+		t.Error("the signature verifies with another secret too")
+	}
+	if got[0].eventID != string(f.ev.ID) {
+		t.Errorf("event id header %q, want %s", got[0].eventID, f.ev.ID)
+	}
+	ds := f.deliveries(t)
+	if len(ds) != 1 || ds[0].Status != webhookdelivery.StatusSUCCEEDED || ds[0].StatusCode == nil || *ds[0].StatusCode != http.StatusNoContent {
+		t.Fatalf("recorded %+v, want one SUCCEEDED with 204", ds)
+	}
+}
+
+// A receiver that fails makes the job fail (River retries it), recorded
+// with its status; the endpoint is marked failing.
+func TestDeliverWorkerFailsAndRecordsARefusal(t *testing.T) {
+	f := newFixture(t)
+	f.rcv.status = http.StatusInternalServerError
+	if err := f.deliver(t, 1); err == nil {
+		t.Fatal("a delivery answered 500 succeeded")
+	}
+	ds := f.deliveries(t)
+	if len(ds) != 1 || ds[0].Status != webhookdelivery.StatusFAILED || ds[0].StatusCode == nil || *ds[0].StatusCode != 500 {
+		t.Fatalf("recorded %+v, want one FAILED with 500", ds)
+	}
+	ep, err := f.st.Client.WebhookEndpoint.Get(store.System(context.Background()), f.ep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ep.FailingSince == nil {
+		t.Error("the endpoint is not marked failing after a failed delivery")
+	}
+	f.rcv.status = http.StatusOK
+	if err := f.deliver(t, 2); err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	if ep, _ = f.st.Client.WebhookEndpoint.Get(store.System(context.Background()), f.ep.ID); ep.FailingSince != nil {
+		t.Error("a success did not end the endpoint's failing spell")
+	}
+}
+
+// A deleted endpoint, or an event that is gone, leaves the job nothing to
+// do: no request, no error.
+func TestDeliverWorkerSkipsWhatIsGone(t *testing.T) {
+	f := newFixture(t)
+	ctx := store.System(context.Background())
+	f.st.Client.WebhookEndpoint.UpdateOne(f.ep).SetDeletedAt(time.Now()).ExecX(ctx)
+	if err := f.deliver(t, 1); err != nil {
+		t.Fatalf("delivery to a deleted endpoint: %v", err)
+	}
+	job := &river.Job[webhooks.DeliverArgs]{
+		JobRow: &rivertype.JobRow{Attempt: 1},
+		Args:   webhooks.DeliverArgs{EndpointID: gid.New(gid.Webhook), EventID: f.ev.ID},
+	}
+	if err := f.w.Work(context.Background(), job); err != nil {
+		t.Fatalf("delivery to no endpoint: %v", err)
+	}
+	if n := len(f.rcv.received()); n != 0 {
+		t.Errorf("the receiver got %d requests, want none", n)
+	}
+}
+
+// Retries back off exponentially from 10 s, capped at an hour.
+func TestDeliverWorkerBacksOff(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	w := &webhooks.DeliverWorker{Now: func() time.Time { return now }}
+	for attempt, want := range map[int]time.Duration{1: 10 * time.Second, 2: 20 * time.Second, 4: 80 * time.Second, 30: time.Hour} {
+		job := &river.Job[webhooks.DeliverArgs]{JobRow: &rivertype.JobRow{Attempt: attempt}}
+		if got := w.NextRetry(job).Sub(now); got != want {
+			t.Errorf("attempt %d: next retry in %s, want %s", attempt, got, want)
+		}
+	}
+}
