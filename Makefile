@@ -6,7 +6,7 @@ BIN     := bin/onramp
 RACE_PKGS := ./internal/...
 PLAIN_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v '/internal/')
 
-.PHONY: run demo build test test-prereqs test-suites test-sqlite test-postgres test-frontend test-conformance frontend lint lint-go lint-frontend vet fmt-check generate-check bench clean
+.PHONY: run demo build test test-prereqs test-suites test-frontend-unit test-browser test-sqlite test-postgres test-frontend test-conformance frontend lint lint-go lint-frontend vet fmt-check generate-check bench clean
 
 # The binary embeds frontend/dist: build the wizard first (when missing or
 # stale), then the binary.
@@ -21,16 +21,26 @@ demo: build
 build:
 	$(GO) build -o $(BIN) .
 
-# Lint first; then the three suites at once (their outputs one after the
-# other, as each ends): the SQLite and the PostgreSQL halves of the Go suite
-# use different databases, and the browser tests their own servers.
-test: test-prereqs lint
-	$(MAKE) --no-print-directory -j3 -O test-suites
+# Lint (which also generates the frontend's GraphQL types) and build
+# first; then four suites at once, their outputs one after the other as
+# each ends: the SQLite and the PostgreSQL halves of the Go suite use
+# different databases, the browser tests and the conformance audit their
+# own servers, and the frontend's unit tests none. Nothing in that stage
+# writes a file another reads.
+test: test-prereqs lint frontend
+	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory -j4 -O test-suites
 
-test-suites: test-sqlite test-postgres test-web
+test-suites: test-sqlite test-postgres test-frontend-unit test-browser
 
-test-web: test-frontend
-	$(MAKE) --no-print-directory test-conformance
+# The parts of test-frontend, for `make test`'s parallel stage (the build
+# and the generated types are made before it).
+test-frontend-unit:
+	cd frontend && npx vitest run
+
+test-browser:
+	cd frontend && npm run test:e2e
+	cd frontend && node conformance/audit.mjs
 
 # What a fresh machine lacks: Debian's chromium, and the local PostgreSQL
 # started (and its "test" database created) unless ONRAMP_TEST_POSTGRES_URL
