@@ -25,6 +25,9 @@ type Change struct {
 	// was opened elsewhere.
 	DraftID gid.ID    `json:"DraftID,omitempty"`
 	At      time.Time `json:"At"`
+	// Origin names the replica that sent it through NOTIFY (empty in a
+	// process); an older replica's notification has none.
+	Origin string `json:"Origin,omitempty"`
 }
 
 // Broker fans order changes out to the subscribers of this process.

@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -31,6 +32,10 @@ type Hub struct {
 	db  *sql.DB // PostgreSQL; nil when this process is the whole service
 	log *slog.Logger
 
+	// origin tags this hub's notifications, so that its listener skips
+	// their copies: its subscribers heard them at once.
+	origin string
+
 	listening atomic.Bool
 
 	onRevoked func([]Revocation)
@@ -43,18 +48,20 @@ func NewLocalHub() *Hub { return &Hub{Broker: NewBroker()} }
 // NewPostgresHub returns a hub that shares changes through db's NOTIFY;
 // Listen must run for this process to hear them.
 func NewPostgresHub(db *sql.DB, log *slog.Logger) *Hub {
-	return &Hub{Broker: NewBroker(), db: db, log: log}
+	return &Hub{Broker: NewBroker(), db: db, log: log, origin: rand.Text()}
 }
 
 // Changed publishes c once the transaction of ctx commits (at once outside
 // one). With PostgreSQL this process's subscribers hear it at once too,
-// without waiting for the notification's round trip; they skip the copy
-// that arrives through the listener.
+// without waiting for the notification's round trip, and the listener
+// skips the copy that comes back (published again, a late copy would step
+// the order back after a later change).
 func (h *Hub) Changed(ctx context.Context, c Change) {
 	store.AfterCommit(ctx, func() { h.Publish(c) })
 	if h.db == nil {
 		return
 	}
+	c.Origin = h.origin
 	payload, _ := json.Marshal(c) //nolint:errchkjson // a Change (strings and a time) always marshals
 	h.notify(ctx, Channel, string(payload))
 }
@@ -148,6 +155,10 @@ func (h *Hub) listenOnce(ctx context.Context, databaseURL string, current Curren
 				h.log.Error("undecodable order change notification", "payload", n.Payload, "error", err)
 				continue
 			}
+			if c.Origin == h.origin {
+				continue // published here at commit
+			}
+			c.Origin = ""
 			h.Publish(c)
 		case ctx.Err() != nil:
 			return ctx.Err()
