@@ -65,8 +65,21 @@ func (s *Shared) load(ctx context.Context) error {
 	if err := s.db.QueryRowContext(ctx, "SELECT offset_ns FROM "+offsetTable+" WHERE id = 1").Scan(&ns); err != nil {
 		return fmt.Errorf("test clock: %w", err)
 	}
-	s.offset.Store(ns)
+	s.raise(ns)
 	return nil
+}
+
+// raise sets the offset to ns unless it is already further: the clock only
+// moves forward, and a refresh that read the row before a concurrent
+// Advance committed must not step the clock back (a token signed in
+// between would then be expired on the next read).
+func (s *Shared) raise(ns int64) {
+	for {
+		old := s.offset.Load()
+		if ns <= old || s.offset.CompareAndSwap(old, ns) {
+			return
+		}
+	}
 }
 
 // Now returns the test time.
@@ -102,7 +115,7 @@ func (s *Shared) Advance(ctx context.Context, d time.Duration) (time.Time, error
 	if err != nil {
 		return time.Time{}, fmt.Errorf("test clock: %w", err)
 	}
-	s.offset.Store(ns)
+	s.raise(ns)
 	return s.Now(), nil
 }
 
