@@ -8,7 +8,13 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import {
+  chromium,
+  type Browser as ChromiumBrowser,
+  type BrowserContext,
+  type Page,
+} from "playwright-core";
+import { afterAll } from "vitest";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, "../..");
@@ -203,34 +209,56 @@ export interface Browser {
   close: () => Promise<void>;
 }
 
-/** Debian's chromium, headless, with a fresh profile and no background networking. */
+let shared: Promise<ChromiumBrowser> | undefined;
+
+/**
+ * One headless chromium per test file (each file runs in a worker of its
+ * own), started on first use and closed when the file ends: a start costs
+ * seconds on a busy machine, a context tens of milliseconds.
+ */
+function sharedChromium(): Promise<ChromiumBrowser> {
+  if (!shared) {
+    shared = chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    });
+  }
+  return shared;
+}
+
+// Registered when a test file imports the harness, so it runs when that
+// file's tests end.
+afterAll(async () => {
+  const b = await shared;
+  shared = undefined;
+  await b?.close();
+});
+
+/**
+ * A fresh browser context of Debian's chromium: its own cookies, storage
+ * and language choice, as a new profile would have, and no background
+ * networking.
+ */
 export async function launchBrowser(): Promise<Browser> {
   checkPrerequisites();
-  const profile = mkdtempSync(join(tmpdir(), "onramp-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
+  const context = await (
+    await sharedChromium()
+  ).newContext({
     viewport: { width: 1280, height: 860 },
     locale: "en-GB",
     timezoneId: "Europe/Belgrade",
   });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
+  return { context, close: () => context.close() };
 }
 
 /** Saves numbered full-page screenshots of one test into screenshots/<test>/. */

@@ -39,7 +39,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Each test gets its own chromium profile (storage, language choice). */
+/** Each test gets its own browser context (storage, language choice). */
 async function withBrowser(fn: (b: Browser) => Promise<void>) {
   const b = await launchBrowser();
   try {
