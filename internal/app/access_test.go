@@ -16,6 +16,7 @@ import (
 	"onramp/internal/mail/smtptest"
 	"onramp/internal/store"
 	"onramp/internal/testkit"
+	"onramp/internal/testkit/apptest"
 )
 
 // The customer's consent to a partner's access (PRODUCT's Decisions: a
@@ -69,20 +70,20 @@ type accessView struct {
 }
 
 type accessPayload struct {
-	PartnerAccess *accessView `json:"partnerAccess"`
-	UserErrors    []userError `json:"userErrors"`
+	PartnerAccess *accessView         `json:"partnerAccess"`
+	UserErrors    []apptest.UserError `json:"userErrors"`
 }
 
 // accessCall runs approve, deny or revoke with token and returns its
 // payload.
-func (c *wizClient) accessCall(t *testing.T, token, op string, vars map[string]any) accessPayload {
+func accessCall(t *testing.T, c *apptest.Server, token, op string, vars map[string]any) accessPayload {
 	t.Helper()
 	q := `mutation { ` + op + ` { ` + accessFields + ` } }`
 	if op == "revokePartnerAccess" {
 		q = `mutation($id: ID) { revokePartnerAccess(id: $id) { ` + accessFields + ` } }`
 	}
 	var data map[string]accessPayload
-	c.gql(t, token, q, vars).ok(t).decode(t, &data)
+	c.GQL(t, token, q, vars).OK(t).Decode(t, &data)
 	return data[op]
 }
 
@@ -118,7 +119,7 @@ type partnerSight struct {
 	access               string
 }
 
-func (c *wizClient) partnerSees(t *testing.T, token, orderID, externalID, orgID string) partnerSight {
+func partnerSees(t *testing.T, c *apptest.Server, token, orderID, externalID, orgID string) partnerSight {
 	t.Helper()
 	var data struct {
 		Node  *orgSight `json:"node"`
@@ -144,7 +145,7 @@ func (c *wizClient) partnerSees(t *testing.T, token, orderID, externalID, orgID 
 			} `json:"edges"`
 		} `json:"orders"`
 	}
-	c.gql(t, token, `query($org: ID!, $id: ID!, $ext: String!) {
+	c.GQL(t, token, `query($org: ID!, $id: ID!, $ext: String!) {
 	  node(id: $org) { ... on Organization { `+orgSightFields+` } }
 	  order(id: $id) {
 	    customerOrg { `+orgSightFields+` }
@@ -153,7 +154,7 @@ func (c *wizClient) partnerSees(t *testing.T, token, orderID, externalID, orgID 
 	    partnerOrg { managedCustomers { id } }
 	  }
 	  orders(first: 5, where: {externalID: $ext}) { edges { node { customerOrg { `+orgSightFields+` } } } }
-	}`, map[string]any{"org": orgID, "id": orderID, "ext": externalID}).ok(t).decode(t, &data)
+	}`, map[string]any{"org": orgID, "id": orderID, "ext": externalID}).OK(t).Decode(t, &data)
 	var s partnerSight
 	s.node = data.Node
 	if data.Order != nil {
@@ -212,35 +213,35 @@ func (s partnerSight) wantFull(t *testing.T, what string) {
 // email (whose job issues a link of its own, replacing the test's) stays
 // in the future even after a test moves the stub clock by weeks.
 func startsLater(in map[string]any) {
-	in["requestedStartDate"] = isoDate(today().AddDate(0, 2, 0))
+	in["requestedStartDate"] = apptest.ISODate(apptest.Today().AddDate(0, 2, 0))
 }
 
 // customerAlone takes an order of account to PROVISIONED on the customer's
 // path: the customer organization (admin) exists, managed by no partner.
-func (c *wizClient) customerAlone(t *testing.T, ext, account, admin, subdomain string) (orderID, orgID string) {
+func customerAlone(t *testing.T, c *apptest.Server, ext, account, admin, subdomain string) (orderID, orgID string) {
 	t.Helper()
-	id := c.place(t, ext, account, startsLater)
-	link := c.link(t, id, admin)
-	c.must(t, link, "startSetup", nil)
-	c.must(t, link, "chooseRole", wizVars("role", "CUSTOMER"))
-	c.must(t, link, "assignSetup", wizInput("assignee", "SELF"))
-	c.must(t, link, "setCustomerAdmin", wizVars("email", admin))
-	c.must(t, link, "confirmCustomerOrg", wizInput())
-	s := c.must(t, link, "confirmOrgs", nil)
-	c.saveSettings(t, link, subdomain)
-	c.mustProvision(t, link, nil)
-	return id, deref(s.CustomerOrg.ID)
+	id := c.NewOrder(t, ext, account, startsLater)
+	link := c.Link(t, id, admin)
+	c.Must(t, link, "startSetup", nil)
+	c.Must(t, link, "chooseRole", apptest.Vars("role", "CUSTOMER"))
+	c.Must(t, link, "assignSetup", apptest.Input("assignee", "SELF"))
+	c.Must(t, link, "setCustomerAdmin", apptest.Vars("email", admin))
+	c.Must(t, link, "confirmCustomerOrg", apptest.Input())
+	s := c.Must(t, link, "confirmOrgs", nil)
+	c.SaveSettings(t, link, subdomain)
+	c.MustProvision(t, link, nil)
+	return id, apptest.Deref(s.CustomerOrg.ID)
 }
 
 // claim takes a new partner's order to the confirmation of the
 // organizations with the customer's existing administrator, as a partner
 // that never managed it (its admin is contact, with a password); it
 // returns the order, the link and the partner's session.
-func (c *wizClient) claim(t *testing.T, ext, account, contact, customerAdmin string) (orderID, link, session string) {
+func claim(t *testing.T, c *apptest.Server, ext, account, contact, customerAdmin string) (orderID, link, session string) {
 	t.Helper()
-	orderID = c.place(t, ext, account, startsLater)
-	link = c.link(t, orderID, contact)
-	c.partnerToConfirm(t, link, customerAdmin)
+	orderID = c.NewOrder(t, ext, account, startsLater)
+	link = c.Link(t, orderID, contact)
+	c.PartnerToConfirm(t, link, customerAdmin)
 	// The review step: the existing organization by name only.
 	var data struct {
 		Setup struct {
@@ -253,18 +254,18 @@ func (c *wizClient) claim(t *testing.T, ext, account, contact, customerAdmin str
 			ExistingSite *string `json:"existingSite"`
 		} `json:"setup"`
 	}
-	c.gql(t, link, `{ setup { customerOrg { existing name address { line1 } subdomain } existingSite } }`, nil).ok(t).decode(t, &data)
+	c.GQL(t, link, `{ setup { customerOrg { existing name address { line1 } subdomain } existingSite } }`, nil).OK(t).Decode(t, &data)
 	co := data.Setup.CustomerOrg
 	if !co.Existing || co.Name == "" || string(co.Address) != "null" || co.Subdomain != nil {
 		t.Errorf("%s review step: customer org %+v (address %s), want the existing one by name only", ext, co, co.Address)
 	}
-	c.confirmToServices(t, link)
+	c.ConfirmToServices(t, link)
 	// The review after the confirmation: still no address, no site.
-	c.gql(t, link, `{ setup { customerOrg { existing name address { line1 } subdomain } existingSite } }`, nil).ok(t).decode(t, &data)
+	c.GQL(t, link, `{ setup { customerOrg { existing name address { line1 } subdomain } existingSite } }`, nil).OK(t).Decode(t, &data)
 	if co := data.Setup.CustomerOrg; string(co.Address) != "null" || co.Subdomain != nil || data.Setup.ExistingSite != nil {
 		t.Errorf("%s after confirmOrgs: the wizard shows address %s, subdomain %v, existing site %v", ext, co.Address, co.Subdomain, data.Setup.ExistingSite)
 	}
-	return orderID, link, c.mustSignIn(t, contact, wizPassword)
+	return orderID, link, c.MustSignIn(t, contact, apptest.Password)
 }
 
 // TestPartnerAccessNeedsTheCustomersConsent: a customer-alone organization
@@ -274,21 +275,21 @@ func (c *wizClient) claim(t *testing.T, ext, account, contact, customerAdmin str
 func TestPartnerAccessNeedsTheCustomersConsent(t *testing.T) {
 	t.Parallel()
 	_, sink, _, c := noticeApp(t)
-	_, acme := c.customerAlone(t, "CA-1", "P1", "it@ca-acme.example", "caacme")
+	_, acme := customerAlone(t, c, "CA-1", "P1", "it@ca-acme.example", "caacme")
 
-	orderID, link, p2 := c.claim(t, "CA-2", "P2", "contact@ca-p2.example", "it@ca-acme.example")
-	c.partnerSees(t, p2, orderID, "CA-2", acme).wantLimited(t, "before the answer")
+	orderID, link, p2 := claim(t, c, "CA-2", "P2", "contact@ca-p2.example", "it@ca-acme.example")
+	partnerSees(t, c, p2, orderID, "CA-2", acme).wantLimited(t, "before the answer")
 	// Probing names cannot find the customer's site either.
-	if ok, reason := c.checkSubdomain(t, link, "caacme"); ok || reason != "SUBDOMAIN_TAKEN" {
+	if ok, reason := c.CheckSubdomain(t, link, "caacme"); ok || reason != "SUBDOMAIN_TAKEN" {
 		t.Errorf("checkSubdomain(the customer's site) before the answer: %v %s, want taken like any other", ok, reason)
 	}
-	if s := c.partnerSees(t, p2, orderID, "CA-2", acme); s.access != "PENDING" {
+	if s := partnerSees(t, c, p2, orderID, "CA-2", acme); s.access != "PENDING" {
 		t.Errorf("order.customerAccess.state = %q, want PENDING", s.access)
 	}
 	// The order itself goes on: provisioned before any answer (its
 	// meetings use the customer's site).
-	c.must(t, link, "saveCallSettings", wizCallSettingsVars())
-	c.mustProvision(t, link, nil)
+	c.Must(t, link, "saveCallSettings", apptest.CallSettingsVars())
+	c.MustProvision(t, link, nil)
 
 	// The administrator is asked: the welcome of the first order, the
 	// services, then the request.
@@ -296,55 +297,55 @@ func TestPartnerAccessNeedsTheCustomersConsent(t *testing.T) {
 	var read struct {
 		PartnerAccess accessView `json:"partnerAccess"`
 	}
-	c.gql(t, token, accessQuery, nil).ok(t).decode(t, &read)
+	c.GQL(t, token, accessQuery, nil).OK(t).Decode(t, &read)
 	if a := read.PartnerAccess; a.State != "PENDING" || a.AllowedAction != "DECIDE" || a.PartnerName != "Partner Org" ||
 		a.CustomerName != "Acme d.o.o." || a.OrderExternalID != "CA-2" || a.AdminEmail != "it@ca-acme.example" {
 		t.Errorf("partnerAccess = %+v", a)
 	}
 	// The token is for this request only.
-	c.gql(t, token, `mutation($id: ID!) { resendSetupLink(orderId: $id) { userErrors { code } } }`, map[string]any{"id": orderID}).wantError(t, "FORBIDDEN", "")
-	c.gql(t, token, `{ setup { step } }`, nil).wantError(t, "FORBIDDEN", "")
-	c.gql(t, link, `mutation { approvePartnerAccess { userErrors { code } } }`, nil).wantError(t, "FORBIDDEN", "")
-	c.gql(t, p2, `mutation { approvePartnerAccess { userErrors { code } } }`, nil).wantError(t, "FORBIDDEN", "")
+	c.GQL(t, token, `mutation($id: ID!) { resendSetupLink(orderId: $id) { userErrors { code } } }`, map[string]any{"id": orderID}).WantError(t, "FORBIDDEN", "")
+	c.GQL(t, token, `{ setup { step } }`, nil).WantError(t, "FORBIDDEN", "")
+	c.GQL(t, link, `mutation { approvePartnerAccess { userErrors { code } } }`, nil).WantError(t, "FORBIDDEN", "")
+	c.GQL(t, p2, `mutation { approvePartnerAccess { userErrors { code } } }`, nil).WantError(t, "FORBIDDEN", "")
 	var orders struct {
 		Orders struct {
 			Edges []json.RawMessage `json:"edges"`
 		} `json:"orders"`
 	}
-	c.gql(t, token, `{ orders(first: 5) { edges { node { id } } } }`, nil).decode(t, &orders)
+	c.GQL(t, token, `{ orders(first: 5) { edges { node { id } } } }`, nil).Decode(t, &orders)
 	if len(orders.Orders.Edges) != 0 {
 		t.Errorf("a partner-access token reads %d orders", len(orders.Orders.Edges))
 	}
 
-	got := c.accessCall(t, token, "approvePartnerAccess", nil)
+	got := accessCall(t, c, token, "approvePartnerAccess", nil)
 	if len(got.UserErrors) > 0 || got.PartnerAccess == nil || got.PartnerAccess.State != "APPROVED" || got.PartnerAccess.AllowedAction != "NONE" {
 		t.Fatalf("approve: %+v", got)
 	}
-	c.partnerSees(t, p2, orderID, "CA-2", acme).wantFull(t, "after the approval")
-	if ok, _ := c.checkSubdomain(t, link, "caacme"); !ok {
+	partnerSees(t, c, p2, orderID, "CA-2", acme).wantFull(t, "after the approval")
+	if ok, _ := c.CheckSubdomain(t, link, "caacme"); !ok {
 		t.Errorf("checkSubdomain(the customer's own site) after the approval: taken, want its own")
 	}
 	// The same link again: nothing changes, the caller learns why.
-	wizWantCode(t, "a second approval", c.accessCall(t, token, "approvePartnerAccess", nil).UserErrors, "ALREADY_APPROVED")
-	wizWantCode(t, "deny after approve", c.accessCall(t, token, "denyPartnerAccess", nil).UserErrors, "ALREADY_APPROVED")
+	apptest.WantCode(t, "a second approval", accessCall(t, c, token, "approvePartnerAccess", nil).UserErrors, "ALREADY_APPROVED")
+	apptest.WantCode(t, "deny after approve", accessCall(t, c, token, "denyPartnerAccess", nil).UserErrors, "ALREADY_APPROVED")
 	// A decision link cannot withdraw.
-	c.gql(t, token, `mutation { revokePartnerAccess { userErrors { code } } }`, nil).wantError(t, "FORBIDDEN", "")
+	c.GQL(t, token, `mutation { revokePartnerAccess { userErrors { code } } }`, nil).WantError(t, "FORBIDDEN", "")
 
 	// The confirmation carries the withdrawal link.
 	withdraw, _ := mailedToken(t, sink, "it@ca-acme.example", "You approved Partner Org's access to Acme d.o.o.", 1, accessLinkPattern)
-	c.gql(t, withdraw, accessQuery, nil).ok(t).decode(t, &read)
+	c.GQL(t, withdraw, accessQuery, nil).OK(t).Decode(t, &read)
 	if read.PartnerAccess.AllowedAction != "WITHDRAW" {
 		t.Errorf("withdrawal link: allowedAction %s", read.PartnerAccess.AllowedAction)
 	}
-	c.gql(t, withdraw, `mutation { approvePartnerAccess { userErrors { code } } }`, nil).wantError(t, "FORBIDDEN", "")
-	got = c.accessCall(t, withdraw, "revokePartnerAccess", nil)
+	c.GQL(t, withdraw, `mutation { approvePartnerAccess { userErrors { code } } }`, nil).WantError(t, "FORBIDDEN", "")
+	got = accessCall(t, c, withdraw, "revokePartnerAccess", nil)
 	if len(got.UserErrors) > 0 || got.PartnerAccess == nil || got.PartnerAccess.State != "REVOKED" {
 		t.Fatalf("revoke: %+v", got)
 	}
-	c.partnerSees(t, p2, orderID, "CA-2", acme).wantLimited(t, "after the withdrawal")
+	partnerSees(t, c, p2, orderID, "CA-2", acme).wantLimited(t, "after the withdrawal")
 	// Both links of the request stop working.
-	c.gql(t, withdraw, accessQuery, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
-	c.gql(t, token, accessQuery, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
+	c.GQL(t, withdraw, accessQuery, nil).WantError(t, "UNAUTHENTICATED", "REVOKED")
+	c.GQL(t, token, accessQuery, nil).WantError(t, "UNAUTHENTICATED", "REVOKED")
 
 	// Every change is in the audit trail, by whom.
 	var audit struct {
@@ -360,8 +361,8 @@ func TestPartnerAccessNeedsTheCustomersConsent(t *testing.T) {
 			} `json:"auditEvents"`
 		} `json:"order"`
 	}
-	c.gql(t, c.op, `query($id: ID!) { order(id: $id) { auditEvents(first: 100) { edges { node { action actorKind actor } } } } }`,
-		map[string]any{"id": orderID}).ok(t).decode(t, &audit)
+	c.GQL(t, c.Op, `query($id: ID!) { order(id: $id) { auditEvents(first: 100) { edges { node { action actorKind actor } } } } }`,
+		map[string]any{"id": orderID}).OK(t).Decode(t, &audit)
 	seen := map[string]string{}
 	for _, e := range audit.Order.AuditEvents.Edges {
 		seen[e.Node.Action] = e.Node.ActorKind + " " + e.Node.Actor
@@ -379,73 +380,73 @@ func TestPartnerAccessNeedsTheCustomersConsent(t *testing.T) {
 func TestPartnerAccessDeniedExpiredAndRevokedByOperators(t *testing.T) {
 	t.Parallel()
 	m, sink, clk, c := noticeApp(t)
-	_, acme := c.customerAlone(t, "CD-1", "P1", "it@cd-acme.example", "cdacme")
+	_, acme := customerAlone(t, c, "CD-1", "P1", "it@cd-acme.example", "cdacme")
 
-	orderID, _, p2 := c.claim(t, "CD-2", "P2", "contact@cd-p2.example", "it@cd-acme.example")
+	orderID, _, p2 := claim(t, c, "CD-2", "P2", "contact@cd-p2.example", "it@cd-acme.example")
 	token, _ := mailedToken(t, sink, "it@cd-acme.example", "asks to manage", 1, accessLinkPattern)
 	// continueSetup needs the customer's consent: while it is asked for,
 	// the access is pending; once denied, it says so (it used to say
 	// pending still: security review, finding 16).
 	var cont struct {
 		ContinueSetup struct {
-			Token      *string     `json:"token"`
-			UserErrors []userError `json:"userErrors"`
+			Token      *string             `json:"token"`
+			UserErrors []apptest.UserError `json:"userErrors"`
 		} `json:"continueSetup"`
 	}
-	c.gql(t, p2, continueSetupMutation, map[string]any{"id": orderID}).ok(t).decode(t, &cont)
-	wizWantCode(t, "continueSetup while consent is asked for", cont.ContinueSetup.UserErrors, "ACCESS_PENDING")
-	got := c.accessCall(t, token, "denyPartnerAccess", nil)
+	c.GQL(t, p2, continueSetupMutation, map[string]any{"id": orderID}).OK(t).Decode(t, &cont)
+	apptest.WantCode(t, "continueSetup while consent is asked for", cont.ContinueSetup.UserErrors, "ACCESS_PENDING")
+	got := accessCall(t, c, token, "denyPartnerAccess", nil)
 	if len(got.UserErrors) > 0 || got.PartnerAccess == nil || got.PartnerAccess.State != "DENIED" {
 		t.Fatalf("deny: %+v", got)
 	}
-	wizWantCode(t, "approve after deny", c.accessCall(t, token, "approvePartnerAccess", nil).UserErrors, "ALREADY_DENIED")
-	wizWantCode(t, "deny again", c.accessCall(t, token, "denyPartnerAccess", nil).UserErrors, "ALREADY_DENIED")
-	s := c.partnerSees(t, p2, orderID, "CD-2", acme)
+	apptest.WantCode(t, "approve after deny", accessCall(t, c, token, "approvePartnerAccess", nil).UserErrors, "ALREADY_DENIED")
+	apptest.WantCode(t, "deny again", accessCall(t, c, token, "denyPartnerAccess", nil).UserErrors, "ALREADY_DENIED")
+	s := partnerSees(t, c, p2, orderID, "CD-2", acme)
 	s.wantLimited(t, "after the denial")
 	if s.access != "DENIED" {
 		t.Errorf("order.customerAccess.state = %q, want DENIED", s.access)
 	}
 	cont.ContinueSetup.UserErrors = nil
-	c.gql(t, p2, continueSetupMutation, map[string]any{"id": orderID}).ok(t).decode(t, &cont)
-	wizWantCode(t, "continueSetup after the denial", cont.ContinueSetup.UserErrors, "ACCESS_DENIED")
+	c.GQL(t, p2, continueSetupMutation, map[string]any{"id": orderID}).OK(t).Decode(t, &cont)
+	apptest.WantCode(t, "continueSetup after the denial", cont.ContinueSetup.UserErrors, "ACCESS_DENIED")
 
 	// A third partner asks and nobody answers for 14 days.
-	order3, _, _ := c.claim(t, "CD-3", "P3", "contact@cd-p3.example", "it@cd-acme.example")
+	order3, _, _ := claim(t, c, "CD-3", "P3", "contact@cd-p3.example", "it@cd-acme.example")
 	late, _ := mailedToken(t, sink, "it@cd-acme.example", "asks to manage", 2, accessLinkPattern)
 	clk.Advance(15 * 24 * time.Hour)
-	c.op = m.operator(t) // tokens live by the stub clock
-	c.gql(t, late, accessQuery, nil).wantError(t, "UNAUTHENTICATED", "EXPIRED")
-	c.gql(t, late, `mutation { approvePartnerAccess { userErrors { code } } }`, nil).wantError(t, "UNAUTHENTICATED", "EXPIRED")
-	p3 := c.mustSignIn(t, "contact@cd-p3.example", wizPassword) // sessions live 12 hours
-	if s := c.partnerSees(t, p3, order3, "CD-3", acme); s.access != "EXPIRED" {
+	c.Op = m.Operator(t) // tokens live by the stub clock
+	c.GQL(t, late, accessQuery, nil).WantError(t, "UNAUTHENTICATED", "EXPIRED")
+	c.GQL(t, late, `mutation { approvePartnerAccess { userErrors { code } } }`, nil).WantError(t, "UNAUTHENTICATED", "EXPIRED")
+	p3 := c.MustSignIn(t, "contact@cd-p3.example", apptest.Password) // sessions live 12 hours
+	if s := partnerSees(t, c, p3, order3, "CD-3", acme); s.access != "EXPIRED" {
 		t.Errorf("an unanswered request after 14 days: %q, want EXPIRED", s.access)
 	}
 
 	// A fourth asks; the administrator approves; an operator withdraws it.
-	order4, _, _ := c.claim(t, "CD-4", "P4", "contact@cd-p4.example", "it@cd-acme.example")
+	order4, _, _ := claim(t, c, "CD-4", "P4", "contact@cd-p4.example", "it@cd-acme.example")
 	ok, _ := mailedToken(t, sink, "it@cd-acme.example", "asks to manage", 3, accessLinkPattern)
-	if got := c.accessCall(t, ok, "approvePartnerAccess", nil); len(got.UserErrors) > 0 {
+	if got := accessCall(t, c, ok, "approvePartnerAccess", nil); len(got.UserErrors) > 0 {
 		t.Fatalf("approve: %+v", got.UserErrors)
 	}
-	p4 := c.mustSignIn(t, "contact@cd-p4.example", wizPassword)
-	c.partnerSees(t, p4, order4, "CD-4", acme).wantFull(t, "P4 after the approval")
-	op := c.op
+	p4 := c.MustSignIn(t, "contact@cd-p4.example", apptest.Password)
+	partnerSees(t, c, p4, order4, "CD-4", acme).wantFull(t, "P4 after the approval")
+	op := c.Op
 	var acc struct {
 		Order struct {
 			CustomerAccess accessView `json:"customerAccess"`
 		} `json:"order"`
 	}
-	c.gql(t, op, `query($id: ID!) { order(id: $id) { customerAccess { id state } } }`, map[string]any{"id": order4}).ok(t).decode(t, &acc)
-	wizWantCode(t, "an operator without an id", c.accessCall(t, op, "revokePartnerAccess", nil).UserErrors, "INVALID", "id")
-	got = c.accessCall(t, op, "revokePartnerAccess", map[string]any{"id": acc.Order.CustomerAccess.ID})
+	c.GQL(t, op, `query($id: ID!) { order(id: $id) { customerAccess { id state } } }`, map[string]any{"id": order4}).OK(t).Decode(t, &acc)
+	apptest.WantCode(t, "an operator without an id", accessCall(t, c, op, "revokePartnerAccess", nil).UserErrors, "INVALID", "id")
+	got = accessCall(t, c, op, "revokePartnerAccess", map[string]any{"id": acc.Order.CustomerAccess.ID})
 	if len(got.UserErrors) > 0 || got.PartnerAccess.State != "REVOKED" {
 		t.Fatalf("operator revoke: %+v", got)
 	}
-	wizWantCode(t, "revoke again", c.accessCall(t, op, "revokePartnerAccess", map[string]any{"id": acc.Order.CustomerAccess.ID}).UserErrors, "NOT_APPROVED")
-	c.partnerSees(t, p4, order4, "CD-4", acme).wantLimited(t, "P4 after the operator's withdrawal")
-	c.gql(t, ok, accessQuery, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
+	apptest.WantCode(t, "revoke again", accessCall(t, c, op, "revokePartnerAccess", map[string]any{"id": acc.Order.CustomerAccess.ID}).UserErrors, "NOT_APPROVED")
+	partnerSees(t, c, p4, order4, "CD-4", acme).wantLimited(t, "P4 after the operator's withdrawal")
+	c.GQL(t, ok, accessQuery, nil).WantError(t, "UNAUTHENTICATED", "REVOKED")
 	// An integration or a partner cannot withdraw anything.
-	c.gql(t, p4, `mutation($id: ID) { revokePartnerAccess(id: $id) { userErrors { code } } }`, map[string]any{"id": acc.Order.CustomerAccess.ID}).wantError(t, "FORBIDDEN", "")
+	c.GQL(t, p4, `mutation($id: ID) { revokePartnerAccess(id: $id) { userErrors { code } } }`, map[string]any{"id": acc.Order.CustomerAccess.ID}).WantError(t, "FORBIDDEN", "")
 }
 
 const continueSetupMutation = `mutation($id: ID!) { continueSetup(orderId: $id) {
@@ -458,15 +459,15 @@ const continueSetupMutation = `mutation($id: ID!) { continueSetup(orderId: $id) 
 // integration.
 func TestContinueSetupByAPartnerSession(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
+	c := newEnv(t)
 	// P1's first order creates its organization and admin@cs-p1 with a
 	// password; the second is left by its contact after confirming.
-	c.provisioned(t, "CS-1", "P1", "admin@cs-p1.example", "it@cs-acme.example", "csacme")
-	admin := c.mustSignIn(t, "admin@cs-p1.example", wizPassword)
-	id := c.place(t, "CS-2", "P1", nil)
-	contact := c.link(t, id, "bob@cs-p1.example")
-	c.partnerToConfirm(t, contact, "it@cs-acme.example")
-	c.confirmToServices(t, contact)
+	c.Provisioned(t, "CS-1", "P1", "admin@cs-p1.example", "it@cs-acme.example", "csacme")
+	admin := c.MustSignIn(t, "admin@cs-p1.example", apptest.Password)
+	id := c.NewOrder(t, "CS-2", "P1", nil)
+	contact := c.Link(t, id, "bob@cs-p1.example")
+	c.PartnerToConfirm(t, contact, "it@cs-acme.example")
+	c.ConfirmToServices(t, contact)
 
 	var cont struct {
 		ContinueSetup struct {
@@ -476,59 +477,59 @@ func TestContinueSetupByAPartnerSession(t *testing.T) {
 				Status string `json:"status"`
 				Step   string `json:"step"`
 			} `json:"order"`
-			UserErrors []userError `json:"userErrors"`
+			UserErrors []apptest.UserError `json:"userErrors"`
 		} `json:"continueSetup"`
 	}
-	c.gql(t, admin, continueSetupMutation, map[string]any{"id": id}).ok(t).decode(t, &cont)
+	c.GQL(t, admin, continueSetupMutation, map[string]any{"id": id}).OK(t).Decode(t, &cont)
 	cs := cont.ContinueSetup
 	if len(cs.UserErrors) > 0 || cs.Token == nil || cs.SetupURL == nil || cs.Order == nil {
 		t.Fatalf("continueSetup: %+v", cs)
 	}
-	if want := c.app.Config.PublicURL + "/setup?token=" + *cs.Token; *cs.SetupURL != want {
+	if want := c.App.Config.PublicURL + "/setup?token=" + *cs.Token; *cs.SetupURL != want {
 		t.Errorf("setupUrl %s, want %s", *cs.SetupURL, want)
 	}
 	if cs.Order.Status != "ORGS_CONFIRMED" || cs.Order.Step != "SERVICES" {
 		t.Errorf("order after continueSetup: %s/%s, want ORGS_CONFIRMED/SERVICES (where it stood)", cs.Order.Status, cs.Order.Step)
 	}
-	c.gql(t, contact, `{ setup { step } }`, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
+	c.GQL(t, contact, `{ setup { step } }`, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
 	mine := *cs.Token
-	if s := c.session(t, mine); s.Step != "SERVICES" || s.Email != "admin@cs-p1.example" {
+	if s := c.Session(t, mine); s.Step != "SERVICES" || s.Email != "admin@cs-p1.example" {
 		t.Errorf("the admin's link opens at %s for %s, want SERVICES for admin@cs-p1.example", s.Step, s.Email)
 	}
 	// The customer's site exists: only the call settings are left.
-	c.must(t, mine, "saveCallSettings", wizCallSettingsVars())
-	if p := c.mustProvision(t, mine, nil); p.Order.Status != "PROVISIONED" {
+	c.Must(t, mine, "saveCallSettings", apptest.CallSettingsVars())
+	if p := c.MustProvision(t, mine, nil); p.Order.Status != "PROVISIONED" {
 		t.Errorf("provision by the admin's link: %s", p.Order.Status)
 	}
 	// Provisioned: nothing to continue.
-	c.gql(t, admin, continueSetupMutation, map[string]any{"id": id}).ok(t).decode(t, &cont)
-	wizWantCode(t, "continueSetup after provisioning", cont.ContinueSetup.UserErrors, "ALREADY_PROVISIONED")
+	c.GQL(t, admin, continueSetupMutation, map[string]any{"id": id}).OK(t).Decode(t, &cont)
+	apptest.WantCode(t, "continueSetup after provisioning", cont.ContinueSetup.UserErrors, "ALREADY_PROVISIONED")
 
 	// An order handed to the customer stays the customer's.
-	handed := c.place(t, "CS-3", "P1", nil)
-	l3 := c.link(t, handed, "bob@cs-p1.example")
-	c.must(t, l3, "startSetup", nil)
-	c.must(t, l3, "chooseRole", wizVars("role", "PARTNER"))
-	c.wiz(t, l3, "assignSetup", wizInput("assignee", "CUSTOMER", "email", "it@cs-other.example"))
-	c.gql(t, admin, continueSetupMutation, map[string]any{"id": handed}).ok(t).decode(t, &cont)
-	wizWantCode(t, "continueSetup of a handed-off order", cont.ContinueSetup.UserErrors, "HANDED_TO_CUSTOMER")
+	handed := c.NewOrder(t, "CS-3", "P1", nil)
+	l3 := c.Link(t, handed, "bob@cs-p1.example")
+	c.Must(t, l3, "startSetup", nil)
+	c.Must(t, l3, "chooseRole", apptest.Vars("role", "PARTNER"))
+	c.Wiz(t, l3, "assignSetup", apptest.Input("assignee", "CUSTOMER", "email", "it@cs-other.example"))
+	c.GQL(t, admin, continueSetupMutation, map[string]any{"id": handed}).OK(t).Decode(t, &cont)
+	apptest.WantCode(t, "continueSetup of a handed-off order", cont.ContinueSetup.UserErrors, "HANDED_TO_CUSTOMER")
 
 	// Before the confirmation: a new draft at ROLE.
-	fresh := c.place(t, "CS-4", "P1", nil)
-	c.gql(t, admin, continueSetupMutation, map[string]any{"id": fresh}).ok(t).decode(t, &cont)
+	fresh := c.NewOrder(t, "CS-4", "P1", nil)
+	c.GQL(t, admin, continueSetupMutation, map[string]any{"id": fresh}).OK(t).Decode(t, &cont)
 	if cs := cont.ContinueSetup; len(cs.UserErrors) > 0 || cs.Token == nil || cs.Order.Step != "ROLE" {
 		t.Fatalf("continueSetup before the confirmation: %+v", cs)
 	}
 
 	// Other callers.
-	other := c.place(t, "CS-5", "P9", nil)
-	c.gql(t, admin, continueSetupMutation, map[string]any{"id": other}).wantError(t, "NOT_FOUND", "")
-	integration, err := c.app.Auth.IssueIntegration("P1", time.Hour)
+	other := c.NewOrder(t, "CS-5", "P9", nil)
+	c.GQL(t, admin, continueSetupMutation, map[string]any{"id": other}).WantError(t, "NOT_FOUND", "")
+	integration, err := c.App.Auth.IssueIntegration("P1", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.gql(t, integration, continueSetupMutation, map[string]any{"id": fresh}).wantError(t, "FORBIDDEN", "")
-	c.gql(t, c.op, continueSetupMutation, map[string]any{"id": fresh}).wantError(t, "FORBIDDEN", "")
+	c.GQL(t, integration, continueSetupMutation, map[string]any{"id": fresh}).WantError(t, "FORBIDDEN", "")
+	c.GQL(t, c.Op, continueSetupMutation, map[string]any{"id": fresh}).WantError(t, "FORBIDDEN", "")
 }
 
 const (
@@ -540,26 +541,26 @@ const (
 )
 
 type sessionPayload struct {
-	Token      *string     `json:"token"`
-	UserErrors []userError `json:"userErrors"`
+	Token      *string             `json:"token"`
+	UserErrors []apptest.UserError `json:"userErrors"`
 }
 
-func (c *wizClient) sessionCall(t *testing.T, token, q, op string, vars map[string]any) sessionPayload {
+func sessionCall(t *testing.T, c *apptest.Server, token, q, op string, vars map[string]any) sessionPayload {
 	t.Helper()
 	var data map[string]sessionPayload
-	c.gql(t, token, q, vars).ok(t).decode(t, &data)
+	c.GQL(t, token, q, vars).OK(t).Decode(t, &data)
 	return data[op]
 }
 
-func (c *wizClient) requestReset(t *testing.T, email string) (bool, []userError) {
+func requestReset(t *testing.T, c *apptest.Server, email string) (bool, []apptest.UserError) {
 	t.Helper()
 	var data struct {
 		RequestPasswordReset struct {
-			Requested  bool        `json:"requested"`
-			UserErrors []userError `json:"userErrors"`
+			Requested  bool                `json:"requested"`
+			UserErrors []apptest.UserError `json:"userErrors"`
 		} `json:"requestPasswordReset"`
 	}
-	c.gql(t, "", resetRequestMutation, map[string]any{"email": email}).ok(t).decode(t, &data)
+	c.GQL(t, "", resetRequestMutation, map[string]any{"email": email}).OK(t).Decode(t, &data)
 	return data.RequestPasswordReset.Requested, data.RequestPasswordReset.UserErrors
 }
 
@@ -570,20 +571,20 @@ func (c *wizClient) requestReset(t *testing.T, email string) (bool, []userError)
 func TestPasswordResetAndChangeEndEarlierSessions(t *testing.T) {
 	t.Parallel()
 	m, sink, clk, c := noticeApp(t)
-	c.provisioned(t, "PR-1", "P1", "admin@pr-p1.example", "it@pr-acme.example", "pracme")
-	first := c.mustSignIn(t, "admin@pr-p1.example", wizPassword)
-	second := c.mustSignIn(t, "admin@pr-p1.example", wizPassword)
+	c.Provisioned(t, "PR-1", "P1", "admin@pr-p1.example", "it@pr-acme.example", "pracme")
+	first := c.MustSignIn(t, "admin@pr-p1.example", apptest.Password)
+	second := c.MustSignIn(t, "admin@pr-p1.example", apptest.Password)
 
 	// The same answer whether or not the account exists (and for a
 	// customer administrator, who has no password): only the partner
 	// administrator gets an email.
 	for _, email := range []string{"admin@pr-p1.example", "nobody@pr-p1.example", "it@pr-acme.example"} {
-		if ok, errs := c.requestReset(t, email); !ok || len(errs) > 0 {
+		if ok, errs := requestReset(t, c, email); !ok || len(errs) > 0 {
 			t.Errorf("requestPasswordReset(%s): requested %v, userErrors %+v", email, ok, errs)
 		}
 	}
 	// The same work for each: one queued job, whatever the account.
-	if jobs := jobsOf(t, m.app, "password_reset"); len(jobs) != 3 {
+	if jobs := jobsOf(t, m.App, "password_reset"); len(jobs) != 3 {
 		t.Errorf("%d password_reset jobs for 3 requests, want one each", len(jobs))
 	}
 	reset, _ := mailedToken(t, sink, "admin@pr-p1.example", "Choose a new Onramp password", 1, resetLinkPattern)
@@ -595,15 +596,15 @@ func TestPasswordResetAndChangeEndEarlierSessions(t *testing.T) {
 	}
 
 	// The reset token does nothing else, and no other token resets.
-	c.gql(t, reset, whoAmIQuery, nil).ok(t)
-	c.gql(t, reset, changeMutation, map[string]any{"c": wizPassword, "n": "Novi-Dugacak-Pass-2027"}).wantError(t, "FORBIDDEN", "")
-	c.gql(t, first, resetMutation, map[string]any{"p": "Novi-Dugacak-Pass-2027"}).wantError(t, "FORBIDDEN", "")
-	wizWantCode(t, "a weak password", c.sessionCall(t, reset, resetMutation, "resetPassword", map[string]any{"p": "short"}).UserErrors, "WEAK_PASSWORD", "password")
+	c.GQL(t, reset, whoAmIQuery, nil).OK(t)
+	c.GQL(t, reset, changeMutation, map[string]any{"c": apptest.Password, "n": "Novi-Dugacak-Pass-2027"}).WantError(t, "FORBIDDEN", "")
+	c.GQL(t, first, resetMutation, map[string]any{"p": "Novi-Dugacak-Pass-2027"}).WantError(t, "FORBIDDEN", "")
+	apptest.WantCode(t, "a weak password", sessionCall(t, c, reset, resetMutation, "resetPassword", map[string]any{"p": "short"}).UserErrors, "WEAK_PASSWORD", "password")
 
 	// Someone guessing at the sign-in page does not hold the reset back.
 	throttled := false
 	for range 8 {
-		if _, errs := c.signIn(t, "admin@pr-p1.example", "a-wrong-guess-1234"); len(errs) > 0 && errs[0].Code == "TOO_MANY_ATTEMPTS" {
+		if _, errs := c.SignIn(t, "admin@pr-p1.example", "a-wrong-guess-1234"); len(errs) > 0 && errs[0].Code == "TOO_MANY_ATTEMPTS" {
 			throttled = true
 			break
 		}
@@ -611,77 +612,77 @@ func TestPasswordResetAndChangeEndEarlierSessions(t *testing.T) {
 	if !throttled {
 		t.Fatalf("eight wrong sign-ins were not throttled")
 	}
-	got := c.sessionCall(t, reset, resetMutation, "resetPassword", map[string]any{"p": "Novi-Dugacak-Pass-2027"})
+	got := sessionCall(t, c, reset, resetMutation, "resetPassword", map[string]any{"p": "Novi-Dugacak-Pass-2027"})
 	if len(got.UserErrors) > 0 || got.Token == nil {
 		t.Fatalf("resetPassword: %+v", got)
 	}
 	for _, old := range []string{first, second} {
-		c.gql(t, old, whoAmIQuery, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
+		c.GQL(t, old, whoAmIQuery, nil).WantError(t, "UNAUTHENTICATED", "REVOKED")
 	}
-	c.gql(t, *got.Token, whoAmIQuery, nil).ok(t)
-	c.gql(t, reset, resetMutation, map[string]any{"p": "Jos-Jedan-Pass-2028"}).wantError(t, "UNAUTHENTICATED", "REVOKED")
-	if _, errs := c.signIn(t, "admin@pr-p1.example", wizPassword); len(errs) == 0 {
+	c.GQL(t, *got.Token, whoAmIQuery, nil).OK(t)
+	c.GQL(t, reset, resetMutation, map[string]any{"p": "Jos-Jedan-Pass-2028"}).WantError(t, "UNAUTHENTICATED", "REVOKED")
+	if _, errs := c.SignIn(t, "admin@pr-p1.example", apptest.Password); len(errs) == 0 {
 		t.Errorf("the old password still signs in")
 	}
-	afterReset := c.mustSignIn(t, "admin@pr-p1.example", "Novi-Dugacak-Pass-2027")
+	afterReset := c.MustSignIn(t, "admin@pr-p1.example", "Novi-Dugacak-Pass-2027")
 	mailedSubject(t, sink, "admin@pr-p1.example", "Your Onramp password was changed")
 
 	// Change: the current password must be right; then every earlier
 	// session, this one too, ends; the answer is a new one.
-	wizWantCode(t, "a wrong current password", c.sessionCall(t, afterReset, changeMutation, "changePassword",
+	apptest.WantCode(t, "a wrong current password", sessionCall(t, c, afterReset, changeMutation, "changePassword",
 		map[string]any{"c": "wrong", "n": "Treci-Dugacak-Pass-2029"}).UserErrors, "INVALID_CREDENTIALS", "current")
-	changed := c.sessionCall(t, afterReset, changeMutation, "changePassword", map[string]any{"c": "Novi-Dugacak-Pass-2027", "n": "Treci-Dugacak-Pass-2029"})
+	changed := sessionCall(t, c, afterReset, changeMutation, "changePassword", map[string]any{"c": "Novi-Dugacak-Pass-2027", "n": "Treci-Dugacak-Pass-2029"})
 	if len(changed.UserErrors) > 0 || changed.Token == nil {
 		t.Fatalf("changePassword: %+v", changed)
 	}
 	for _, old := range []string{afterReset, *got.Token} {
-		c.gql(t, old, whoAmIQuery, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
+		c.GQL(t, old, whoAmIQuery, nil).WantError(t, "UNAUTHENTICATED", "REVOKED")
 	}
-	c.gql(t, *changed.Token, whoAmIQuery, nil).ok(t)
+	c.GQL(t, *changed.Token, whoAmIQuery, nil).OK(t)
 
 	// Sign-out ends this session only.
-	other := c.mustSignIn(t, "admin@pr-p1.example", "Treci-Dugacak-Pass-2029")
+	other := c.MustSignIn(t, "admin@pr-p1.example", "Treci-Dugacak-Pass-2029")
 	var out struct {
 		SignOut struct {
 			SignedOut bool `json:"signedOut"`
 		} `json:"signOut"`
 	}
-	c.gql(t, *changed.Token, signOutMutation, nil).ok(t).decode(t, &out)
+	c.GQL(t, *changed.Token, signOutMutation, nil).OK(t).Decode(t, &out)
 	if !out.SignOut.SignedOut {
 		t.Errorf("signOut: signedOut false")
 	}
-	c.gql(t, *changed.Token, whoAmIQuery, nil).wantError(t, "UNAUTHENTICATED", "REVOKED")
-	c.gql(t, other, whoAmIQuery, nil).ok(t)
-	c.gql(t, c.op, signOutMutation, nil).wantError(t, "FORBIDDEN", "")
+	c.GQL(t, *changed.Token, whoAmIQuery, nil).WantError(t, "UNAUTHENTICATED", "REVOKED")
+	c.GQL(t, other, whoAmIQuery, nil).OK(t)
+	c.GQL(t, c.Op, signOutMutation, nil).WantError(t, "FORBIDDEN", "")
 
 	// A newer reset link replaces the older; a link expires after an hour.
-	c.requestReset(t, "admin@pr-p1.example")
+	requestReset(t, c, "admin@pr-p1.example")
 	older, _ := mailedToken(t, sink, "admin@pr-p1.example", "Choose a new Onramp password", 2, resetLinkPattern)
-	c.requestReset(t, "admin@pr-p1.example")
+	requestReset(t, c, "admin@pr-p1.example")
 	newer, _ := mailedToken(t, sink, "admin@pr-p1.example", "Choose a new Onramp password", 3, resetLinkPattern)
-	c.gql(t, older, resetMutation, map[string]any{"p": "Cetvrti-Dugacak-Pass-2030"}).wantError(t, "UNAUTHENTICATED", "REPLACED")
+	c.GQL(t, older, resetMutation, map[string]any{"p": "Cetvrti-Dugacak-Pass-2030"}).WantError(t, "UNAUTHENTICATED", "REPLACED")
 	clk.Advance(61 * time.Minute)
-	c.gql(t, newer, resetMutation, map[string]any{"p": "Cetvrti-Dugacak-Pass-2030"}).wantError(t, "UNAUTHENTICATED", "EXPIRED")
+	c.GQL(t, newer, resetMutation, map[string]any{"p": "Cetvrti-Dugacak-Pass-2030"}).WantError(t, "UNAUTHENTICATED", "EXPIRED")
 
 	// Limits: three requests an hour per email; the fourth is a userError
 	// and mails nothing.
 	for range 3 {
-		c.requestReset(t, "admin@pr-p2.example")
+		requestReset(t, c, "admin@pr-p2.example")
 	}
-	ok, errs := c.requestReset(t, "admin@pr-p2.example")
+	ok, errs := requestReset(t, c, "admin@pr-p2.example")
 	if ok {
 		t.Errorf("the fourth request within an hour was accepted")
 	}
-	wizWantCode(t, "a fourth request", errs, "TOO_MANY_ATTEMPTS")
-	if jobs := jobsOf(t, m.app, "password_reset", "admin@pr-p2.example"); len(jobs) != 3 {
+	apptest.WantCode(t, "a fourth request", errs, "TOO_MANY_ATTEMPTS")
+	if jobs := jobsOf(t, m.App, "password_reset", "admin@pr-p2.example"); len(jobs) != 3 {
 		t.Errorf("%d jobs for admin@pr-p2.example, want 3 (the refused request queues none)", len(jobs))
 	}
 	// And per client address: ten an hour, whatever the emails.
 	refused := false
 	for i := range 11 {
-		ok, errs := c.requestReset(t, fmt.Sprintf("someone-%d@pr-p3.example", i))
+		ok, errs := requestReset(t, c, fmt.Sprintf("someone-%d@pr-p3.example", i))
 		if !ok {
-			wizWantCode(t, "a request over the address's limit", errs, "TOO_MANY_ATTEMPTS")
+			apptest.WantCode(t, "a request over the address's limit", errs, "TOO_MANY_ATTEMPTS")
 			refused = true
 			break
 		}
@@ -707,9 +708,9 @@ func mailedSubject(t *testing.T, sink *smtptest.Sink, rcpt, subject string) {
 // outboxToken reads the token of the newest message of kind to rcpt in the
 // outbox (the app under test has no mail system, so the body is still
 // there).
-func (c *wizClient) outboxToken(t *testing.T, kind message.Kind, rcpt string, pattern *regexp.Regexp) string {
+func outboxToken(t *testing.T, c *apptest.Server, kind message.Kind, rcpt string, pattern *regexp.Regexp) string {
 	t.Helper()
-	m, err := c.app.Store.Client.Message.Query().
+	m, err := c.App.Store.Client.Message.Query().
 		Where(message.KindEQ(kind), message.To(rcpt)).
 		Order(ent.Desc(message.FieldCreatedAt), ent.Desc(message.FieldID)).
 		First(store.System(context.Background()))
@@ -729,11 +730,11 @@ func (c *wizClient) outboxToken(t *testing.T, kind message.Kind, rcpt string, pa
 // password and answer one session.
 func TestConcurrentDecisionsAndResets(t *testing.T) {
 	t.Parallel()
-	c, _ := wizServe(t) // its jobs run (the reset email's), its mail stays queued
+	c := startServing(t, nil) // its jobs run (the reset email's), its mail stays queued
 
-	c.customerAlone(t, "CC-1", "P1", "it@cc-acme.example", "ccacme")
-	orderID, _, _ := c.claim(t, "CC-2", "P2", "contact@cc-p2.example", "it@cc-acme.example")
-	token := c.outboxToken(t, message.KindACCESS_REQUEST, "it@cc-acme.example", accessLinkPattern)
+	customerAlone(t, c, "CC-1", "P1", "it@cc-acme.example", "ccacme")
+	orderID, _, _ := claim(t, c, "CC-2", "P2", "contact@cc-p2.example", "it@cc-acme.example")
+	token := outboxToken(t, c, message.KindACCESS_REQUEST, "it@cc-acme.example", accessLinkPattern)
 
 	const n = 8
 	results := make([]accessPayload, n)
@@ -744,7 +745,7 @@ func TestConcurrentDecisionsAndResets(t *testing.T) {
 			if i%2 == 1 {
 				op = "denyPartnerAccess"
 			}
-			r, err := c.post(token, `mutation { `+op+` { `+accessFields+` } }`, nil)
+			r, err := c.TryGQL(token, `mutation { `+op+` { `+accessFields+` } }`, nil)
 			if err != nil {
 				t.Error(err)
 				return
@@ -775,11 +776,11 @@ func TestConcurrentDecisionsAndResets(t *testing.T) {
 			CustomerAccess accessView `json:"customerAccess"`
 		} `json:"order"`
 	}
-	c.gql(t, c.op, `query($id: ID!) { order(id: $id) { customerAccess { state } } }`, map[string]any{"id": orderID}).ok(t).decode(t, &read)
+	c.GQL(t, c.Op, `query($id: ID!) { order(id: $id) { customerAccess { state } } }`, map[string]any{"id": orderID}).OK(t).Decode(t, &read)
 	if read.Order.CustomerAccess.State != state {
 		t.Errorf("stored state %s, the winner answered %s", read.Order.CustomerAccess.State, state)
 	}
-	confirmations, err := c.app.Store.Client.Message.Query().
+	confirmations, err := c.App.Store.Client.Message.Query().
 		Where(message.KindEQ(message.KindACCESS_APPROVED)).Count(store.System(context.Background()))
 	if err != nil {
 		t.Fatal(err)
@@ -789,14 +790,14 @@ func TestConcurrentDecisionsAndResets(t *testing.T) {
 	}
 
 	// Resets racing with one link.
-	if ok, errs := c.requestReset(t, "contact@cc-p2.example"); !ok || len(errs) > 0 {
+	if ok, errs := requestReset(t, c, "contact@cc-p2.example"); !ok || len(errs) > 0 {
 		t.Fatalf("requestPasswordReset: %v %+v", ok, errs)
 	}
-	reset := c.waitOutboxToken(t, message.KindPASSWORD_RESET, "contact@cc-p2.example", resetLinkPattern)
+	reset := waitOutboxToken(t, c, message.KindPASSWORD_RESET, "contact@cc-p2.example", resetLinkPattern)
 	tokens := make([]string, n)
 	for i := range n {
 		wg.Go(func() {
-			r, err := c.post(reset, resetMutation, map[string]any{"p": "Paralelna-Lozinka-2027"})
+			r, err := c.TryGQL(reset, resetMutation, map[string]any{"p": "Paralelna-Lozinka-2027"})
 			if err != nil {
 				t.Error(err)
 				return
@@ -812,7 +813,7 @@ func TestConcurrentDecisionsAndResets(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			tokens[i] = deref(data["resetPassword"].Token)
+			tokens[i] = apptest.Deref(data["resetPassword"].Token)
 		})
 	}
 	wg.Wait()
@@ -820,7 +821,7 @@ func TestConcurrentDecisionsAndResets(t *testing.T) {
 	for _, tok := range tokens {
 		if tok != "" {
 			won++
-			c.gql(t, tok, whoAmIQuery, nil).ok(t)
+			c.GQL(t, tok, whoAmIQuery, nil).OK(t)
 		}
 	}
 	if won != 1 {
@@ -830,13 +831,13 @@ func TestConcurrentDecisionsAndResets(t *testing.T) {
 
 // waitOutboxToken waits for the reset job to put its message in the
 // outbox (it runs in the background) and reads its token.
-func (c *wizClient) waitOutboxToken(t *testing.T, kind message.Kind, rcpt string, pattern *regexp.Regexp) string {
+func waitOutboxToken(t *testing.T, c *apptest.Server, kind message.Kind, rcpt string, pattern *regexp.Regexp) string {
 	t.Helper()
 	testkit.Eventually(t, fmt.Sprintf("a %s message to %s", kind, rcpt), mailWait, func() (bool, string) {
-		n, err := c.app.Store.Client.Message.Query().Where(message.KindEQ(kind), message.To(rcpt)).Count(store.System(context.Background()))
+		n, err := c.App.Store.Client.Message.Query().Where(message.KindEQ(kind), message.To(rcpt)).Count(store.System(context.Background()))
 		return err == nil && n > 0, fmt.Sprint(n, err)
 	})
-	return c.outboxToken(t, kind, rcpt, pattern)
+	return outboxToken(t, c, kind, rcpt, pattern)
 }
 
 // TestPartnerAccessOfACancelledOrder: a partner that orders, claims the
@@ -846,11 +847,11 @@ func (c *wizClient) waitOutboxToken(t *testing.T, kind message.Kind, rcpt string
 func TestPartnerAccessOfACancelledOrder(t *testing.T) {
 	t.Parallel()
 	_, sink, _, c := noticeApp(t)
-	_, acme := c.customerAlone(t, "CX-1", "P1", "it@cx-acme.example", "cxacme")
-	orderID, _, p2 := c.claim(t, "CX-2", "P2", "contact@cx-p2.example", "it@cx-acme.example")
+	_, acme := customerAlone(t, c, "CX-1", "P1", "it@cx-acme.example", "cxacme")
+	orderID, _, p2 := claim(t, c, "CX-2", "P2", "contact@cx-p2.example", "it@cx-acme.example")
 	token, _ := mailedToken(t, sink, "it@cx-acme.example", "asks to manage", 1, accessLinkPattern)
-	c.gql(t, c.op, `mutation($id: ID!) { cancelOrder(orderId: $id, reason: "Ordered by mistake.") { userErrors { code } } }`,
-		map[string]any{"id": orderID}).ok(t)
+	c.GQL(t, c.Op, `mutation($id: ID!) { cancelOrder(orderId: $id, reason: "Ordered by mistake.") { userErrors { code } } }`,
+		map[string]any{"id": orderID}).OK(t)
 
 	var page struct {
 		PartnerAccess struct {
@@ -859,12 +860,12 @@ func TestPartnerAccessOfACancelledOrder(t *testing.T) {
 			OrderCancelled bool   `json:"orderCancelled"`
 		} `json:"partnerAccess"`
 	}
-	c.gql(t, token, `{ partnerAccess { state allowedAction orderCancelled } }`, nil).ok(t).decode(t, &page)
+	c.GQL(t, token, `{ partnerAccess { state allowedAction orderCancelled } }`, nil).OK(t).Decode(t, &page)
 	if !page.PartnerAccess.OrderCancelled || page.PartnerAccess.AllowedAction != "NONE" {
 		t.Errorf("the approval page of a cancelled order: %+v, want orderCancelled and no action", page.PartnerAccess)
 	}
-	wizWantCode(t, "approve for a cancelled order", c.accessCall(t, token, "approvePartnerAccess", nil).UserErrors, "ORDER_CANCELLED")
-	c.partnerSees(t, p2, orderID, "CX-2", acme).wantLimited(t, "after approving a cancelled order's request")
+	apptest.WantCode(t, "approve for a cancelled order", accessCall(t, c, token, "approvePartnerAccess", nil).UserErrors, "ORDER_CANCELLED")
+	partnerSees(t, c, p2, orderID, "CX-2", acme).wantLimited(t, "after approving a cancelled order's request")
 }
 
 // TestResetLinkEndsWithAPasswordChange: a reset link asked for before the
@@ -873,18 +874,18 @@ func TestPartnerAccessOfACancelledOrder(t *testing.T) {
 func TestResetLinkEndsWithAPasswordChange(t *testing.T) {
 	t.Parallel()
 	_, sink, _, c := noticeApp(t)
-	c.provisioned(t, "RC-1", "P1", "admin@rc-p1.example", "it@rc-acme.example", "rcacme")
-	session := c.mustSignIn(t, "admin@rc-p1.example", wizPassword)
-	if ok, errs := c.requestReset(t, "admin@rc-p1.example"); !ok || len(errs) > 0 {
+	c.Provisioned(t, "RC-1", "P1", "admin@rc-p1.example", "it@rc-acme.example", "rcacme")
+	session := c.MustSignIn(t, "admin@rc-p1.example", apptest.Password)
+	if ok, errs := requestReset(t, c, "admin@rc-p1.example"); !ok || len(errs) > 0 {
 		t.Fatalf("requestPasswordReset: %v %+v", ok, errs)
 	}
 	reset, _ := mailedToken(t, sink, "admin@rc-p1.example", "Choose a new Onramp password", 1, resetLinkPattern)
-	changed := c.sessionCall(t, session, changeMutation, "changePassword", map[string]any{"c": wizPassword, "n": "Novi-Dugacak-Pass-2027"})
+	changed := sessionCall(t, c, session, changeMutation, "changePassword", map[string]any{"c": apptest.Password, "n": "Novi-Dugacak-Pass-2027"})
 	if len(changed.UserErrors) > 0 || changed.Token == nil {
 		t.Fatalf("changePassword: %+v", changed)
 	}
-	c.gql(t, reset, resetMutation, map[string]any{"p": "Napadacev-Pass-2028"}).wantError(t, "UNAUTHENTICATED", "REVOKED")
-	c.mustSignIn(t, "admin@rc-p1.example", "Novi-Dugacak-Pass-2027")
+	c.GQL(t, reset, resetMutation, map[string]any{"p": "Napadacev-Pass-2028"}).WantError(t, "UNAUTHENTICATED", "REVOKED")
+	c.MustSignIn(t, "admin@rc-p1.example", "Novi-Dugacak-Pass-2027")
 }
 
 // TestPendingPartnerCannotGuessTheSiteName: a partner whose access to an
@@ -895,10 +896,10 @@ func TestResetLinkEndsWithAPasswordChange(t *testing.T) {
 func TestPendingPartnerCannotGuessTheSiteName(t *testing.T) {
 	t.Parallel()
 	_, _, _, c := noticeApp(t) //nolint:dogsled // the test needs the client only
-	c.customerAlone(t, "SG-1", "P1", "it@sg-acme.example", "sgacme")
-	_, link, _ := c.claim(t, "SG-2", "P2", "contact@sg-p2.example", "it@sg-acme.example")
-	real := c.wiz(t, link, "saveEnterpriseSettings", wizVars("subdomain", "sgacme"))
-	guess := c.wiz(t, link, "saveEnterpriseSettings", wizVars("subdomain", "sgacme-guess"))
+	customerAlone(t, c, "SG-1", "P1", "it@sg-acme.example", "sgacme")
+	_, link, _ := claim(t, c, "SG-2", "P2", "contact@sg-p2.example", "it@sg-acme.example")
+	real := c.Wiz(t, link, "saveEnterpriseSettings", apptest.Vars("subdomain", "sgacme"))
+	guess := c.Wiz(t, link, "saveEnterpriseSettings", apptest.Vars("subdomain", "sgacme-guess"))
 	if len(real.UserErrors) != 1 || len(guess.UserErrors) != 1 {
 		t.Fatalf("the real name answered %+v, a guess %+v: want the same refusal", real.UserErrors, guess.UserErrors)
 	}
@@ -907,7 +908,7 @@ func TestPendingPartnerCannotGuessTheSiteName(t *testing.T) {
 	}
 	throttled := false
 	for i := range 40 {
-		r := c.call(t, link, "saveEnterpriseSettings", wizVars("subdomain", fmt.Sprintf("sgacme-%d", i)))
+		r := c.Call(t, link, "saveEnterpriseSettings", apptest.Vars("subdomain", fmt.Sprintf("sgacme-%d", i)))
 		if len(r.Errors) == 1 && r.Errors[0].Extensions.Code == "TOO_MANY_ATTEMPTS" {
 			throttled = true
 			break

@@ -18,6 +18,7 @@ import (
 	"onramp/ent/signingkey"
 	"onramp/internal/gid"
 	"onramp/internal/store"
+	"onramp/internal/testkit/apptest"
 )
 
 // --- authorization matrix -----------------------------------------------------
@@ -47,13 +48,13 @@ type tokenCase struct {
 
 // forgedTokens builds tokens that must never pass: alg none, a foreign key
 // under a real kid, HS256 keyed with the real public key, and garbage.
-func forgedTokens(t *testing.T, e *testEnv) (algNone, foreignKey, hsConfusion string) {
+func forgedTokens(t *testing.T, e *apptest.Server) (algNone, foreignKey, hsConfusion string) {
 	t.Helper()
-	_, payload, _ := jwtParts(t, e.op)
+	_, payload, _ := jwtParts(t, e.Op)
 	hdr, _ := json.Marshal(map[string]any{"alg": "none", "typ": "operator+jwt"})
 	algNone = base64.RawURLEncoding.EncodeToString(hdr) + "." + payload + "."
 
-	kid, _ := jwtHeader(t, e.op)["kid"].(string)
+	kid, _ := jwtHeader(t, e.Op)["kid"].(string)
 	if kid == "" {
 		t.Fatal("operator token has no kid")
 	}
@@ -78,7 +79,7 @@ func forgedTokens(t *testing.T, e *testEnv) (algNone, foreignKey, hsConfusion st
 		t.Fatal(err)
 	}
 
-	key, err := e.app.Store.Client.SigningKey.Query().Where(signingkey.Kid(kid)).Only(store.System(context.Background()))
+	key, err := e.App.Store.Client.SigningKey.Query().Where(signingkey.Kid(kid)).Only(store.System(context.Background()))
 	if err != nil {
 		t.Fatalf("read signing key: %v", err)
 	}
@@ -93,12 +94,12 @@ func forgedTokens(t *testing.T, e *testEnv) (algNone, foreignKey, hsConfusion st
 
 func TestAuthorizationMatrix(t *testing.T) {
 	e := newEnv(t)
-	orderA := e.mustPlace(t, orderInput("A-1", "P1"))
-	orderB := e.mustPlace(t, orderInput("B-1", "P2"))
+	orderA := e.MustPlace(t, apptest.OrderInput("A-1", "P1"))
+	orderB := e.MustPlace(t, apptest.OrderInput("B-1", "P2"))
 
-	link := e.setupLink(orderA.ID, "provisioning@partner.example")
-	intP1 := e.integrationToken("P1")
-	intP2 := e.integrationToken("P2")
+	link := e.SetupLink(t, orderA.ID, "provisioning@partner.example")
+	intP1 := e.Integration(t, "P1")
+	intP2 := e.Integration(t, "P2")
 	algNone, foreignKey, hsConfusion := forgedTokens(t, e)
 
 	tokens := []tokenCase{
@@ -109,19 +110,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 			seesA: true, placeP2: "FORBIDDEN"},
 		{name: "integration P2", token: intP2, kind: "INTEGRATION", account: "P2",
 			seesB: true, placeP1: "FORBIDDEN"},
-		{name: "operator", token: e.op, kind: "OPERATOR", seesA: true, seesB: true},
-		{name: "tampered operator signature", token: tamper(t, e.op), deny: "UNAUTHENTICATED", reason: "INVALID"},
+		{name: "operator", token: e.Op, kind: "OPERATOR", seesA: true, seesB: true},
+		{name: "tampered operator signature", token: tamper(t, e.Op), deny: "UNAUTHENTICATED", reason: "INVALID"},
 		{name: "tampered integration signature", token: tamper(t, intP1), deny: "UNAUTHENTICATED", reason: "INVALID"},
 		{name: "tampered setup link signature", token: tamper(t, link), deny: "UNAUTHENTICATED", reason: "INVALID"},
 		{name: "alg none", token: algNone, deny: "UNAUTHENTICATED", reason: "INVALID"},
-		{name: "expired operator", token: e.operatorToken(-time.Hour), deny: "UNAUTHENTICATED", reason: "EXPIRED"},
+		{name: "expired operator", token: e.OperatorToken(t, -time.Hour), deny: "UNAUTHENTICATED", reason: "EXPIRED"},
 		{name: "foreign key under a real kid", token: foreignKey, deny: "UNAUTHENTICATED", reason: "INVALID"},
 		{name: "HS256 keyed with the public key", token: hsConfusion, deny: "UNAUTHENTICATED", reason: "INVALID"},
 		{name: "garbage", token: "not-a-jwt", deny: "UNAUTHENTICATED", reason: "INVALID"},
 	}
 
 	// visible returns the order a read must return for tc, or "" for null.
-	visible := func(tc tokenCase, o orderView) string {
+	visible := func(tc tokenCase, o apptest.OrderView) string {
 		if (o.ID == orderA.ID && tc.seesA) || (o.ID == orderB.ID && tc.seesB) {
 			return o.ExternalID
 		}
@@ -134,15 +135,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		name  string
 		check func(t *testing.T, tc tokenCase)
 	}
-	readByID := func(query, field string, o orderView) func(t *testing.T, tc tokenCase) {
+	readByID := func(query, field string, o apptest.OrderView) func(t *testing.T, tc tokenCase) {
 		return func(t *testing.T, tc tokenCase) {
-			res := e.gql(t, tc.token, query, map[string]any{"id": o.ID})
+			res := e.GQL(t, tc.token, query, map[string]any{"id": o.ID})
 			if tc.deny != "" {
-				res.wantError(t, tc.deny, tc.reason)
+				res.WantError(t, tc.deny, tc.reason)
 				return
 			}
-			var data map[string]*orderView
-			res.ok(t).decode(t, &data)
+			var data map[string]*apptest.OrderView
+			res.OK(t).Decode(t, &data)
 			got := ""
 			if n := data[field]; n != nil {
 				got = n.ExternalID
@@ -157,27 +158,27 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	reads := []op{
 		{"viewer", func(t *testing.T, tc tokenCase) {
-			res := e.gql(t, tc.token, viewerQuery, nil)
+			res := e.GQL(t, tc.token, viewerQuery, nil)
 			if tc.deny != "" {
-				res.wantError(t, tc.deny, tc.reason)
-				if res.hasData() {
+				res.WantError(t, tc.deny, tc.reason)
+				if res.HasData() {
 					t.Errorf("refused viewer returned data %s", res.Data)
 				}
 				return
 			}
 			var data struct {
 				Viewer struct {
-					Kind             string     `json:"kind"`
-					PartnerAccountID *string    `json:"partnerAccountId"`
-					Order            *orderView `json:"order"`
+					Kind             string             `json:"kind"`
+					PartnerAccountID *string            `json:"partnerAccountId"`
+					Order            *apptest.OrderView `json:"order"`
 				} `json:"viewer"`
 			}
-			res.ok(t).decode(t, &data)
+			res.OK(t).Decode(t, &data)
 			v := data.Viewer
 			if v.Kind != tc.kind {
 				t.Errorf("viewer.kind = %q, want %q", v.Kind, tc.kind)
 			}
-			if got := deref(v.PartnerAccountID); got != tc.account {
+			if got := apptest.Deref(v.PartnerAccountID); got != tc.account {
 				t.Errorf("viewer.partnerAccountId = %q, want %q", got, tc.account)
 			}
 			gotOrder := ""
@@ -193,25 +194,25 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"node(A of P1)", readByID(nodeQuery, "node", orderA)},
 		{"node(B of P2)", readByID(nodeQuery, "node", orderB)},
 		{"orders list", func(t *testing.T, tc tokenCase) {
-			res := e.gql(t, tc.token, ordersQuery, nil)
+			res := e.GQL(t, tc.token, ordersQuery, nil)
 			if tc.deny != "" {
-				res.wantError(t, tc.deny, tc.reason)
+				res.WantError(t, tc.deny, tc.reason)
 				return
 			}
 			var data struct {
 				Orders struct {
 					TotalCount int `json:"totalCount"`
 					Edges      []struct {
-						Node orderView `json:"node"`
+						Node apptest.OrderView `json:"node"`
 					} `json:"edges"`
 				} `json:"orders"`
 			}
-			res.ok(t).decode(t, &data)
+			res.OK(t).Decode(t, &data)
 			var got, want []string
 			for _, ed := range data.Orders.Edges {
 				got = append(got, ed.Node.ExternalID)
 			}
-			for _, o := range []orderView{orderA, orderB} {
+			for _, o := range []apptest.OrderView{orderA, orderB} {
 				if x := visible(tc, o); x != "" {
 					want = append(want, x)
 				}
@@ -231,22 +232,22 @@ func TestAuthorizationMatrix(t *testing.T) {
 		return func(t *testing.T, tc tokenCase) {
 			seq++
 			ext := fmt.Sprintf("M-%d", seq)
-			before := e.storedExternalIDs(t)
-			res := e.place(t, tc.token, orderInput(ext, account))
+			before := e.StoredExternalIDs(t)
+			res := e.Place(t, tc.token, apptest.OrderInput(ext, account))
 			wantCode, wantReason := want(tc), ""
 			if tc.deny != "" {
 				wantCode, wantReason = tc.deny, tc.reason
 			}
-			after := e.storedExternalIDs(t)
+			after := e.StoredExternalIDs(t)
 			if wantCode != "" {
-				res.wantError(t, wantCode, wantReason)
+				res.WantError(t, wantCode, wantReason)
 				if !slices.Equal(before, after) {
 					t.Errorf("refused placeOrder wrote: orders before %v, after %v", before, after)
 				}
 				return
 			}
-			var data placeResult
-			res.ok(t).decode(t, &data)
+			var data apptest.PlaceResult
+			res.OK(t).Decode(t, &data)
 			if o := data.PlaceOrder.Order; o == nil || o.PartnerAccountID != account || o.ExternalID != ext {
 				t.Errorf("placeOrder = %+v (userErrors %+v), want an order %s of %s", o, data.PlaceOrder.UserErrors, ext, account)
 			}
@@ -267,60 +268,53 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 // --- setup link life ------------------------------------------------------------
 
 func TestSetupLinkStates(t *testing.T) {
 	e := newEnv(t)
-	a := e.mustPlace(t, orderInput("A-1", "P1"))
-	b := e.mustPlace(t, orderInput("B-1", "P1"))
+	a := e.MustPlace(t, apptest.OrderInput("A-1", "P1"))
+	b := e.MustPlace(t, apptest.OrderInput("B-1", "P1"))
 
 	type viewerData struct {
 		Viewer struct {
-			Kind  string     `json:"kind"`
-			Email *string    `json:"email"`
-			Order *orderView `json:"order"`
+			Kind  string             `json:"kind"`
+			Email *string            `json:"email"`
+			Order *apptest.OrderView `json:"order"`
 		} `json:"viewer"`
 	}
 	const q = `{ viewer { kind email order { id externalID } } }`
 
 	t.Run("replaced link", func(t *testing.T) {
-		first := e.setupLink(a.ID, "first@partner.example")
+		first := e.SetupLink(t, a.ID, "first@partner.example")
 		var v viewerData
-		e.gql(t, first, q, nil).ok(t).decode(t, &v)
+		e.GQL(t, first, q, nil).OK(t).Decode(t, &v)
 		if v.Viewer.Order == nil || v.Viewer.Order.ID != a.ID {
 			t.Fatalf("first link before replacement: viewer.order = %+v, want %s", v.Viewer.Order, a.ID)
 		}
 
-		second := e.setupLink(a.ID, "colleague@partner.example")
-		e.gql(t, first, q, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
+		second := e.SetupLink(t, a.ID, "colleague@partner.example")
+		e.GQL(t, first, q, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
 		// The refusal holds for every operation, not only viewer.
-		e.gql(t, first, orderQuery, map[string]any{"id": a.ID}).wantError(t, "UNAUTHENTICATED", "REPLACED")
+		e.GQL(t, first, orderQuery, map[string]any{"id": a.ID}).WantError(t, "UNAUTHENTICATED", "REPLACED")
 
 		v = viewerData{}
-		e.gql(t, second, q, nil).ok(t).decode(t, &v)
+		e.GQL(t, second, q, nil).OK(t).Decode(t, &v)
 		if v.Viewer.Kind != "SETUP_LINK" {
 			t.Errorf("viewer.kind = %q, want SETUP_LINK", v.Viewer.Kind)
 		}
 		if v.Viewer.Order == nil || v.Viewer.Order.ID != a.ID || v.Viewer.Order.ExternalID != "A-1" {
 			t.Errorf("viewer.order = %+v, want order %s (A-1)", v.Viewer.Order, a.ID)
 		}
-		if got := deref(v.Viewer.Email); got != "colleague@partner.example" {
+		if got := apptest.Deref(v.Viewer.Email); got != "colleague@partner.example" {
 			t.Errorf("viewer.email = %q, want colleague@partner.example", got)
 		}
 	})
 
 	t.Run("a link for another order does not replace this one", func(t *testing.T) {
-		la := e.setupLink(a.ID, "a@partner.example")
-		_ = e.setupLink(b.ID, "b@partner.example")
+		la := e.SetupLink(t, a.ID, "a@partner.example")
+		_ = e.SetupLink(t, b.ID, "b@partner.example")
 		var v viewerData
-		e.gql(t, la, q, nil).ok(t).decode(t, &v)
+		e.GQL(t, la, q, nil).OK(t).Decode(t, &v)
 		if v.Viewer.Order == nil || v.Viewer.Order.ID != a.ID {
 			t.Errorf("viewer.order = %+v, want %s", v.Viewer.Order, a.ID)
 		}
@@ -331,31 +325,31 @@ func TestSetupLinkStates(t *testing.T) {
 	// once when its row changes.
 	ctx := store.System(context.Background())
 	t.Run("cancelled link", func(t *testing.T) {
-		l := e.setupLink(b.ID, "c@partner.example")
-		e.gql(t, l, q, nil).ok(t)
-		if err := e.app.Store.Client.SetupLink.Update().
+		l := e.SetupLink(t, b.ID, "c@partner.example")
+		e.GQL(t, l, q, nil).OK(t)
+		if err := e.App.Store.Client.SetupLink.Update().
 			Where(setuplink.OrderID(gid.ID(b.ID)), setuplink.StateEQ(setuplink.StateACTIVE)).
 			SetState(setuplink.StateCANCELLED).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.gql(t, l, q, nil).wantError(t, "UNAUTHENTICATED", "CANCELLED")
+		e.GQL(t, l, q, nil).WantError(t, "UNAUTHENTICATED", "CANCELLED")
 	})
 	t.Run("link past its stored expiry", func(t *testing.T) {
-		l := e.setupLink(b.ID, "d@partner.example")
-		e.gql(t, l, q, nil).ok(t)
+		l := e.SetupLink(t, b.ID, "d@partner.example")
+		e.GQL(t, l, q, nil).OK(t)
 		// expires_at is immutable in the schema: age the row with SQL.
 		stmt := `UPDATE setup_links SET expires_at = ? WHERE order_id = ? AND state = 'ACTIVE'`
-		if e.app.Store.Dialect == "postgres" {
+		if e.App.Store.Dialect == "postgres" {
 			stmt = `UPDATE setup_links SET expires_at = $1 WHERE order_id = $2 AND state = 'ACTIVE'`
 		}
-		res, err := e.app.Store.DB.ExecContext(ctx, stmt, time.Now().Add(-time.Minute), b.ID)
+		res, err := e.App.Store.DB.ExecContext(ctx, stmt, time.Now().Add(-time.Minute), b.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			t.Fatalf("aged %d setup links, want 1", n)
 		}
-		e.gql(t, l, q, nil).wantError(t, "UNAUTHENTICATED", "EXPIRED")
+		e.GQL(t, l, q, nil).WantError(t, "UNAUTHENTICATED", "EXPIRED")
 	})
 }
 
@@ -384,7 +378,7 @@ func TestPlaceOrderInvalidInput(t *testing.T) {
 		return func(in map[string]any) { in["services"] = s }
 	}
 	svc := func(kind string, q int) map[string]any { return map[string]any{"kind": kind, "quantity": q} }
-	day := func(days int) string { return isoDate(today().AddDate(0, 0, days)) }
+	day := func(days int) string { return apptest.ISODate(apptest.Today().AddDate(0, 0, days)) }
 
 	rows := []row{
 		{"email without @", set(top, "provisioningContactEmail", "not-an-email"), []string{"input", "provisioningContactEmail"}},
@@ -422,10 +416,10 @@ func TestPlaceOrderInvalidInput(t *testing.T) {
 	}
 	for i, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
-			in := orderInput(fmt.Sprintf("V-%d", i), "P1")
+			in := apptest.OrderInput(fmt.Sprintf("V-%d", i), "P1")
 			r.mutate(in)
-			var data placeResult
-			e.place(t, e.op, in).ok(t).decode(t, &data)
+			var data apptest.PlaceResult
+			e.Place(t, e.Op, in).OK(t).Decode(t, &data)
 			if data.PlaceOrder.Order != nil {
 				t.Errorf("placeOrder returned an order %+v for bad input", data.PlaceOrder.Order)
 			}
@@ -442,19 +436,19 @@ func TestPlaceOrderInvalidInput(t *testing.T) {
 			if ue[0].Message == "" {
 				t.Error("userError has no message")
 			}
-			if n := e.countOrders(t); n != 0 {
+			if n := e.CountOrders(t); n != 0 {
 				t.Errorf("%d orders stored after bad input, want 0", n)
 			}
 		})
 	}
 
 	t.Run("every problem is reported at once", func(t *testing.T) {
-		in := orderInput("", "P1")
+		in := apptest.OrderInput("", "P1")
 		in["provisioningContactEmail"] = "nope"
 		customer(in)["country"] = "XX"
 		in["services"] = []any{}
-		var data placeResult
-		e.place(t, e.op, in).ok(t).decode(t, &data)
+		var data apptest.PlaceResult
+		e.Place(t, e.Op, in).OK(t).Decode(t, &data)
 		var fields []string
 		for _, u := range data.PlaceOrder.UserErrors {
 			fields = append(fields, strings.Join(u.Field, "."))
@@ -464,7 +458,7 @@ func TestPlaceOrderInvalidInput(t *testing.T) {
 		if !slices.Equal(fields, want) {
 			t.Errorf("userError fields = %v, want %v", fields, want)
 		}
-		if n := e.countOrders(t); n != 0 {
+		if n := e.CountOrders(t); n != 0 {
 			t.Errorf("%d orders stored, want 0", n)
 		}
 	})
@@ -472,15 +466,15 @@ func TestPlaceOrderInvalidInput(t *testing.T) {
 	// Values at the limits are accepted (so the rows above fail for the
 	// reason they name), and input is normalized before it is stored.
 	t.Run("limits are inclusive", func(t *testing.T) {
-		in := orderInput(long(64), "P1")
+		in := apptest.OrderInput(long(64), "P1")
 		in["requestedStartDate"] = day(-29) // its 30-day window is still open
 		customer(in)["name"] = long(200)
 		in["services"] = []any{svc("MEETINGS", 100_000), svc("CALLING", 1), svc("MESSAGING", 1)}
-		e.mustPlace(t, in)
-		in = orderInput("edge-future", "P1")
+		e.MustPlace(t, in)
+		in = apptest.OrderInput("edge-future", "P1")
 		in["requestedStartDate"] = day(366)
-		e.mustPlace(t, in)
-		if n := e.countOrders(t); n != 2 {
+		e.MustPlace(t, in)
+		if n := e.CountOrders(t); n != 2 {
 			t.Errorf("%d orders stored, want 2", n)
 		}
 	})
@@ -488,10 +482,10 @@ func TestPlaceOrderInvalidInput(t *testing.T) {
 
 func TestPlaceOrderNormalizesInput(t *testing.T) {
 	e := newEnv(t)
-	in := orderInput("N-1", "P1")
+	in := apptest.OrderInput("N-1", "P1")
 	in["provisioningContactEmail"] = "  Ops@Partner.Example "
 	in["customer"].(map[string]any)["country"] = "rs"
-	o := e.mustPlace(t, in)
+	o := e.MustPlace(t, in)
 	if o.ProvisioningContactEmail != "ops@partner.example" {
 		t.Errorf("email stored as %q, want ops@partner.example", o.ProvisioningContactEmail)
 	}
@@ -501,21 +495,21 @@ func TestPlaceOrderNormalizesInput(t *testing.T) {
 		t.Errorf("country stored as %q, want RS", o.CustomerCountry)
 	}
 	// The same order written differently is a replay, not a conflict.
-	in2 := orderInput("N-1", "P1")
+	in2 := apptest.OrderInput("N-1", "P1")
 	in2["provisioningContactEmail"] = "ops@partner.example"
 	in2["customer"].(map[string]any)["country"] = "RS"
-	again := e.mustPlace(t, in2)
+	again := e.MustPlace(t, in2)
 	if again.ID != o.ID {
 		t.Errorf("normalized replay got order %s, want %s", again.ID, o.ID)
 	}
-	if n := e.countOrders(t); n != 1 {
+	if n := e.CountOrders(t); n != 1 {
 		t.Errorf("%d orders stored, want 1", n)
 	}
 }
 
 func TestPlaceOrderIdempotency(t *testing.T) {
 	e := newEnv(t)
-	first := e.mustPlace(t, orderInput("X-1", "P1"))
+	first := e.MustPlace(t, apptest.OrderInput("X-1", "P1"))
 	if first.Status != "PLACED" && first.Status != "LINK_SENT" {
 		t.Errorf("new order status = %q", first.Status)
 	}
@@ -524,26 +518,26 @@ func TestPlaceOrderIdempotency(t *testing.T) {
 	}
 
 	t.Run("same input twice returns the first order", func(t *testing.T) {
-		again := e.mustPlace(t, orderInput("X-1", "P1"))
+		again := e.MustPlace(t, apptest.OrderInput("X-1", "P1"))
 		if again.ID != first.ID {
 			t.Errorf("replay returned order %s, want %s", again.ID, first.ID)
 		}
 		// The integration of the same partner replays it too.
-		var data placeResult
-		e.place(t, e.integrationToken("P1"), orderInput("X-1", "P1")).ok(t).decode(t, &data)
+		var data apptest.PlaceResult
+		e.Place(t, e.Integration(t, "P1"), apptest.OrderInput("X-1", "P1")).OK(t).Decode(t, &data)
 		if o := data.PlaceOrder.Order; o == nil || o.ID != first.ID {
 			t.Errorf("integration replay returned %+v (userErrors %+v), want %s", o, data.PlaceOrder.UserErrors, first.ID)
 		}
-		if got := e.storedExternalIDs(t); !slices.Equal(got, []string{"P1/X-1"}) {
+		if got := e.StoredExternalIDs(t); !slices.Equal(got, []string{"P1/X-1"}) {
 			t.Errorf("stored orders = %v, want [P1/X-1]", got)
 		}
 	})
 
 	t.Run("same externalId with different content conflicts", func(t *testing.T) {
-		in := orderInput("X-1", "P1")
+		in := apptest.OrderInput("X-1", "P1")
 		in["customer"].(map[string]any)["name"] = "Someone Else d.o.o."
-		var data placeResult
-		e.place(t, e.op, in).ok(t).decode(t, &data)
+		var data apptest.PlaceResult
+		e.Place(t, e.Op, in).OK(t).Decode(t, &data)
 		if data.PlaceOrder.Order != nil {
 			t.Errorf("conflict returned an order %+v", data.PlaceOrder.Order)
 		}
@@ -551,30 +545,30 @@ func TestPlaceOrderIdempotency(t *testing.T) {
 		if len(ue) != 1 || ue[0].Code != "EXTERNAL_ID_CONFLICT" || !slices.Equal(ue[0].Field, []string{"input", "externalId"}) {
 			t.Errorf("userErrors = %+v, want one EXTERNAL_ID_CONFLICT on [input externalId]", ue)
 		}
-		if got := e.storedExternalIDs(t); !slices.Equal(got, []string{"P1/X-1"}) {
+		if got := e.StoredExternalIDs(t); !slices.Equal(got, []string{"P1/X-1"}) {
 			t.Errorf("stored orders = %v, want [P1/X-1]", got)
 		}
 	})
 
 	t.Run("same externalId under another partner account is another order", func(t *testing.T) {
-		other := e.mustPlace(t, orderInput("X-1", "P2"))
+		other := e.MustPlace(t, apptest.OrderInput("X-1", "P2"))
 		if other.ID == first.ID {
 			t.Fatalf("P2's X-1 got P1's order id %s", first.ID)
 		}
 		if other.PartnerAccountID != "P2" {
 			t.Errorf("partnerAccountID = %q, want P2", other.PartnerAccountID)
 		}
-		if got := e.storedExternalIDs(t); !slices.Equal(got, []string{"P1/X-1", "P2/X-1"}) {
+		if got := e.StoredExternalIDs(t); !slices.Equal(got, []string{"P1/X-1", "P2/X-1"}) {
 			t.Errorf("stored orders = %v, want [P1/X-1 P2/X-1]", got)
 		}
 		// Each partner's integration sees its own X-1 only.
 		for _, tc := range []struct{ account, id string }{{"P1", first.ID}, {"P2", other.ID}} {
 			var data struct {
 				Orders struct {
-					Edges []struct{ Node orderView } `json:"edges"`
+					Edges []struct{ Node apptest.OrderView } `json:"edges"`
 				} `json:"orders"`
 			}
-			e.gql(t, e.integrationToken(tc.account), ordersQuery, nil).ok(t).decode(t, &data)
+			e.GQL(t, e.Integration(t, tc.account), ordersQuery, nil).OK(t).Decode(t, &data)
 			if len(data.Orders.Edges) != 1 || data.Orders.Edges[0].Node.ID != tc.id {
 				t.Errorf("integration %s lists %+v, want only %s", tc.account, data.Orders.Edges, tc.id)
 			}
@@ -586,11 +580,11 @@ func TestPlaceOrderMalformedDate(t *testing.T) {
 	e := newEnv(t)
 	for _, bad := range []string{"2026-13-01", "2026-02-30", "24.11.2026", "2026-11-24T00:00:00Z", ""} {
 		t.Run("variable "+bad, func(t *testing.T) {
-			in := orderInput("D-1", "P1")
+			in := apptest.OrderInput("D-1", "P1")
 			in["requestedStartDate"] = bad
-			res := e.place(t, e.op, in)
-			res.wantError(t, "BAD_USER_INPUT", "")
-			if n := e.countOrders(t); n != 0 {
+			res := e.Place(t, e.Op, in)
+			res.WantError(t, "BAD_USER_INPUT", "")
+			if n := e.CountOrders(t); n != 0 {
 				t.Errorf("%d orders stored, want 0", n)
 			}
 		})
@@ -603,8 +597,8 @@ func TestPlaceOrderMalformedDate(t *testing.T) {
 			customer: {name: "C", country: "RS", address: {line1: "L", city: "C", postalCode: "1"}},
 			services: [{kind: MEETINGS, quantity: 1}]
 		}) { order { id } userErrors { code } } }`
-		e.gql(t, e.op, q, nil).wantError(t, "BAD_USER_INPUT", "")
-		if n := e.countOrders(t); n != 0 {
+		e.GQL(t, e.Op, q, nil).WantError(t, "BAD_USER_INPUT", "")
+		if n := e.CountOrders(t); n != 0 {
 			t.Errorf("%d orders stored, want 0", n)
 		}
 	})
@@ -616,8 +610,8 @@ type page struct {
 	Orders struct {
 		TotalCount int `json:"totalCount"`
 		Edges      []struct {
-			Cursor string    `json:"cursor"`
-			Node   orderView `json:"node"`
+			Cursor string            `json:"cursor"`
+			Node   apptest.OrderView `json:"node"`
 		} `json:"edges"`
 		PageInfo struct {
 			HasNextPage     bool    `json:"hasNextPage"`
@@ -648,13 +642,13 @@ func TestOrdersPagination(t *testing.T) {
 	e := newEnv(t)
 	var placed []string
 	for i := 1; i <= 5; i++ {
-		o := e.mustPlace(t, orderInput(fmt.Sprintf("P-%d", i), "P1"))
+		o := e.MustPlace(t, apptest.OrderInput(fmt.Sprintf("P-%d", i), "P1"))
 		placed = append(placed, o.ExternalID)
 	}
 	fetch := func(t *testing.T, vars map[string]any) page {
 		t.Helper()
 		var p page
-		e.gql(t, e.op, pageQuery, vars).ok(t).decode(t, &p)
+		e.GQL(t, e.Op, pageQuery, vars).OK(t).Decode(t, &p)
 		return p
 	}
 	walk := func(t *testing.T, vars map[string]any) []string {
@@ -738,14 +732,14 @@ func TestOrdersPagination(t *testing.T) {
 	})
 
 	t.Run("where cannot widen an integration's scope", func(t *testing.T) {
-		e.mustPlace(t, orderInput("Q-1", "P2"))
+		e.MustPlace(t, apptest.OrderInput("Q-1", "P2"))
 		var p page
-		e.gql(t, e.integrationToken("P1"), pageQuery, map[string]any{
+		e.GQL(t, e.Integration(t, "P1"), pageQuery, map[string]any{
 			"where": map[string]any{"or": []any{
 				map[string]any{"partnerAccountID": "P2"},
 				map[string]any{"externalID": "Q-1"},
 			}},
-		}).ok(t).decode(t, &p)
+		}).OK(t).Decode(t, &p)
 		if len(p.Orders.Edges) != 0 || p.Orders.TotalCount != 0 {
 			t.Errorf("P1 integration filtering for P2 got %v (totalCount %d), want none", p.externalIDs(), p.Orders.TotalCount)
 		}
@@ -760,8 +754,8 @@ func TestOrdersPagination(t *testing.T) {
 		{"first -1", map[string]any{"first": -1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := e.gql(t, e.op, pageQuery, tc.vars)
-			res.wantError(t, "BAD_USER_INPUT", "")
+			res := e.GQL(t, e.Op, pageQuery, tc.vars)
+			res.WantError(t, "BAD_USER_INPUT", "")
 		})
 	}
 
@@ -776,7 +770,7 @@ func TestOrdersPagination(t *testing.T) {
 
 func TestMalformedCursor(t *testing.T) {
 	e := newEnv(t)
-	e.mustPlace(t, orderInput("C-1", "P1"))
+	e.MustPlace(t, apptest.OrderInput("C-1", "P1"))
 	for _, tc := range []struct {
 		name string
 		vars map[string]any
@@ -789,23 +783,23 @@ func TestMalformedCursor(t *testing.T) {
 		{"after a number", map[string]any{"first": 2, "after": 5}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mark := len(e.logs.String())
+			mark := len(e.Logs.String())
 			defer func() {
-				if strings.Contains(e.logs.String()[mark:], "request failed") {
-					t.Errorf("a malformed cursor was logged as an internal failure:\n%s", e.logs.String()[mark:])
+				if strings.Contains(e.Logs.String()[mark:], "request failed") {
+					t.Errorf("a malformed cursor was logged as an internal failure:\n%s", e.Logs.String()[mark:])
 				}
 			}()
-			res := e.gql(t, e.op, pageQuery, tc.vars)
-			res.wantError(t, "BAD_USER_INPUT", "")
+			res := e.GQL(t, e.Op, pageQuery, tc.vars)
+			res.WantError(t, "BAD_USER_INPUT", "")
 		})
 	}
 	t.Run("malformed Time in where", func(t *testing.T) {
 		for _, v := range []any{"yesterday", 5} {
-			res := e.gql(t, e.op, pageQuery, map[string]any{"where": map[string]any{"createdAtGT": v}})
-			res.wantError(t, "BAD_USER_INPUT", "")
+			res := e.GQL(t, e.Op, pageQuery, map[string]any{"where": map[string]any{"createdAtGT": v}})
+			res.WantError(t, "BAD_USER_INPUT", "")
 		}
 	})
 	t.Run("literal after bad", func(t *testing.T) {
-		e.gql(t, e.op, `{ orders(first: 2, after: "bad") { totalCount } }`, nil).wantError(t, "BAD_USER_INPUT", "")
+		e.GQL(t, e.Op, `{ orders(first: 2, after: "bad") { totalCount } }`, nil).WantError(t, "BAD_USER_INPUT", "")
 	})
 }

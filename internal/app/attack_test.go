@@ -45,6 +45,7 @@ import (
 	"onramp/internal/store"
 	"onramp/internal/store/storetest"
 	"onramp/internal/testkit"
+	"onramp/internal/testkit/apptest"
 )
 
 // attackPost sends body to /graphql with a content type and the operator's
@@ -132,9 +133,9 @@ func TestAttackLimitsRefuseBeforeExecution(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ext := fmt.Sprintf("LIMIT-%d", i)
-			in := map[string]any{"in": orderInput(ext, "P1")}
-			r := e.gql(t, e.op, tc.query, in)
-			if r.hasData() {
+			in := map[string]any{"in": apptest.OrderInput(ext, "P1")}
+			r := e.GQL(t, e.Op, tc.query, in)
+			if r.HasData() {
 				t.Errorf("a refused operation returned data: %s", r.Data)
 			}
 			if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != tc.code || !strings.Contains(r.Errors[0].Message, tc.message) {
@@ -145,17 +146,17 @@ func TestAttackLimitsRefuseBeforeExecution(t *testing.T) {
 			if r.Status != http.StatusBadRequest {
 				t.Errorf("HTTP %d, want 400", r.Status)
 			}
-			if ids := e.storedExternalIDs(t); slices.Contains(ids, "P1/"+ext) {
+			if ids := e.StoredExternalIDs(t); slices.Contains(ids, "P1/"+ext) {
 				t.Fatalf("order %s placed: the operation ran", ext)
 			}
 		})
 	}
 	// The same kinds of mutation within the limits run (so the cases
 	// above were refused for their excess only).
-	in := map[string]any{"in": orderInput("LIMIT-OK", "P1")}
-	e.gql(t, e.op, `mutation($in: PlaceOrderInput!) { a: placeOrder(input: $in) { __typename }
-		b: placeOrder(input: $in) { order { auditEvents(first: 100) { edges { node { order { id } } } } } } }`, in).ok(t)
-	if ids := e.storedExternalIDs(t); !slices.Equal(ids, []string{"P1/LIMIT-OK"}) {
+	in := map[string]any{"in": apptest.OrderInput("LIMIT-OK", "P1")}
+	e.GQL(t, e.Op, `mutation($in: PlaceOrderInput!) { a: placeOrder(input: $in) { __typename }
+		b: placeOrder(input: $in) { order { auditEvents(first: 100) { edges { node { order { id } } } } } } }`, in).OK(t)
+	if ids := e.StoredExternalIDs(t); !slices.Equal(ids, []string{"P1/LIMIT-OK"}) {
 		t.Fatalf("orders %v, want only the one within the limits", ids)
 	}
 }
@@ -165,10 +166,10 @@ func TestAttackLimitsRefuseBeforeExecution(t *testing.T) {
 // a websocket message over the limit closes the socket.
 func TestAttackOversizedBodies(t *testing.T) {
 	s := startServing(t, func(c *app.Config) { c.MaxBodyBytes = 4096 })
-	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 	body, _ := json.Marshal(map[string]any{
 		"query":      `mutation($in: PlaceOrderInput!) { ` + placeOnce + ` }`,
-		"variables":  map[string]any{"in": orderInput("BIG-1", "P1")},
+		"variables":  map[string]any{"in": apptest.OrderInput("BIG-1", "P1")},
 		"extensions": map[string]any{"pad": strings.Repeat("x", 8000)},
 	})
 	for _, tc := range []struct {
@@ -181,7 +182,7 @@ func TestAttackOversizedBodies(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// A plain reader (not a *bytes.Reader) keeps net/http from
 			// filling in the length.
-			status, _, out := attackPost(t, s.base, op, "application/json", io.MultiReader(bytes.NewReader(body)), tc.length)
+			status, _, out := attackPost(t, s.URL, op, "application/json", io.MultiReader(bytes.NewReader(body)), tc.length)
 			if status != http.StatusRequestEntityTooLarge {
 				t.Fatalf("HTTP %d %v, want 413", status, out)
 			}
@@ -200,9 +201,9 @@ func TestAttackOversizedBodies(t *testing.T) {
 		c := initSocket(t, ctx, s, op)
 		defer c.CloseNow()
 		big, _ := json.Marshal(map[string]any{"query": "{ viewer { kind } }", "extensions": map[string]any{"pad": strings.Repeat("x", 1<<20)}})
-		_ = wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "subscribe", Payload: big})
+		_ = wsjson.Write(ctx, c, apptest.WSMessage{ID: "1", Type: "subscribe", Payload: big})
 		for {
-			var m wsMessage
+			var m apptest.WSMessage
 			err := wsjson.Read(ctx, c, &m)
 			if err == nil {
 				if m.Type == "next" {
@@ -219,10 +220,10 @@ func TestAttackOversizedBodies(t *testing.T) {
 }
 
 // countOrdersAt counts the orders an operator sees on a serving app.
-func countOrdersAt(t *testing.T, s *serving, op string) int {
+func countOrdersAt(t *testing.T, s *apptest.Server, op string) int {
 	t.Helper()
 	q, _ := json.Marshal(map[string]string{"query": "{ orders { totalCount } }"})
-	status, _, out := attackPost(t, s.base, op, "application/json", bytes.NewReader(q), int64(len(q)))
+	status, _, out := attackPost(t, s.URL, op, "application/json", bytes.NewReader(q), int64(len(q)))
 	data, _ := out["data"].(map[string]any)
 	orders, _ := data["orders"].(map[string]any)
 	n, ok := orders["totalCount"].(float64)
@@ -238,13 +239,13 @@ func countOrdersAt(t *testing.T, s *serving, op string) int {
 // valid token attached.
 func TestAttackCSRFShapes(t *testing.T) {
 	s := startServing(t, nil)
-	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 	query := `mutation($in: PlaceOrderInput!) { ` + placeOnce + ` }`
-	vars, _ := json.Marshal(map[string]any{"in": orderInput("CSRF-1", "P1")})
+	vars, _ := json.Marshal(map[string]any{"in": apptest.OrderInput("CSRF-1", "P1")})
 	one, _ := json.Marshal(map[string]any{"query": query, "variables": json.RawMessage(vars)})
 
 	t.Run("mutation over GET", func(t *testing.T) {
-		u := s.base + "/graphql?" + url.Values{"query": {query}, "variables": {string(vars)}}.Encode()
+		u := s.URL + "/graphql?" + url.Values{"query": {query}, "variables": {string(vars)}}.Encode()
 		req, _ := http.NewRequest(http.MethodGet, u, nil)
 		req.Header.Set("Authorization", "Bearer "+op)
 		resp, err := http.DefaultClient.Do(req)
@@ -274,7 +275,7 @@ func TestAttackCSRFShapes(t *testing.T) {
 		{"no content type", "", string(one)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status, _, out := attackPost(t, s.base, op, tc.contentType, strings.NewReader(tc.body), int64(len(tc.body)))
+			status, _, out := attackPost(t, s.URL, op, tc.contentType, strings.NewReader(tc.body), int64(len(tc.body)))
 			if status < 400 || status >= 500 {
 				t.Fatalf("HTTP %d %v, want a 4xx refusal", status, out)
 			}
@@ -287,7 +288,7 @@ func TestAttackCSRFShapes(t *testing.T) {
 		t.Fatalf("%d orders placed by cross-site shapes", n)
 	}
 	// The same mutation as application/json does place it.
-	status, _, out := attackPost(t, s.base, op, "application/json", bytes.NewReader(one), int64(len(one)))
+	status, _, out := attackPost(t, s.URL, op, "application/json", bytes.NewReader(one), int64(len(one)))
 	if status != http.StatusOK || len(errorCodes(out)) != 0 || countOrdersAt(t, s, op) != 1 {
 		t.Fatalf("the JSON mutation: HTTP %d %v", status, out)
 	}
@@ -299,7 +300,7 @@ func TestAttackWebsocketOrigins(t *testing.T) {
 	s := startServing(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	u, _ := url.Parse(s.base)
+	u, _ := url.Parse(s.URL)
 	for _, origin := range []string{
 		"null",
 		"http://" + u.Host + ".evil.example",
@@ -311,7 +312,7 @@ func TestAttackWebsocketOrigins(t *testing.T) {
 		"file://",
 	} {
 		t.Run(origin, func(t *testing.T) {
-			c, resp, err := websocket.Dial(ctx, s.wsURL(), &websocket.DialOptions{
+			c, resp, err := websocket.Dial(ctx, s.WSURL(), &websocket.DialOptions{
 				Subprotocols: []string{"graphql-transport-ws"},
 				HTTPHeader:   http.Header{"Origin": {origin}},
 			})
@@ -327,14 +328,14 @@ func TestAttackWebsocketOrigins(t *testing.T) {
 }
 
 // initSocket opens a socket and passes connection_init with token.
-func initSocket(t *testing.T, ctx context.Context, s *serving, token string) *websocket.Conn {
+func initSocket(t *testing.T, ctx context.Context, s *apptest.Server, token string) *websocket.Conn {
 	t.Helper()
-	c := dialGraphQLWS(t, ctx, s, "")
+	c := s.DialWS(t, ctx, "")
 	init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + token})
-	if err := wsjson.Write(ctx, c, wsMessage{Type: "connection_init", Payload: init}); err != nil {
+	if err := wsjson.Write(ctx, c, apptest.WSMessage{Type: "connection_init", Payload: init}); err != nil {
 		t.Fatal(err)
 	}
-	var ack wsMessage
+	var ack apptest.WSMessage
 	if err := wsjson.Read(ctx, c, &ack); err != nil || ack.Type != "connection_ack" {
 		t.Fatalf("want connection_ack, got %+v %v", ack, err)
 	}
@@ -349,8 +350,8 @@ func TestAttackConnectionInit(t *testing.T) {
 	s := startServing(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	expired, _ := s.app.Auth.IssueOperator("op", -time.Hour)
-	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	expired, _ := s.App.Auth.IssueOperator("op", -time.Hour)
+	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 	for _, tc := range []struct{ name, frame string }{
 		{"no payload", `{"type":"connection_init"}`},
 		{"null payload", `{"type":"connection_init","payload":null}`},
@@ -362,7 +363,7 @@ func TestAttackConnectionInit(t *testing.T) {
 		{"a tampered token", `{"type":"connection_init","payload":{"token":"` + tamper(t, op) + `"}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := dialGraphQLWS(t, ctx, s, "")
+			c := s.DialWS(t, ctx, "")
 			defer c.CloseNow()
 			if err := c.Write(ctx, websocket.MessageText, []byte(tc.frame)); err != nil {
 				t.Fatal(err)
@@ -370,7 +371,7 @@ func TestAttackConnectionInit(t *testing.T) {
 			rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
 			defer rcancel()
 			for {
-				var m wsMessage
+				var m apptest.WSMessage
 				err := wsjson.Read(rctx, c, &m)
 				if err == nil {
 					if m.Type == "connection_ack" || m.Type == "next" {
@@ -387,14 +388,14 @@ func TestAttackConnectionInit(t *testing.T) {
 	}
 
 	t.Run("subscribe before connection_init", func(t *testing.T) {
-		c := dialGraphQLWS(t, ctx, s, "")
+		c := s.DialWS(t, ctx, "")
 		defer c.CloseNow()
 		q, _ := json.Marshal(map[string]string{"query": "{ viewer { kind } }"})
-		if err := wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "subscribe", Payload: q}); err != nil {
+		if err := wsjson.Write(ctx, c, apptest.WSMessage{ID: "1", Type: "subscribe", Payload: q}); err != nil {
 			t.Fatal(err)
 		}
 		for {
-			var m wsMessage
+			var m apptest.WSMessage
 			err := wsjson.Read(ctx, c, &m)
 			if err == nil {
 				if m.Type == "next" || m.Type == "connection_ack" {
@@ -414,14 +415,14 @@ func TestAttackConnectionInit(t *testing.T) {
 // token it was opened with.
 func TestAttackTokenExpiresMidSubscription(t *testing.T) {
 	s := startServing(t, nil)
-	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 	id := placeAt(t, s, op, "EXP-1")
-	short, _ := s.app.Auth.IssueOperator("op", 2*time.Second)
+	short, _ := s.App.Auth.IssueOperator("op", 2*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	opened := time.Now()
-	_, events := wizSubscribe(t, ctx, s, short, id)
-	if e := wizNext(t, events, 10*time.Second); e.err != nil || e.status == "" {
+	_, events := s.SubscribeStatus(t, ctx, short, id)
+	if e := apptest.NextEvent(t, events, 10*time.Second); e.Err != nil || e.Status == "" {
 		t.Fatalf("first event %s, want the order's state", e)
 	}
 	for {
@@ -430,15 +431,15 @@ func TestAttackTokenExpiresMidSubscription(t *testing.T) {
 			switch {
 			case !ok:
 				t.Fatal("the event stream ended without the socket's close")
-			case e.err != nil:
-				if websocket.CloseStatus(e.err) == -1 {
-					t.Fatalf("the socket ended without a close frame: %v", e.err)
+			case e.Err != nil:
+				if websocket.CloseStatus(e.Err) == -1 {
+					t.Fatalf("the socket ended without a close frame: %v", e.Err)
 				}
 				if d := time.Since(opened); d > 4*time.Second {
 					t.Fatalf("the socket closed %s after opening with a 2 s token", d)
 				}
 				return
-			case e.complete:
+			case e.Complete:
 			default:
 				t.Fatalf("unexpected event %s", e)
 			}
@@ -449,10 +450,10 @@ func TestAttackTokenExpiresMidSubscription(t *testing.T) {
 }
 
 // placeAt places an order with the operator token and returns its id.
-func placeAt(t *testing.T, s *serving, op, ext string) string {
+func placeAt(t *testing.T, s *apptest.Server, op, ext string) string {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": placeOrderMutation, "variables": map[string]any{"input": orderInput(ext, "P1")}})
-	status, _, out := attackPost(t, s.base, op, "application/json", bytes.NewReader(body), int64(len(body)))
+	body, _ := json.Marshal(map[string]any{"query": apptest.PlaceOrderMutation, "variables": map[string]any{"input": apptest.OrderInput(ext, "P1")}})
+	status, _, out := attackPost(t, s.URL, op, "application/json", bytes.NewReader(body), int64(len(body)))
 	data, _ := out["data"].(map[string]any)
 	po, _ := data["placeOrder"].(map[string]any)
 	order, _ := po["order"].(map[string]any)
@@ -492,9 +493,9 @@ func (d *rawDialer) cutAll() {
 }
 
 // openSockets reads onramp_websockets_open from /metrics.
-func openSockets(t *testing.T, s *serving) int {
+func openSockets(t *testing.T, s *apptest.Server) int {
 	t.Helper()
-	resp, err := http.Get(s.base + "/metrics")
+	resp, err := http.Get(s.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -509,7 +510,7 @@ func openSockets(t *testing.T, s *serving) int {
 }
 
 // waitNoSockets waits until no socket counts as open.
-func waitNoSockets(t *testing.T, s *serving, what string) {
+func waitNoSockets(t *testing.T, s *apptest.Server, what string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -569,15 +570,15 @@ func settleGoroutines(t *testing.T, want int, what string) {
 // before and no socket counts as open.
 func TestAttackSocketGoroutinesReturnToBaseline(t *testing.T) {
 	s := startServing(t, nil)
-	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 	id := placeAt(t, s, op, "LEAK-1")
-	link, err := s.app.Auth.IssueSetupLink(store.System(context.Background()), gid.ID(id), "setup@partner.example")
+	link, err := s.App.Auth.IssueSetupLink(store.System(context.Background()), gid.ID(id), "setup@partner.example")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	sub, _ := json.Marshal(map[string]any{"query": wizStatusSubscription, "variables": map[string]any{"id": id}})
+	sub, _ := json.Marshal(map[string]any{"query": apptest.StatusSubscription, "variables": map[string]any{"id": id}})
 
 	// cycle opens a socket, subscribes (a setup link also watches for
 	// its revocation), reads the first event and ends as told.
@@ -586,7 +587,7 @@ func TestAttackSocketGoroutinesReturnToBaseline(t *testing.T) {
 		if d != nil {
 			opts.HTTPClient = d.client()
 		}
-		c, _, err := websocket.Dial(ctx, s.wsURL(), opts)
+		c, _, err := websocket.Dial(ctx, s.WSURL(), opts)
 		if err != nil {
 			t.Error(err)
 			return
@@ -597,8 +598,8 @@ func TestAttackSocketGoroutinesReturnToBaseline(t *testing.T) {
 			return
 		}
 		init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + token})
-		var ack wsMessage
-		if err := wsjson.Write(ctx, c, wsMessage{Type: "connection_init", Payload: init}); err != nil {
+		var ack apptest.WSMessage
+		if err := wsjson.Write(ctx, c, apptest.WSMessage{Type: "connection_init", Payload: init}); err != nil {
 			t.Error(err)
 			return
 		}
@@ -610,12 +611,12 @@ func TestAttackSocketGoroutinesReturnToBaseline(t *testing.T) {
 			d.cutAll()
 			return
 		}
-		if err := wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "subscribe", Payload: sub}); err != nil {
+		if err := wsjson.Write(ctx, c, apptest.WSMessage{ID: "1", Type: "subscribe", Payload: sub}); err != nil {
 			t.Error(err)
 			return
 		}
 		for {
-			var m wsMessage
+			var m apptest.WSMessage
 			if err := wsjson.Read(ctx, c, &m); err != nil {
 				t.Errorf("read: %v", err)
 				return
@@ -628,7 +629,7 @@ func TestAttackSocketGoroutinesReturnToBaseline(t *testing.T) {
 			d.cutAll() // mid-subscription
 			return
 		}
-		_ = wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "complete"})
+		_ = wsjson.Write(ctx, c, apptest.WSMessage{ID: "1", Type: "complete"})
 		_ = c.Close(websocket.StatusNormalClosure, "")
 	}
 	run := func(n int, f func(i int)) {
@@ -708,11 +709,11 @@ func TestAttackIntrospectionAndSuggestions(t *testing.T) {
 	for _, dev := range []bool{false, true} {
 		t.Run(fmt.Sprintf("dev=%v", dev), func(t *testing.T) {
 			s := startServing(t, func(c *app.Config) { c.Dev = dev })
-			op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+			op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 			seen := 0
 			for _, p := range probes {
 				body, _ := json.Marshal(map[string]any{"query": p.query, "variables": p.vars})
-				_, _, out := attackPost(t, s.base, op, "application/json", bytes.NewReader(body), int64(len(body)))
+				_, _, out := attackPost(t, s.URL, op, "application/json", bytes.NewReader(body), int64(len(body)))
 				raw, _ := json.Marshal(out)
 				leaked := leaks.Match(raw)
 				if !dev && leaked {
@@ -733,9 +734,9 @@ func TestAttackIntrospectionAndSuggestions(t *testing.T) {
 // app's services, with a test-only field middleware that misbehaves for
 // aliases named "panicking" and "constraint": the production code has no
 // such switch.
-func attackHandler(t *testing.T, e *testEnv, logs io.Writer) *httptest.Server {
+func attackHandler(t *testing.T, e *apptest.Server, logs io.Writer) *httptest.Server {
 	t.Helper()
-	a := e.app
+	a := e.App
 	srv := graph.NewHandler(graph.HandlerConfig{
 		Resolver: &graph.Resolver{Client: a.Store.Client, Orders: a.Orders, Setup: a.Setup, Auth: a.Auth, Events: a.Events.Broker},
 		Auth:     a.Auth,
@@ -771,10 +772,10 @@ func TestAttackInternalErrorsLeakNothing(t *testing.T) {
 	e := newEnv(t)
 	logs := &testkit.SyncBuffer{}
 	hs := attackHandler(t, e, logs)
-	id := e.mustPlace(t, orderInput("INT-1", "P1")).ID
+	id := e.MustPlace(t, apptest.OrderInput("INT-1", "P1")).ID
 	leaky := regexp.MustCompile(`(?i)sql|select|signing|kid|unique|constraint|duplicate|violates|\.go|/work|goroutine|panic|pq:|sqlite|\.\./`)
 
-	check := func(t *testing.T, raw []byte, errs []gqlError, path string) {
+	check := func(t *testing.T, raw []byte, errs []apptest.Error, path string) {
 		t.Helper()
 		if len(errs) != 1 {
 			t.Fatalf("want one error, got %s", raw)
@@ -798,14 +799,14 @@ func TestAttackInternalErrorsLeakNothing(t *testing.T) {
 			body, _ := json.Marshal(map[string]any{"query": `{ ` + alias + `: viewer { kind } }`})
 			req, _ := http.NewRequest(http.MethodPost, hs.URL, bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+e.op)
+			req.Header.Set("Authorization", "Bearer "+e.Op)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			raw, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			var out response
+			var out apptest.Response
 			if err := json.Unmarshal(raw, &out); err != nil {
 				t.Fatalf("%s: %v", raw, err)
 			}
@@ -820,9 +821,9 @@ func TestAttackInternalErrorsLeakNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.CloseNow()
-			init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + e.op})
-			var ack wsMessage
-			if err := wsjson.Write(ctx, c, wsMessage{Type: "connection_init", Payload: init}); err != nil {
+			init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + e.Op})
+			var ack apptest.WSMessage
+			if err := wsjson.Write(ctx, c, apptest.WSMessage{Type: "connection_init", Payload: init}); err != nil {
 				t.Fatal(err)
 			}
 			if err := wsjson.Read(ctx, c, &ack); err != nil || ack.Type != "connection_ack" {
@@ -832,11 +833,11 @@ func TestAttackInternalErrorsLeakNothing(t *testing.T) {
 				"query":     `subscription($id: ID!) { ` + alias + `: orderStatusChanged(orderId: $id) { status } }`,
 				"variables": map[string]any{"id": id},
 			})
-			if err := wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "subscribe", Payload: q}); err != nil {
+			if err := wsjson.Write(ctx, c, apptest.WSMessage{ID: "1", Type: "subscribe", Payload: q}); err != nil {
 				t.Fatal(err)
 			}
 			for {
-				var m wsMessage
+				var m apptest.WSMessage
 				if err := wsjson.Read(ctx, c, &m); err != nil {
 					t.Fatalf("read: %v", err)
 				}
@@ -845,12 +846,12 @@ func TestAttackInternalErrorsLeakNothing(t *testing.T) {
 					continue
 				case "next":
 					var p struct {
-						Errors []gqlError `json:"errors"`
+						Errors []apptest.Error `json:"errors"`
 					}
 					_ = json.Unmarshal(m.Payload, &p)
 					check(t, m.Payload, p.Errors, "["+alias+"]")
 				case "error":
-					var errs []gqlError
+					var errs []apptest.Error
 					_ = json.Unmarshal(m.Payload, &errs)
 					check(t, m.Payload, errs, "["+alias+"]")
 				default:
@@ -866,7 +867,7 @@ func TestAttackInternalErrorsLeakNothing(t *testing.T) {
 			t.Errorf("the log lacks %q:\n%s", want, logs.String())
 		}
 	}
-	if n, err := e.app.Store.Client.SigningKey.Query().Where(signingkey.RetiredAtIsNil()).Count(store.System(context.Background())); err != nil || n != 1 {
+	if n, err := e.App.Store.Client.SigningKey.Query().Where(signingkey.RetiredAtIsNil()).Count(store.System(context.Background())); err != nil || n != 1 {
 		t.Errorf("signing keys in use: %d %v, want the one", n, err)
 	}
 }
@@ -880,25 +881,25 @@ func TestAttackHostileKid(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for _, kid := range []string{"../../x", "../../../../../../etc/passwd", "x'; DROP TABLE signing_keys; --", "/dev/stdin", "file:///etc/passwd"} {
-		tok := forgedKidToken(t, s.app, kid)
+		tok := forgedKidToken(t, s.App, kid)
 		t.Run("HTTP "+kid, func(t *testing.T) {
 			body, _ := json.Marshal(map[string]any{"query": viewerQuery})
-			_, _, out := attackPost(t, s.base, tok, "application/json", bytes.NewReader(body), int64(len(body)))
+			_, _, out := attackPost(t, s.URL, tok, "application/json", bytes.NewReader(body), int64(len(body)))
 			raw, _ := json.Marshal(out)
-			var r response
+			var r apptest.Response
 			_ = json.Unmarshal(raw, &r)
-			r.wantError(t, "UNAUTHENTICATED", "INVALID")
-			if r.hasData() && strings.Contains(string(r.Data), "OPERATOR") {
+			r.WantError(t, "UNAUTHENTICATED", "INVALID")
+			if r.HasData() && strings.Contains(string(r.Data), "OPERATOR") {
 				t.Fatalf("a hostile kid made an operator: %s", r.Data)
 			}
 		})
 		t.Run("socket "+kid, func(t *testing.T) {
-			c := dialGraphQLWS(t, ctx, s, "")
+			c := s.DialWS(t, ctx, "")
 			defer c.CloseNow()
 			init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + tok})
-			_ = wsjson.Write(ctx, c, wsMessage{Type: "connection_init", Payload: init})
+			_ = wsjson.Write(ctx, c, apptest.WSMessage{Type: "connection_init", Payload: init})
 			for {
-				var m wsMessage
+				var m apptest.WSMessage
 				err := wsjson.Read(ctx, c, &m)
 				if err == nil {
 					if m.Type == "connection_ack" {
@@ -944,23 +945,23 @@ func forgedKidToken(t *testing.T, a *app.App, kid string) string {
 // TestFilterScopeProperty proves the predicates that remain.
 func TestAttackFilterScope(t *testing.T) {
 	e := newEnv(t)
-	id := e.mustPlace(t, orderInput("FS-1", "P1")).ID
+	id := e.MustPlace(t, apptest.OrderInput("FS-1", "P1")).ID
 	for _, tc := range []struct {
 		name, token string
 		where       map[string]any
 	}{
-		{"a setup link reads another customer's subdomain", e.setupLink(id, "provisioning@partner.example"),
+		{"a setup link reads another customer's subdomain", e.SetupLink(t, id, "provisioning@partner.example"),
 			map[string]any{"hasPartnerOrgWith": []any{map[string]any{"hasManagedCustomersWith": []any{map[string]any{"subdomainHasPrefix": "eps"}}}}}},
-		{"an integration reads another partner's customers", e.integrationToken("P2"),
+		{"an integration reads another partner's customers", e.Integration(t, "P2"),
 			map[string]any{"hasCustomerOrgWith": []any{map[string]any{"hasManagersWith": []any{map[string]any{"accountID": "P1"}}}}}},
-		{"an integration reads escalation notes", e.integrationToken("P1"),
+		{"an integration reads escalation notes", e.Integration(t, "P1"),
 			map[string]any{"hasEscalationWith": []any{map[string]any{"noteContains": "fraud"}}}},
-		{"an integration reads the subscription", e.integrationToken("P1"),
+		{"an integration reads the subscription", e.Integration(t, "P1"),
 			map[string]any{"hasSubscriptionWith": []any{map[string]any{"status": "ACTIVE"}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.gql(t, tc.token, `query($w: OrderWhereInput) { orders(where: $w) { totalCount } }`, map[string]any{"w": tc.where})
-			if r.hasData() {
+			r := e.GQL(t, tc.token, `query($w: OrderWhereInput) { orders(where: $w) { totalCount } }`, map[string]any{"w": tc.where})
+			if r.HasData() {
 				t.Fatalf("the filter ran: %s", r.Data)
 			}
 			if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "GRAPHQL_VALIDATION_FAILED" {
@@ -975,7 +976,7 @@ func TestAttackFilterScope(t *testing.T) {
 // many-byte letters at the limit is stored, one character over is a
 // userError, and nothing is INTERNAL.
 func TestAttackLengthsInCharacters(t *testing.T) {
-	c := wizEnv(t)
+	c := newEnv(t)
 	ctx := store.System(context.Background())
 	cyr := func(n int) string { return strings.Repeat("Ж", n) }
 	for _, tc := range []struct {
@@ -983,52 +984,52 @@ func TestAttackLengthsInCharacters(t *testing.T) {
 		run  func(t *testing.T)
 	}{
 		{"a customer name of 200 Cyrillic letters is placed", func(t *testing.T) {
-			c.place(t, "LEN-1", "P1", func(in map[string]any) { in["customer"].(map[string]any)["name"] = cyr(200) })
+			c.NewOrder(t, "LEN-1", "P1", func(in map[string]any) { in["customer"].(map[string]any)["name"] = cyr(200) })
 		}},
 		{"a customer name of 201 Cyrillic letters is a userError", func(t *testing.T) {
-			in := orderInput("LEN-2", "P1")
+			in := apptest.OrderInput("LEN-2", "P1")
 			in["customer"].(map[string]any)["name"] = cyr(201)
-			var res placeResult
-			c.gql(t, c.op, placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &res)
-			wizWantCode(t, "placeOrder", res.PlaceOrder.UserErrors, "INVALID", "input", "customer", "name")
+			var res apptest.PlaceResult
+			c.GQL(t, c.Op, apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &res)
+			apptest.WantCode(t, "placeOrder", res.PlaceOrder.UserErrors, "INVALID", "input", "customer", "name")
 		}},
 		{"a partner organization of 200 × ć confirms", func(t *testing.T) {
-			id := c.place(t, "LEN-3", "P1", nil)
-			link := c.link(t, id, "ana@p1.example")
-			c.must(t, link, "startSetup", nil)
-			c.must(t, link, "chooseRole", wizVars("role", "PARTNER"))
-			c.must(t, link, "assignSetup", wizInput("assignee", "SELF"))
-			c.must(t, link, "confirmPartnerOrg", wizPartnerOrgVars(strings.Repeat("ć", 200)))
-			c.must(t, link, "setCustomerAdmin", wizVars("email", "admin@len.example"))
-			c.must(t, link, "confirmCustomerOrg", wizInput())
-			if s := c.must(t, link, "confirmOrgs", nil); s.Order.Status != "ORGS_CONFIRMED" {
+			id := c.NewOrder(t, "LEN-3", "P1", nil)
+			link := c.Link(t, id, "ana@p1.example")
+			c.Must(t, link, "startSetup", nil)
+			c.Must(t, link, "chooseRole", apptest.Vars("role", "PARTNER"))
+			c.Must(t, link, "assignSetup", apptest.Input("assignee", "SELF"))
+			c.Must(t, link, "confirmPartnerOrg", apptest.PartnerOrgVars(strings.Repeat("ć", 200)))
+			c.Must(t, link, "setCustomerAdmin", apptest.Vars("email", "admin@len.example"))
+			c.Must(t, link, "confirmCustomerOrg", apptest.Input())
+			if s := c.Must(t, link, "confirmOrgs", nil); s.Order.Status != "ORGS_CONFIRMED" {
 				t.Fatalf("confirmOrgs: status %s", s.Order.Status)
 			}
 		}},
 		{"a hold note of 2000 × ć puts the order on hold", func(t *testing.T) {
-			id := c.place(t, "LEN-4", "P1", nil)
-			link := c.link(t, id, "ana@p1.example")
-			c.must(t, link, "startSetup", nil)
-			c.must(t, link, "chooseRole", wizVars("role", "PARTNER"))
-			c.must(t, link, "assignSetup", wizInput("assignee", "SELF"))
-			s := c.must(t, link, "reportUnrecognizedOrganization", wizInput("organization", "PARTNER", "note", strings.Repeat("ć", 2000)))
+			id := c.NewOrder(t, "LEN-4", "P1", nil)
+			link := c.Link(t, id, "ana@p1.example")
+			c.Must(t, link, "startSetup", nil)
+			c.Must(t, link, "chooseRole", apptest.Vars("role", "PARTNER"))
+			c.Must(t, link, "assignSetup", apptest.Input("assignee", "SELF"))
+			s := c.Must(t, link, "reportUnrecognizedOrganization", apptest.Input("organization", "PARTNER", "note", strings.Repeat("ć", 2000)))
 			if s.Order.Status != "ON_HOLD" {
 				t.Fatalf("status %s, want ON_HOLD", s.Order.Status)
 			}
 		}},
 		{"an escalation resolved with a note of 2000 × ć", func(t *testing.T) {
-			id := c.place(t, "LEN-5", "P1", nil)
-			esc, err := c.app.Store.Client.Escalation.Create().SetOrderID(gid.ID(id)).SetReason("setup not started").Save(ctx)
+			id := c.NewOrder(t, "LEN-5", "P1", nil)
+			esc, err := c.App.Store.Client.Escalation.Create().SetOrderID(gid.ID(id)).SetReason("setup not started").Save(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var out struct {
 				ResolveEscalation struct {
-					UserErrors []userError `json:"userErrors"`
+					UserErrors []apptest.UserError `json:"userErrors"`
 				} `json:"resolveEscalation"`
 			}
-			c.gql(t, c.op, `mutation($id: ID!, $n: String) { resolveEscalation(id: $id, note: $n) { userErrors { field code message } } }`,
-				map[string]any{"id": string(esc.ID), "n": strings.Repeat("ć", 2000)}).ok(t).decode(t, &out)
+			c.GQL(t, c.Op, `mutation($id: ID!, $n: String) { resolveEscalation(id: $id, note: $n) { userErrors { field code message } } }`,
+				map[string]any{"id": string(esc.ID), "n": strings.Repeat("ć", 2000)}).OK(t).Decode(t, &out)
 			if len(out.ResolveEscalation.UserErrors) > 0 {
 				t.Fatalf("userErrors %+v", out.ResolveEscalation.UserErrors)
 			}
@@ -1039,13 +1040,13 @@ func TestAttackLengthsInCharacters(t *testing.T) {
 }
 
 // signInAnswer is one signIn's token and userError codes.
-func signInAnswer(t *testing.T, c *wizClient, email, password string) (string, []string) {
+func signInAnswer(t *testing.T, c *apptest.Server, email, password string) (string, []string) {
 	t.Helper()
-	tok, errs := c.signIn(t, email, password)
+	tok, errs := c.SignIn(t, email, password)
 	var codes []string
 	for _, e := range errs {
 		codes = append(codes, e.Code)
-		assertNoLeak(t, e.Message)
+		apptest.AssertNoLeak(t, e.Message)
 	}
 	return tok, codes
 }
@@ -1055,7 +1056,7 @@ func signInAnswer(t *testing.T, c *wizClient, email, password string) (string, [
 // runs in a bounded pool.
 func TestAttackSignInLimits(t *testing.T) {
 	t.Run("aliases try one password at most", func(t *testing.T) {
-		c := wizEnv(t)
+		c := newEnv(t)
 		for _, n := range []int{2, 240} {
 			var q strings.Builder
 			q.WriteString("mutation {")
@@ -1063,37 +1064,37 @@ func TestAttackSignInLimits(t *testing.T) {
 				fmt.Fprintf(&q, ` a%d: signIn(email: "victim@p1.example", password: "guess-%d-xxxxxxx") { token }`, i, i)
 			}
 			q.WriteString(" }")
-			r := c.gql(t, "", q.String(), nil)
-			if r.hasData() || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "TOO_MANY_SIGN_INS" {
+			r := c.GQL(t, "", q.String(), nil)
+			if r.HasData() || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "TOO_MANY_SIGN_INS" {
 				t.Fatalf("%d signIn aliases: data %s, errors %+v; want one TOO_MANY_SIGN_INS and nothing run", n, r.Data, r.Errors)
 			}
 		}
 	})
 
 	t.Run("wrong passwords make the email wait, also for the right one", func(t *testing.T) {
-		c := wizEnv(t)
-		d := c.provisioned(t, "SI-1", "P1", "ana@p1.example", "admin@acme.example", "signinsite")
+		c := newEnv(t)
+		d := c.Provisioned(t, "SI-1", "P1", "ana@p1.example", "admin@acme.example", "signinsite")
 		for i := range 5 {
-			if tok, codes := signInAnswer(t, c, d.partnerAdmin, fmt.Sprintf("wrong-password-%d", i)); tok != "" || !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
+			if tok, codes := signInAnswer(t, c, d.PartnerAdmin, fmt.Sprintf("wrong-password-%d", i)); tok != "" || !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
 				t.Fatalf("wrong password %d: token %q, codes %v", i, tok, codes)
 			}
 		}
-		tok, codes := signInAnswer(t, c, d.partnerAdmin, wizPassword)
+		tok, codes := signInAnswer(t, c, d.PartnerAdmin, apptest.Password)
 		if tok != "" || !slices.Equal(codes, []string{"TOO_MANY_ATTEMPTS"}) {
 			t.Fatalf("right password right after five wrong ones: token %q, codes %v; want TOO_MANY_ATTEMPTS", tok, codes)
 		}
 		// Another email from the same address is not slowed down.
-		if _, codes := signInAnswer(t, c, "other@p1.example", wizPassword); !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
+		if _, codes := signInAnswer(t, c, "other@p1.example", apptest.Password); !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
 			t.Fatalf("another email: codes %v, want INVALID_CREDENTIALS", codes)
 		}
 		time.Sleep(1100 * time.Millisecond) // the first delay is a second
-		if tok, codes := signInAnswer(t, c, d.partnerAdmin, wizPassword); tok == "" {
+		if tok, codes := signInAnswer(t, c, d.PartnerAdmin, apptest.Password); tok == "" {
 			t.Fatalf("right password after the delay: codes %v", codes)
 		}
 	})
 
 	t.Run("wrong passwords from one address make it wait", func(t *testing.T) {
-		c := wizEnv(t)
+		c := newEnv(t)
 		for i := range 20 {
 			if _, codes := signInAnswer(t, c, fmt.Sprintf("guess%d@p1.example", i), "wrong-password-x"); !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
 				t.Fatalf("attempt %d: codes %v", i, codes)
@@ -1106,7 +1107,7 @@ func TestAttackSignInLimits(t *testing.T) {
 
 	t.Run("hashing beyond the pool is refused, not queued in memory", func(t *testing.T) {
 		s := startServing(t, func(c *app.Config) { c.HashingSlots, c.HashingWait = 1, time.Millisecond })
-		c := &wizClient{app: s.app, base: s.base, http: &http.Client{Timeout: time.Minute}}
+		c := s
 		var (
 			mu    sync.Mutex
 			codes = map[string]int{}
@@ -1114,12 +1115,12 @@ func TestAttackSignInLimits(t *testing.T) {
 		)
 		for i := range 12 {
 			wg.Go(func() {
-				r, err := c.post("", wizSignInMutation, map[string]any{"email": fmt.Sprintf("p%d@p1.example", i), "password": "wrong-password-x"})
+				r, err := c.TryGQL("", apptest.SignInMutation, map[string]any{"email": fmt.Sprintf("p%d@p1.example", i), "password": "wrong-password-x"})
 				mu.Lock()
 				defer mu.Unlock()
 				var data struct {
 					SignIn struct {
-						UserErrors []userError `json:"userErrors"`
+						UserErrors []apptest.UserError `json:"userErrors"`
 					} `json:"signIn"`
 				}
 				if err != nil || json.Unmarshal(r.Data, &data) != nil || len(data.SignIn.UserErrors) != 1 {
@@ -1140,11 +1141,11 @@ func TestAttackSignInLimits(t *testing.T) {
 // caller and address; resendSetupLink sends at most five emails an hour
 // per order.
 func TestAttackProbesAndResendsThrottled(t *testing.T) {
-	c := wizEnv(t)
-	id := c.place(t, "TH-1", "P1", nil)
-	link := c.link(t, id, "ana@p1.example")
+	c := newEnv(t)
+	id := c.NewOrder(t, "TH-1", "P1", nil)
+	link := c.Link(t, id, "ana@p1.example")
 	for i := range 31 {
-		r := c.gql(t, link, wizCheckSubdomainQuery, map[string]any{"s": fmt.Sprintf("probe%d", i)})
+		r := c.GQL(t, link, apptest.CheckSubdomainQuery, map[string]any{"s": fmt.Sprintf("probe%d", i)})
 		tooMany := len(r.Errors) == 1 && r.Errors[0].Extensions.Code == "TOO_MANY_ATTEMPTS"
 		if tooMany != (i == 30) {
 			t.Fatalf("checkSubdomain %d: errors %+v (TOO_MANY_ATTEMPTS only from the 31st)", i+1, r.Errors)
@@ -1156,10 +1157,10 @@ func TestAttackProbesAndResendsThrottled(t *testing.T) {
 		var out struct {
 			ResendSetupLink struct {
 				Order      *struct{ ID string } `json:"order"`
-				UserErrors []userError          `json:"userErrors"`
+				UserErrors []apptest.UserError  `json:"userErrors"`
 			} `json:"resendSetupLink"`
 		}
-		c.gql(t, c.op, resend, map[string]any{"id": id, "email": "victim@elsewhere.example"}).ok(t).decode(t, &out)
+		c.GQL(t, c.Op, resend, map[string]any{"id": id, "email": "victim@elsewhere.example"}).OK(t).Decode(t, &out)
 		errs := out.ResendSetupLink.UserErrors
 		if i < 5 && len(errs) > 0 {
 			t.Fatalf("resend %d: %+v", i+1, errs)
@@ -1176,7 +1177,7 @@ func TestAttackProbesAndResendsThrottled(t *testing.T) {
 // REQUEST_TIMEOUT; none of them is INTERNAL or logged as an error.
 func TestAttackFilterSize(t *testing.T) {
 	e := newEnv(t)
-	e.mustPlace(t, orderInput("FZ-1", "P1"))
+	e.MustPlace(t, apptest.OrderInput("FZ-1", "P1"))
 	const q = `query($w: OrderWhereInput) { orders(first: 10, where: $w) { totalCount } }`
 	or := func(n int) map[string]any {
 		var list []any
@@ -1196,7 +1197,7 @@ func TestAttackFilterSize(t *testing.T) {
 		}
 		return w
 	}
-	mark := len(e.logs.String())
+	mark := len(e.Logs.String())
 	for _, tc := range []struct {
 		name  string
 		where map[string]any
@@ -1208,25 +1209,25 @@ func TestAttackFilterSize(t *testing.T) {
 		{"an and in an or in a not, nine deep", map[string]any{"and": []any{map[string]any{"or": []any{map[string]any{"not": nest(6)}}}}}, "FILTER_TOO_DEEP"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.gql(t, e.op, q, map[string]any{"w": tc.where})
-			if r.hasData() || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != tc.code || r.Status != http.StatusBadRequest {
+			r := e.GQL(t, e.Op, q, map[string]any{"w": tc.where})
+			if r.HasData() || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != tc.code || r.Status != http.StatusBadRequest {
 				t.Fatalf("HTTP %d, data %s, errors %+v; want 400 with one %s", r.Status, r.Data, r.Errors, tc.code)
 			}
 		})
 	}
 	t.Run("within the limits", func(t *testing.T) {
 		for _, w := range []map[string]any{or(100), {"externalIDIn": ids[:100]}, nest(8)} {
-			e.gql(t, e.op, q, map[string]any{"w": w}).ok(t)
+			e.GQL(t, e.Op, q, map[string]any{"w": w}).OK(t)
 		}
 	})
-	if logs := e.logs.String()[mark:]; strings.Contains(logs, "level=ERROR") {
+	if logs := e.Logs.String()[mark:]; strings.Contains(logs, "level=ERROR") {
 		t.Errorf("a client's oversized filter was logged as an error:\n%s", logs)
 	}
 
 	t.Run("a request past its time limit", func(t *testing.T) {
 		s := startServing(t, func(c *app.Config) { c.RequestTimeout = time.Nanosecond })
-		op, _ := s.app.Auth.IssueOperator("op", time.Hour)
-		status, _, out := attackPost(t, s.base, op, "application/json",
+		op, _ := s.App.Auth.IssueOperator("op", time.Hour)
+		status, _, out := attackPost(t, s.URL, op, "application/json",
 			strings.NewReader(`{"query":"{ orders(first: 10) { totalCount } }"}`), -1)
 		if codes := errorCodes(out); status != http.StatusOK || len(codes) == 0 || codes[0] != "REQUEST_TIMEOUT" {
 			t.Fatalf("HTTP %d %v, want REQUEST_TIMEOUT", status, out)
@@ -1241,7 +1242,7 @@ func TestAttackFilterSize(t *testing.T) {
 // closed with 4429, and a closed one frees its place).
 func TestAttackSubscriptionAndSocketCaps(t *testing.T) {
 	s := startServing(t, func(c *app.Config) { c.MaxSubscriptionsPerSocket, c.MaxSocketsPerToken = 3, 2 })
-	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 	id := placeAt(t, s, op, "CAP-1")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -1253,10 +1254,10 @@ func TestAttackSubscriptionAndSocketCaps(t *testing.T) {
 		"variables": map[string]any{"id": id},
 	})
 	// read returns the next message of the subscription id.
-	read := func(want string) wsMessage {
+	read := func(want string) apptest.WSMessage {
 		t.Helper()
 		for {
-			var m wsMessage
+			var m apptest.WSMessage
 			if err := wsjson.Read(ctx, c, &m); err != nil {
 				t.Fatalf("read: %v", err)
 			}
@@ -1266,21 +1267,21 @@ func TestAttackSubscriptionAndSocketCaps(t *testing.T) {
 		}
 	}
 	for i := 1; i <= 3; i++ {
-		_ = wsjson.Write(ctx, c, wsMessage{ID: strconv.Itoa(i), Type: "subscribe", Payload: sub})
+		_ = wsjson.Write(ctx, c, apptest.WSMessage{ID: strconv.Itoa(i), Type: "subscribe", Payload: sub})
 		if m := read(strconv.Itoa(i)); m.Type != "next" || strings.Contains(string(m.Payload), "errors") {
 			t.Fatalf("subscription %d: %s %s", i, m.Type, m.Payload)
 		}
 	}
-	_ = wsjson.Write(ctx, c, wsMessage{ID: "4", Type: "subscribe", Payload: sub})
+	_ = wsjson.Write(ctx, c, apptest.WSMessage{ID: "4", Type: "subscribe", Payload: sub})
 	if m := read("4"); !strings.Contains(string(m.Payload), "TOO_MANY_SUBSCRIPTIONS") {
 		t.Fatalf("the 4th subscription on one socket: %s %s, want TOO_MANY_SUBSCRIPTIONS", m.Type, m.Payload)
 	}
 	if m := read("4"); m.Type != "complete" {
 		t.Fatalf("after the refusal: %s, want complete", m.Type)
 	}
-	_ = wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "complete"})
+	_ = wsjson.Write(ctx, c, apptest.WSMessage{ID: "1", Type: "complete"})
 	testkit.Eventually(t, "a completed subscription frees its place", 5*time.Second, func() (bool, string) {
-		_ = wsjson.Write(ctx, c, wsMessage{ID: "5", Type: "subscribe", Payload: sub})
+		_ = wsjson.Write(ctx, c, apptest.WSMessage{ID: "5", Type: "subscribe", Payload: sub})
 		m := read("5")
 		if m.Type == "next" && !strings.Contains(string(m.Payload), "errors") {
 			return true, ""
@@ -1291,21 +1292,21 @@ func TestAttackSubscriptionAndSocketCaps(t *testing.T) {
 
 	second := initSocket(t, ctx, s, op)
 	defer second.CloseNow()
-	third := dialGraphQLWS(t, ctx, s, "")
+	third := s.DialWS(t, ctx, "")
 	defer third.CloseNow()
 	init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + op})
-	_ = wsjson.Write(ctx, third, wsMessage{Type: "connection_init", Payload: init})
-	var m wsMessage
+	_ = wsjson.Write(ctx, third, apptest.WSMessage{Type: "connection_init", Payload: init})
+	var m apptest.WSMessage
 	err := wsjson.Read(ctx, third, &m)
 	if websocket.CloseStatus(err) != 4429 {
 		t.Fatalf("a third socket of one token: %+v %v, want close 4429", m, err)
 	}
 	second.Close(websocket.StatusNormalClosure, "")
 	testkit.Eventually(t, "a closed socket frees its place", 5*time.Second, func() (bool, string) {
-		fourth := dialGraphQLWS(t, ctx, s, "")
+		fourth := s.DialWS(t, ctx, "")
 		defer fourth.CloseNow()
-		_ = wsjson.Write(ctx, fourth, wsMessage{Type: "connection_init", Payload: init})
-		var ack wsMessage
+		_ = wsjson.Write(ctx, fourth, apptest.WSMessage{Type: "connection_init", Payload: init})
+		var ack apptest.WSMessage
 		err := wsjson.Read(ctx, fourth, &ack)
 		return err == nil && ack.Type == "connection_ack", fmt.Sprint(ack, err)
 	})
@@ -1313,9 +1314,9 @@ func TestAttackSubscriptionAndSocketCaps(t *testing.T) {
 
 // stallBody opens a connection, sends a POST announcing a body of 1000
 // bytes, sends ten of them and stalls.
-func stallBody(t *testing.T, s *serving, token string) net.Conn {
+func stallBody(t *testing.T, s *apptest.Server, token string) net.Conn {
 	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1328,7 +1329,7 @@ func stallBody(t *testing.T, s *serving, token string) net.Conn {
 func TestAttackStalledBodies(t *testing.T) {
 	t.Run("the body deadline", func(t *testing.T) {
 		s := startServing(t, func(c *app.Config) { c.BodyReadTimeout = 300 * time.Millisecond })
-		op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+		op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 		conn := stallBody(t, s, op)
 		defer conn.Close()
 		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -1339,15 +1340,14 @@ func TestAttackStalledBodies(t *testing.T) {
 	})
 	t.Run("shutdown cuts a stalled body", func(t *testing.T) {
 		s := startServing(t, func(c *app.Config) { c.BodyReadTimeout, c.ShutdownTimeout = time.Minute, 10*time.Second })
-		op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+		op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 		conn := stallBody(t, s, op)
 		defer conn.Close()
 		time.Sleep(200 * time.Millisecond) // the request is in its handler
 		start := time.Now()
-		s.stop()
+		s.Shutdown()
 		select {
-		case err := <-s.done:
-			s.done <- err // for startServing's cleanup
+		case <-s.Ended():
 		case <-time.After(8 * time.Second):
 			t.Fatal("shutdown still waits for the stalled body")
 		}
@@ -1360,21 +1360,21 @@ func TestAttackStalledBodies(t *testing.T) {
 // TestAttackHardening: one row per item of the hardening list, each
 // failing without its defence.
 func TestAttackHardening(t *testing.T) {
-	c := wizEnv(t)
-	id := c.place(t, "HD-1", "P1", nil)
-	link := c.link(t, id, "ana@p1.example")
+	c := newEnv(t)
+	id := c.NewOrder(t, "HD-1", "P1", nil)
+	link := c.Link(t, id, "ana@p1.example")
 	get := func(t *testing.T, h http.Handler, path string) http.Header {
 		t.Helper()
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 		return rec.Header()
 	}
-	placeCodes := func(t *testing.T, edit func(map[string]any)) []userError {
+	placeCodes := func(t *testing.T, edit func(map[string]any)) []apptest.UserError {
 		t.Helper()
-		in := orderInput("HD-"+strconv.Itoa(int(time.Now().UnixNano()%1e9)), "P1")
+		in := apptest.OrderInput("HD-"+strconv.Itoa(int(time.Now().UnixNano()%1e9)), "P1")
 		edit(in)
-		var res placeResult
-		c.gql(t, c.op, placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &res)
+		var res apptest.PlaceResult
+		c.GQL(t, c.Op, apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &res)
 		return res.PlaceOrder.UserErrors
 	}
 	for _, tc := range []struct {
@@ -1382,7 +1382,7 @@ func TestAttackHardening(t *testing.T) {
 		run  func(t *testing.T)
 	}{
 		{"responses carry Permissions-Policy (the pages' CSP: internal/web)", func(t *testing.T) {
-			h := get(t, c.app.Handler(), "/healthz")
+			h := get(t, c.App.Handler(), "/healthz")
 			if h.Get("Permissions-Policy") == "" {
 				t.Error("no Permissions-Policy")
 			}
@@ -1404,23 +1404,23 @@ func TestAttackHardening(t *testing.T) {
 			}
 		}},
 		{"punycode subdomains are invalid", func(t *testing.T) {
-			if ok, reason := c.checkSubdomain(t, link, "xn--psilonvault-nkj"); ok || reason != "SUBDOMAIN_INVALID" {
+			if ok, reason := c.CheckSubdomain(t, link, "xn--psilonvault-nkj"); ok || reason != "SUBDOMAIN_INVALID" {
 				t.Errorf("xn--psilonvault-nkj: available %v, reason %q", ok, reason)
 			}
 		}},
 		{"invisible and direction characters in names and emails", func(t *testing.T) {
 			for _, bad := range []string{"\u202e", "\u200b", "\ufeff", "\u2028"} {
 				errs := placeCodes(t, func(in map[string]any) { in["customer"].(map[string]any)["name"] = "Acme" + bad + "Corp" })
-				wizWantCode(t, "customer name", errs, "INVALID", "input", "customer", "name")
+				apptest.WantCode(t, "customer name", errs, "INVALID", "input", "customer", "name")
 				errs = placeCodes(t, func(in map[string]any) { in["provisioningContactEmail"] = "ana" + bad + "@p1.example" })
-				wizWantCode(t, "email", errs, "INVALID", "input", "provisioningContactEmail")
+				apptest.WantCode(t, "email", errs, "INVALID", "input", "provisioningContactEmail")
 			}
 		}},
 		{"operator tokens live at most 24 h", func(t *testing.T) {
-			if _, err := c.app.Auth.IssueOperator("op", 87600*time.Hour); err == nil {
+			if _, err := c.App.Auth.IssueOperator("op", 87600*time.Hour); err == nil {
 				t.Error("an operator token of 87600h was issued")
 			}
-			long, err := auth.New(context.Background(), c.app.Store.Client, auth.Config{MaxOperatorTTL: 87600 * time.Hour})
+			long, err := auth.New(context.Background(), c.App.Store.Client, auth.Config{MaxOperatorTTL: 87600 * time.Hour})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1428,18 +1428,18 @@ func TestAttackHardening(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.gql(t, tok, `{ viewer { kind } }`, nil).wantError(t, "UNAUTHENTICATED", "INVALID")
+			c.GQL(t, tok, `{ viewer { kind } }`, nil).WantError(t, "UNAUTHENTICATED", "INVALID")
 		}},
 		{"nodes is priced per id", func(t *testing.T) {
 			ids := make([]string, 100)
 			for i := range ids {
 				ids[i] = id
 			}
-			r := c.gql(t, c.op, `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Order { externalID status step product language partnerName } } }`, map[string]any{"ids": ids})
+			r := c.GQL(t, c.Op, `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Order { externalID status step product language partnerName } } }`, map[string]any{"ids": ids})
 			if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "COMPLEXITY_LIMIT_EXCEEDED" {
 				t.Errorf("nodes of 100 ids: %+v, want COMPLEXITY_LIMIT_EXCEEDED", r.Errors)
 			}
-			c.gql(t, c.op, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids[:10]}).ok(t)
+			c.GQL(t, c.Op, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids[:10]}).OK(t)
 		}},
 		{"introspection outside dev mode has its own code and no ERROR log", func(t *testing.T) {
 			logs := &testkit.SyncBuffer{}
@@ -1465,10 +1465,10 @@ func TestAttackHardening(t *testing.T) {
 			}
 		}},
 		{"a string is not an Int", func(t *testing.T) {
-			in := orderInput("HD-INT", "P1")
+			in := apptest.OrderInput("HD-INT", "P1")
 			in["services"] = []any{map[string]any{"kind": "MEETINGS", "quantity": "5"}}
-			r := c.gql(t, c.op, placeOrderMutation, map[string]any{"input": in})
-			if r.hasData() || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "GRAPHQL_VALIDATION_FAILED" {
+			r := c.GQL(t, c.Op, apptest.PlaceOrderMutation, map[string]any{"input": in})
+			if r.HasData() || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "GRAPHQL_VALIDATION_FAILED" {
 				t.Fatalf("quantity \"5\": data %s, errors %+v; want GRAPHQL_VALIDATION_FAILED", r.Data, r.Errors)
 			}
 		}},
@@ -1481,9 +1481,9 @@ func TestAttackHardening(t *testing.T) {
 // and at changePassword, has at most the free allowance (five) checked;
 // the rest wait (TOO_MANY_ATTEMPTS), whether the checks run at once or not.
 func TestAttackPasswordBurst(t *testing.T) {
-	c := wizEnv(t)
-	d := c.provisioned(t, "BURST-1", "P1", "ana@p1.example", "admin@acme.example", "burstsite")
-	session := c.mustSignIn(t, d.partnerAdmin, wizPassword)
+	c := newEnv(t)
+	d := c.Provisioned(t, "BURST-1", "P1", "ana@p1.example", "admin@acme.example", "burstsite")
+	session := c.MustSignIn(t, d.PartnerAdmin, apptest.Password)
 	const burst = 30
 	for _, tc := range []struct {
 		name, token, query, field string
@@ -1491,7 +1491,7 @@ func TestAttackPasswordBurst(t *testing.T) {
 	}{
 		{"signIn", "", `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { userErrors { code } } }`, "signIn",
 			func(i int) map[string]any {
-				return map[string]any{"e": d.partnerAdmin, "p": fmt.Sprintf("wrong-password-%d", i)}
+				return map[string]any{"e": d.PartnerAdmin, "p": fmt.Sprintf("wrong-password-%d", i)}
 			}},
 		{"changePassword", session, `mutation($c: String!, $n: String!) { changePassword(current: $c, new: $n) { userErrors { code } } }`, "changePassword",
 			func(i int) map[string]any {
@@ -1499,7 +1499,7 @@ func TestAttackPasswordBurst(t *testing.T) {
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			client := testkit.Client{URL: c.base, HTTP: c.http}
+			client := testkit.Client{URL: c.URL}
 			codes := make(chan string, burst)
 			var wg sync.WaitGroup
 			start := make(chan struct{})
@@ -1512,7 +1512,7 @@ func TestAttackPasswordBurst(t *testing.T) {
 						return
 					}
 					var data map[string]struct {
-						UserErrors []userError `json:"userErrors"`
+						UserErrors []apptest.UserError `json:"userErrors"`
 					}
 					if err := json.Unmarshal(r.Data, &data); err != nil || len(data[tc.field].UserErrors) != 1 {
 						codes <- fmt.Sprintf("answer %s", r.Data)
@@ -1548,15 +1548,15 @@ func TestAttackPasswordBurst(t *testing.T) {
 // INTERNAL, nothing is logged as a failure, and nothing changes.
 func TestAttackInputsTheDatabaseCannotStore(t *testing.T) {
 	e := newEnv(t)
-	order := e.mustPlace(t, orderInput("NUL-1", "P1"))
-	key := e.integrationToken("P1")
-	mark := len(e.logs.String())
-	payloadRefusal := func(t *testing.T, r response, field string, path ...string) {
+	order := e.MustPlace(t, apptest.OrderInput("NUL-1", "P1"))
+	key := e.Integration(t, "P1")
+	mark := len(e.Logs.String())
+	payloadRefusal := func(t *testing.T, r apptest.Response, field string, path ...string) {
 		t.Helper()
 		var data map[string]struct {
-			UserErrors []userError `json:"userErrors"`
+			UserErrors []apptest.UserError `json:"userErrors"`
 		}
-		r.ok(t).decode(t, &data)
+		r.OK(t).Decode(t, &data)
 		errs := data[field].UserErrors
 		if len(errs) != 1 || errs[0].Code != "INVALID" || strings.Join(errs[0].Field, ".") != strings.Join(path, ".") {
 			t.Fatalf("%s: userErrors %+v, want one INVALID at %v", field, errs, path)
@@ -1568,7 +1568,7 @@ func TestAttackInputsTheDatabaseCannotStore(t *testing.T) {
 		query string
 		vars  map[string]any
 		field string   // the payload's field, "" for a top-level error
-		path  []string // the userError's field
+		path  []string // the apptest.UserError's field
 	}{
 		{"signIn without a token, NUL in the email", "",
 			`mutation($e: String!) { signIn(email: $e, password: "x") { userErrors { field code } } }`,
@@ -1585,13 +1585,13 @@ func TestAttackInputsTheDatabaseCannotStore(t *testing.T) {
 		{"a control character in a placed order's customer name", key,
 			`mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { order { id } userErrors { field code } } }`,
 			map[string]any{"in": func() map[string]any {
-				in := orderInput("NUL-2", "P1")
+				in := apptest.OrderInput("NUL-2", "P1")
 				in["customer"].(map[string]any)["name"] = "Acme\x01"
 				return in
 			}()}, "placeOrder", []string{"input", "customer", "name"}},
 		{"a NUL in an external id", key,
 			`mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { order { id } userErrors { field code } } }`,
-			map[string]any{"in": orderInput("NUL\x00-3", "P1")}, "placeOrder", []string{"input", "externalId"}},
+			map[string]any{"in": apptest.OrderInput("NUL\x00-3", "P1")}, "placeOrder", []string{"input", "externalId"}},
 		{"a NUL in a cancellation's idempotency key", key,
 			`mutation($id: ID!, $k: String) { cancelOrder(orderId: $id, reason: "x", idempotencyKey: $k) { order { status } userErrors { field code } } }`,
 			map[string]any{"id": order.ID, "k": "k\x00"}, "cancelOrder", []string{"idempotencyKey"}},
@@ -1615,35 +1615,35 @@ func TestAttackInputsTheDatabaseCannotStore(t *testing.T) {
 			map[string]any{"id": "ord_" + strings.Repeat("!", 26)}, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.gql(t, tc.token, tc.query, tc.vars)
+			r := e.GQL(t, tc.token, tc.query, tc.vars)
 			if tc.field != "" {
 				payloadRefusal(t, r, tc.field, tc.path...)
 				return
 			}
-			r.wantError(t, "BAD_USER_INPUT", "")
+			r.WantError(t, "BAD_USER_INPUT", "")
 		})
 	}
 
 	t.Run("invalid UTF-8 in a body is refused before it runs", func(t *testing.T) {
-		before := e.countOrders(t)
-		in := orderInput("UTF-1", "P1")
+		before := e.CountOrders(t)
+		in := apptest.OrderInput("UTF-1", "P1")
 		in["customer"].(map[string]any)["name"] = "INVALID-UTF8-HERE"
 		raw, err := json.Marshal(map[string]any{"query": `mutation($in: PlaceOrderInput!) { ` + placeOnce + ` }`, "variables": map[string]any{"in": in}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		raw = bytes.Replace(raw, []byte("INVALID-UTF8-HERE"), []byte("Acme \xff\xfe"), 1)
-		status, _, out := attackPost(t, e.srv.URL, key, "application/json", bytes.NewReader(raw), int64(len(raw)))
+		status, _, out := attackPost(t, e.URL, key, "application/json", bytes.NewReader(raw), int64(len(raw)))
 		if status != http.StatusBadRequest || strings.Join(errorCodes(out), ",") != "BAD_USER_INPUT" {
 			t.Fatalf("HTTP %d, codes %v (%s), want 400 BAD_USER_INPUT", status, errorCodes(out), errorMessages(out))
 		}
-		if n := e.countOrders(t); n != before {
+		if n := e.CountOrders(t); n != before {
 			t.Fatalf("orders went from %d to %d", before, n)
 		}
 	})
 
 	t.Run("invalid UTF-8 in a GET query is refused", func(t *testing.T) {
-		req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/graphql?query=%7B%20viewer%20%7B%20kind%20%7D%20%7D&operationName=%FF", nil)
+		req, err := http.NewRequest(http.MethodGet, e.URL+"/graphql?query=%7B%20viewer%20%7B%20kind%20%7D%20%7D&operationName=%FF", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1660,7 +1660,7 @@ func TestAttackInputsTheDatabaseCannotStore(t *testing.T) {
 		}
 	})
 
-	if logs := e.logs.String()[mark:]; strings.Contains(logs, "level=ERROR") {
+	if logs := e.Logs.String()[mark:]; strings.Contains(logs, "level=ERROR") {
 		t.Errorf("refused input was logged as a failure:\n%s", logs)
 	}
 }

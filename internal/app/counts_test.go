@@ -16,6 +16,7 @@ import (
 	"onramp/internal/lifecycle"
 	"onramp/internal/orders"
 	"onramp/internal/store"
+	"onramp/internal/testkit/apptest"
 )
 
 // An unfiltered orders connection's totalCount may be remembered (on
@@ -23,43 +24,43 @@ import (
 // after the write before it, in every scope, whichever way it was made.
 func TestOrdersTotalCountFollowsWrites(t *testing.T) {
 	e := newEnv(t)
-	n1, n2 := e.integrationToken("N1"), e.integrationToken("N2")
+	n1, n2 := e.Integration(t, "N1"), e.Integration(t, "N2")
 	count := func(token, args string) int {
 		t.Helper()
 		var res struct {
 			Orders struct{ TotalCount int } `json:"orders"`
 		}
-		e.gql(t, token, fmt.Sprintf(`{ orders(%s) { totalCount edges { node { id } } } }`, args), nil).ok(t).decode(t, &res)
+		e.GQL(t, token, fmt.Sprintf(`{ orders(%s) { totalCount edges { node { id } } } }`, args), nil).OK(t).Decode(t, &res)
 		return res.Orders.TotalCount
 	}
 	want := func(step string, op, a1, a2 int) {
 		t.Helper()
 		for range 2 { // the second read may come from memory
-			if got := [3]int{count(e.op, "first: 1"), count(n1, "first: 1"), count(n2, "first: 1")}; got != [3]int{op, a1, a2} {
+			if got := [3]int{count(e.Op, "first: 1"), count(n1, "first: 1"), count(n2, "first: 1")}; got != [3]int{op, a1, a2} {
 				t.Fatalf("%s: operator, N1, N2 count %v, want %v", step, got, [3]int{op, a1, a2})
 			}
 		}
 	}
 	want("no orders", 0, 0, 0)
-	e.mustPlace(t, orderInput("C-1", "N1"))
+	e.MustPlace(t, apptest.OrderInput("C-1", "N1"))
 	want("one order of N1", 1, 1, 0)
-	e.mustPlace(t, orderInput("C-2", "N2"))
-	e.mustPlace(t, orderInput("C-3", "N1"))
+	e.MustPlace(t, apptest.OrderInput("C-2", "N2"))
+	e.MustPlace(t, apptest.OrderInput("C-3", "N1"))
 	want("three orders", 3, 2, 1)
 
 	// A refused placeOrder writes nothing.
-	bad := orderInput("C-4", "N1")
+	bad := apptest.OrderInput("C-4", "N1")
 	bad["product"] = "NOPE"
-	_ = e.place(t, e.op, bad)
+	_ = e.Place(t, e.Op, bad)
 	want("after a refused order", 3, 2, 1)
 
 	// Writes straight through the store's client, in a transaction and
 	// outside one: the counts follow the commit, not the API.
 	ctx := store.System(context.Background())
-	client := e.app.Store.Client
+	client := e.App.Store.Client
 	create := func(c *ent.Client, externalID string) *ent.OrderCreate {
 		return c.Order.Create().SetExternalID(externalID).SetProduct(order.ProductA_WX).
-			SetRequestedStartDate(date.Of(today())).SetProvisioningContactEmail("p@partner.example").
+			SetRequestedStartDate(date.Of(apptest.Today())).SetProvisioningContactEmail("p@partner.example").
 			SetLanguage(order.LanguageEn).SetPartnerName("Partner N2").SetPartnerAccountID("N2").
 			SetCustomerName("Acme").SetCustomerCountry("RS").SetInputDigest("test").
 			SetCustomerAddress(schematype.Address{Line1: "Main 1", City: "Beograd", PostalCode: "11000"})
@@ -92,7 +93,7 @@ func TestOrdersTotalCountFollowsWrites(t *testing.T) {
 	want("after a delete outside a transaction", 3, 2, 1)
 
 	// A filter is counted as it is, beside the remembered whole.
-	if got := count(e.op, `first: 1, where: {externalID: "C-2"}`); got != 1 {
+	if got := count(e.Op, `first: 1, where: {externalID: "C-2"}`); got != 1 {
 		t.Fatalf("filtered count %d, want 1", got)
 	}
 }
@@ -102,8 +103,8 @@ func TestOrdersTotalCountFollowsWrites(t *testing.T) {
 // rolled-back one never.
 func TestSetupSessionFollowsWrites(t *testing.T) {
 	e := newEnv(t)
-	o := e.mustPlace(t, orderInput("S-1", "N1"))
-	link := e.setupLink(o.ID, "setup@partner.example")
+	o := e.MustPlace(t, apptest.OrderInput("S-1", "N1"))
+	link := e.SetupLink(t, o.ID, "setup@partner.example")
 	const q = `{ setup { step order { status holdReason subscription { status } } } }`
 	type session struct {
 		Setup struct {
@@ -119,7 +120,7 @@ func TestSetupSessionFollowsWrites(t *testing.T) {
 		t.Helper()
 		for range 2 { // the second read may come from memory
 			var s session
-			e.gql(t, link, q, nil).ok(t).decode(t, &s)
+			e.GQL(t, link, q, nil).OK(t).Decode(t, &s)
 			got := [2]string{"", s.Setup.Order.Subscription.Status}
 			if s.Setup.Order.HoldReason != nil {
 				got[0] = *s.Setup.Order.HoldReason
@@ -132,7 +133,7 @@ func TestSetupSessionFollowsWrites(t *testing.T) {
 	want("placed", "", "PENDING")
 
 	ctx := store.System(context.Background())
-	client := e.app.Store.Client
+	client := e.App.Store.Client
 	tx, err := client.Tx(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -168,14 +169,14 @@ func TestSetupSessionFollowsWrites(t *testing.T) {
 // new link is read afresh all the same: what the server remembers is kept
 // per link as it was.
 func TestSetupSessionAfterTheCommandLineIssuesALink(t *testing.T) {
-	c := wizEnv(t)
-	id := c.place(t, "CLI-1", "P1", nil)
-	link := c.link(t, id, "ana@p1.example")
-	c.must(t, link, "startSetup", nil)
-	c.must(t, link, "chooseRole", wizVars("role", "PARTNER"))
-	c.must(t, link, "assignSetup", wizInput("assignee", "SELF"))
+	c := newEnv(t)
+	id := c.NewOrder(t, "CLI-1", "P1", nil)
+	link := c.Link(t, id, "ana@p1.example")
+	c.Must(t, link, "startSetup", nil)
+	c.Must(t, link, "chooseRole", apptest.Vars("role", "PARTNER"))
+	c.Must(t, link, "assignSetup", apptest.Input("assignee", "SELF"))
 	for range 2 { // the second read may come from memory
-		if s := c.session(t, link); s.Step != "PARTNER_ORG" {
+		if s := c.Session(t, link); s.Step != "PARTNER_ORG" {
 			t.Fatalf("step %s, want PARTNER_ORG", s.Step)
 		}
 	}
@@ -183,7 +184,7 @@ func TestSetupSessionAfterTheCommandLineIssuesALink(t *testing.T) {
 	// The command line, as `onramp token setup --order` runs it: its own
 	// store, authority and order service on the same database.
 	ctx := context.Background()
-	cfg := c.app.Config
+	cfg := c.App.Config
 	st, err := store.Open(ctx, cfg.DataDir, cfg.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
@@ -198,8 +199,8 @@ func TestSetupSessionAfterTheCommandLineIssuesALink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := c.session(t, fresh); s.Step != "ROLE" || s.Order.Step != "ROLE" {
+	if s := c.Session(t, fresh); s.Step != "ROLE" || s.Order.Step != "ROLE" {
 		t.Errorf("the command line's link: step %s, order at %s; want ROLE (its change, not the remembered order)", s.Step, s.Order.Step)
 	}
-	c.gql(t, link, `{ setup { step } }`, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
+	c.GQL(t, link, `{ setup { step } }`, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
 }

@@ -14,7 +14,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -30,6 +29,7 @@ import (
 	"onramp/internal/gid"
 	"onramp/internal/store"
 	"onramp/internal/testkit"
+	"onramp/internal/testkit/apptest"
 )
 
 // filterOps are the suffixes ent gives a field's predicates, longest first
@@ -128,47 +128,48 @@ func TestFilterScopeProperty(t *testing.T) {
 		c.Limits.Complexity = 1 << 20
 		c.Limits.Tokens = 1 << 20
 	})
-	op, err := s.app.Auth.IssueOperator("op", time.Hour)
+	op, err := s.App.Auth.IssueOperator("op", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &wizClient{app: s.app, base: s.base, op: op, http: &http.Client{Timeout: time.Minute}}
-	sqlite := s.app.Store.Dialect == "sqlite3"
+	s.Op = op
+	c := s
+	sqlite := s.App.Store.Dialect == "sqlite3"
 
 	// Two partners' worlds: provisioned orders with organizations and
 	// subdomains, a plain order each, an order on hold, a cancelled one,
 	// escalations with notes.
-	p1 := c.provisioned(t, "F-1", "P1", "ana@p1.example", "admin@acme.example", "epsilonvault")
-	p2 := c.provisioned(t, "F-2", "P2", "bob@p2.example", "admin@beta.example", "betasite")
-	plain1 := c.place(t, "F-3", "P1", func(in map[string]any) {
+	p1 := c.Provisioned(t, "F-1", "P1", "ana@p1.example", "admin@acme.example", "epsilonvault")
+	p2 := c.Provisioned(t, "F-2", "P2", "bob@p2.example", "admin@beta.example", "betasite")
+	plain1 := c.NewOrder(t, "F-3", "P1", func(in map[string]any) {
 		in["product"] = "A_SPK"
 		in["customer"].(map[string]any)["name"] = "Zeta Systems"
 	})
-	held := c.place(t, "F-4", "P2", func(in map[string]any) {
+	held := c.NewOrder(t, "F-4", "P2", func(in map[string]any) {
 		in["provisioningContactEmail"] = "ops@p2.example"
-		in["requestedStartDate"] = isoDate(today())
+		in["requestedStartDate"] = apptest.ISODate(apptest.Today())
 	})
 	// Its start date is today: the setup email's job issues a link at once.
 	// Wait for it, so that it cannot replace the link issued here.
 	testkit.Eventually(t, "the setup email's link of F-4", 15*time.Second, func() (bool, string) {
-		n, err := s.app.Store.Client.SetupLink.Query().Where(setuplink.OrderID(gid.ID(held))).
+		n, err := s.App.Store.Client.SetupLink.Query().Where(setuplink.OrderID(gid.ID(held))).
 			Count(store.System(context.Background()))
 		return err == nil && n > 0, fmt.Sprint(n, err)
 	})
-	heldLink := c.link(t, held, "ops@p2.example")
-	c.must(t, heldLink, "startSetup", nil)
-	c.must(t, heldLink, "chooseRole", wizVars("role", "PARTNER"))
-	c.must(t, heldLink, "assignSetup", wizInput("assignee", "SELF"))
-	c.must(t, heldLink, "reportUnrecognizedOrganization", wizInput("organization", "PARTNER", "note", "fraud suspected"))
-	cancelled := c.place(t, "F-5", "P2", nil)
-	c.gql(t, op, `mutation($id: ID!) { cancelOrder(orderId: $id, reason: "test") { userErrors { code } } }`,
-		map[string]any{"id": cancelled}).ok(t)
+	heldLink := c.Link(t, held, "ops@p2.example")
+	c.Must(t, heldLink, "startSetup", nil)
+	c.Must(t, heldLink, "chooseRole", apptest.Vars("role", "PARTNER"))
+	c.Must(t, heldLink, "assignSetup", apptest.Input("assignee", "SELF"))
+	c.Must(t, heldLink, "reportUnrecognizedOrganization", apptest.Input("organization", "PARTNER", "note", "fraud suspected"))
+	cancelled := c.NewOrder(t, "F-5", "P2", nil)
+	c.GQL(t, op, `mutation($id: ID!) { cancelOrder(orderId: $id, reason: "test") { userErrors { code } } }`,
+		map[string]any{"id": cancelled}).OK(t)
 	ctx := store.System(context.Background())
 	for _, esc := range []struct {
 		order, note string
 		resolve     bool
-	}{{plain1, "fraud", false}, {held, "call the partner", true}, {p2.orderID, "", false}} {
-		q := s.app.Store.Client.Escalation.Create().SetOrderID(gid.ID(esc.order)).SetReason("setup not started")
+	}{{plain1, "fraud", false}, {held, "call the partner", true}, {p2.OrderID, "", false}} {
+		q := s.App.Store.Client.Escalation.Create().SetOrderID(gid.ID(esc.order)).SetReason("setup not started")
 		if esc.note != "" {
 			q.SetNote(esc.note)
 		}
@@ -177,29 +178,29 @@ func TestFilterScopeProperty(t *testing.T) {
 			t.Fatal(err)
 		}
 		if esc.resolve {
-			c.gql(t, op, `mutation($id: ID!) { resolveEscalation(id: $id, note: "called") { userErrors { code } } }`,
-				map[string]any{"id": string(e.ID)}).ok(t)
+			c.GQL(t, op, `mutation($id: ID!) { resolveEscalation(id: $id, note: "called") { userErrors { code } } }`,
+				map[string]any{"id": string(e.ID)}).OK(t)
 		}
 	}
 
 	callers := []filterCaller{
 		{"operator", op},
-		{"integration P1", mustToken(s.app.Auth.IssueIntegration("P1", time.Hour))},
-		{"integration P2", mustToken(s.app.Auth.IssueIntegration("P2", time.Hour))},
-		{"integration of an unknown account", mustToken(s.app.Auth.IssueIntegration("P9", time.Hour))},
-		{"partner session P1", c.mustSignIn(t, p1.partnerAdmin, wizPassword)},
-		{"setup link", c.link(t, plain1, "provisioning@partner.example")},
+		{"integration P1", mustToken(s.App.Auth.IssueIntegration("P1", time.Hour))},
+		{"integration P2", mustToken(s.App.Auth.IssueIntegration("P2", time.Hour))},
+		{"integration of an unknown account", mustToken(s.App.Auth.IssueIntegration("P9", time.Hour))},
+		{"partner session P1", c.MustSignIn(t, p1.PartnerAdmin, apptest.Password)},
+		{"setup link", c.Link(t, plain1, "provisioning@partner.example")},
 		// The mailed links' tokens read nothing of these.
 		{"partner-access link", func() string {
-			tok, _, err := s.app.Auth.IssueAccessToken(ctx, gid.New(gid.PartnerAccess), "it@acme.example", auth.ActDecide)
+			tok, _, err := s.App.Auth.IssueAccessToken(ctx, gid.New(gid.PartnerAccess), "it@acme.example", auth.ActDecide)
 			return mustToken(tok, err)
 		}()},
 		{"password-reset link", func() string {
-			u, err := s.app.Store.Client.User.Query().Where(user.Email(p1.partnerAdmin)).Only(ctx)
+			u, err := s.App.Store.Client.User.Query().Where(user.Email(p1.PartnerAdmin)).Only(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok, _, err := s.app.Auth.IssuePasswordReset(ctx, u)
+			tok, _, err := s.App.Auth.IssuePasswordReset(ctx, u)
 			return mustToken(tok, err)
 		}()},
 	}
@@ -227,7 +228,7 @@ func TestFilterScopeProperty(t *testing.T) {
 						vars[fmt.Sprintf("v%d", i)] = v
 					}
 					q := fmt.Sprintf("query(%s) { %s }", strings.Join(decl, ", "), strings.Join(body, " "))
-					r := c.gql(t, caller.token, q, vars)
+					r := c.GQL(t, caller.token, q, vars)
 					if mine.code != "" {
 						// The caller reads none of these rows at all: every
 						// filter answers the same refusal.
@@ -249,7 +250,7 @@ func TestFilterScopeProperty(t *testing.T) {
 							} `json:"node"`
 						} `json:"edges"`
 					}
-					r.ok(t).decode(t, &got)
+					r.OK(t).Decode(t, &got)
 					for i, v := range values {
 						var want []string
 						for _, row := range mine.rows {
@@ -290,9 +291,9 @@ type filterRead struct {
 
 // filterRows reads every row of root the token can read, with all the
 // node's scalar fields.
-func filterRows(t *testing.T, c *wizClient, token string, root filterRoot) filterRead {
+func filterRows(t *testing.T, c *apptest.Server, token string, root filterRoot) filterRead {
 	t.Helper()
-	r := c.gql(t, token, fmt.Sprintf("{ %s(first: 100) { totalCount edges { node { %s } } } }", root.query, root.selected), nil)
+	r := c.GQL(t, token, fmt.Sprintf("{ %s(first: 100) { totalCount edges { node { %s } } } }", root.query, root.selected), nil)
 	if len(r.Errors) > 0 {
 		return filterRead{code: r.Errors[0].Extensions.Code}
 	}
@@ -302,7 +303,7 @@ func filterRows(t *testing.T, c *wizClient, token string, root filterRoot) filte
 			Node map[string]any `json:"node"`
 		} `json:"edges"`
 	}
-	r.decode(t, &got)
+	r.Decode(t, &got)
 	conn := got[root.query]
 	if conn.TotalCount >= 100 {
 		t.Fatalf("%s: %d rows, more than one page", root.query, conn.TotalCount)

@@ -29,6 +29,7 @@ import (
 	"onramp/internal/store"
 	"onramp/internal/store/storetest"
 	"onramp/internal/testkit"
+	"onramp/internal/testkit/apptest"
 )
 
 // --- the session's new fields, and wizard calls that send a draftId ------------------------
@@ -95,30 +96,30 @@ type lifeSessionView struct {
 }
 
 type lifePayload struct {
-	Setup       *lifeSessionView `json:"setup"`
-	HandedOffTo *string          `json:"handedOffTo"`
-	UserErrors  []userError      `json:"userErrors"`
+	Setup       *lifeSessionView    `json:"setup"`
+	HandedOffTo *string             `json:"handedOffTo"`
+	UserErrors  []apptest.UserError `json:"userErrors"`
 }
 
 // lifeCall runs a wizard mutation (or provision) and returns the raw
 // response.
-func (c *wizClient) lifeCall(t *testing.T, token, op string, vars map[string]any) response {
+func lifeCall(t *testing.T, c *apptest.Server, token, op string, vars map[string]any) apptest.Response {
 	t.Helper()
 	if op == "provision" {
-		return c.gql(t, token, lifeProvisionMutation, vars)
+		return c.GQL(t, token, lifeProvisionMutation, vars)
 	}
 	q, ok := lifeMutations[op]
 	if !ok {
 		t.Fatalf("unknown wizard mutation %s", op)
 	}
-	return c.gql(t, token, q+lifePayloadFragment, vars)
+	return c.GQL(t, token, q+lifePayloadFragment, vars)
 }
 
 // lifeWiz runs a wizard mutation that must not fail at the top level.
-func (c *wizClient) lifeWiz(t *testing.T, token, op string, vars map[string]any) lifePayload {
+func lifeWiz(t *testing.T, c *apptest.Server, token, op string, vars map[string]any) lifePayload {
 	t.Helper()
 	var data map[string]lifePayload
-	c.lifeCall(t, token, op, vars).ok(t).decode(t, &data)
+	lifeCall(t, c, token, op, vars).OK(t).Decode(t, &data)
 	p, ok := data[op]
 	if !ok {
 		t.Fatalf("%s: no payload in the response", op)
@@ -128,9 +129,9 @@ func (c *wizClient) lifeWiz(t *testing.T, token, op string, vars map[string]any)
 
 // lifeMust runs a wizard mutation that must succeed and returns the session
 // it answers.
-func (c *wizClient) lifeMust(t *testing.T, token, op string, vars map[string]any) *lifeSessionView {
+func lifeMust(t *testing.T, c *apptest.Server, token, op string, vars map[string]any) *lifeSessionView {
 	t.Helper()
-	p := c.lifeWiz(t, token, op, vars)
+	p := lifeWiz(t, c, token, op, vars)
 	if len(p.UserErrors) > 0 || p.Setup == nil {
 		t.Fatalf("%s: userErrors %+v, setup %v", op, p.UserErrors, p.Setup)
 	}
@@ -139,44 +140,44 @@ func (c *wizClient) lifeMust(t *testing.T, token, op string, vars map[string]any
 
 // lifeRefuse runs a wizard mutation (or provision) that must be refused
 // with the userError code (on field, when given) and change nothing.
-func (c *wizClient) lifeRefuse(t *testing.T, token, orderID, op string, vars map[string]any, code string, field ...string) userError {
+func lifeRefuse(t *testing.T, c *apptest.Server, token, orderID, op string, vars map[string]any, code string, field ...string) apptest.UserError {
 	t.Helper()
-	before := c.world(t, orderID, token)
-	var errs []userError
+	before := c.World(t, orderID, token)
+	var errs []apptest.UserError
 	if op == "provision" {
 		var data struct {
 			Provision struct {
-				Order        any         `json:"order"`
-				Subscription any         `json:"subscription"`
-				UserErrors   []userError `json:"userErrors"`
+				Order        any                 `json:"order"`
+				Subscription any                 `json:"subscription"`
+				UserErrors   []apptest.UserError `json:"userErrors"`
 			} `json:"provision"`
 		}
-		c.lifeCall(t, token, op, vars).ok(t).decode(t, &data)
+		lifeCall(t, c, token, op, vars).OK(t).Decode(t, &data)
 		if data.Provision.Order != nil || data.Provision.Subscription != nil {
 			t.Errorf("refused provision answered order %v, subscription %v", data.Provision.Order, data.Provision.Subscription)
 		}
 		errs = data.Provision.UserErrors
 	} else {
-		p := c.lifeWiz(t, token, op, vars)
+		p := lifeWiz(t, c, token, op, vars)
 		if p.Setup != nil || p.HandedOffTo != nil {
 			t.Errorf("refused %s answered setup %+v, handedOffTo %v", op, p.Setup, p.HandedOffTo)
 		}
 		errs = p.UserErrors
 	}
-	e := wizWantCode(t, op, errs, code, field...)
-	if after := c.world(t, orderID, token); after != before {
+	e := apptest.WantCode(t, op, errs, code, field...)
+	if after := c.World(t, orderID, token); after != before {
 		t.Errorf("refused %s (%s) changed something:\nbefore: %s\nafter:  %s", op, code, before, after)
 	}
 	return e
 }
 
 // lifeSession reads the link's session with the new fields.
-func (c *wizClient) lifeSession(t *testing.T, token string) lifeSessionView {
+func lifeSession(t *testing.T, c *apptest.Server, token string) lifeSessionView {
 	t.Helper()
 	var data struct {
 		Setup lifeSessionView `json:"setup"`
 	}
-	c.gql(t, token, lifeSetupQuery, nil).ok(t).decode(t, &data)
+	c.GQL(t, token, lifeSetupQuery, nil).OK(t).Decode(t, &data)
 	return data.Setup
 }
 
@@ -189,23 +190,23 @@ func lifeWithDraft(vars map[string]any, draftID string) map[string]any {
 
 // --- operator and partner actions ----------------------------------------------------------------
 
-func (c *wizClient) lifeResend(t *testing.T, token, orderID string, email any) resendResult {
+func lifeResend(t *testing.T, c *apptest.Server, token, orderID string, email any) resendResult {
 	t.Helper()
 	var res resendResult
-	c.gql(t, token, resendMutation, map[string]any{"id": orderID, "email": email}).ok(t).decode(t, &res)
+	c.GQL(t, token, resendMutation, map[string]any{"id": orderID, "email": email}).OK(t).Decode(t, &res)
 	return res
 }
 
-func (c *wizClient) lifeCancel(t *testing.T, token, orderID string) cancelResult {
+func lifeCancel(t *testing.T, c *apptest.Server, token, orderID string) cancelResult {
 	t.Helper()
 	var res cancelResult
-	c.gql(t, token, cancelMutation, map[string]any{"id": orderID, "reason": "Customer withdrew."}).ok(t).decode(t, &res)
+	c.GQL(t, token, cancelMutation, map[string]any{"id": orderID, "reason": "Customer withdrew."}).OK(t).Decode(t, &res)
 	return res
 }
 
-func (c *wizClient) lifeIntegration(t *testing.T, account string) string {
+func lifeIntegration(t *testing.T, c *apptest.Server, account string) string {
 	t.Helper()
-	tok, err := c.app.Auth.IssueIntegration(account, time.Hour)
+	tok, err := c.App.Auth.IssueIntegration(account, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,9 +214,9 @@ func (c *wizClient) lifeIntegration(t *testing.T, account string) string {
 }
 
 // lifeMessagesTo counts the order's messages of kind to an address.
-func (c *wizClient) lifeMessagesTo(t *testing.T, orderID string, kind message.Kind, to string) int {
+func lifeMessagesTo(t *testing.T, c *apptest.Server, orderID string, kind message.Kind, to string) int {
 	t.Helper()
-	n, err := c.app.Store.Client.Message.Query().
+	n, err := c.App.Store.Client.Message.Query().
 		Where(message.OrderID(gid.ID(orderID)), message.KindEQ(kind), message.To(to)).
 		Count(store.System(context.Background()))
 	if err != nil {
@@ -235,14 +236,14 @@ type lifeEscalation struct {
 }
 
 // lifeEscalationOf reads the order's escalation as an operator (nil: none).
-func (c *wizClient) lifeEscalationOf(t *testing.T, orderID string) *lifeEscalation {
+func lifeEscalationOf(t *testing.T, c *apptest.Server, orderID string) *lifeEscalation {
 	t.Helper()
 	var data struct {
 		Order *struct {
 			Escalation *lifeEscalation `json:"escalation"`
 		} `json:"order"`
 	}
-	c.gql(t, c.op, lifeOrderEscalationQuery, map[string]any{"id": orderID}).ok(t).decode(t, &data)
+	c.GQL(t, c.Op, lifeOrderEscalationQuery, map[string]any{"id": orderID}).OK(t).Decode(t, &data)
 	if data.Order == nil {
 		t.Fatalf("order %s not found", orderID)
 	}
@@ -252,29 +253,29 @@ func (c *wizClient) lifeEscalationOf(t *testing.T, orderID string) *lifeEscalati
 // lifeOpenEscalation opens an escalation on an order, as the escalation
 // job does a day after the start date (the job itself runs in
 // TestLifeTestClockRunsTheDueJobs).
-func (c *wizClient) lifeOpenEscalation(t *testing.T, orderID string) {
+func lifeOpenEscalation(t *testing.T, c *apptest.Server, orderID string) {
 	t.Helper()
-	if _, err := c.app.Store.Client.Escalation.Create().SetOrderID(gid.ID(orderID)).
+	if _, err := c.App.Store.Client.Escalation.Create().SetOrderID(gid.ID(orderID)).
 		SetReason("Setup had not started one day after the requested start date.").
 		Save(store.System(context.Background())); err != nil {
 		t.Fatal(err)
 	}
-	if e := c.lifeEscalationOf(t, orderID); e == nil || e.ResolvedAt != nil {
+	if e := lifeEscalationOf(t, c, orderID); e == nil || e.ResolvedAt != nil {
 		t.Fatalf("escalation of %s = %+v, want an open one", orderID, e)
 	}
 }
 
 // lifeWantClosed asserts the order's escalation was closed by Onramp for
 // the reason given.
-func (c *wizClient) lifeWantClosed(t *testing.T, orderID, why string) {
+func lifeWantClosed(t *testing.T, c *apptest.Server, orderID, why string) {
 	t.Helper()
-	e := c.lifeEscalationOf(t, orderID)
+	e := lifeEscalationOf(t, c, orderID)
 	if e == nil {
 		t.Fatalf("order %s has no escalation", orderID)
 	}
-	if e.ResolvedAt == nil || deref(e.ResolvedBy) != "onramp: "+why {
+	if e.ResolvedAt == nil || apptest.Deref(e.ResolvedBy) != "onramp: "+why {
 		t.Errorf("escalation of %s: resolvedAt %v, resolvedBy %q, want closed by %q",
-			orderID, deref(e.ResolvedAt), deref(e.ResolvedBy), "onramp: "+why)
+			orderID, apptest.Deref(e.ResolvedAt), apptest.Deref(e.ResolvedBy), "onramp: "+why)
 	}
 }
 
@@ -305,21 +306,21 @@ func lifeWantSteps(t *testing.T, what string, s lifeSessionView, want []string) 
 
 func TestLifeExistingCustomerSiteIsTheOrdersSite(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
-	first := c.provisioned(t, "ES-1", "P1", "admin@p1.example", "it@acme.example", "acme")
+	c := newEnv(t)
+	first := c.Provisioned(t, "ES-1", "P1", "admin@p1.example", "it@acme.example", "acme")
 
 	// secondOrder takes a second order of the same customer (its
 	// administrator's email maps it to the existing organization) to the
 	// service settings.
 	secondOrder := func(t *testing.T, ext string, services []any) (string, string, *lifeSessionView) {
 		t.Helper()
-		id := c.place(t, ext, "P1", func(in map[string]any) { in["services"] = services })
-		link := c.link(t, id, "admin@p1.example")
-		s := c.partnerToConfirm(t, link, "it@acme.example")
-		if s.CustomerOrg == nil || !s.CustomerOrg.Existing || deref(s.CustomerOrg.ID) != first.customerOrgID {
-			t.Fatalf("customer org %+v, want the existing %s", s.CustomerOrg, first.customerOrgID)
+		id := c.NewOrder(t, ext, "P1", func(in map[string]any) { in["services"] = services })
+		link := c.Link(t, id, "admin@p1.example")
+		s := c.PartnerToConfirm(t, link, "it@acme.example")
+		if s.CustomerOrg == nil || !s.CustomerOrg.Existing || apptest.Deref(s.CustomerOrg.ID) != first.CustomerOrgID {
+			t.Fatalf("customer org %+v, want the existing %s", s.CustomerOrg, first.CustomerOrgID)
 		}
-		got := c.lifeMust(t, link, "confirmOrgs", nil)
+		got := lifeMust(t, c, link, "confirmOrgs", nil)
 		if got.Order.Status != "ORGS_CONFIRMED" || got.Step != "SERVICES" {
 			t.Fatalf("confirmOrgs: %s/%s, want ORGS_CONFIRMED/SERVICES", got.Order.Status, got.Step)
 		}
@@ -334,53 +335,53 @@ func TestLifeExistingCustomerSiteIsTheOrdersSite(t *testing.T) {
 		if !slices.Equal(s.MissingSettings, []string{"CALLING"}) {
 			t.Errorf("missingSettings = %v, want [CALLING] (the site exists)", s.MissingSettings)
 		}
-		if deref(s.ExistingSite) != "acme" {
-			t.Errorf("existingSite = %q, want acme", deref(s.ExistingSite))
+		if apptest.Deref(s.ExistingSite) != "acme" {
+			t.Errorf("existingSite = %q, want acme", apptest.Deref(s.ExistingSite))
 		}
-		if s.CustomerOrg == nil || deref(s.CustomerOrg.Subdomain) != "acme" {
+		if s.CustomerOrg == nil || apptest.Deref(s.CustomerOrg.Subdomain) != "acme" {
 			t.Errorf("customerOrg = %+v, want its subdomain acme", s.CustomerOrg)
 		}
 		if s.Next != "saveCallSettings" {
 			t.Errorf("next = %s, want saveCallSettings", s.Next)
 		}
-		if got := c.lifeSession(t, link); deref(got.ExistingSite) != "acme" || !slices.Equal(got.MissingSettings, []string{"CALLING"}) {
-			t.Errorf("setup query: existingSite %q, missing %v", deref(got.ExistingSite), got.MissingSettings)
+		if got := lifeSession(t, c, link); apptest.Deref(got.ExistingSite) != "acme" || !slices.Equal(got.MissingSettings, []string{"CALLING"}) {
+			t.Errorf("setup query: existingSite %q, missing %v", apptest.Deref(got.ExistingSite), got.MissingSettings)
 		}
 
 		// Another name: the organization has its site, and the message
 		// names it.
-		e := c.lifeRefuse(t, link, id, "saveEnterpriseSettings", wizVars("subdomain", "acme-two"), "SITE_EXISTS", "subdomain")
+		e := lifeRefuse(t, c, link, id, "saveEnterpriseSettings", apptest.Vars("subdomain", "acme-two"), "SITE_EXISTS", "subdomain")
 		if !strings.Contains(e.Message, "acme") {
 			t.Errorf("SITE_EXISTS message %q should name the site acme", e.Message)
 		}
 
-		s = c.lifeMust(t, link, "saveCallSettings", wizCallSettingsVars())
+		s = lifeMust(t, c, link, "saveCallSettings", apptest.CallSettingsVars())
 		if s.Step != "PROVISION" || len(s.MissingSettings) != 0 || s.Next != "provision" {
 			t.Fatalf("saveCallSettings: step %s, missing %v, next %s; want PROVISION with nothing missing", s.Step, s.MissingSettings, s.Next)
 		}
-		p := c.mustProvision(t, link, nil)
-		if deref(p.Subscription.SiteSubdomain) != "acme" {
-			t.Errorf("subscription.siteSubdomain = %q, want the existing site acme", deref(p.Subscription.SiteSubdomain))
+		p := c.MustProvision(t, link, nil)
+		if apptest.Deref(p.Subscription.SiteSubdomain) != "acme" {
+			t.Errorf("subscription.siteSubdomain = %q, want the existing site acme", apptest.Deref(p.Subscription.SiteSubdomain))
 		}
-		if o := c.order(t, c.op, id); o.CustomerOrg == nil || deref(o.CustomerOrg.Subdomain) != "acme" {
+		if o := c.Order(t, c.Op, id); o.CustomerOrg == nil || apptest.Deref(o.CustomerOrg.Subdomain) != "acme" {
 			t.Errorf("customer org after provision: %+v", o.CustomerOrg)
 		}
 	})
 
 	t.Run("meetings only: provision without saveEnterpriseSettings", func(t *testing.T) {
 		_, link, s := secondOrder(t, "ES-3", []any{map[string]any{"kind": "MEETINGS", "quantity": 3}})
-		if len(s.MissingSettings) != 0 || deref(s.ExistingSite) != "acme" || s.Next != "provision" {
+		if len(s.MissingSettings) != 0 || apptest.Deref(s.ExistingSite) != "acme" || s.Next != "provision" {
 			t.Errorf("after confirmOrgs: missing %v, existingSite %q, next %s; want nothing missing, acme, provision",
-				s.MissingSettings, deref(s.ExistingSite), s.Next)
+				s.MissingSettings, apptest.Deref(s.ExistingSite), s.Next)
 		}
-		p := c.mustProvision(t, link, nil)
-		if deref(p.Subscription.SiteSubdomain) != "acme" {
-			t.Errorf("subscription.siteSubdomain = %q, want acme", deref(p.Subscription.SiteSubdomain))
+		p := c.MustProvision(t, link, nil)
+		if apptest.Deref(p.Subscription.SiteSubdomain) != "acme" {
+			t.Errorf("subscription.siteSubdomain = %q, want acme", apptest.Deref(p.Subscription.SiteSubdomain))
 		}
 	})
 
 	ctx := store.System(context.Background())
-	if n, _ := c.app.Store.Client.Organization.Query().Where(organization.SubdomainNotNil()).Count(ctx); n != 1 {
+	if n, _ := c.App.Store.Client.Organization.Query().Where(organization.SubdomainNotNil()).Count(ctx); n != 1 {
 		t.Errorf("%d organizations with a subdomain, want 1 (acme)", n)
 	}
 }
@@ -389,48 +390,48 @@ func TestLifeExistingCustomerSiteIsTheOrdersSite(t *testing.T) {
 
 func TestLifeSavedSubdomainCanBeChanged(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
+	c := newEnv(t)
 	ctx := store.System(context.Background())
-	id1 := c.place(t, "SC-1", "P1", nil)
-	l1 := c.link(t, id1, "ana@p1.example")
-	c.partnerToConfirm(t, l1, "it@one.example")
-	c.confirmToServices(t, l1)
-	c.saveSettings(t, l1, "first-name")
+	id1 := c.NewOrder(t, "SC-1", "P1", nil)
+	l1 := c.Link(t, id1, "ana@p1.example")
+	c.PartnerToConfirm(t, l1, "it@one.example")
+	c.ConfirmToServices(t, l1)
+	c.SaveSettings(t, l1, "first-name")
 
-	s := c.lifeMust(t, l1, "saveEnterpriseSettings", wizVars("subdomain", "Second-Name"))
-	if s.Step != "PROVISION" || s.CustomerOrg == nil || deref(s.CustomerOrg.Subdomain) != "second-name" {
+	s := lifeMust(t, c, l1, "saveEnterpriseSettings", apptest.Vars("subdomain", "Second-Name"))
+	if s.Step != "PROVISION" || s.CustomerOrg == nil || apptest.Deref(s.CustomerOrg.Subdomain) != "second-name" {
 		t.Fatalf("saveEnterpriseSettings again: step %s, customer org %+v, want PROVISION with second-name", s.Step, s.CustomerOrg)
 	}
-	if ok, reason := c.checkSubdomain(t, l1, "first-name"); !ok || reason != "" {
+	if ok, reason := c.CheckSubdomain(t, l1, "first-name"); !ok || reason != "" {
 		t.Errorf("checkSubdomain(first-name) after the change = %v %q, want available", ok, reason)
 	}
-	if ok, reason := c.checkSubdomain(t, c.op, "second-name"); ok || reason != "SUBDOMAIN_TAKEN" {
+	if ok, reason := c.CheckSubdomain(t, c.Op, "second-name"); ok || reason != "SUBDOMAIN_TAKEN" {
 		t.Errorf("checkSubdomain(second-name) for an operator = %v %q, want SUBDOMAIN_TAKEN", ok, reason)
 	}
 	// The name its own customer organization holds is the link's to keep.
-	if ok, reason := c.checkSubdomain(t, l1, "second-name"); !ok || reason != "" {
+	if ok, reason := c.CheckSubdomain(t, l1, "second-name"); !ok || reason != "" {
 		t.Errorf("checkSubdomain(second-name) for its own link = %v %q, want available", ok, reason)
 	}
-	if n, _ := c.app.Store.Client.Organization.Query().Where(organization.SubdomainNotNil()).Count(ctx); n != 1 {
+	if n, _ := c.App.Store.Client.Organization.Query().Where(organization.SubdomainNotNil()).Count(ctx); n != 1 {
 		t.Errorf("%d organizations with a subdomain, want 1", n)
 	}
 
 	t.Run("another order can claim the released name", func(t *testing.T) {
-		id2 := c.place(t, "SC-2", "P2", nil)
-		l2 := c.link(t, id2, "bob@p2.example")
-		c.partnerToConfirm(t, l2, "it@two.example")
-		c.confirmToServices(t, l2)
-		c.lifeRefuse(t, l2, id2, "saveEnterpriseSettings", wizVars("subdomain", "second-name"), "SUBDOMAIN_TAKEN", "subdomain")
-		c.must(t, l2, "saveEnterpriseSettings", wizVars("subdomain", "first-name"))
+		id2 := c.NewOrder(t, "SC-2", "P2", nil)
+		l2 := c.Link(t, id2, "bob@p2.example")
+		c.PartnerToConfirm(t, l2, "it@two.example")
+		c.ConfirmToServices(t, l2)
+		lifeRefuse(t, c, l2, id2, "saveEnterpriseSettings", apptest.Vars("subdomain", "second-name"), "SUBDOMAIN_TAKEN", "subdomain")
+		c.Must(t, l2, "saveEnterpriseSettings", apptest.Vars("subdomain", "first-name"))
 		// Now the first order cannot take its first name back.
-		c.lifeRefuse(t, l1, id1, "saveEnterpriseSettings", wizVars("subdomain", "first-name"), "SUBDOMAIN_TAKEN", "subdomain")
+		lifeRefuse(t, c, l1, id1, "saveEnterpriseSettings", apptest.Vars("subdomain", "first-name"), "SUBDOMAIN_TAKEN", "subdomain")
 	})
 
-	p := c.mustProvision(t, l1, nil)
-	if deref(p.Subscription.SiteSubdomain) != "second-name" {
-		t.Errorf("subscription.siteSubdomain = %q, want second-name", deref(p.Subscription.SiteSubdomain))
+	p := c.MustProvision(t, l1, nil)
+	if apptest.Deref(p.Subscription.SiteSubdomain) != "second-name" {
+		t.Errorf("subscription.siteSubdomain = %q, want second-name", apptest.Deref(p.Subscription.SiteSubdomain))
 	}
-	if o := c.order(t, c.op, id1); o.CustomerOrg == nil || deref(o.CustomerOrg.Subdomain) != "second-name" {
+	if o := c.Order(t, c.Op, id1); o.CustomerOrg == nil || apptest.Deref(o.CustomerOrg.Subdomain) != "second-name" {
 		t.Errorf("customer org after provision: %+v", o.CustomerOrg)
 	}
 }
@@ -439,88 +440,88 @@ func TestLifeSavedSubdomainCanBeChanged(t *testing.T) {
 
 func TestLifeCancelledOrderAcceptsNothing(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
-	done := c.provisioned(t, "CX-0", "P1", "admin@p1.example", "it@acme.example", "acme")
-	partner := c.mustSignIn(t, done.partnerAdmin, wizPassword)
+	c := newEnv(t)
+	done := c.Provisioned(t, "CX-0", "P1", "admin@p1.example", "it@acme.example", "acme")
+	partner := c.MustSignIn(t, done.PartnerAdmin, apptest.Password)
 
 	// An order ready to provision, cancelled by its partner's integration.
-	id := c.place(t, "CX-1", "P1", func(in map[string]any) {
+	id := c.NewOrder(t, "CX-1", "P1", func(in map[string]any) {
 		in["customer"].(map[string]any)["name"] = "Globex d.o.o."
 	})
-	link := c.link(t, id, "admin@p1.example")
-	c.partnerToConfirm(t, link, "it@globex.example")
-	c.confirmToServices(t, link)
-	c.saveSettings(t, link, "globex")
+	link := c.Link(t, id, "admin@p1.example")
+	c.PartnerToConfirm(t, link, "it@globex.example")
+	c.ConfirmToServices(t, link)
+	c.SaveSettings(t, link, "globex")
 
-	before := c.world(t, id, "")
-	c.gql(t, c.lifeIntegration(t, "P2"), cancelMutation, map[string]any{"id": id}).wantError(t, "NOT_FOUND", "")
-	c.gql(t, link, cancelMutation, map[string]any{"id": id}).wantError(t, "FORBIDDEN", "")
-	if after := c.world(t, id, ""); after != before {
+	before := c.World(t, id, "")
+	c.GQL(t, lifeIntegration(t, c, "P2"), cancelMutation, map[string]any{"id": id}).WantError(t, "NOT_FOUND", "")
+	c.GQL(t, link, cancelMutation, map[string]any{"id": id}).WantError(t, "FORBIDDEN", "")
+	if after := c.World(t, id, ""); after != before {
 		t.Errorf("refused cancels changed something:\nbefore: %s\nafter:  %s", before, after)
 	}
-	res := c.lifeCancel(t, c.lifeIntegration(t, "P1"), id)
+	res := lifeCancel(t, c, lifeIntegration(t, c, "P1"), id)
 	if ue := res.CancelOrder.UserErrors; len(ue) != 0 || res.CancelOrder.Order == nil || res.CancelOrder.Order.Status != "CANCELLED" {
 		t.Fatalf("the partner's integration cancels its order: %+v", res.CancelOrder)
 	}
 
 	t.Run("no wizard call works", func(t *testing.T) {
-		before := c.world(t, id, "")
-		c.gql(t, link, wizSetupQuery, nil).wantError(t, "UNAUTHENTICATED", "CANCELLED")
+		before := c.World(t, id, "")
+		c.GQL(t, link, apptest.SetupQuery, nil).WantError(t, "UNAUTHENTICATED", "CANCELLED")
 		for _, tc := range []struct {
 			op   string
 			vars map[string]any
 		}{
 			{"startSetup", nil},
-			{"chooseRole", wizVars("role", "PARTNER")},
-			{"saveCallSettings", wizCallSettingsVars()},
-			{"saveEnterpriseSettings", wizVars("subdomain", "globex-two")},
+			{"chooseRole", apptest.Vars("role", "PARTNER")},
+			{"saveCallSettings", apptest.CallSettingsVars()},
+			{"saveEnterpriseSettings", apptest.Vars("subdomain", "globex-two")},
 			{"provision", nil},
 		} {
-			c.lifeCall(t, link, tc.op, tc.vars).wantError(t, "UNAUTHENTICATED", "CANCELLED")
+			lifeCall(t, c, link, tc.op, tc.vars).WantError(t, "UNAUTHENTICATED", "CANCELLED")
 		}
-		if after := c.world(t, id, ""); after != before {
+		if after := c.World(t, id, ""); after != before {
 			t.Errorf("calls on a cancelled order changed something:\nbefore: %s\nafter:  %s", before, after)
 		}
-		o := c.order(t, c.op, id)
+		o := c.Order(t, c.Op, id)
 		if o.Status != "CANCELLED" || o.Subscription == nil || o.Subscription.BillingStartedAt != nil {
 			t.Errorf("cancelled order: %+v, subscription %+v; want CANCELLED without billing", o, o.Subscription)
 		}
 	})
 
 	t.Run("resend answers ORDER_CANCELLED and sends nothing", func(t *testing.T) {
-		before := c.world(t, id, "")
+		before := c.World(t, id, "")
 		for _, tc := range []struct {
 			name  string
 			email any
 		}{{"to the holder", nil}, {"to a new contact", "new@p1.example"}} {
-			res := c.lifeResend(t, c.op, id, tc.email)
+			res := lifeResend(t, c, c.Op, id, tc.email)
 			if ue := res.ResendSetupLink.UserErrors; len(ue) != 1 || ue[0].Code != "ORDER_CANCELLED" {
 				t.Errorf("resend %s: userErrors %+v, want ORDER_CANCELLED", tc.name, ue)
 			}
 		}
-		if after := c.world(t, id, ""); after != before {
+		if after := c.World(t, id, ""); after != before {
 			t.Errorf("refused resends changed something:\nbefore: %s\nafter:  %s", before, after)
 		}
 	})
 
 	t.Run("a partner session cancels its partner's order", func(t *testing.T) {
-		id := c.place(t, "CX-2", "P1", nil)
-		res := c.lifeCancel(t, partner, id)
+		id := c.NewOrder(t, "CX-2", "P1", nil)
+		res := lifeCancel(t, c, partner, id)
 		if ue := res.CancelOrder.UserErrors; len(ue) != 0 || res.CancelOrder.Order == nil || res.CancelOrder.Order.Status != "CANCELLED" {
 			t.Fatalf("partner session cancel: %+v", res.CancelOrder)
 		}
-		if o := c.order(t, c.op, id); o.Status != "CANCELLED" {
+		if o := c.Order(t, c.Op, id); o.Status != "CANCELLED" {
 			t.Errorf("status %s, want CANCELLED", o.Status)
 		}
 	})
 
 	t.Run("a provisioned order cannot be cancelled", func(t *testing.T) {
-		before := c.world(t, done.orderID, "")
-		res := c.lifeCancel(t, c.op, done.orderID)
+		before := c.World(t, done.OrderID, "")
+		res := lifeCancel(t, c, c.Op, done.OrderID)
 		if ue := res.CancelOrder.UserErrors; len(ue) != 1 || ue[0].Code != "ALREADY_PROVISIONED" || res.CancelOrder.Order != nil {
 			t.Errorf("cancel after provisioning: %+v, want the userError ALREADY_PROVISIONED", res.CancelOrder)
 		}
-		if after := c.world(t, done.orderID, ""); after != before {
+		if after := c.World(t, done.OrderID, ""); after != before {
 			t.Errorf("a refused cancel changed something:\nbefore: %s\nafter:  %s", before, after)
 		}
 	})
@@ -530,13 +531,13 @@ func TestLifeCancelledOrderAcceptsNothing(t *testing.T) {
 
 func TestLifeResendOnHoldIsRefused(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
-	id := c.place(t, "RH-1", "P1", nil)
-	link := c.link(t, id, "ana@p1.example")
-	c.must(t, link, "startSetup", nil)
-	c.must(t, link, "chooseRole", wizVars("role", "PARTNER"))
-	c.must(t, link, "assignSetup", wizInput("assignee", "SELF"))
-	s := c.must(t, link, "reportUnrecognizedOrganization", wizInput("organization", "PARTNER"))
+	c := newEnv(t)
+	id := c.NewOrder(t, "RH-1", "P1", nil)
+	link := c.Link(t, id, "ana@p1.example")
+	c.Must(t, link, "startSetup", nil)
+	c.Must(t, link, "chooseRole", apptest.Vars("role", "PARTNER"))
+	c.Must(t, link, "assignSetup", apptest.Input("assignee", "SELF"))
+	s := c.Must(t, link, "reportUnrecognizedOrganization", apptest.Input("organization", "PARTNER"))
 	if s.Order.Status != "ON_HOLD" || s.Step != "PARTNER_ORG" {
 		t.Fatalf("report: %s/%s, want ON_HOLD at PARTNER_ORG", s.Order.Status, s.Step)
 	}
@@ -545,26 +546,26 @@ func TestLifeResendOnHoldIsRefused(t *testing.T) {
 		name, token string
 		email       any
 	}{
-		{"operator, to the holder", c.op, nil},
-		{"operator, to a new contact", c.op, "new@p1.example"},
-		{"the partner's integration", c.lifeIntegration(t, "P1"), nil},
+		{"operator, to the holder", c.Op, nil},
+		{"operator, to a new contact", c.Op, "new@p1.example"},
+		{"the partner's integration", lifeIntegration(t, c, "P1"), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := c.world(t, id, link)
-			res := c.lifeResend(t, tc.token, id, tc.email)
+			before := c.World(t, id, link)
+			res := lifeResend(t, c, tc.token, id, tc.email)
 			if ue := res.ResendSetupLink.UserErrors; len(ue) != 1 || ue[0].Code != "ON_HOLD" || res.ResendSetupLink.Order != nil {
 				t.Errorf("resend on hold: %+v, want the userError ON_HOLD", res.ResendSetupLink)
 			}
-			if after := c.world(t, id, link); after != before {
+			if after := c.World(t, id, link); after != before {
 				t.Errorf("a refused resend changed something:\nbefore: %s\nafter:  %s", before, after)
 			}
 		})
 	}
-	o := c.order(t, c.op, id)
+	o := c.Order(t, c.Op, id)
 	if o.Status != "ON_HOLD" || o.Step != "PARTNER_ORG" {
 		t.Errorf("order after the refused resends: %s/%s, want ON_HOLD/PARTNER_ORG", o.Status, o.Step)
 	}
-	if n := c.lifeMessagesTo(t, id, message.KindSETUP_LINK, "new@p1.example") + c.lifeMessagesTo(t, id, message.KindSETUP_LINK, "provisioning@partner.example"); n != 0 {
+	if n := lifeMessagesTo(t, c, id, message.KindSETUP_LINK, "new@p1.example") + lifeMessagesTo(t, c, id, message.KindSETUP_LINK, "provisioning@partner.example"); n != 0 {
 		t.Errorf("%d setup emails queued while on hold", n)
 	}
 }
@@ -573,73 +574,73 @@ func TestLifeResendOnHoldIsRefused(t *testing.T) {
 
 func TestLifeResendGoesToTheCurrentHolder(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
+	c := newEnv(t)
 
 	t.Run("after a hand-off to a colleague", func(t *testing.T) {
-		id := c.place(t, "RC-1", "P1", nil)
-		l1 := c.link(t, id, "provisioning@partner.example")
-		c.must(t, l1, "startSetup", nil)
-		c.must(t, l1, "chooseRole", wizVars("role", "PARTNER"))
-		c.wiz(t, l1, "assignSetup", wizInput("assignee", "COLLEAGUE", "email", "colleague@p1.example"))
-		l2 := c.mailedLink(t, id, message.KindHANDOFF_COLLEAGUE, "colleague@p1.example")
-		c.must(t, l2, "startSetup", nil)
+		id := c.NewOrder(t, "RC-1", "P1", nil)
+		l1 := c.Link(t, id, "provisioning@partner.example")
+		c.Must(t, l1, "startSetup", nil)
+		c.Must(t, l1, "chooseRole", apptest.Vars("role", "PARTNER"))
+		c.Wiz(t, l1, "assignSetup", apptest.Input("assignee", "COLLEAGUE", "email", "colleague@p1.example"))
+		l2 := c.MailedLink(t, id, message.KindHANDOFF_COLLEAGUE, "colleague@p1.example")
+		c.Must(t, l2, "startSetup", nil)
 
-		res := c.lifeResend(t, c.op, id, nil)
+		res := lifeResend(t, c, c.Op, id, nil)
 		if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
 			t.Fatalf("resend: userErrors %+v", ue)
 		}
-		if n := c.lifeMessagesTo(t, id, message.KindSETUP_LINK, "provisioning@partner.example"); n != 0 {
+		if n := lifeMessagesTo(t, c, id, message.KindSETUP_LINK, "provisioning@partner.example"); n != 0 {
 			t.Errorf("the resend went to the provisioning contact (%d messages), not to the colleague", n)
 		}
-		l3 := c.mailedLink(t, id, message.KindSETUP_LINK, "colleague@p1.example")
-		c.gql(t, l2, wizSetupQuery, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
-		if s := c.lifeSession(t, l3); s.Email != "colleague@p1.example" || s.Step != "ROLE" {
+		l3 := c.MailedLink(t, id, message.KindSETUP_LINK, "colleague@p1.example")
+		c.GQL(t, l2, apptest.SetupQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
+		if s := lifeSession(t, c, l3); s.Email != "colleague@p1.example" || s.Step != "ROLE" {
 			t.Errorf("the resent link: email %s step %s, want colleague@p1.example at ROLE", s.Email, s.Step)
 		}
 
 		t.Run("an explicit email changes the contact", func(t *testing.T) {
-			res := c.lifeResend(t, c.lifeIntegration(t, "P1"), id, "New.Contact@P1.example")
+			res := lifeResend(t, c, lifeIntegration(t, c, "P1"), id, "New.Contact@P1.example")
 			if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
 				t.Fatalf("resend: userErrors %+v", ue)
 			}
 			if o := res.ResendSetupLink.Order; o == nil || o.ProvisioningContactEmail != "new.contact@p1.example" {
 				t.Errorf("order after the resend: %+v, want contact new.contact@p1.example", o)
 			}
-			l4 := c.mailedLink(t, id, message.KindSETUP_LINK, "new.contact@p1.example")
-			c.gql(t, l3, wizSetupQuery, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
-			if s := c.lifeSession(t, l4); s.Email != "new.contact@p1.example" || s.Order.ProvisioningContactEmail != "new.contact@p1.example" {
+			l4 := c.MailedLink(t, id, message.KindSETUP_LINK, "new.contact@p1.example")
+			c.GQL(t, l3, apptest.SetupQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
+			if s := lifeSession(t, c, l4); s.Email != "new.contact@p1.example" || s.Order.ProvisioningContactEmail != "new.contact@p1.example" {
 				t.Errorf("the new contact's link: email %s, contact %s", s.Email, s.Order.ProvisioningContactEmail)
 			}
 		})
 	})
 
 	t.Run("after a hand-off to the customer", func(t *testing.T) {
-		id := c.place(t, "RC-2", "P1", nil)
-		l1 := c.link(t, id, "provisioning@partner.example")
-		c.must(t, l1, "startSetup", nil)
-		c.must(t, l1, "chooseRole", wizVars("role", "PARTNER"))
-		c.wiz(t, l1, "assignSetup", wizInput("assignee", "CUSTOMER", "email", "it@acme.example"))
-		lc := c.mailedLink(t, id, message.KindHANDOFF_CUSTOMER, "it@acme.example")
+		id := c.NewOrder(t, "RC-2", "P1", nil)
+		l1 := c.Link(t, id, "provisioning@partner.example")
+		c.Must(t, l1, "startSetup", nil)
+		c.Must(t, l1, "chooseRole", apptest.Vars("role", "PARTNER"))
+		c.Wiz(t, l1, "assignSetup", apptest.Input("assignee", "CUSTOMER", "email", "it@acme.example"))
+		lc := c.MailedLink(t, id, message.KindHANDOFF_CUSTOMER, "it@acme.example")
 
-		res := c.lifeResend(t, c.op, id, nil)
+		res := lifeResend(t, c, c.Op, id, nil)
 		if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
 			t.Fatalf("resend: userErrors %+v", ue)
 		}
-		if n := c.lifeMessagesTo(t, id, message.KindSETUP_LINK, "provisioning@partner.example"); n != 0 {
+		if n := lifeMessagesTo(t, c, id, message.KindSETUP_LINK, "provisioning@partner.example"); n != 0 {
 			t.Errorf("the resend went to the provisioning contact (%d messages), not to the customer", n)
 		}
-		ln := c.mailedLink(t, id, message.KindSETUP_LINK, "it@acme.example")
-		c.gql(t, lc, wizSetupQuery, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
-		s := c.lifeSession(t, ln)
+		ln := c.MailedLink(t, id, message.KindSETUP_LINK, "it@acme.example")
+		c.GQL(t, lc, apptest.SetupQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
+		s := lifeSession(t, c, ln)
 		if s.Email != "it@acme.example" || !s.Order.HandedToCustomer {
 			t.Errorf("the customer's new link: email %s, handedToCustomer %v", s.Email, s.Order.HandedToCustomer)
 		}
 		lifeWantSteps(t, "the customer's new link", s, lifeCustomerSteps)
 		// The hand-off's path is kept: the customer cannot become the
 		// partner through the new link.
-		c.must(t, ln, "startSetup", nil)
-		c.lifeRefuse(t, ln, id, "chooseRole", wizVars("role", "PARTNER"), "ROLE_NOT_ALLOWED", "role")
-		if s := c.must(t, ln, "chooseRole", wizVars("role", "CUSTOMER")); s.Step != "ASSIGNMENT" {
+		c.Must(t, ln, "startSetup", nil)
+		lifeRefuse(t, c, ln, id, "chooseRole", apptest.Vars("role", "PARTNER"), "ROLE_NOT_ALLOWED", "role")
+		if s := c.Must(t, ln, "chooseRole", apptest.Vars("role", "CUSTOMER")); s.Step != "ASSIGNMENT" {
 			t.Errorf("chooseRole CUSTOMER: step %s", s.Step)
 		}
 	})
@@ -649,7 +650,7 @@ func TestLifeResendGoesToTheCurrentHolder(t *testing.T) {
 
 func TestLifeEscalationsCloseThemselves(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
+	c := newEnv(t)
 
 	for _, tc := range []struct {
 		name, ext, why string
@@ -657,64 +658,64 @@ func TestLifeEscalationsCloseThemselves(t *testing.T) {
 		act func(t *testing.T, id, link string)
 	}{
 		{"startSetup starts the setup", "EC-START", "setup started", func(t *testing.T, id, link string) {
-			c.must(t, link, "startSetup", nil)
+			c.Must(t, link, "startSetup", nil)
 		}},
 		{"a first call other than startSetup starts the setup", "EC-ROLE", "setup started", func(t *testing.T, id, link string) {
-			c.must(t, link, "chooseRole", wizVars("role", "PARTNER"))
+			c.Must(t, link, "chooseRole", apptest.Vars("role", "PARTNER"))
 		}},
 		{"an operator cancels", "EC-OP-CANCEL", "cancelled", func(t *testing.T, id, link string) {
-			if res := c.lifeCancel(t, c.op, id); len(res.CancelOrder.UserErrors) != 0 {
+			if res := lifeCancel(t, c, c.Op, id); len(res.CancelOrder.UserErrors) != 0 {
 				t.Fatalf("cancel: %+v", res.CancelOrder.UserErrors)
 			}
 		}},
 		{"the partner's integration cancels", "EC-INT-CANCEL", "cancelled", func(t *testing.T, id, link string) {
-			if res := c.lifeCancel(t, c.lifeIntegration(t, "P1"), id); len(res.CancelOrder.UserErrors) != 0 {
+			if res := lifeCancel(t, c, lifeIntegration(t, c, "P1"), id); len(res.CancelOrder.UserErrors) != 0 {
 				t.Fatalf("cancel: %+v", res.CancelOrder.UserErrors)
 			}
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id := c.place(t, tc.ext, "P1", nil)
-			link := c.link(t, id, "ana@p1.example")
-			c.lifeOpenEscalation(t, id)
+			id := c.NewOrder(t, tc.ext, "P1", nil)
+			link := c.Link(t, id, "ana@p1.example")
+			lifeOpenEscalation(t, c, id)
 			tc.act(t, id, link)
-			c.lifeWantClosed(t, id, tc.why)
+			lifeWantClosed(t, c, id, tc.why)
 		})
 	}
 
 	t.Run("provisioning closes it", func(t *testing.T) {
-		id := c.place(t, "EC-PROV", "P2", nil)
-		link := c.link(t, id, "bob@p2.example")
-		c.partnerToConfirm(t, link, "it@prov.example")
-		c.confirmToServices(t, link)
-		c.saveSettings(t, link, "prov")
-		c.lifeOpenEscalation(t, id)
-		c.mustProvision(t, link, nil)
-		c.lifeWantClosed(t, id, "provisioned")
+		id := c.NewOrder(t, "EC-PROV", "P2", nil)
+		link := c.Link(t, id, "bob@p2.example")
+		c.PartnerToConfirm(t, link, "it@prov.example")
+		c.ConfirmToServices(t, link)
+		c.SaveSettings(t, link, "prov")
+		lifeOpenEscalation(t, c, id)
+		c.MustProvision(t, link, nil)
+		lifeWantClosed(t, c, id, "provisioned")
 	})
 
 	t.Run("a refused call leaves it open", func(t *testing.T) {
-		id := c.place(t, "EC-REFUSED", "P1", nil)
-		link := c.link(t, id, "ana@p1.example")
-		c.lifeOpenEscalation(t, id)
-		c.lifeRefuse(t, link, id, "confirmOrgs", nil, "WRONG_STEP")
-		if e := c.lifeEscalationOf(t, id); e == nil || e.ResolvedAt != nil || deref(e.ResolvedBy) != "" {
+		id := c.NewOrder(t, "EC-REFUSED", "P1", nil)
+		link := c.Link(t, id, "ana@p1.example")
+		lifeOpenEscalation(t, c, id)
+		lifeRefuse(t, c, link, id, "confirmOrgs", nil, "WRONG_STEP")
+		if e := lifeEscalationOf(t, c, id); e == nil || e.ResolvedAt != nil || apptest.Deref(e.ResolvedBy) != "" {
 			t.Errorf("after a refused call the escalation is %+v, want it open", e)
 		}
 	})
 
 	t.Run("an operator's resolution is kept", func(t *testing.T) {
-		id := c.place(t, "EC-OP", "P1", nil)
-		link := c.link(t, id, "ana@p1.example")
-		c.lifeOpenEscalation(t, id)
-		e := c.lifeEscalationOf(t, id)
+		id := c.NewOrder(t, "EC-OP", "P1", nil)
+		link := c.Link(t, id, "ana@p1.example")
+		lifeOpenEscalation(t, c, id)
+		e := lifeEscalationOf(t, c, id)
 		var res resolveResult
-		c.gql(t, c.op, resolveMutation, map[string]any{"id": e.ID, "note": "Called them."}).ok(t).decode(t, &res)
+		c.GQL(t, c.Op, resolveMutation, map[string]any{"id": e.ID, "note": "Called them."}).OK(t).Decode(t, &res)
 		if len(res.ResolveEscalation.UserErrors) != 0 {
 			t.Fatalf("resolveEscalation: %+v", res.ResolveEscalation.UserErrors)
 		}
-		c.must(t, link, "startSetup", nil)
-		if e := c.lifeEscalationOf(t, id); e == nil || e.ResolvedAt == nil || deref(e.ResolvedBy) != "op" {
+		c.Must(t, link, "startSetup", nil)
+		if e := lifeEscalationOf(t, c, id); e == nil || e.ResolvedAt == nil || apptest.Deref(e.ResolvedBy) != "op" {
 			t.Errorf("escalation resolved by the operator, after startSetup: %+v, want resolvedBy op", e)
 		}
 	})
@@ -728,7 +729,7 @@ func TestLifePlaceOrderDateWindow(t *testing.T) {
 	// would confuse River's maintenance).
 	d := time.Now().UTC().AddDate(0, 0, 1)
 	now := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, time.UTC)
-	day := func(n int) string { return isoDate(now.AddDate(0, 0, n)) }
+	day := func(n int) string { return apptest.ISODate(now.AddDate(0, 0, n)) }
 
 	for _, tc := range []struct {
 		name     string
@@ -754,35 +755,35 @@ func TestLifePlaceOrderDateWindow(t *testing.T) {
 					cfg.TimeZone = tc.timeZone
 				}
 			})
-			op, err := s.app.Auth.IssueOperator("op", time.Hour)
+			op, err := s.App.Auth.IssueOperator("op", time.Hour)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for i, date := range tc.refused {
-				in := orderInput(fmt.Sprintf("OW-R%d", i), "P1")
+				in := apptest.OrderInput(fmt.Sprintf("OW-R%d", i), "P1")
 				in["requestedStartDate"] = date
-				var res placeResult
-				gqlAt(t, s.base, op, placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &res)
+				var res apptest.PlaceResult
+				apptest.Post(t, s.URL, op, apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &res)
 				if res.PlaceOrder.Order != nil {
 					t.Errorf("start date %s: placed, want refused (its window has closed)", date)
 				}
-				wizWantCode(t, "placeOrder "+date, res.PlaceOrder.UserErrors, "INVALID", "input", "requestedStartDate")
+				apptest.WantCode(t, "placeOrder "+date, res.PlaceOrder.UserErrors, "INVALID", "input", "requestedStartDate")
 			}
 			if n := countOrdersAt(t, s, op); n != 0 {
 				t.Errorf("%d orders stored after refusals", n)
 			}
 			for i, date := range tc.accepted {
-				in := orderInput(fmt.Sprintf("OW-A%d", i), "P1")
+				in := apptest.OrderInput(fmt.Sprintf("OW-A%d", i), "P1")
 				in["requestedStartDate"] = date
-				var res placeResult
-				gqlAt(t, s.base, op, placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &res)
+				var res apptest.PlaceResult
+				apptest.Post(t, s.URL, op, apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &res)
 				if len(res.PlaceOrder.UserErrors) != 0 || res.PlaceOrder.Order == nil {
 					t.Errorf("start date %s: userErrors %+v, want accepted", date, res.PlaceOrder.UserErrors)
 					continue
 				}
 				// An accepted order's window is still open: the job that
 				// closes it waits for the window's end.
-				closing := jobsOf(t, s.app, "close_window", res.PlaceOrder.Order.ID)
+				closing := jobsOf(t, s.App, "close_window", res.PlaceOrder.Order.ID)
 				if len(closing) != 1 || closing[0].State != rivertype.JobStateScheduled || !closing[0].ScheduledAt.After(now) {
 					t.Errorf("start date %s: want one close_window job scheduled after %s: %s", date, now.Format(time.RFC3339), jobStates(closing))
 				}
@@ -795,22 +796,22 @@ func TestLifePlaceOrderDateWindow(t *testing.T) {
 
 func TestLifeNextNamesTheSettingsTheOrderNeeds(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
+	c := newEnv(t)
 
 	// toServices places an order of services and takes it to SERVICES.
 	toServices := func(t *testing.T, ext, account string, services ...string) (string, string, *lifeSessionView) {
 		t.Helper()
-		id := c.place(t, ext, account, func(in map[string]any) {
+		id := c.NewOrder(t, ext, account, func(in map[string]any) {
 			var list []any
 			for _, k := range services {
 				list = append(list, map[string]any{"kind": k, "quantity": 2})
 			}
 			in["services"] = list
 		})
-		link := c.link(t, id, "ana@"+strings.ToLower(account)+".example")
-		c.partnerToConfirm(t, link, "it@"+strings.ToLower(ext)+".example")
-		c.confirmToServices(t, link)
-		s := c.lifeSession(t, link)
+		link := c.Link(t, id, "ana@"+strings.ToLower(account)+".example")
+		c.PartnerToConfirm(t, link, "it@"+strings.ToLower(ext)+".example")
+		c.ConfirmToServices(t, link)
+		s := lifeSession(t, c, link)
 		return id, link, &s
 	}
 	// wantNext checks next, and that WRONG_STEP messages name it and no
@@ -824,11 +825,11 @@ func TestLifeNextNamesTheSettingsTheOrderNeeds(t *testing.T) {
 			op   string
 			vars map[string]any
 		}{
-			{"chooseRole", wizVars("role", "PARTNER")},
-			{"setPartnerPassword", wizVars("password", wizPassword)},
+			{"chooseRole", apptest.Vars("role", "PARTNER")},
+			{"setPartnerPassword", apptest.Vars("password", apptest.Password)},
 			{"confirmOrgs", nil},
 		} {
-			e := c.lifeRefuse(t, link, id, tc.op, tc.vars, "WRONG_STEP")
+			e := lifeRefuse(t, c, link, id, tc.op, tc.vars, "WRONG_STEP")
 			if !strings.Contains(e.Message, next) || strings.Contains(e.Message, notNext) {
 				t.Errorf("%s at SERVICES: WRONG_STEP message %q, want it to name %s (not %s)", tc.op, e.Message, next, notNext)
 			}
@@ -846,8 +847,8 @@ func TestLifeNextNamesTheSettingsTheOrderNeeds(t *testing.T) {
 	t.Run("calling and meetings, calling saved", func(t *testing.T) {
 		id, link, s := toServices(t, "NX-CM", "P3", "CALLING", "MEETINGS")
 		wantNext(t, id, link, s, "saveCallSettings", "saveEnterpriseSettings")
-		c.must(t, link, "saveCallSettings", wizCallSettingsVars())
-		got := c.lifeSession(t, link)
+		c.Must(t, link, "saveCallSettings", apptest.CallSettingsVars())
+		got := lifeSession(t, c, link)
 		wantNext(t, id, link, &got, "saveEnterpriseSettings", "saveCallSettings")
 	})
 }
@@ -863,20 +864,20 @@ const lifeDraftSubscription = `subscription($id: ID!) { orderStatusChanged(order
 
 // lifeSubscribe opens a websocket with token and subscribes to the order's
 // status with its draftId; events arrive in order until the socket ends.
-func lifeSubscribe(t *testing.T, ctx context.Context, s *serving, token, orderID string) <-chan lifeDraftEvent {
+func lifeSubscribe(t *testing.T, ctx context.Context, s *apptest.Server, token, orderID string) <-chan lifeDraftEvent {
 	t.Helper()
-	conn := dialGraphQLWS(t, ctx, s, "")
+	conn := s.DialWS(t, ctx, "")
 	t.Cleanup(func() { conn.CloseNow() })
 	init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + token})
-	if err := wsjson.Write(ctx, conn, wsMessage{Type: "connection_init", Payload: init}); err != nil {
+	if err := wsjson.Write(ctx, conn, apptest.WSMessage{Type: "connection_init", Payload: init}); err != nil {
 		t.Fatal(err)
 	}
-	var ack wsMessage
+	var ack apptest.WSMessage
 	if err := wsjson.Read(ctx, conn, &ack); err != nil || ack.Type != "connection_ack" {
 		t.Fatalf("want connection_ack, got %+v %v", ack, err)
 	}
 	sub, _ := json.Marshal(map[string]any{"query": lifeDraftSubscription, "variables": map[string]any{"id": orderID}})
-	if err := wsjson.Write(ctx, conn, wsMessage{ID: "1", Type: "subscribe", Payload: sub}); err != nil {
+	if err := wsjson.Write(ctx, conn, apptest.WSMessage{ID: "1", Type: "subscribe", Payload: sub}); err != nil {
 		t.Fatal(err)
 	}
 	events := make(chan lifeDraftEvent, 256)
@@ -891,14 +892,14 @@ func lifeSubscribe(t *testing.T, ctx context.Context, s *serving, token, orderID
 	go func() {
 		defer close(events)
 		for {
-			var m wsMessage
+			var m apptest.WSMessage
 			if err := wsjson.Read(ctx, conn, &m); err != nil {
 				emit(lifeDraftEvent{err: err})
 				return
 			}
 			switch m.Type {
 			case "ping":
-				_ = wsjson.Write(ctx, conn, wsMessage{Type: "pong"})
+				_ = wsjson.Write(ctx, conn, apptest.WSMessage{Type: "pong"})
 			case "next":
 				var p struct {
 					Data *struct {
@@ -908,7 +909,7 @@ func lifeSubscribe(t *testing.T, ctx context.Context, s *serving, token, orderID
 							DraftID *string `json:"draftId"`
 						} `json:"orderStatusChanged"`
 					} `json:"data"`
-					Errors []gqlError `json:"errors"`
+					Errors []apptest.Error `json:"errors"`
 				}
 				if err := json.Unmarshal(m.Payload, &p); err != nil || len(p.Errors) > 0 || p.Data == nil {
 					if !emit(lifeDraftEvent{err: fmt.Errorf("next: %s", m.Payload)}) {
@@ -917,7 +918,7 @@ func lifeSubscribe(t *testing.T, ctx context.Context, s *serving, token, orderID
 					continue
 				}
 				ev := p.Data.OrderStatusChanged
-				if !emit(lifeDraftEvent{status: ev.Status, step: ev.Step, draftID: deref(ev.DraftID)}) {
+				if !emit(lifeDraftEvent{status: ev.Status, step: ev.Step, draftID: apptest.Deref(ev.DraftID)}) {
 					return
 				}
 			default:
@@ -957,21 +958,22 @@ func lifeWaitDraft(t *testing.T, events <-chan lifeDraftEvent, draftID string, d
 
 func TestLifeTwoTabsRestartTheDraft(t *testing.T) {
 	t.Parallel()
-	c, srv := wizServe(t)
+	c := startServing(t, nil)
+	srv := c
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	id := c.place(t, "TT-1", "P1", nil)
-	link := c.link(t, id, "ana@p1.example")
+	id := c.NewOrder(t, "TT-1", "P1", nil)
+	link := c.Link(t, id, "ana@p1.example")
 
 	// Tab A opens the link and answers two steps with its draftId.
-	a := c.lifeMust(t, link, "startSetup", nil)
+	a := lifeMust(t, c, link, "startSetup", nil)
 	if a.DraftID == "" {
 		t.Fatal("startSetup answered no draftId")
 	}
-	if s := c.lifeMust(t, link, "chooseRole", lifeWithDraft(wizVars("role", "PARTNER"), a.DraftID)); s.DraftID != a.DraftID {
+	if s := lifeMust(t, c, link, "chooseRole", lifeWithDraft(apptest.Vars("role", "PARTNER"), a.DraftID)); s.DraftID != a.DraftID {
 		t.Errorf("chooseRole changed the draftId %s → %s", a.DraftID, s.DraftID)
 	}
-	c.lifeMust(t, link, "assignSetup", lifeWithDraft(wizInput("assignee", "SELF"), a.DraftID))
+	lifeMust(t, c, link, "assignSetup", lifeWithDraft(apptest.Input("assignee", "SELF"), a.DraftID))
 
 	// Tab A listens (the current state arrives first, so the subscription
 	// is in place); then tab B opens the link again.
@@ -984,14 +986,14 @@ func TestLifeTwoTabsRestartTheDraft(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no first event for tab A")
 	}
-	b := c.lifeMust(t, link, "startSetup", nil)
+	b := lifeMust(t, c, link, "startSetup", nil)
 	if b.DraftID == "" || b.DraftID == a.DraftID {
 		t.Fatalf("the second startSetup's draftId %q, want a new one (the first was %q)", b.DraftID, a.DraftID)
 	}
 	if b.Step != "ROLE" || b.Role != nil {
 		t.Fatalf("the second tab: step %s role %v, want a fresh draft at ROLE", b.Step, b.Role)
 	}
-	if s := c.lifeSession(t, link); s.DraftID != b.DraftID {
+	if s := lifeSession(t, c, link); s.DraftID != b.DraftID {
 		t.Errorf("setup.draftId = %s, want the new %s", s.DraftID, b.DraftID)
 	}
 
@@ -1003,7 +1005,7 @@ func TestLifeTwoTabsRestartTheDraft(t *testing.T) {
 	})
 
 	t.Run("an operator's subscriber gets no draftId", func(t *testing.T) {
-		ops := lifeSubscribe(t, ctx, srv, c.op, id)
+		ops := lifeSubscribe(t, ctx, srv, c.Op, id)
 		select {
 		case e := <-ops:
 			if e.err != nil || e.draftID != "" {
@@ -1019,16 +1021,16 @@ func TestLifeTwoTabsRestartTheDraft(t *testing.T) {
 			op   string
 			vars map[string]any
 		}{
-			{"chooseRole", wizVars("role", "CUSTOMER")},
-			{"assignSetup", wizInput("assignee", "SELF")},
-			{"confirmPartnerOrg", wizPartnerOrgVars("Tab A Org")},
-			{"reportUnrecognizedOrganization", wizInput("organization", "PARTNER")},
+			{"chooseRole", apptest.Vars("role", "CUSTOMER")},
+			{"assignSetup", apptest.Input("assignee", "SELF")},
+			{"confirmPartnerOrg", apptest.PartnerOrgVars("Tab A Org")},
+			{"reportUnrecognizedOrganization", apptest.Input("organization", "PARTNER")},
 			{"confirmOrgs", nil},
-			{"saveCallSettings", wizCallSettingsVars()},
+			{"saveCallSettings", apptest.CallSettingsVars()},
 			{"provision", nil},
 		} {
 			t.Run(tc.op, func(t *testing.T) {
-				e := c.lifeRefuse(t, link, id, tc.op, lifeWithDraft(tc.vars, a.DraftID), "DRAFT_RESTARTED")
+				e := lifeRefuse(t, c, link, id, tc.op, lifeWithDraft(tc.vars, a.DraftID), "DRAFT_RESTARTED")
 				if e.Message == "" {
 					t.Error("DRAFT_RESTARTED without a message")
 				}
@@ -1037,18 +1039,18 @@ func TestLifeTwoTabsRestartTheDraft(t *testing.T) {
 	})
 
 	t.Run("the current tab goes on, with or without draftId", func(t *testing.T) {
-		s := c.lifeMust(t, link, "chooseRole", lifeWithDraft(wizVars("role", "PARTNER"), b.DraftID))
+		s := lifeMust(t, c, link, "chooseRole", lifeWithDraft(apptest.Vars("role", "PARTNER"), b.DraftID))
 		if s.Step != "ASSIGNMENT" || s.DraftID != b.DraftID {
 			t.Errorf("chooseRole with the current draftId: step %s draftId %s", s.Step, s.DraftID)
 		}
-		s = c.lifeMust(t, link, "assignSetup", wizInput("assignee", "SELF"))
+		s = lifeMust(t, c, link, "assignSetup", apptest.Input("assignee", "SELF"))
 		if s.Step != "PARTNER_ORG" {
 			t.Errorf("assignSetup without draftId: step %s, want PARTNER_ORG", s.Step)
 		}
 	})
 
 	// A third opening gives yet another draft.
-	if third := c.lifeMust(t, link, "startSetup", nil); third.DraftID == a.DraftID || third.DraftID == b.DraftID {
+	if third := lifeMust(t, c, link, "startSetup", nil); third.DraftID == a.DraftID || third.DraftID == b.DraftID {
 		t.Errorf("the third startSetup reused a draftId: %s", third.DraftID)
 	}
 }
@@ -1057,84 +1059,84 @@ func TestLifeTwoTabsRestartTheDraft(t *testing.T) {
 
 func TestLifeStepsOfTheSetup(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
+	c := newEnv(t)
 
 	t.Run("partner path with a new partner organization", func(t *testing.T) {
-		id := c.place(t, "ST-1", "P1", nil)
-		link := c.link(t, id, "admin@p1.example")
+		id := c.NewOrder(t, "ST-1", "P1", nil)
+		link := c.Link(t, id, "admin@p1.example")
 		want := lifePartnerNewSteps
 		for _, tc := range []struct {
 			op   string
 			vars map[string]any
 		}{
 			{"startSetup", nil},
-			{"chooseRole", wizVars("role", "PARTNER")},
-			{"assignSetup", wizInput("assignee", "SELF")},
-			{"confirmPartnerOrg", wizPartnerOrgVars("Partner Org")},
-			{"setCustomerAdmin", wizVars("email", "it@acme.example")},
-			{"confirmCustomerOrg", wizInput()},
+			{"chooseRole", apptest.Vars("role", "PARTNER")},
+			{"assignSetup", apptest.Input("assignee", "SELF")},
+			{"confirmPartnerOrg", apptest.PartnerOrgVars("Partner Org")},
+			{"setCustomerAdmin", apptest.Vars("email", "it@acme.example")},
+			{"confirmCustomerOrg", apptest.Input()},
 			{"confirmOrgs", nil},
-			{"setPartnerPassword", wizVars("password", wizPassword)},
+			{"setPartnerPassword", apptest.Vars("password", apptest.Password)},
 			{"startSetup", nil}, // reopened once confirmed
-			{"saveCallSettings", wizCallSettingsVars()},
-			{"saveEnterpriseSettings", wizVars("subdomain", "acme")},
+			{"saveCallSettings", apptest.CallSettingsVars()},
+			{"saveEnterpriseSettings", apptest.Vars("subdomain", "acme")},
 			{"startSetup", nil},
 		} {
-			s := c.lifeMust(t, link, tc.op, tc.vars)
+			s := lifeMust(t, c, link, tc.op, tc.vars)
 			lifeWantSteps(t, tc.op+" at "+s.Step, *s, want)
-			lifeWantSteps(t, "setup after "+tc.op, c.lifeSession(t, link), want)
+			lifeWantSteps(t, "setup after "+tc.op, lifeSession(t, c, link), want)
 		}
-		c.mustProvision(t, link, nil)
-		lifeWantSteps(t, "setup after provision", c.lifeSession(t, link), want)
+		c.MustProvision(t, link, nil)
+		lifeWantSteps(t, "setup after provision", lifeSession(t, c, link), want)
 	})
 
 	t.Run("a partner's second order reviews its existing organization", func(t *testing.T) {
-		id := c.place(t, "ST-2", "P1", func(in map[string]any) {
+		id := c.NewOrder(t, "ST-2", "P1", func(in map[string]any) {
 			in["customer"].(map[string]any)["name"] = "Globex d.o.o."
 		})
-		link := c.link(t, id, "someone@p1.example")
+		link := c.Link(t, id, "someone@p1.example")
 		for _, tc := range []struct {
 			op   string
 			vars map[string]any
 		}{
 			{"startSetup", nil},
-			{"chooseRole", wizVars("role", "PARTNER")},
-			{"assignSetup", wizInput("assignee", "SELF")},
-			{"confirmPartnerOrg", wizInput()},
-			{"setCustomerAdmin", wizVars("email", "it@globex.example")},
-			{"confirmCustomerOrg", wizInput()},
+			{"chooseRole", apptest.Vars("role", "PARTNER")},
+			{"assignSetup", apptest.Input("assignee", "SELF")},
+			{"confirmPartnerOrg", apptest.Input()},
+			{"setCustomerAdmin", apptest.Vars("email", "it@globex.example")},
+			{"confirmCustomerOrg", apptest.Input()},
 			{"confirmOrgs", nil},
 			{"startSetup", nil},
 		} {
-			s := c.lifeMust(t, link, tc.op, tc.vars)
+			s := lifeMust(t, c, link, tc.op, tc.vars)
 			lifeWantSteps(t, tc.op+" at "+s.Step, *s, lifePartnerExistingSteps)
 		}
 	})
 
 	t.Run("customer path", func(t *testing.T) {
-		id := c.place(t, "ST-3", "P2", func(in map[string]any) {
+		id := c.NewOrder(t, "ST-3", "P2", func(in map[string]any) {
 			in["customer"].(map[string]any)["name"] = "Initech d.o.o."
 		})
-		link := c.link(t, id, "it@initech.example")
-		c.lifeMust(t, link, "startSetup", nil)
+		link := c.Link(t, id, "it@initech.example")
+		lifeMust(t, c, link, "startSetup", nil)
 		for _, tc := range []struct {
 			op   string
 			vars map[string]any
 		}{
-			{"chooseRole", wizVars("role", "CUSTOMER")},
-			{"assignSetup", wizInput("assignee", "SELF")},
-			{"setCustomerAdmin", wizVars("email", "it@initech.example")},
-			{"confirmCustomerOrg", wizInput()},
+			{"chooseRole", apptest.Vars("role", "CUSTOMER")},
+			{"assignSetup", apptest.Input("assignee", "SELF")},
+			{"setCustomerAdmin", apptest.Vars("email", "it@initech.example")},
+			{"confirmCustomerOrg", apptest.Input()},
 			{"confirmOrgs", nil},
 			{"startSetup", nil},
-			{"saveCallSettings", wizCallSettingsVars()},
-			{"saveEnterpriseSettings", wizVars("subdomain", "initech")},
+			{"saveCallSettings", apptest.CallSettingsVars()},
+			{"saveEnterpriseSettings", apptest.Vars("subdomain", "initech")},
 		} {
-			s := c.lifeMust(t, link, tc.op, tc.vars)
+			s := lifeMust(t, c, link, tc.op, tc.vars)
 			lifeWantSteps(t, tc.op+" at "+s.Step, *s, lifeCustomerSteps)
 		}
-		c.mustProvision(t, link, nil)
-		lifeWantSteps(t, "setup after provision", c.lifeSession(t, link), lifeCustomerSteps)
+		c.MustProvision(t, link, nil)
+		lifeWantSteps(t, "setup after provision", lifeSession(t, c, link), lifeCustomerSteps)
 	})
 }
 
@@ -1142,7 +1144,7 @@ func TestLifeStepsOfTheSetup(t *testing.T) {
 
 func TestLifeCustomerAdminEmailAfterConfirmation(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
+	c := newEnv(t)
 	for _, tc := range []struct {
 		name, ext, account, holder, admin string
 	}{
@@ -1152,24 +1154,24 @@ func TestLifeCustomerAdminEmailAfterConfirmation(t *testing.T) {
 		{"another partner's new customer", "CA-3", "P2", "admin@p2.example", "boss@globex.example"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id := c.place(t, tc.ext, tc.account, nil)
-			link := c.link(t, id, tc.holder)
-			c.partnerToConfirm(t, link, tc.admin)
+			id := c.NewOrder(t, tc.ext, tc.account, nil)
+			link := c.Link(t, id, tc.holder)
+			c.PartnerToConfirm(t, link, tc.admin)
 			check := func(what string, got *string) {
 				t.Helper()
-				if deref(got) != tc.admin {
+				if apptest.Deref(got) != tc.admin {
 					t.Errorf("%s: customerAdminEmail %q, want the customer administrator %s (not the holder %s)",
-						what, deref(got), tc.admin, tc.holder)
+						what, apptest.Deref(got), tc.admin, tc.holder)
 				}
 			}
-			check("confirmOrgs", c.lifeMust(t, link, "confirmOrgs", nil).CustomerAdminEmail)
-			s := c.lifeSession(t, link)
+			check("confirmOrgs", lifeMust(t, c, link, "confirmOrgs", nil).CustomerAdminEmail)
+			s := lifeSession(t, c, link)
 			check("setup after confirmOrgs", s.CustomerAdminEmail)
 			if s.Step == "PASSWORD" {
-				c.must(t, link, "setPartnerPassword", wizVars("password", wizPassword))
+				c.Must(t, link, "setPartnerPassword", apptest.Vars("password", apptest.Password))
 			}
-			check("setup at SERVICES", c.lifeSession(t, link).CustomerAdminEmail)
-			check("startSetup at SERVICES", c.lifeMust(t, link, "startSetup", nil).CustomerAdminEmail)
+			check("setup at SERVICES", lifeSession(t, c, link).CustomerAdminEmail)
+			check("startSetup at SERVICES", lifeMust(t, c, link, "startSetup", nil).CustomerAdminEmail)
 		})
 	}
 }
@@ -1180,17 +1182,17 @@ const lifeAdvanceClockMutation = `mutation($by: String!) { advanceClock(by: $by)
 
 type lifeAdvanceResult struct {
 	AdvanceClock struct {
-		Now        *string     `json:"now"`
-		UserErrors []userError `json:"userErrors"`
+		Now        *string             `json:"now"`
+		UserErrors []apptest.UserError `json:"userErrors"`
 	} `json:"advanceClock"`
 }
 
 // lifeAdvance moves the test clock by `by` with an operator token fresh on
 // the clock (tokens expire on the test clock's time) and returns the new
 // time.
-func lifeAdvance(t *testing.T, s *serving, by string) time.Time {
+func lifeAdvance(t *testing.T, s *apptest.Server, by string) time.Time {
 	t.Helper()
-	return lifeAdvanceAt(t, s.base, lifeOperator(t, s), by)
+	return lifeAdvanceAt(t, s.URL, lifeOperator(t, s), by)
 }
 
 // lifeAdvanceAt moves the test clock of the server at base with the
@@ -1198,7 +1200,7 @@ func lifeAdvance(t *testing.T, s *serving, by string) time.Time {
 func lifeAdvanceAt(t *testing.T, base, op, by string) time.Time {
 	t.Helper()
 	var res lifeAdvanceResult
-	gqlAt(t, base, op, lifeAdvanceClockMutation, map[string]any{"by": by}).ok(t).decode(t, &res)
+	apptest.Post(t, base, op, lifeAdvanceClockMutation, map[string]any{"by": by}).OK(t).Decode(t, &res)
 	if len(res.AdvanceClock.UserErrors) != 0 || res.AdvanceClock.Now == nil {
 		t.Fatalf("advanceClock(%s): %+v", by, res.AdvanceClock)
 	}
@@ -1211,16 +1213,16 @@ func lifeAdvanceAt(t *testing.T, base, op, by string) time.Time {
 
 // lifeOperator issues an operator token valid an hour from the app's
 // clock's now.
-func lifeOperator(t *testing.T, s *serving) string {
+func lifeOperator(t *testing.T, s *apptest.Server) string {
 	t.Helper()
-	tok, err := s.app.Auth.IssueOperator("op", time.Hour)
+	tok, err := s.App.Auth.IssueOperator("op", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tok
 }
 
-func lifeStatusAt(t *testing.T, s *serving, id string) (string, *lifeEscalation) {
+func lifeStatusAt(t *testing.T, s *apptest.Server, id string) (string, *lifeEscalation) {
 	t.Helper()
 	var data struct {
 		Order *struct {
@@ -1228,7 +1230,7 @@ func lifeStatusAt(t *testing.T, s *serving, id string) (string, *lifeEscalation)
 			Escalation *lifeEscalation `json:"escalation"`
 		} `json:"order"`
 	}
-	gqlAt(t, s.base, lifeOperator(t, s), lifeOrderEscalationQuery, map[string]any{"id": id}).ok(t).decode(t, &data)
+	apptest.Post(t, s.URL, lifeOperator(t, s), lifeOrderEscalationQuery, map[string]any{"id": id}).OK(t).Decode(t, &data)
 	if data.Order == nil {
 		t.Fatalf("order %s not found", id)
 	}
@@ -1247,11 +1249,11 @@ func TestLifeTestClockRunsTheDueJobs(t *testing.T) {
 		cfg.SetupLinkTTL = 48 * time.Hour
 	})
 	start := time.Now().UTC().AddDate(0, 0, 3)
-	in := orderInput("TC-1", "P1")
-	in["requestedStartDate"] = isoDate(start)
+	in := apptest.OrderInput("TC-1", "P1")
+	in["requestedStartDate"] = apptest.ISODate(start)
 	in["provisioningContactEmail"] = contactEmail
-	var placed placeResult
-	gqlAt(t, s.base, lifeOperator(t, s), placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &placed)
+	var placed apptest.PlaceResult
+	apptest.Post(t, s.URL, lifeOperator(t, s), apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &placed)
 	if placed.PlaceOrder.Order == nil {
 		t.Fatalf("placeOrder: %+v", placed.PlaceOrder.UserErrors)
 	}
@@ -1267,7 +1269,7 @@ func TestLifeTestClockRunsTheDueJobs(t *testing.T) {
 	}
 
 	// The start date has come: the setup email goes out.
-	token := setupToken(t, parseMail(t, waitTo(t, sink, contactEmail, 1)[0]), s.base)
+	token := setupToken(t, parseMail(t, waitTo(t, sink, contactEmail, 1)[0]), s.URL)
 	testkit.Eventually(t, "order LINK_SENT", mailWait, func() (bool, string) {
 		st, _ := lifeStatusAt(t, s, id)
 		return st == "LINK_SENT", "status " + st
@@ -1293,22 +1295,22 @@ func TestLifeTestClockRunsTheDueJobs(t *testing.T) {
 	// The link still works; opening it starts setup and closes the
 	// escalation.
 	var v linkViewer
-	gqlAt(t, s.base, token, linkViewerQuery, nil).ok(t).decode(t, &v)
+	apptest.Post(t, s.URL, token, linkViewerQuery, nil).OK(t).Decode(t, &v)
 	var started struct {
 		StartSetup lifePayload `json:"startSetup"`
 	}
-	gqlAt(t, s.base, token, lifeMutations["startSetup"]+lifePayloadFragment, nil).ok(t).decode(t, &started)
+	apptest.Post(t, s.URL, token, lifeMutations["startSetup"]+lifePayloadFragment, nil).OK(t).Decode(t, &started)
 	if p := started.StartSetup; len(p.UserErrors) != 0 || p.Setup == nil || p.Setup.Order.Status != "IN_SETUP" {
 		t.Fatalf("startSetup: %+v", p)
 	}
 	st, esc := lifeStatusAt(t, s, id)
-	if st != "IN_SETUP" || esc == nil || esc.ResolvedAt == nil || deref(esc.ResolvedBy) != "onramp: setup started" {
+	if st != "IN_SETUP" || esc == nil || esc.ResolvedAt == nil || apptest.Deref(esc.ResolvedBy) != "onramp: setup started" {
 		t.Errorf("after startSetup: status %s, escalation %+v; want IN_SETUP and the escalation closed by \"onramp: setup started\"", st, esc)
 	}
 
 	// Link expiry follows the clock: 48 hours after it was issued.
 	lifeAdvance(t, s, "49h")
-	gqlAt(t, s.base, token, linkViewerQuery, nil).wantError(t, "UNAUTHENTICATED", "EXPIRED")
+	apptest.Post(t, s.URL, token, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "EXPIRED")
 	// A day before the link expired its holder was reminded, once.
 	msgs := waitTo(t, sink, contactEmail, 2)
 	if n := len(sink.To(contactEmail)); n != 2 {
@@ -1335,9 +1337,9 @@ func TestLifeAdvanceClockRefusals(t *testing.T) {
 	})
 
 	t.Run("without the test clock", func(t *testing.T) {
-		c := wizEnv(t)
+		c := newEnv(t)
 		var res lifeAdvanceResult
-		c.gql(t, c.op, lifeAdvanceClockMutation, map[string]any{"by": "24h"}).ok(t).decode(t, &res)
+		c.GQL(t, c.Op, lifeAdvanceClockMutation, map[string]any{"by": "24h"}).OK(t).Decode(t, &res)
 		if ue := res.AdvanceClock.UserErrors; len(ue) != 1 || ue[0].Code != "TEST_CLOCK_OFF" || res.AdvanceClock.Now != nil {
 			t.Errorf("advanceClock without the test clock: %+v, want TEST_CLOCK_OFF", res.AdvanceClock)
 		}
@@ -1351,23 +1353,23 @@ func TestLifeAdvanceClockRefusals(t *testing.T) {
 		op := lifeOperator(t, s)
 		for _, by := range []string{"soon", "", "-1h", "0s", "100000h"} {
 			var res lifeAdvanceResult
-			gqlAt(t, s.base, op, lifeAdvanceClockMutation, map[string]any{"by": by}).ok(t).decode(t, &res)
+			apptest.Post(t, s.URL, op, lifeAdvanceClockMutation, map[string]any{"by": by}).OK(t).Decode(t, &res)
 			if res.AdvanceClock.Now != nil {
 				t.Errorf("advanceClock(%q) moved the clock to %s", by, *res.AdvanceClock.Now)
 			}
-			wizWantCode(t, fmt.Sprintf("advanceClock(%q)", by), res.AdvanceClock.UserErrors, "INVALID", "by")
+			apptest.WantCode(t, fmt.Sprintf("advanceClock(%q)", by), res.AdvanceClock.UserErrors, "INVALID", "by")
 		}
 
-		var placed placeResult
-		gqlAt(t, s.base, op, placeOrderMutation, map[string]any{"input": orderInput("TCR-1", "P1")}).ok(t).decode(t, &placed)
+		var placed apptest.PlaceResult
+		apptest.Post(t, s.URL, op, apptest.PlaceOrderMutation, map[string]any{"input": apptest.OrderInput("TCR-1", "P1")}).OK(t).Decode(t, &placed)
 		if placed.PlaceOrder.Order == nil {
 			t.Fatalf("placeOrder: %+v", placed.PlaceOrder.UserErrors)
 		}
-		link, err := s.app.Auth.IssueSetupLink(store.System(context.Background()), gid.ID(placed.PlaceOrder.Order.ID), "ana@p1.example")
+		link, err := s.App.Auth.IssueSetupLink(store.System(context.Background()), gid.ID(placed.PlaceOrder.Order.ID), "ana@p1.example")
 		if err != nil {
 			t.Fatal(err)
 		}
-		integ, err := s.app.Auth.IssueIntegration("P1", time.Hour)
+		integ, err := s.App.Auth.IssueIntegration("P1", time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1376,9 +1378,9 @@ func TestLifeAdvanceClockRefusals(t *testing.T) {
 			{"setup link", link, "FORBIDDEN", ""},
 			{"no token", "", "UNAUTHENTICATED", "MISSING"},
 		} {
-			gqlAt(t, s.base, tc.token, lifeAdvanceClockMutation, map[string]any{"by": "24h"}).wantError(t, tc.code, tc.reason)
+			apptest.Post(t, s.URL, tc.token, lifeAdvanceClockMutation, map[string]any{"by": "24h"}).WantError(t, tc.code, tc.reason)
 		}
-		if d := time.Until(s.app.Orders.Now()); d > time.Minute || d < -time.Minute {
+		if d := time.Until(s.App.Orders.Now()); d > time.Minute || d < -time.Minute {
 			t.Errorf("refused advances moved the clock by %s", d)
 		}
 	})
@@ -1389,18 +1391,18 @@ func TestLifeAdvanceClockRefusals(t *testing.T) {
 // operator tokens are signed from it.
 func TestLifeTestClockIsKeptInTheDatabase(t *testing.T) {
 	t.Parallel()
-	loc := newDBLocation(t)
+	loc := apptest.NewLocation(t)
 	testClock := func(cfg *app.Config) {
 		cfg.Clock = nil
 		cfg.Dev = true
 		cfg.TestClock = true
 	}
 	first := startMailApp(t, loc, nil, testClock)
-	moved := lifeAdvanceAt(t, first.base, first.operator(t), "240h")
-	first.stop(t)
+	moved := lifeAdvanceAt(t, first.URL, first.Operator(t), "240h")
+	first.Stop(t)
 
 	second := startMailApp(t, loc, nil, testClock)
-	now := second.app.Orders.Now()
+	now := second.App.Orders.Now()
 	if d := now.Sub(moved); d < 0 || d > time.Minute {
 		t.Errorf("after a restart the clock reads %s, want about %s (the advanced time)", now, moved)
 	}
@@ -1410,11 +1412,11 @@ func TestLifeTestClockIsKeptInTheDatabase(t *testing.T) {
 			Kind string `json:"kind"`
 		} `json:"viewer"`
 	}
-	second.gql(t, second.operator(t), `{ viewer { kind } }`, nil).ok(t).decode(t, &v)
+	second.GQL(t, second.Operator(t), `{ viewer { kind } }`, nil).OK(t).Decode(t, &v)
 	if v.Viewer.Kind != "OPERATOR" {
 		t.Errorf("viewer.kind = %q, want OPERATOR", v.Viewer.Kind)
 	}
-	if again := lifeAdvanceAt(t, second.base, second.operator(t), "1h"); again.Sub(moved) < time.Hour {
+	if again := lifeAdvanceAt(t, second.URL, second.Operator(t), "1h"); again.Sub(moved) < time.Hour {
 		t.Errorf("a second advance reads %s, want at least an hour after %s", again, moved)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net"
@@ -22,7 +21,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,8 +36,8 @@ import (
 	"onramp/internal/mail/smtptest"
 	"onramp/internal/orders"
 	"onramp/internal/store"
-	"onramp/internal/store/storetest"
 	"onramp/internal/testkit"
+	"onramp/internal/testkit/apptest"
 )
 
 // mailEpoch is "now" at the start of every test here: 09:00 UTC on the day
@@ -60,8 +58,8 @@ func mailDay(n int, extra time.Duration) time.Time {
 }
 
 var (
-	mailToday  = isoDate(mailDay(0, 0))
-	mailFuture = isoDate(mailDay(2, 0))
+	mailToday  = apptest.ISODate(mailDay(0, 0))
+	mailFuture = apptest.ISODate(mailDay(2, 0))
 )
 
 const (
@@ -186,112 +184,12 @@ func setupToken(t *testing.T, p parsedMail, base string) string {
 
 // --- the app under test -----------------------------------------------------------
 
-// dbLocation is where an app keeps its data; two apps on one location are
-// the same service before and after a restart.
-type dbLocation struct{ dir, url string }
-
-func newDBLocation(t *testing.T) dbLocation {
-	t.Helper()
-	dir, url := storetest.Location(t)
-	return dbLocation{dir, url}
-}
-
-// mailApp is an App running its real Run loop (jobs included) on a loopback
-// listener, with a stub clock, its log kept for failures.
-type mailApp struct {
-	app   *app.App
-	base  string
-	clock *clock.Stub
-	logs  *testkit.SyncBuffer
-
-	cancel context.CancelFunc
-	done   chan error
-	once   sync.Once
-}
-
-func startMailApp(t *testing.T, loc dbLocation, clk *clock.Stub, mutate func(*app.Config)) *mailApp {
-	t.Helper()
-	cfg := app.Defaults()
-	cfg.DataDir, cfg.DatabaseURL = loc.dir, loc.url
-	cfg.ShutdownTimeout = 5 * time.Second
-	cfg.JobPollInterval = 50 * time.Millisecond
-	cfg.Clock = clk
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.PublicURL = "http://" + ln.Addr().String()
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	logs := &testkit.SyncBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a, err := app.New(context.Background(), cfg, logger)
-	if err != nil {
-		_ = ln.Close()
-		t.Fatalf("app.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	m := &mailApp{app: a, base: cfg.PublicURL, clock: clk, logs: logs, cancel: cancel, done: make(chan error, 1)}
-	go func() { m.done <- a.Run(ctx, ln) }()
-	t.Cleanup(func() {
-		m.stop(t)
-		if t.Failed() {
-			t.Logf("log of the app at %s:\n%s", m.base, logs.String())
-		}
-	})
-	return m
-}
-
-// stop shuts the app down as SIGTERM would and waits for Run to return.
-func (m *mailApp) stop(t *testing.T) {
-	t.Helper()
-	m.once.Do(func() {
-		m.cancel()
-		select {
-		case err := <-m.done:
-			if err != nil {
-				t.Errorf("Run returned %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("Run did not return within 20s of its context's end")
-		}
-	})
-}
-
-// gql POSTs a GraphQL request to this app; token "" sends no Authorization
-// header.
-func (m *mailApp) gql(t *testing.T, token, query string, vars map[string]any) response {
-	t.Helper()
-	return gqlAt(t, m.base, token, query, vars)
-}
-
-// operator issues an operator token valid an hour from the stub clock's now
-// (tokens expire on the stubbed time: issue one after moving the clock).
-func (m *mailApp) operator(t *testing.T) string {
-	t.Helper()
-	tok, err := m.app.Auth.IssueOperator("op", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
-func (m *mailApp) integration(t *testing.T, account string) string {
-	t.Helper()
-	tok, err := m.app.Auth.IssueIntegration(account, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
 // partnerSession creates a partner organization for account with an
 // administrator and returns the administrator's session token.
-func (m *mailApp) partnerSession(t *testing.T, account string) string {
+func partnerSession(t *testing.T, m *apptest.Server, account string) string {
 	t.Helper()
 	ctx := store.System(context.Background())
-	c := m.app.Store.Client
+	c := m.App.Store.Client
 	org, err := c.Organization.Create().SetKind(organization.KindPARTNER).
 		SetName("Partner " + account).SetAccountID(account).SetCountry("RS").Save(ctx)
 	if err != nil {
@@ -302,7 +200,7 @@ func (m *mailApp) partnerSession(t *testing.T, account string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := m.app.Auth.IssuePartnerSession(ctx, u, org)
+	tok, err := m.App.Auth.IssuePartnerSession(ctx, u, org)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,13 +209,13 @@ func (m *mailApp) partnerSession(t *testing.T, account string) string {
 
 // placeOrder places an order of account starting on start, mailed to
 // contact, and returns it.
-func (m *mailApp) placeOrder(t *testing.T, token, externalID, account, start, contact string) orderView {
+func placeOrder(t *testing.T, m *apptest.Server, token, externalID, account, start, contact string) apptest.OrderView {
 	t.Helper()
-	in := orderInput(externalID, account)
+	in := apptest.OrderInput(externalID, account)
 	in["requestedStartDate"] = start
 	in["provisioningContactEmail"] = contact
-	var res placeResult
-	m.gql(t, token, placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &res)
+	var res apptest.PlaceResult
+	m.GQL(t, token, apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &res)
 	if len(res.PlaceOrder.UserErrors) > 0 || res.PlaceOrder.Order == nil {
 		t.Fatalf("placeOrder %s: userErrors %+v", externalID, res.PlaceOrder.UserErrors)
 	}
@@ -326,22 +224,22 @@ func (m *mailApp) placeOrder(t *testing.T, token, externalID, account, start, co
 
 const mailOrderQuery = `query($id: ID!) { order(id: $id) { id status provisioningContactEmail } }`
 
-func (m *mailApp) orderStatus(t *testing.T, id string) string {
+func orderStatus(t *testing.T, m *apptest.Server, id string) string {
 	t.Helper()
 	var res struct {
-		Order *orderView `json:"order"`
+		Order *apptest.OrderView `json:"order"`
 	}
-	m.gql(t, m.operator(t), mailOrderQuery, map[string]any{"id": id}).ok(t).decode(t, &res)
+	m.GQL(t, m.Operator(t), mailOrderQuery, map[string]any{"id": id}).OK(t).Decode(t, &res)
 	if res.Order == nil {
 		t.Fatalf("order %s not found", id)
 	}
 	return res.Order.Status
 }
 
-func (m *mailApp) waitOrderStatus(t *testing.T, id, want string) {
+func waitOrderStatus(t *testing.T, m *apptest.Server, id, want string) {
 	t.Helper()
 	testkit.Eventually(t, "order "+id+" "+want, mailWait, func() (bool, string) {
-		got := m.orderStatus(t, id)
+		got := orderStatus(t, m, id)
 		return got == want, "status " + got
 	})
 }
@@ -361,14 +259,14 @@ type linkViewer struct {
 
 // viewLink asserts that a setup token works: it is a SETUP_LINK viewer of
 // order orderID, for email.
-func (m *mailApp) viewLink(t *testing.T, token, orderID, email string) linkViewer {
+func viewLink(t *testing.T, m *apptest.Server, token, orderID, email string) linkViewer {
 	t.Helper()
 	var v linkViewer
-	m.gql(t, token, linkViewerQuery, nil).ok(t).decode(t, &v)
+	m.GQL(t, token, linkViewerQuery, nil).OK(t).Decode(t, &v)
 	if v.Viewer.Kind != "SETUP_LINK" {
 		t.Errorf("viewer.kind = %q, want SETUP_LINK", v.Viewer.Kind)
 	}
-	if got := deref(v.Viewer.Email); got != email {
+	if got := apptest.Deref(v.Viewer.Email); got != email {
 		t.Errorf("viewer.email = %q, want %q", got, email)
 	}
 	if v.Viewer.Order == nil || v.Viewer.Order.ID != orderID {
@@ -445,10 +343,10 @@ func waitJobsFinished(t *testing.T, what string, n int, list func() []*rivertype
 
 // exactlyOnce waits for every delivery of the order to finish, then checks
 // that rcpt has exactly want messages and that no more arrive.
-func exactlyOnce(t *testing.T, m *mailApp, sink *smtptest.Sink, orderID, rcpt string, want int) {
+func exactlyOnce(t *testing.T, m *apptest.Server, sink *smtptest.Sink, orderID, rcpt string, want int) {
 	t.Helper()
 	waitJobsFinished(t, "the deliveries of order "+orderID, 1, func() []*rivertype.JobRow {
-		return deliveryJobs(t, m.app, orderID)
+		return deliveryJobs(t, m.App, orderID)
 	})
 	holds(t, fmt.Sprintf("exactly %d message(s) to %s", want, rcpt), quietPeriod, func() (bool, string) {
 		return len(sink.To(rcpt)) == want, sink.Summary()
@@ -460,10 +358,10 @@ func exactlyOnce(t *testing.T, m *mailApp, sink *smtptest.Sink, orderID, rcpt st
 func TestSetupEmailIsDeliveredBySMTPAndItsLinkWorks(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
-	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), func(c *app.Config) { c.SMTPURL = sink.URL() })
+	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(mailEpoch), func(c *app.Config) { c.SMTPURL = sink.URL() })
 
 	// With SMTP configured, readiness does not warn about queued mail.
-	resp, err := http.Get(m.base + "/readyz")
+	resp, err := http.Get(m.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,7 +371,7 @@ func TestSetupEmailIsDeliveredBySMTPAndItsLinkWorks(t *testing.T) {
 		t.Errorf("/readyz = %d %q, want 200 without a queued-mail warning", resp.StatusCode, body)
 	}
 
-	o := m.placeOrder(t, m.integration(t, "P1"), "MAIL-1", "P1", mailToday, contactEmail)
+	o := placeOrder(t, m, m.Integration(t, "P1"), "MAIL-1", "P1", mailToday, contactEmail)
 
 	msgs := waitTo(t, sink, contactEmail, 1)
 	if got := msgs[0].To; len(got) != 1 || got[0] != contactEmail {
@@ -495,10 +393,10 @@ func TestSetupEmailIsDeliveredBySMTPAndItsLinkWorks(t *testing.T) {
 	if !strings.Contains(p.Text, "MAIL-1") || !strings.Contains(p.Text, "Partner P1") {
 		t.Errorf("text does not describe the order:\n%s", p.Text)
 	}
-	token := setupToken(t, p, m.base)
+	token := setupToken(t, p, m.URL)
 
-	m.waitOrderStatus(t, o.ID, "LINK_SENT")
-	v := m.viewLink(t, token, o.ID, contactEmail)
+	waitOrderStatus(t, m, o.ID, "LINK_SENT")
+	v := viewLink(t, m, token, o.ID, contactEmail)
 	if v.Viewer.Order.Status != "LINK_SENT" {
 		t.Errorf("the link sees status %q, want LINK_SENT", v.Viewer.Order.Status)
 	}
@@ -522,20 +420,20 @@ func TestSetupEmailSurvivesAnSMTPOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := clock.NewStub(mailEpoch)
-	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.SMTPURL = "smtp://" + addr })
+	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.SMTPURL = "smtp://" + addr })
 
-	o := m.placeOrder(t, m.operator(t), "DOWN-1", "P1", mailToday, contactEmail)
+	o := placeOrder(t, m, m.Operator(t), "DOWN-1", "P1", mailToday, contactEmail)
 
 	// The delivery is attempted, fails, and is kept for a retry.
 	testkit.Eventually(t, "a failed delivery attempt", mailWait, func() (bool, string) {
-		jobs := deliveryJobs(t, m.app, o.ID)
+		jobs := deliveryJobs(t, m.App, o.ID)
 		return len(jobs) == 1 && len(jobs[0].Errors) >= 1, jobStates(jobs)
 	})
-	jobs := deliveryJobs(t, m.app, o.ID)
+	jobs := deliveryJobs(t, m.App, o.ID)
 	if st := jobs[0].State; st != rivertype.JobStateAvailable && st != rivertype.JobStateRetryable {
 		t.Fatalf("after a failed attempt the delivery is %s, want it waiting for a retry", st)
 	}
-	if got := m.orderStatus(t, o.ID); got != "PLACED" {
+	if got := orderStatus(t, m, o.ID); got != "PLACED" {
 		t.Fatalf("status = %s with SMTP down, want PLACED (LINK_SENT only once SMTP took the email)", got)
 	}
 
@@ -548,14 +446,14 @@ func TestSetupEmailSurvivesAnSMTPOutage(t *testing.T) {
 	clk.Advance(10 * time.Minute)
 
 	msgs := waitTo(t, sink, contactEmail, 1)
-	token := setupToken(t, parseMail(t, msgs[0]), m.base)
-	m.waitOrderStatus(t, o.ID, "LINK_SENT")
-	m.viewLink(t, token, o.ID, contactEmail)
+	token := setupToken(t, parseMail(t, msgs[0]), m.URL)
+	waitOrderStatus(t, m, o.ID, "LINK_SENT")
+	viewLink(t, m, token, o.ID, contactEmail)
 
 	// Any later retry would be due by now: still exactly one message.
 	clk.Advance(10 * time.Minute)
 	exactlyOnce(t, m, sink, o.ID, contactEmail, 1)
-	jobs = deliveryJobs(t, m.app, o.ID)
+	jobs = deliveryJobs(t, m.App, o.ID)
 	if len(jobs) != 1 || jobs[0].Attempt < 2 {
 		t.Errorf("want one delivery job that took at least two attempts: %s", jobStates(jobs))
 	}
@@ -566,9 +464,9 @@ func TestSetupEmailSurvivesAnSMTPOutage(t *testing.T) {
 // transaction committed and before River recorded it done (the order stays
 // PLACED until the email is delivered): the second run queues nothing.
 func TestSetupEmailJobRetriedAfterItsCommit(t *testing.T) {
-	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), nil)
-	o := m.placeOrder(t, m.operator(t), "RETRY-1", "P1", isoDate(mailDay(3, 0)), contactEmail)
-	w := &orders.SetupEmailWorker{Orders: m.app.Orders}
+	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(mailEpoch), nil)
+	o := placeOrder(t, m, m.Operator(t), "RETRY-1", "P1", apptest.ISODate(mailDay(3, 0)), contactEmail)
+	w := &orders.SetupEmailWorker{Orders: m.App.Orders}
 	job := &river.Job[orders.SetupEmailArgs]{Args: orders.SetupEmailArgs{OrderID: gid.ID(o.ID)}}
 	ctx := context.Background()
 	for run := 1; run <= 2; run++ {
@@ -576,7 +474,7 @@ func TestSetupEmailJobRetriedAfterItsCommit(t *testing.T) {
 			t.Fatalf("run %d: %v", run, err)
 		}
 	}
-	n, err := m.app.Store.Client.Message.Query().
+	n, err := m.App.Store.Client.Message.Query().
 		Where(message.OrderID(gid.ID(o.ID)), message.KindEQ(message.KindSETUP_LINK)).Count(store.System(ctx))
 	if err != nil {
 		t.Fatal(err)
@@ -591,33 +489,33 @@ func TestSetupEmailJobRetriedAfterItsCommit(t *testing.T) {
 func TestFutureSetupEmailSurvivesARestart(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
-	loc := newDBLocation(t)
+	loc := apptest.NewLocation(t)
 	smtpURL := func(c *app.Config) { c.SMTPURL = sink.URL() }
 
 	first := startMailApp(t, loc, clock.NewStub(mailEpoch), smtpURL)
-	o := first.placeOrder(t, first.operator(t), "FUT-1", "P1", mailFuture, contactEmail)
+	o := placeOrder(t, first, first.Operator(t), "FUT-1", "P1", mailFuture, contactEmail)
 	if o.Status != "PLACED" {
 		t.Errorf("status = %s, want PLACED", o.Status)
 	}
 	// The email waits for the start of its start date (UTC by default).
-	setup := jobsOf(t, first.app, "setup_email", o.ID)
+	setup := jobsOf(t, first.App, "setup_email", o.ID)
 	if len(setup) != 1 || setup[0].State != rivertype.JobStateScheduled ||
 		!setup[0].ScheduledAt.Equal(mailDay(2, 0)) {
 		t.Fatalf("want one setup_email job scheduled at %s: %s", mailDay(2, 0).Format(time.RFC3339), jobStates(setup))
 	}
 	holds(t, "nothing sent before the start date", quietPeriod, func() (bool, string) {
-		return sink.Count() == 0 && len(deliveryJobs(t, first.app, o.ID)) == 0, sink.Summary()
+		return sink.Count() == 0 && len(deliveryJobs(t, first.App, o.ID)) == 0, sink.Summary()
 	})
-	first.stop(t)
+	first.Stop(t)
 
 	second := startMailApp(t, loc, clock.NewStub(mailDay(2, time.Second)), smtpURL)
 	msgs := waitTo(t, sink, contactEmail, 1)
 	// The link is built from the running server's public URL.
-	token := setupToken(t, parseMail(t, msgs[0]), second.base)
-	second.waitOrderStatus(t, o.ID, "LINK_SENT")
-	second.viewLink(t, token, o.ID, contactEmail)
+	token := setupToken(t, parseMail(t, msgs[0]), second.URL)
+	waitOrderStatus(t, second, o.ID, "LINK_SENT")
+	viewLink(t, second, token, o.ID, contactEmail)
 	waitJobsFinished(t, "the setup_email job", 1, func() []*rivertype.JobRow {
-		return jobsOf(t, second.app, "setup_email", o.ID)
+		return jobsOf(t, second.App, "setup_email", o.ID)
 	})
 	exactlyOnce(t, second, sink, o.ID, contactEmail, 1)
 	if n := sink.Count(); n != 1 {
@@ -661,7 +559,7 @@ type resolveResult struct {
 			ResolvedBy *string `json:"resolvedBy"`
 			Note       *string `json:"note"`
 		} `json:"escalation"`
-		UserErrors []userError `json:"userErrors"`
+		UserErrors []apptest.UserError `json:"userErrors"`
 	} `json:"resolveEscalation"`
 }
 
@@ -669,38 +567,38 @@ func TestEscalationForANeverStartedOrder(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
 	clk := clock.NewStub(mailEpoch)
-	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) {
+	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) {
 		c.SMTPURL = sink.URL()
 		c.CustomerSuccessEmail = successEmail
 	})
-	op := m.operator(t)
-	idle := m.placeOrder(t, op, "ESC-IDLE", "P1", mailToday, "idle@partner.example")
-	started := m.placeOrder(t, op, "ESC-STARTED", "P1", mailToday, "started@partner.example")
-	idleToken := setupToken(t, parseMail(t, waitTo(t, sink, "idle@partner.example", 1)[0]), m.base)
+	op := m.Operator(t)
+	idle := placeOrder(t, m, op, "ESC-IDLE", "P1", mailToday, "idle@partner.example")
+	started := placeOrder(t, m, op, "ESC-STARTED", "P1", mailToday, "started@partner.example")
+	idleToken := setupToken(t, parseMail(t, waitTo(t, sink, "idle@partner.example", 1)[0]), m.URL)
 	waitTo(t, sink, "started@partner.example", 1)
-	m.waitOrderStatus(t, idle.ID, "LINK_SENT")
-	m.waitOrderStatus(t, started.ID, "LINK_SENT")
+	waitOrderStatus(t, m, idle.ID, "LINK_SENT")
+	waitOrderStatus(t, m, started.ID, "LINK_SENT")
 
 	// Setup started on one of them.
-	if err := m.app.Store.Client.Order.UpdateOneID(gid.ID(started.ID)).SetStatus(order.StatusIN_SETUP).
+	if err := m.App.Store.Client.Order.UpdateOneID(gid.ID(started.ID)).SetStatus(order.StatusIN_SETUP).
 		Exec(store.System(context.Background())); err != nil {
 		t.Fatal(err)
 	}
 	// Before the day has passed there is no escalation.
 	var list escalationsResult
-	m.gql(t, m.operator(t), escalationsQuery, nil).ok(t).decode(t, &list)
+	m.GQL(t, m.Operator(t), escalationsQuery, nil).OK(t).Decode(t, &list)
 	if list.Escalations.TotalCount != 0 {
 		t.Fatalf("escalations before start + 1 day: %+v", list.Escalations)
 	}
 
 	clk.Set(mailDay(1, time.Second))
 	waitJobsFinished(t, "both escalate jobs", 2, func() []*rivertype.JobRow {
-		return jobsOf(t, m.app, "escalate", idle.ID, started.ID)
+		return jobsOf(t, m.App, "escalate", idle.ID, started.ID)
 	})
 
-	op = m.operator(t)
+	op = m.Operator(t)
 	list = escalationsResult{}
-	m.gql(t, op, escalationsQuery, nil).ok(t).decode(t, &list)
+	m.GQL(t, op, escalationsQuery, nil).OK(t).Decode(t, &list)
 	if list.Escalations.TotalCount != 1 || len(list.Escalations.Edges) != 1 {
 		t.Fatalf("want exactly one escalation (the idle order's), got %+v", list.Escalations)
 	}
@@ -727,37 +625,37 @@ func TestEscalationForANeverStartedOrder(t *testing.T) {
 
 	// Only operators list and resolve escalations.
 	for _, c := range []struct{ name, token string }{
-		{"integration", m.integration(t, "P1")},
-		{"partner session", m.partnerSession(t, "P1")},
+		{"integration", m.Integration(t, "P1")},
+		{"partner session", partnerSession(t, m, "P1")},
 		{"setup link", idleToken},
 	} {
 		t.Run(c.name+" is forbidden", func(t *testing.T) {
-			m.gql(t, c.token, escalationsQuery, nil).wantError(t, "FORBIDDEN", "")
-			m.gql(t, c.token, resolveMutation, map[string]any{"id": esc.ID, "note": "mine"}).wantError(t, "FORBIDDEN", "")
+			m.GQL(t, c.token, escalationsQuery, nil).WantError(t, "FORBIDDEN", "")
+			m.GQL(t, c.token, resolveMutation, map[string]any{"id": esc.ID, "note": "mine"}).WantError(t, "FORBIDDEN", "")
 		})
 	}
 
 	var res resolveResult
-	m.gql(t, op, resolveMutation, map[string]any{"id": esc.ID, "note": "Called the partner."}).ok(t).decode(t, &res)
+	m.GQL(t, op, resolveMutation, map[string]any{"id": esc.ID, "note": "Called the partner."}).OK(t).Decode(t, &res)
 	r := res.ResolveEscalation
 	if len(r.UserErrors) != 0 || r.Escalation == nil {
 		t.Fatalf("resolveEscalation: %+v", r.UserErrors)
 	}
-	if r.Escalation.ID != esc.ID || r.Escalation.ResolvedAt == nil || deref(r.Escalation.ResolvedBy) != "op" ||
-		deref(r.Escalation.Note) != "Called the partner." {
+	if r.Escalation.ID != esc.ID || r.Escalation.ResolvedAt == nil || apptest.Deref(r.Escalation.ResolvedBy) != "op" ||
+		apptest.Deref(r.Escalation.Note) != "Called the partner." {
 		t.Errorf("resolved escalation = %+v", *r.Escalation)
 	}
-	if at, err := time.Parse(time.RFC3339, deref(r.Escalation.ResolvedAt)); err != nil || !at.Equal(clk.Now()) {
+	if at, err := time.Parse(time.RFC3339, apptest.Deref(r.Escalation.ResolvedAt)); err != nil || !at.Equal(clk.Now()) {
 		t.Errorf("resolvedAt = %v (%v), want the stubbed now %v", at, err, clk.Now())
 	}
 
 	res = resolveResult{}
-	m.gql(t, op, resolveMutation, map[string]any{"id": esc.ID, "note": "again"}).ok(t).decode(t, &res)
+	m.GQL(t, op, resolveMutation, map[string]any{"id": esc.ID, "note": "again"}).OK(t).Decode(t, &res)
 	if ue := res.ResolveEscalation.UserErrors; len(ue) != 1 || ue[0].Code != "ALREADY_RESOLVED" {
 		t.Errorf("second resolve: userErrors %+v, want ALREADY_RESOLVED", ue)
 	}
 	list = escalationsResult{}
-	m.gql(t, op, escalationsQuery, nil).ok(t).decode(t, &list)
+	m.GQL(t, op, escalationsQuery, nil).OK(t).Decode(t, &list)
 	if n := list.Escalations.Edges; len(n) != 1 || n[0].Node.ResolvedAt == nil {
 		t.Errorf("after resolving: %+v", list.Escalations)
 	}
@@ -781,7 +679,7 @@ type cancelResult struct {
 			ID     string `json:"id"`
 			Status string `json:"status"`
 		} `json:"order"`
-		UserErrors []userError `json:"userErrors"`
+		UserErrors []apptest.UserError `json:"userErrors"`
 	} `json:"cancelOrder"`
 }
 
@@ -789,35 +687,35 @@ func TestCancelledOrderSendsNothingMore(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
 	clk := clock.NewStub(mailEpoch)
-	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) {
+	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) {
 		c.SMTPURL = sink.URL()
 		c.CustomerSuccessEmail = successEmail
 	})
-	op := m.operator(t)
-	now := m.placeOrder(t, op, "CAN-NOW", "P1", mailToday, "now@partner.example")
-	later := m.placeOrder(t, op, "CAN-LATER", "P1", mailFuture, "later@partner.example")
-	token := setupToken(t, parseMail(t, waitTo(t, sink, "now@partner.example", 1)[0]), m.base)
-	m.waitOrderStatus(t, now.ID, "LINK_SENT")
+	op := m.Operator(t)
+	now := placeOrder(t, m, op, "CAN-NOW", "P1", mailToday, "now@partner.example")
+	later := placeOrder(t, m, op, "CAN-LATER", "P1", mailFuture, "later@partner.example")
+	token := setupToken(t, parseMail(t, waitTo(t, sink, "now@partner.example", 1)[0]), m.URL)
+	waitOrderStatus(t, m, now.ID, "LINK_SENT")
 
 	// Integrations and partner sessions cancel their own partner's orders
 	// only; a setup link never.
 	for _, c := range []struct{ name, token, code string }{
-		{"another partner's integration", m.integration(t, "P2"), "NOT_FOUND"},
+		{"another partner's integration", m.Integration(t, "P2"), "NOT_FOUND"},
 		{"setup link", token, "FORBIDDEN"},
 	} {
 		t.Run(c.name+" may not cancel", func(t *testing.T) {
-			m.gql(t, c.token, cancelMutation, map[string]any{"id": now.ID}).wantError(t, c.code, "")
+			m.GQL(t, c.token, cancelMutation, map[string]any{"id": now.ID}).WantError(t, c.code, "")
 		})
 	}
-	if got := m.orderStatus(t, now.ID); got != "LINK_SENT" {
+	if got := orderStatus(t, m, now.ID); got != "LINK_SENT" {
 		t.Fatalf("after refused cancels, status = %s", got)
 	}
-	m.viewLink(t, token, now.ID, "now@partner.example")
+	viewLink(t, m, token, now.ID, "now@partner.example")
 
 	cancel := func(id string) cancelResult {
 		t.Helper()
 		var res cancelResult
-		m.gql(t, op, cancelMutation, map[string]any{"id": id, "reason": "Customer withdrew."}).ok(t).decode(t, &res)
+		m.GQL(t, op, cancelMutation, map[string]any{"id": id, "reason": "Customer withdrew."}).OK(t).Decode(t, &res)
 		return res
 	}
 	res := cancel(now.ID)
@@ -827,10 +725,10 @@ func TestCancelledOrderSendsNothingMore(t *testing.T) {
 	if o := res.CancelOrder.Order; o == nil || o.ID != now.ID || o.Status != "CANCELLED" {
 		t.Fatalf("cancelOrder returned %+v, want %s CANCELLED", o, now.ID)
 	}
-	if got := m.orderStatus(t, now.ID); got != "CANCELLED" {
+	if got := orderStatus(t, m, now.ID); got != "CANCELLED" {
 		t.Errorf("stored status = %s, want CANCELLED", got)
 	}
-	m.gql(t, token, linkViewerQuery, nil).wantError(t, "UNAUTHENTICATED", "CANCELLED")
+	m.GQL(t, token, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "CANCELLED")
 
 	res = cancel(now.ID)
 	if ue := res.CancelOrder.UserErrors; len(ue) != 1 || ue[0].Code != "ORDER_CANCELLED" {
@@ -844,27 +742,27 @@ func TestCancelledOrderSendsNothingMore(t *testing.T) {
 	}
 	clk.Set(mailDay(3, time.Second))
 	waitJobsFinished(t, "the future order's setup_email job", 1, func() []*rivertype.JobRow {
-		return jobsOf(t, m.app, "setup_email", later.ID)
+		return jobsOf(t, m.App, "setup_email", later.ID)
 	})
 	waitJobsFinished(t, "both escalate jobs", 2, func() []*rivertype.JobRow {
-		return jobsOf(t, m.app, "escalate", now.ID, later.ID)
+		return jobsOf(t, m.App, "escalate", now.ID, later.ID)
 	})
 	// The holder of the cancelled order's link hears of the cancellation,
 	// once; the future order's contact, never mailed, hears nothing.
 	waitTo(t, sink, "now@partner.example", 2)
 	holds(t, "nothing more sent", quietPeriod, func() (bool, string) {
 		return len(sink.To("later@partner.example")) == 0 && len(sink.To(successEmail)) == 0 &&
-			len(sink.To("now@partner.example")) == 2 && len(deliveryJobs(t, m.app, later.ID)) == 0, sink.Summary()
+			len(sink.To("now@partner.example")) == 2 && len(deliveryJobs(t, m.App, later.ID)) == 0, sink.Summary()
 	})
 	if got := parseMail(t, sink.To("now@partner.example")[1]); !strings.Contains(got.Subject, "was cancelled") {
 		t.Errorf("second message to the holder: %q, want the cancellation notice", got.Subject)
 	}
 	var list escalationsResult
-	m.gql(t, m.operator(t), escalationsQuery, nil).ok(t).decode(t, &list)
+	m.GQL(t, m.Operator(t), escalationsQuery, nil).OK(t).Decode(t, &list)
 	if list.Escalations.TotalCount != 0 {
 		t.Errorf("cancelled orders were escalated: %+v", list.Escalations)
 	}
-	if got := m.orderStatus(t, later.ID); got != "CANCELLED" {
+	if got := orderStatus(t, m, later.ID); got != "CANCELLED" {
 		t.Errorf("future order status = %s, want CANCELLED", got)
 	}
 }
@@ -880,30 +778,30 @@ const resendMutation = `mutation($id: ID!, $email: String) {
 
 type resendResult struct {
 	ResendSetupLink struct {
-		Order      *orderView  `json:"order"`
-		UserErrors []userError `json:"userErrors"`
+		Order      *apptest.OrderView  `json:"order"`
+		UserErrors []apptest.UserError `json:"userErrors"`
 	} `json:"resendSetupLink"`
 }
 
 func TestResendSetupLink(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
-	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), func(c *app.Config) { c.SMTPURL = sink.URL() })
-	o := m.placeOrder(t, m.operator(t), "RES-1", "P1", mailToday, contactEmail)
-	first := setupToken(t, parseMail(t, waitTo(t, sink, contactEmail, 1)[0]), m.base)
-	m.waitOrderStatus(t, o.ID, "LINK_SENT")
+	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(mailEpoch), func(c *app.Config) { c.SMTPURL = sink.URL() })
+	o := placeOrder(t, m, m.Operator(t), "RES-1", "P1", mailToday, contactEmail)
+	first := setupToken(t, parseMail(t, waitTo(t, sink, contactEmail, 1)[0]), m.URL)
+	waitOrderStatus(t, m, o.ID, "LINK_SENT")
 
 	resend := func(t *testing.T, token string, email any) resendResult {
 		t.Helper()
 		var res resendResult
-		m.gql(t, token, resendMutation, map[string]any{"id": o.ID, "email": email}).ok(t).decode(t, &res)
+		m.GQL(t, token, resendMutation, map[string]any{"id": o.ID, "email": email}).OK(t).Decode(t, &res)
 		return res
 	}
 	// current is the one link that must work at each point.
 	current := first
 
 	t.Run("operator, to a new contact", func(t *testing.T) {
-		res := resend(t, m.operator(t), "new@partner.example")
+		res := resend(t, m.Operator(t), "new@partner.example")
 		if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
 			t.Fatalf("userErrors %+v", ue)
 		}
@@ -911,64 +809,64 @@ func TestResendSetupLink(t *testing.T) {
 			t.Errorf("order after resend = %+v, want contact new@partner.example", got)
 		}
 		p := parseMail(t, waitTo(t, sink, "new@partner.example", 1)[0])
-		next := setupToken(t, p, m.base)
+		next := setupToken(t, p, m.URL)
 		if next == current {
 			t.Fatal("the resent link is the old one")
 		}
-		m.gql(t, current, linkViewerQuery, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
-		m.viewLink(t, next, o.ID, "new@partner.example")
+		m.GQL(t, current, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
+		viewLink(t, m, next, o.ID, "new@partner.example")
 		current = next
 	})
 
 	t.Run("integration of the order's partner", func(t *testing.T) {
-		res := resend(t, m.integration(t, "P1"), "second@partner.example")
+		res := resend(t, m.Integration(t, "P1"), "second@partner.example")
 		if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
 			t.Fatalf("userErrors %+v", ue)
 		}
-		next := setupToken(t, parseMail(t, waitTo(t, sink, "second@partner.example", 1)[0]), m.base)
-		m.gql(t, current, linkViewerQuery, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
-		m.viewLink(t, next, o.ID, "second@partner.example")
+		next := setupToken(t, parseMail(t, waitTo(t, sink, "second@partner.example", 1)[0]), m.URL)
+		m.GQL(t, current, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
+		viewLink(t, m, next, o.ID, "second@partner.example")
 		current = next
 	})
 
 	t.Run("integration of another partner gets NOT_FOUND", func(t *testing.T) {
-		m.gql(t, m.integration(t, "P2"), resendMutation, map[string]any{"id": o.ID, "email": "x@p2.example"}).
-			wantError(t, "NOT_FOUND", "")
-		m.viewLink(t, current, o.ID, "second@partner.example")
+		m.GQL(t, m.Integration(t, "P2"), resendMutation, map[string]any{"id": o.ID, "email": "x@p2.example"}).
+			WantError(t, "NOT_FOUND", "")
+		viewLink(t, m, current, o.ID, "second@partner.example")
 	})
 
 	t.Run("a setup link is forbidden", func(t *testing.T) {
-		m.gql(t, current, resendMutation, map[string]any{"id": o.ID, "email": "self@partner.example"}).
-			wantError(t, "FORBIDDEN", "")
-		m.viewLink(t, current, o.ID, "second@partner.example")
+		m.GQL(t, current, resendMutation, map[string]any{"id": o.ID, "email": "self@partner.example"}).
+			WantError(t, "FORBIDDEN", "")
+		viewLink(t, m, current, o.ID, "second@partner.example")
 	})
 
 	t.Run("an invalid email is a userError", func(t *testing.T) {
-		res := resend(t, m.operator(t), "not an email")
+		res := resend(t, m.Operator(t), "not an email")
 		ue := res.ResendSetupLink.UserErrors
 		if len(ue) != 1 || ue[0].Code != "INVALID" || !slices.Equal(ue[0].Field, []string{"email"}) {
 			t.Fatalf("userErrors %+v, want INVALID on [email]", ue)
 		}
 		// Nothing changed: the contact and the link stay.
 		var got struct {
-			Order *orderView `json:"order"`
+			Order *apptest.OrderView `json:"order"`
 		}
-		m.gql(t, m.operator(t), mailOrderQuery, map[string]any{"id": o.ID}).ok(t).decode(t, &got)
+		m.GQL(t, m.Operator(t), mailOrderQuery, map[string]any{"id": o.ID}).OK(t).Decode(t, &got)
 		if got.Order.ProvisioningContactEmail != "second@partner.example" {
 			t.Errorf("contact = %q after a refused resend", got.Order.ProvisioningContactEmail)
 		}
-		m.viewLink(t, current, o.ID, "second@partner.example")
+		viewLink(t, m, current, o.ID, "second@partner.example")
 	})
 
 	t.Run("without an email it goes to the current contact", func(t *testing.T) {
-		res := resend(t, m.operator(t), nil)
+		res := resend(t, m.Operator(t), nil)
 		if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
 			t.Fatalf("userErrors %+v", ue)
 		}
 		msgs := waitTo(t, sink, "second@partner.example", 2)
-		next := setupToken(t, parseMail(t, msgs[1]), m.base)
-		m.gql(t, current, linkViewerQuery, nil).wantError(t, "UNAUTHENTICATED", "REPLACED")
-		m.viewLink(t, next, o.ID, "second@partner.example")
+		next := setupToken(t, parseMail(t, msgs[1]), m.URL)
+		m.GQL(t, current, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
+		viewLink(t, m, next, o.ID, "second@partner.example")
 	})
 
 	exactlyOnce(t, m, sink, o.ID, "second@partner.example", 2)
@@ -977,7 +875,7 @@ func TestResendSetupLink(t *testing.T) {
 			t.Errorf("%s received %d messages, want %d", rcpt, got, want)
 		}
 	}
-	if got := m.orderStatus(t, o.ID); got != "LINK_SENT" {
+	if got := orderStatus(t, m, o.ID); got != "LINK_SENT" {
 		t.Errorf("status after resends = %s, want LINK_SENT", got)
 	}
 }
@@ -988,10 +886,10 @@ func TestOrderWindowCloses(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
 	clk := clock.NewStub(mailEpoch)
-	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.SMTPURL = sink.URL() })
-	o := m.placeOrder(t, m.operator(t), "WIN-1", "P1", mailToday, contactEmail)
-	token := setupToken(t, parseMail(t, waitTo(t, sink, contactEmail, 1)[0]), m.base)
-	m.waitOrderStatus(t, o.ID, "LINK_SENT")
+	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.SMTPURL = sink.URL() })
+	o := placeOrder(t, m, m.Operator(t), "WIN-1", "P1", mailToday, contactEmail)
+	token := setupToken(t, parseMail(t, waitTo(t, sink, contactEmail, 1)[0]), m.URL)
+	waitOrderStatus(t, m, o.ID, "LINK_SENT")
 	exactlyOnce(t, m, sink, o.ID, contactEmail, 1)
 
 	// A second before the window's end the order is still open; its
@@ -999,19 +897,19 @@ func TestOrderWindowCloses(t *testing.T) {
 	// before the window closes.
 	clk.Set(mailDay(30, -time.Second))
 	waitTo(t, sink, contactEmail, 5)
-	if got := m.orderStatus(t, o.ID); got != "LINK_SENT" {
+	if got := orderStatus(t, m, o.ID); got != "LINK_SENT" {
 		t.Fatalf("status before the window's end = %s", got)
 	}
-	m.viewLink(t, token, o.ID, contactEmail)
+	viewLink(t, m, token, o.ID, contactEmail)
 
 	// The window is 30 days from the start of the start date.
 	clk.Set(mailDay(30, time.Second))
-	m.waitOrderStatus(t, o.ID, "CANCELLED")
+	waitOrderStatus(t, m, o.ID, "CANCELLED")
 	// The link is still within its own lifetime, but its order has closed.
-	m.gql(t, token, linkViewerQuery, nil).wantError(t, "UNAUTHENTICATED", "CANCELLED")
+	m.GQL(t, token, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "CANCELLED")
 
 	var res resendResult
-	m.gql(t, m.operator(t), resendMutation, map[string]any{"id": o.ID}).ok(t).decode(t, &res)
+	m.GQL(t, m.Operator(t), resendMutation, map[string]any{"id": o.ID}).OK(t).Decode(t, &res)
 	if ue := res.ResendSetupLink.UserErrors; len(ue) != 1 || ue[0].Code != "ORDER_CANCELLED" {
 		t.Errorf("resend after the window: userErrors %+v, want ORDER_CANCELLED", ue)
 	}
@@ -1049,14 +947,14 @@ func TestDevMailViewerShowsTheSetupEmail(t *testing.T) {
 		c.Clock = clock.NewStub(mailEpoch)
 		c.JobPollInterval = 50 * time.Millisecond
 	})
-	op, err := s.app.Auth.IssueOperator("op", time.Hour)
+	op, err := s.App.Auth.IssueOperator("op", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := orderInput("DEV-1", "P1")
+	in := apptest.OrderInput("DEV-1", "P1")
 	in["requestedStartDate"] = mailToday
-	var placed placeResult
-	gqlAt(t, s.base, op, placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &placed)
+	var placed apptest.PlaceResult
+	apptest.Post(t, s.URL, op, apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &placed)
 	if placed.PlaceOrder.Order == nil {
 		t.Fatalf("placeOrder: %+v", placed.PlaceOrder.UserErrors)
 	}
@@ -1065,7 +963,7 @@ func TestDevMailViewerShowsTheSetupEmail(t *testing.T) {
 	button := regexp.MustCompile(`<a class="button" href="([^"]+)">`)
 	var page string
 	testkit.Eventually(t, "the setup email in /dev/mail", mailWait, func() (bool, string) {
-		code, body := httpGet(t, s.base+"/dev/mail")
+		code, body := httpGet(t, s.URL+"/dev/mail")
 		page = body
 		return code == http.StatusOK && button.MatchString(body) && strings.Contains(body, "SENT"),
 			fmt.Sprintf("HTTP %d", code)
@@ -1078,13 +976,13 @@ func TestDevMailViewerShowsTheSetupEmail(t *testing.T) {
 		t.Fatalf("want one link in /dev/mail, got %d", len(links))
 	}
 	link := links[0][1]
-	prefix := s.base + "/setup?token="
+	prefix := s.URL + "/setup?token="
 	if !strings.HasPrefix(link, prefix) {
 		t.Fatalf("link %q does not start with %q", link, prefix)
 	}
 	token := strings.TrimPrefix(link, prefix)
 	var v linkViewer
-	gqlAt(t, s.base, token, linkViewerQuery, nil).ok(t).decode(t, &v)
+	apptest.Post(t, s.URL, token, linkViewerQuery, nil).OK(t).Decode(t, &v)
 	if v.Viewer.Kind != "SETUP_LINK" || v.Viewer.Order == nil || v.Viewer.Order.ID != orderID ||
 		v.Viewer.Order.Status != "LINK_SENT" {
 		t.Errorf("the dev link's viewer = %+v, want SETUP_LINK of %s in LINK_SENT", v.Viewer, orderID)
@@ -1095,11 +993,11 @@ func TestDevMailViewerShowsTheSetupEmail(t *testing.T) {
 	if id == nil {
 		t.Fatalf("no message page linked from /dev/mail:\n%s", page)
 	}
-	code, body := httpGet(t, s.base+"/dev/mail/"+id[1])
+	code, body := httpGet(t, s.URL+"/dev/mail/"+id[1])
 	if code != http.StatusOK || !strings.Contains(body, `href="`+link+`"`) || !strings.Contains(body, ">Set up now</a>") {
 		t.Errorf("/dev/mail/%s: HTTP %d without the button:\n%s", id[1], code, body)
 	}
-	if code, _ := httpGet(t, s.base+"/dev/mail/msg_nosuchmessage"); code != http.StatusNotFound {
+	if code, _ := httpGet(t, s.URL+"/dev/mail/msg_nosuchmessage"); code != http.StatusNotFound {
 		t.Errorf("/dev/mail of an unknown message: HTTP %d, want 404", code)
 	}
 }
@@ -1110,25 +1008,25 @@ func TestWithoutSMTPOutsideDevModeMailStaysQueued(t *testing.T) {
 		c.Clock = clock.NewStub(mailEpoch)
 		c.JobPollInterval = 50 * time.Millisecond
 	})
-	if code, _ := httpGet(t, s.base+"/dev/mail"); code != http.StatusNotFound {
+	if code, _ := httpGet(t, s.URL+"/dev/mail"); code != http.StatusNotFound {
 		t.Errorf("/dev/mail outside dev mode: HTTP %d, want 404", code)
 	}
-	if code, _ := httpGet(t, s.base+"/dev/mail/msg_x"); code != http.StatusNotFound {
+	if code, _ := httpGet(t, s.URL+"/dev/mail/msg_x"); code != http.StatusNotFound {
 		t.Errorf("/dev/mail/{id} outside dev mode: HTTP %d, want 404", code)
 	}
-	code, body := httpGet(t, s.base+"/readyz")
+	code, body := httpGet(t, s.URL+"/readyz")
 	if code != http.StatusOK || !strings.Contains(body, "ready") || !strings.Contains(body, "messages stay queued") {
 		t.Errorf("/readyz = %d %q, want ready with a note that messages stay queued", code, body)
 	}
 
-	op, err := s.app.Auth.IssueOperator("op", time.Hour)
+	op, err := s.App.Auth.IssueOperator("op", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := orderInput("Q-1", "P1")
+	in := apptest.OrderInput("Q-1", "P1")
 	in["requestedStartDate"] = mailToday
-	var placed placeResult
-	gqlAt(t, s.base, op, placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &placed)
+	var placed apptest.PlaceResult
+	apptest.Post(t, s.URL, op, apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &placed)
 	if placed.PlaceOrder.Order == nil {
 		t.Fatalf("placeOrder: %+v", placed.PlaceOrder.UserErrors)
 	}
@@ -1136,13 +1034,13 @@ func TestWithoutSMTPOutsideDevModeMailStaysQueued(t *testing.T) {
 
 	// The delivery job runs, finds no mail system and waits, without failing.
 	testkit.Eventually(t, "the delivery to wait for a mail system", mailWait, func() (bool, string) {
-		jobs := deliveryJobs(t, s.app, orderID)
+		jobs := deliveryJobs(t, s.App, orderID)
 		return len(jobs) == 1 && jobs[0].State == rivertype.JobStateScheduled && jobs[0].AttemptedAt != nil, jobStates(jobs)
 	})
-	if jobs := deliveryJobs(t, s.app, orderID); len(jobs[0].Errors) != 0 {
+	if jobs := deliveryJobs(t, s.App, orderID); len(jobs[0].Errors) != 0 {
 		t.Errorf("a queued message counts as a failure: %s", jobStates(jobs))
 	}
-	msgs, err := s.app.Store.Client.Message.Query().Where(message.OrderID(gid.ID(orderID))).
+	msgs, err := s.App.Store.Client.Message.Query().Where(message.OrderID(gid.ID(orderID))).
 		All(store.System(context.Background()))
 	if err != nil {
 		t.Fatal(err)
@@ -1151,9 +1049,9 @@ func TestWithoutSMTPOutsideDevModeMailStaysQueued(t *testing.T) {
 		t.Errorf("want the setup email kept QUEUED with its body, got %+v", msgs)
 	}
 	var got struct {
-		Order *orderView `json:"order"`
+		Order *apptest.OrderView `json:"order"`
 	}
-	gqlAt(t, s.base, op, mailOrderQuery, map[string]any{"id": orderID}).ok(t).decode(t, &got)
+	apptest.Post(t, s.URL, op, mailOrderQuery, map[string]any{"id": orderID}).OK(t).Decode(t, &got)
 	if got.Order == nil || got.Order.Status != "PLACED" {
 		t.Errorf("order = %+v, want PLACED while its email is queued", got.Order)
 	}

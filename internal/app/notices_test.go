@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"onramp/internal/clock"
 	"onramp/internal/mail/smtptest"
 	"onramp/internal/testkit"
+	"onramp/internal/testkit/apptest"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -55,12 +55,13 @@ func wantSubjects(t *testing.T, sink *smtptest.Sink, rcpt string, parts ...strin
 	}
 }
 
-func noticeApp(t *testing.T) (*mailApp, *smtptest.Sink, *clock.Stub, *wizClient) {
+func noticeApp(t *testing.T) (*apptest.Server, *smtptest.Sink, *clock.Stub, *apptest.Server) {
 	t.Helper()
 	sink := smtptest.Start(t, "127.0.0.1:0")
 	clk := clock.NewStub(mailEpoch)
-	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.SMTPURL = sink.URL() })
-	c := &wizClient{app: m.app, base: m.base, op: m.operator(t), http: &http.Client{Timeout: time.Minute}}
+	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.SMTPURL = sink.URL() })
+	m.Op = m.Operator(t)
+	c := m
 	return m, sink, clk, c
 }
 
@@ -70,22 +71,22 @@ func noticeApp(t *testing.T) (*mailApp, *smtptest.Sink, *clock.Stub, *wizClient)
 func TestNoticesOfTheWizard(t *testing.T) {
 	t.Parallel()
 	m, sink, _, c := noticeApp(t)
-	o := m.placeOrder(t, m.integration(t, "P1"), "NT-1", "P1", isoDate(mailDay(5, 0)), "ana@p1.example")
-	link := c.link(t, o.ID, "ana@p1.example")
-	c.must(t, link, "startSetup", nil)
-	c.must(t, link, "chooseRole", wizVars("role", "PARTNER"))
-	c.wiz(t, link, "assignSetup", wizInput("assignee", "CUSTOMER", "email", "it@nt-acme.example"))
+	o := placeOrder(t, m, m.Integration(t, "P1"), "NT-1", "P1", apptest.ISODate(mailDay(5, 0)), "ana@p1.example")
+	link := c.Link(t, o.ID, "ana@p1.example")
+	c.Must(t, link, "startSetup", nil)
+	c.Must(t, link, "chooseRole", apptest.Vars("role", "PARTNER"))
+	c.Wiz(t, link, "assignSetup", apptest.Input("assignee", "CUSTOMER", "email", "it@nt-acme.example"))
 	wantSubjects(t, sink, "ana@p1.example", "You handed the setup")
 
-	customer := setupToken(t, parseMail(t, waitTo(t, sink, "it@nt-acme.example", 1)[0]), m.base)
-	c.must(t, customer, "startSetup", nil)
-	c.must(t, customer, "chooseRole", wizVars("role", "CUSTOMER"))
-	c.must(t, customer, "assignSetup", wizInput("assignee", "SELF"))
-	c.must(t, customer, "setCustomerAdmin", wizVars("email", "it@nt-acme.example"))
-	c.must(t, customer, "confirmCustomerOrg", wizInput())
-	c.must(t, customer, "confirmOrgs", nil)
-	c.saveSettings(t, customer, "ntacme")
-	c.mustProvision(t, customer, nil)
+	customer := setupToken(t, parseMail(t, waitTo(t, sink, "it@nt-acme.example", 1)[0]), m.URL)
+	c.Must(t, customer, "startSetup", nil)
+	c.Must(t, customer, "chooseRole", apptest.Vars("role", "CUSTOMER"))
+	c.Must(t, customer, "assignSetup", apptest.Input("assignee", "SELF"))
+	c.Must(t, customer, "setCustomerAdmin", apptest.Vars("email", "it@nt-acme.example"))
+	c.Must(t, customer, "confirmCustomerOrg", apptest.Input())
+	c.Must(t, customer, "confirmOrgs", nil)
+	c.SaveSettings(t, customer, "ntacme")
+	c.MustProvision(t, customer, nil)
 	// The customer: the hand-off's link, the welcome, the services active.
 	wantSubjects(t, sink, "it@nt-acme.example", "Set up your", "Welcome", "services are active")
 	// The partner's contact: its hand-off confirmation, then the finish.
@@ -94,10 +95,10 @@ func TestNoticesOfTheWizard(t *testing.T) {
 	// A second order of the same customer: its organization exists, so no
 	// second welcome; its administrator is asked whether the partner may
 	// manage it (the first setup was the customer's own).
-	o2 := m.placeOrder(t, m.integration(t, "P1"), "NT-2", "P1", isoDate(mailDay(5, 0)), "bob@p1.example")
-	l2 := c.link(t, o2.ID, "bob@p1.example")
-	c.partnerToConfirm(t, l2, "it@nt-acme.example")
-	c.must(t, l2, "confirmOrgs", nil)
+	o2 := placeOrder(t, m, m.Integration(t, "P1"), "NT-2", "P1", apptest.ISODate(mailDay(5, 0)), "bob@p1.example")
+	l2 := c.Link(t, o2.ID, "bob@p1.example")
+	c.PartnerToConfirm(t, l2, "it@nt-acme.example")
+	c.Must(t, l2, "confirmOrgs", nil)
 	wantSubjects(t, sink, "it@nt-acme.example", "Set up your", "Welcome", "services are active", "asks to manage Acme")
 }
 
@@ -107,29 +108,29 @@ func TestNoticesOfTheWizard(t *testing.T) {
 func TestNoticesOfHoldAndCancellation(t *testing.T) {
 	t.Parallel()
 	m, sink, _, c := noticeApp(t)
-	o := m.placeOrder(t, m.integration(t, "P1"), "NH-1", "P1", isoDate(mailDay(5, 0)), "ana@p1.example")
-	link := c.link(t, o.ID, "ana@p1.example")
-	c.must(t, link, "startSetup", nil)
-	c.must(t, link, "chooseRole", wizVars("role", "PARTNER"))
-	c.must(t, link, "assignSetup", wizInput("assignee", "SELF"))
-	c.must(t, link, "reportUnrecognizedOrganization", wizInput("organization", "PARTNER"))
+	o := placeOrder(t, m, m.Integration(t, "P1"), "NH-1", "P1", apptest.ISODate(mailDay(5, 0)), "ana@p1.example")
+	link := c.Link(t, o.ID, "ana@p1.example")
+	c.Must(t, link, "startSetup", nil)
+	c.Must(t, link, "chooseRole", apptest.Vars("role", "PARTNER"))
+	c.Must(t, link, "assignSetup", apptest.Input("assignee", "SELF"))
+	c.Must(t, link, "reportUnrecognizedOrganization", apptest.Input("organization", "PARTNER"))
 	wantSubjects(t, sink, "ana@p1.example", "on hold (order NH-1)")
 	if text := parseMail(t, sink.To("ana@p1.example")[0]).Text; !strings.Contains(text, "NH-1") || !strings.Contains(text, "business day") {
 		t.Errorf("the hold notice names no reference or next step:\n%s", text)
 	}
-	c.gql(t, c.op, wizReleaseHoldMutation, map[string]any{"id": o.ID}).ok(t)
+	c.GQL(t, c.Op, apptest.ReleaseHoldMutation, map[string]any{"id": o.ID}).OK(t)
 	wantSubjects(t, sink, "ana@p1.example", "on hold", "can go on")
 
 	// Serbian, and cancelled by the partner's integration.
-	in := orderInput("NH-2", "P1")
-	in["requestedStartDate"] = isoDate(mailDay(5, 0))
+	in := apptest.OrderInput("NH-2", "P1")
+	in["requestedStartDate"] = apptest.ISODate(mailDay(5, 0))
 	in["provisioningContactEmail"] = "vesna@p1.example"
 	in["language"] = "sr"
-	var placed placeResult
-	m.gql(t, m.integration(t, "P1"), placeOrderMutation, map[string]any{"input": in}).ok(t).decode(t, &placed)
+	var placed apptest.PlaceResult
+	m.GQL(t, m.Integration(t, "P1"), apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &placed)
 	id := placed.PlaceOrder.Order.ID
-	c.link(t, id, "vesna@p1.example")
-	m.gql(t, m.integration(t, "P1"), cancelMutation, map[string]any{"id": id}).ok(t)
+	c.Link(t, id, "vesna@p1.example")
+	m.GQL(t, m.Integration(t, "P1"), cancelMutation, map[string]any{"id": id}).OK(t)
 	wantSubjects(t, sink, "vesna@p1.example", "je otkazana")
 }
 
@@ -140,16 +141,16 @@ func TestNoticesOfHoldAndCancellation(t *testing.T) {
 func TestRemindersAndTheWindow(t *testing.T) {
 	t.Parallel()
 	m, sink, clk, c := noticeApp(t)
-	integ := m.integration(t, "P1")
-	open := m.placeOrder(t, integ, "NR-1", "P1", mailToday, "ana@p1.example")
-	done := m.placeOrder(t, integ, "NR-2", "P1", mailToday, "bob@p1.example")
+	integ := m.Integration(t, "P1")
+	open := placeOrder(t, m, integ, "NR-1", "P1", mailToday, "ana@p1.example")
+	done := placeOrder(t, m, integ, "NR-2", "P1", mailToday, "bob@p1.example")
 	waitTo(t, sink, "ana@p1.example", 1)
 	waitTo(t, sink, "bob@p1.example", 1)
-	l2 := setupToken(t, parseMail(t, sink.To("bob@p1.example")[0]), m.base)
-	c.partnerToConfirm(t, l2, "it@nr-acme.example")
-	c.confirmToServices(t, l2)
-	c.saveSettings(t, l2, "nracme")
-	c.mustProvision(t, l2, nil)
+	l2 := setupToken(t, parseMail(t, sink.To("bob@p1.example")[0]), m.URL)
+	c.PartnerToConfirm(t, l2, "it@nr-acme.example")
+	c.ConfirmToServices(t, l2)
+	c.SaveSettings(t, l2, "nracme")
+	c.MustProvision(t, l2, nil)
 	wantSubjects(t, sink, "bob@p1.example", "Set up", "services are active")
 
 	// The link (issued at day 0, 09:00, for 30 days) and the window (30
@@ -175,19 +176,19 @@ func TestRemindersAndTheWindow(t *testing.T) {
 		t.Errorf("reminders: %d of the link and %d of the window, want 2 and 2: %v", links, windows, subjects(t, sink, "ana@p1.example"))
 	}
 	wantSubjects(t, sink, "bob@p1.example", "Set up", "services are active")
-	if got := m.orderStatus(t, open.ID); got != "CANCELLED" {
+	if got := orderStatus(t, m, open.ID); got != "CANCELLED" {
 		t.Errorf("the unfinished order is %s after its window, want CANCELLED", got)
 	}
-	if got := m.orderStatus(t, done.ID); got != "PROVISIONED" {
+	if got := orderStatus(t, m, done.ID); got != "PROVISIONED" {
 		t.Errorf("the provisioned order is %s, want PROVISIONED", got)
 	}
 }
 
 // waitJobsQuiet waits until no job due at now is waiting or running.
-func waitJobsQuiet(t *testing.T, m *mailApp, now time.Time) {
+func waitJobsQuiet(t *testing.T, m *apptest.Server, now time.Time) {
 	t.Helper()
 	testkit.Eventually(t, "the jobs due at "+now.Format(time.RFC3339), mailWait, func() (bool, string) {
-		res, err := m.app.Jobs.Client().JobList(context.Background(), river.NewJobListParams().First(10000))
+		res, err := m.App.Jobs.Client().JobList(context.Background(), river.NewJobListParams().First(10000))
 		if err != nil {
 			return false, err.Error()
 		}

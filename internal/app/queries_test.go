@@ -17,14 +17,15 @@ import (
 	"onramp/internal/gid"
 	"onramp/internal/store"
 	"onramp/internal/store/storetest"
+	"onramp/internal/testkit/apptest"
 )
 
-// countingEnv is e's GraphQL endpoint with the resolvers reading through a
-// driver that counts statements, on the same database.
-func countingEnv(t *testing.T, e *testEnv) (*testEnv, *atomic.Int64) {
+// countingEnv is the base URL of e's GraphQL endpoint with the resolvers
+// reading through a driver that counts statements, on the same database.
+func countingEnv(t *testing.T, e *apptest.Server) (string, *atomic.Int64) {
 	t.Helper()
 	n := &atomic.Int64{}
-	a := e.app
+	a := e.App
 	client := ent.NewClient(ent.Driver(storetest.CountingDriver{Driver: entsql.OpenDB(a.Store.Dialect, a.Store.DB), N: n}))
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: &graph.Resolver{Client: client, Orders: a.Orders, Setup: a.Setup, Auth: a.Auth, Events: a.Events.Broker},
@@ -35,20 +36,18 @@ func countingEnv(t *testing.T, e *testEnv) (*testEnv, *atomic.Int64) {
 	})
 	srv := httptest.NewServer(a.Auth.Middleware(gql))
 	t.Cleanup(srv.Close)
-	c := *e
-	c.srv = srv
-	return &c, n
+	return srv.URL, n
 }
 
 // confirmedOrders places n orders of account and gives each the partner
 // organization of the account and a customer organization of its own, which
 // the partner manages (as confirmOrgs would).
-func confirmedOrders(t *testing.T, e *testEnv, partner *ent.Organization, account string, from, to int) {
+func confirmedOrders(t *testing.T, e *apptest.Server, partner *ent.Organization, account string, from, to int) {
 	t.Helper()
 	ctx := store.System(context.Background())
-	client := e.app.Store.Client
+	client := e.App.Store.Client
 	for i := from; i < to; i++ {
-		o := e.mustPlace(t, orderInput(fmt.Sprintf("N1-%03d", i), account))
+		o := e.MustPlace(t, apptest.OrderInput(fmt.Sprintf("N1-%03d", i), account))
 		customer, err := client.Organization.Create().SetKind(organization.KindCUSTOMER).
 			SetName(fmt.Sprintf("Customer %d", i)).SetCountry("RS").AddManagers(partner).Save(ctx)
 		if err != nil {
@@ -67,12 +66,12 @@ func confirmedOrders(t *testing.T, e *testEnv, partner *ent.Organization, accoun
 func TestOrdersPageQueryCount(t *testing.T) {
 	e := newEnv(t)
 	ce, n := countingEnv(t, e)
-	partner, err := e.app.Store.Client.Organization.Create().SetKind(organization.KindPARTNER).
+	partner, err := e.App.Store.Client.Organization.Create().SetKind(organization.KindPARTNER).
 		SetName("Partner N1").SetAccountID("N1").SetCountry("RS").Save(store.System(context.Background()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	integ := e.integrationToken("N1")
+	integ := e.Integration(t, "N1")
 	const page = `{ orders(first: 100) { %s edges { cursor node { id externalID status
 		partnerOrg { id name kind } customerOrg { id name kind }
 		subscription { id status services { kind quantity } } } } pageInfo { hasNextPage endCursor } } }`
@@ -94,7 +93,7 @@ func TestOrdersPageQueryCount(t *testing.T) {
 		t.Helper()
 		before := n.Load()
 		var res pageResult
-		ce.gql(t, token, query, nil).ok(t).decode(t, &res)
+		apptest.Post(t, ce, token, query, nil).OK(t).Decode(t, &res)
 		if got := len(res.Orders.Edges); got != want {
 			t.Fatalf("page has %d orders, want %d", got, want)
 		}
@@ -109,8 +108,8 @@ func TestOrdersPageQueryCount(t *testing.T) {
 	cases := []struct {
 		name, token, query string
 	}{
-		{"operator, with totalCount", e.op, withCount},
-		{"operator, without totalCount", e.op, withoutCount},
+		{"operator, with totalCount", e.Op, withCount},
+		{"operator, without totalCount", e.Op, withoutCount},
 		{"integration, with totalCount", integ, withCount},
 		{"integration, without totalCount", integ, withoutCount},
 	}

@@ -8,14 +8,15 @@ import (
 	"onramp/internal/app"
 	"onramp/internal/clock"
 	"onramp/internal/mail/smtptest"
+	"onramp/internal/testkit/apptest"
 )
 
 const renewMutation = `mutation($token: String!) { renewSetupLink(token: $token) { sentTo userErrors { field code message } } }`
 
 type renewResult struct {
 	RenewSetupLink struct {
-		SentTo     *string     `json:"sentTo"`
-		UserErrors []userError `json:"userErrors"`
+		SentTo     *string             `json:"sentTo"`
+		UserErrors []apptest.UserError `json:"userErrors"`
 	} `json:"renewSetupLink"`
 }
 
@@ -27,28 +28,28 @@ func TestRenewAnExpiredLink(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
 	clk := clock.NewStub(mailEpoch)
-	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) {
+	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) {
 		c.SMTPURL = sink.URL()
 		c.SetupLinkTTL = 48 * time.Hour
 	})
-	integ := m.integration(t, "P1")
-	o := m.placeOrder(t, integ, "RN-1", "P1", mailToday, "ana@p1.example")
-	old := setupToken(t, parseMail(t, waitTo(t, sink, "ana@p1.example", 1)[0]), m.base)
+	integ := m.Integration(t, "P1")
+	o := placeOrder(t, m, integ, "RN-1", "P1", mailToday, "ana@p1.example")
+	old := setupToken(t, parseMail(t, waitTo(t, sink, "ana@p1.example", 1)[0]), m.URL)
 
 	renew := func(token string) renewResult {
 		t.Helper()
 		var r renewResult
-		m.gql(t, "", renewMutation, map[string]any{"token": token}).ok(t).decode(t, &r)
+		m.GQL(t, "", renewMutation, map[string]any{"token": token}).OK(t).Decode(t, &r)
 		return r
 	}
-	wizWantCode(t, "a link that still works", renew(old).RenewSetupLink.UserErrors, "LINK_ACTIVE")
+	apptest.WantCode(t, "a link that still works", renew(old).RenewSetupLink.UserErrors, "LINK_ACTIVE")
 	if n := len(sink.To("ana@p1.example")); n != 1 {
 		t.Errorf("%d messages after a refused renewal, want 1", n)
 	}
-	m.gql(t, "", renewMutation, map[string]any{"token": tamper(t, old)}).wantError(t, "UNAUTHENTICATED", "INVALID")
+	m.GQL(t, "", renewMutation, map[string]any{"token": tamper(t, old)}).WantError(t, "UNAUTHENTICATED", "INVALID")
 
 	clk.Advance(49 * time.Hour)
-	m.gql(t, old, `{ viewer { kind } }`, nil).wantError(t, "UNAUTHENTICATED", "EXPIRED")
+	m.GQL(t, old, `{ viewer { kind } }`, nil).WantError(t, "UNAUTHENTICATED", "EXPIRED")
 	r := renew(old)
 	if r.RenewSetupLink.SentTo == nil || *r.RenewSetupLink.SentTo != "a…@p1.example" || len(r.RenewSetupLink.UserErrors) > 0 {
 		t.Fatalf("renewSetupLink: %+v", r.RenewSetupLink)
@@ -57,16 +58,16 @@ func TestRenewAnExpiredLink(t *testing.T) {
 	var fresh string
 	for _, msg := range msgs {
 		if p := parseMail(t, msg); strings.HasPrefix(p.Subject, "Set up") {
-			fresh = setupToken(t, p, m.base)
+			fresh = setupToken(t, p, m.URL)
 		}
 	}
 	if fresh == "" || fresh == old {
 		t.Fatal("no new setup link arrived")
 	}
-	m.gql(t, fresh, `{ viewer { kind } }`, nil).ok(t)
-	wizWantCode(t, "the expired link again", renew(old).RenewSetupLink.UserErrors, "LINK_REPLACED")
+	m.GQL(t, fresh, `{ viewer { kind } }`, nil).OK(t)
+	apptest.WantCode(t, "the expired link again", renew(old).RenewSetupLink.UserErrors, "LINK_REPLACED")
 
-	m.gql(t, m.integration(t, "P1"), cancelMutation, map[string]any{"id": o.ID}).ok(t) // a token of the moved clock
+	m.GQL(t, m.Integration(t, "P1"), cancelMutation, map[string]any{"id": o.ID}).OK(t) // a token of the moved clock
 	clk.Advance(49 * time.Hour)
-	wizWantCode(t, "a cancelled order's link", renew(fresh).RenewSetupLink.UserErrors, "ORDER_CANCELLED")
+	apptest.WantCode(t, "a cancelled order's link", renew(fresh).RenewSetupLink.UserErrors, "ORDER_CANCELLED")
 }

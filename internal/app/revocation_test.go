@@ -14,6 +14,7 @@ import (
 	"onramp/internal/gid"
 	"onramp/internal/store"
 	"onramp/internal/store/storetest"
+	"onramp/internal/testkit/apptest"
 )
 
 // TestRevocationReachesOpenSockets: a socket opened with an integration
@@ -29,8 +30,8 @@ func TestRevocationReachesOpenSockets(t *testing.T) {
 	})
 	t.Run("two replicas", func(t *testing.T) {
 		_, dbURL := storetest.PostgresLocation(t)
-		a, _ := startReplica(t, dbURL)
-		b, _ := startReplica(t, dbURL)
+		a := startReplica(t, dbURL)
+		b := startReplica(t, dbURL)
 		// Another replica hears of a revocation within a second; the
 		// check of a new subscription is the in-memory lookup, so only the
 		// changes after the revocation are asserted there (they travel
@@ -41,8 +42,8 @@ func TestRevocationReachesOpenSockets(t *testing.T) {
 
 // revocationCases opens each kind of socket on sockets and revokes its
 // credential through via.
-func revocationCases(t *testing.T, sockets, via *serving, newSubscription bool) {
-	op, err := via.app.Auth.IssueOperator("op", time.Hour)
+func revocationCases(t *testing.T, sockets, via *apptest.Server, newSubscription bool) {
+	op, err := via.App.Auth.IssueOperator("op", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,32 +55,32 @@ func revocationCases(t *testing.T, sockets, via *serving, newSubscription bool) 
 	}{
 		{"integration key", func(t *testing.T, _ string) (string, func()) {
 			var created createKeyResult
-			gqlAt(t, via.base, op, createKeyMutation, map[string]any{"name": "socket", "account": "P1"}).ok(t).decode(t, &created)
+			apptest.Post(t, via.URL, op, createKeyMutation, map[string]any{"name": "socket", "account": "P1"}).OK(t).Decode(t, &created)
 			k := created.CreateIntegrationKey
 			if k.Token == nil || k.Key == nil {
 				t.Fatalf("createIntegrationKey: %+v", k)
 			}
 			return *k.Token, func() {
-				gqlAt(t, via.base, op, revokeKeyMutation, map[string]any{"id": k.Key.ID}).ok(t)
+				apptest.Post(t, via.URL, op, revokeKeyMutation, map[string]any{"id": k.Key.ID}).OK(t)
 			}
 		}},
 		{"partner session", func(t *testing.T, _ string) (string, func()) {
 			token := revocationPartnerSession(t, via)
-			return token, func() { gqlAt(t, via.base, token, `mutation { signOut { signedOut } }`, nil).ok(t) }
+			return token, func() { apptest.Post(t, via.URL, token, `mutation { signOut { signedOut } }`, nil).OK(t) }
 		}},
 		{"setup link", func(t *testing.T, orderID string) (string, func()) {
-			link, err := via.app.Auth.IssueSetupLink(store.System(context.Background()), gid.ID(orderID), "ana@p1.example")
+			link, err := via.App.Auth.IssueSetupLink(store.System(context.Background()), gid.ID(orderID), "ana@p1.example")
 			if err != nil {
 				t.Fatal(err)
 			}
 			return link, func() {
 				var res struct {
 					ResendSetupLink struct {
-						UserErrors []userError `json:"userErrors"`
+						UserErrors []apptest.UserError `json:"userErrors"`
 					} `json:"resendSetupLink"`
 				}
-				gqlAt(t, via.base, op, `mutation($id: ID!) { resendSetupLink(orderId: $id) { userErrors { field code message } } }`,
-					map[string]any{"id": orderID}).ok(t).decode(t, &res)
+				apptest.Post(t, via.URL, op, `mutation($id: ID!) { resendSetupLink(orderId: $id) { userErrors { field code message } } }`,
+					map[string]any{"id": orderID}).OK(t).Decode(t, &res)
 				if ue := res.ResendSetupLink.UserErrors; len(ue) > 0 {
 					t.Fatalf("resendSetupLink: %+v", ue)
 				}
@@ -103,12 +104,12 @@ func revocationCases(t *testing.T, sockets, via *serving, newSubscription bool) 
 			if newSubscription {
 				// The socket may already be closing: a failed write is fine,
 				// an answer is not.
-				q, _ := json.Marshal(map[string]any{"query": wizStatusSubscription, "variables": map[string]any{"id": orderID}})
-				_ = wsjson.Write(ctx, c, wsMessage{ID: "2", Type: "subscribe", Payload: q})
+				q, _ := json.Marshal(map[string]any{"query": apptest.StatusSubscription, "variables": map[string]any{"id": orderID}})
+				_ = wsjson.Write(ctx, c, apptest.WSMessage{ID: "2", Type: "subscribe", Payload: q})
 			}
 			// A change after the revocation must not reach the socket.
 			var res cancelResult
-			gqlAt(t, via.base, op, cancelMutation, map[string]any{"id": orderID, "reason": "Revocation test."}).ok(t).decode(t, &res)
+			apptest.Post(t, via.URL, op, cancelMutation, map[string]any{"id": orderID, "reason": "Revocation test."}).OK(t).Decode(t, &res)
 			if ue := res.CancelOrder.UserErrors; len(ue) > 0 {
 				t.Fatalf("cancelOrder: %+v", ue)
 			}
@@ -116,7 +117,7 @@ func revocationCases(t *testing.T, sockets, via *serving, newSubscription bool) 
 			rctx, rcancel := context.WithTimeout(ctx, 3*time.Second)
 			defer rcancel()
 			for {
-				var m wsMessage
+				var m apptest.WSMessage
 				err := wsjson.Read(rctx, c, &m)
 				if err != nil {
 					if got := websocket.CloseStatus(err); got != 4403 {
@@ -128,7 +129,7 @@ func revocationCases(t *testing.T, sockets, via *serving, newSubscription bool) 
 				case "next":
 					t.Fatalf("after the revocation the socket received %s", m.Payload)
 				case "ping":
-					_ = wsjson.Write(rctx, c, wsMessage{Type: "pong"})
+					_ = wsjson.Write(rctx, c, apptest.WSMessage{Type: "pong"})
 				}
 			}
 		})
@@ -138,10 +139,10 @@ func revocationCases(t *testing.T, sockets, via *serving, newSubscription bool) 
 // revocationPartnerSession signs in a new partner administrator of
 // account P1 (written directly, as the replica tests do) and answers the
 // session's token.
-func revocationPartnerSession(t *testing.T, s *serving) string {
+func revocationPartnerSession(t *testing.T, s *apptest.Server) string {
 	t.Helper()
 	ctx := store.System(context.Background())
-	client := s.app.Store.Client
+	client := s.App.Store.Client
 	org, err := client.Organization.Query().Where(organization.AccountID("P1")).Only(ctx)
 	if err != nil {
 		org, err = client.Organization.Create().SetKind(organization.KindPARTNER).
@@ -154,7 +155,7 @@ func revocationPartnerSession(t *testing.T, s *serving) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err := s.app.Auth.IssuePartnerSession(ctx, u, org)
+	token, err := s.App.Auth.IssuePartnerSession(ctx, u, org)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,22 +166,22 @@ func revocationPartnerSession(t *testing.T, s *serving) string {
 // of orderID.
 func subscribeOn(t *testing.T, ctx context.Context, c *websocket.Conn, id, orderID string) {
 	t.Helper()
-	q, _ := json.Marshal(map[string]any{"query": wizStatusSubscription, "variables": map[string]any{"id": orderID}})
-	if err := wsjson.Write(ctx, c, wsMessage{ID: id, Type: "subscribe", Payload: q}); err != nil {
+	q, _ := json.Marshal(map[string]any{"query": apptest.StatusSubscription, "variables": map[string]any{"id": orderID}})
+	if err := wsjson.Write(ctx, c, apptest.WSMessage{ID: id, Type: "subscribe", Payload: q}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // readSocket reads the next message that is not a ping.
-func readSocket(t *testing.T, ctx context.Context, c *websocket.Conn) wsMessage {
+func readSocket(t *testing.T, ctx context.Context, c *websocket.Conn) apptest.WSMessage {
 	t.Helper()
 	for {
-		var m wsMessage
+		var m apptest.WSMessage
 		if err := wsjson.Read(ctx, c, &m); err != nil {
 			t.Fatalf("read: %v", err)
 		}
 		if m.Type == "ping" {
-			_ = wsjson.Write(ctx, c, wsMessage{Type: "pong"})
+			_ = wsjson.Write(ctx, c, apptest.WSMessage{Type: "pong"})
 			continue
 		}
 		return m

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -17,97 +15,34 @@ import (
 	"github.com/coder/websocket/wsjson"
 
 	"onramp/internal/app"
-	"onramp/internal/store/storetest"
+	"onramp/internal/testkit/apptest"
 )
-
-// serving is an App running its own Run loop on a loopback listener, as
-// `onramp serve` does.
-type serving struct {
-	app  *app.App
-	base string
-	stop context.CancelFunc
-	done chan error
-}
-
-func startServing(t *testing.T, mutate func(*app.Config)) *serving {
-	t.Helper()
-	cfg := app.Defaults()
-	cfg.DataDir, cfg.DatabaseURL = storetest.Location(t)
-	cfg.ShutdownTimeout = 5 * time.Second
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.PublicURL = "http://" + ln.Addr().String()
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	a, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &serving{app: a, base: cfg.PublicURL, stop: cancel, done: make(chan error, 1)}
-	go func() { s.done <- a.Run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		<-s.done //nolint:errcheck // how Run ended after its cancel is not this test's question
-	})
-	return s
-}
-
-func (s *serving) wsURL() string { return "ws" + strings.TrimPrefix(s.base, "http") + "/graphql" }
-
-type wsMessage struct {
-	ID      string          `json:"id,omitempty"`
-	Type    string          `json:"type"`
-	Payload json.RawMessage `json:"payload,omitempty"`
-}
-
-func dialGraphQLWS(t *testing.T, ctx context.Context, s *serving, origin string) *websocket.Conn {
-	t.Helper()
-	h := http.Header{}
-	if origin != "" {
-		h.Set("Origin", origin)
-	}
-	c, resp, err := websocket.Dial(ctx, s.wsURL(), &websocket.DialOptions{
-		Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: h,
-	})
-	if err != nil {
-		status := 0
-		if resp != nil {
-			status = resp.StatusCode
-		}
-		t.Fatalf("dial (HTTP %d): %v", status, err)
-	}
-	return c
-}
 
 func TestWebsocketAuthenticatesConnectionInit(t *testing.T) {
 	s := startServing(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	op, err := s.app.Auth.IssueOperator("op", time.Hour)
+	op, err := s.App.Auth.IssueOperator("op", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	t.Run("a good token is acknowledged and can query", func(t *testing.T) {
-		c := dialGraphQLWS(t, ctx, s, s.base)
+		c := s.DialWS(t, ctx, s.URL)
 		defer c.CloseNow()
 		init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + op})
-		if err := wsjson.Write(ctx, c, wsMessage{Type: "connection_init", Payload: init}); err != nil {
+		if err := wsjson.Write(ctx, c, apptest.WSMessage{Type: "connection_init", Payload: init}); err != nil {
 			t.Fatal(err)
 		}
-		var ack wsMessage
+		var ack apptest.WSMessage
 		if err := wsjson.Read(ctx, c, &ack); err != nil || ack.Type != "connection_ack" {
 			t.Fatalf("want connection_ack, got %+v %v", ack, err)
 		}
 		q, _ := json.Marshal(map[string]string{"query": "{ viewer { kind } }"})
-		if err := wsjson.Write(ctx, c, wsMessage{ID: "1", Type: "subscribe", Payload: q}); err != nil {
+		if err := wsjson.Write(ctx, c, apptest.WSMessage{ID: "1", Type: "subscribe", Payload: q}); err != nil {
 			t.Fatal(err)
 		}
-		var next wsMessage
+		var next apptest.WSMessage
 		if err := wsjson.Read(ctx, c, &next); err != nil {
 			t.Fatal(err)
 		}
@@ -121,12 +56,12 @@ func TestWebsocketAuthenticatesConnectionInit(t *testing.T) {
 		{"a bad token", `{"Authorization":"Bearer not-a-token"}`},
 	} {
 		t.Run(tc.name+" is closed with 4403", func(t *testing.T) {
-			c := dialGraphQLWS(t, ctx, s, s.base)
+			c := s.DialWS(t, ctx, s.URL)
 			defer c.CloseNow()
-			if err := wsjson.Write(ctx, c, wsMessage{Type: "connection_init", Payload: json.RawMessage(tc.payload)}); err != nil {
+			if err := wsjson.Write(ctx, c, apptest.WSMessage{Type: "connection_init", Payload: json.RawMessage(tc.payload)}); err != nil {
 				t.Fatal(err)
 			}
-			var m wsMessage
+			var m apptest.WSMessage
 			err := wsjson.Read(ctx, c, &m)
 			if got := websocket.CloseStatus(err); got != 4403 {
 				t.Fatalf("close status = %d (%v), want 4403", got, err)
@@ -135,7 +70,7 @@ func TestWebsocketAuthenticatesConnectionInit(t *testing.T) {
 	}
 
 	t.Run("a foreign origin is refused", func(t *testing.T) {
-		_, resp, err := websocket.Dial(ctx, s.wsURL(), &websocket.DialOptions{
+		_, resp, err := websocket.Dial(ctx, s.WSURL(), &websocket.DialOptions{
 			Subprotocols: []string{"graphql-transport-ws"},
 			HTTPHeader:   http.Header{"Origin": {"https://evil.example"}},
 		})
@@ -151,49 +86,48 @@ func TestGracefulShutdown(t *testing.T) {
 	s := startServing(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
-	c := dialGraphQLWS(t, ctx, s, s.base)
+	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
+	c := s.DialWS(t, ctx, s.URL)
 	defer c.CloseNow()
 	init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + op})
-	if err := wsjson.Write(ctx, c, wsMessage{Type: "connection_init", Payload: init}); err != nil {
+	if err := wsjson.Write(ctx, c, apptest.WSMessage{Type: "connection_init", Payload: init}); err != nil {
 		t.Fatal(err)
 	}
-	var ack wsMessage
+	var ack apptest.WSMessage
 	if err := wsjson.Read(ctx, c, &ack); err != nil || ack.Type != "connection_ack" {
 		t.Fatalf("want connection_ack, got %+v %v", ack, err)
 	}
-	resp, err := http.Get(s.base + "/readyz")
+	resp, err := http.Get(s.URL + "/readyz")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("readyz before shutdown: %v %v", resp, err)
 	}
 	resp.Body.Close()
 
-	s.stop()
-	var m wsMessage
+	s.Shutdown()
+	var m apptest.WSMessage
 	err = wsjson.Read(ctx, c, &m)
 	if st := websocket.CloseStatus(err); st == -1 {
 		t.Fatalf("socket ended without a close frame: %v", err)
 	}
 	select {
-	case err := <-s.done:
-		s.done <- err // for the cleanup
-		if err != nil {
+	case <-s.Ended():
+		if err := s.RunError(); err != nil {
 			t.Fatalf("Run: %v", err)
 		}
 	case <-ctx.Done():
 		t.Fatal("Run did not return after shutdown")
 	}
-	if _, err := http.Get(s.base + "/readyz"); err == nil {
+	if _, err := http.Get(s.URL + "/readyz"); err == nil {
 		t.Fatal("server still answers after shutdown")
 	}
 }
 
 func TestHTTPLimitsAndEndpoints(t *testing.T) {
 	s := startServing(t, func(c *app.Config) { c.MaxBodyBytes = 4096; c.Limits.Depth = 4 })
-	op, _ := s.app.Auth.IssueOperator("op", time.Hour)
+	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 	post := func(t *testing.T, contentType string, body []byte) (*http.Response, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, s.base+"/graphql", bytes.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", contentType)
 		req.Header.Set("Authorization", "Bearer "+op)
 		resp, err := http.DefaultClient.Do(req)
@@ -240,7 +174,7 @@ func TestHTTPLimitsAndEndpoints(t *testing.T) {
 		}
 	})
 	t.Run("a mutation over GET is refused", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodGet, s.base+"/graphql?query="+
+		req, _ := http.NewRequest(http.MethodGet, s.URL+"/graphql?query="+
 			"mutation%7BplaceOrder(input%3A%7B%7D)%7Border%7Bid%7D%7D%7D", nil)
 		req.Header.Set("Authorization", "Bearer "+op)
 		resp, err := http.DefaultClient.Do(req)
@@ -254,7 +188,7 @@ func TestHTTPLimitsAndEndpoints(t *testing.T) {
 	})
 	t.Run("health, readiness and metrics", func(t *testing.T) {
 		for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "onramp_http_requests_total"} {
-			resp, err := http.Get(s.base + path)
+			resp, err := http.Get(s.URL + path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -339,9 +273,9 @@ func TestIntrospectionWithinLimits(t *testing.T) {
 			s := startServing(t, c.cfg)
 			token := ""
 			if c.token {
-				token, _ = s.app.Auth.IssueOperator("op", time.Hour)
+				token, _ = s.App.Auth.IssueOperator("op", time.Hour)
 			}
-			out := post(t, s.base, token, introspectionQuery)
+			out := post(t, s.URL, token, introspectionQuery)
 			if got := queryType(out) == "Query"; got != c.want || c.want && out["errors"] != nil {
 				t.Fatalf("introspection answered = %v, want %v: %v", got, c.want, out["errors"])
 			}
@@ -349,8 +283,8 @@ func TestIntrospectionWithinLimits(t *testing.T) {
 	}
 	t.Run("the depth limit still holds beside introspection", func(t *testing.T) {
 		s := startServing(t, func(c *app.Config) { c.Dev = true; c.Limits.Depth = 4 })
-		op, _ := s.app.Auth.IssueOperator("op", time.Hour)
-		out := post(t, s.base, op, "{ __schema { queryType { name } } orders { edges { node { subscription { order { id } } } } } }")
+		op, _ := s.App.Auth.IssueOperator("op", time.Hour)
+		out := post(t, s.URL, op, "{ __schema { queryType { name } } orders { edges { node { subscription { order { id } } } } } }")
 		errs, _ := out["errors"].([]any)
 		if len(errs) == 0 || !strings.Contains(fmt.Sprint(errs[0]), "DEPTH_LIMIT_EXCEEDED") {
 			t.Fatalf("want DEPTH_LIMIT_EXCEEDED, got %v", out)

@@ -20,6 +20,7 @@ import (
 	"onramp/internal/clock"
 	"onramp/internal/mail/smtptest"
 	"onramp/internal/testkit"
+	"onramp/internal/testkit/apptest"
 	"onramp/internal/webhooks"
 )
 
@@ -97,15 +98,15 @@ type createEndpointResult struct {
 			Events           []string `json:"events"`
 			PartnerAccountID string   `json:"partnerAccountId"`
 		} `json:"endpoint"`
-		Secret     *string     `json:"secret"`
-		UserErrors []userError `json:"userErrors"`
+		Secret     *string             `json:"secret"`
+		UserErrors []apptest.UserError `json:"userErrors"`
 	} `json:"createWebhookEndpoint"`
 }
 
-func createEndpoint(t *testing.T, m *mailApp, token string, in map[string]any) createEndpointResult {
+func createEndpoint(t *testing.T, m *apptest.Server, token string, in map[string]any) createEndpointResult {
 	t.Helper()
 	var res createEndpointResult
-	m.gql(t, token, createEndpointMutation, map[string]any{"in": in}).ok(t).decode(t, &res)
+	m.GQL(t, token, createEndpointMutation, map[string]any{"in": in}).OK(t).Decode(t, &res)
 	return res
 }
 
@@ -148,9 +149,9 @@ func TestWebhooksDeliverAFlowsEventsSigned(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
 	clk := clock.NewStub(mailEpoch)
-	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.Dev = true; c.SMTPURL = sink.URL() })
+	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true; c.SMTPURL = sink.URL() })
 	rcv := newReceiver(t)
-	integ := m.integration(t, "P1")
+	integ := m.Integration(t, "P1")
 	created := createEndpoint(t, m, integ, map[string]any{"url": rcv.srv.URL + "/onramp"})
 	if ep := created.CreateWebhookEndpoint; ep.Endpoint == nil || ep.Secret == nil || !strings.HasPrefix(*ep.Secret, "whsec_") || len(ep.UserErrors) > 0 {
 		t.Fatalf("createWebhookEndpoint: %+v", ep)
@@ -158,16 +159,17 @@ func TestWebhooksDeliverAFlowsEventsSigned(t *testing.T) {
 	secret := *created.CreateWebhookEndpoint.Secret
 	// Another partner's endpoint, to prove it hears nothing of P1.
 	other := newReceiver(t)
-	createEndpoint(t, m, m.integration(t, "P2"), map[string]any{"url": other.srv.URL})
+	createEndpoint(t, m, m.Integration(t, "P2"), map[string]any{"url": other.srv.URL})
 
-	o := m.placeOrder(t, integ, "WH-1", "P1", mailToday, "ana@p1.example")
-	m.waitOrderStatus(t, o.ID, "LINK_SENT")
-	c := &wizClient{app: m.app, base: m.base, op: m.operator(t), http: &http.Client{Timeout: time.Minute}}
-	link := c.link(t, o.ID, "ana@p1.example")
-	c.partnerToConfirm(t, link, "it@wh-acme.example")
-	c.confirmToServices(t, link)
-	c.saveSettings(t, link, "whacme")
-	c.mustProvision(t, link, nil)
+	o := placeOrder(t, m, integ, "WH-1", "P1", mailToday, "ana@p1.example")
+	waitOrderStatus(t, m, o.ID, "LINK_SENT")
+	m.Op = m.Operator(t)
+	c := m
+	link := c.Link(t, o.ID, "ana@p1.example")
+	c.PartnerToConfirm(t, link, "it@wh-acme.example")
+	c.ConfirmToServices(t, link)
+	c.SaveSettings(t, link, "whacme")
+	c.MustProvision(t, link, nil)
 
 	want := []string{"order.placed", "order.link_sent", "order.setup_started", "order.orgs_confirmed", "order.provisioned"}
 	tickUntil(t, clk, "the flow's five events at the endpoint", func() (bool, string) {
@@ -194,7 +196,7 @@ func TestWebhooksDeliverAFlowsEventsSigned(t *testing.T) {
 	}
 
 	var feed eventsResult
-	m.gql(t, integ, eventsQuery, map[string]any{"order": o.ID}).ok(t).decode(t, &feed)
+	m.GQL(t, integ, eventsQuery, map[string]any{"order": o.ID}).OK(t).Decode(t, &feed)
 	var fed []string
 	for _, e := range feed.Events.Edges {
 		fed = append(fed, e.Node.ID)
@@ -208,7 +210,7 @@ func TestWebhooksDeliverAFlowsEventsSigned(t *testing.T) {
 	// Replay from the cursor of the second event: exactly the rest.
 	if len(feed.Events.Edges) == len(want) {
 		var rest eventsResult
-		m.gql(t, integ, eventsQuery, map[string]any{"after": feed.Events.Edges[1].Cursor}).ok(t).decode(t, &rest)
+		m.GQL(t, integ, eventsQuery, map[string]any{"after": feed.Events.Edges[1].Cursor}).OK(t).Decode(t, &rest)
 		var replayed []string
 		for _, e := range rest.Events.Edges {
 			replayed = append(replayed, e.Node.ID)
@@ -223,20 +225,20 @@ func TestWebhooksDeliverAFlowsEventsSigned(t *testing.T) {
 			t.Errorf("P2's endpoint received %d of P1's events", n)
 		}
 		var p2 eventsResult
-		m.gql(t, m.integration(t, "P2"), eventsQuery, nil).ok(t).decode(t, &p2)
+		m.GQL(t, m.Integration(t, "P2"), eventsQuery, nil).OK(t).Decode(t, &p2)
 		if len(p2.Events.Edges) != 0 {
 			t.Errorf("P2's integration reads %d of P1's events", len(p2.Events.Edges))
 		}
 		var eps struct {
 			WebhookEndpoints []struct{ URL string } `json:"webhookEndpoints"`
 		}
-		m.gql(t, m.integration(t, "P2"), `{ webhookEndpoints { url } }`, nil).ok(t).decode(t, &eps)
+		m.GQL(t, m.Integration(t, "P2"), `{ webhookEndpoints { url } }`, nil).OK(t).Decode(t, &eps)
 		if len(eps.WebhookEndpoints) != 1 || eps.WebhookEndpoints[0].URL != other.srv.URL {
 			t.Errorf("P2 lists endpoints %+v, want only its own", eps.WebhookEndpoints)
 		}
-		m.gql(t, link, eventsQuery, nil).wantError(t, "FORBIDDEN", "")
+		m.GQL(t, link, eventsQuery, nil).WantError(t, "FORBIDDEN", "")
 		var all eventsResult
-		m.gql(t, m.operator(t), eventsQuery, nil).ok(t).decode(t, &all)
+		m.GQL(t, m.Operator(t), eventsQuery, nil).OK(t).Decode(t, &all)
 		if len(all.Events.Edges) < len(want) {
 			t.Errorf("an operator reads %d events, want all", len(all.Events.Edges))
 		}
@@ -249,10 +251,10 @@ func TestWebhooksDeliverAFlowsEventsSigned(t *testing.T) {
 func TestWebhooksRetryAndRotate(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewStub(mailEpoch)
-	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.Dev = true })
+	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
 	rcv := newReceiver(t)
 	rcv.failFirst.Store(2)
-	op := m.operator(t)
+	op := m.Operator(t)
 	created := createEndpoint(t, m, op, map[string]any{"url": rcv.srv.URL, "events": []string{"order.placed", "order.cancelled"}, "partnerAccountId": "P1"})
 	ep := created.CreateWebhookEndpoint
 	if ep.Endpoint == nil || ep.Endpoint.PartnerAccountID != "P1" || !slices.Equal(ep.Endpoint.Events, []string{"order.placed", "order.cancelled"}) {
@@ -260,7 +262,7 @@ func TestWebhooksRetryAndRotate(t *testing.T) {
 	}
 	first := *ep.Secret
 
-	o := m.placeOrder(t, m.integration(t, "P1"), "WR-1", "P1", isoDate(mailDay(5, 0)), "ana@p1.example")
+	o := placeOrder(t, m, m.Integration(t, "P1"), "WR-1", "P1", apptest.ISODate(mailDay(5, 0)), "ana@p1.example")
 	tickUntil(t, clk, "the third attempt", func() (bool, string) {
 		return len(rcv.accepted()) == 1, strings.Repeat("·", len(rcv.all()))
 	})
@@ -279,7 +281,7 @@ func TestWebhooksRetryAndRotate(t *testing.T) {
 	}
 	// The attempt is recorded once the receiver has answered.
 	testkit.Eventually(t, "three recorded attempts", mailWait, func() (bool, string) {
-		m.gql(t, m.integration(t, "P1"), `{ webhookEndpoints { deliveries(first: 10) { attempt status statusCode eventType } } }`, nil).ok(t).decode(t, &res)
+		m.GQL(t, m.Integration(t, "P1"), `{ webhookEndpoints { deliveries(first: 10) { attempt status statusCode eventType } } }`, nil).OK(t).Decode(t, &res)
 		return len(res.WebhookEndpoints) == 1 && len(res.WebhookEndpoints[0].Deliveries) == 3, "not yet"
 	})
 	d := res.WebhookEndpoints[0].Deliveries // newest first
@@ -292,13 +294,13 @@ func TestWebhooksRetryAndRotate(t *testing.T) {
 			Secret *string `json:"secret"`
 		} `json:"rotateWebhookSecret"`
 	}
-	m.gql(t, op, `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret userErrors { code } } }`,
-		map[string]any{"id": ep.Endpoint.ID}).ok(t).decode(t, &rot)
-	second := deref(rot.RotateWebhookSecret.Secret)
+	m.GQL(t, op, `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret userErrors { code } } }`,
+		map[string]any{"id": ep.Endpoint.ID}).OK(t).Decode(t, &rot)
+	second := apptest.Deref(rot.RotateWebhookSecret.Secret)
 	if second == "" || second == first {
 		t.Fatalf("rotate answered secret %q", second)
 	}
-	m.gql(t, op, `mutation($id: ID!) { cancelOrder(orderId: $id) { userErrors { code } } }`, map[string]any{"id": o.ID}).ok(t)
+	m.GQL(t, op, `mutation($id: ID!) { cancelOrder(orderId: $id) { userErrors { code } } }`, map[string]any{"id": o.ID}).OK(t)
 	tickUntil(t, clk, "the cancellation's delivery", func() (bool, string) { return len(rcv.accepted()) == 2, "" })
 	last := rcv.accepted()[1]
 	if typeOf(t, last.body) != "order.cancelled" {
@@ -313,8 +315,8 @@ func TestWebhooksRetryAndRotate(t *testing.T) {
 // be https to a public host; bad input is a userError and stores nothing.
 func TestWebhookEndpointsRefuseUnsafeURLs(t *testing.T) {
 	t.Parallel()
-	m := startMailApp(t, newDBLocation(t), clock.NewStub(mailEpoch), nil)
-	integ := m.integration(t, "P1")
+	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(mailEpoch), nil)
+	integ := m.Integration(t, "P1")
 	for _, tc := range []struct{ name, url, field string }{
 		{"plain http", "http://hooks.partner.example/x", "url"},
 		{"loopback", "https://127.0.0.1/x", "url"},
@@ -330,17 +332,17 @@ func TestWebhookEndpointsRefuseUnsafeURLs(t *testing.T) {
 			if r := res.CreateWebhookEndpoint; r.Endpoint != nil || r.Secret != nil {
 				t.Errorf("created %+v", r.Endpoint)
 			}
-			wizWantCode(t, "createWebhookEndpoint", res.CreateWebhookEndpoint.UserErrors, "INVALID", "input", tc.field)
+			apptest.WantCode(t, "createWebhookEndpoint", res.CreateWebhookEndpoint.UserErrors, "INVALID", "input", tc.field)
 		})
 	}
 	res := createEndpoint(t, m, integ, map[string]any{"url": "https://hooks.partner.example/x", "events": []string{"order.shipped"}})
-	wizWantCode(t, "unknown event type", res.CreateWebhookEndpoint.UserErrors, "INVALID", "input", "events", "0")
-	m.gql(t, integ, createEndpointMutation, map[string]any{"in": map[string]any{"url": "https://hooks.partner.example/x", "partnerAccountId": "P2"}}).
-		wantError(t, "FORBIDDEN", "")
+	apptest.WantCode(t, "unknown event type", res.CreateWebhookEndpoint.UserErrors, "INVALID", "input", "events", "0")
+	m.GQL(t, integ, createEndpointMutation, map[string]any{"in": map[string]any{"url": "https://hooks.partner.example/x", "partnerAccountId": "P2"}}).
+		WantError(t, "FORBIDDEN", "")
 	var eps struct {
 		WebhookEndpoints []struct{ ID string } `json:"webhookEndpoints"`
 	}
-	m.gql(t, integ, `{ webhookEndpoints { id } }`, nil).ok(t).decode(t, &eps)
+	m.GQL(t, integ, `{ webhookEndpoints { id } }`, nil).OK(t).Decode(t, &eps)
 	if len(eps.WebhookEndpoints) != 0 {
 		t.Errorf("refused endpoints were stored: %+v", eps.WebhookEndpoints)
 	}
@@ -357,9 +359,9 @@ func TestWebhookEndpointsRefuseUnsafeURLs(t *testing.T) {
 func TestWebhookLimits(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewStub(mailEpoch)
-	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.Dev = true })
+	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
 	rcv := newReceiver(t)
-	integ := m.integration(t, "P1")
+	integ := m.Integration(t, "P1")
 
 	var ids []string
 	for i := range 10 {
@@ -370,17 +372,17 @@ func TestWebhookLimits(t *testing.T) {
 		ids = append(ids, r.CreateWebhookEndpoint.Endpoint.ID)
 	}
 	over := createEndpoint(t, m, integ, map[string]any{"url": rcv.srv.URL + "/hook-11"})
-	wizWantCode(t, "an 11th endpoint", over.CreateWebhookEndpoint.UserErrors, "TOO_MANY_ENDPOINTS")
+	apptest.WantCode(t, "an 11th endpoint", over.CreateWebhookEndpoint.UserErrors, "TOO_MANY_ENDPOINTS")
 	if over.CreateWebhookEndpoint.Endpoint != nil {
 		t.Fatalf("the 11th endpoint was created")
 	}
-	m.gql(t, integ, `mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { userErrors { code } } }`, map[string]any{"id": ids[9]}).ok(t)
+	m.GQL(t, integ, `mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { userErrors { code } } }`, map[string]any{"id": ids[9]}).OK(t)
 	if again := createEndpoint(t, m, integ, map[string]any{"url": rcv.srv.URL + "/hook-10", "events": []string{"order.placed"}}); again.CreateWebhookEndpoint.Endpoint == nil {
 		t.Fatalf("after a deletion, a tenth endpoint: %+v", again.CreateWebhookEndpoint.UserErrors)
 	}
 
 	// Another account, one endpoint, 13 delivered events.
-	p2 := m.integration(t, "P2")
+	p2 := m.Integration(t, "P2")
 	hook := createEndpoint(t, m, p2, map[string]any{"url": rcv.srv.URL + "/p2", "events": []string{"order.placed"}})
 	if hook.CreateWebhookEndpoint.Endpoint == nil {
 		t.Fatal(hook.CreateWebhookEndpoint.UserErrors)
@@ -395,7 +397,7 @@ func TestWebhookLimits(t *testing.T) {
 		return n
 	}
 	for i := range 13 {
-		m.placeOrder(t, p2, fmt.Sprintf("LIM-%d", i), "P2", isoDate(mailDay(5, 0)), "ana@p2.example")
+		placeOrder(t, m, p2, fmt.Sprintf("LIM-%d", i), "P2", apptest.ISODate(mailDay(5, 0)), "ana@p2.example")
 	}
 	var deliveries []string
 	tickUntil(t, clk, "13 deliveries recorded", func() (bool, string) {
@@ -404,7 +406,7 @@ func TestWebhookLimits(t *testing.T) {
 				Deliveries []struct{ ID string } `json:"deliveries"`
 			} `json:"webhookEndpoints"`
 		}
-		m.gql(t, p2, `{ webhookEndpoints { deliveries(first: 50) { id } } }`, nil).ok(t).decode(t, &res)
+		m.GQL(t, p2, `{ webhookEndpoints { deliveries(first: 50) { id } } }`, nil).OK(t).Decode(t, &res)
 		deliveries = nil
 		for _, d := range res.WebhookEndpoints[0].Deliveries {
 			deliveries = append(deliveries, d.ID)
@@ -424,9 +426,9 @@ func TestWebhookLimits(t *testing.T) {
 		q.WriteString(" }")
 		var out map[string]struct {
 			Endpoint   *struct{ ID string } `json:"endpoint"`
-			UserErrors []userError          `json:"userErrors"`
+			UserErrors []apptest.UserError  `json:"userErrors"`
 		}
-		m.gql(t, p2, q.String(), nil).ok(t).decode(t, &out)
+		m.GQL(t, p2, q.String(), nil).OK(t).Decode(t, &out)
 		for _, r := range out {
 			switch {
 			case r.Endpoint != nil && len(r.UserErrors) == 0:
@@ -472,7 +474,7 @@ func TestWebhookLimits(t *testing.T) {
 		t.Fatalf("the 61st redelivery of the hour: %d queued, refused %v", queued, refused)
 	}
 	clk.Advance(61 * time.Minute)
-	p2 = m.integration(t, "P2") // the first one lived an hour
+	p2 = m.Integration(t, "P2") // the first one lived an hour
 	if queued, _ := redeliver(deliveries[12]); queued != 1 {
 		t.Fatalf("an hour later the account's allowance was not back")
 	}
@@ -481,7 +483,7 @@ func TestWebhookLimits(t *testing.T) {
 	var total atomic.Int32
 	for range 10 {
 		wg.Go(func() {
-			c := testkit.Client{URL: m.base}
+			c := testkit.Client{URL: m.URL}
 			r, err := c.Post(context.Background(), p2, fmt.Sprintf(`mutation { redeliverWebhook(deliveryId: %q) { endpoint { id } userErrors { code } } }`, deliveries[12]), nil)
 			if err == nil && len(r.Errors) == 0 && strings.Contains(string(r.Data), `"endpoint":{`) {
 				total.Add(1)
@@ -494,7 +496,7 @@ func TestWebhookLimits(t *testing.T) {
 	}
 	// After the retention the records are pruned: the counts start over.
 	clk.Advance(webhooks.RedeliveryRetention + time.Minute)
-	if n, err := m.app.Webhooks.PruneRedeliveries(context.Background()); err != nil || n != 5+55+1+4 {
+	if n, err := m.App.Webhooks.PruneRedeliveries(context.Background()); err != nil || n != 5+55+1+4 {
 		t.Fatalf("PruneRedeliveries after the retention: %d, %v; want all 65", n, err)
 	}
 }
@@ -505,9 +507,9 @@ func TestWebhookLimits(t *testing.T) {
 func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewStub(mailEpoch)
-	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.Dev = true })
+	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
 	rcv := newReceiver(t)
-	integ := m.integration(t, "P1")
+	integ := m.Integration(t, "P1")
 	created := createEndpoint(t, m, integ, map[string]any{"url": rcv.srv.URL, "events": []string{"order.placed"}})
 	if created.CreateWebhookEndpoint.Endpoint == nil {
 		t.Fatal(created.CreateWebhookEndpoint.UserErrors)
@@ -517,12 +519,12 @@ func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
 		t.Helper()
 		var rot struct {
 			RotateWebhookSecret struct {
-				Secret     *string     `json:"secret"`
-				UserErrors []userError `json:"userErrors"`
+				Secret     *string             `json:"secret"`
+				UserErrors []apptest.UserError `json:"userErrors"`
 			} `json:"rotateWebhookSecret"`
 		}
-		m.gql(t, integ, `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret userErrors { code message } } }`,
-			map[string]any{"id": id}).ok(t).decode(t, &rot)
+		m.GQL(t, integ, `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret userErrors { code message } } }`,
+			map[string]any{"id": id}).OK(t).Decode(t, &rot)
 		if rot.RotateWebhookSecret.Secret == nil {
 			t.Fatalf("rotate: %+v", rot.RotateWebhookSecret.UserErrors)
 		}
@@ -532,7 +534,7 @@ func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
 	secrets = append(secrets, rotate())
 	clk.Advance(time.Hour)
 	secrets = append(secrets, rotate())
-	m.placeOrder(t, integ, "ROT-1", "P1", isoDate(mailDay(5, 0)), "ana@p1.example")
+	placeOrder(t, m, integ, "ROT-1", "P1", apptest.ISODate(mailDay(5, 0)), "ana@p1.example")
 	tickUntil(t, clk, "the delivery", func() (bool, string) { return len(rcv.accepted()) == 1, "" })
 	d := rcv.accepted()[0]
 	for i, s := range secrets {
@@ -543,8 +545,8 @@ func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
 	// A day after the first rotation the original secret is gone, the
 	// second (retired an hour later) still signs.
 	clk.Advance(23*time.Hour + time.Minute)
-	integ = m.integration(t, "P1")
-	m.placeOrder(t, integ, "ROT-2", "P1", isoDate(mailDay(6, 0)), "ana@p1.example")
+	integ = m.Integration(t, "P1")
+	placeOrder(t, m, integ, "ROT-2", "P1", apptest.ISODate(mailDay(6, 0)), "ana@p1.example")
 	tickUntil(t, clk, "the second delivery", func() (bool, string) { return len(rcv.accepted()) == 2, "" })
 	d = rcv.accepted()[1]
 	if webhooks.Verify(d.signature, secrets[0], d.body) {
@@ -560,13 +562,13 @@ func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
 	}
 	var refused struct {
 		RotateWebhookSecret struct {
-			Secret     *string     `json:"secret"`
-			UserErrors []userError `json:"userErrors"`
+			Secret     *string             `json:"secret"`
+			UserErrors []apptest.UserError `json:"userErrors"`
 		} `json:"rotateWebhookSecret"`
 	}
-	m.gql(t, integ, `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret userErrors { field code message } } }`,
-		map[string]any{"id": id}).ok(t).decode(t, &refused)
-	wizWantCode(t, "a sixth retired secret within a day", refused.RotateWebhookSecret.UserErrors, "TOO_MANY_ROTATIONS")
+	m.GQL(t, integ, `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret userErrors { field code message } } }`,
+		map[string]any{"id": id}).OK(t).Decode(t, &refused)
+	apptest.WantCode(t, "a sixth retired secret within a day", refused.RotateWebhookSecret.UserErrors, "TOO_MANY_ROTATIONS")
 	if refused.RotateWebhookSecret.Secret != nil {
 		t.Errorf("the refused rotation answered a secret")
 	}
@@ -586,18 +588,18 @@ func TestTestClockKeepsSignaturesRealAndItsOffsetBounded(t *testing.T) {
 	})
 	rcv := newReceiver(t)
 	lifeAdvance(t, s, "48h")
-	integ, err := s.app.Auth.IssueIntegration("P1", time.Hour)
+	integ, err := s.App.Auth.IssueIntegration("P1", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var created createEndpointResult
-	gqlAt(t, s.base, integ, createEndpointMutation, map[string]any{"in": map[string]any{"url": rcv.srv.URL, "events": []string{"order.placed"}}}).ok(t).decode(t, &created)
+	apptest.Post(t, s.URL, integ, createEndpointMutation, map[string]any{"in": map[string]any{"url": rcv.srv.URL, "events": []string{"order.placed"}}}).OK(t).Decode(t, &created)
 	if created.CreateWebhookEndpoint.Endpoint == nil {
 		t.Fatal(created.CreateWebhookEndpoint.UserErrors)
 	}
-	in := orderInput("TCS-1", "P1")
-	in["requestedStartDate"] = isoDate(time.Now().AddDate(0, 0, 10))
-	gqlAt(t, s.base, integ, placeOrderMutation, map[string]any{"in": in, "input": in}).ok(t)
+	in := apptest.OrderInput("TCS-1", "P1")
+	in["requestedStartDate"] = apptest.ISODate(time.Now().AddDate(0, 0, 10))
+	apptest.Post(t, s.URL, integ, apptest.PlaceOrderMutation, map[string]any{"in": in, "input": in}).OK(t)
 	testkit.Eventually(t, "the delivery", mailWait, func() (bool, string) { return len(rcv.accepted()) == 1, "" })
 	sig := rcv.accepted()[0].signature
 	ts, _, _ := strings.Cut(strings.TrimPrefix(sig, "t="), ",")
@@ -613,17 +615,17 @@ func TestTestClockKeepsSignaturesRealAndItsOffsetBounded(t *testing.T) {
 	refused := false
 	for i := 0; i < 400 && !refused; i++ {
 		var res lifeAdvanceResult
-		r := gqlAt(t, s.base, lifeOperator(t, s), lifeAdvanceClockMutation, map[string]any{"by": "9600h"})
-		r.ok(t).decode(t, &res)
+		r := apptest.Post(t, s.URL, lifeOperator(t, s), lifeAdvanceClockMutation, map[string]any{"by": "9600h"})
+		r.OK(t).Decode(t, &res)
 		if len(res.AdvanceClock.UserErrors) > 0 {
-			wizWantCode(t, "an advance past the bound", res.AdvanceClock.UserErrors, "INVALID", "by")
+			apptest.WantCode(t, "an advance past the bound", res.AdvanceClock.UserErrors, "INVALID", "by")
 			refused = true
 		}
 	}
 	if !refused {
 		t.Fatal("400 advances of 400 days were all accepted")
 	}
-	if _, err := clock.OpenShared(context.Background(), s.app.Store.DB); err != nil {
+	if _, err := clock.OpenShared(context.Background(), s.App.Store.DB); err != nil {
 		t.Fatalf("a server starting now with --test-clock would fail: %v", err)
 	}
 }
@@ -635,7 +637,7 @@ func TestTestClockKeepsSignaturesRealAndItsOffsetBounded(t *testing.T) {
 func TestWebhookHangingEndpointsDelayNoOneElse(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewStub(mailEpoch)
-	m := startMailApp(t, newDBLocation(t), clk, func(c *app.Config) { c.Dev = true })
+	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
 	var open, ended atomic.Int32
 	release := make(chan struct{})
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -649,7 +651,7 @@ func TestWebhookHangingEndpointsDelayNoOneElse(t *testing.T) {
 	t.Cleanup(func() { close(release); hang.Close() })
 	fast := newReceiver(t)
 
-	p1, p2 := m.integration(t, "P1"), m.integration(t, "P2")
+	p1, p2 := m.Integration(t, "P1"), m.Integration(t, "P2")
 	for i := range 8 {
 		if r := createEndpoint(t, m, p1, map[string]any{"url": fmt.Sprintf("%s/hang-%d", hang.URL, i), "events": []string{"order.placed"}}); r.CreateWebhookEndpoint.Endpoint == nil {
 			t.Fatal(r.CreateWebhookEndpoint.UserErrors)
@@ -659,12 +661,12 @@ func TestWebhookHangingEndpointsDelayNoOneElse(t *testing.T) {
 		t.Fatal(r.CreateWebhookEndpoint.UserErrors)
 	}
 	for i := range 3 {
-		m.placeOrder(t, p1, fmt.Sprintf("HANG-%d", i), "P1", isoDate(mailDay(5, 0)), "ana@p1.example")
+		placeOrder(t, m, p1, fmt.Sprintf("HANG-%d", i), "P1", apptest.ISODate(mailDay(5, 0)), "ana@p1.example")
 	}
 	testkit.Eventually(t, "P1's deliveries hanging", mailWait, func() (bool, string) {
 		return open.Load() >= 4, fmt.Sprintf("%d open", open.Load())
 	})
-	m.placeOrder(t, p2, "FAST-1", "P2", isoDate(mailDay(5, 0)), "bob@p2.example")
+	placeOrder(t, m, p2, "FAST-1", "P2", apptest.ISODate(mailDay(5, 0)), "bob@p2.example")
 	testkit.Eventually(t, "P2's delivery", mailWait, func() (bool, string) {
 		return len(fast.accepted()) == 1, fmt.Sprintf("%d hanging requests ended", ended.Load())
 	})

@@ -1,4 +1,4 @@
-package app_test
+package setup_test
 
 // Tests of the wizard under concurrent calls: billing once, one winner of a claim.
 
@@ -20,6 +20,7 @@ import (
 	"onramp/ent/user"
 	"onramp/internal/gid"
 	"onramp/internal/store"
+	"onramp/internal/testkit/apptest"
 )
 
 // --- concurrency ------------------------------------------------------------------------------------
@@ -40,23 +41,23 @@ func wizRace(n int, f func(i int)) {
 
 func TestWizardConcurrentProvisionBillsOnce(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	ctx := store.System(context.Background())
-	id := c.place(t, "CP-1", "P1", nil)
-	link := c.link(t, id, "ana@p1.example")
-	c.partnerToConfirm(t, link, "it@acme.example")
-	c.confirmToServices(t, link)
-	c.saveSettings(t, link, "acme")
+	id := c.NewOrder(t, "CP-1", "P1", nil)
+	link := c.Link(t, id, "ana@p1.example")
+	c.PartnerToConfirm(t, link, "it@acme.example")
+	c.ConfirmToServices(t, link)
+	c.SaveSettings(t, link, "acme")
 
 	const n = 50
-	results := make([]wizProvisionPayload, n)
+	results := make([]apptest.ProvisionPayload, n)
 	errs := make([]error, n)
 	wizRace(n, func(i int) {
 		var vars map[string]any
 		if i%2 == 1 { // with and without an idempotency key, all different
-			vars = wizVars("key", fmt.Sprintf("tab-%d", i))
+			vars = apptest.Vars("key", fmt.Sprintf("tab-%d", i))
 		}
-		r, err := c.post(link, wizProvisionMutation, vars)
+		r, err := c.TryGQL(link, apptest.ProvisionMutation, vars)
 		switch {
 		case err != nil:
 			errs[i] = err
@@ -64,7 +65,7 @@ func TestWizardConcurrentProvisionBillsOnce(t *testing.T) {
 			errs[i] = fmt.Errorf("errors %+v", r.Errors)
 		default:
 			var data struct {
-				Provision wizProvisionPayload `json:"provision"`
+				Provision apptest.ProvisionPayload `json:"provision"`
 			}
 			errs[i] = json.Unmarshal(r.Data, &data)
 			results[i] = data.Provision
@@ -87,43 +88,43 @@ func TestWizardConcurrentProvisionBillsOnce(t *testing.T) {
 		t.Errorf("billingStartedAt values across %d calls: %v, want one", n, billing)
 	}
 
-	jobs, err := c.app.Jobs.Client().JobList(context.Background(), river.NewJobListParams().Kinds("billing_start"))
+	jobs, err := c.App.Jobs.Client().JobList(context.Background(), river.NewJobListParams().Kinds("billing_start"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(jobs.Jobs) != 1 {
 		t.Errorf("%d billing_start jobs, want 1", len(jobs.Jobs))
 	}
-	if k, _ := c.app.Store.Client.AuditEvent.Query().
+	if k, _ := c.App.Store.Client.AuditEvent.Query().
 		Where(auditevent.OrderID(gid.ID(id)), auditevent.Action("provision")).Count(ctx); k != 1 {
 		t.Errorf("%d provision audit events, want 1", k)
 	}
-	if k, _ := c.app.Store.Client.Message.Query().
+	if k, _ := c.App.Store.Client.Message.Query().
 		Where(message.OrderID(gid.ID(id)), message.KindEQ(message.KindSERVICES_ACTIVE)).Count(ctx); k != 1 {
 		t.Errorf("%d \"services active\" emails, want 1", k)
 	}
-	if k, _ := c.app.Store.Client.Subscription.Query().Where(subscription.BillingStartedAtNotNil()).Count(ctx); k != 1 {
+	if k, _ := c.App.Store.Client.Subscription.Query().Where(subscription.BillingStartedAtNotNil()).Count(ctx); k != 1 {
 		t.Errorf("%d subscriptions billing, want 1", k)
 	}
 }
 
 func TestWizardConcurrentConfirmOrgsOneWinner(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	ctx := store.System(context.Background())
 	for round := range 3 {
 		shared := fmt.Sprintf("shared%d@newco.example", round)
 		accounts := [2]string{fmt.Sprintf("RX%d", round), fmt.Sprintf("RY%d", round)}
 		var ids, links [2]string
 		for i := range 2 {
-			ids[i] = c.place(t, fmt.Sprintf("R%d-%d", round, i), accounts[i], nil)
-			links[i] = c.link(t, ids[i], fmt.Sprintf("admin%d@%s.example", round, strings.ToLower(accounts[i])))
-			c.partnerToConfirm(t, links[i], shared)
+			ids[i] = c.NewOrder(t, fmt.Sprintf("R%d-%d", round, i), accounts[i], nil)
+			links[i] = c.Link(t, ids[i], fmt.Sprintf("admin%d@%s.example", round, strings.ToLower(accounts[i])))
+			c.PartnerToConfirm(t, links[i], shared)
 		}
-		var payloads [2]wizPayload
+		var payloads [2]apptest.SetupPayload
 		var errs [2]error
 		wizRace(2, func(i int) {
-			r, err := c.post(links[i], wizMutations["confirmOrgs"]+wizPayloadFragment, nil)
+			r, err := c.TryGQL(links[i], apptest.Mutations["confirmOrgs"]+apptest.PayloadFragment, nil)
 			switch {
 			case err != nil:
 				errs[i] = err
@@ -131,7 +132,7 @@ func TestWizardConcurrentConfirmOrgsOneWinner(t *testing.T) {
 				errs[i] = fmt.Errorf("errors %+v", r.Errors)
 			default:
 				var data struct {
-					ConfirmOrgs wizPayload `json:"confirmOrgs"`
+					ConfirmOrgs apptest.SetupPayload `json:"confirmOrgs"`
 				}
 				errs[i] = json.Unmarshal(r.Data, &data)
 				payloads[i] = data.ConfirmOrgs
@@ -158,27 +159,27 @@ func TestWizardConcurrentConfirmOrgsOneWinner(t *testing.T) {
 			(lp.UserErrors[0].Code != "ORG_TAKEN" && lp.UserErrors[0].Code != "EMAIL_IN_OTHER_ORG") {
 			t.Fatalf("round %d: loser got %+v, want one userError ORG_TAKEN or EMAIL_IN_OTHER_ORG", round, lp)
 		}
-		if o := c.order(t, c.op, ids[loser]); o.Status != "IN_SETUP" || o.Step != "CONFIRM" || o.CustomerOrg != nil || o.PartnerOrg != nil {
+		if o := c.Order(t, c.Op, ids[loser]); o.Status != "IN_SETUP" || o.Step != "CONFIRM" || o.CustomerOrg != nil || o.PartnerOrg != nil {
 			t.Errorf("round %d: loser's order %+v, want unconfirmed at CONFIRM", round, o)
 		}
-		if k, _ := c.app.Store.Client.Organization.Query().Where(organization.AccountID(accounts[loser])).Count(ctx); k != 0 {
+		if k, _ := c.App.Store.Client.Organization.Query().Where(organization.AccountID(accounts[loser])).Count(ctx); k != 0 {
 			t.Errorf("round %d: the loser's partner org was written (%d)", round, k)
 		}
-		users, err := c.app.Store.Client.User.Query().Where(user.Email(shared)).All(ctx)
+		users, err := c.App.Store.Client.User.Query().Where(user.Email(shared)).All(ctx)
 		if err != nil || len(users) != 1 {
 			t.Fatalf("round %d: users with %s: %d (%v), want 1", round, shared, len(users), err)
 		}
-		winnerCustomer := c.order(t, c.op, ids[winner]).CustomerOrg
+		winnerCustomer := c.Order(t, c.Op, ids[winner]).CustomerOrg
 		if winnerCustomer == nil || string(users[0].OrganizationID) != winnerCustomer.ID {
 			t.Errorf("round %d: %s belongs to %s, want the winner's customer org %+v", round, shared, users[0].OrganizationID, winnerCustomer)
 		}
 		// The loser goes on: the email now names an existing customer org.
-		s := c.must(t, links[loser], "setCustomerAdmin", wizVars("email", shared))
-		if s.CustomerOrg == nil || !s.CustomerOrg.Existing || wizStrings(s.CustomerOrg.ID) != winnerCustomer.ID {
+		s := c.Must(t, links[loser], "setCustomerAdmin", apptest.Vars("email", shared))
+		if s.CustomerOrg == nil || !s.CustomerOrg.Existing || apptest.Deref(s.CustomerOrg.ID) != winnerCustomer.ID {
 			t.Fatalf("round %d: loser's setCustomerAdmin: %+v", round, s.CustomerOrg)
 		}
-		c.must(t, links[loser], "confirmCustomerOrg", wizInput())
-		if s := c.must(t, links[loser], "confirmOrgs", nil); s.Order.Status != "ORGS_CONFIRMED" {
+		c.Must(t, links[loser], "confirmCustomerOrg", apptest.Input())
+		if s := c.Must(t, links[loser], "confirmOrgs", nil); s.Order.Status != "ORGS_CONFIRMED" {
 			t.Errorf("round %d: loser's second confirmOrgs: %s", round, s.Order.Status)
 		}
 	}
@@ -189,18 +190,18 @@ func TestWizardConcurrentConfirmOrgsOneWinner(t *testing.T) {
 // account id lets one win; the other reviews the existing org afterwards.
 func TestWizardConcurrentFirstOrdersOfOnePartner(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	ctx := store.System(context.Background())
 	var ids, links [2]string
 	for i := range 2 {
-		ids[i] = c.place(t, fmt.Sprintf("FP-%d", i), "PS", nil)
-		links[i] = c.link(t, ids[i], fmt.Sprintf("admin%d@ps.example", i))
-		c.partnerToConfirm(t, links[i], fmt.Sprintf("it%d@cust.example", i))
+		ids[i] = c.NewOrder(t, fmt.Sprintf("FP-%d", i), "PS", nil)
+		links[i] = c.Link(t, ids[i], fmt.Sprintf("admin%d@ps.example", i))
+		c.PartnerToConfirm(t, links[i], fmt.Sprintf("it%d@cust.example", i))
 	}
-	var payloads [2]wizPayload
+	var payloads [2]apptest.SetupPayload
 	var errs [2]error
 	wizRace(2, func(i int) {
-		r, err := c.post(links[i], wizMutations["confirmOrgs"]+wizPayloadFragment, nil)
+		r, err := c.TryGQL(links[i], apptest.Mutations["confirmOrgs"]+apptest.PayloadFragment, nil)
 		switch {
 		case err != nil:
 			errs[i] = err
@@ -208,7 +209,7 @@ func TestWizardConcurrentFirstOrdersOfOnePartner(t *testing.T) {
 			errs[i] = fmt.Errorf("errors %+v", r.Errors)
 		default:
 			var data struct {
-				ConfirmOrgs wizPayload `json:"confirmOrgs"`
+				ConfirmOrgs apptest.SetupPayload `json:"confirmOrgs"`
 			}
 			errs[i] = json.Unmarshal(r.Data, &data)
 			payloads[i] = data.ConfirmOrgs
@@ -230,42 +231,42 @@ func TestWizardConcurrentFirstOrdersOfOnePartner(t *testing.T) {
 		t.Fatalf("no order won: %+v", payloads)
 	}
 	loser := 1 - winner
-	wizWantCode(t, "the loser's confirmOrgs", payloads[loser].UserErrors, "ORG_TAKEN")
-	if k, _ := c.app.Store.Client.Organization.Query().Where(organization.AccountID("PS")).Count(ctx); k != 1 {
+	apptest.WantCode(t, "the loser's confirmOrgs", payloads[loser].UserErrors, "ORG_TAKEN")
+	if k, _ := c.App.Store.Client.Organization.Query().Where(organization.AccountID("PS")).Count(ctx); k != 1 {
 		t.Errorf("%d partner orgs of PS, want 1", k)
 	}
-	if k, _ := c.app.Store.Client.User.Query().Where(user.Email(fmt.Sprintf("it%d@cust.example", loser))).Count(ctx); k != 0 {
+	if k, _ := c.App.Store.Client.User.Query().Where(user.Email(fmt.Sprintf("it%d@cust.example", loser))).Count(ctx); k != 0 {
 		t.Errorf("the loser's customer administrator was written")
 	}
 	// The loser goes back to the partner org step: now the existing one.
-	s := c.must(t, links[loser], "confirmPartnerOrg", wizInput())
+	s := c.Must(t, links[loser], "confirmPartnerOrg", apptest.Input())
 	if s.PartnerOrg == nil || !s.PartnerOrg.Existing {
 		t.Fatalf("the loser's partner org after the race: %+v", s.PartnerOrg)
 	}
-	c.must(t, links[loser], "setCustomerAdmin", wizVars("email", fmt.Sprintf("it%d@cust.example", loser)))
-	c.must(t, links[loser], "confirmCustomerOrg", wizInput())
-	if s := c.must(t, links[loser], "confirmOrgs", nil); s.Order.Status != "ORGS_CONFIRMED" || s.Step != "SERVICES" {
+	c.Must(t, links[loser], "setCustomerAdmin", apptest.Vars("email", fmt.Sprintf("it%d@cust.example", loser)))
+	c.Must(t, links[loser], "confirmCustomerOrg", apptest.Input())
+	if s := c.Must(t, links[loser], "confirmOrgs", nil); s.Order.Status != "ORGS_CONFIRMED" || s.Step != "SERVICES" {
 		t.Errorf("the loser's second confirmOrgs: %s/%s, want ORGS_CONFIRMED/SERVICES", s.Order.Status, s.Step)
 	}
 }
 
 func TestWizardConcurrentSubdomainClaims(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	ctx := store.System(context.Background())
 	for round := range 3 {
 		name := fmt.Sprintf("race-%d", round)
 		var ids, links [2]string
 		for i := range 2 {
-			ids[i] = c.place(t, fmt.Sprintf("SR%d-%d", round, i), "P1", nil)
-			links[i] = c.link(t, ids[i], "ana@p1.example")
-			c.partnerToConfirm(t, links[i], fmt.Sprintf("it%d-%d@cust.example", round, i))
-			c.confirmToServices(t, links[i])
+			ids[i] = c.NewOrder(t, fmt.Sprintf("SR%d-%d", round, i), "P1", nil)
+			links[i] = c.Link(t, ids[i], "ana@p1.example")
+			c.PartnerToConfirm(t, links[i], fmt.Sprintf("it%d-%d@cust.example", round, i))
+			c.ConfirmToServices(t, links[i])
 		}
-		var payloads [2]wizPayload
+		var payloads [2]apptest.SetupPayload
 		var errs [2]error
 		wizRace(2, func(i int) {
-			r, err := c.post(links[i], wizMutations["saveEnterpriseSettings"]+wizPayloadFragment, wizVars("subdomain", name))
+			r, err := c.TryGQL(links[i], apptest.Mutations["saveEnterpriseSettings"]+apptest.PayloadFragment, apptest.Vars("subdomain", name))
 			switch {
 			case err != nil:
 				errs[i] = err
@@ -273,7 +274,7 @@ func TestWizardConcurrentSubdomainClaims(t *testing.T) {
 				errs[i] = fmt.Errorf("errors %+v", r.Errors)
 			default:
 				var data struct {
-					SaveEnterpriseSettings wizPayload `json:"saveEnterpriseSettings"`
+					SaveEnterpriseSettings apptest.SetupPayload `json:"saveEnterpriseSettings"`
 				}
 				errs[i] = json.Unmarshal(r.Data, &data)
 				payloads[i] = data.SaveEnterpriseSettings
@@ -300,15 +301,15 @@ func TestWizardConcurrentSubdomainClaims(t *testing.T) {
 			!slices.Equal(lp.UserErrors[0].Field, []string{"subdomain"}) {
 			t.Fatalf("round %d: loser got %+v, want SUBDOMAIN_TAKEN on subdomain", round, lp)
 		}
-		if k, _ := c.app.Store.Client.Organization.Query().Where(organization.Subdomain(name)).Count(ctx); k != 1 {
+		if k, _ := c.App.Store.Client.Organization.Query().Where(organization.Subdomain(name)).Count(ctx); k != 1 {
 			t.Errorf("round %d: %d organizations hold %s", round, k, name)
 		}
-		if o := c.order(t, c.op, ids[loser]); o.CustomerOrg == nil || o.CustomerOrg.Subdomain != nil {
+		if o := c.Order(t, c.Op, ids[loser]); o.CustomerOrg == nil || o.CustomerOrg.Subdomain != nil {
 			t.Errorf("round %d: the loser's customer org %+v, want no subdomain", round, o.CustomerOrg)
 		}
-		if s := c.session(t, links[loser]); !slices.Contains(s.MissingSettings, "MEETINGS") {
+		if s := c.Session(t, links[loser]); !slices.Contains(s.MissingSettings, "MEETINGS") {
 			t.Errorf("round %d: the loser's meeting settings were saved: missing %v", round, s.MissingSettings)
 		}
-		c.must(t, links[loser], "saveEnterpriseSettings", wizVars("subdomain", name+"-b"))
+		c.Must(t, links[loser], "saveEnterpriseSettings", apptest.Vars("subdomain", name+"-b"))
 	}
 }

@@ -1,4 +1,4 @@
-package app_test
+package setup_test
 
 // Tests of the audit trail, and that a replaced link never writes.
 
@@ -15,23 +15,24 @@ import (
 	"onramp/ent/message"
 	"onramp/internal/gid"
 	"onramp/internal/store"
+	"onramp/internal/testkit/apptest"
 )
 
 // --- audit trail ---------------------------------------------------------------------------------
 
 func TestWizardAuditTrail(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
-	id := c.place(t, "A-1", "P1", nil)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
+	id := c.NewOrder(t, "A-1", "P1", nil)
 	const email = "ana@p1.example"
-	link := c.link(t, id, email)
-	c.partnerToConfirm(t, link, "it@acme.example")
-	c.must(t, link, "confirmOrgs", nil)
-	c.refuse(t, link, id, "setPartnerPassword", wizVars("password", "short"), "WEAK_PASSWORD", "password")
-	c.must(t, link, "setPartnerPassword", wizVars("password", wizPassword))
-	c.saveSettings(t, link, "acme")
-	c.mustProvision(t, link, nil)
-	c.mustProvision(t, link, nil) // a repeat changes nothing, so it is not a step
+	link := c.Link(t, id, email)
+	c.PartnerToConfirm(t, link, "it@acme.example")
+	c.Must(t, link, "confirmOrgs", nil)
+	c.Refuse(t, link, id, "setPartnerPassword", apptest.Vars("password", "short"), "WEAK_PASSWORD", "password")
+	c.Must(t, link, "setPartnerPassword", apptest.Vars("password", apptest.Password))
+	c.SaveSettings(t, link, "acme")
+	c.MustProvision(t, link, nil)
+	c.MustProvision(t, link, nil) // a repeat changes nothing, so it is not a step
 
 	const q = `query($id: ID!) { order(id: $id) { auditEvents(first: 50) { totalCount
 	  edges { node { action actorKind actor at tokenID changes } } } } }`
@@ -55,7 +56,7 @@ func TestWizardAuditTrail(t *testing.T) {
 				} `json:"auditEvents"`
 			} `json:"order"`
 		}
-		c.gql(t, token, q, map[string]any{"id": id}).ok(t).decode(t, &data)
+		c.GQL(t, token, q, map[string]any{"id": id}).OK(t).Decode(t, &data)
 		if data.Order == nil {
 			t.Fatalf("order(%s) is null for this token", id)
 		}
@@ -66,7 +67,7 @@ func TestWizardAuditTrail(t *testing.T) {
 		return data.Order.AuditEvents.TotalCount, out
 	}
 
-	total, events := read(t, c.op)
+	total, events := read(t, c.Op)
 	if total != len(events) {
 		t.Errorf("totalCount %d, %d edges", total, len(events))
 	}
@@ -79,10 +80,10 @@ func TestWizardAuditTrail(t *testing.T) {
 			continue
 		}
 		wizard = append(wizard, e.Action)
-		if e.Actor != email || deref(e.TokenID) == "" {
-			t.Errorf("%s: actor %q token %q, want %s and the link's token id", e.Action, e.Actor, deref(e.TokenID), email)
+		if e.Actor != email || apptest.Deref(e.TokenID) == "" {
+			t.Errorf("%s: actor %q token %q, want %s and the link's token id", e.Action, e.Actor, apptest.Deref(e.TokenID), email)
 		}
-		if b, _ := json.Marshal(e.Changes); strings.Contains(string(b), wizPassword) || strings.Contains(string(b), "argon2") {
+		if b, _ := json.Marshal(e.Changes); strings.Contains(string(b), apptest.Password) || strings.Contains(string(b), "argon2") {
 			t.Errorf("%s: the audit trail holds the password: %s", e.Action, b)
 		}
 		switch e.Action {
@@ -111,8 +112,8 @@ func TestWizardAuditTrail(t *testing.T) {
 
 	for _, tc := range []struct{ name, token string }{
 		{"setup link", link},
-		{"integration", func() string { tok, _ := c.app.Auth.IssueIntegration("P1", time.Hour); return tok }()},
-		{"partner session", c.mustSignIn(t, email, wizPassword)},
+		{"integration", func() string { tok, _ := c.App.Auth.IssueIntegration("P1", time.Hour); return tok }()},
+		{"partner session", c.MustSignIn(t, email, apptest.Password)},
 	} {
 		t.Run(tc.name+" reads an empty trail", func(t *testing.T) {
 			total, events := read(t, tc.token)
@@ -129,25 +130,25 @@ func TestWizardAuditTrail(t *testing.T) {
 // was authenticated a moment before. A race, so a few rounds.
 func TestWizardReplacedLinkCannotWriteAfterHandOff(t *testing.T) {
 	t.Parallel()
-	c := wizEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	ctx := store.System(context.Background())
 	late, wrongStep := 0, 0
 	for round := range 5 {
-		id := c.place(t, fmt.Sprintf("RL-%d", round), "P1", nil)
-		l1 := c.link(t, id, "contact@p1.example")
-		c.must(t, l1, "startSetup", nil)
-		c.must(t, l1, "chooseRole", wizVars("role", "PARTNER"))
+		id := c.NewOrder(t, fmt.Sprintf("RL-%d", round), "P1", nil)
+		l1 := c.Link(t, id, "contact@p1.example")
+		c.Must(t, l1, "startSetup", nil)
+		c.Must(t, l1, "chooseRole", apptest.Vars("role", "PARTNER"))
 
 		const n = 30
-		results := make([]response, n+1)
+		results := make([]apptest.Response, n+1)
 		errs := make([]error, n+1)
 		wizRace(n+1, func(i int) {
 			if i == n/2 {
-				results[i], errs[i] = c.post(l1, wizMutations["assignSetup"]+wizPayloadFragment,
-					wizInput("assignee", "COLLEAGUE", "email", "colleague@p1.example"))
+				results[i], errs[i] = c.TryGQL(l1, apptest.Mutations["assignSetup"]+apptest.PayloadFragment,
+					apptest.Input("assignee", "COLLEAGUE", "email", "colleague@p1.example"))
 				return
 			}
-			results[i], errs[i] = c.post(l1, wizMutations["chooseRole"]+wizPayloadFragment, wizVars("role", "PARTNER"))
+			results[i], errs[i] = c.TryGQL(l1, apptest.Mutations["chooseRole"]+apptest.PayloadFragment, apptest.Vars("role", "PARTNER"))
 		})
 		for i, r := range results {
 			switch {
@@ -161,7 +162,7 @@ func TestWizardReplacedLinkCannotWriteAfterHandOff(t *testing.T) {
 			t.Fatalf("round %d: the hand-off failed: %+v", round, results[n/2].Errors)
 		}
 
-		events, err := c.app.Store.Client.AuditEvent.Query().
+		events, err := c.App.Store.Client.AuditEvent.Query().
 			Where(auditevent.OrderID(gid.ID(id))).Order(auditevent.ByID()).All(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -175,12 +176,12 @@ func TestWizardReplacedLinkCannotWriteAfterHandOff(t *testing.T) {
 				late++
 			}
 		}
-		o, err := c.app.Store.Client.Order.Get(ctx, gid.ID(id))
+		o, err := c.App.Store.Client.Order.Get(ctx, gid.ID(id))
 		if err != nil {
 			t.Fatal(err)
 		}
-		l2 := c.mailedLink(t, id, message.KindHANDOFF_COLLEAGUE, "colleague@p1.example")
-		if s := c.session(t, l2); o.Step != "ROLE" || s.Step != "ROLE" {
+		l2 := c.MailedLink(t, id, message.KindHANDOFF_COLLEAGUE, "colleague@p1.example")
+		if s := c.Session(t, l2); o.Step != "ROLE" || s.Step != "ROLE" {
 			wrongStep++
 		}
 	}
