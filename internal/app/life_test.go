@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -32,162 +31,6 @@ import (
 	"onramp/internal/testkit/apptest"
 )
 
-// --- the session's new fields, and wizard calls that send a draftId ------------------------
-
-const lifeSessionFragment = `
-fragment lifeSession on SetupSession {
-  step next steps draftId existingSite customerAdminEmail missingSettings email role readOnly
-  customerOrg { id existing name subdomain }
-  order { id status step provisioningContactEmail handedToCustomer }
-}`
-
-const lifePayloadFragment = `
-fragment lifePayload on SetupPayload { setup { ...lifeSession } handedOffTo userErrors { field message code } }` +
-	lifeSessionFragment
-
-// lifeMutations are the wizard's mutations, each (but startSetup) with the
-// optional draftId.
-var lifeMutations = map[string]string{
-	"startSetup":                     `mutation { startSetup { ...lifePayload } }`,
-	"chooseRole":                     `mutation($role: SetupRole!, $draftId: ID) { chooseRole(role: $role, draftId: $draftId) { ...lifePayload } }`,
-	"assignSetup":                    `mutation($input: AssignSetupInput!, $draftId: ID) { assignSetup(input: $input, draftId: $draftId) { ...lifePayload } }`,
-	"confirmPartnerOrg":              `mutation($input: PartnerOrgInput!, $draftId: ID) { confirmPartnerOrg(input: $input, draftId: $draftId) { ...lifePayload } }`,
-	"setCustomerAdmin":               `mutation($email: String!, $draftId: ID) { setCustomerAdmin(email: $email, draftId: $draftId) { ...lifePayload } }`,
-	"confirmCustomerOrg":             `mutation($input: CustomerOrgInput!, $draftId: ID) { confirmCustomerOrg(input: $input, draftId: $draftId) { ...lifePayload } }`,
-	"reportUnrecognizedOrganization": `mutation($input: ReportOrganizationInput!, $draftId: ID) { reportUnrecognizedOrganization(input: $input, draftId: $draftId) { ...lifePayload } }`,
-	"confirmOrgs":                    `mutation($draftId: ID) { confirmOrgs(draftId: $draftId) { ...lifePayload } }`,
-	"setPartnerPassword":             `mutation($password: String!, $draftId: ID) { setPartnerPassword(password: $password, draftId: $draftId) { ...lifePayload } }`,
-	"saveCallSettings":               `mutation($input: CallSettingsInput!, $draftId: ID) { saveCallSettings(input: $input, draftId: $draftId) { ...lifePayload } }`,
-	"saveEnterpriseSettings":         `mutation($subdomain: String!, $draftId: ID) { saveEnterpriseSettings(subdomain: $subdomain, draftId: $draftId) { ...lifePayload } }`,
-}
-
-const lifeProvisionMutation = `mutation($key: String, $draftId: ID) { provision(idempotencyKey: $key, draftId: $draftId) {
-  order { id status step }
-  subscription { id status billingStartedAt siteSubdomain }
-  userErrors { field message code }
-} }`
-
-const lifeSetupQuery = `{ setup { ...lifeSession } }` + lifeSessionFragment
-
-type lifeSessionView struct {
-	Step               string   `json:"step"`
-	Next               string   `json:"next"`
-	Steps              []string `json:"steps"`
-	DraftID            string   `json:"draftId"`
-	ExistingSite       *string  `json:"existingSite"`
-	CustomerAdminEmail *string  `json:"customerAdminEmail"`
-	MissingSettings    []string `json:"missingSettings"`
-	Email              string   `json:"email"`
-	Role               *string  `json:"role"`
-	ReadOnly           bool     `json:"readOnly"`
-	CustomerOrg        *struct {
-		ID        *string `json:"id"`
-		Existing  bool    `json:"existing"`
-		Name      string  `json:"name"`
-		Subdomain *string `json:"subdomain"`
-	} `json:"customerOrg"`
-	Order struct {
-		ID                       string `json:"id"`
-		Status                   string `json:"status"`
-		Step                     string `json:"step"`
-		ProvisioningContactEmail string `json:"provisioningContactEmail"`
-		HandedToCustomer         bool   `json:"handedToCustomer"`
-	} `json:"order"`
-}
-
-type lifePayload struct {
-	Setup       *lifeSessionView    `json:"setup"`
-	HandedOffTo *string             `json:"handedOffTo"`
-	UserErrors  []apptest.UserError `json:"userErrors"`
-}
-
-// lifeCall runs a wizard mutation (or provision) and returns the raw
-// response.
-func lifeCall(t *testing.T, c *apptest.Server, token, op string, vars map[string]any) apptest.Response {
-	t.Helper()
-	if op == "provision" {
-		return c.GQL(t, token, lifeProvisionMutation, vars)
-	}
-	q, ok := lifeMutations[op]
-	if !ok {
-		t.Fatalf("unknown wizard mutation %s", op)
-	}
-	return c.GQL(t, token, q+lifePayloadFragment, vars)
-}
-
-// lifeWiz runs a wizard mutation that must not fail at the top level.
-func lifeWiz(t *testing.T, c *apptest.Server, token, op string, vars map[string]any) lifePayload {
-	t.Helper()
-	var data map[string]lifePayload
-	lifeCall(t, c, token, op, vars).OK(t).Decode(t, &data)
-	p, ok := data[op]
-	if !ok {
-		t.Fatalf("%s: no payload in the response", op)
-	}
-	return p
-}
-
-// lifeMust runs a wizard mutation that must succeed and returns the session
-// it answers.
-func lifeMust(t *testing.T, c *apptest.Server, token, op string, vars map[string]any) *lifeSessionView {
-	t.Helper()
-	p := lifeWiz(t, c, token, op, vars)
-	if len(p.UserErrors) > 0 || p.Setup == nil {
-		t.Fatalf("%s: userErrors %+v, setup %v", op, p.UserErrors, p.Setup)
-	}
-	return p.Setup
-}
-
-// lifeRefuse runs a wizard mutation (or provision) that must be refused
-// with the userError code (on field, when given) and change nothing.
-func lifeRefuse(t *testing.T, c *apptest.Server, token, orderID, op string, vars map[string]any, code string, field ...string) apptest.UserError {
-	t.Helper()
-	before := c.World(t, orderID, token)
-	var errs []apptest.UserError
-	if op == "provision" {
-		var data struct {
-			Provision struct {
-				Order        any                 `json:"order"`
-				Subscription any                 `json:"subscription"`
-				UserErrors   []apptest.UserError `json:"userErrors"`
-			} `json:"provision"`
-		}
-		lifeCall(t, c, token, op, vars).OK(t).Decode(t, &data)
-		if data.Provision.Order != nil || data.Provision.Subscription != nil {
-			t.Errorf("refused provision answered order %v, subscription %v", data.Provision.Order, data.Provision.Subscription)
-		}
-		errs = data.Provision.UserErrors
-	} else {
-		p := lifeWiz(t, c, token, op, vars)
-		if p.Setup != nil || p.HandedOffTo != nil {
-			t.Errorf("refused %s answered setup %+v, handedOffTo %v", op, p.Setup, p.HandedOffTo)
-		}
-		errs = p.UserErrors
-	}
-	e := apptest.WantCode(t, op, errs, code, field...)
-	if after := c.World(t, orderID, token); after != before {
-		t.Errorf("refused %s (%s) changed something:\nbefore: %s\nafter:  %s", op, code, before, after)
-	}
-	return e
-}
-
-// lifeSession reads the link's session with the new fields.
-func lifeSession(t *testing.T, c *apptest.Server, token string) lifeSessionView {
-	t.Helper()
-	var data struct {
-		Setup lifeSessionView `json:"setup"`
-	}
-	c.GQL(t, token, lifeSetupQuery, nil).OK(t).Decode(t, &data)
-	return data.Setup
-}
-
-// lifeWithDraft adds a draftId to a call's variables.
-func lifeWithDraft(vars map[string]any, draftID string) map[string]any {
-	out := map[string]any{"draftId": draftID}
-	maps.Copy(out, vars)
-	return out
-}
-
 // --- operator and partner actions ----------------------------------------------------------------
 
 func lifeResend(t *testing.T, c *apptest.Server, token, orderID string, email any) resendResult {
@@ -202,15 +45,6 @@ func lifeCancel(t *testing.T, c *apptest.Server, token, orderID string) cancelRe
 	var res cancelResult
 	c.GQL(t, token, cancelMutation, map[string]any{"id": orderID, "reason": "Customer withdrew."}).OK(t).Decode(t, &res)
 	return res
-}
-
-func lifeIntegration(t *testing.T, c *apptest.Server, account string) string {
-	t.Helper()
-	tok, err := c.App.Auth.IssueIntegration(account, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
 }
 
 // lifeMessagesTo counts the order's messages of kind to an address.
@@ -292,7 +126,7 @@ var (
 
 // lifeWantSteps asserts a session lists want as its steps, its step among
 // them.
-func lifeWantSteps(t *testing.T, what string, s lifeSessionView, want []string) {
+func lifeWantSteps(t *testing.T, what string, s apptest.SetupSession, want []string) {
 	t.Helper()
 	if !slices.Equal(s.Steps, want) {
 		t.Errorf("%s: steps %v, want %v", what, s.Steps, want)
@@ -312,7 +146,7 @@ func TestLifeExistingCustomerSiteIsTheOrdersSite(t *testing.T) {
 	// secondOrder takes a second order of the same customer (its
 	// administrator's email maps it to the existing organization) to the
 	// service settings.
-	secondOrder := func(t *testing.T, ext string, services []any) (string, string, *lifeSessionView) {
+	secondOrder := func(t *testing.T, ext string, services []any) (string, string, *apptest.SetupSession) {
 		t.Helper()
 		id := c.NewOrder(t, ext, "P1", func(in map[string]any) { in["services"] = services })
 		link := c.Link(t, id, "admin@p1.example")
@@ -320,7 +154,7 @@ func TestLifeExistingCustomerSiteIsTheOrdersSite(t *testing.T) {
 		if s.CustomerOrg == nil || !s.CustomerOrg.Existing || apptest.Deref(s.CustomerOrg.ID) != first.CustomerOrgID {
 			t.Fatalf("customer org %+v, want the existing %s", s.CustomerOrg, first.CustomerOrgID)
 		}
-		got := lifeMust(t, c, link, "confirmOrgs", nil)
+		got := c.Must(t, link, "confirmOrgs", nil)
 		if got.Order.Status != "ORGS_CONFIRMED" || got.Step != "SERVICES" {
 			t.Fatalf("confirmOrgs: %s/%s, want ORGS_CONFIRMED/SERVICES", got.Order.Status, got.Step)
 		}
@@ -344,18 +178,18 @@ func TestLifeExistingCustomerSiteIsTheOrdersSite(t *testing.T) {
 		if s.Next != "saveCallSettings" {
 			t.Errorf("next = %s, want saveCallSettings", s.Next)
 		}
-		if got := lifeSession(t, c, link); apptest.Deref(got.ExistingSite) != "acme" || !slices.Equal(got.MissingSettings, []string{"CALLING"}) {
+		if got := c.Session(t, link); apptest.Deref(got.ExistingSite) != "acme" || !slices.Equal(got.MissingSettings, []string{"CALLING"}) {
 			t.Errorf("setup query: existingSite %q, missing %v", apptest.Deref(got.ExistingSite), got.MissingSettings)
 		}
 
 		// Another name: the organization has its site, and the message
 		// names it.
-		e := lifeRefuse(t, c, link, id, "saveEnterpriseSettings", apptest.Vars("subdomain", "acme-two"), "SITE_EXISTS", "subdomain")
+		e := apptest.WantCode(t, "refused", c.Refuse(t, link, id, "saveEnterpriseSettings", apptest.Vars("subdomain", "acme-two"), "SITE_EXISTS", "subdomain"), "SITE_EXISTS", "subdomain")
 		if !strings.Contains(e.Message, "acme") {
 			t.Errorf("SITE_EXISTS message %q should name the site acme", e.Message)
 		}
 
-		s = lifeMust(t, c, link, "saveCallSettings", apptest.CallSettingsVars())
+		s = c.Must(t, link, "saveCallSettings", apptest.CallSettingsVars())
 		if s.Step != "PROVISION" || len(s.MissingSettings) != 0 || s.Next != "provision" {
 			t.Fatalf("saveCallSettings: step %s, missing %v, next %s; want PROVISION with nothing missing", s.Step, s.MissingSettings, s.Next)
 		}
@@ -398,7 +232,7 @@ func TestLifeSavedSubdomainCanBeChanged(t *testing.T) {
 	c.ConfirmToServices(t, l1)
 	c.SaveSettings(t, l1, "first-name")
 
-	s := lifeMust(t, c, l1, "saveEnterpriseSettings", apptest.Vars("subdomain", "Second-Name"))
+	s := c.Must(t, l1, "saveEnterpriseSettings", apptest.Vars("subdomain", "Second-Name"))
 	if s.Step != "PROVISION" || s.CustomerOrg == nil || apptest.Deref(s.CustomerOrg.Subdomain) != "second-name" {
 		t.Fatalf("saveEnterpriseSettings again: step %s, customer org %+v, want PROVISION with second-name", s.Step, s.CustomerOrg)
 	}
@@ -421,10 +255,10 @@ func TestLifeSavedSubdomainCanBeChanged(t *testing.T) {
 		l2 := c.Link(t, id2, "bob@p2.example")
 		c.PartnerToConfirm(t, l2, "it@two.example")
 		c.ConfirmToServices(t, l2)
-		lifeRefuse(t, c, l2, id2, "saveEnterpriseSettings", apptest.Vars("subdomain", "second-name"), "SUBDOMAIN_TAKEN", "subdomain")
+		c.Refuse(t, l2, id2, "saveEnterpriseSettings", apptest.Vars("subdomain", "second-name"), "SUBDOMAIN_TAKEN", "subdomain")
 		c.Must(t, l2, "saveEnterpriseSettings", apptest.Vars("subdomain", "first-name"))
 		// Now the first order cannot take its first name back.
-		lifeRefuse(t, c, l1, id1, "saveEnterpriseSettings", apptest.Vars("subdomain", "first-name"), "SUBDOMAIN_TAKEN", "subdomain")
+		c.Refuse(t, l1, id1, "saveEnterpriseSettings", apptest.Vars("subdomain", "first-name"), "SUBDOMAIN_TAKEN", "subdomain")
 	})
 
 	p := c.MustProvision(t, l1, nil)
@@ -454,12 +288,12 @@ func TestLifeCancelledOrderAcceptsNothing(t *testing.T) {
 	c.SaveSettings(t, link, "globex")
 
 	before := c.World(t, id, "")
-	c.GQL(t, lifeIntegration(t, c, "P2"), cancelMutation, map[string]any{"id": id}).WantError(t, "NOT_FOUND", "")
+	c.GQL(t, c.Integration(t, "P2"), cancelMutation, map[string]any{"id": id}).WantError(t, "NOT_FOUND", "")
 	c.GQL(t, link, cancelMutation, map[string]any{"id": id}).WantError(t, "FORBIDDEN", "")
 	if after := c.World(t, id, ""); after != before {
 		t.Errorf("refused cancels changed something:\nbefore: %s\nafter:  %s", before, after)
 	}
-	res := lifeCancel(t, c, lifeIntegration(t, c, "P1"), id)
+	res := lifeCancel(t, c, c.Integration(t, "P1"), id)
 	if ue := res.CancelOrder.UserErrors; len(ue) != 0 || res.CancelOrder.Order == nil || res.CancelOrder.Order.Status != "CANCELLED" {
 		t.Fatalf("the partner's integration cancels its order: %+v", res.CancelOrder)
 	}
@@ -477,7 +311,7 @@ func TestLifeCancelledOrderAcceptsNothing(t *testing.T) {
 			{"saveEnterpriseSettings", apptest.Vars("subdomain", "globex-two")},
 			{"provision", nil},
 		} {
-			lifeCall(t, c, link, tc.op, tc.vars).WantError(t, "UNAUTHENTICATED", "CANCELLED")
+			c.Call(t, link, tc.op, tc.vars).WantError(t, "UNAUTHENTICATED", "CANCELLED")
 		}
 		if after := c.World(t, id, ""); after != before {
 			t.Errorf("calls on a cancelled order changed something:\nbefore: %s\nafter:  %s", before, after)
@@ -548,7 +382,7 @@ func TestLifeResendOnHoldIsRefused(t *testing.T) {
 	}{
 		{"operator, to the holder", c.Op, nil},
 		{"operator, to a new contact", c.Op, "new@p1.example"},
-		{"the partner's integration", lifeIntegration(t, c, "P1"), nil},
+		{"the partner's integration", c.Integration(t, "P1"), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := c.World(t, id, link)
@@ -594,12 +428,12 @@ func TestLifeResendGoesToTheCurrentHolder(t *testing.T) {
 		}
 		l3 := c.MailedLink(t, id, message.KindSETUP_LINK, "colleague@p1.example")
 		c.GQL(t, l2, apptest.SetupQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
-		if s := lifeSession(t, c, l3); s.Email != "colleague@p1.example" || s.Step != "ROLE" {
+		if s := c.Session(t, l3); s.Email != "colleague@p1.example" || s.Step != "ROLE" {
 			t.Errorf("the resent link: email %s step %s, want colleague@p1.example at ROLE", s.Email, s.Step)
 		}
 
 		t.Run("an explicit email changes the contact", func(t *testing.T) {
-			res := lifeResend(t, c, lifeIntegration(t, c, "P1"), id, "New.Contact@P1.example")
+			res := lifeResend(t, c, c.Integration(t, "P1"), id, "New.Contact@P1.example")
 			if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
 				t.Fatalf("resend: userErrors %+v", ue)
 			}
@@ -608,7 +442,7 @@ func TestLifeResendGoesToTheCurrentHolder(t *testing.T) {
 			}
 			l4 := c.MailedLink(t, id, message.KindSETUP_LINK, "new.contact@p1.example")
 			c.GQL(t, l3, apptest.SetupQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
-			if s := lifeSession(t, c, l4); s.Email != "new.contact@p1.example" || s.Order.ProvisioningContactEmail != "new.contact@p1.example" {
+			if s := c.Session(t, l4); s.Email != "new.contact@p1.example" || s.Order.ProvisioningContactEmail != "new.contact@p1.example" {
 				t.Errorf("the new contact's link: email %s, contact %s", s.Email, s.Order.ProvisioningContactEmail)
 			}
 		})
@@ -631,7 +465,7 @@ func TestLifeResendGoesToTheCurrentHolder(t *testing.T) {
 		}
 		ln := c.MailedLink(t, id, message.KindSETUP_LINK, "it@acme.example")
 		c.GQL(t, lc, apptest.SetupQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
-		s := lifeSession(t, c, ln)
+		s := c.Session(t, ln)
 		if s.Email != "it@acme.example" || !s.Order.HandedToCustomer {
 			t.Errorf("the customer's new link: email %s, handedToCustomer %v", s.Email, s.Order.HandedToCustomer)
 		}
@@ -639,7 +473,7 @@ func TestLifeResendGoesToTheCurrentHolder(t *testing.T) {
 		// The hand-off's path is kept: the customer cannot become the
 		// partner through the new link.
 		c.Must(t, ln, "startSetup", nil)
-		lifeRefuse(t, c, ln, id, "chooseRole", apptest.Vars("role", "PARTNER"), "ROLE_NOT_ALLOWED", "role")
+		c.Refuse(t, ln, id, "chooseRole", apptest.Vars("role", "PARTNER"), "ROLE_NOT_ALLOWED", "role")
 		if s := c.Must(t, ln, "chooseRole", apptest.Vars("role", "CUSTOMER")); s.Step != "ASSIGNMENT" {
 			t.Errorf("chooseRole CUSTOMER: step %s", s.Step)
 		}
@@ -669,7 +503,7 @@ func TestLifeEscalationsCloseThemselves(t *testing.T) {
 			}
 		}},
 		{"the partner's integration cancels", "EC-INT-CANCEL", "cancelled", func(t *testing.T, id, link string) {
-			if res := lifeCancel(t, c, lifeIntegration(t, c, "P1"), id); len(res.CancelOrder.UserErrors) != 0 {
+			if res := lifeCancel(t, c, c.Integration(t, "P1"), id); len(res.CancelOrder.UserErrors) != 0 {
 				t.Fatalf("cancel: %+v", res.CancelOrder.UserErrors)
 			}
 		}},
@@ -698,7 +532,7 @@ func TestLifeEscalationsCloseThemselves(t *testing.T) {
 		id := c.NewOrder(t, "EC-REFUSED", "P1", nil)
 		link := c.Link(t, id, "ana@p1.example")
 		lifeOpenEscalation(t, c, id)
-		lifeRefuse(t, c, link, id, "confirmOrgs", nil, "WRONG_STEP")
+		c.Refuse(t, link, id, "confirmOrgs", nil, "WRONG_STEP")
 		if e := lifeEscalationOf(t, c, id); e == nil || e.ResolvedAt != nil || apptest.Deref(e.ResolvedBy) != "" {
 			t.Errorf("after a refused call the escalation is %+v, want it open", e)
 		}
@@ -799,7 +633,7 @@ func TestLifeNextNamesTheSettingsTheOrderNeeds(t *testing.T) {
 	c := newEnv(t)
 
 	// toServices places an order of services and takes it to SERVICES.
-	toServices := func(t *testing.T, ext, account string, services ...string) (string, string, *lifeSessionView) {
+	toServices := func(t *testing.T, ext, account string, services ...string) (string, string, *apptest.SetupSession) {
 		t.Helper()
 		id := c.NewOrder(t, ext, account, func(in map[string]any) {
 			var list []any
@@ -811,12 +645,12 @@ func TestLifeNextNamesTheSettingsTheOrderNeeds(t *testing.T) {
 		link := c.Link(t, id, "ana@"+strings.ToLower(account)+".example")
 		c.PartnerToConfirm(t, link, "it@"+strings.ToLower(ext)+".example")
 		c.ConfirmToServices(t, link)
-		s := lifeSession(t, c, link)
+		s := c.Session(t, link)
 		return id, link, &s
 	}
 	// wantNext checks next, and that WRONG_STEP messages name it and no
 	// other settings call.
-	wantNext := func(t *testing.T, id, link string, s *lifeSessionView, next, notNext string) {
+	wantNext := func(t *testing.T, id, link string, s *apptest.SetupSession, next, notNext string) {
 		t.Helper()
 		if s.Step != "SERVICES" || s.Next != next {
 			t.Errorf("step %s next %s, want SERVICES and %s", s.Step, s.Next, next)
@@ -829,7 +663,7 @@ func TestLifeNextNamesTheSettingsTheOrderNeeds(t *testing.T) {
 			{"setPartnerPassword", apptest.Vars("password", apptest.Password)},
 			{"confirmOrgs", nil},
 		} {
-			e := lifeRefuse(t, c, link, id, tc.op, tc.vars, "WRONG_STEP")
+			e := apptest.WantCode(t, "refused", c.Refuse(t, link, id, tc.op, tc.vars, "WRONG_STEP"), "WRONG_STEP")
 			if !strings.Contains(e.Message, next) || strings.Contains(e.Message, notNext) {
 				t.Errorf("%s at SERVICES: WRONG_STEP message %q, want it to name %s (not %s)", tc.op, e.Message, next, notNext)
 			}
@@ -848,7 +682,7 @@ func TestLifeNextNamesTheSettingsTheOrderNeeds(t *testing.T) {
 		id, link, s := toServices(t, "NX-CM", "P3", "CALLING", "MEETINGS")
 		wantNext(t, id, link, s, "saveCallSettings", "saveEnterpriseSettings")
 		c.Must(t, link, "saveCallSettings", apptest.CallSettingsVars())
-		got := lifeSession(t, c, link)
+		got := c.Session(t, link)
 		wantNext(t, id, link, &got, "saveEnterpriseSettings", "saveCallSettings")
 	})
 }
@@ -966,14 +800,14 @@ func TestLifeTwoTabsRestartTheDraft(t *testing.T) {
 	link := c.Link(t, id, "ana@p1.example")
 
 	// Tab A opens the link and answers two steps with its draftId.
-	a := lifeMust(t, c, link, "startSetup", nil)
+	a := c.Must(t, link, "startSetup", nil)
 	if a.DraftID == "" {
 		t.Fatal("startSetup answered no draftId")
 	}
-	if s := lifeMust(t, c, link, "chooseRole", lifeWithDraft(apptest.Vars("role", "PARTNER"), a.DraftID)); s.DraftID != a.DraftID {
+	if s := c.Must(t, link, "chooseRole", apptest.WithDraft(apptest.Vars("role", "PARTNER"), a.DraftID)); s.DraftID != a.DraftID {
 		t.Errorf("chooseRole changed the draftId %s → %s", a.DraftID, s.DraftID)
 	}
-	lifeMust(t, c, link, "assignSetup", lifeWithDraft(apptest.Input("assignee", "SELF"), a.DraftID))
+	c.Must(t, link, "assignSetup", apptest.WithDraft(apptest.Input("assignee", "SELF"), a.DraftID))
 
 	// Tab A listens (the current state arrives first, so the subscription
 	// is in place); then tab B opens the link again.
@@ -986,14 +820,14 @@ func TestLifeTwoTabsRestartTheDraft(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no first event for tab A")
 	}
-	b := lifeMust(t, c, link, "startSetup", nil)
+	b := c.Must(t, link, "startSetup", nil)
 	if b.DraftID == "" || b.DraftID == a.DraftID {
 		t.Fatalf("the second startSetup's draftId %q, want a new one (the first was %q)", b.DraftID, a.DraftID)
 	}
 	if b.Step != "ROLE" || b.Role != nil {
 		t.Fatalf("the second tab: step %s role %v, want a fresh draft at ROLE", b.Step, b.Role)
 	}
-	if s := lifeSession(t, c, link); s.DraftID != b.DraftID {
+	if s := c.Session(t, link); s.DraftID != b.DraftID {
 		t.Errorf("setup.draftId = %s, want the new %s", s.DraftID, b.DraftID)
 	}
 
@@ -1030,7 +864,7 @@ func TestLifeTwoTabsRestartTheDraft(t *testing.T) {
 			{"provision", nil},
 		} {
 			t.Run(tc.op, func(t *testing.T) {
-				e := lifeRefuse(t, c, link, id, tc.op, lifeWithDraft(tc.vars, a.DraftID), "DRAFT_RESTARTED")
+				e := apptest.WantCode(t, "refused", c.Refuse(t, link, id, tc.op, apptest.WithDraft(tc.vars, a.DraftID), "DRAFT_RESTARTED"), "DRAFT_RESTARTED")
 				if e.Message == "" {
 					t.Error("DRAFT_RESTARTED without a message")
 				}
@@ -1039,18 +873,18 @@ func TestLifeTwoTabsRestartTheDraft(t *testing.T) {
 	})
 
 	t.Run("the current tab goes on, with or without draftId", func(t *testing.T) {
-		s := lifeMust(t, c, link, "chooseRole", lifeWithDraft(apptest.Vars("role", "PARTNER"), b.DraftID))
+		s := c.Must(t, link, "chooseRole", apptest.WithDraft(apptest.Vars("role", "PARTNER"), b.DraftID))
 		if s.Step != "ASSIGNMENT" || s.DraftID != b.DraftID {
 			t.Errorf("chooseRole with the current draftId: step %s draftId %s", s.Step, s.DraftID)
 		}
-		s = lifeMust(t, c, link, "assignSetup", apptest.Input("assignee", "SELF"))
+		s = c.Must(t, link, "assignSetup", apptest.Input("assignee", "SELF"))
 		if s.Step != "PARTNER_ORG" {
 			t.Errorf("assignSetup without draftId: step %s, want PARTNER_ORG", s.Step)
 		}
 	})
 
 	// A third opening gives yet another draft.
-	if third := lifeMust(t, c, link, "startSetup", nil); third.DraftID == a.DraftID || third.DraftID == b.DraftID {
+	if third := c.Must(t, link, "startSetup", nil); third.DraftID == a.DraftID || third.DraftID == b.DraftID {
 		t.Errorf("the third startSetup reused a draftId: %s", third.DraftID)
 	}
 }
@@ -1082,12 +916,12 @@ func TestLifeStepsOfTheSetup(t *testing.T) {
 			{"saveEnterpriseSettings", apptest.Vars("subdomain", "acme")},
 			{"startSetup", nil},
 		} {
-			s := lifeMust(t, c, link, tc.op, tc.vars)
+			s := c.Must(t, link, tc.op, tc.vars)
 			lifeWantSteps(t, tc.op+" at "+s.Step, *s, want)
-			lifeWantSteps(t, "setup after "+tc.op, lifeSession(t, c, link), want)
+			lifeWantSteps(t, "setup after "+tc.op, c.Session(t, link), want)
 		}
 		c.MustProvision(t, link, nil)
-		lifeWantSteps(t, "setup after provision", lifeSession(t, c, link), want)
+		lifeWantSteps(t, "setup after provision", c.Session(t, link), want)
 	})
 
 	t.Run("a partner's second order reviews its existing organization", func(t *testing.T) {
@@ -1108,7 +942,7 @@ func TestLifeStepsOfTheSetup(t *testing.T) {
 			{"confirmOrgs", nil},
 			{"startSetup", nil},
 		} {
-			s := lifeMust(t, c, link, tc.op, tc.vars)
+			s := c.Must(t, link, tc.op, tc.vars)
 			lifeWantSteps(t, tc.op+" at "+s.Step, *s, lifePartnerExistingSteps)
 		}
 	})
@@ -1118,7 +952,7 @@ func TestLifeStepsOfTheSetup(t *testing.T) {
 			in["customer"].(map[string]any)["name"] = "Initech d.o.o."
 		})
 		link := c.Link(t, id, "it@initech.example")
-		lifeMust(t, c, link, "startSetup", nil)
+		c.Must(t, link, "startSetup", nil)
 		for _, tc := range []struct {
 			op   string
 			vars map[string]any
@@ -1132,11 +966,11 @@ func TestLifeStepsOfTheSetup(t *testing.T) {
 			{"saveCallSettings", apptest.CallSettingsVars()},
 			{"saveEnterpriseSettings", apptest.Vars("subdomain", "initech")},
 		} {
-			s := lifeMust(t, c, link, tc.op, tc.vars)
+			s := c.Must(t, link, tc.op, tc.vars)
 			lifeWantSteps(t, tc.op+" at "+s.Step, *s, lifeCustomerSteps)
 		}
 		c.MustProvision(t, link, nil)
-		lifeWantSteps(t, "setup after provision", lifeSession(t, c, link), lifeCustomerSteps)
+		lifeWantSteps(t, "setup after provision", c.Session(t, link), lifeCustomerSteps)
 	})
 }
 
@@ -1164,14 +998,14 @@ func TestLifeCustomerAdminEmailAfterConfirmation(t *testing.T) {
 						what, apptest.Deref(got), tc.admin, tc.holder)
 				}
 			}
-			check("confirmOrgs", lifeMust(t, c, link, "confirmOrgs", nil).CustomerAdminEmail)
-			s := lifeSession(t, c, link)
+			check("confirmOrgs", c.Must(t, link, "confirmOrgs", nil).CustomerAdminEmail)
+			s := c.Session(t, link)
 			check("setup after confirmOrgs", s.CustomerAdminEmail)
 			if s.Step == "PASSWORD" {
 				c.Must(t, link, "setPartnerPassword", apptest.Vars("password", apptest.Password))
 			}
-			check("setup at SERVICES", lifeSession(t, c, link).CustomerAdminEmail)
-			check("startSetup at SERVICES", lifeMust(t, c, link, "startSetup", nil).CustomerAdminEmail)
+			check("setup at SERVICES", c.Session(t, link).CustomerAdminEmail)
+			check("startSetup at SERVICES", c.Must(t, link, "startSetup", nil).CustomerAdminEmail)
 		})
 	}
 }
@@ -1297,9 +1131,9 @@ func TestLifeTestClockRunsTheDueJobs(t *testing.T) {
 	var v linkViewer
 	apptest.Post(t, s.URL, token, linkViewerQuery, nil).OK(t).Decode(t, &v)
 	var started struct {
-		StartSetup lifePayload `json:"startSetup"`
+		StartSetup apptest.SetupPayload `json:"startSetup"`
 	}
-	apptest.Post(t, s.URL, token, lifeMutations["startSetup"]+lifePayloadFragment, nil).OK(t).Decode(t, &started)
+	apptest.Post(t, s.URL, token, apptest.Mutations["startSetup"]+apptest.PayloadFragment, nil).OK(t).Decode(t, &started)
 	if p := started.StartSetup; len(p.UserErrors) != 0 || p.Setup == nil || p.Setup.Order.Status != "IN_SETUP" {
 		t.Fatalf("startSetup: %+v", p)
 	}

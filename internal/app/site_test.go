@@ -22,13 +22,13 @@ func TestLifeAdoptedSiteFollowsTheOrganization(t *testing.T) {
 	id2 := c.NewOrder(t, "AS-2", "P1", nil)
 	l2 := c.Link(t, id2, "ana@p1.example")
 	c.PartnerToConfirm(t, l2, "it@shared.example")
-	s2 := lifeMust(t, c, l2, "confirmOrgs", nil)
+	s2 := c.Must(t, l2, "confirmOrgs", nil)
 	if apptest.Deref(s2.ExistingSite) != "alpha1" {
 		t.Fatalf("second order: existingSite %q, want alpha1", apptest.Deref(s2.ExistingSite))
 	}
 
-	lifeMust(t, c, l1, "saveEnterpriseSettings", apptest.Vars("subdomain", "beta1"))
-	got := lifeSession(t, c, l2)
+	c.Must(t, l1, "saveEnterpriseSettings", apptest.Vars("subdomain", "beta1"))
+	got := c.Session(t, l2)
 	if apptest.Deref(got.ExistingSite) != "beta1" || got.CustomerOrg == nil || apptest.Deref(got.CustomerOrg.Subdomain) != "beta1" {
 		t.Errorf("second order after the first renamed its site: existingSite %q, customer org %+v, want beta1",
 			apptest.Deref(got.ExistingSite), got.CustomerOrg)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,52 +22,62 @@ import (
 	"onramp/internal/store"
 )
 
+// SessionFragment is the setup session every wizard call answers.
 const SessionFragment = `
 fragment wizSession on SetupSession {
-  step role assignee email next readOnly customerAdminEmail missingSettings
+  step steps next draftId existingSite role assignee email readOnly customerAdminEmail missingSettings
   partnerOrg { id existing name country }
-  customerOrg { id existing name country }
+  customerOrg { id existing name country subdomain }
   customerOrgCandidates { name emailDomain createdAt }
   # The edges of the order load after the call's transaction committed.
-  order { id status step subscription { id } }
+  order { id status step provisioningContactEmail handedToCustomer subscription { id } }
 }`
 
+// PayloadFragment is what every wizard mutation answers.
 const PayloadFragment = `
 fragment wizPayload on SetupPayload { setup { ...wizSession } handedOffTo userErrors { field message code } }` +
 	SessionFragment
 
-// Mutations are the wizard's mutations that answer a SetupPayload.
+// Mutations are the wizard's mutations that answer a SetupPayload, each
+// (but startSetup) with the optional draftId.
 var Mutations = map[string]string{
 	"startSetup":                     `mutation { startSetup { ...wizPayload } }`,
-	"chooseRole":                     `mutation($role: SetupRole!) { chooseRole(role: $role) { ...wizPayload } }`,
-	"assignSetup":                    `mutation($input: AssignSetupInput!) { assignSetup(input: $input) { ...wizPayload } }`,
-	"confirmPartnerOrg":              `mutation($input: PartnerOrgInput!) { confirmPartnerOrg(input: $input) { ...wizPayload } }`,
-	"setCustomerAdmin":               `mutation($email: String!) { setCustomerAdmin(email: $email) { ...wizPayload } }`,
-	"confirmCustomerOrg":             `mutation($input: CustomerOrgInput!) { confirmCustomerOrg(input: $input) { ...wizPayload } }`,
-	"reportUnrecognizedOrganization": `mutation($input: ReportOrganizationInput!) { reportUnrecognizedOrganization(input: $input) { ...wizPayload } }`,
-	"confirmOrgs":                    `mutation { confirmOrgs { ...wizPayload } }`,
-	"setPartnerPassword":             `mutation($password: String!) { setPartnerPassword(password: $password) { ...wizPayload } }`,
-	"saveCallSettings":               `mutation($input: CallSettingsInput!) { saveCallSettings(input: $input) { ...wizPayload } }`,
-	"saveEnterpriseSettings":         `mutation($subdomain: String!) { saveEnterpriseSettings(subdomain: $subdomain) { ...wizPayload } }`,
+	"chooseRole":                     `mutation($role: SetupRole!, $draftId: ID) { chooseRole(role: $role, draftId: $draftId) { ...wizPayload } }`,
+	"assignSetup":                    `mutation($input: AssignSetupInput!, $draftId: ID) { assignSetup(input: $input, draftId: $draftId) { ...wizPayload } }`,
+	"confirmPartnerOrg":              `mutation($input: PartnerOrgInput!, $draftId: ID) { confirmPartnerOrg(input: $input, draftId: $draftId) { ...wizPayload } }`,
+	"setCustomerAdmin":               `mutation($email: String!, $draftId: ID) { setCustomerAdmin(email: $email, draftId: $draftId) { ...wizPayload } }`,
+	"confirmCustomerOrg":             `mutation($input: CustomerOrgInput!, $draftId: ID) { confirmCustomerOrg(input: $input, draftId: $draftId) { ...wizPayload } }`,
+	"reportUnrecognizedOrganization": `mutation($input: ReportOrganizationInput!, $draftId: ID) { reportUnrecognizedOrganization(input: $input, draftId: $draftId) { ...wizPayload } }`,
+	"confirmOrgs":                    `mutation($draftId: ID) { confirmOrgs(draftId: $draftId) { ...wizPayload } }`,
+	"setPartnerPassword":             `mutation($password: String!, $draftId: ID) { setPartnerPassword(password: $password, draftId: $draftId) { ...wizPayload } }`,
+	"saveCallSettings":               `mutation($input: CallSettingsInput!, $draftId: ID) { saveCallSettings(input: $input, draftId: $draftId) { ...wizPayload } }`,
+	"saveEnterpriseSettings":         `mutation($subdomain: String!, $draftId: ID) { saveEnterpriseSettings(subdomain: $subdomain, draftId: $draftId) { ...wizPayload } }`,
 }
 
-const ProvisionMutation = `mutation($key: String) { provision(idempotencyKey: $key) {
+// ProvisionMutation provisions, with an optional idempotency key and
+// draftId.
+const ProvisionMutation = `mutation($key: String, $draftId: ID) { provision(idempotencyKey: $key, draftId: $draftId) {
   order { id status step }
   subscription { id status activatedAt billingStartedAt siteSubdomain
     callSettings { country timeZone announcementLanguage emailLanguage locationName } }
   userErrors { field message code }
 } }`
 
+// SetupQuery reads the session of the link token.
 const SetupQuery = `{ setup { ...wizSession } }` + SessionFragment
 
+// CheckSubdomainQuery asks whether a site subdomain is available.
 const CheckSubdomainQuery = `query($s: String!) { checkSubdomain(subdomain: $s) { available reason suggestions } }`
 
+// SignInMutation signs a partner user in.
 const SignInMutation = `mutation($email: String!, $password: String!) {
   signIn(email: $email, password: $password) { token userErrors { field message code } } }`
 
+// ReleaseHoldMutation releases an order from hold (operator).
 const ReleaseHoldMutation = `mutation($id: ID!, $note: String) {
   releaseHold(orderId: $id, note: $note) { order { id status step holdReason } userErrors { field message code } } }`
 
+// OrderQuery reads an order with its organizations and subscription.
 const OrderQuery = `query($id: ID!) { order(id: $id) {
   id status step role handedToCustomer holdReason confirmedByEmail
   partnerOrg { id name kind managedCustomers { id } }
@@ -74,20 +85,27 @@ const OrderQuery = `query($id: ID!) { order(id: $id) {
   subscription { status billingStartedAt siteSubdomain }
 } }`
 
+// NodeQuery reads node(id), as an organization when it is one.
 const NodeQuery = `query($id: ID!) { node(id: $id) { id ... on Organization { name kind } } }`
 
 // Password passes the policy for every email used here.
 const Password = "Tri-Kratka-Reci-2026!"
 
+// SetupOrg is an organization as the session shows it.
 type SetupOrg struct {
-	ID       *string `json:"id"`
-	Existing bool    `json:"existing"`
-	Name     string  `json:"name"`
-	Country  string  `json:"country"`
+	ID        *string `json:"id"`
+	Existing  bool    `json:"existing"`
+	Name      string  `json:"name"`
+	Country   string  `json:"country"`
+	Subdomain *string `json:"subdomain"`
 }
 
+// SetupSession is the session as SessionFragment reads it.
 type SetupSession struct {
 	Step                  string    `json:"step"`
+	Steps                 []string  `json:"steps"`
+	DraftID               string    `json:"draftId"`
+	ExistingSite          *string   `json:"existingSite"`
 	Role                  *string   `json:"role"`
 	Assignee              *string   `json:"assignee"`
 	Email                 string    `json:"email"`
@@ -103,18 +121,22 @@ type SetupSession struct {
 		CreatedAt   string `json:"createdAt"`
 	} `json:"customerOrgCandidates"`
 	Order struct {
-		ID     string `json:"id"`
-		Status string `json:"status"`
-		Step   string `json:"step"`
+		ID                       string `json:"id"`
+		Status                   string `json:"status"`
+		Step                     string `json:"step"`
+		ProvisioningContactEmail string `json:"provisioningContactEmail"`
+		HandedToCustomer         bool   `json:"handedToCustomer"`
 	} `json:"order"`
 }
 
+// SetupPayload is a wizard mutation's answer.
 type SetupPayload struct {
 	Setup       *SetupSession `json:"setup"`
 	HandedOffTo *string       `json:"handedOffTo"`
 	UserErrors  []UserError   `json:"UserErrors"`
 }
 
+// SubscriptionView is the subscription provision answers.
 type SubscriptionView struct {
 	ID               string  `json:"id"`
 	Status           string  `json:"status"`
@@ -130,6 +152,7 @@ type SubscriptionView struct {
 	} `json:"callSettings"`
 }
 
+// ProvisionPayload is provision's answer.
 type ProvisionPayload struct {
 	Order *struct {
 		ID     string `json:"id"`
@@ -140,6 +163,7 @@ type ProvisionPayload struct {
 	UserErrors   []UserError       `json:"UserErrors"`
 }
 
+// OrgRef is an organization as OrderQuery reads it.
 type OrgRef struct {
 	ID               string   `json:"id"`
 	Name             string   `json:"name"`
@@ -149,10 +173,12 @@ type OrgRef struct {
 	Managers         []IDOnly `json:"managers"`
 }
 
+// IDOnly is a node of which only the id is read.
 type IDOnly struct {
 	ID string `json:"id"`
 }
 
+// WizardOrder is the order as OrderQuery reads it.
 type WizardOrder struct {
 	ID               string  `json:"id"`
 	Status           string  `json:"status"`
@@ -170,9 +196,12 @@ type WizardOrder struct {
 	} `json:"subscription"`
 }
 
-// Call runs a wizard mutation and returns the raw response.
+// Call runs a wizard mutation (or provision) and returns the raw response.
 func (c *Server) Call(t testing.TB, token, op string, vars map[string]any) Response {
 	t.Helper()
+	if op == "provision" {
+		return c.GQL(t, token, ProvisionMutation, vars)
+	}
 	q, ok := Mutations[op]
 	if !ok {
 		t.Fatalf("unknown wizard mutation %s", op)
@@ -332,6 +361,7 @@ func (c *Server) Link(t testing.TB, orderID, email string) string {
 	return c.SetupLink(t, orderID, email)
 }
 
+// LinkPattern finds a setup link (the public URL and the token) in a message.
 var LinkPattern = regexp.MustCompile(`(https?://[^\s"<>]+)/setup\?token=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`)
 
 // MailedLink reads the token of the one message of kind sent to the address to, for the
@@ -360,14 +390,17 @@ func (c *Server) MailedLink(t testing.TB, orderID string, kind message.Kind, to 
 
 // --- inputs --------------------------------------------------------------------------------------
 
+// Address is a valid postal address in Belgrade.
 func Address() map[string]any {
 	return map[string]any{"line1": "Knez Mihailova 10", "city": "Beograd", "postalCode": "11000"}
 }
 
+// PartnerOrgVars are confirmPartnerOrg's variables for a partner organization called name.
 func PartnerOrgVars(name string) map[string]any {
 	return map[string]any{"input": map[string]any{"name": name, "country": "RS", "address": Address()}}
 }
 
+// CallSettingsVars are saveCallSettings's variables with every setting given.
 func CallSettingsVars() map[string]any {
 	return map[string]any{"input": map[string]any{
 		"timeZone":             "Europe/Belgrade",
@@ -378,6 +411,7 @@ func CallSettingsVars() map[string]any {
 	}}
 }
 
+// Vars builds variables from name, value pairs.
 func Vars(kv ...any) map[string]any {
 	m := map[string]any{}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -386,6 +420,14 @@ func Vars(kv ...any) map[string]any {
 	return m
 }
 
+// WithDraft adds a draftId to a call's variables.
+func WithDraft(vars map[string]any, draftID string) map[string]any {
+	out := map[string]any{"draftId": draftID}
+	maps.Copy(out, vars)
+	return out
+}
+
+// Input is Vars wrapped as the $input variable.
 func Input(kv ...any) map[string]any { return map[string]any{"input": Vars(kv...)} }
 
 // --- flows -----------------------------------------------------------------------------------------
