@@ -46,7 +46,7 @@ type keysList struct {
 // their partner; integrations manage none.
 func TestIntegrationKeys(t *testing.T) {
 	t.Parallel()
-	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(mailEpoch), nil)
+	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
 	admin := partnerSession(t, m, "P1")
 
 	var created createKeyResult
@@ -127,11 +127,11 @@ type onceResult struct {
 // caller's, and one used for another order is refused.
 func TestIdempotentResendAndCancel(t *testing.T) {
 	t.Parallel()
-	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(mailEpoch), nil)
+	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
 	integ := m.Integration(t, "P1")
 	// Due in five days: no setup email of their own is sent meanwhile.
-	o := placeOrder(t, m, integ, "IDEM-1", "P1", apptest.ISODate(mailDay(5, 0)), "ana@p1.example")
-	o2 := placeOrder(t, m, integ, "IDEM-2", "P1", apptest.ISODate(mailDay(5, 0)), "bob@p1.example")
+	o := placeOrder(t, m, integ, "IDEM-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
+	o2 := placeOrder(t, m, integ, "IDEM-2", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "bob@p1.example")
 	links := func() int {
 		n, err := m.App.Store.Client.Message.Query().Where(message.KindEQ(message.KindSETUP_LINK)).Count(store.System(context.Background()))
 		if err != nil {
@@ -196,9 +196,9 @@ func TestIdempotentResendAndCancel(t *testing.T) {
 // not count against it; a key's length counts characters.
 func TestIdempotencyKeyBindsItsArguments(t *testing.T) {
 	t.Parallel()
-	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(mailEpoch), nil)
+	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
 	integ := m.Integration(t, "P1")
-	due := apptest.ISODate(mailDay(5, 0))
+	due := apptest.ISODate(apptest.MailDay(5, 0))
 	o := placeOrder(t, m, integ, "BIND-1", "P1", due, "ana@p1.example")
 	resend := func(id, key string, email any) onceResult {
 		t.Helper()

@@ -617,7 +617,7 @@ func TestLifePlaceOrderDateWindow(t *testing.T) {
 				}
 				// An accepted order's window is still open: the job that
 				// closes it waits for the window's end.
-				closing := jobsOf(t, s.App, "close_window", res.PlaceOrder.Order.ID)
+				closing := apptest.JobsOf(t, s.App, "close_window", res.PlaceOrder.Order.ID)
 				if len(closing) != 1 || closing[0].State != rivertype.JobStateScheduled || !closing[0].ScheduledAt.After(now) {
 					t.Errorf("start date %s: want one close_window job scheduled after %s: %s", date, now.Format(time.RFC3339), jobStates(closing))
 				}
@@ -1092,7 +1092,7 @@ func TestLifeTestClockRunsTheDueJobs(t *testing.T) {
 		t.Fatalf("placeOrder: %+v", placed.PlaceOrder.UserErrors)
 	}
 	id := placed.PlaceOrder.Order.ID
-	holds(t, "nothing sent before the start date", 500*time.Millisecond, func() (bool, string) {
+	apptest.Holds(t, "nothing sent before the start date", 500*time.Millisecond, func() (bool, string) {
 		return sink.Count() == 0, sink.Summary()
 	})
 
@@ -1103,8 +1103,8 @@ func TestLifeTestClockRunsTheDueJobs(t *testing.T) {
 	}
 
 	// The start date has come: the setup email goes out.
-	token := setupToken(t, parseMail(t, waitTo(t, sink, contactEmail, 1)[0]), s.URL)
-	testkit.Eventually(t, "order LINK_SENT", mailWait, func() (bool, string) {
+	token := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, contactEmail, 1)[0]), s.URL)
+	testkit.Eventually(t, "order LINK_SENT", apptest.MailWait, func() (bool, string) {
 		st, _ := lifeStatusAt(t, s, id)
 		return st == "LINK_SENT", "status " + st
 	})
@@ -1114,14 +1114,14 @@ func TestLifeTestClockRunsTheDueJobs(t *testing.T) {
 
 	// A day after the start date without setup: an escalation opens.
 	lifeAdvance(t, s, "25h")
-	testkit.Eventually(t, "an escalation", mailWait, func() (bool, string) {
+	testkit.Eventually(t, "an escalation", apptest.MailWait, func() (bool, string) {
 		_, esc := lifeStatusAt(t, s, id)
 		return esc != nil, "no escalation"
 	})
 	if _, esc := lifeStatusAt(t, s, id); esc.ResolvedAt != nil {
 		t.Errorf("the new escalation is resolved: %+v", esc)
 	}
-	cs := parseMail(t, waitTo(t, sink, successEmail, 1)[0])
+	cs := apptest.ParseMail(t, apptest.WaitTo(t, sink, successEmail, 1)[0])
 	if !strings.Contains(cs.Subject, "TC-1") {
 		t.Errorf("escalation mail subject %q does not name the order", cs.Subject)
 	}
@@ -1146,11 +1146,11 @@ func TestLifeTestClockRunsTheDueJobs(t *testing.T) {
 	lifeAdvance(t, s, "49h")
 	apptest.Post(t, s.URL, token, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "EXPIRED")
 	// A day before the link expired its holder was reminded, once.
-	msgs := waitTo(t, sink, contactEmail, 2)
+	msgs := apptest.WaitTo(t, sink, contactEmail, 2)
 	if n := len(sink.To(contactEmail)); n != 2 {
 		t.Errorf("the contact received %d messages, want the setup email and one reminder", n)
 	}
-	if r := parseMail(t, msgs[1]); !strings.Contains(r.Subject, "Reminder") || !strings.Contains(r.Subject, "expires") {
+	if r := apptest.ParseMail(t, msgs[1]); !strings.Contains(r.Subject, "Reminder") || !strings.Contains(r.Subject, "expires") {
 		t.Errorf("second message %q, want the link's reminder", r.Subject)
 	}
 }

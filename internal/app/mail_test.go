@@ -8,16 +8,11 @@ package app_test
 // outcome.
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
 	"net"
 	"net/http"
-	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
@@ -40,130 +35,22 @@ import (
 	"onramp/internal/testkit/apptest"
 )
 
-// mailEpoch is "now" at the start of every test here: 09:00 UTC on the day
-// orders placed "today" start. It lies ahead of the wall clock (the next
-// day's morning) on purpose: River's stuck-job rescuer and job cleaner
-// compare the stubbed job times with the wall clock, so with a stub more than
-// five minutes behind it a job that happens to be running when the rescuer
-// runs is taken for stuck and retried.
-var mailEpoch = func() time.Time {
-	d := time.Now().UTC().AddDate(0, 0, 1)
-	return time.Date(d.Year(), d.Month(), d.Day(), 9, 0, 0, 0, time.UTC)
-}()
-
-// mailDay returns the start (00:00 UTC) of the day n days after mailEpoch's,
-// plus extra.
-func mailDay(n int, extra time.Duration) time.Time {
-	return time.Date(mailEpoch.Year(), mailEpoch.Month(), mailEpoch.Day()+n, 0, 0, 0, 0, time.UTC).Add(extra)
-}
-
 var (
-	mailToday  = apptest.ISODate(mailDay(0, 0))
-	mailFuture = apptest.ISODate(mailDay(2, 0))
+	mailToday  = apptest.ISODate(apptest.MailDay(0, 0))
+	mailFuture = apptest.ISODate(apptest.MailDay(2, 0))
 )
 
 const (
-	// mailWait bounds every wait: River's scheduler moves a due job to
-	// available within about five seconds.
-	mailWait = 15 * time.Second
-	// quietPeriod is how long a test watches that nothing more happens.
-	quietPeriod = 1500 * time.Millisecond
-
 	contactEmail = "provisioning@partner.example"
 	successEmail = "success@onramp.example"
 )
-
-// --- waiting ------------------------------------------------------------------
-
-// holds checks that cond stays true for d (that nothing more happens).
-func holds(t *testing.T, what string, d time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		if ok, detail := cond(); !ok {
-			t.Fatalf("%s no longer holds: %s", what, detail)
-		}
-		if time.Now().After(deadline) {
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-}
-
-// --- a real SMTP server ---------------------------------------------------------
-
-// waitTo waits until n messages were accepted for rcpt and returns them.
-func waitTo(t *testing.T, s *smtptest.Sink, rcpt string, n int) []smtptest.Message {
-	t.Helper()
-	testkit.Eventually(t, fmt.Sprintf("%d message(s) to %s", n, rcpt), mailWait, func() (bool, string) {
-		return len(s.To(rcpt)) >= n, s.Summary()
-	})
-	got := s.To(rcpt)
-	if len(got) != n {
-		t.Fatalf("want %d message(s) to %s, got %d", n, rcpt, len(got))
-	}
-	return got
-}
-
-// parsedMail is a received message, decoded.
-type parsedMail struct {
-	Header  mail.Header
-	Subject string
-	Text    string
-	HTML    string
-}
-
-// parseMail decodes a multipart/alternative message as Onramp sends it.
-func parseMail(t *testing.T, m smtptest.Message) parsedMail {
-	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(m.Raw))
-	if err != nil {
-		t.Fatalf("received message does not parse: %v\n%s", err, m.Raw)
-	}
-	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	if err != nil {
-		t.Fatalf("subject %q: %v", msg.Header.Get("Subject"), err)
-	}
-	out := parsedMail{Header: msg.Header, Subject: subject}
-	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || mediaType != "multipart/alternative" {
-		t.Fatalf("Content-Type %q (%v), want multipart/alternative", msg.Header.Get("Content-Type"), err)
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("MIME part: %v", err)
-		}
-		b, err := io.ReadAll(p)
-		if err != nil {
-			t.Fatalf("MIME part: %v", err)
-		}
-		body := strings.ReplaceAll(string(b), "\r\n", "\n")
-		switch ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type")); ct {
-		case "text/plain":
-			out.Text = body
-		case "text/html":
-			out.HTML = body
-		default:
-			t.Fatalf("unexpected part %q", ct)
-		}
-	}
-	if out.Text == "" || out.HTML == "" {
-		t.Fatalf("message lacks a text or HTML part:\n%s", m.Raw)
-	}
-	return out
-}
 
 var setupLinkPattern = regexp.MustCompile(`(https?://[^\s"<>]+)/setup\?token=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`)
 
 // setupToken returns the setup token of the "Set up now" link in a received
 // message, checking the link starts with the public URL base and is the HTML
 // button's target too.
-func setupToken(t *testing.T, p parsedMail, base string) string {
+func setupToken(t *testing.T, p apptest.ParsedMail, base string) string {
 	t.Helper()
 	found := setupLinkPattern.FindAllStringSubmatch(p.Text, -1)
 	if len(found) != 1 {
@@ -238,7 +125,7 @@ func orderStatus(t *testing.T, m *apptest.Server, id string) string {
 
 func waitOrderStatus(t *testing.T, m *apptest.Server, id, want string) {
 	t.Helper()
-	testkit.Eventually(t, "order "+id+" "+want, mailWait, func() (bool, string) {
+	testkit.Eventually(t, "order "+id+" "+want, apptest.MailWait, func() (bool, string) {
 		got := orderStatus(t, m, id)
 		return got == want, "status " + got
 	})
@@ -277,25 +164,6 @@ func viewLink(t *testing.T, m *apptest.Server, token, orderID, email string) lin
 
 // --- jobs ---------------------------------------------------------------------------
 
-// jobsOf lists an app's jobs of kind whose arguments name one of ids (all
-// of kind when ids is empty).
-func jobsOf(t *testing.T, a *app.App, kind string, ids ...string) []*rivertype.JobRow {
-	t.Helper()
-	res, err := a.Jobs.Client().JobList(context.Background(), river.NewJobListParams().Kinds(kind).First(1000))
-	if err != nil {
-		t.Fatalf("list %s jobs: %v", kind, err)
-	}
-	var out []*rivertype.JobRow
-	for _, j := range res.Jobs {
-		if len(ids) == 0 || slices.ContainsFunc(ids, func(id string) bool {
-			return bytes.Contains(j.EncodedArgs, []byte(`"`+id+`"`))
-		}) {
-			out = append(out, j)
-		}
-	}
-	return out
-}
-
 // deliveryJobs lists the delivery jobs of an order's messages.
 func deliveryJobs(t *testing.T, a *app.App, orderID string) []*rivertype.JobRow {
 	t.Helper()
@@ -311,7 +179,7 @@ func deliveryJobs(t *testing.T, a *app.App, orderID string) []*rivertype.JobRow 
 	for i, id := range ids {
 		s[i] = string(id)
 	}
-	return jobsOf(t, a, "deliver_message", s...)
+	return apptest.JobsOf(t, a, "deliver_message", s...)
 }
 
 func jobStates(jobs []*rivertype.JobRow) string {
@@ -327,7 +195,7 @@ func jobStates(jobs []*rivertype.JobRow) string {
 // (completed, or cancelled by the application).
 func waitJobsFinished(t *testing.T, what string, n int, list func() []*rivertype.JobRow) {
 	t.Helper()
-	testkit.Eventually(t, what, mailWait, func() (bool, string) {
+	testkit.Eventually(t, what, apptest.MailWait, func() (bool, string) {
 		jobs := list()
 		if len(jobs) < n {
 			return false, fmt.Sprintf("%d of %d jobs exist: %s", len(jobs), n, jobStates(jobs))
@@ -348,7 +216,7 @@ func exactlyOnce(t *testing.T, m *apptest.Server, sink *smtptest.Sink, orderID, 
 	waitJobsFinished(t, "the deliveries of order "+orderID, 1, func() []*rivertype.JobRow {
 		return deliveryJobs(t, m.App, orderID)
 	})
-	holds(t, fmt.Sprintf("exactly %d message(s) to %s", want, rcpt), quietPeriod, func() (bool, string) {
+	apptest.Holds(t, fmt.Sprintf("exactly %d message(s) to %s", want, rcpt), apptest.QuietPeriod, func() (bool, string) {
 		return len(sink.To(rcpt)) == want, sink.Summary()
 	})
 }
@@ -358,7 +226,7 @@ func exactlyOnce(t *testing.T, m *apptest.Server, sink *smtptest.Sink, orderID, 
 func TestSetupEmailIsDeliveredBySMTPAndItsLinkWorks(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
-	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(mailEpoch), func(c *app.Config) { c.SMTPURL = sink.URL() })
+	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), func(c *app.Config) { c.SMTPURL = sink.URL() })
 
 	// With SMTP configured, readiness does not warn about queued mail.
 	resp, err := http.Get(m.URL + "/readyz")
@@ -373,14 +241,14 @@ func TestSetupEmailIsDeliveredBySMTPAndItsLinkWorks(t *testing.T) {
 
 	o := placeOrder(t, m, m.Integration(t, "P1"), "MAIL-1", "P1", mailToday, contactEmail)
 
-	msgs := waitTo(t, sink, contactEmail, 1)
+	msgs := apptest.WaitTo(t, sink, contactEmail, 1)
 	if got := msgs[0].To; len(got) != 1 || got[0] != contactEmail {
 		t.Errorf("envelope recipients = %v, want [%s]", got, contactEmail)
 	}
 	if msgs[0].From != "onramp@127.0.0.1" {
 		t.Errorf("envelope sender = %q, want onramp@127.0.0.1 (the default From, on the public URL's host)", msgs[0].From)
 	}
-	p := parseMail(t, msgs[0])
+	p := apptest.ParseMail(t, msgs[0])
 	if id := p.Header.Get("Message-ID"); !regexp.MustCompile(`^<[^<>@\s]+@127\.0\.0\.1>$`).MatchString(id) {
 		t.Errorf("Message-ID = %q, want <id@127.0.0.1>", id)
 	}
@@ -419,13 +287,13 @@ func TestSetupEmailSurvivesAnSMTPOutage(t *testing.T) {
 	if err := reserve.Close(); err != nil {
 		t.Fatal(err)
 	}
-	clk := clock.NewStub(mailEpoch)
+	clk := clock.NewStub(apptest.MailEpoch)
 	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.SMTPURL = "smtp://" + addr })
 
 	o := placeOrder(t, m, m.Operator(t), "DOWN-1", "P1", mailToday, contactEmail)
 
 	// The delivery is attempted, fails, and is kept for a retry.
-	testkit.Eventually(t, "a failed delivery attempt", mailWait, func() (bool, string) {
+	testkit.Eventually(t, "a failed delivery attempt", apptest.MailWait, func() (bool, string) {
 		jobs := deliveryJobs(t, m.App, o.ID)
 		return len(jobs) == 1 && len(jobs[0].Errors) >= 1, jobStates(jobs)
 	})
@@ -440,13 +308,13 @@ func TestSetupEmailSurvivesAnSMTPOutage(t *testing.T) {
 	sink := smtptest.Start(t, addr)
 	// The retry is due on the stubbed clock (backoff 2^attempt seconds):
 	// nothing goes out before the clock moves.
-	holds(t, "no delivery before the retry is due", 300*time.Millisecond, func() (bool, string) {
+	apptest.Holds(t, "no delivery before the retry is due", 300*time.Millisecond, func() (bool, string) {
 		return sink.Count() == 0, sink.Summary()
 	})
 	clk.Advance(10 * time.Minute)
 
-	msgs := waitTo(t, sink, contactEmail, 1)
-	token := setupToken(t, parseMail(t, msgs[0]), m.URL)
+	msgs := apptest.WaitTo(t, sink, contactEmail, 1)
+	token := setupToken(t, apptest.ParseMail(t, msgs[0]), m.URL)
 	waitOrderStatus(t, m, o.ID, "LINK_SENT")
 	viewLink(t, m, token, o.ID, contactEmail)
 
@@ -464,8 +332,8 @@ func TestSetupEmailSurvivesAnSMTPOutage(t *testing.T) {
 // transaction committed and before River recorded it done (the order stays
 // PLACED until the email is delivered): the second run queues nothing.
 func TestSetupEmailJobRetriedAfterItsCommit(t *testing.T) {
-	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(mailEpoch), nil)
-	o := placeOrder(t, m, m.Operator(t), "RETRY-1", "P1", apptest.ISODate(mailDay(3, 0)), contactEmail)
+	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
+	o := placeOrder(t, m, m.Operator(t), "RETRY-1", "P1", apptest.ISODate(apptest.MailDay(3, 0)), contactEmail)
 	w := &orders.SetupEmailWorker{Orders: m.App.Orders}
 	job := &river.Job[orders.SetupEmailArgs]{Args: orders.SetupEmailArgs{OrderID: gid.ID(o.ID)}}
 	ctx := context.Background()
@@ -492,30 +360,30 @@ func TestFutureSetupEmailSurvivesARestart(t *testing.T) {
 	loc := apptest.NewLocation(t)
 	smtpURL := func(c *app.Config) { c.SMTPURL = sink.URL() }
 
-	first := startMailApp(t, loc, clock.NewStub(mailEpoch), smtpURL)
+	first := startMailApp(t, loc, clock.NewStub(apptest.MailEpoch), smtpURL)
 	o := placeOrder(t, first, first.Operator(t), "FUT-1", "P1", mailFuture, contactEmail)
 	if o.Status != "PLACED" {
 		t.Errorf("status = %s, want PLACED", o.Status)
 	}
 	// The email waits for the start of its start date (UTC by default).
-	setup := jobsOf(t, first.App, "setup_email", o.ID)
+	setup := apptest.JobsOf(t, first.App, "setup_email", o.ID)
 	if len(setup) != 1 || setup[0].State != rivertype.JobStateScheduled ||
-		!setup[0].ScheduledAt.Equal(mailDay(2, 0)) {
-		t.Fatalf("want one setup_email job scheduled at %s: %s", mailDay(2, 0).Format(time.RFC3339), jobStates(setup))
+		!setup[0].ScheduledAt.Equal(apptest.MailDay(2, 0)) {
+		t.Fatalf("want one setup_email job scheduled at %s: %s", apptest.MailDay(2, 0).Format(time.RFC3339), jobStates(setup))
 	}
-	holds(t, "nothing sent before the start date", quietPeriod, func() (bool, string) {
+	apptest.Holds(t, "nothing sent before the start date", apptest.QuietPeriod, func() (bool, string) {
 		return sink.Count() == 0 && len(deliveryJobs(t, first.App, o.ID)) == 0, sink.Summary()
 	})
 	first.Stop(t)
 
-	second := startMailApp(t, loc, clock.NewStub(mailDay(2, time.Second)), smtpURL)
-	msgs := waitTo(t, sink, contactEmail, 1)
+	second := startMailApp(t, loc, clock.NewStub(apptest.MailDay(2, time.Second)), smtpURL)
+	msgs := apptest.WaitTo(t, sink, contactEmail, 1)
 	// The link is built from the running server's public URL.
-	token := setupToken(t, parseMail(t, msgs[0]), second.URL)
+	token := setupToken(t, apptest.ParseMail(t, msgs[0]), second.URL)
 	waitOrderStatus(t, second, o.ID, "LINK_SENT")
 	viewLink(t, second, token, o.ID, contactEmail)
 	waitJobsFinished(t, "the setup_email job", 1, func() []*rivertype.JobRow {
-		return jobsOf(t, second.App, "setup_email", o.ID)
+		return apptest.JobsOf(t, second.App, "setup_email", o.ID)
 	})
 	exactlyOnce(t, second, sink, o.ID, contactEmail, 1)
 	if n := sink.Count(); n != 1 {
@@ -566,7 +434,7 @@ type resolveResult struct {
 func TestEscalationForANeverStartedOrder(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
-	clk := clock.NewStub(mailEpoch)
+	clk := clock.NewStub(apptest.MailEpoch)
 	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) {
 		c.SMTPURL = sink.URL()
 		c.CustomerSuccessEmail = successEmail
@@ -574,8 +442,8 @@ func TestEscalationForANeverStartedOrder(t *testing.T) {
 	op := m.Operator(t)
 	idle := placeOrder(t, m, op, "ESC-IDLE", "P1", mailToday, "idle@partner.example")
 	started := placeOrder(t, m, op, "ESC-STARTED", "P1", mailToday, "started@partner.example")
-	idleToken := setupToken(t, parseMail(t, waitTo(t, sink, "idle@partner.example", 1)[0]), m.URL)
-	waitTo(t, sink, "started@partner.example", 1)
+	idleToken := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "idle@partner.example", 1)[0]), m.URL)
+	apptest.WaitTo(t, sink, "started@partner.example", 1)
 	waitOrderStatus(t, m, idle.ID, "LINK_SENT")
 	waitOrderStatus(t, m, started.ID, "LINK_SENT")
 
@@ -591,9 +459,9 @@ func TestEscalationForANeverStartedOrder(t *testing.T) {
 		t.Fatalf("escalations before start + 1 day: %+v", list.Escalations)
 	}
 
-	clk.Set(mailDay(1, time.Second))
+	clk.Set(apptest.MailDay(1, time.Second))
 	waitJobsFinished(t, "both escalate jobs", 2, func() []*rivertype.JobRow {
-		return jobsOf(t, m.App, "escalate", idle.ID, started.ID)
+		return apptest.JobsOf(t, m.App, "escalate", idle.ID, started.ID)
 	})
 
 	op = m.Operator(t)
@@ -611,7 +479,7 @@ func TestEscalationForANeverStartedOrder(t *testing.T) {
 	}
 
 	// Customer success is mailed about it, once.
-	cs := parseMail(t, waitTo(t, sink, successEmail, 1)[0])
+	cs := apptest.ParseMail(t, apptest.WaitTo(t, sink, successEmail, 1)[0])
 	if !strings.Contains(cs.Subject, "ESC-IDLE") || !strings.Contains(cs.Text, "idle@partner.example") {
 		t.Errorf("escalation mail does not name the order and contact: %q\n%s", cs.Subject, cs.Text)
 	}
@@ -686,7 +554,7 @@ type cancelResult struct {
 func TestCancelledOrderSendsNothingMore(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
-	clk := clock.NewStub(mailEpoch)
+	clk := clock.NewStub(apptest.MailEpoch)
 	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) {
 		c.SMTPURL = sink.URL()
 		c.CustomerSuccessEmail = successEmail
@@ -694,7 +562,7 @@ func TestCancelledOrderSendsNothingMore(t *testing.T) {
 	op := m.Operator(t)
 	now := placeOrder(t, m, op, "CAN-NOW", "P1", mailToday, "now@partner.example")
 	later := placeOrder(t, m, op, "CAN-LATER", "P1", mailFuture, "later@partner.example")
-	token := setupToken(t, parseMail(t, waitTo(t, sink, "now@partner.example", 1)[0]), m.URL)
+	token := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "now@partner.example", 1)[0]), m.URL)
 	waitOrderStatus(t, m, now.ID, "LINK_SENT")
 
 	// Integrations and partner sessions cancel their own partner's orders
@@ -740,21 +608,21 @@ func TestCancelledOrderSendsNothingMore(t *testing.T) {
 	if res := cancel(later.ID); len(res.CancelOrder.UserErrors) != 0 || res.CancelOrder.Order.Status != "CANCELLED" {
 		t.Fatalf("cancel the future order: %+v", res.CancelOrder)
 	}
-	clk.Set(mailDay(3, time.Second))
+	clk.Set(apptest.MailDay(3, time.Second))
 	waitJobsFinished(t, "the future order's setup_email job", 1, func() []*rivertype.JobRow {
-		return jobsOf(t, m.App, "setup_email", later.ID)
+		return apptest.JobsOf(t, m.App, "setup_email", later.ID)
 	})
 	waitJobsFinished(t, "both escalate jobs", 2, func() []*rivertype.JobRow {
-		return jobsOf(t, m.App, "escalate", now.ID, later.ID)
+		return apptest.JobsOf(t, m.App, "escalate", now.ID, later.ID)
 	})
 	// The holder of the cancelled order's link hears of the cancellation,
 	// once; the future order's contact, never mailed, hears nothing.
-	waitTo(t, sink, "now@partner.example", 2)
-	holds(t, "nothing more sent", quietPeriod, func() (bool, string) {
+	apptest.WaitTo(t, sink, "now@partner.example", 2)
+	apptest.Holds(t, "nothing more sent", apptest.QuietPeriod, func() (bool, string) {
 		return len(sink.To("later@partner.example")) == 0 && len(sink.To(successEmail)) == 0 &&
 			len(sink.To("now@partner.example")) == 2 && len(deliveryJobs(t, m.App, later.ID)) == 0, sink.Summary()
 	})
-	if got := parseMail(t, sink.To("now@partner.example")[1]); !strings.Contains(got.Subject, "was cancelled") {
+	if got := apptest.ParseMail(t, sink.To("now@partner.example")[1]); !strings.Contains(got.Subject, "was cancelled") {
 		t.Errorf("second message to the holder: %q, want the cancellation notice", got.Subject)
 	}
 	var list escalationsResult
@@ -786,9 +654,9 @@ type resendResult struct {
 func TestResendSetupLink(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
-	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(mailEpoch), func(c *app.Config) { c.SMTPURL = sink.URL() })
+	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), func(c *app.Config) { c.SMTPURL = sink.URL() })
 	o := placeOrder(t, m, m.Operator(t), "RES-1", "P1", mailToday, contactEmail)
-	first := setupToken(t, parseMail(t, waitTo(t, sink, contactEmail, 1)[0]), m.URL)
+	first := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, contactEmail, 1)[0]), m.URL)
 	waitOrderStatus(t, m, o.ID, "LINK_SENT")
 
 	resend := func(t *testing.T, token string, email any) resendResult {
@@ -808,7 +676,7 @@ func TestResendSetupLink(t *testing.T) {
 		if got := res.ResendSetupLink.Order; got == nil || got.ProvisioningContactEmail != "new@partner.example" {
 			t.Errorf("order after resend = %+v, want contact new@partner.example", got)
 		}
-		p := parseMail(t, waitTo(t, sink, "new@partner.example", 1)[0])
+		p := apptest.ParseMail(t, apptest.WaitTo(t, sink, "new@partner.example", 1)[0])
 		next := setupToken(t, p, m.URL)
 		if next == current {
 			t.Fatal("the resent link is the old one")
@@ -823,7 +691,7 @@ func TestResendSetupLink(t *testing.T) {
 		if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
 			t.Fatalf("userErrors %+v", ue)
 		}
-		next := setupToken(t, parseMail(t, waitTo(t, sink, "second@partner.example", 1)[0]), m.URL)
+		next := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "second@partner.example", 1)[0]), m.URL)
 		m.GQL(t, current, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
 		viewLink(t, m, next, o.ID, "second@partner.example")
 		current = next
@@ -863,8 +731,8 @@ func TestResendSetupLink(t *testing.T) {
 		if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
 			t.Fatalf("userErrors %+v", ue)
 		}
-		msgs := waitTo(t, sink, "second@partner.example", 2)
-		next := setupToken(t, parseMail(t, msgs[1]), m.URL)
+		msgs := apptest.WaitTo(t, sink, "second@partner.example", 2)
+		next := setupToken(t, apptest.ParseMail(t, msgs[1]), m.URL)
 		m.GQL(t, current, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
 		viewLink(t, m, next, o.ID, "second@partner.example")
 	})
@@ -885,25 +753,25 @@ func TestResendSetupLink(t *testing.T) {
 func TestOrderWindowCloses(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
-	clk := clock.NewStub(mailEpoch)
+	clk := clock.NewStub(apptest.MailEpoch)
 	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.SMTPURL = sink.URL() })
 	o := placeOrder(t, m, m.Operator(t), "WIN-1", "P1", mailToday, contactEmail)
-	token := setupToken(t, parseMail(t, waitTo(t, sink, contactEmail, 1)[0]), m.URL)
+	token := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, contactEmail, 1)[0]), m.URL)
 	waitOrderStatus(t, m, o.ID, "LINK_SENT")
 	exactlyOnce(t, m, sink, o.ID, contactEmail, 1)
 
 	// A second before the window's end the order is still open; its
 	// holder has been reminded 7 days and 1 day before the link expires and
 	// before the window closes.
-	clk.Set(mailDay(30, -time.Second))
-	waitTo(t, sink, contactEmail, 5)
+	clk.Set(apptest.MailDay(30, -time.Second))
+	apptest.WaitTo(t, sink, contactEmail, 5)
 	if got := orderStatus(t, m, o.ID); got != "LINK_SENT" {
 		t.Fatalf("status before the window's end = %s", got)
 	}
 	viewLink(t, m, token, o.ID, contactEmail)
 
 	// The window is 30 days from the start of the start date.
-	clk.Set(mailDay(30, time.Second))
+	clk.Set(apptest.MailDay(30, time.Second))
 	waitOrderStatus(t, m, o.ID, "CANCELLED")
 	// The link is still within its own lifetime, but its order has closed.
 	m.GQL(t, token, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "CANCELLED")
@@ -914,11 +782,11 @@ func TestOrderWindowCloses(t *testing.T) {
 		t.Errorf("resend after the window: userErrors %+v, want ORDER_CANCELLED", ue)
 	}
 	// The holder is told the window closed, once; nothing more is sent.
-	waitTo(t, sink, contactEmail, 6)
-	holds(t, "nothing more sent", quietPeriod, func() (bool, string) {
+	apptest.WaitTo(t, sink, contactEmail, 6)
+	apptest.Holds(t, "nothing more sent", apptest.QuietPeriod, func() (bool, string) {
 		return sink.Count() == 6, sink.Summary()
 	})
-	if last := parseMail(t, sink.To(contactEmail)[5]); !strings.Contains(last.Subject, "window") {
+	if last := apptest.ParseMail(t, sink.To(contactEmail)[5]); !strings.Contains(last.Subject, "window") {
 		t.Errorf("the last message is %q, want the window's closing notice", last.Subject)
 	}
 }
@@ -927,7 +795,7 @@ func TestOrderWindowCloses(t *testing.T) {
 
 func httpGet(t *testing.T, url string) (int, string) {
 	t.Helper()
-	client := &http.Client{Timeout: mailWait}
+	client := &http.Client{Timeout: apptest.MailWait}
 	resp, err := client.Get(url)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
@@ -944,7 +812,7 @@ func TestDevMailViewerShowsTheSetupEmail(t *testing.T) {
 	t.Parallel()
 	s := startServing(t, func(c *app.Config) {
 		c.Dev = true
-		c.Clock = clock.NewStub(mailEpoch)
+		c.Clock = clock.NewStub(apptest.MailEpoch)
 		c.JobPollInterval = 50 * time.Millisecond
 	})
 	op, err := s.App.Auth.IssueOperator("op", time.Hour)
@@ -962,7 +830,7 @@ func TestDevMailViewerShowsTheSetupEmail(t *testing.T) {
 
 	button := regexp.MustCompile(`<a class="button" href="([^"]+)">`)
 	var page string
-	testkit.Eventually(t, "the setup email in /dev/mail", mailWait, func() (bool, string) {
+	testkit.Eventually(t, "the setup email in /dev/mail", apptest.MailWait, func() (bool, string) {
 		code, body := httpGet(t, s.URL+"/dev/mail")
 		page = body
 		return code == http.StatusOK && button.MatchString(body) && strings.Contains(body, "SENT"),
@@ -1005,7 +873,7 @@ func TestDevMailViewerShowsTheSetupEmail(t *testing.T) {
 func TestWithoutSMTPOutsideDevModeMailStaysQueued(t *testing.T) {
 	t.Parallel()
 	s := startServing(t, func(c *app.Config) {
-		c.Clock = clock.NewStub(mailEpoch)
+		c.Clock = clock.NewStub(apptest.MailEpoch)
 		c.JobPollInterval = 50 * time.Millisecond
 	})
 	if code, _ := httpGet(t, s.URL+"/dev/mail"); code != http.StatusNotFound {
@@ -1033,7 +901,7 @@ func TestWithoutSMTPOutsideDevModeMailStaysQueued(t *testing.T) {
 	orderID := placed.PlaceOrder.Order.ID
 
 	// The delivery job runs, finds no mail system and waits, without failing.
-	testkit.Eventually(t, "the delivery to wait for a mail system", mailWait, func() (bool, string) {
+	testkit.Eventually(t, "the delivery to wait for a mail system", apptest.MailWait, func() (bool, string) {
 		jobs := deliveryJobs(t, s.App, orderID)
 		return len(jobs) == 1 && jobs[0].State == rivertype.JobStateScheduled && jobs[0].AttemptedAt != nil, jobStates(jobs)
 	})

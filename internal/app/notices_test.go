@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"onramp/internal/app"
 	"onramp/internal/clock"
 	"onramp/internal/mail/smtptest"
 	"onramp/internal/testkit"
@@ -16,53 +15,12 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// subjects lists the subjects of what rcpt received, in order.
-func subjects(t *testing.T, sink *smtptest.Sink, rcpt string) []string {
-	t.Helper()
-	var out []string
-	for _, m := range sink.To(rcpt) {
-		out = append(out, parseMail(t, m).Subject)
-	}
-	return out
-}
-
-// wantSubjects waits until rcpt has received n messages, holds that for a
-// moment (nothing more arrives), and checks that each part is in the
-// subject of one message, each message matched once (messages are
-// delivered by separate jobs, so two queued together may arrive in either
-// order).
-func wantSubjects(t *testing.T, sink *smtptest.Sink, rcpt string, parts ...string) {
-	t.Helper()
-	if len(parts) > 0 {
-		waitTo(t, sink, rcpt, len(parts))
-	}
-	holds(t, "no more mail to "+rcpt, quietPeriod, func() (bool, string) {
-		return len(sink.To(rcpt)) == len(parts), strings.Join(subjects(t, sink, rcpt), " | ")
-	})
-	got := subjects(t, sink, rcpt)
-	used := make([]bool, len(got))
-	for _, p := range parts {
-		found := false
-		for i, g := range got {
-			if !used[i] && strings.Contains(g, p) {
-				used[i], found = true, true
-				break
-			}
-		}
-		if !found {
-			t.Errorf("no message to %s contains %q: %s", rcpt, p, strings.Join(got, " | "))
-		}
-	}
-}
-
+// noticeApp runs the app with a stub clock and a real SMTP server; the
+// second server is the first, for the wizard's calls.
 func noticeApp(t *testing.T) (*apptest.Server, *smtptest.Sink, *clock.Stub, *apptest.Server) {
 	t.Helper()
-	sink := smtptest.Start(t, "127.0.0.1:0")
-	clk := clock.NewStub(mailEpoch)
-	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.SMTPURL = sink.URL() })
-	m.Op = m.Operator(t)
-	c := m
-	return m, sink, clk, c
+	s, sink, clk := apptest.StartWithMail(t)
+	return s, sink, clk, s
 }
 
 // TestNoticesOfTheWizard: the person who hands a setup off is told; the
@@ -71,14 +29,14 @@ func noticeApp(t *testing.T) (*apptest.Server, *smtptest.Sink, *clock.Stub, *app
 func TestNoticesOfTheWizard(t *testing.T) {
 	t.Parallel()
 	m, sink, _, c := noticeApp(t)
-	o := placeOrder(t, m, m.Integration(t, "P1"), "NT-1", "P1", apptest.ISODate(mailDay(5, 0)), "ana@p1.example")
+	o := placeOrder(t, m, m.Integration(t, "P1"), "NT-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
 	link := c.Link(t, o.ID, "ana@p1.example")
 	c.Must(t, link, "startSetup", nil)
 	c.Must(t, link, "chooseRole", apptest.Vars("role", "PARTNER"))
 	c.Wiz(t, link, "assignSetup", apptest.Input("assignee", "CUSTOMER", "email", "it@nt-acme.example"))
-	wantSubjects(t, sink, "ana@p1.example", "You handed the setup")
+	apptest.WantSubjects(t, sink, "ana@p1.example", "You handed the setup")
 
-	customer := setupToken(t, parseMail(t, waitTo(t, sink, "it@nt-acme.example", 1)[0]), m.URL)
+	customer := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "it@nt-acme.example", 1)[0]), m.URL)
 	c.Must(t, customer, "startSetup", nil)
 	c.Must(t, customer, "chooseRole", apptest.Vars("role", "CUSTOMER"))
 	c.Must(t, customer, "assignSetup", apptest.Input("assignee", "SELF"))
@@ -88,18 +46,18 @@ func TestNoticesOfTheWizard(t *testing.T) {
 	c.SaveSettings(t, customer, "ntacme")
 	c.MustProvision(t, customer, nil)
 	// The customer: the hand-off's link, the welcome, the services active.
-	wantSubjects(t, sink, "it@nt-acme.example", "Set up your", "Welcome", "services are active")
+	apptest.WantSubjects(t, sink, "it@nt-acme.example", "Set up your", "Welcome", "services are active")
 	// The partner's contact: its hand-off confirmation, then the finish.
-	wantSubjects(t, sink, "ana@p1.example", "You handed the setup", "finished the setup")
+	apptest.WantSubjects(t, sink, "ana@p1.example", "You handed the setup", "finished the setup")
 
 	// A second order of the same customer: its organization exists, so no
 	// second welcome; its administrator is asked whether the partner may
 	// manage it (the first setup was the customer's own).
-	o2 := placeOrder(t, m, m.Integration(t, "P1"), "NT-2", "P1", apptest.ISODate(mailDay(5, 0)), "bob@p1.example")
+	o2 := placeOrder(t, m, m.Integration(t, "P1"), "NT-2", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "bob@p1.example")
 	l2 := c.Link(t, o2.ID, "bob@p1.example")
 	c.PartnerToConfirm(t, l2, "it@nt-acme.example")
 	c.Must(t, l2, "confirmOrgs", nil)
-	wantSubjects(t, sink, "it@nt-acme.example", "Set up your", "Welcome", "services are active", "asks to manage Acme")
+	apptest.WantSubjects(t, sink, "it@nt-acme.example", "Set up your", "Welcome", "services are active", "asks to manage Acme")
 }
 
 // TestNoticesOfHoldAndCancellation: the reporter of an unrecognized
@@ -108,22 +66,22 @@ func TestNoticesOfTheWizard(t *testing.T) {
 func TestNoticesOfHoldAndCancellation(t *testing.T) {
 	t.Parallel()
 	m, sink, _, c := noticeApp(t)
-	o := placeOrder(t, m, m.Integration(t, "P1"), "NH-1", "P1", apptest.ISODate(mailDay(5, 0)), "ana@p1.example")
+	o := placeOrder(t, m, m.Integration(t, "P1"), "NH-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
 	link := c.Link(t, o.ID, "ana@p1.example")
 	c.Must(t, link, "startSetup", nil)
 	c.Must(t, link, "chooseRole", apptest.Vars("role", "PARTNER"))
 	c.Must(t, link, "assignSetup", apptest.Input("assignee", "SELF"))
 	c.Must(t, link, "reportUnrecognizedOrganization", apptest.Input("organization", "PARTNER"))
-	wantSubjects(t, sink, "ana@p1.example", "on hold (order NH-1)")
-	if text := parseMail(t, sink.To("ana@p1.example")[0]).Text; !strings.Contains(text, "NH-1") || !strings.Contains(text, "business day") {
+	apptest.WantSubjects(t, sink, "ana@p1.example", "on hold (order NH-1)")
+	if text := apptest.ParseMail(t, sink.To("ana@p1.example")[0]).Text; !strings.Contains(text, "NH-1") || !strings.Contains(text, "business day") {
 		t.Errorf("the hold notice names no reference or next step:\n%s", text)
 	}
 	c.GQL(t, c.Op, apptest.ReleaseHoldMutation, map[string]any{"id": o.ID}).OK(t)
-	wantSubjects(t, sink, "ana@p1.example", "on hold", "can go on")
+	apptest.WantSubjects(t, sink, "ana@p1.example", "on hold", "can go on")
 
 	// Serbian, and cancelled by the partner's integration.
 	in := apptest.OrderInput("NH-2", "P1")
-	in["requestedStartDate"] = apptest.ISODate(mailDay(5, 0))
+	in["requestedStartDate"] = apptest.ISODate(apptest.MailDay(5, 0))
 	in["provisioningContactEmail"] = "vesna@p1.example"
 	in["language"] = "sr"
 	var placed apptest.PlaceResult
@@ -131,7 +89,7 @@ func TestNoticesOfHoldAndCancellation(t *testing.T) {
 	id := placed.PlaceOrder.Order.ID
 	c.Link(t, id, "vesna@p1.example")
 	m.GQL(t, m.Integration(t, "P1"), cancelMutation, map[string]any{"id": id}).OK(t)
-	wantSubjects(t, sink, "vesna@p1.example", "je otkazana")
+	apptest.WantSubjects(t, sink, "vesna@p1.example", "je otkazana")
 }
 
 // TestRemindersAndTheWindow: through the clock, the holder of an
@@ -144,27 +102,27 @@ func TestRemindersAndTheWindow(t *testing.T) {
 	integ := m.Integration(t, "P1")
 	open := placeOrder(t, m, integ, "NR-1", "P1", mailToday, "ana@p1.example")
 	done := placeOrder(t, m, integ, "NR-2", "P1", mailToday, "bob@p1.example")
-	waitTo(t, sink, "ana@p1.example", 1)
-	waitTo(t, sink, "bob@p1.example", 1)
-	l2 := setupToken(t, parseMail(t, sink.To("bob@p1.example")[0]), m.URL)
+	apptest.WaitTo(t, sink, "ana@p1.example", 1)
+	apptest.WaitTo(t, sink, "bob@p1.example", 1)
+	l2 := setupToken(t, apptest.ParseMail(t, sink.To("bob@p1.example")[0]), m.URL)
 	c.PartnerToConfirm(t, l2, "it@nr-acme.example")
 	c.ConfirmToServices(t, l2)
 	c.SaveSettings(t, l2, "nracme")
 	c.MustProvision(t, l2, nil)
-	wantSubjects(t, sink, "bob@p1.example", "Set up", "services are active")
+	apptest.WantSubjects(t, sink, "bob@p1.example", "Set up", "services are active")
 
 	// The link (issued at day 0, 09:00, for 30 days) and the window (30
 	// days from the start of day 0) end within hours of each other: their
 	// 7-day reminders fall on day 23, the 1-day ones on day 29, and the
 	// window closes at the start of day 30, before the link expires.
-	for _, at := range []time.Time{mailDay(23, 10*time.Hour), mailDay(29, 10*time.Hour), mailDay(30, time.Hour)} {
+	for _, at := range []time.Time{apptest.MailDay(23, 10*time.Hour), apptest.MailDay(29, 10*time.Hour), apptest.MailDay(30, time.Hour)} {
 		clk.Set(at)
 		waitJobsQuiet(t, m, at)
 	}
-	wantSubjects(t, sink, "ana@p1.example",
+	apptest.WantSubjects(t, sink, "ana@p1.example",
 		"Set up", "Reminder", "Reminder", "Reminder", "Reminder", "window")
 	var links, windows int
-	for _, s := range subjects(t, sink, "ana@p1.example") {
+	for _, s := range apptest.Subjects(t, sink, "ana@p1.example") {
 		switch {
 		case strings.Contains(s, "link") && strings.Contains(s, "expires"):
 			links++
@@ -173,9 +131,9 @@ func TestRemindersAndTheWindow(t *testing.T) {
 		}
 	}
 	if links != 2 || windows != 2 {
-		t.Errorf("reminders: %d of the link and %d of the window, want 2 and 2: %v", links, windows, subjects(t, sink, "ana@p1.example"))
+		t.Errorf("reminders: %d of the link and %d of the window, want 2 and 2: %v", links, windows, apptest.Subjects(t, sink, "ana@p1.example"))
 	}
-	wantSubjects(t, sink, "bob@p1.example", "Set up", "services are active")
+	apptest.WantSubjects(t, sink, "bob@p1.example", "Set up", "services are active")
 	if got := orderStatus(t, m, open.ID); got != "CANCELLED" {
 		t.Errorf("the unfinished order is %s after its window, want CANCELLED", got)
 	}
@@ -187,7 +145,7 @@ func TestRemindersAndTheWindow(t *testing.T) {
 // waitJobsQuiet waits until no job due at now is waiting or running.
 func waitJobsQuiet(t *testing.T, m *apptest.Server, now time.Time) {
 	t.Helper()
-	testkit.Eventually(t, "the jobs due at "+now.Format(time.RFC3339), mailWait, func() (bool, string) {
+	testkit.Eventually(t, "the jobs due at "+now.Format(time.RFC3339), apptest.MailWait, func() (bool, string) {
 		res, err := m.App.Jobs.Client().JobList(context.Background(), river.NewJobListParams().First(10000))
 		if err != nil {
 			return false, err.Error()

@@ -27,14 +27,14 @@ type renewResult struct {
 func TestRenewAnExpiredLink(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
-	clk := clock.NewStub(mailEpoch)
+	clk := clock.NewStub(apptest.MailEpoch)
 	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) {
 		c.SMTPURL = sink.URL()
 		c.SetupLinkTTL = 48 * time.Hour
 	})
 	integ := m.Integration(t, "P1")
 	o := placeOrder(t, m, integ, "RN-1", "P1", mailToday, "ana@p1.example")
-	old := setupToken(t, parseMail(t, waitTo(t, sink, "ana@p1.example", 1)[0]), m.URL)
+	old := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "ana@p1.example", 1)[0]), m.URL)
 
 	renew := func(token string) renewResult {
 		t.Helper()
@@ -54,10 +54,10 @@ func TestRenewAnExpiredLink(t *testing.T) {
 	if r.RenewSetupLink.SentTo == nil || *r.RenewSetupLink.SentTo != "a…@p1.example" || len(r.RenewSetupLink.UserErrors) > 0 {
 		t.Fatalf("renewSetupLink: %+v", r.RenewSetupLink)
 	}
-	msgs := waitTo(t, sink, "ana@p1.example", 2)
+	msgs := apptest.WaitTo(t, sink, "ana@p1.example", 2)
 	var fresh string
 	for _, msg := range msgs {
-		if p := parseMail(t, msg); strings.HasPrefix(p.Subject, "Set up") {
+		if p := apptest.ParseMail(t, msg); strings.HasPrefix(p.Subject, "Set up") {
 			fresh = setupToken(t, p, m.URL)
 		}
 	}

@@ -281,7 +281,7 @@ func TestIntrospectionWithinLimits(t *testing.T) {
 			}
 		})
 	}
-	t.Run("the depth limit still holds beside introspection", func(t *testing.T) {
+	t.Run("the depth limit still apptest.Holds beside introspection", func(t *testing.T) {
 		s := startServing(t, func(c *app.Config) { c.Dev = true; c.Limits.Depth = 4 })
 		op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 		out := post(t, s.URL, op, "{ __schema { queryType { name } } orders { edges { node { subscription { order { id } } } } } }")

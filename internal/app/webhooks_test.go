@@ -135,7 +135,7 @@ type eventsResult struct {
 // retries and snoozes fall due on it) until cond holds.
 func tickUntil(t *testing.T, clk *clock.Stub, what string, cond func() (bool, string)) {
 	t.Helper()
-	testkit.Eventually(t, what, mailWait, func() (bool, string) {
+	testkit.Eventually(t, what, apptest.MailWait, func() (bool, string) {
 		clk.Advance(3 * time.Second)
 		return cond()
 	})
@@ -148,7 +148,7 @@ func tickUntil(t *testing.T, clk *clock.Stub, what string, cond func() (bool, st
 func TestWebhooksDeliverAFlowsEventsSigned(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
-	clk := clock.NewStub(mailEpoch)
+	clk := clock.NewStub(apptest.MailEpoch)
 	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true; c.SMTPURL = sink.URL() })
 	rcv := newReceiver(t)
 	integ := m.Integration(t, "P1")
@@ -250,7 +250,7 @@ func TestWebhooksDeliverAFlowsEventsSigned(t *testing.T) {
 // deliveries carry a signature of each secret.
 func TestWebhooksRetryAndRotate(t *testing.T) {
 	t.Parallel()
-	clk := clock.NewStub(mailEpoch)
+	clk := clock.NewStub(apptest.MailEpoch)
 	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
 	rcv := newReceiver(t)
 	rcv.failFirst.Store(2)
@@ -262,7 +262,7 @@ func TestWebhooksRetryAndRotate(t *testing.T) {
 	}
 	first := *ep.Secret
 
-	o := placeOrder(t, m, m.Integration(t, "P1"), "WR-1", "P1", apptest.ISODate(mailDay(5, 0)), "ana@p1.example")
+	o := placeOrder(t, m, m.Integration(t, "P1"), "WR-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
 	tickUntil(t, clk, "the third attempt", func() (bool, string) {
 		return len(rcv.accepted()) == 1, strings.Repeat("·", len(rcv.all()))
 	})
@@ -280,7 +280,7 @@ func TestWebhooksRetryAndRotate(t *testing.T) {
 		} `json:"webhookEndpoints"`
 	}
 	// The attempt is recorded once the receiver has answered.
-	testkit.Eventually(t, "three recorded attempts", mailWait, func() (bool, string) {
+	testkit.Eventually(t, "three recorded attempts", apptest.MailWait, func() (bool, string) {
 		m.GQL(t, m.Integration(t, "P1"), `{ webhookEndpoints { deliveries(first: 10) { attempt status statusCode eventType } } }`, nil).OK(t).Decode(t, &res)
 		return len(res.WebhookEndpoints) == 1 && len(res.WebhookEndpoints[0].Deliveries) == 3, "not yet"
 	})
@@ -315,7 +315,7 @@ func TestWebhooksRetryAndRotate(t *testing.T) {
 // be https to a public host; bad input is a userError and stores nothing.
 func TestWebhookEndpointsRefuseUnsafeURLs(t *testing.T) {
 	t.Parallel()
-	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(mailEpoch), nil)
+	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
 	integ := m.Integration(t, "P1")
 	for _, tc := range []struct{ name, url, field string }{
 		{"plain http", "http://hooks.partner.example/x", "url"},
@@ -358,7 +358,7 @@ func TestWebhookEndpointsRefuseUnsafeURLs(t *testing.T) {
 // to become 60 POSTs to a URL of the caller's choice).
 func TestWebhookLimits(t *testing.T) {
 	t.Parallel()
-	clk := clock.NewStub(mailEpoch)
+	clk := clock.NewStub(apptest.MailEpoch)
 	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
 	rcv := newReceiver(t)
 	integ := m.Integration(t, "P1")
@@ -397,7 +397,7 @@ func TestWebhookLimits(t *testing.T) {
 		return n
 	}
 	for i := range 13 {
-		placeOrder(t, m, p2, fmt.Sprintf("LIM-%d", i), "P2", apptest.ISODate(mailDay(5, 0)), "ana@p2.example")
+		placeOrder(t, m, p2, fmt.Sprintf("LIM-%d", i), "P2", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p2.example")
 	}
 	var deliveries []string
 	tickUntil(t, clk, "13 deliveries recorded", func() (bool, string) {
@@ -506,7 +506,7 @@ func TestWebhookLimits(t *testing.T) {
 // rotation used to drop the original secret at once).
 func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
 	t.Parallel()
-	clk := clock.NewStub(mailEpoch)
+	clk := clock.NewStub(apptest.MailEpoch)
 	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
 	rcv := newReceiver(t)
 	integ := m.Integration(t, "P1")
@@ -534,7 +534,7 @@ func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
 	secrets = append(secrets, rotate())
 	clk.Advance(time.Hour)
 	secrets = append(secrets, rotate())
-	placeOrder(t, m, integ, "ROT-1", "P1", apptest.ISODate(mailDay(5, 0)), "ana@p1.example")
+	placeOrder(t, m, integ, "ROT-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
 	tickUntil(t, clk, "the delivery", func() (bool, string) { return len(rcv.accepted()) == 1, "" })
 	d := rcv.accepted()[0]
 	for i, s := range secrets {
@@ -546,7 +546,7 @@ func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
 	// second (retired an hour later) still signs.
 	clk.Advance(23*time.Hour + time.Minute)
 	integ = m.Integration(t, "P1")
-	placeOrder(t, m, integ, "ROT-2", "P1", apptest.ISODate(mailDay(6, 0)), "ana@p1.example")
+	placeOrder(t, m, integ, "ROT-2", "P1", apptest.ISODate(apptest.MailDay(6, 0)), "ana@p1.example")
 	tickUntil(t, clk, "the second delivery", func() (bool, string) { return len(rcv.accepted()) == 2, "" })
 	d = rcv.accepted()[1]
 	if webhooks.Verify(d.signature, secrets[0], d.body) {
@@ -600,7 +600,7 @@ func TestTestClockKeepsSignaturesRealAndItsOffsetBounded(t *testing.T) {
 	in := apptest.OrderInput("TCS-1", "P1")
 	in["requestedStartDate"] = apptest.ISODate(time.Now().AddDate(0, 0, 10))
 	apptest.Post(t, s.URL, integ, apptest.PlaceOrderMutation, map[string]any{"in": in, "input": in}).OK(t)
-	testkit.Eventually(t, "the delivery", mailWait, func() (bool, string) { return len(rcv.accepted()) == 1, "" })
+	testkit.Eventually(t, "the delivery", apptest.MailWait, func() (bool, string) { return len(rcv.accepted()) == 1, "" })
 	sig := rcv.accepted()[0].signature
 	ts, _, _ := strings.Cut(strings.TrimPrefix(sig, "t="), ",")
 	sec, err := strconv.ParseInt(ts, 10, 64)
@@ -636,7 +636,7 @@ func TestTestClockKeepsSignaturesRealAndItsOffsetBounded(t *testing.T) {
 // wait for their 10 s timeouts: 8 hanging endpoints filled all 5 workers).
 func TestWebhookHangingEndpointsDelayNoOneElse(t *testing.T) {
 	t.Parallel()
-	clk := clock.NewStub(mailEpoch)
+	clk := clock.NewStub(apptest.MailEpoch)
 	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
 	var open, ended atomic.Int32
 	release := make(chan struct{})
@@ -661,13 +661,13 @@ func TestWebhookHangingEndpointsDelayNoOneElse(t *testing.T) {
 		t.Fatal(r.CreateWebhookEndpoint.UserErrors)
 	}
 	for i := range 3 {
-		placeOrder(t, m, p1, fmt.Sprintf("HANG-%d", i), "P1", apptest.ISODate(mailDay(5, 0)), "ana@p1.example")
+		placeOrder(t, m, p1, fmt.Sprintf("HANG-%d", i), "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
 	}
-	testkit.Eventually(t, "P1's deliveries hanging", mailWait, func() (bool, string) {
+	testkit.Eventually(t, "P1's deliveries hanging", apptest.MailWait, func() (bool, string) {
 		return open.Load() >= 4, fmt.Sprintf("%d open", open.Load())
 	})
-	placeOrder(t, m, p2, "FAST-1", "P2", apptest.ISODate(mailDay(5, 0)), "bob@p2.example")
-	testkit.Eventually(t, "P2's delivery", mailWait, func() (bool, string) {
+	placeOrder(t, m, p2, "FAST-1", "P2", apptest.ISODate(apptest.MailDay(5, 0)), "bob@p2.example")
+	testkit.Eventually(t, "P2's delivery", apptest.MailWait, func() (bool, string) {
 		return len(fast.accepted()) == 1, fmt.Sprintf("%d hanging requests ended", ended.Load())
 	})
 	if n := ended.Load(); n > 0 {

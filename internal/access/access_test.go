@@ -1,59 +1,24 @@
-package app_test
+package access_test
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"onramp/ent"
 	"onramp/ent/message"
-	"onramp/internal/mail/smtptest"
 	"onramp/internal/store"
-	"onramp/internal/testkit"
 	"onramp/internal/testkit/apptest"
 )
 
-// The customer's consent to a partner's access (PRODUCT's Decisions: a
-// partner manages an existing customer organization only once its
-// administrator approved), partner sessions that end at once, and password
-// reset. Each test runs on SQLite, and on PostgreSQL with
-// ONRAMP_TEST_DATABASE=postgres.
-
-var (
-	accessLinkPattern = regexp.MustCompile(`https?://[^\s"<>]+/access\?token=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`)
-	resetLinkPattern  = regexp.MustCompile(`https?://[^\s"<>]+/reset-password\?token=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`)
-)
-
-// mailedToken waits for the n-th message to rcpt whose subject contains
-// subject and returns the token of its link of pattern, and the message.
-func mailedToken(t *testing.T, sink *smtptest.Sink, rcpt, subject string, n int, pattern *regexp.Regexp) (string, parsedMail) {
-	t.Helper()
-	var found []parsedMail
-	testkit.Eventually(t, fmt.Sprintf("%d message(s) %q to %s", n, subject, rcpt), mailWait, func() (bool, string) {
-		found = found[:0]
-		for _, m := range sink.To(rcpt) {
-			if p := parseMail(t, m); strings.Contains(p.Subject, subject) {
-				found = append(found, p)
-			}
-		}
-		return len(found) >= n, sink.Summary()
-	})
-	p := found[n-1]
-	m := pattern.FindStringSubmatch(p.Text)
-	if m == nil {
-		t.Fatalf("message %q to %s has no link like %s:\n%s", p.Subject, rcpt, pattern, p.Text)
-	}
-	if !strings.Contains(p.HTML, `href="`+m[0]+`"`) {
-		t.Errorf("the HTML of %q has no button linking to %s", p.Subject, m[0])
-	}
-	return m[1], p
-}
+// The customer's consent to a partner's access through the API (PRODUCT's
+// Decisions: a partner manages an existing customer organization only once
+// its administrator approved), what a pending partner may see, continuing a
+// setup from the workspace, and decisions racing with resets. Each test
+// runs on SQLite, and on PostgreSQL with ONRAMP_TEST_DATABASE=postgres.
 
 const accessQuery = `{ partnerAccess { id state partnerName customerName orderExternalId product adminEmail allowedAction } }`
 
@@ -274,7 +239,7 @@ func claim(t *testing.T, c *apptest.Server, ext, account, contact, customerAdmin
 // is withdrawn; a second approval and a denial after it are userErrors.
 func TestPartnerAccessNeedsTheCustomersConsent(t *testing.T) {
 	t.Parallel()
-	_, sink, _, c := noticeApp(t)
+	c, sink, _ := apptest.StartWithMail(t)
 	_, acme := customerAlone(t, c, "CA-1", "P1", "it@ca-acme.example", "caacme")
 
 	orderID, link, p2 := claim(t, c, "CA-2", "P2", "contact@ca-p2.example", "it@ca-acme.example")
@@ -293,7 +258,7 @@ func TestPartnerAccessNeedsTheCustomersConsent(t *testing.T) {
 
 	// The administrator is asked: the welcome of the first order, the
 	// services, then the request.
-	token, _ := mailedToken(t, sink, "it@ca-acme.example", "Partner Org asks to manage Acme d.o.o.", 1, accessLinkPattern)
+	token, _ := apptest.MailedToken(t, sink, "it@ca-acme.example", "Partner Org asks to manage Acme d.o.o.", 1, apptest.AccessLinkPattern)
 	var read struct {
 		PartnerAccess accessView `json:"partnerAccess"`
 	}
@@ -332,7 +297,7 @@ func TestPartnerAccessNeedsTheCustomersConsent(t *testing.T) {
 	c.GQL(t, token, `mutation { revokePartnerAccess { userErrors { code } } }`, nil).WantError(t, "FORBIDDEN", "")
 
 	// The confirmation carries the withdrawal link.
-	withdraw, _ := mailedToken(t, sink, "it@ca-acme.example", "You approved Partner Org's access to Acme d.o.o.", 1, accessLinkPattern)
+	withdraw, _ := apptest.MailedToken(t, sink, "it@ca-acme.example", "You approved Partner Org's access to Acme d.o.o.", 1, apptest.AccessLinkPattern)
 	c.GQL(t, withdraw, accessQuery, nil).OK(t).Decode(t, &read)
 	if read.PartnerAccess.AllowedAction != "WITHDRAW" {
 		t.Errorf("withdrawal link: allowedAction %s", read.PartnerAccess.AllowedAction)
@@ -379,11 +344,11 @@ func TestPartnerAccessNeedsTheCustomersConsent(t *testing.T) {
 // expires with its link; an operator withdraws an approved access.
 func TestPartnerAccessDeniedExpiredAndRevokedByOperators(t *testing.T) {
 	t.Parallel()
-	m, sink, clk, c := noticeApp(t)
+	c, sink, clk := apptest.StartWithMail(t)
 	_, acme := customerAlone(t, c, "CD-1", "P1", "it@cd-acme.example", "cdacme")
 
 	orderID, _, p2 := claim(t, c, "CD-2", "P2", "contact@cd-p2.example", "it@cd-acme.example")
-	token, _ := mailedToken(t, sink, "it@cd-acme.example", "asks to manage", 1, accessLinkPattern)
+	token, _ := apptest.MailedToken(t, sink, "it@cd-acme.example", "asks to manage", 1, apptest.AccessLinkPattern)
 	// continueSetup needs the customer's consent: while it is asked for,
 	// the access is pending; once denied, it says so (it used to say
 	// pending still: security review, finding 16).
@@ -412,9 +377,9 @@ func TestPartnerAccessDeniedExpiredAndRevokedByOperators(t *testing.T) {
 
 	// A third partner asks and nobody answers for 14 days.
 	order3, _, _ := claim(t, c, "CD-3", "P3", "contact@cd-p3.example", "it@cd-acme.example")
-	late, _ := mailedToken(t, sink, "it@cd-acme.example", "asks to manage", 2, accessLinkPattern)
+	late, _ := apptest.MailedToken(t, sink, "it@cd-acme.example", "asks to manage", 2, apptest.AccessLinkPattern)
 	clk.Advance(15 * 24 * time.Hour)
-	c.Op = m.Operator(t) // tokens live by the stub clock
+	c.Op = c.Operator(t) // tokens live by the stub clock
 	c.GQL(t, late, accessQuery, nil).WantError(t, "UNAUTHENTICATED", "EXPIRED")
 	c.GQL(t, late, `mutation { approvePartnerAccess { userErrors { code } } }`, nil).WantError(t, "UNAUTHENTICATED", "EXPIRED")
 	p3 := c.MustSignIn(t, "contact@cd-p3.example", apptest.Password) // sessions live 12 hours
@@ -424,7 +389,7 @@ func TestPartnerAccessDeniedExpiredAndRevokedByOperators(t *testing.T) {
 
 	// A fourth asks; the administrator approves; an operator withdraws it.
 	order4, _, _ := claim(t, c, "CD-4", "P4", "contact@cd-p4.example", "it@cd-acme.example")
-	ok, _ := mailedToken(t, sink, "it@cd-acme.example", "asks to manage", 3, accessLinkPattern)
+	ok, _ := apptest.MailedToken(t, sink, "it@cd-acme.example", "asks to manage", 3, apptest.AccessLinkPattern)
 	if got := accessCall(t, c, ok, "approvePartnerAccess", nil); len(got.UserErrors) > 0 {
 		t.Fatalf("approve: %+v", got.UserErrors)
 	}
@@ -459,7 +424,7 @@ const continueSetupMutation = `mutation($id: ID!) { continueSetup(orderId: $id) 
 // integration.
 func TestContinueSetupByAPartnerSession(t *testing.T) {
 	t.Parallel()
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	// P1's first order creates its organization and admin@cs-p1 with a
 	// password; the second is left by its contact after confirming.
 	c.Provisioned(t, "CS-1", "P1", "admin@cs-p1.example", "it@cs-acme.example", "csacme")
@@ -532,209 +497,17 @@ func TestContinueSetupByAPartnerSession(t *testing.T) {
 	c.GQL(t, c.Op, continueSetupMutation, map[string]any{"id": fresh}).WantError(t, "FORBIDDEN", "")
 }
 
-const (
-	resetRequestMutation = `mutation($email: String!) { requestPasswordReset(email: $email) { requested userErrors { code message field } } }`
-	resetMutation        = `mutation($p: String!) { resetPassword(password: $p) { token userErrors { code message field } } }`
-	changeMutation       = `mutation($c: String!, $n: String!) { changePassword(current: $c, new: $n) { token userErrors { code message field } } }`
-	signOutMutation      = `mutation { signOut { signedOut userErrors { code } } }`
-	whoAmIQuery          = `{ viewer { kind email } }`
-)
-
-type sessionPayload struct {
-	Token      *string             `json:"token"`
-	UserErrors []apptest.UserError `json:"userErrors"`
-}
-
-func sessionCall(t *testing.T, c *apptest.Server, token, q, op string, vars map[string]any) sessionPayload {
-	t.Helper()
-	var data map[string]sessionPayload
-	c.GQL(t, token, q, vars).OK(t).Decode(t, &data)
-	return data[op]
-}
-
-func requestReset(t *testing.T, c *apptest.Server, email string) (bool, []apptest.UserError) {
-	t.Helper()
-	var data struct {
-		RequestPasswordReset struct {
-			Requested  bool                `json:"requested"`
-			UserErrors []apptest.UserError `json:"userErrors"`
-		} `json:"requestPasswordReset"`
-	}
-	c.GQL(t, "", resetRequestMutation, map[string]any{"email": email}).OK(t).Decode(t, &data)
-	return data.RequestPasswordReset.Requested, data.RequestPasswordReset.UserErrors
-}
-
-// TestPasswordResetAndChangeEndEarlierSessions: a reset link (mailed only
-// to an existing partner administrator, with the same answer either way)
-// sets a new password once and ends every earlier session at once; so does
-// a password change; sign-out ends the one session; requests are limited.
-func TestPasswordResetAndChangeEndEarlierSessions(t *testing.T) {
-	t.Parallel()
-	m, sink, clk, c := noticeApp(t)
-	c.Provisioned(t, "PR-1", "P1", "admin@pr-p1.example", "it@pr-acme.example", "pracme")
-	first := c.MustSignIn(t, "admin@pr-p1.example", apptest.Password)
-	second := c.MustSignIn(t, "admin@pr-p1.example", apptest.Password)
-
-	// The same answer whether or not the account exists (and for a
-	// customer administrator, who has no password): only the partner
-	// administrator gets an email.
-	for _, email := range []string{"admin@pr-p1.example", "nobody@pr-p1.example", "it@pr-acme.example"} {
-		if ok, errs := requestReset(t, c, email); !ok || len(errs) > 0 {
-			t.Errorf("requestPasswordReset(%s): requested %v, userErrors %+v", email, ok, errs)
-		}
-	}
-	// The same work for each: one queued job, whatever the account.
-	if jobs := jobsOf(t, m.App, "password_reset"); len(jobs) != 3 {
-		t.Errorf("%d password_reset jobs for 3 requests, want one each", len(jobs))
-	}
-	reset, _ := mailedToken(t, sink, "admin@pr-p1.example", "Choose a new Onramp password", 1, resetLinkPattern)
-	wantSubjects(t, sink, "nobody@pr-p1.example")
-	for _, s := range subjects(t, sink, "it@pr-acme.example") {
-		if s == "Choose a new Onramp password" {
-			t.Errorf("a customer administrator got a password-reset email")
-		}
-	}
-
-	// The reset token does nothing else, and no other token resets.
-	c.GQL(t, reset, whoAmIQuery, nil).OK(t)
-	c.GQL(t, reset, changeMutation, map[string]any{"c": apptest.Password, "n": "Novi-Dugacak-Pass-2027"}).WantError(t, "FORBIDDEN", "")
-	c.GQL(t, first, resetMutation, map[string]any{"p": "Novi-Dugacak-Pass-2027"}).WantError(t, "FORBIDDEN", "")
-	apptest.WantCode(t, "a weak password", sessionCall(t, c, reset, resetMutation, "resetPassword", map[string]any{"p": "short"}).UserErrors, "WEAK_PASSWORD", "password")
-
-	// Someone guessing at the sign-in page does not hold the reset back.
-	throttled := false
-	for range 8 {
-		if _, errs := c.SignIn(t, "admin@pr-p1.example", "a-wrong-guess-1234"); len(errs) > 0 && errs[0].Code == "TOO_MANY_ATTEMPTS" {
-			throttled = true
-			break
-		}
-	}
-	if !throttled {
-		t.Fatalf("eight wrong sign-ins were not throttled")
-	}
-	got := sessionCall(t, c, reset, resetMutation, "resetPassword", map[string]any{"p": "Novi-Dugacak-Pass-2027"})
-	if len(got.UserErrors) > 0 || got.Token == nil {
-		t.Fatalf("resetPassword: %+v", got)
-	}
-	for _, old := range []string{first, second} {
-		c.GQL(t, old, whoAmIQuery, nil).WantError(t, "UNAUTHENTICATED", "REVOKED")
-	}
-	c.GQL(t, *got.Token, whoAmIQuery, nil).OK(t)
-	c.GQL(t, reset, resetMutation, map[string]any{"p": "Jos-Jedan-Pass-2028"}).WantError(t, "UNAUTHENTICATED", "REVOKED")
-	if _, errs := c.SignIn(t, "admin@pr-p1.example", apptest.Password); len(errs) == 0 {
-		t.Errorf("the old password still signs in")
-	}
-	afterReset := c.MustSignIn(t, "admin@pr-p1.example", "Novi-Dugacak-Pass-2027")
-	mailedSubject(t, sink, "admin@pr-p1.example", "Your Onramp password was changed")
-
-	// Change: the current password must be right; then every earlier
-	// session, this one too, ends; the answer is a new one.
-	apptest.WantCode(t, "a wrong current password", sessionCall(t, c, afterReset, changeMutation, "changePassword",
-		map[string]any{"c": "wrong", "n": "Treci-Dugacak-Pass-2029"}).UserErrors, "INVALID_CREDENTIALS", "current")
-	changed := sessionCall(t, c, afterReset, changeMutation, "changePassword", map[string]any{"c": "Novi-Dugacak-Pass-2027", "n": "Treci-Dugacak-Pass-2029"})
-	if len(changed.UserErrors) > 0 || changed.Token == nil {
-		t.Fatalf("changePassword: %+v", changed)
-	}
-	for _, old := range []string{afterReset, *got.Token} {
-		c.GQL(t, old, whoAmIQuery, nil).WantError(t, "UNAUTHENTICATED", "REVOKED")
-	}
-	c.GQL(t, *changed.Token, whoAmIQuery, nil).OK(t)
-
-	// Sign-out ends this session only.
-	other := c.MustSignIn(t, "admin@pr-p1.example", "Treci-Dugacak-Pass-2029")
-	var out struct {
-		SignOut struct {
-			SignedOut bool `json:"signedOut"`
-		} `json:"signOut"`
-	}
-	c.GQL(t, *changed.Token, signOutMutation, nil).OK(t).Decode(t, &out)
-	if !out.SignOut.SignedOut {
-		t.Errorf("signOut: signedOut false")
-	}
-	c.GQL(t, *changed.Token, whoAmIQuery, nil).WantError(t, "UNAUTHENTICATED", "REVOKED")
-	c.GQL(t, other, whoAmIQuery, nil).OK(t)
-	c.GQL(t, c.Op, signOutMutation, nil).WantError(t, "FORBIDDEN", "")
-
-	// A newer reset link replaces the older; a link expires after an hour.
-	requestReset(t, c, "admin@pr-p1.example")
-	older, _ := mailedToken(t, sink, "admin@pr-p1.example", "Choose a new Onramp password", 2, resetLinkPattern)
-	requestReset(t, c, "admin@pr-p1.example")
-	newer, _ := mailedToken(t, sink, "admin@pr-p1.example", "Choose a new Onramp password", 3, resetLinkPattern)
-	c.GQL(t, older, resetMutation, map[string]any{"p": "Cetvrti-Dugacak-Pass-2030"}).WantError(t, "UNAUTHENTICATED", "REPLACED")
-	clk.Advance(61 * time.Minute)
-	c.GQL(t, newer, resetMutation, map[string]any{"p": "Cetvrti-Dugacak-Pass-2030"}).WantError(t, "UNAUTHENTICATED", "EXPIRED")
-
-	// Limits: three requests an hour per email; the fourth is a userError
-	// and mails nothing.
-	for range 3 {
-		requestReset(t, c, "admin@pr-p2.example")
-	}
-	ok, errs := requestReset(t, c, "admin@pr-p2.example")
-	if ok {
-		t.Errorf("the fourth request within an hour was accepted")
-	}
-	apptest.WantCode(t, "a fourth request", errs, "TOO_MANY_ATTEMPTS")
-	if jobs := jobsOf(t, m.App, "password_reset", "admin@pr-p2.example"); len(jobs) != 3 {
-		t.Errorf("%d jobs for admin@pr-p2.example, want 3 (the refused request queues none)", len(jobs))
-	}
-	// And per client address: ten an hour, whatever the emails.
-	refused := false
-	for i := range 11 {
-		ok, errs := requestReset(t, c, fmt.Sprintf("someone-%d@pr-p3.example", i))
-		if !ok {
-			apptest.WantCode(t, "a request over the address's limit", errs, "TOO_MANY_ATTEMPTS")
-			refused = true
-			break
-		}
-	}
-	if !refused {
-		t.Errorf("eleven more requests from one address within an hour were all accepted")
-	}
-}
-
-// mailedSubject waits for a message to rcpt whose subject contains subject.
-func mailedSubject(t *testing.T, sink *smtptest.Sink, rcpt, subject string) {
-	t.Helper()
-	testkit.Eventually(t, fmt.Sprintf("a message %q to %s", subject, rcpt), mailWait, func() (bool, string) {
-		for _, s := range subjects(t, sink, rcpt) {
-			if strings.Contains(s, subject) {
-				return true, ""
-			}
-		}
-		return false, sink.Summary()
-	})
-}
-
-// outboxToken reads the token of the newest message of kind to rcpt in the
-// outbox (the app under test has no mail system, so the body is still
-// there).
-func outboxToken(t *testing.T, c *apptest.Server, kind message.Kind, rcpt string, pattern *regexp.Regexp) string {
-	t.Helper()
-	m, err := c.App.Store.Client.Message.Query().
-		Where(message.KindEQ(kind), message.To(rcpt)).
-		Order(ent.Desc(message.FieldCreatedAt), ent.Desc(message.FieldID)).
-		First(store.System(context.Background()))
-	if err != nil {
-		t.Fatalf("no %s message to %s: %v", kind, rcpt, err)
-	}
-	found := pattern.FindStringSubmatch(m.TextBody)
-	if found == nil {
-		t.Fatalf("the %s message to %s has no link like %s:\n%s", kind, rcpt, pattern, m.TextBody)
-	}
-	return found[1]
-}
-
 // TestConcurrentDecisionsAndResets: approvals and denials racing with one
 // link decide once (the order's row lock serializes them and each reads
 // the request again under it); resets racing with one link set one
 // password and answer one session.
 func TestConcurrentDecisionsAndResets(t *testing.T) {
 	t.Parallel()
-	c := startServing(t, nil) // its jobs run (the reset email's), its mail stays queued
+	c := apptest.Start(t, apptest.Options{}) // its jobs run (the reset email's), its mail stays queued
 
 	customerAlone(t, c, "CC-1", "P1", "it@cc-acme.example", "ccacme")
 	orderID, _, _ := claim(t, c, "CC-2", "P2", "contact@cc-p2.example", "it@cc-acme.example")
-	token := outboxToken(t, c, message.KindACCESS_REQUEST, "it@cc-acme.example", accessLinkPattern)
+	token := c.OutboxToken(t, message.KindACCESS_REQUEST, "it@cc-acme.example", apptest.AccessLinkPattern)
 
 	const n = 8
 	results := make([]accessPayload, n)
@@ -790,14 +563,14 @@ func TestConcurrentDecisionsAndResets(t *testing.T) {
 	}
 
 	// Resets racing with one link.
-	if ok, errs := requestReset(t, c, "contact@cc-p2.example"); !ok || len(errs) > 0 {
+	if ok, errs := c.RequestReset(t, "contact@cc-p2.example"); !ok || len(errs) > 0 {
 		t.Fatalf("requestPasswordReset: %v %+v", ok, errs)
 	}
-	reset := waitOutboxToken(t, c, message.KindPASSWORD_RESET, "contact@cc-p2.example", resetLinkPattern)
+	reset := c.WaitOutboxToken(t, message.KindPASSWORD_RESET, "contact@cc-p2.example", apptest.ResetLinkPattern)
 	tokens := make([]string, n)
 	for i := range n {
 		wg.Go(func() {
-			r, err := c.TryGQL(reset, resetMutation, map[string]any{"p": "Paralelna-Lozinka-2027"})
+			r, err := c.TryGQL(reset, apptest.ResetMutation, map[string]any{"p": "Paralelna-Lozinka-2027"})
 			if err != nil {
 				t.Error(err)
 				return
@@ -808,7 +581,7 @@ func TestConcurrentDecisionsAndResets(t *testing.T) {
 				}
 				return
 			}
-			var data map[string]sessionPayload
+			var data map[string]apptest.SessionPayload
 			if err := json.Unmarshal(r.Data, &data); err != nil {
 				t.Error(err)
 				return
@@ -821,23 +594,12 @@ func TestConcurrentDecisionsAndResets(t *testing.T) {
 	for _, tok := range tokens {
 		if tok != "" {
 			won++
-			c.GQL(t, tok, whoAmIQuery, nil).OK(t)
+			c.GQL(t, tok, apptest.WhoAmIQuery, nil).OK(t)
 		}
 	}
 	if won != 1 {
 		t.Errorf("%d resets succeeded with one link, want 1", won)
 	}
-}
-
-// waitOutboxToken waits for the reset job to put its message in the
-// outbox (it runs in the background) and reads its token.
-func waitOutboxToken(t *testing.T, c *apptest.Server, kind message.Kind, rcpt string, pattern *regexp.Regexp) string {
-	t.Helper()
-	testkit.Eventually(t, fmt.Sprintf("a %s message to %s", kind, rcpt), mailWait, func() (bool, string) {
-		n, err := c.App.Store.Client.Message.Query().Where(message.KindEQ(kind), message.To(rcpt)).Count(store.System(context.Background()))
-		return err == nil && n > 0, fmt.Sprint(n, err)
-	})
-	return outboxToken(t, c, kind, rcpt, pattern)
 }
 
 // TestPartnerAccessOfACancelledOrder: a partner that orders, claims the
@@ -846,10 +608,10 @@ func waitOutboxToken(t *testing.T, c *apptest.Server, kind message.Kind, rcpt st
 // decision, and approving is refused (security review, finding 17).
 func TestPartnerAccessOfACancelledOrder(t *testing.T) {
 	t.Parallel()
-	_, sink, _, c := noticeApp(t)
+	c, sink, _ := apptest.StartWithMail(t)
 	_, acme := customerAlone(t, c, "CX-1", "P1", "it@cx-acme.example", "cxacme")
 	orderID, _, p2 := claim(t, c, "CX-2", "P2", "contact@cx-p2.example", "it@cx-acme.example")
-	token, _ := mailedToken(t, sink, "it@cx-acme.example", "asks to manage", 1, accessLinkPattern)
+	token, _ := apptest.MailedToken(t, sink, "it@cx-acme.example", "asks to manage", 1, apptest.AccessLinkPattern)
 	c.GQL(t, c.Op, `mutation($id: ID!) { cancelOrder(orderId: $id, reason: "Ordered by mistake.") { userErrors { code } } }`,
 		map[string]any{"id": orderID}).OK(t)
 
@@ -868,26 +630,6 @@ func TestPartnerAccessOfACancelledOrder(t *testing.T) {
 	partnerSees(t, c, p2, orderID, "CX-2", acme).wantLimited(t, "after approving a cancelled order's request")
 }
 
-// TestResetLinkEndsWithAPasswordChange: a reset link asked for before the
-// password was changed no longer works after it (it used to: security
-// review, finding 10).
-func TestResetLinkEndsWithAPasswordChange(t *testing.T) {
-	t.Parallel()
-	_, sink, _, c := noticeApp(t)
-	c.Provisioned(t, "RC-1", "P1", "admin@rc-p1.example", "it@rc-acme.example", "rcacme")
-	session := c.MustSignIn(t, "admin@rc-p1.example", apptest.Password)
-	if ok, errs := requestReset(t, c, "admin@rc-p1.example"); !ok || len(errs) > 0 {
-		t.Fatalf("requestPasswordReset: %v %+v", ok, errs)
-	}
-	reset, _ := mailedToken(t, sink, "admin@rc-p1.example", "Choose a new Onramp password", 1, resetLinkPattern)
-	changed := sessionCall(t, c, session, changeMutation, "changePassword", map[string]any{"c": apptest.Password, "n": "Novi-Dugacak-Pass-2027"})
-	if len(changed.UserErrors) > 0 || changed.Token == nil {
-		t.Fatalf("changePassword: %+v", changed)
-	}
-	c.GQL(t, reset, resetMutation, map[string]any{"p": "Napadacev-Pass-2028"}).WantError(t, "UNAUTHENTICATED", "REVOKED")
-	c.MustSignIn(t, "admin@rc-p1.example", "Novi-Dugacak-Pass-2027")
-}
-
 // TestPendingPartnerCannotGuessTheSiteName: a partner whose access to an
 // existing customer organization is not approved learns nothing of its
 // meetings site from saveEnterpriseSettings: the real name answers as any
@@ -895,7 +637,7 @@ func TestResetLinkEndsWithAPasswordChange(t *testing.T) {
 // real name used to be accepted: security review, finding 8).
 func TestPendingPartnerCannotGuessTheSiteName(t *testing.T) {
 	t.Parallel()
-	_, _, _, c := noticeApp(t) //nolint:dogsled // the test needs the client only
+	c, _, _ := apptest.StartWithMail(t)
 	customerAlone(t, c, "SG-1", "P1", "it@sg-acme.example", "sgacme")
 	_, link, _ := claim(t, c, "SG-2", "P2", "contact@sg-p2.example", "it@sg-acme.example")
 	real := c.Wiz(t, link, "saveEnterpriseSettings", apptest.Vars("subdomain", "sgacme"))
