@@ -50,11 +50,11 @@ type tokenCase struct {
 // under a real kid, HS256 keyed with the real public key, and garbage.
 func forgedTokens(t *testing.T, e *apptest.Server) (algNone, foreignKey, hsConfusion string) {
 	t.Helper()
-	_, payload, _ := jwtParts(t, e.Op)
+	_, payload, _ := apptest.JWTParts(t, e.Op)
 	hdr, _ := json.Marshal(map[string]any{"alg": "none", "typ": "operator+jwt"})
 	algNone = base64.RawURLEncoding.EncodeToString(hdr) + "." + payload + "."
 
-	kid, _ := jwtHeader(t, e.Op)["kid"].(string)
+	kid, _ := apptest.JWTHeader(t, e.Op)["kid"].(string)
 	if kid == "" {
 		t.Fatal("operator token has no kid")
 	}
@@ -93,7 +93,7 @@ func forgedTokens(t *testing.T, e *apptest.Server) (algNone, foreignKey, hsConfu
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	orderA := e.MustPlace(t, apptest.OrderInput("A-1", "P1"))
 	orderB := e.MustPlace(t, apptest.OrderInput("B-1", "P2"))
 
@@ -111,9 +111,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{name: "integration P2", token: intP2, kind: "INTEGRATION", account: "P2",
 			seesB: true, placeP1: "FORBIDDEN"},
 		{name: "operator", token: e.Op, kind: "OPERATOR", seesA: true, seesB: true},
-		{name: "tampered operator signature", token: tamper(t, e.Op), deny: "UNAUTHENTICATED", reason: "INVALID"},
-		{name: "tampered integration signature", token: tamper(t, intP1), deny: "UNAUTHENTICATED", reason: "INVALID"},
-		{name: "tampered setup link signature", token: tamper(t, link), deny: "UNAUTHENTICATED", reason: "INVALID"},
+		{name: "tampered operator signature", token: apptest.Tamper(t, e.Op), deny: "UNAUTHENTICATED", reason: "INVALID"},
+		{name: "tampered integration signature", token: apptest.Tamper(t, intP1), deny: "UNAUTHENTICATED", reason: "INVALID"},
+		{name: "tampered setup link signature", token: apptest.Tamper(t, link), deny: "UNAUTHENTICATED", reason: "INVALID"},
 		{name: "alg none", token: algNone, deny: "UNAUTHENTICATED", reason: "INVALID"},
 		{name: "expired operator", token: e.OperatorToken(t, -time.Hour), deny: "UNAUTHENTICATED", reason: "EXPIRED"},
 		{name: "foreign key under a real kid", token: foreignKey, deny: "UNAUTHENTICATED", reason: "INVALID"},
@@ -271,7 +271,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 // --- setup link life ------------------------------------------------------------
 
 func TestSetupLinkStates(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	a := e.MustPlace(t, apptest.OrderInput("A-1", "P1"))
 	b := e.MustPlace(t, apptest.OrderInput("B-1", "P1"))
 
@@ -356,7 +356,7 @@ func TestSetupLinkStates(t *testing.T) {
 // --- placeOrder input ---------------------------------------------------------------
 
 func TestPlaceOrderInvalidInput(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	long := func(n int) string { return strings.Repeat("x", n) }
 
 	type row struct {
@@ -481,7 +481,7 @@ func TestPlaceOrderInvalidInput(t *testing.T) {
 }
 
 func TestPlaceOrderNormalizesInput(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	in := apptest.OrderInput("N-1", "P1")
 	in["provisioningContactEmail"] = "  Ops@Partner.Example "
 	in["customer"].(map[string]any)["country"] = "rs"
@@ -508,7 +508,7 @@ func TestPlaceOrderNormalizesInput(t *testing.T) {
 }
 
 func TestPlaceOrderIdempotency(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	first := e.MustPlace(t, apptest.OrderInput("X-1", "P1"))
 	if first.Status != "PLACED" && first.Status != "LINK_SENT" {
 		t.Errorf("new order status = %q", first.Status)
@@ -577,7 +577,7 @@ func TestPlaceOrderIdempotency(t *testing.T) {
 }
 
 func TestPlaceOrderMalformedDate(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	for _, bad := range []string{"2026-13-01", "2026-02-30", "24.11.2026", "2026-11-24T00:00:00Z", ""} {
 		t.Run("variable "+bad, func(t *testing.T) {
 			in := apptest.OrderInput("D-1", "P1")
@@ -639,7 +639,7 @@ func (p page) externalIDs() []string {
 }
 
 func TestOrdersPagination(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	var placed []string
 	for i := 1; i <= 5; i++ {
 		o := e.MustPlace(t, apptest.OrderInput(fmt.Sprintf("P-%d", i), "P1"))
@@ -769,7 +769,7 @@ func TestOrdersPagination(t *testing.T) {
 // --- error hygiene ---------------------------------------------------------------------
 
 func TestMalformedCursor(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	e.MustPlace(t, apptest.OrderInput("C-1", "P1"))
 	for _, tc := range []struct {
 		name string

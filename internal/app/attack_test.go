@@ -105,7 +105,7 @@ const placeOnce = `placeOrder(input: $in) { order { id } }`
 // order but break one limit each: the limit's code comes back, there is no
 // data, and no order was placed.
 func TestAttackLimitsRefuseBeforeExecution(t *testing.T) {
-	e := newEnv(t) // the default limits: complexity 500, depth 12, 5000 tokens
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true}) // the default limits: complexity 500, depth 12, 5000 tokens
 
 	var aliases strings.Builder
 	for i := range 260 {
@@ -165,7 +165,7 @@ func TestAttackLimitsRefuseBeforeExecution(t *testing.T) {
 // not executed, whether its length is announced or it arrives chunked, and
 // a websocket message over the limit closes the socket.
 func TestAttackOversizedBodies(t *testing.T) {
-	s := startServing(t, func(c *app.Config) { c.MaxBodyBytes = 4096 })
+	s := apptest.Serve(t, func(c *app.Config) { c.MaxBodyBytes = 4096 })
 	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 	body, _ := json.Marshal(map[string]any{
 		"query":      `mutation($in: PlaceOrderInput!) { ` + placeOnce + ` }`,
@@ -238,7 +238,7 @@ func countOrdersAt(t *testing.T, s *apptest.Server, op string) int {
 // and as a JSON batch: each is refused and places nothing, even with a
 // valid token attached.
 func TestAttackCSRFShapes(t *testing.T) {
-	s := startServing(t, nil)
+	s := apptest.Serve(t, nil)
 	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 	query := `mutation($in: PlaceOrderInput!) { ` + placeOnce + ` }`
 	vars, _ := json.Marshal(map[string]any{"in": apptest.OrderInput("CSRF-1", "P1")})
@@ -297,7 +297,7 @@ func TestAttackCSRFShapes(t *testing.T) {
 // TestAttackWebsocketOrigins: a browser page of another origin cannot open
 // a socket, however it dresses its Origin up.
 func TestAttackWebsocketOrigins(t *testing.T) {
-	s := startServing(t, nil)
+	s := apptest.Serve(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	u, _ := url.Parse(s.URL)
@@ -347,7 +347,7 @@ func initSocket(t *testing.T, ctx context.Context, s *apptest.Server, token stri
 // frontend/src/api/api.test.ts), and a socket that skips connection_init is
 // closed without running anything.
 func TestAttackConnectionInit(t *testing.T) {
-	s := startServing(t, nil)
+	s := apptest.Serve(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	expired, _ := s.App.Auth.IssueOperator("op", -time.Hour)
@@ -360,7 +360,7 @@ func TestAttackConnectionInit(t *testing.T) {
 		{"token not a string", `{"type":"connection_init","payload":{"Authorization":42}}`},
 		{"empty bearer", `{"type":"connection_init","payload":{"Authorization":"Bearer "}}`},
 		{"an expired token", `{"type":"connection_init","payload":{"Authorization":"Bearer ` + expired + `"}}`},
-		{"a tampered token", `{"type":"connection_init","payload":{"token":"` + tamper(t, op) + `"}}`},
+		{"a tampered token", `{"type":"connection_init","payload":{"token":"` + apptest.Tamper(t, op) + `"}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := s.DialWS(t, ctx, "")
@@ -414,7 +414,7 @@ func TestAttackConnectionInit(t *testing.T) {
 // TestAttackTokenExpiresMidSubscription: a socket lives no longer than the
 // token it was opened with.
 func TestAttackTokenExpiresMidSubscription(t *testing.T) {
-	s := startServing(t, nil)
+	s := apptest.Serve(t, nil)
 	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 	id := placeAt(t, s, op, "EXP-1")
 	short, _ := s.App.Auth.IssueOperator("op", 2*time.Second)
@@ -569,7 +569,7 @@ func settleGoroutines(t *testing.T, want int, what string) {
 // frame) at every stage: afterwards the process has no more goroutines than
 // before and no socket counts as open.
 func TestAttackSocketGoroutinesReturnToBaseline(t *testing.T) {
-	s := startServing(t, nil)
+	s := apptest.Serve(t, nil)
 	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 	id := placeAt(t, s, op, "LEAK-1")
 	link, err := s.App.Auth.IssueSetupLink(store.System(context.Background()), gid.ID(id), "setup@partner.example")
@@ -708,7 +708,7 @@ func TestAttackIntrospectionAndSuggestions(t *testing.T) {
 	leaks := regexp.MustCompile(`(?i)did you mean|"queryType"|"fields"`)
 	for _, dev := range []bool{false, true} {
 		t.Run(fmt.Sprintf("dev=%v", dev), func(t *testing.T) {
-			s := startServing(t, func(c *app.Config) { c.Dev = dev })
+			s := apptest.Serve(t, func(c *app.Config) { c.Dev = dev })
 			op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 			seen := 0
 			for _, p := range probes {
@@ -769,7 +769,7 @@ func attackHandler(t *testing.T, e *apptest.Server, logs io.Writer) *httptest.Se
 // file path, stack or value in it, over HTTP and on a subscription; the
 // log keeps the details.
 func TestAttackInternalErrorsLeakNothing(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	logs := &testkit.SyncBuffer{}
 	hs := attackHandler(t, e, logs)
 	id := e.MustPlace(t, apptest.OrderInput("INT-1", "P1")).ID
@@ -877,7 +877,7 @@ func TestAttackInternalErrorsLeakNothing(t *testing.T) {
 // caller comes of it. (internal/auth's TestKidIsCheckedByFormFirst shows
 // such a kid never reaches the database.)
 func TestAttackHostileKid(t *testing.T) {
-	s := startServing(t, nil)
+	s := apptest.Serve(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for _, kid := range []string{"../../x", "../../../../../../etc/passwd", "x'; DROP TABLE signing_keys; --", "/dev/stdin", "file:///etc/passwd"} {
@@ -944,7 +944,7 @@ func forgedKidToken(t *testing.T, a *app.App, kid string) string {
 // offers them any more, so each is refused before anything runs.
 // TestFilterScopeProperty proves the predicates that remain.
 func TestAttackFilterScope(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	id := e.MustPlace(t, apptest.OrderInput("FS-1", "P1")).ID
 	for _, tc := range []struct {
 		name, token string
@@ -976,7 +976,7 @@ func TestAttackFilterScope(t *testing.T) {
 // many-byte letters at the limit is stored, one character over is a
 // userError, and nothing is INTERNAL.
 func TestAttackLengthsInCharacters(t *testing.T) {
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	ctx := store.System(context.Background())
 	cyr := func(n int) string { return strings.Repeat("Ж", n) }
 	for _, tc := range []struct {
@@ -1056,7 +1056,7 @@ func signInAnswer(t *testing.T, c *apptest.Server, email, password string) (stri
 // runs in a bounded pool.
 func TestAttackSignInLimits(t *testing.T) {
 	t.Run("aliases try one password at most", func(t *testing.T) {
-		c := newEnv(t)
+		c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 		for _, n := range []int{2, 240} {
 			var q strings.Builder
 			q.WriteString("mutation {")
@@ -1072,7 +1072,7 @@ func TestAttackSignInLimits(t *testing.T) {
 	})
 
 	t.Run("wrong passwords make the email wait, also for the right one", func(t *testing.T) {
-		c := newEnv(t)
+		c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 		d := c.Provisioned(t, "SI-1", "P1", "ana@p1.example", "admin@acme.example", "signinsite")
 		for i := range 5 {
 			if tok, codes := signInAnswer(t, c, d.PartnerAdmin, fmt.Sprintf("wrong-password-%d", i)); tok != "" || !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
@@ -1094,7 +1094,7 @@ func TestAttackSignInLimits(t *testing.T) {
 	})
 
 	t.Run("wrong passwords from one address make it wait", func(t *testing.T) {
-		c := newEnv(t)
+		c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 		for i := range 20 {
 			if _, codes := signInAnswer(t, c, fmt.Sprintf("guess%d@p1.example", i), "wrong-password-x"); !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
 				t.Fatalf("attempt %d: codes %v", i, codes)
@@ -1106,7 +1106,7 @@ func TestAttackSignInLimits(t *testing.T) {
 	})
 
 	t.Run("hashing beyond the pool is refused, not queued in memory", func(t *testing.T) {
-		s := startServing(t, func(c *app.Config) { c.HashingSlots, c.HashingWait = 1, time.Millisecond })
+		s := apptest.Serve(t, func(c *app.Config) { c.HashingSlots, c.HashingWait = 1, time.Millisecond })
 		c := s
 		var (
 			mu    sync.Mutex
@@ -1141,7 +1141,7 @@ func TestAttackSignInLimits(t *testing.T) {
 // caller and address; resendSetupLink sends at most five emails an hour
 // per order.
 func TestAttackProbesAndResendsThrottled(t *testing.T) {
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	id := c.NewOrder(t, "TH-1", "P1", nil)
 	link := c.Link(t, id, "ana@p1.example")
 	for i := range 31 {
@@ -1176,7 +1176,7 @@ func TestAttackProbesAndResendsThrottled(t *testing.T) {
 // own code, and a request past its time limit is stopped with
 // REQUEST_TIMEOUT; none of them is INTERNAL or logged as an error.
 func TestAttackFilterSize(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	e.MustPlace(t, apptest.OrderInput("FZ-1", "P1"))
 	const q = `query($w: OrderWhereInput) { orders(first: 10, where: $w) { totalCount } }`
 	or := func(n int) map[string]any {
@@ -1225,7 +1225,7 @@ func TestAttackFilterSize(t *testing.T) {
 	}
 
 	t.Run("a request past its time limit", func(t *testing.T) {
-		s := startServing(t, func(c *app.Config) { c.RequestTimeout = time.Nanosecond })
+		s := apptest.Serve(t, func(c *app.Config) { c.RequestTimeout = time.Nanosecond })
 		op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 		status, _, out := attackPost(t, s.URL, op, "application/json",
 			strings.NewReader(`{"query":"{ orders(first: 10) { totalCount } }"}`), -1)
@@ -1241,7 +1241,7 @@ func TestAttackFilterSize(t *testing.T) {
 // place); a token holds at most MaxSocketsPerToken sockets (the next is
 // closed with 4429, and a closed one frees its place).
 func TestAttackSubscriptionAndSocketCaps(t *testing.T) {
-	s := startServing(t, func(c *app.Config) { c.MaxSubscriptionsPerSocket, c.MaxSocketsPerToken = 3, 2 })
+	s := apptest.Serve(t, func(c *app.Config) { c.MaxSubscriptionsPerSocket, c.MaxSocketsPerToken = 3, 2 })
 	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 	id := placeAt(t, s, op, "CAP-1")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -1328,7 +1328,7 @@ func stallBody(t *testing.T, s *apptest.Server, token string) net.Conn {
 // BODY_TIMEOUT at the body deadline, and a shutdown does not wait for one.
 func TestAttackStalledBodies(t *testing.T) {
 	t.Run("the body deadline", func(t *testing.T) {
-		s := startServing(t, func(c *app.Config) { c.BodyReadTimeout = 300 * time.Millisecond })
+		s := apptest.Serve(t, func(c *app.Config) { c.BodyReadTimeout = 300 * time.Millisecond })
 		op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 		conn := stallBody(t, s, op)
 		defer conn.Close()
@@ -1339,7 +1339,7 @@ func TestAttackStalledBodies(t *testing.T) {
 		}
 	})
 	t.Run("shutdown cuts a stalled body", func(t *testing.T) {
-		s := startServing(t, func(c *app.Config) { c.BodyReadTimeout, c.ShutdownTimeout = time.Minute, 10*time.Second })
+		s := apptest.Serve(t, func(c *app.Config) { c.BodyReadTimeout, c.ShutdownTimeout = time.Minute, 10*time.Second })
 		op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 		conn := stallBody(t, s, op)
 		defer conn.Close()
@@ -1360,7 +1360,7 @@ func TestAttackStalledBodies(t *testing.T) {
 // TestAttackHardening: one row per item of the hardening list, each
 // failing without its defence.
 func TestAttackHardening(t *testing.T) {
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	id := c.NewOrder(t, "HD-1", "P1", nil)
 	link := c.Link(t, id, "ana@p1.example")
 	get := func(t *testing.T, h http.Handler, path string) http.Header {
@@ -1481,7 +1481,7 @@ func TestAttackHardening(t *testing.T) {
 // and at changePassword, has at most the free allowance (five) checked;
 // the rest wait (TOO_MANY_ATTEMPTS), whether the checks run at once or not.
 func TestAttackPasswordBurst(t *testing.T) {
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	d := c.Provisioned(t, "BURST-1", "P1", "ana@p1.example", "admin@acme.example", "burstsite")
 	session := c.MustSignIn(t, d.PartnerAdmin, apptest.Password)
 	const burst = 30
@@ -1547,7 +1547,7 @@ func TestAttackPasswordBurst(t *testing.T) {
 // UTF-8 as U+FFFD): each is refused at the edge with a clear code, never
 // INTERNAL, nothing is logged as a failure, and nothing changes.
 func TestAttackInputsTheDatabaseCannotStore(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	order := e.MustPlace(t, apptest.OrderInput("NUL-1", "P1"))
 	key := e.Integration(t, "P1")
 	mark := len(e.Logs.String())

@@ -23,7 +23,7 @@ import (
 // SQLite), but never past a write: every count below must be exact right
 // after the write before it, in every scope, whichever way it was made.
 func TestOrdersTotalCountFollowsWrites(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	n1, n2 := e.Integration(t, "N1"), e.Integration(t, "N2")
 	count := func(token, args string) int {
 		t.Helper()
@@ -102,7 +102,7 @@ func TestOrdersTotalCountFollowsWrites(t *testing.T) {
 // past a write: the session answers each committed change at once, and a
 // rolled-back one never.
 func TestSetupSessionFollowsWrites(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	o := e.MustPlace(t, apptest.OrderInput("S-1", "N1"))
 	link := e.SetupLink(t, o.ID, "setup@partner.example")
 	const q = `{ setup { step order { status holdReason subscription { status } } } }`
@@ -169,7 +169,7 @@ func TestSetupSessionFollowsWrites(t *testing.T) {
 // new link is read afresh all the same: what the server remembers is kept
 // per link as it was.
 func TestSetupSessionAfterTheCommandLineIssuesALink(t *testing.T) {
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	id := c.NewOrder(t, "CLI-1", "P1", nil)
 	link := c.Link(t, id, "ana@p1.example")
 	c.Must(t, link, "startSetup", nil)

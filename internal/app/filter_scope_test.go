@@ -123,7 +123,7 @@ type filterCaller struct {
 }
 
 func TestFilterScopeProperty(t *testing.T) {
-	s := startServing(t, func(c *app.Config) {
+	s := apptest.Serve(t, func(c *app.Config) {
 		// Each request below asks one predicate with every value at once.
 		c.Limits.Complexity = 1 << 20
 		c.Limits.Tokens = 1 << 20

@@ -46,8 +46,8 @@ type keysList struct {
 // their partner; integrations manage none.
 func TestIntegrationKeys(t *testing.T) {
 	t.Parallel()
-	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
-	admin := partnerSession(t, m, "P1")
+	m := apptest.StartAt(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
+	admin := m.PartnerSession(t, "P1")
 
 	var created createKeyResult
 	m.GQL(t, admin, createKeyMutation, map[string]any{"name": "Ordering system"}).OK(t).Decode(t, &created)
@@ -56,7 +56,7 @@ func TestIntegrationKeys(t *testing.T) {
 		t.Fatalf("createIntegrationKey: %+v", k)
 	}
 	token := *k.Token
-	placeOrder(t, m, token, "KEY-1", "P1", mailToday, "ana@p1.example")
+	m.PlaceOrderFor(t, token, "KEY-1", "P1", apptest.MailToday, "ana@p1.example")
 	m.GQL(t, token, apptest.PlaceOrderMutation, map[string]any{"input": apptest.OrderInput("KEY-2", "P2")}).WantError(t, "FORBIDDEN", "")
 
 	var list keysList
@@ -66,7 +66,7 @@ func TestIntegrationKeys(t *testing.T) {
 	}
 
 	t.Run("scope", func(t *testing.T) {
-		other := partnerSession(t, m, "P2")
+		other := m.PartnerSession(t, "P2")
 		var theirs keysList
 		m.GQL(t, other, `{ integrationKeys { id } }`, nil).OK(t).Decode(t, &theirs)
 		if len(theirs.IntegrationKeys) != 0 {
@@ -127,11 +127,11 @@ type onceResult struct {
 // caller's, and one used for another order is refused.
 func TestIdempotentResendAndCancel(t *testing.T) {
 	t.Parallel()
-	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
+	m := apptest.StartAt(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
 	integ := m.Integration(t, "P1")
 	// Due in five days: no setup email of their own is sent meanwhile.
-	o := placeOrder(t, m, integ, "IDEM-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
-	o2 := placeOrder(t, m, integ, "IDEM-2", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "bob@p1.example")
+	o := m.PlaceOrderFor(t, integ, "IDEM-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
+	o2 := m.PlaceOrderFor(t, integ, "IDEM-2", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "bob@p1.example")
 	links := func() int {
 		n, err := m.App.Store.Client.Message.Query().Where(message.KindEQ(message.KindSETUP_LINK)).Count(store.System(context.Background()))
 		if err != nil {
@@ -185,7 +185,7 @@ func TestIdempotentResendAndCancel(t *testing.T) {
 	}
 	m.GQL(t, integ, cancelOnceMutation, map[string]any{"id": o2.ID, "key": strings.Repeat("k", 201)}).OK(t).Decode(t, &long)
 	apptest.WantCode(t, "an over-long key", long.CancelOrder.UserErrors, "INVALID", "idempotencyKey")
-	if got := orderStatus(t, m, o2.ID); got == "CANCELLED" {
+	if got := m.OrderStatus(t, o2.ID); got == "CANCELLED" {
 		t.Errorf("a refused cancel cancelled the order")
 	}
 }
@@ -196,10 +196,10 @@ func TestIdempotentResendAndCancel(t *testing.T) {
 // not count against it; a key's length counts characters.
 func TestIdempotencyKeyBindsItsArguments(t *testing.T) {
 	t.Parallel()
-	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
+	m := apptest.StartAt(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
 	integ := m.Integration(t, "P1")
 	due := apptest.ISODate(apptest.MailDay(5, 0))
-	o := placeOrder(t, m, integ, "BIND-1", "P1", due, "ana@p1.example")
+	o := m.PlaceOrderFor(t, integ, "BIND-1", "P1", due, "ana@p1.example")
 	resend := func(id, key string, email any) onceResult {
 		t.Helper()
 		var res struct {
@@ -232,7 +232,7 @@ func TestIdempotencyKeyBindsItsArguments(t *testing.T) {
 		t.Errorf("%d setup emails to bea, want 1", n)
 	}
 
-	c := placeOrder(t, m, integ, "BIND-2", "P1", due, "cid@p1.example")
+	c := m.PlaceOrderFor(t, integ, "BIND-2", "P1", due, "cid@p1.example")
 	cancel := func(key, reason string) onceResult {
 		t.Helper()
 		var res struct {
@@ -249,7 +249,7 @@ func TestIdempotencyKeyBindsItsArguments(t *testing.T) {
 
 	// The resend throttle: five sent emails an hour per order. Replays
 	// are answered, and not counted, before and after it is reached.
-	th := placeOrder(t, m, integ, "BIND-3", "P1", due, "dan@p1.example")
+	th := m.PlaceOrderFor(t, integ, "BIND-3", "P1", due, "dan@p1.example")
 	if r := resend(th.ID, "t-0", nil); r.Order == nil || len(r.UserErrors) > 0 {
 		t.Fatalf("resend t-0: %+v", r)
 	}
@@ -269,7 +269,7 @@ func TestIdempotencyKeyBindsItsArguments(t *testing.T) {
 	}
 
 	// Lengths are characters: 200 Cyrillic letters are 400 bytes.
-	k := placeOrder(t, m, integ, "BIND-4", "P1", due, "kim@p1.example")
+	k := m.PlaceOrderFor(t, integ, "BIND-4", "P1", due, "kim@p1.example")
 	if r := resend(k.ID, strings.Repeat("ж", 200), nil); r.Order == nil || len(r.UserErrors) > 0 {
 		t.Errorf("a key of 200 × ж: %+v", r)
 	}

@@ -64,7 +64,7 @@ func confirmedOrders(t *testing.T, e *apptest.Server, partner *ent.Organization,
 // the same number of statements for 5 orders as for 50: edges are loaded
 // for the whole page at once, never once per order (no N+1).
 func TestOrdersPageQueryCount(t *testing.T) {
-	e := newEnv(t)
+	e := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	ce, n := countingEnv(t, e)
 	partner, err := e.App.Store.Client.Organization.Create().SetKind(organization.KindPARTNER).
 		SetName("Partner N1").SetAccountID("N1").SetCountry("RS").Save(store.System(context.Background()))

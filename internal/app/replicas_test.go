@@ -50,8 +50,8 @@ func TestTwoReplicasBehaveAsOne(t *testing.T) {
 	if first.Err != nil || first.Status != o.Status {
 		t.Fatalf("first event on A = %v, want the current status %s", first, o.Status)
 	}
-	var res cancelResult
-	b.GQL(t, b.Op, cancelMutation, map[string]any{"id": o.ID, "reason": "Replica test."}).OK(t).Decode(t, &res)
+	var res apptest.CancelResult
+	b.GQL(t, b.Op, apptest.CancelMutation, map[string]any{"id": o.ID, "reason": "Replica test."}).OK(t).Decode(t, &res)
 	if ue := res.CancelOrder.UserErrors; len(ue) > 0 {
 		t.Fatalf("cancelOrder on B: userErrors %+v", ue)
 	}

@@ -25,7 +25,7 @@ import (
 // (the socket on one, the revocation on the other; PostgreSQL).
 func TestRevocationReachesOpenSockets(t *testing.T) {
 	t.Run("one server", func(t *testing.T) {
-		s := startServing(t, nil)
+		s := apptest.Serve(t, nil)
 		revocationCases(t, s, s, true)
 	})
 	t.Run("two replicas", func(t *testing.T) {
@@ -108,8 +108,8 @@ func revocationCases(t *testing.T, sockets, via *apptest.Server, newSubscription
 				_ = wsjson.Write(ctx, c, apptest.WSMessage{ID: "2", Type: "subscribe", Payload: q})
 			}
 			// A change after the revocation must not reach the socket.
-			var res cancelResult
-			apptest.Post(t, via.URL, op, cancelMutation, map[string]any{"id": orderID, "reason": "Revocation test."}).OK(t).Decode(t, &res)
+			var res apptest.CancelResult
+			apptest.Post(t, via.URL, op, apptest.CancelMutation, map[string]any{"id": orderID, "reason": "Revocation test."}).OK(t).Decode(t, &res)
 			if ue := res.CancelOrder.UserErrors; len(ue) > 0 {
 				t.Fatalf("cancelOrder: %+v", ue)
 			}

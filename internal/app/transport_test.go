@@ -19,7 +19,7 @@ import (
 )
 
 func TestWebsocketAuthenticatesConnectionInit(t *testing.T) {
-	s := startServing(t, nil)
+	s := apptest.Serve(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	op, err := s.App.Auth.IssueOperator("op", time.Hour)
@@ -83,7 +83,7 @@ func TestWebsocketAuthenticatesConnectionInit(t *testing.T) {
 // TestGracefulShutdown stops the server while a websocket is open: the socket
 // gets a close frame, readiness had turned false, and Run returns.
 func TestGracefulShutdown(t *testing.T) {
-	s := startServing(t, nil)
+	s := apptest.Serve(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
@@ -123,7 +123,7 @@ func TestGracefulShutdown(t *testing.T) {
 }
 
 func TestHTTPLimitsAndEndpoints(t *testing.T) {
-	s := startServing(t, func(c *app.Config) { c.MaxBodyBytes = 4096; c.Limits.Depth = 4 })
+	s := apptest.Serve(t, func(c *app.Config) { c.MaxBodyBytes = 4096; c.Limits.Depth = 4 })
 	op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 	post := func(t *testing.T, contentType string, body []byte) (*http.Response, map[string]any) {
 		t.Helper()
@@ -270,7 +270,7 @@ func TestIntrospectionWithinLimits(t *testing.T) {
 		{"introspection off", nil, true, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := startServing(t, c.cfg)
+			s := apptest.Serve(t, c.cfg)
 			token := ""
 			if c.token {
 				token, _ = s.App.Auth.IssueOperator("op", time.Hour)
@@ -282,7 +282,7 @@ func TestIntrospectionWithinLimits(t *testing.T) {
 		})
 	}
 	t.Run("the depth limit still apptest.Holds beside introspection", func(t *testing.T) {
-		s := startServing(t, func(c *app.Config) { c.Dev = true; c.Limits.Depth = 4 })
+		s := apptest.Serve(t, func(c *app.Config) { c.Dev = true; c.Limits.Depth = 4 })
 		op, _ := s.App.Auth.IssueOperator("op", time.Hour)
 		out := post(t, s.URL, op, "{ __schema { queryType { name } } orders { edges { node { subscription { order { id } } } } } }")
 		errs, _ := out["errors"].([]any)

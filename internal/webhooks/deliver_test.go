@@ -22,38 +22,38 @@ import (
 	"onramp/internal/webhooks"
 )
 
-// receiver is a real HTTP endpoint that records what it is sent and
+// recorder is a real HTTP endpoint that records what it is sent and
 // answers status.
-type receiver struct {
+type recorder struct {
 	mu     sync.Mutex
 	status int
-	got    []received
+	got    []recorded
 }
 
-type received struct {
+type recorded struct {
 	body      []byte
 	signature string
 	eventID   string
 }
 
-func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.got = append(r.got, received{body, req.Header.Get(webhooks.SignatureHeader), req.Header.Get(webhooks.EventIDHeader)})
+	r.got = append(r.got, recorded{body, req.Header.Get(webhooks.SignatureHeader), req.Header.Get(webhooks.EventIDHeader)})
 	w.WriteHeader(r.status)
 }
 
-func (r *receiver) received() []received {
+func (r *recorder) recorded() []recorded {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]received(nil), r.got...)
+	return append([]recorded(nil), r.got...)
 }
 
 type fixture struct {
 	st  *store.Store
 	w   *webhooks.DeliverWorker
-	rcv *receiver
+	rcv *recorder
 	ep  *ent.WebhookEndpoint
 	ev  *ent.Event
 }
@@ -61,12 +61,12 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	st := storetest.Open(t)
-	rcv := &receiver{status: http.StatusNoContent}
+	rcv := &recorder{status: http.StatusNoContent}
 	srv := httptest.NewServer(rcv)
 	t.Cleanup(srv.Close)
 	ctx := store.System(context.Background())
 	now := time.Now()
-	// Dev mode lets the guard allow the loopback receiver.
+	// Dev mode lets the guard allow the loopback recorder.
 	ep := st.Client.WebhookEndpoint.Create().SetPartnerAccountID("P1").SetURL(srv.URL + "/hooks").
 		SetSecret("whsec_test").SaveX(ctx)
 	orderID := gid.New(gid.Order)
@@ -106,9 +106,9 @@ func TestDeliverWorkerPostsTheSignedEvent(t *testing.T) {
 	if err := f.deliver(t, 1); err != nil {
 		t.Fatalf("delivery: %v", err)
 	}
-	got := f.rcv.received()
+	got := f.rcv.recorded()
 	if len(got) != 1 {
-		t.Fatalf("the receiver got %d requests, want 1", len(got))
+		t.Fatalf("the recorder got %d requests, want 1", len(got))
 	}
 	if !bytes.Equal(got[0].body, webhooks.Body(f.ev)) {
 		t.Errorf("body %s, want the event's %s", got[0].body, webhooks.Body(f.ev))
@@ -128,7 +128,7 @@ func TestDeliverWorkerPostsTheSignedEvent(t *testing.T) {
 	}
 }
 
-// A receiver that fails makes the job fail (River retries it), recorded
+// A recorder that fails makes the job fail (River retries it), recorded
 // with its status; the endpoint is marked failing.
 func TestDeliverWorkerFailsAndRecordsARefusal(t *testing.T) {
 	f := newFixture(t)
@@ -172,8 +172,8 @@ func TestDeliverWorkerSkipsWhatIsGone(t *testing.T) {
 	if err := f.w.Work(context.Background(), job); err != nil {
 		t.Fatalf("delivery to no endpoint: %v", err)
 	}
-	if n := len(f.rcv.received()); n != 0 {
-		t.Errorf("the receiver got %d requests, want none", n)
+	if n := len(f.rcv.recorded()); n != 0 {
+		t.Errorf("the recorder got %d requests, want none", n)
 	}
 }
 

@@ -116,3 +116,15 @@ func (s *Server) CountOrders(t testing.TB) int {
 	t.Helper()
 	return len(s.StoredExternalIDs(t))
 }
+
+// TotalOrders is orders.totalCount as token sees it.
+func (s *Server) TotalOrders(t testing.TB, token string) int {
+	t.Helper()
+	var res struct {
+		Orders struct {
+			TotalCount int `json:"totalCount"`
+		} `json:"orders"`
+	}
+	s.GQL(t, token, `{ orders { totalCount } }`, nil).OK(t).Decode(t, &res)
+	return res.Orders.TotalCount
+}

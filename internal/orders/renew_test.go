@@ -1,4 +1,4 @@
-package app_test
+package orders_test
 
 import (
 	"strings"
@@ -28,13 +28,13 @@ func TestRenewAnExpiredLink(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
 	clk := clock.NewStub(apptest.MailEpoch)
-	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) {
+	m := apptest.StartAt(t, apptest.NewLocation(t), clk, func(c *app.Config) {
 		c.SMTPURL = sink.URL()
 		c.SetupLinkTTL = 48 * time.Hour
 	})
 	integ := m.Integration(t, "P1")
-	o := placeOrder(t, m, integ, "RN-1", "P1", mailToday, "ana@p1.example")
-	old := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "ana@p1.example", 1)[0]), m.URL)
+	o := m.PlaceOrderFor(t, integ, "RN-1", "P1", apptest.MailToday, "ana@p1.example")
+	old := apptest.SetupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "ana@p1.example", 1)[0]), m.URL)
 
 	renew := func(token string) renewResult {
 		t.Helper()
@@ -46,7 +46,7 @@ func TestRenewAnExpiredLink(t *testing.T) {
 	if n := len(sink.To("ana@p1.example")); n != 1 {
 		t.Errorf("%d messages after a refused renewal, want 1", n)
 	}
-	m.GQL(t, "", renewMutation, map[string]any{"token": tamper(t, old)}).WantError(t, "UNAUTHENTICATED", "INVALID")
+	m.GQL(t, "", renewMutation, map[string]any{"token": apptest.Tamper(t, old)}).WantError(t, "UNAUTHENTICATED", "INVALID")
 
 	clk.Advance(49 * time.Hour)
 	m.GQL(t, old, `{ viewer { kind } }`, nil).WantError(t, "UNAUTHENTICATED", "EXPIRED")
@@ -58,7 +58,7 @@ func TestRenewAnExpiredLink(t *testing.T) {
 	var fresh string
 	for _, msg := range msgs {
 		if p := apptest.ParseMail(t, msg); strings.HasPrefix(p.Subject, "Set up") {
-			fresh = setupToken(t, p, m.URL)
+			fresh = apptest.SetupToken(t, p, m.URL)
 		}
 	}
 	if fresh == "" || fresh == old {
@@ -67,7 +67,7 @@ func TestRenewAnExpiredLink(t *testing.T) {
 	m.GQL(t, fresh, `{ viewer { kind } }`, nil).OK(t)
 	apptest.WantCode(t, "the expired link again", renew(old).RenewSetupLink.UserErrors, "LINK_REPLACED")
 
-	m.GQL(t, m.Integration(t, "P1"), cancelMutation, map[string]any{"id": o.ID}).OK(t) // a token of the moved clock
+	m.GQL(t, m.Integration(t, "P1"), apptest.CancelMutation, map[string]any{"id": o.ID}).OK(t) // a token of the moved clock
 	clk.Advance(49 * time.Hour)
 	apptest.WantCode(t, "a cancelled order's link", renew(fresh).RenewSetupLink.UserErrors, "ORDER_CANCELLED")
 }

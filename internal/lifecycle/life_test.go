@@ -1,4 +1,4 @@
-package app_test
+package lifecycle_test
 
 // Tests of the order's life (issue 12) over real HTTP: each of the twelve
 // problems found by trying the product end to end, the cancellations by
@@ -33,17 +33,17 @@ import (
 
 // --- operator and partner actions ----------------------------------------------------------------
 
-func lifeResend(t *testing.T, c *apptest.Server, token, orderID string, email any) resendResult {
+func lifeResend(t *testing.T, c *apptest.Server, token, orderID string, email any) apptest.ResendResult {
 	t.Helper()
-	var res resendResult
-	c.GQL(t, token, resendMutation, map[string]any{"id": orderID, "email": email}).OK(t).Decode(t, &res)
+	var res apptest.ResendResult
+	c.GQL(t, token, apptest.ResendMutation, map[string]any{"id": orderID, "email": email}).OK(t).Decode(t, &res)
 	return res
 }
 
-func lifeCancel(t *testing.T, c *apptest.Server, token, orderID string) cancelResult {
+func lifeCancel(t *testing.T, c *apptest.Server, token, orderID string) apptest.CancelResult {
 	t.Helper()
-	var res cancelResult
-	c.GQL(t, token, cancelMutation, map[string]any{"id": orderID, "reason": "Customer withdrew."}).OK(t).Decode(t, &res)
+	var res apptest.CancelResult
+	c.GQL(t, token, apptest.CancelMutation, map[string]any{"id": orderID, "reason": "Customer withdrew."}).OK(t).Decode(t, &res)
 	return res
 }
 
@@ -140,7 +140,7 @@ func lifeWantSteps(t *testing.T, what string, s apptest.SetupSession, want []str
 
 func TestLifeExistingCustomerSiteIsTheOrdersSite(t *testing.T) {
 	t.Parallel()
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	first := c.Provisioned(t, "ES-1", "P1", "admin@p1.example", "it@acme.example", "acme")
 
 	// secondOrder takes a second order of the same customer (its
@@ -224,7 +224,7 @@ func TestLifeExistingCustomerSiteIsTheOrdersSite(t *testing.T) {
 
 func TestLifeSavedSubdomainCanBeChanged(t *testing.T) {
 	t.Parallel()
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	ctx := store.System(context.Background())
 	id1 := c.NewOrder(t, "SC-1", "P1", nil)
 	l1 := c.Link(t, id1, "ana@p1.example")
@@ -274,7 +274,7 @@ func TestLifeSavedSubdomainCanBeChanged(t *testing.T) {
 
 func TestLifeCancelledOrderAcceptsNothing(t *testing.T) {
 	t.Parallel()
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	done := c.Provisioned(t, "CX-0", "P1", "admin@p1.example", "it@acme.example", "acme")
 	partner := c.MustSignIn(t, done.PartnerAdmin, apptest.Password)
 
@@ -288,8 +288,8 @@ func TestLifeCancelledOrderAcceptsNothing(t *testing.T) {
 	c.SaveSettings(t, link, "globex")
 
 	before := c.World(t, id, "")
-	c.GQL(t, c.Integration(t, "P2"), cancelMutation, map[string]any{"id": id}).WantError(t, "NOT_FOUND", "")
-	c.GQL(t, link, cancelMutation, map[string]any{"id": id}).WantError(t, "FORBIDDEN", "")
+	c.GQL(t, c.Integration(t, "P2"), apptest.CancelMutation, map[string]any{"id": id}).WantError(t, "NOT_FOUND", "")
+	c.GQL(t, link, apptest.CancelMutation, map[string]any{"id": id}).WantError(t, "FORBIDDEN", "")
 	if after := c.World(t, id, ""); after != before {
 		t.Errorf("refused cancels changed something:\nbefore: %s\nafter:  %s", before, after)
 	}
@@ -365,7 +365,7 @@ func TestLifeCancelledOrderAcceptsNothing(t *testing.T) {
 
 func TestLifeResendOnHoldIsRefused(t *testing.T) {
 	t.Parallel()
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	id := c.NewOrder(t, "RH-1", "P1", nil)
 	link := c.Link(t, id, "ana@p1.example")
 	c.Must(t, link, "startSetup", nil)
@@ -408,7 +408,7 @@ func TestLifeResendOnHoldIsRefused(t *testing.T) {
 
 func TestLifeResendGoesToTheCurrentHolder(t *testing.T) {
 	t.Parallel()
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 
 	t.Run("after a hand-off to a colleague", func(t *testing.T) {
 		id := c.NewOrder(t, "RC-1", "P1", nil)
@@ -484,7 +484,7 @@ func TestLifeResendGoesToTheCurrentHolder(t *testing.T) {
 
 func TestLifeEscalationsCloseThemselves(t *testing.T) {
 	t.Parallel()
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 
 	for _, tc := range []struct {
 		name, ext, why string
@@ -543,8 +543,8 @@ func TestLifeEscalationsCloseThemselves(t *testing.T) {
 		link := c.Link(t, id, "ana@p1.example")
 		lifeOpenEscalation(t, c, id)
 		e := lifeEscalationOf(t, c, id)
-		var res resolveResult
-		c.GQL(t, c.Op, resolveMutation, map[string]any{"id": e.ID, "note": "Called them."}).OK(t).Decode(t, &res)
+		var res apptest.ResolveResult
+		c.GQL(t, c.Op, apptest.ResolveMutation, map[string]any{"id": e.ID, "note": "Called them."}).OK(t).Decode(t, &res)
 		if len(res.ResolveEscalation.UserErrors) != 0 {
 			t.Fatalf("resolveEscalation: %+v", res.ResolveEscalation.UserErrors)
 		}
@@ -580,7 +580,7 @@ func TestLifePlaceOrderDateWindow(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := startServing(t, func(cfg *app.Config) {
+			s := apptest.Serve(t, func(cfg *app.Config) {
 				cfg.Clock = clock.NewStub(now)
 				if tc.window != 0 {
 					cfg.OrderWindow = tc.window
@@ -603,7 +603,7 @@ func TestLifePlaceOrderDateWindow(t *testing.T) {
 				}
 				apptest.WantCode(t, "placeOrder "+date, res.PlaceOrder.UserErrors, "INVALID", "input", "requestedStartDate")
 			}
-			if n := countOrdersAt(t, s, op); n != 0 {
+			if n := s.TotalOrders(t, op); n != 0 {
 				t.Errorf("%d orders stored after refusals", n)
 			}
 			for i, date := range tc.accepted {
@@ -619,7 +619,7 @@ func TestLifePlaceOrderDateWindow(t *testing.T) {
 				// closes it waits for the window's end.
 				closing := apptest.JobsOf(t, s.App, "close_window", res.PlaceOrder.Order.ID)
 				if len(closing) != 1 || closing[0].State != rivertype.JobStateScheduled || !closing[0].ScheduledAt.After(now) {
-					t.Errorf("start date %s: want one close_window job scheduled after %s: %s", date, now.Format(time.RFC3339), jobStates(closing))
+					t.Errorf("start date %s: want one close_window job scheduled after %s: %s", date, now.Format(time.RFC3339), apptest.JobStates(closing))
 				}
 			}
 		})
@@ -630,7 +630,7 @@ func TestLifePlaceOrderDateWindow(t *testing.T) {
 
 func TestLifeNextNamesTheSettingsTheOrderNeeds(t *testing.T) {
 	t.Parallel()
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 
 	// toServices places an order of services and takes it to SERVICES.
 	toServices := func(t *testing.T, ext, account string, services ...string) (string, string, *apptest.SetupSession) {
@@ -792,7 +792,7 @@ func lifeWaitDraft(t *testing.T, events <-chan lifeDraftEvent, draftID string, d
 
 func TestLifeTwoTabsRestartTheDraft(t *testing.T) {
 	t.Parallel()
-	c := startServing(t, nil)
+	c := apptest.Serve(t, nil)
 	srv := c
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -893,7 +893,7 @@ func TestLifeTwoTabsRestartTheDraft(t *testing.T) {
 
 func TestLifeStepsOfTheSetup(t *testing.T) {
 	t.Parallel()
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 
 	t.Run("partner path with a new partner organization", func(t *testing.T) {
 		id := c.NewOrder(t, "ST-1", "P1", nil)
@@ -978,7 +978,7 @@ func TestLifeStepsOfTheSetup(t *testing.T) {
 
 func TestLifeCustomerAdminEmailAfterConfirmation(t *testing.T) {
 	t.Parallel()
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	for _, tc := range []struct {
 		name, ext, account, holder, admin string
 	}{
@@ -1012,50 +1012,6 @@ func TestLifeCustomerAdminEmailAfterConfirmation(t *testing.T) {
 
 // --- the test clock -------------------------------------------------------------------------------
 
-const lifeAdvanceClockMutation = `mutation($by: String!) { advanceClock(by: $by) { now userErrors { field message code } } }`
-
-type lifeAdvanceResult struct {
-	AdvanceClock struct {
-		Now        *string             `json:"now"`
-		UserErrors []apptest.UserError `json:"userErrors"`
-	} `json:"advanceClock"`
-}
-
-// lifeAdvance moves the test clock by `by` with an operator token fresh on
-// the clock (tokens expire on the test clock's time) and returns the new
-// time.
-func lifeAdvance(t *testing.T, s *apptest.Server, by string) time.Time {
-	t.Helper()
-	return lifeAdvanceAt(t, s.URL, lifeOperator(t, s), by)
-}
-
-// lifeAdvanceAt moves the test clock of the server at base with the
-// operator token op.
-func lifeAdvanceAt(t *testing.T, base, op, by string) time.Time {
-	t.Helper()
-	var res lifeAdvanceResult
-	apptest.Post(t, base, op, lifeAdvanceClockMutation, map[string]any{"by": by}).OK(t).Decode(t, &res)
-	if len(res.AdvanceClock.UserErrors) != 0 || res.AdvanceClock.Now == nil {
-		t.Fatalf("advanceClock(%s): %+v", by, res.AdvanceClock)
-	}
-	now, err := time.Parse(time.RFC3339, *res.AdvanceClock.Now)
-	if err != nil {
-		t.Fatalf("advanceClock.now %q: %v", *res.AdvanceClock.Now, err)
-	}
-	return now
-}
-
-// lifeOperator issues an operator token valid an hour from the app's
-// clock's now.
-func lifeOperator(t *testing.T, s *apptest.Server) string {
-	t.Helper()
-	tok, err := s.App.Auth.IssueOperator("op", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
 func lifeStatusAt(t *testing.T, s *apptest.Server, id string) (string, *lifeEscalation) {
 	t.Helper()
 	var data struct {
@@ -1064,7 +1020,7 @@ func lifeStatusAt(t *testing.T, s *apptest.Server, id string) (string, *lifeEsca
 			Escalation *lifeEscalation `json:"escalation"`
 		} `json:"order"`
 	}
-	apptest.Post(t, s.URL, lifeOperator(t, s), lifeOrderEscalationQuery, map[string]any{"id": id}).OK(t).Decode(t, &data)
+	apptest.Post(t, s.URL, s.Operator(t), lifeOrderEscalationQuery, map[string]any{"id": id}).OK(t).Decode(t, &data)
 	if data.Order == nil {
 		t.Fatalf("order %s not found", id)
 	}
@@ -1074,20 +1030,20 @@ func lifeStatusAt(t *testing.T, s *apptest.Server, id string) (string, *lifeEsca
 func TestLifeTestClockRunsTheDueJobs(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
-	s := startServing(t, func(cfg *app.Config) {
+	s := apptest.Serve(t, func(cfg *app.Config) {
 		cfg.Dev = true
 		cfg.TestClock = true
 		cfg.SMTPURL = sink.URL()
-		cfg.CustomerSuccessEmail = successEmail
+		cfg.CustomerSuccessEmail = apptest.SuccessEmail
 		cfg.JobPollInterval = 50 * time.Millisecond
 		cfg.SetupLinkTTL = 48 * time.Hour
 	})
 	start := time.Now().UTC().AddDate(0, 0, 3)
 	in := apptest.OrderInput("TC-1", "P1")
 	in["requestedStartDate"] = apptest.ISODate(start)
-	in["provisioningContactEmail"] = contactEmail
+	in["provisioningContactEmail"] = apptest.ContactEmail
 	var placed apptest.PlaceResult
-	apptest.Post(t, s.URL, lifeOperator(t, s), apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &placed)
+	apptest.Post(t, s.URL, s.Operator(t), apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &placed)
 	if placed.PlaceOrder.Order == nil {
 		t.Fatalf("placeOrder: %+v", placed.PlaceOrder.UserErrors)
 	}
@@ -1097,13 +1053,13 @@ func TestLifeTestClockRunsTheDueJobs(t *testing.T) {
 	})
 
 	before := time.Now()
-	now := lifeAdvance(t, s, "72h")
+	now := s.AdvanceClock(t, "72h")
 	if lo, hi := before.Add(72*time.Hour-time.Second), time.Now().Add(72*time.Hour+time.Second); now.Before(lo) || now.After(hi) {
 		t.Errorf("advanceClock(72h).now = %s, want about 72h from the wall clock", now)
 	}
 
 	// The start date has come: the setup email goes out.
-	token := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, contactEmail, 1)[0]), s.URL)
+	token := apptest.SetupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, apptest.ContactEmail, 1)[0]), s.URL)
 	testkit.Eventually(t, "order LINK_SENT", apptest.MailWait, func() (bool, string) {
 		st, _ := lifeStatusAt(t, s, id)
 		return st == "LINK_SENT", "status " + st
@@ -1113,7 +1069,7 @@ func TestLifeTestClockRunsTheDueJobs(t *testing.T) {
 	}
 
 	// A day after the start date without setup: an escalation opens.
-	lifeAdvance(t, s, "25h")
+	s.AdvanceClock(t, "25h")
 	testkit.Eventually(t, "an escalation", apptest.MailWait, func() (bool, string) {
 		_, esc := lifeStatusAt(t, s, id)
 		return esc != nil, "no escalation"
@@ -1121,15 +1077,15 @@ func TestLifeTestClockRunsTheDueJobs(t *testing.T) {
 	if _, esc := lifeStatusAt(t, s, id); esc.ResolvedAt != nil {
 		t.Errorf("the new escalation is resolved: %+v", esc)
 	}
-	cs := apptest.ParseMail(t, apptest.WaitTo(t, sink, successEmail, 1)[0])
+	cs := apptest.ParseMail(t, apptest.WaitTo(t, sink, apptest.SuccessEmail, 1)[0])
 	if !strings.Contains(cs.Subject, "TC-1") {
 		t.Errorf("escalation mail subject %q does not name the order", cs.Subject)
 	}
 
 	// The link still works; opening it starts setup and closes the
 	// escalation.
-	var v linkViewer
-	apptest.Post(t, s.URL, token, linkViewerQuery, nil).OK(t).Decode(t, &v)
+	var v apptest.LinkViewer
+	apptest.Post(t, s.URL, token, apptest.LinkViewerQuery, nil).OK(t).Decode(t, &v)
 	var started struct {
 		StartSetup apptest.SetupPayload `json:"startSetup"`
 	}
@@ -1143,11 +1099,11 @@ func TestLifeTestClockRunsTheDueJobs(t *testing.T) {
 	}
 
 	// Link expiry follows the clock: 48 hours after it was issued.
-	lifeAdvance(t, s, "49h")
-	apptest.Post(t, s.URL, token, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "EXPIRED")
+	s.AdvanceClock(t, "49h")
+	apptest.Post(t, s.URL, token, apptest.LinkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "EXPIRED")
 	// A day before the link expired its holder was reminded, once.
-	msgs := apptest.WaitTo(t, sink, contactEmail, 2)
-	if n := len(sink.To(contactEmail)); n != 2 {
+	msgs := apptest.WaitTo(t, sink, apptest.ContactEmail, 2)
+	if n := len(sink.To(apptest.ContactEmail)); n != 2 {
 		t.Errorf("the contact received %d messages, want the setup email and one reminder", n)
 	}
 	if r := apptest.ParseMail(t, msgs[1]); !strings.Contains(r.Subject, "Reminder") || !strings.Contains(r.Subject, "expires") {
@@ -1171,23 +1127,23 @@ func TestLifeAdvanceClockRefusals(t *testing.T) {
 	})
 
 	t.Run("without the test clock", func(t *testing.T) {
-		c := newEnv(t)
-		var res lifeAdvanceResult
-		c.GQL(t, c.Op, lifeAdvanceClockMutation, map[string]any{"by": "24h"}).OK(t).Decode(t, &res)
+		c := apptest.Start(t, apptest.Options{HandlerOnly: true})
+		var res apptest.AdvanceResult
+		c.GQL(t, c.Op, apptest.AdvanceClockMutation, map[string]any{"by": "24h"}).OK(t).Decode(t, &res)
 		if ue := res.AdvanceClock.UserErrors; len(ue) != 1 || ue[0].Code != "TEST_CLOCK_OFF" || res.AdvanceClock.Now != nil {
 			t.Errorf("advanceClock without the test clock: %+v, want TEST_CLOCK_OFF", res.AdvanceClock)
 		}
 	})
 
 	t.Run("with the test clock", func(t *testing.T) {
-		s := startServing(t, func(cfg *app.Config) {
+		s := apptest.Serve(t, func(cfg *app.Config) {
 			cfg.Dev = true
 			cfg.TestClock = true
 		})
-		op := lifeOperator(t, s)
+		op := s.Operator(t)
 		for _, by := range []string{"soon", "", "-1h", "0s", "100000h"} {
-			var res lifeAdvanceResult
-			apptest.Post(t, s.URL, op, lifeAdvanceClockMutation, map[string]any{"by": by}).OK(t).Decode(t, &res)
+			var res apptest.AdvanceResult
+			apptest.Post(t, s.URL, op, apptest.AdvanceClockMutation, map[string]any{"by": by}).OK(t).Decode(t, &res)
 			if res.AdvanceClock.Now != nil {
 				t.Errorf("advanceClock(%q) moved the clock to %s", by, *res.AdvanceClock.Now)
 			}
@@ -1212,7 +1168,7 @@ func TestLifeAdvanceClockRefusals(t *testing.T) {
 			{"setup link", link, "FORBIDDEN", ""},
 			{"no token", "", "UNAUTHENTICATED", "MISSING"},
 		} {
-			apptest.Post(t, s.URL, tc.token, lifeAdvanceClockMutation, map[string]any{"by": "24h"}).WantError(t, tc.code, tc.reason)
+			apptest.Post(t, s.URL, tc.token, apptest.AdvanceClockMutation, map[string]any{"by": "24h"}).WantError(t, tc.code, tc.reason)
 		}
 		if d := time.Until(s.App.Orders.Now()); d > time.Minute || d < -time.Minute {
 			t.Errorf("refused advances moved the clock by %s", d)
@@ -1231,11 +1187,11 @@ func TestLifeTestClockIsKeptInTheDatabase(t *testing.T) {
 		cfg.Dev = true
 		cfg.TestClock = true
 	}
-	first := startMailApp(t, loc, nil, testClock)
-	moved := lifeAdvanceAt(t, first.URL, first.Operator(t), "240h")
+	first := apptest.StartAt(t, loc, nil, testClock)
+	moved := apptest.AdvanceClockAt(t, first.URL, first.Operator(t), "240h")
 	first.Stop(t)
 
-	second := startMailApp(t, loc, nil, testClock)
+	second := apptest.StartAt(t, loc, nil, testClock)
 	now := second.App.Orders.Now()
 	if d := now.Sub(moved); d < 0 || d > time.Minute {
 		t.Errorf("after a restart the clock reads %s, want about %s (the advanced time)", now, moved)
@@ -1250,7 +1206,7 @@ func TestLifeTestClockIsKeptInTheDatabase(t *testing.T) {
 	if v.Viewer.Kind != "OPERATOR" {
 		t.Errorf("viewer.kind = %q, want OPERATOR", v.Viewer.Kind)
 	}
-	if again := lifeAdvanceAt(t, second.URL, second.Operator(t), "1h"); again.Sub(moved) < time.Hour {
+	if again := apptest.AdvanceClockAt(t, second.URL, second.Operator(t), "1h"); again.Sub(moved) < time.Hour {
 		t.Errorf("a second advance reads %s, want at least an hour after %s", again, moved)
 	}
 }

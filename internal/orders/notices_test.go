@@ -1,4 +1,4 @@
-package app_test
+package orders_test
 
 import (
 	"context"
@@ -29,14 +29,14 @@ func noticeApp(t *testing.T) (*apptest.Server, *smtptest.Sink, *clock.Stub, *app
 func TestNoticesOfTheWizard(t *testing.T) {
 	t.Parallel()
 	m, sink, _, c := noticeApp(t)
-	o := placeOrder(t, m, m.Integration(t, "P1"), "NT-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
+	o := m.PlaceOrderFor(t, m.Integration(t, "P1"), "NT-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
 	link := c.Link(t, o.ID, "ana@p1.example")
 	c.Must(t, link, "startSetup", nil)
 	c.Must(t, link, "chooseRole", apptest.Vars("role", "PARTNER"))
 	c.Wiz(t, link, "assignSetup", apptest.Input("assignee", "CUSTOMER", "email", "it@nt-acme.example"))
 	apptest.WantSubjects(t, sink, "ana@p1.example", "You handed the setup")
 
-	customer := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "it@nt-acme.example", 1)[0]), m.URL)
+	customer := apptest.SetupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "it@nt-acme.example", 1)[0]), m.URL)
 	c.Must(t, customer, "startSetup", nil)
 	c.Must(t, customer, "chooseRole", apptest.Vars("role", "CUSTOMER"))
 	c.Must(t, customer, "assignSetup", apptest.Input("assignee", "SELF"))
@@ -53,7 +53,7 @@ func TestNoticesOfTheWizard(t *testing.T) {
 	// A second order of the same customer: its organization exists, so no
 	// second welcome; its administrator is asked whether the partner may
 	// manage it (the first setup was the customer's own).
-	o2 := placeOrder(t, m, m.Integration(t, "P1"), "NT-2", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "bob@p1.example")
+	o2 := m.PlaceOrderFor(t, m.Integration(t, "P1"), "NT-2", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "bob@p1.example")
 	l2 := c.Link(t, o2.ID, "bob@p1.example")
 	c.PartnerToConfirm(t, l2, "it@nt-acme.example")
 	c.Must(t, l2, "confirmOrgs", nil)
@@ -66,7 +66,7 @@ func TestNoticesOfTheWizard(t *testing.T) {
 func TestNoticesOfHoldAndCancellation(t *testing.T) {
 	t.Parallel()
 	m, sink, _, c := noticeApp(t)
-	o := placeOrder(t, m, m.Integration(t, "P1"), "NH-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
+	o := m.PlaceOrderFor(t, m.Integration(t, "P1"), "NH-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
 	link := c.Link(t, o.ID, "ana@p1.example")
 	c.Must(t, link, "startSetup", nil)
 	c.Must(t, link, "chooseRole", apptest.Vars("role", "PARTNER"))
@@ -88,7 +88,7 @@ func TestNoticesOfHoldAndCancellation(t *testing.T) {
 	m.GQL(t, m.Integration(t, "P1"), apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &placed)
 	id := placed.PlaceOrder.Order.ID
 	c.Link(t, id, "vesna@p1.example")
-	m.GQL(t, m.Integration(t, "P1"), cancelMutation, map[string]any{"id": id}).OK(t)
+	m.GQL(t, m.Integration(t, "P1"), apptest.CancelMutation, map[string]any{"id": id}).OK(t)
 	apptest.WantSubjects(t, sink, "vesna@p1.example", "je otkazana")
 }
 
@@ -100,11 +100,11 @@ func TestRemindersAndTheWindow(t *testing.T) {
 	t.Parallel()
 	m, sink, clk, c := noticeApp(t)
 	integ := m.Integration(t, "P1")
-	open := placeOrder(t, m, integ, "NR-1", "P1", mailToday, "ana@p1.example")
-	done := placeOrder(t, m, integ, "NR-2", "P1", mailToday, "bob@p1.example")
+	open := m.PlaceOrderFor(t, integ, "NR-1", "P1", apptest.MailToday, "ana@p1.example")
+	done := m.PlaceOrderFor(t, integ, "NR-2", "P1", apptest.MailToday, "bob@p1.example")
 	apptest.WaitTo(t, sink, "ana@p1.example", 1)
 	apptest.WaitTo(t, sink, "bob@p1.example", 1)
-	l2 := setupToken(t, apptest.ParseMail(t, sink.To("bob@p1.example")[0]), m.URL)
+	l2 := apptest.SetupToken(t, apptest.ParseMail(t, sink.To("bob@p1.example")[0]), m.URL)
 	c.PartnerToConfirm(t, l2, "it@nr-acme.example")
 	c.ConfirmToServices(t, l2)
 	c.SaveSettings(t, l2, "nracme")
@@ -134,10 +134,10 @@ func TestRemindersAndTheWindow(t *testing.T) {
 		t.Errorf("reminders: %d of the link and %d of the window, want 2 and 2: %v", links, windows, apptest.Subjects(t, sink, "ana@p1.example"))
 	}
 	apptest.WantSubjects(t, sink, "bob@p1.example", "Set up", "services are active")
-	if got := orderStatus(t, m, open.ID); got != "CANCELLED" {
+	if got := m.OrderStatus(t, open.ID); got != "CANCELLED" {
 		t.Errorf("the unfinished order is %s after its window, want CANCELLED", got)
 	}
-	if got := orderStatus(t, m, done.ID); got != "PROVISIONED" {
+	if got := m.OrderStatus(t, done.ID); got != "PROVISIONED" {
 		t.Errorf("the provisioned order is %s, want PROVISIONED", got)
 	}
 }

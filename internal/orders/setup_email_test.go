@@ -1,4 +1,4 @@
-package app_test
+package orders_test
 
 // Tests of the order's life over real HTTP with a real SMTP server: the setup
 // email on the start date, its delivery across an SMTP outage and a restart,
@@ -24,7 +24,6 @@ import (
 
 	"onramp/ent/message"
 	"onramp/ent/order"
-	"onramp/ent/organization"
 	"onramp/internal/app"
 	"onramp/internal/clock"
 	"onramp/internal/gid"
@@ -35,186 +34,16 @@ import (
 	"onramp/internal/testkit/apptest"
 )
 
-var (
-	mailToday  = apptest.ISODate(apptest.MailDay(0, 0))
-	mailFuture = apptest.ISODate(apptest.MailDay(2, 0))
-)
-
-const (
-	contactEmail = "provisioning@partner.example"
-	successEmail = "success@onramp.example"
-)
-
-var setupLinkPattern = regexp.MustCompile(`(https?://[^\s"<>]+)/setup\?token=([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`)
-
-// setupToken returns the setup token of the "Set up now" link in a received
-// message, checking the link starts with the public URL base and is the HTML
-// button's target too.
-func setupToken(t *testing.T, p apptest.ParsedMail, base string) string {
-	t.Helper()
-	found := setupLinkPattern.FindAllStringSubmatch(p.Text, -1)
-	if len(found) != 1 {
-		t.Fatalf("want exactly one setup link in the text, found %d:\n%s", len(found), p.Text)
-	}
-	link, origin, token := found[0][0], found[0][1], found[0][2]
-	if origin != base {
-		t.Errorf("link %s does not start with the public URL %s", link, base)
-	}
-	if !strings.Contains(p.Text, "Set up now: "+link) && !strings.Contains(p.Text, "Podesi sada: "+link) {
-		t.Errorf("text has no \"Set up now\" line for %s:\n%s", link, p.Text)
-	}
-	if !strings.Contains(p.HTML, `href="`+link+`"`) {
-		t.Errorf("HTML has no button linking to %s:\n%s", link, p.HTML)
-	}
-	return token
-}
-
 // --- the app under test -----------------------------------------------------------
 
-// partnerSession creates a partner organization for account with an
-// administrator and returns the administrator's session token.
-func partnerSession(t *testing.T, m *apptest.Server, account string) string {
-	t.Helper()
-	ctx := store.System(context.Background())
-	c := m.App.Store.Client
-	org, err := c.Organization.Create().SetKind(organization.KindPARTNER).
-		SetName("Partner " + account).SetAccountID(account).SetCountry("RS").Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := c.User.Create().SetEmail("admin@" + strings.ToLower(account) + ".example").
-		SetOrganizationID(org.ID).Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := m.App.Auth.IssuePartnerSession(ctx, u, org)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
-// placeOrder places an order of account starting on start, mailed to
-// contact, and returns it.
-func placeOrder(t *testing.T, m *apptest.Server, token, externalID, account, start, contact string) apptest.OrderView {
-	t.Helper()
-	in := apptest.OrderInput(externalID, account)
-	in["requestedStartDate"] = start
-	in["provisioningContactEmail"] = contact
-	var res apptest.PlaceResult
-	m.GQL(t, token, apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &res)
-	if len(res.PlaceOrder.UserErrors) > 0 || res.PlaceOrder.Order == nil {
-		t.Fatalf("placeOrder %s: userErrors %+v", externalID, res.PlaceOrder.UserErrors)
-	}
-	return *res.PlaceOrder.Order
-}
-
-const mailOrderQuery = `query($id: ID!) { order(id: $id) { id status provisioningContactEmail } }`
-
-func orderStatus(t *testing.T, m *apptest.Server, id string) string {
-	t.Helper()
-	var res struct {
-		Order *apptest.OrderView `json:"order"`
-	}
-	m.GQL(t, m.Operator(t), mailOrderQuery, map[string]any{"id": id}).OK(t).Decode(t, &res)
-	if res.Order == nil {
-		t.Fatalf("order %s not found", id)
-	}
-	return res.Order.Status
-}
-
-func waitOrderStatus(t *testing.T, m *apptest.Server, id, want string) {
-	t.Helper()
-	testkit.Eventually(t, "order "+id+" "+want, apptest.MailWait, func() (bool, string) {
-		got := orderStatus(t, m, id)
-		return got == want, "status " + got
-	})
-}
-
-const linkViewerQuery = `{ viewer { kind email order { id status } } }`
-
-type linkViewer struct {
-	Viewer struct {
-		Kind  string  `json:"kind"`
-		Email *string `json:"email"`
-		Order *struct {
-			ID     string `json:"id"`
-			Status string `json:"status"`
-		} `json:"order"`
-	} `json:"viewer"`
-}
-
-// viewLink asserts that a setup token works: it is a SETUP_LINK viewer of
-// order orderID, for email.
-func viewLink(t *testing.T, m *apptest.Server, token, orderID, email string) linkViewer {
-	t.Helper()
-	var v linkViewer
-	m.GQL(t, token, linkViewerQuery, nil).OK(t).Decode(t, &v)
-	if v.Viewer.Kind != "SETUP_LINK" {
-		t.Errorf("viewer.kind = %q, want SETUP_LINK", v.Viewer.Kind)
-	}
-	if got := apptest.Deref(v.Viewer.Email); got != email {
-		t.Errorf("viewer.email = %q, want %q", got, email)
-	}
-	if v.Viewer.Order == nil || v.Viewer.Order.ID != orderID {
-		t.Fatalf("viewer.order = %+v, want order %s", v.Viewer.Order, orderID)
-	}
-	return v
-}
-
 // --- jobs ---------------------------------------------------------------------------
-
-// deliveryJobs lists the delivery jobs of an order's messages.
-func deliveryJobs(t *testing.T, a *app.App, orderID string) []*rivertype.JobRow {
-	t.Helper()
-	ids, err := a.Store.Client.Message.Query().Where(message.OrderID(gid.ID(orderID))).
-		IDs(store.System(context.Background()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = string(id)
-	}
-	return apptest.JobsOf(t, a, "deliver_message", s...)
-}
-
-func jobStates(jobs []*rivertype.JobRow) string {
-	s := make([]string, len(jobs))
-	for i, j := range jobs {
-		s[i] = fmt.Sprintf("%s#%d %s attempt %d (%d errors) at %s", j.Kind, j.ID, j.State, j.Attempt, len(j.Errors),
-			j.ScheduledAt.UTC().Format(time.RFC3339))
-	}
-	return "[" + strings.Join(s, "; ") + "]"
-}
-
-// waitJobsFinished waits until list returns at least n jobs, all finished
-// (completed, or cancelled by the application).
-func waitJobsFinished(t *testing.T, what string, n int, list func() []*rivertype.JobRow) {
-	t.Helper()
-	testkit.Eventually(t, what, apptest.MailWait, func() (bool, string) {
-		jobs := list()
-		if len(jobs) < n {
-			return false, fmt.Sprintf("%d of %d jobs exist: %s", len(jobs), n, jobStates(jobs))
-		}
-		for _, j := range jobs {
-			if j.State != rivertype.JobStateCompleted && j.State != rivertype.JobStateCancelled {
-				return false, jobStates(jobs)
-			}
-		}
-		return true, ""
-	})
-}
 
 // exactlyOnce waits for every delivery of the order to finish, then checks
 // that rcpt has exactly want messages and that no more arrive.
 func exactlyOnce(t *testing.T, m *apptest.Server, sink *smtptest.Sink, orderID, rcpt string, want int) {
 	t.Helper()
-	waitJobsFinished(t, "the deliveries of order "+orderID, 1, func() []*rivertype.JobRow {
-		return deliveryJobs(t, m.App, orderID)
+	apptest.WaitJobsFinished(t, "the deliveries of order "+orderID, 1, func() []*rivertype.JobRow {
+		return apptest.DeliveryJobs(t, m.App, orderID)
 	})
 	apptest.Holds(t, fmt.Sprintf("exactly %d message(s) to %s", want, rcpt), apptest.QuietPeriod, func() (bool, string) {
 		return len(sink.To(rcpt)) == want, sink.Summary()
@@ -226,7 +55,7 @@ func exactlyOnce(t *testing.T, m *apptest.Server, sink *smtptest.Sink, orderID, 
 func TestSetupEmailIsDeliveredBySMTPAndItsLinkWorks(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
-	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), func(c *app.Config) { c.SMTPURL = sink.URL() })
+	m := apptest.StartAt(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), func(c *app.Config) { c.SMTPURL = sink.URL() })
 
 	// With SMTP configured, readiness does not warn about queued mail.
 	resp, err := http.Get(m.URL + "/readyz")
@@ -239,11 +68,11 @@ func TestSetupEmailIsDeliveredBySMTPAndItsLinkWorks(t *testing.T) {
 		t.Errorf("/readyz = %d %q, want 200 without a queued-mail warning", resp.StatusCode, body)
 	}
 
-	o := placeOrder(t, m, m.Integration(t, "P1"), "MAIL-1", "P1", mailToday, contactEmail)
+	o := m.PlaceOrderFor(t, m.Integration(t, "P1"), "MAIL-1", "P1", apptest.MailToday, apptest.ContactEmail)
 
-	msgs := apptest.WaitTo(t, sink, contactEmail, 1)
-	if got := msgs[0].To; len(got) != 1 || got[0] != contactEmail {
-		t.Errorf("envelope recipients = %v, want [%s]", got, contactEmail)
+	msgs := apptest.WaitTo(t, sink, apptest.ContactEmail, 1)
+	if got := msgs[0].To; len(got) != 1 || got[0] != apptest.ContactEmail {
+		t.Errorf("envelope recipients = %v, want [%s]", got, apptest.ContactEmail)
 	}
 	if msgs[0].From != "onramp@127.0.0.1" {
 		t.Errorf("envelope sender = %q, want onramp@127.0.0.1 (the default From, on the public URL's host)", msgs[0].From)
@@ -252,8 +81,8 @@ func TestSetupEmailIsDeliveredBySMTPAndItsLinkWorks(t *testing.T) {
 	if id := p.Header.Get("Message-ID"); !regexp.MustCompile(`^<[^<>@\s]+@127\.0\.0\.1>$`).MatchString(id) {
 		t.Errorf("Message-ID = %q, want <id@127.0.0.1>", id)
 	}
-	if to := p.Header.Get("To"); to != contactEmail {
-		t.Errorf("To = %q, want %s", to, contactEmail)
+	if to := p.Header.Get("To"); to != apptest.ContactEmail {
+		t.Errorf("To = %q, want %s", to, apptest.ContactEmail)
 	}
 	if want := "Set up A-WX for Acme d.o.o."; p.Subject != want {
 		t.Errorf("Subject = %q, want %q", p.Subject, want)
@@ -261,14 +90,14 @@ func TestSetupEmailIsDeliveredBySMTPAndItsLinkWorks(t *testing.T) {
 	if !strings.Contains(p.Text, "MAIL-1") || !strings.Contains(p.Text, "Partner P1") {
 		t.Errorf("text does not describe the order:\n%s", p.Text)
 	}
-	token := setupToken(t, p, m.URL)
+	token := apptest.SetupToken(t, p, m.URL)
 
-	waitOrderStatus(t, m, o.ID, "LINK_SENT")
-	v := viewLink(t, m, token, o.ID, contactEmail)
+	m.WaitOrderStatus(t, o.ID, "LINK_SENT")
+	v := m.ViewLink(t, token, o.ID, apptest.ContactEmail)
 	if v.Viewer.Order.Status != "LINK_SENT" {
 		t.Errorf("the link sees status %q, want LINK_SENT", v.Viewer.Order.Status)
 	}
-	exactlyOnce(t, m, sink, o.ID, contactEmail, 1)
+	exactlyOnce(t, m, sink, o.ID, apptest.ContactEmail, 1)
 	if n := sink.Count(); n != 1 {
 		t.Errorf("the SMTP server received %d messages, want 1: %s", n, sink.Summary())
 	}
@@ -288,20 +117,20 @@ func TestSetupEmailSurvivesAnSMTPOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := clock.NewStub(apptest.MailEpoch)
-	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.SMTPURL = "smtp://" + addr })
+	m := apptest.StartAt(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.SMTPURL = "smtp://" + addr })
 
-	o := placeOrder(t, m, m.Operator(t), "DOWN-1", "P1", mailToday, contactEmail)
+	o := m.PlaceOrderFor(t, m.Operator(t), "DOWN-1", "P1", apptest.MailToday, apptest.ContactEmail)
 
 	// The delivery is attempted, fails, and is kept for a retry.
 	testkit.Eventually(t, "a failed delivery attempt", apptest.MailWait, func() (bool, string) {
-		jobs := deliveryJobs(t, m.App, o.ID)
-		return len(jobs) == 1 && len(jobs[0].Errors) >= 1, jobStates(jobs)
+		jobs := apptest.DeliveryJobs(t, m.App, o.ID)
+		return len(jobs) == 1 && len(jobs[0].Errors) >= 1, apptest.JobStates(jobs)
 	})
-	jobs := deliveryJobs(t, m.App, o.ID)
+	jobs := apptest.DeliveryJobs(t, m.App, o.ID)
 	if st := jobs[0].State; st != rivertype.JobStateAvailable && st != rivertype.JobStateRetryable {
 		t.Fatalf("after a failed attempt the delivery is %s, want it waiting for a retry", st)
 	}
-	if got := orderStatus(t, m, o.ID); got != "PLACED" {
+	if got := m.OrderStatus(t, o.ID); got != "PLACED" {
 		t.Fatalf("status = %s with SMTP down, want PLACED (LINK_SENT only once SMTP took the email)", got)
 	}
 
@@ -313,17 +142,17 @@ func TestSetupEmailSurvivesAnSMTPOutage(t *testing.T) {
 	})
 	clk.Advance(10 * time.Minute)
 
-	msgs := apptest.WaitTo(t, sink, contactEmail, 1)
-	token := setupToken(t, apptest.ParseMail(t, msgs[0]), m.URL)
-	waitOrderStatus(t, m, o.ID, "LINK_SENT")
-	viewLink(t, m, token, o.ID, contactEmail)
+	msgs := apptest.WaitTo(t, sink, apptest.ContactEmail, 1)
+	token := apptest.SetupToken(t, apptest.ParseMail(t, msgs[0]), m.URL)
+	m.WaitOrderStatus(t, o.ID, "LINK_SENT")
+	m.ViewLink(t, token, o.ID, apptest.ContactEmail)
 
 	// Any later retry would be due by now: still exactly one message.
 	clk.Advance(10 * time.Minute)
-	exactlyOnce(t, m, sink, o.ID, contactEmail, 1)
-	jobs = deliveryJobs(t, m.App, o.ID)
+	exactlyOnce(t, m, sink, o.ID, apptest.ContactEmail, 1)
+	jobs = apptest.DeliveryJobs(t, m.App, o.ID)
 	if len(jobs) != 1 || jobs[0].Attempt < 2 {
-		t.Errorf("want one delivery job that took at least two attempts: %s", jobStates(jobs))
+		t.Errorf("want one delivery job that took at least two attempts: %s", apptest.JobStates(jobs))
 	}
 }
 
@@ -332,8 +161,8 @@ func TestSetupEmailSurvivesAnSMTPOutage(t *testing.T) {
 // transaction committed and before River recorded it done (the order stays
 // PLACED until the email is delivered): the second run queues nothing.
 func TestSetupEmailJobRetriedAfterItsCommit(t *testing.T) {
-	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
-	o := placeOrder(t, m, m.Operator(t), "RETRY-1", "P1", apptest.ISODate(apptest.MailDay(3, 0)), contactEmail)
+	m := apptest.StartAt(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
+	o := m.PlaceOrderFor(t, m.Operator(t), "RETRY-1", "P1", apptest.ISODate(apptest.MailDay(3, 0)), apptest.ContactEmail)
 	w := &orders.SetupEmailWorker{Orders: m.App.Orders}
 	job := &river.Job[orders.SetupEmailArgs]{Args: orders.SetupEmailArgs{OrderID: gid.ID(o.ID)}}
 	ctx := context.Background()
@@ -360,8 +189,8 @@ func TestFutureSetupEmailSurvivesARestart(t *testing.T) {
 	loc := apptest.NewLocation(t)
 	smtpURL := func(c *app.Config) { c.SMTPURL = sink.URL() }
 
-	first := startMailApp(t, loc, clock.NewStub(apptest.MailEpoch), smtpURL)
-	o := placeOrder(t, first, first.Operator(t), "FUT-1", "P1", mailFuture, contactEmail)
+	first := apptest.StartAt(t, loc, clock.NewStub(apptest.MailEpoch), smtpURL)
+	o := first.PlaceOrderFor(t, first.Operator(t), "FUT-1", "P1", apptest.MailFuture, apptest.ContactEmail)
 	if o.Status != "PLACED" {
 		t.Errorf("status = %s, want PLACED", o.Status)
 	}
@@ -369,23 +198,23 @@ func TestFutureSetupEmailSurvivesARestart(t *testing.T) {
 	setup := apptest.JobsOf(t, first.App, "setup_email", o.ID)
 	if len(setup) != 1 || setup[0].State != rivertype.JobStateScheduled ||
 		!setup[0].ScheduledAt.Equal(apptest.MailDay(2, 0)) {
-		t.Fatalf("want one setup_email job scheduled at %s: %s", apptest.MailDay(2, 0).Format(time.RFC3339), jobStates(setup))
+		t.Fatalf("want one setup_email job scheduled at %s: %s", apptest.MailDay(2, 0).Format(time.RFC3339), apptest.JobStates(setup))
 	}
 	apptest.Holds(t, "nothing sent before the start date", apptest.QuietPeriod, func() (bool, string) {
-		return sink.Count() == 0 && len(deliveryJobs(t, first.App, o.ID)) == 0, sink.Summary()
+		return sink.Count() == 0 && len(apptest.DeliveryJobs(t, first.App, o.ID)) == 0, sink.Summary()
 	})
 	first.Stop(t)
 
-	second := startMailApp(t, loc, clock.NewStub(apptest.MailDay(2, time.Second)), smtpURL)
-	msgs := apptest.WaitTo(t, sink, contactEmail, 1)
+	second := apptest.StartAt(t, loc, clock.NewStub(apptest.MailDay(2, time.Second)), smtpURL)
+	msgs := apptest.WaitTo(t, sink, apptest.ContactEmail, 1)
 	// The link is built from the running server's public URL.
-	token := setupToken(t, apptest.ParseMail(t, msgs[0]), second.URL)
-	waitOrderStatus(t, second, o.ID, "LINK_SENT")
-	viewLink(t, second, token, o.ID, contactEmail)
-	waitJobsFinished(t, "the setup_email job", 1, func() []*rivertype.JobRow {
+	token := apptest.SetupToken(t, apptest.ParseMail(t, msgs[0]), second.URL)
+	second.WaitOrderStatus(t, o.ID, "LINK_SENT")
+	second.ViewLink(t, token, o.ID, apptest.ContactEmail)
+	apptest.WaitJobsFinished(t, "the setup_email job", 1, func() []*rivertype.JobRow {
 		return apptest.JobsOf(t, second.App, "setup_email", o.ID)
 	})
-	exactlyOnce(t, second, sink, o.ID, contactEmail, 1)
+	exactlyOnce(t, second, sink, o.ID, apptest.ContactEmail, 1)
 	if n := sink.Count(); n != 1 {
 		t.Errorf("the SMTP server received %d messages, want 1: %s", n, sink.Summary())
 	}
@@ -393,59 +222,21 @@ func TestFutureSetupEmailSurvivesARestart(t *testing.T) {
 
 // --- 5. escalation --------------------------------------------------------------------------
 
-const (
-	escalationsQuery = `{ escalations { totalCount edges { node { id reason resolvedAt order { id } } } } }`
-	resolveMutation  = `mutation($id: ID!, $note: String) {
-  resolveEscalation(id: $id, note: $note) {
-    escalation { id resolvedAt resolvedBy note }
-    userErrors { field message code }
-  }
-}`
-)
-
-type escalationsResult struct {
-	Escalations struct {
-		TotalCount int `json:"totalCount"`
-		Edges      []struct {
-			Node struct {
-				ID         string  `json:"id"`
-				Reason     string  `json:"reason"`
-				ResolvedAt *string `json:"resolvedAt"`
-				Order      struct {
-					ID string `json:"id"`
-				} `json:"order"`
-			} `json:"node"`
-		} `json:"edges"`
-	} `json:"escalations"`
-}
-
-type resolveResult struct {
-	ResolveEscalation struct {
-		Escalation *struct {
-			ID         string  `json:"id"`
-			ResolvedAt *string `json:"resolvedAt"`
-			ResolvedBy *string `json:"resolvedBy"`
-			Note       *string `json:"note"`
-		} `json:"escalation"`
-		UserErrors []apptest.UserError `json:"userErrors"`
-	} `json:"resolveEscalation"`
-}
-
 func TestEscalationForANeverStartedOrder(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
 	clk := clock.NewStub(apptest.MailEpoch)
-	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) {
+	m := apptest.StartAt(t, apptest.NewLocation(t), clk, func(c *app.Config) {
 		c.SMTPURL = sink.URL()
-		c.CustomerSuccessEmail = successEmail
+		c.CustomerSuccessEmail = apptest.SuccessEmail
 	})
 	op := m.Operator(t)
-	idle := placeOrder(t, m, op, "ESC-IDLE", "P1", mailToday, "idle@partner.example")
-	started := placeOrder(t, m, op, "ESC-STARTED", "P1", mailToday, "started@partner.example")
-	idleToken := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "idle@partner.example", 1)[0]), m.URL)
+	idle := m.PlaceOrderFor(t, op, "ESC-IDLE", "P1", apptest.MailToday, "idle@partner.example")
+	started := m.PlaceOrderFor(t, op, "ESC-STARTED", "P1", apptest.MailToday, "started@partner.example")
+	idleToken := apptest.SetupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "idle@partner.example", 1)[0]), m.URL)
 	apptest.WaitTo(t, sink, "started@partner.example", 1)
-	waitOrderStatus(t, m, idle.ID, "LINK_SENT")
-	waitOrderStatus(t, m, started.ID, "LINK_SENT")
+	m.WaitOrderStatus(t, idle.ID, "LINK_SENT")
+	m.WaitOrderStatus(t, started.ID, "LINK_SENT")
 
 	// Setup started on one of them.
 	if err := m.App.Store.Client.Order.UpdateOneID(gid.ID(started.ID)).SetStatus(order.StatusIN_SETUP).
@@ -453,20 +244,20 @@ func TestEscalationForANeverStartedOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Before the day has passed there is no escalation.
-	var list escalationsResult
-	m.GQL(t, m.Operator(t), escalationsQuery, nil).OK(t).Decode(t, &list)
+	var list apptest.EscalationsResult
+	m.GQL(t, m.Operator(t), apptest.EscalationsQuery, nil).OK(t).Decode(t, &list)
 	if list.Escalations.TotalCount != 0 {
 		t.Fatalf("escalations before start + 1 day: %+v", list.Escalations)
 	}
 
 	clk.Set(apptest.MailDay(1, time.Second))
-	waitJobsFinished(t, "both escalate jobs", 2, func() []*rivertype.JobRow {
+	apptest.WaitJobsFinished(t, "both escalate jobs", 2, func() []*rivertype.JobRow {
 		return apptest.JobsOf(t, m.App, "escalate", idle.ID, started.ID)
 	})
 
 	op = m.Operator(t)
-	list = escalationsResult{}
-	m.GQL(t, op, escalationsQuery, nil).OK(t).Decode(t, &list)
+	list = apptest.EscalationsResult{}
+	m.GQL(t, op, apptest.EscalationsQuery, nil).OK(t).Decode(t, &list)
 	if list.Escalations.TotalCount != 1 || len(list.Escalations.Edges) != 1 {
 		t.Fatalf("want exactly one escalation (the idle order's), got %+v", list.Escalations)
 	}
@@ -479,32 +270,32 @@ func TestEscalationForANeverStartedOrder(t *testing.T) {
 	}
 
 	// Customer success is mailed about it, once.
-	cs := apptest.ParseMail(t, apptest.WaitTo(t, sink, successEmail, 1)[0])
+	cs := apptest.ParseMail(t, apptest.WaitTo(t, sink, apptest.SuccessEmail, 1)[0])
 	if !strings.Contains(cs.Subject, "ESC-IDLE") || !strings.Contains(cs.Text, "idle@partner.example") {
 		t.Errorf("escalation mail does not name the order and contact: %q\n%s", cs.Subject, cs.Text)
 	}
 	if strings.Contains(cs.Text, "ESC-STARTED") {
 		t.Errorf("escalation mail mentions the started order:\n%s", cs.Text)
 	}
-	if setupLinkPattern.MatchString(cs.Text) || setupLinkPattern.MatchString(cs.HTML) {
+	if apptest.LinkPattern.MatchString(cs.Text) || apptest.LinkPattern.MatchString(cs.HTML) {
 		t.Errorf("escalation mail carries a setup link:\n%s", cs.Text)
 	}
-	exactlyOnce(t, m, sink, idle.ID, successEmail, 1)
+	exactlyOnce(t, m, sink, idle.ID, apptest.SuccessEmail, 1)
 
 	// Only operators list and resolve escalations.
 	for _, c := range []struct{ name, token string }{
 		{"integration", m.Integration(t, "P1")},
-		{"partner session", partnerSession(t, m, "P1")},
+		{"partner session", m.PartnerSession(t, "P1")},
 		{"setup link", idleToken},
 	} {
 		t.Run(c.name+" is forbidden", func(t *testing.T) {
-			m.GQL(t, c.token, escalationsQuery, nil).WantError(t, "FORBIDDEN", "")
-			m.GQL(t, c.token, resolveMutation, map[string]any{"id": esc.ID, "note": "mine"}).WantError(t, "FORBIDDEN", "")
+			m.GQL(t, c.token, apptest.EscalationsQuery, nil).WantError(t, "FORBIDDEN", "")
+			m.GQL(t, c.token, apptest.ResolveMutation, map[string]any{"id": esc.ID, "note": "mine"}).WantError(t, "FORBIDDEN", "")
 		})
 	}
 
-	var res resolveResult
-	m.GQL(t, op, resolveMutation, map[string]any{"id": esc.ID, "note": "Called the partner."}).OK(t).Decode(t, &res)
+	var res apptest.ResolveResult
+	m.GQL(t, op, apptest.ResolveMutation, map[string]any{"id": esc.ID, "note": "Called the partner."}).OK(t).Decode(t, &res)
 	r := res.ResolveEscalation
 	if len(r.UserErrors) != 0 || r.Escalation == nil {
 		t.Fatalf("resolveEscalation: %+v", r.UserErrors)
@@ -517,53 +308,36 @@ func TestEscalationForANeverStartedOrder(t *testing.T) {
 		t.Errorf("resolvedAt = %v (%v), want the stubbed now %v", at, err, clk.Now())
 	}
 
-	res = resolveResult{}
-	m.GQL(t, op, resolveMutation, map[string]any{"id": esc.ID, "note": "again"}).OK(t).Decode(t, &res)
+	res = apptest.ResolveResult{}
+	m.GQL(t, op, apptest.ResolveMutation, map[string]any{"id": esc.ID, "note": "again"}).OK(t).Decode(t, &res)
 	if ue := res.ResolveEscalation.UserErrors; len(ue) != 1 || ue[0].Code != "ALREADY_RESOLVED" {
 		t.Errorf("second resolve: userErrors %+v, want ALREADY_RESOLVED", ue)
 	}
-	list = escalationsResult{}
-	m.GQL(t, op, escalationsQuery, nil).OK(t).Decode(t, &list)
+	list = apptest.EscalationsResult{}
+	m.GQL(t, op, apptest.EscalationsQuery, nil).OK(t).Decode(t, &list)
 	if n := list.Escalations.Edges; len(n) != 1 || n[0].Node.ResolvedAt == nil {
 		t.Errorf("after resolving: %+v", list.Escalations)
 	}
-	if got := len(sink.To(successEmail)); got != 1 {
+	if got := len(sink.To(apptest.SuccessEmail)); got != 1 {
 		t.Errorf("customer success received %d escalation mails, want 1", got)
 	}
 }
 
 // --- 6. cancel --------------------------------------------------------------------------------
 
-const cancelMutation = `mutation($id: ID!, $reason: String) {
-  cancelOrder(orderId: $id, reason: $reason) {
-    order { id status }
-    userErrors { field message code }
-  }
-}`
-
-type cancelResult struct {
-	CancelOrder struct {
-		Order *struct {
-			ID     string `json:"id"`
-			Status string `json:"status"`
-		} `json:"order"`
-		UserErrors []apptest.UserError `json:"userErrors"`
-	} `json:"cancelOrder"`
-}
-
 func TestCancelledOrderSendsNothingMore(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
 	clk := clock.NewStub(apptest.MailEpoch)
-	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) {
+	m := apptest.StartAt(t, apptest.NewLocation(t), clk, func(c *app.Config) {
 		c.SMTPURL = sink.URL()
-		c.CustomerSuccessEmail = successEmail
+		c.CustomerSuccessEmail = apptest.SuccessEmail
 	})
 	op := m.Operator(t)
-	now := placeOrder(t, m, op, "CAN-NOW", "P1", mailToday, "now@partner.example")
-	later := placeOrder(t, m, op, "CAN-LATER", "P1", mailFuture, "later@partner.example")
-	token := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "now@partner.example", 1)[0]), m.URL)
-	waitOrderStatus(t, m, now.ID, "LINK_SENT")
+	now := m.PlaceOrderFor(t, op, "CAN-NOW", "P1", apptest.MailToday, "now@partner.example")
+	later := m.PlaceOrderFor(t, op, "CAN-LATER", "P1", apptest.MailFuture, "later@partner.example")
+	token := apptest.SetupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "now@partner.example", 1)[0]), m.URL)
+	m.WaitOrderStatus(t, now.ID, "LINK_SENT")
 
 	// Integrations and partner sessions cancel their own partner's orders
 	// only; a setup link never.
@@ -572,18 +346,18 @@ func TestCancelledOrderSendsNothingMore(t *testing.T) {
 		{"setup link", token, "FORBIDDEN"},
 	} {
 		t.Run(c.name+" may not cancel", func(t *testing.T) {
-			m.GQL(t, c.token, cancelMutation, map[string]any{"id": now.ID}).WantError(t, c.code, "")
+			m.GQL(t, c.token, apptest.CancelMutation, map[string]any{"id": now.ID}).WantError(t, c.code, "")
 		})
 	}
-	if got := orderStatus(t, m, now.ID); got != "LINK_SENT" {
+	if got := m.OrderStatus(t, now.ID); got != "LINK_SENT" {
 		t.Fatalf("after refused cancels, status = %s", got)
 	}
-	viewLink(t, m, token, now.ID, "now@partner.example")
+	m.ViewLink(t, token, now.ID, "now@partner.example")
 
-	cancel := func(id string) cancelResult {
+	cancel := func(id string) apptest.CancelResult {
 		t.Helper()
-		var res cancelResult
-		m.GQL(t, op, cancelMutation, map[string]any{"id": id, "reason": "Customer withdrew."}).OK(t).Decode(t, &res)
+		var res apptest.CancelResult
+		m.GQL(t, op, apptest.CancelMutation, map[string]any{"id": id, "reason": "Customer withdrew."}).OK(t).Decode(t, &res)
 		return res
 	}
 	res := cancel(now.ID)
@@ -593,10 +367,10 @@ func TestCancelledOrderSendsNothingMore(t *testing.T) {
 	if o := res.CancelOrder.Order; o == nil || o.ID != now.ID || o.Status != "CANCELLED" {
 		t.Fatalf("cancelOrder returned %+v, want %s CANCELLED", o, now.ID)
 	}
-	if got := orderStatus(t, m, now.ID); got != "CANCELLED" {
+	if got := m.OrderStatus(t, now.ID); got != "CANCELLED" {
 		t.Errorf("stored status = %s, want CANCELLED", got)
 	}
-	m.GQL(t, token, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "CANCELLED")
+	m.GQL(t, token, apptest.LinkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "CANCELLED")
 
 	res = cancel(now.ID)
 	if ue := res.CancelOrder.UserErrors; len(ue) != 1 || ue[0].Code != "ORDER_CANCELLED" {
@@ -609,60 +383,46 @@ func TestCancelledOrderSendsNothingMore(t *testing.T) {
 		t.Fatalf("cancel the future order: %+v", res.CancelOrder)
 	}
 	clk.Set(apptest.MailDay(3, time.Second))
-	waitJobsFinished(t, "the future order's setup_email job", 1, func() []*rivertype.JobRow {
+	apptest.WaitJobsFinished(t, "the future order's setup_email job", 1, func() []*rivertype.JobRow {
 		return apptest.JobsOf(t, m.App, "setup_email", later.ID)
 	})
-	waitJobsFinished(t, "both escalate jobs", 2, func() []*rivertype.JobRow {
+	apptest.WaitJobsFinished(t, "both escalate jobs", 2, func() []*rivertype.JobRow {
 		return apptest.JobsOf(t, m.App, "escalate", now.ID, later.ID)
 	})
 	// The holder of the cancelled order's link hears of the cancellation,
 	// once; the future order's contact, never mailed, hears nothing.
 	apptest.WaitTo(t, sink, "now@partner.example", 2)
 	apptest.Holds(t, "nothing more sent", apptest.QuietPeriod, func() (bool, string) {
-		return len(sink.To("later@partner.example")) == 0 && len(sink.To(successEmail)) == 0 &&
-			len(sink.To("now@partner.example")) == 2 && len(deliveryJobs(t, m.App, later.ID)) == 0, sink.Summary()
+		return len(sink.To("later@partner.example")) == 0 && len(sink.To(apptest.SuccessEmail)) == 0 &&
+			len(sink.To("now@partner.example")) == 2 && len(apptest.DeliveryJobs(t, m.App, later.ID)) == 0, sink.Summary()
 	})
 	if got := apptest.ParseMail(t, sink.To("now@partner.example")[1]); !strings.Contains(got.Subject, "was cancelled") {
 		t.Errorf("second message to the holder: %q, want the cancellation notice", got.Subject)
 	}
-	var list escalationsResult
-	m.GQL(t, m.Operator(t), escalationsQuery, nil).OK(t).Decode(t, &list)
+	var list apptest.EscalationsResult
+	m.GQL(t, m.Operator(t), apptest.EscalationsQuery, nil).OK(t).Decode(t, &list)
 	if list.Escalations.TotalCount != 0 {
 		t.Errorf("cancelled orders were escalated: %+v", list.Escalations)
 	}
-	if got := orderStatus(t, m, later.ID); got != "CANCELLED" {
+	if got := m.OrderStatus(t, later.ID); got != "CANCELLED" {
 		t.Errorf("future order status = %s, want CANCELLED", got)
 	}
 }
 
 // --- 7. resend -------------------------------------------------------------------------------------
 
-const resendMutation = `mutation($id: ID!, $email: String) {
-  resendSetupLink(orderId: $id, email: $email) {
-    order { id status provisioningContactEmail }
-    userErrors { field message code }
-  }
-}`
-
-type resendResult struct {
-	ResendSetupLink struct {
-		Order      *apptest.OrderView  `json:"order"`
-		UserErrors []apptest.UserError `json:"userErrors"`
-	} `json:"resendSetupLink"`
-}
-
 func TestResendSetupLink(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
-	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), func(c *app.Config) { c.SMTPURL = sink.URL() })
-	o := placeOrder(t, m, m.Operator(t), "RES-1", "P1", mailToday, contactEmail)
-	first := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, contactEmail, 1)[0]), m.URL)
-	waitOrderStatus(t, m, o.ID, "LINK_SENT")
+	m := apptest.StartAt(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), func(c *app.Config) { c.SMTPURL = sink.URL() })
+	o := m.PlaceOrderFor(t, m.Operator(t), "RES-1", "P1", apptest.MailToday, apptest.ContactEmail)
+	first := apptest.SetupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, apptest.ContactEmail, 1)[0]), m.URL)
+	m.WaitOrderStatus(t, o.ID, "LINK_SENT")
 
-	resend := func(t *testing.T, token string, email any) resendResult {
+	resend := func(t *testing.T, token string, email any) apptest.ResendResult {
 		t.Helper()
-		var res resendResult
-		m.GQL(t, token, resendMutation, map[string]any{"id": o.ID, "email": email}).OK(t).Decode(t, &res)
+		var res apptest.ResendResult
+		m.GQL(t, token, apptest.ResendMutation, map[string]any{"id": o.ID, "email": email}).OK(t).Decode(t, &res)
 		return res
 	}
 	// current is the one link that must work at each point.
@@ -677,12 +437,12 @@ func TestResendSetupLink(t *testing.T) {
 			t.Errorf("order after resend = %+v, want contact new@partner.example", got)
 		}
 		p := apptest.ParseMail(t, apptest.WaitTo(t, sink, "new@partner.example", 1)[0])
-		next := setupToken(t, p, m.URL)
+		next := apptest.SetupToken(t, p, m.URL)
 		if next == current {
 			t.Fatal("the resent link is the old one")
 		}
-		m.GQL(t, current, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
-		viewLink(t, m, next, o.ID, "new@partner.example")
+		m.GQL(t, current, apptest.LinkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
+		m.ViewLink(t, next, o.ID, "new@partner.example")
 		current = next
 	})
 
@@ -691,22 +451,22 @@ func TestResendSetupLink(t *testing.T) {
 		if ue := res.ResendSetupLink.UserErrors; len(ue) != 0 {
 			t.Fatalf("userErrors %+v", ue)
 		}
-		next := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "second@partner.example", 1)[0]), m.URL)
-		m.GQL(t, current, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
-		viewLink(t, m, next, o.ID, "second@partner.example")
+		next := apptest.SetupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, "second@partner.example", 1)[0]), m.URL)
+		m.GQL(t, current, apptest.LinkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
+		m.ViewLink(t, next, o.ID, "second@partner.example")
 		current = next
 	})
 
 	t.Run("integration of another partner gets NOT_FOUND", func(t *testing.T) {
-		m.GQL(t, m.Integration(t, "P2"), resendMutation, map[string]any{"id": o.ID, "email": "x@p2.example"}).
+		m.GQL(t, m.Integration(t, "P2"), apptest.ResendMutation, map[string]any{"id": o.ID, "email": "x@p2.example"}).
 			WantError(t, "NOT_FOUND", "")
-		viewLink(t, m, current, o.ID, "second@partner.example")
+		m.ViewLink(t, current, o.ID, "second@partner.example")
 	})
 
 	t.Run("a setup link is forbidden", func(t *testing.T) {
-		m.GQL(t, current, resendMutation, map[string]any{"id": o.ID, "email": "self@partner.example"}).
+		m.GQL(t, current, apptest.ResendMutation, map[string]any{"id": o.ID, "email": "self@partner.example"}).
 			WantError(t, "FORBIDDEN", "")
-		viewLink(t, m, current, o.ID, "second@partner.example")
+		m.ViewLink(t, current, o.ID, "second@partner.example")
 	})
 
 	t.Run("an invalid email is a userError", func(t *testing.T) {
@@ -719,11 +479,11 @@ func TestResendSetupLink(t *testing.T) {
 		var got struct {
 			Order *apptest.OrderView `json:"order"`
 		}
-		m.GQL(t, m.Operator(t), mailOrderQuery, map[string]any{"id": o.ID}).OK(t).Decode(t, &got)
+		m.GQL(t, m.Operator(t), apptest.OrderStatusQuery, map[string]any{"id": o.ID}).OK(t).Decode(t, &got)
 		if got.Order.ProvisioningContactEmail != "second@partner.example" {
 			t.Errorf("contact = %q after a refused resend", got.Order.ProvisioningContactEmail)
 		}
-		viewLink(t, m, current, o.ID, "second@partner.example")
+		m.ViewLink(t, current, o.ID, "second@partner.example")
 	})
 
 	t.Run("without an email it goes to the current contact", func(t *testing.T) {
@@ -732,18 +492,18 @@ func TestResendSetupLink(t *testing.T) {
 			t.Fatalf("userErrors %+v", ue)
 		}
 		msgs := apptest.WaitTo(t, sink, "second@partner.example", 2)
-		next := setupToken(t, apptest.ParseMail(t, msgs[1]), m.URL)
-		m.GQL(t, current, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
-		viewLink(t, m, next, o.ID, "second@partner.example")
+		next := apptest.SetupToken(t, apptest.ParseMail(t, msgs[1]), m.URL)
+		m.GQL(t, current, apptest.LinkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "REPLACED")
+		m.ViewLink(t, next, o.ID, "second@partner.example")
 	})
 
 	exactlyOnce(t, m, sink, o.ID, "second@partner.example", 2)
-	for rcpt, want := range map[string]int{contactEmail: 1, "new@partner.example": 1, "x@p2.example": 0, "self@partner.example": 0} {
+	for rcpt, want := range map[string]int{apptest.ContactEmail: 1, "new@partner.example": 1, "x@p2.example": 0, "self@partner.example": 0} {
 		if got := len(sink.To(rcpt)); got != want {
 			t.Errorf("%s received %d messages, want %d", rcpt, got, want)
 		}
 	}
-	if got := orderStatus(t, m, o.ID); got != "LINK_SENT" {
+	if got := m.OrderStatus(t, o.ID); got != "LINK_SENT" {
 		t.Errorf("status after resends = %s, want LINK_SENT", got)
 	}
 }
@@ -754,39 +514,39 @@ func TestOrderWindowCloses(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
 	clk := clock.NewStub(apptest.MailEpoch)
-	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.SMTPURL = sink.URL() })
-	o := placeOrder(t, m, m.Operator(t), "WIN-1", "P1", mailToday, contactEmail)
-	token := setupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, contactEmail, 1)[0]), m.URL)
-	waitOrderStatus(t, m, o.ID, "LINK_SENT")
-	exactlyOnce(t, m, sink, o.ID, contactEmail, 1)
+	m := apptest.StartAt(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.SMTPURL = sink.URL() })
+	o := m.PlaceOrderFor(t, m.Operator(t), "WIN-1", "P1", apptest.MailToday, apptest.ContactEmail)
+	token := apptest.SetupToken(t, apptest.ParseMail(t, apptest.WaitTo(t, sink, apptest.ContactEmail, 1)[0]), m.URL)
+	m.WaitOrderStatus(t, o.ID, "LINK_SENT")
+	exactlyOnce(t, m, sink, o.ID, apptest.ContactEmail, 1)
 
 	// A second before the window's end the order is still open; its
 	// holder has been reminded 7 days and 1 day before the link expires and
 	// before the window closes.
 	clk.Set(apptest.MailDay(30, -time.Second))
-	apptest.WaitTo(t, sink, contactEmail, 5)
-	if got := orderStatus(t, m, o.ID); got != "LINK_SENT" {
+	apptest.WaitTo(t, sink, apptest.ContactEmail, 5)
+	if got := m.OrderStatus(t, o.ID); got != "LINK_SENT" {
 		t.Fatalf("status before the window's end = %s", got)
 	}
-	viewLink(t, m, token, o.ID, contactEmail)
+	m.ViewLink(t, token, o.ID, apptest.ContactEmail)
 
 	// The window is 30 days from the start of the start date.
 	clk.Set(apptest.MailDay(30, time.Second))
-	waitOrderStatus(t, m, o.ID, "CANCELLED")
+	m.WaitOrderStatus(t, o.ID, "CANCELLED")
 	// The link is still within its own lifetime, but its order has closed.
-	m.GQL(t, token, linkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "CANCELLED")
+	m.GQL(t, token, apptest.LinkViewerQuery, nil).WantError(t, "UNAUTHENTICATED", "CANCELLED")
 
-	var res resendResult
-	m.GQL(t, m.Operator(t), resendMutation, map[string]any{"id": o.ID}).OK(t).Decode(t, &res)
+	var res apptest.ResendResult
+	m.GQL(t, m.Operator(t), apptest.ResendMutation, map[string]any{"id": o.ID}).OK(t).Decode(t, &res)
 	if ue := res.ResendSetupLink.UserErrors; len(ue) != 1 || ue[0].Code != "ORDER_CANCELLED" {
 		t.Errorf("resend after the window: userErrors %+v, want ORDER_CANCELLED", ue)
 	}
 	// The holder is told the window closed, once; nothing more is sent.
-	apptest.WaitTo(t, sink, contactEmail, 6)
+	apptest.WaitTo(t, sink, apptest.ContactEmail, 6)
 	apptest.Holds(t, "nothing more sent", apptest.QuietPeriod, func() (bool, string) {
 		return sink.Count() == 6, sink.Summary()
 	})
-	if last := apptest.ParseMail(t, sink.To(contactEmail)[5]); !strings.Contains(last.Subject, "window") {
+	if last := apptest.ParseMail(t, sink.To(apptest.ContactEmail)[5]); !strings.Contains(last.Subject, "window") {
 		t.Errorf("the last message is %q, want the window's closing notice", last.Subject)
 	}
 }
@@ -810,7 +570,7 @@ func httpGet(t *testing.T, url string) (int, string) {
 
 func TestDevMailViewerShowsTheSetupEmail(t *testing.T) {
 	t.Parallel()
-	s := startServing(t, func(c *app.Config) {
+	s := apptest.Serve(t, func(c *app.Config) {
 		c.Dev = true
 		c.Clock = clock.NewStub(apptest.MailEpoch)
 		c.JobPollInterval = 50 * time.Millisecond
@@ -820,7 +580,7 @@ func TestDevMailViewerShowsTheSetupEmail(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := apptest.OrderInput("DEV-1", "P1")
-	in["requestedStartDate"] = mailToday
+	in["requestedStartDate"] = apptest.MailToday
 	var placed apptest.PlaceResult
 	apptest.Post(t, s.URL, op, apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &placed)
 	if placed.PlaceOrder.Order == nil {
@@ -849,8 +609,8 @@ func TestDevMailViewerShowsTheSetupEmail(t *testing.T) {
 		t.Fatalf("link %q does not start with %q", link, prefix)
 	}
 	token := strings.TrimPrefix(link, prefix)
-	var v linkViewer
-	apptest.Post(t, s.URL, token, linkViewerQuery, nil).OK(t).Decode(t, &v)
+	var v apptest.LinkViewer
+	apptest.Post(t, s.URL, token, apptest.LinkViewerQuery, nil).OK(t).Decode(t, &v)
 	if v.Viewer.Kind != "SETUP_LINK" || v.Viewer.Order == nil || v.Viewer.Order.ID != orderID ||
 		v.Viewer.Order.Status != "LINK_SENT" {
 		t.Errorf("the dev link's viewer = %+v, want SETUP_LINK of %s in LINK_SENT", v.Viewer, orderID)
@@ -872,7 +632,7 @@ func TestDevMailViewerShowsTheSetupEmail(t *testing.T) {
 
 func TestWithoutSMTPOutsideDevModeMailStaysQueued(t *testing.T) {
 	t.Parallel()
-	s := startServing(t, func(c *app.Config) {
+	s := apptest.Serve(t, func(c *app.Config) {
 		c.Clock = clock.NewStub(apptest.MailEpoch)
 		c.JobPollInterval = 50 * time.Millisecond
 	})
@@ -892,7 +652,7 @@ func TestWithoutSMTPOutsideDevModeMailStaysQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := apptest.OrderInput("Q-1", "P1")
-	in["requestedStartDate"] = mailToday
+	in["requestedStartDate"] = apptest.MailToday
 	var placed apptest.PlaceResult
 	apptest.Post(t, s.URL, op, apptest.PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &placed)
 	if placed.PlaceOrder.Order == nil {
@@ -902,11 +662,11 @@ func TestWithoutSMTPOutsideDevModeMailStaysQueued(t *testing.T) {
 
 	// The delivery job runs, finds no mail system and waits, without failing.
 	testkit.Eventually(t, "the delivery to wait for a mail system", apptest.MailWait, func() (bool, string) {
-		jobs := deliveryJobs(t, s.App, orderID)
-		return len(jobs) == 1 && jobs[0].State == rivertype.JobStateScheduled && jobs[0].AttemptedAt != nil, jobStates(jobs)
+		jobs := apptest.DeliveryJobs(t, s.App, orderID)
+		return len(jobs) == 1 && jobs[0].State == rivertype.JobStateScheduled && jobs[0].AttemptedAt != nil, apptest.JobStates(jobs)
 	})
-	if jobs := deliveryJobs(t, s.App, orderID); len(jobs[0].Errors) != 0 {
-		t.Errorf("a queued message counts as a failure: %s", jobStates(jobs))
+	if jobs := apptest.DeliveryJobs(t, s.App, orderID); len(jobs[0].Errors) != 0 {
+		t.Errorf("a queued message counts as a failure: %s", apptest.JobStates(jobs))
 	}
 	msgs, err := s.App.Store.Client.Message.Query().Where(message.OrderID(gid.ID(orderID))).
 		All(store.System(context.Background()))
@@ -919,7 +679,7 @@ func TestWithoutSMTPOutsideDevModeMailStaysQueued(t *testing.T) {
 	var got struct {
 		Order *apptest.OrderView `json:"order"`
 	}
-	apptest.Post(t, s.URL, op, mailOrderQuery, map[string]any{"id": orderID}).OK(t).Decode(t, &got)
+	apptest.Post(t, s.URL, op, apptest.OrderStatusQuery, map[string]any{"id": orderID}).OK(t).Decode(t, &got)
 	if got.Order == nil || got.Order.Status != "PLACED" {
 		t.Errorf("order = %+v, want PLACED while its email is queued", got.Order)
 	}

@@ -1,4 +1,4 @@
-package app_test
+package webhooks_test
 
 import (
 	"bytes"
@@ -149,7 +149,7 @@ func TestWebhooksDeliverAFlowsEventsSigned(t *testing.T) {
 	t.Parallel()
 	sink := smtptest.Start(t, "127.0.0.1:0")
 	clk := clock.NewStub(apptest.MailEpoch)
-	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true; c.SMTPURL = sink.URL() })
+	m := apptest.StartAt(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true; c.SMTPURL = sink.URL() })
 	rcv := newReceiver(t)
 	integ := m.Integration(t, "P1")
 	created := createEndpoint(t, m, integ, map[string]any{"url": rcv.srv.URL + "/onramp"})
@@ -161,8 +161,8 @@ func TestWebhooksDeliverAFlowsEventsSigned(t *testing.T) {
 	other := newReceiver(t)
 	createEndpoint(t, m, m.Integration(t, "P2"), map[string]any{"url": other.srv.URL})
 
-	o := placeOrder(t, m, integ, "WH-1", "P1", mailToday, "ana@p1.example")
-	waitOrderStatus(t, m, o.ID, "LINK_SENT")
+	o := m.PlaceOrderFor(t, integ, "WH-1", "P1", apptest.MailToday, "ana@p1.example")
+	m.WaitOrderStatus(t, o.ID, "LINK_SENT")
 	m.Op = m.Operator(t)
 	c := m
 	link := c.Link(t, o.ID, "ana@p1.example")
@@ -251,7 +251,7 @@ func TestWebhooksDeliverAFlowsEventsSigned(t *testing.T) {
 func TestWebhooksRetryAndRotate(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewStub(apptest.MailEpoch)
-	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
+	m := apptest.StartAt(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
 	rcv := newReceiver(t)
 	rcv.failFirst.Store(2)
 	op := m.Operator(t)
@@ -262,7 +262,7 @@ func TestWebhooksRetryAndRotate(t *testing.T) {
 	}
 	first := *ep.Secret
 
-	o := placeOrder(t, m, m.Integration(t, "P1"), "WR-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
+	o := m.PlaceOrderFor(t, m.Integration(t, "P1"), "WR-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
 	tickUntil(t, clk, "the third attempt", func() (bool, string) {
 		return len(rcv.accepted()) == 1, strings.Repeat("·", len(rcv.all()))
 	})
@@ -315,7 +315,7 @@ func TestWebhooksRetryAndRotate(t *testing.T) {
 // be https to a public host; bad input is a userError and stores nothing.
 func TestWebhookEndpointsRefuseUnsafeURLs(t *testing.T) {
 	t.Parallel()
-	m := startMailApp(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
+	m := apptest.StartAt(t, apptest.NewLocation(t), clock.NewStub(apptest.MailEpoch), nil)
 	integ := m.Integration(t, "P1")
 	for _, tc := range []struct{ name, url, field string }{
 		{"plain http", "http://hooks.partner.example/x", "url"},
@@ -359,7 +359,7 @@ func TestWebhookEndpointsRefuseUnsafeURLs(t *testing.T) {
 func TestWebhookLimits(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewStub(apptest.MailEpoch)
-	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
+	m := apptest.StartAt(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
 	rcv := newReceiver(t)
 	integ := m.Integration(t, "P1")
 
@@ -397,7 +397,7 @@ func TestWebhookLimits(t *testing.T) {
 		return n
 	}
 	for i := range 13 {
-		placeOrder(t, m, p2, fmt.Sprintf("LIM-%d", i), "P2", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p2.example")
+		m.PlaceOrderFor(t, p2, fmt.Sprintf("LIM-%d", i), "P2", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p2.example")
 	}
 	var deliveries []string
 	tickUntil(t, clk, "13 deliveries recorded", func() (bool, string) {
@@ -507,7 +507,7 @@ func TestWebhookLimits(t *testing.T) {
 func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewStub(apptest.MailEpoch)
-	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
+	m := apptest.StartAt(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
 	rcv := newReceiver(t)
 	integ := m.Integration(t, "P1")
 	created := createEndpoint(t, m, integ, map[string]any{"url": rcv.srv.URL, "events": []string{"order.placed"}})
@@ -534,7 +534,7 @@ func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
 	secrets = append(secrets, rotate())
 	clk.Advance(time.Hour)
 	secrets = append(secrets, rotate())
-	placeOrder(t, m, integ, "ROT-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
+	m.PlaceOrderFor(t, integ, "ROT-1", "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
 	tickUntil(t, clk, "the delivery", func() (bool, string) { return len(rcv.accepted()) == 1, "" })
 	d := rcv.accepted()[0]
 	for i, s := range secrets {
@@ -546,7 +546,7 @@ func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
 	// second (retired an hour later) still signs.
 	clk.Advance(23*time.Hour + time.Minute)
 	integ = m.Integration(t, "P1")
-	placeOrder(t, m, integ, "ROT-2", "P1", apptest.ISODate(apptest.MailDay(6, 0)), "ana@p1.example")
+	m.PlaceOrderFor(t, integ, "ROT-2", "P1", apptest.ISODate(apptest.MailDay(6, 0)), "ana@p1.example")
 	tickUntil(t, clk, "the second delivery", func() (bool, string) { return len(rcv.accepted()) == 2, "" })
 	d = rcv.accepted()[1]
 	if webhooks.Verify(d.signature, secrets[0], d.body) {
@@ -581,13 +581,13 @@ func TestWebhookSecretsOverlapEveryRotation(t *testing.T) {
 // keeps the server from starting again.
 func TestTestClockKeepsSignaturesRealAndItsOffsetBounded(t *testing.T) {
 	t.Parallel()
-	s := startServing(t, func(cfg *app.Config) {
+	s := apptest.Serve(t, func(cfg *app.Config) {
 		cfg.Dev = true
 		cfg.TestClock = true
 		cfg.JobPollInterval = 50 * time.Millisecond
 	})
 	rcv := newReceiver(t)
-	lifeAdvance(t, s, "48h")
+	s.AdvanceClock(t, "48h")
 	integ, err := s.App.Auth.IssueIntegration("P1", time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -614,8 +614,8 @@ func TestTestClockKeepsSignaturesRealAndItsOffsetBounded(t *testing.T) {
 	// Advances of 400 days until the clock refuses one.
 	refused := false
 	for i := 0; i < 400 && !refused; i++ {
-		var res lifeAdvanceResult
-		r := apptest.Post(t, s.URL, lifeOperator(t, s), lifeAdvanceClockMutation, map[string]any{"by": "9600h"})
+		var res apptest.AdvanceResult
+		r := apptest.Post(t, s.URL, s.Operator(t), apptest.AdvanceClockMutation, map[string]any{"by": "9600h"})
 		r.OK(t).Decode(t, &res)
 		if len(res.AdvanceClock.UserErrors) > 0 {
 			apptest.WantCode(t, "an advance past the bound", res.AdvanceClock.UserErrors, "INVALID", "by")
@@ -637,7 +637,7 @@ func TestTestClockKeepsSignaturesRealAndItsOffsetBounded(t *testing.T) {
 func TestWebhookHangingEndpointsDelayNoOneElse(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewStub(apptest.MailEpoch)
-	m := startMailApp(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
+	m := apptest.StartAt(t, apptest.NewLocation(t), clk, func(c *app.Config) { c.Dev = true })
 	var open, ended atomic.Int32
 	release := make(chan struct{})
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -661,12 +661,12 @@ func TestWebhookHangingEndpointsDelayNoOneElse(t *testing.T) {
 		t.Fatal(r.CreateWebhookEndpoint.UserErrors)
 	}
 	for i := range 3 {
-		placeOrder(t, m, p1, fmt.Sprintf("HANG-%d", i), "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
+		m.PlaceOrderFor(t, p1, fmt.Sprintf("HANG-%d", i), "P1", apptest.ISODate(apptest.MailDay(5, 0)), "ana@p1.example")
 	}
 	testkit.Eventually(t, "P1's deliveries hanging", apptest.MailWait, func() (bool, string) {
 		return open.Load() >= 4, fmt.Sprintf("%d open", open.Load())
 	})
-	placeOrder(t, m, p2, "FAST-1", "P2", apptest.ISODate(apptest.MailDay(5, 0)), "bob@p2.example")
+	m.PlaceOrderFor(t, p2, "FAST-1", "P2", apptest.ISODate(apptest.MailDay(5, 0)), "bob@p2.example")
 	testkit.Eventually(t, "P2's delivery", apptest.MailWait, func() (bool, string) {
 		return len(fast.accepted()) == 1, fmt.Sprintf("%d hanging requests ended", ended.Load())
 	})

@@ -1,4 +1,4 @@
-package app_test
+package setup_test
 
 import (
 	"testing"
@@ -12,7 +12,7 @@ import (
 // order's site is the new name, never the released one.
 func TestLifeAdoptedSiteFollowsTheOrganization(t *testing.T) {
 	t.Parallel()
-	c := newEnv(t)
+	c := apptest.Start(t, apptest.Options{HandlerOnly: true})
 	id1 := c.NewOrder(t, "AS-1", "P1", nil)
 	l1 := c.Link(t, id1, "ana@p1.example")
 	c.PartnerToConfirm(t, l1, "it@shared.example")
