@@ -261,8 +261,14 @@ export async function launchBrowser(): Promise<Browser> {
   return { context, close: () => context.close() };
 }
 
-/** Saves numbered full-page screenshots of one test into screenshots/<test>/. */
+/**
+ * Saves numbered full-page screenshots of one test into screenshots/<test>/
+ * when ONRAMP_E2E_SCREENSHOTS is set (`npm run test:e2e:shots`); otherwise
+ * does nothing, since two hundred full-page captures cost `make test` a
+ * minute. Failures are captured either way (failureShots).
+ */
 export function screenshots(test: string) {
+  if (!process.env.ONRAMP_E2E_SCREENSHOTS) return async (_page: Page, _name: string) => {};
   const dir = join(screenshotDir, test);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
