@@ -2,9 +2,12 @@
 GO      ?= go
 BIN     := bin/onramp
 # Packages where concurrency lives run under the race detector; the large
-# generated packages build without it (it doubles their build time).
-RACE_PKGS := ./internal/...
-PLAIN_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v '/internal/')
+# generated packages build without it (it doubles their build time), and so
+# do the fault and start-up tests, which run a binary they build without it
+# (the race detector would watch only their harness, at twice the CPU).
+PROCESS_PKGS := ./internal/faults ./internal/startup
+RACE_PKGS := $(shell $(GO) list ./internal/... 2>/dev/null | grep -v -e '/internal/faults$$' -e '/internal/startup$$')
+PLAIN_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v '/internal/') $(PROCESS_PKGS)
 
 .PHONY: run demo build test test-prereqs test-suites test-frontend-unit test-browser test-sqlite test-postgres test-frontend test-conformance frontend lint lint-go lint-frontend vet fmt-check generate-check bench clean
 
@@ -64,7 +67,7 @@ test-sqlite:
 # only PostgreSQL does (replicas, the listener), which run in both; this
 # run checks the SQL. The race detector doubled its CPU on two cores.
 test-postgres:
-	ONRAMP_TEST_DATABASE=postgres $(GO_TEST) $(RACE_PKGS)
+	ONRAMP_TEST_DATABASE=postgres $(GO_TEST) ./internal/...
 
 # The React wizard and the GraphQL IDE (frontend/dist, embedded by the
 # binary). npm ci runs when node_modules is missing or the lockfile changed;
