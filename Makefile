@@ -9,7 +9,7 @@ PROCESS_PKGS := ./internal/faults ./internal/startup
 RACE_PKGS := $(shell $(GO) list ./internal/... 2>/dev/null | grep -v -e '/internal/faults$$' -e '/internal/startup$$')
 PLAIN_PKGS := $(shell $(GO) list ./... 2>/dev/null | grep -v '/internal/') $(PROCESS_PKGS)
 
-.PHONY: run demo build test test-prereqs test-suites test-frontend-unit test-browser test-sqlite test-postgres test-frontend test-conformance frontend lint lint-go lint-frontend vet fmt-check generate-check bench clean
+.PHONY: run demo build test test-prereqs test-suites test-frontend-unit test-browser test-sqlite test-sqlite-race test-sqlite-plain test-postgres test-frontend test-conformance frontend lint lint-go lint-frontend vet fmt-check generate-check bench clean
 
 # The binary embeds frontend/dist: build the wizard first (when missing or
 # stale), then the binary.
@@ -25,16 +25,16 @@ build:
 	$(GO) build -o $(BIN) .
 
 # Lint (which also generates the frontend's GraphQL types) and build
-# first; then four suites at once, their outputs one after the other as
-# each ends: the SQLite and the PostgreSQL halves of the Go suite use
-# different databases, the browser tests and the conformance audit their
-# own servers, and the frontend's unit tests none. Nothing in that stage
-# writes a file another reads.
+# first; then five suites at once, their outputs one after the other as
+# each ends: the two SQLite halves and the PostgreSQL run of the Go suite
+# use databases of their own per test, the browser tests and the
+# conformance audit their own servers, and the frontend's unit tests none.
+# Nothing in that stage writes a file another reads.
 test: test-prereqs lint frontend
 	$(MAKE) --no-print-directory build
-	$(MAKE) --no-print-directory -j4 -O test-suites
+	$(MAKE) --no-print-directory -j5 -O test-suites
 
-test-suites: test-sqlite test-postgres test-frontend-unit test-browser
+test-suites: test-sqlite-race test-sqlite-plain test-postgres test-frontend-unit test-browser
 
 # The parts of test-frontend, for `make test`'s parallel stage (the build
 # and the generated types are made before it).
@@ -56,8 +56,13 @@ test-prereqs:
 # two cores (-parallel).
 GO_TEST := $(GO) test -count=1 -parallel 8
 
-test-sqlite:
+test-sqlite: test-sqlite-race test-sqlite-plain
+
+# The two halves of test-sqlite, apart so that make test runs them at once.
+test-sqlite-race:
 	$(GO_TEST) -race $(RACE_PKGS)
+
+test-sqlite-plain:
 	$(GO_TEST) $(PLAIN_PKGS)
 
 # The same suite on PostgreSQL (ONRAMP_TEST_POSTGRES_URL, default the local

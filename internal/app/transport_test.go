@@ -97,15 +97,11 @@ func TestGracefulShutdown(t *testing.T) {
 	if err := wsjson.Read(ctx, c, &ack); err != nil || ack.Type != "connection_ack" {
 		t.Fatalf("want connection_ack, got %+v %v", ack, err)
 	}
-	resp, err := http.Get(s.URL + "/readyz")
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("readyz before shutdown: %v %v", resp, err)
-	}
-	resp.Body.Close()
+	s.WaitReady(t) // ready before the shutdown
 
 	s.Shutdown()
 	var m apptest.WSMessage
-	err = wsjson.Read(ctx, c, &m)
+	err := wsjson.Read(ctx, c, &m)
 	if st := websocket.CloseStatus(err); st == -1 {
 		t.Fatalf("socket ended without a close frame: %v", err)
 	}

@@ -12,8 +12,11 @@ package apptest
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -197,6 +200,32 @@ func (s *Server) Stop(t testing.TB) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Errorf("the app did not end within 20s of its shutdown")
+	}
+}
+
+// WaitReady polls /readyz, as a load balancer does, until it answers 200
+// (on PostgreSQL the listener connects in the background after the start),
+// and returns what it said; the test fails when that takes over 15 s.
+func (s *Server) WaitReady(t testing.TB) string {
+	t.Helper()
+	var last string
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get(s.URL + "/readyz")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return string(body)
+			}
+			last = fmt.Sprintf("%d %q", resp.StatusCode, body)
+		} else {
+			last = err.Error()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz did not answer 200 within 15 s: %s", last)
+		}
+		time.Sleep(25 * time.Millisecond)
 	}
 }
 
