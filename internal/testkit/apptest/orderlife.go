@@ -87,12 +87,7 @@ func (m *Server) PlaceOrderFor(t testing.TB, token, externalID, account, start, 
 	in := OrderInput(externalID, account)
 	in["requestedStartDate"] = start
 	in["provisioningContactEmail"] = contact
-	var res PlaceResult
-	m.GQL(t, token, PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &res)
-	if len(res.PlaceOrder.UserErrors) > 0 || res.PlaceOrder.Order == nil {
-		t.Fatalf("placeOrder %s: userErrors %+v", externalID, res.PlaceOrder.UserErrors)
-	}
-	return *res.PlaceOrder.Order
+	return m.PlaceOrder(t, token, in)
 }
 
 // OrderStatusQuery reads an order's status and contact.

@@ -76,7 +76,7 @@ func (s *Server) PlaceOrder(t testing.TB, token string, input map[string]any) Or
 	var res PlaceResult
 	s.Place(t, token, input).OK(t).Decode(t, &res)
 	if len(res.PlaceOrder.UserErrors) > 0 || res.PlaceOrder.Order == nil {
-		t.Fatalf("placeOrder: userErrors %+v", res.PlaceOrder.UserErrors)
+		t.Fatalf("placeOrder %v: userErrors %+v", input["externalId"], res.PlaceOrder.UserErrors)
 	}
 	return *res.PlaceOrder.Order
 }

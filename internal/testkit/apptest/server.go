@@ -208,25 +208,18 @@ func (s *Server) Stop(t testing.TB) {
 // and returns what it said; the test fails when that takes over 15 s.
 func (s *Server) WaitReady(t testing.TB) string {
 	t.Helper()
-	var last string
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	var body string
+	testkit.Eventually(t, "/readyz to answer 200", 15*time.Second, func() (bool, string) {
 		resp, err := http.Get(s.URL + "/readyz")
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return string(body)
-			}
-			last = fmt.Sprintf("%d %q", resp.StatusCode, body)
-		} else {
-			last = err.Error()
+		if err != nil {
+			return false, err.Error()
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz did not answer 200 within 15 s: %s", last)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+		b, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		body = string(b)
+		return resp.StatusCode == http.StatusOK, fmt.Sprintf("%d %q", resp.StatusCode, body)
+	})
+	return body
 }
 
 // WSURL is the app's GraphQL websocket endpoint.

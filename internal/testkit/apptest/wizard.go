@@ -346,12 +346,7 @@ func (c *Server) NewOrder(t testing.TB, ext, account string, edit func(map[strin
 	if edit != nil {
 		edit(in)
 	}
-	var res PlaceResult
-	c.GQL(t, c.Op, PlaceOrderMutation, map[string]any{"input": in}).OK(t).Decode(t, &res)
-	if len(res.PlaceOrder.UserErrors) > 0 || res.PlaceOrder.Order == nil {
-		t.Fatalf("placeOrder: UserErrors %+v", res.PlaceOrder.UserErrors)
-	}
-	return res.PlaceOrder.Order.ID
+	return c.PlaceOrder(t, c.Op, in).ID
 }
 
 // Link issues a setup link of the order for email (the order's other links
