@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { expiredToken } from "../../api/session";
@@ -60,7 +60,9 @@ describe("the expired link's page", () => {
     };
     renderPage("expired");
     fireEvent.click(screen.getByRole("button", { name: "Send me a new link" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("A newer link was already sent");
+    await waitFor(() =>
+      expect(screen.getByRole("alert")).toHaveTextContent("A newer link was already sent"),
+    );
   });
 
   it("offers nothing without the expired token, nor on a replaced link's page", () => {

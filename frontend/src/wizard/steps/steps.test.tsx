@@ -25,7 +25,11 @@ describe("role", () => {
     const h = screen.getByRole("heading", { level: 1, name: "What is your role?" });
     expect(h).toHaveFocus();
     await user.click(screen.getByRole("button", { name: "Next" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("Choose one of the options.");
+    // The live region is always in the page (so that a reader announces
+    // what appears in it): wait for its text, not for the region.
+    await waitFor(() =>
+      expect(screen.getByRole("alert")).toHaveTextContent("Choose one of the options."),
+    );
     expect(mutate).not.toHaveBeenCalled();
     await user.click(screen.getByRole("radio", { name: /I am a partner/ }));
     await user.click(screen.getByRole("button", { name: "Next" }));
@@ -94,8 +98,11 @@ describe("partner organization", () => {
     const { mutate } = renderStep(<PartnerOrgStep />, { setup });
     expect(screen.getByLabelText("Organization name")).toHaveValue("Partner One");
     await user.click(screen.getByRole("button", { name: "Next" }));
-    const alert = await screen.findByRole("alert");
-    expect(alert).toHaveTextContent("Street and number: This field is required.");
+    await waitFor(() =>
+      expect(screen.getByRole("alert")).toHaveTextContent(
+        "Street and number: This field is required.",
+      ),
+    );
     expect(mutate).not.toHaveBeenCalled();
     await user.type(screen.getByLabelText("Street and number"), "Knez Mihailova 1");
     await user.type(screen.getByLabelText("Postal code"), "11000");
