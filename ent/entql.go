@@ -90,6 +90,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			event.FieldPartnerAccountID: {Type: field.TypeString, Column: event.FieldPartnerAccountID},
 			event.FieldExternalID:       {Type: field.TypeString, Column: event.FieldExternalID},
 			event.FieldOrder:            {Type: field.TypeJSON, Column: event.FieldOrder},
+			event.FieldSubscription:     {Type: field.TypeJSON, Column: event.FieldSubscription},
+			event.FieldSequence:         {Type: field.TypeInt, Column: event.FieldSequence},
+			event.FieldPosition:         {Type: field.TypeInt64, Column: event.FieldPosition},
 		},
 	}
 	graph.Nodes[3] = &sqlgraph.Node{
@@ -964,6 +967,21 @@ func (f *EventFilter) WhereExternalID(p entql.StringP) {
 // WhereOrder applies the entql json.RawMessage predicate on the order field.
 func (f *EventFilter) WhereOrder(p entql.BytesP) {
 	f.Where(p.Field(event.FieldOrder))
+}
+
+// WhereSubscription applies the entql json.RawMessage predicate on the subscription field.
+func (f *EventFilter) WhereSubscription(p entql.BytesP) {
+	f.Where(p.Field(event.FieldSubscription))
+}
+
+// WhereSequence applies the entql int predicate on the sequence field.
+func (f *EventFilter) WhereSequence(p entql.IntP) {
+	f.Where(p.Field(event.FieldSequence))
+}
+
+// WherePosition applies the entql int64 predicate on the position field.
+func (f *EventFilter) WherePosition(p entql.Int64P) {
+	f.Where(p.Field(event.FieldPosition))
 }
 
 // addPredicate implements the predicateAdder interface.

@@ -31,7 +31,13 @@ type Event struct {
 	// ExternalID holds the value of the "external_id" field.
 	ExternalID string `json:"external_id,omitempty"`
 	// The order's public fields after the change.
-	Order        schematype.OrderSnapshot `json:"order,omitempty"`
+	Order schematype.OrderSnapshot `json:"order,omitempty"`
+	// The order's subscription after the change (nil on events recorded before it was told).
+	Subscription *schematype.SubscriptionSnapshot `json:"subscription,omitempty"`
+	// 1, 2, 3 … per order in commit order (nil only before the migration numbers old events).
+	Sequence *int `json:"sequence,omitempty"`
+	// The place in the commit-ordered feed; nil until the sequencer numbers it.
+	Position     *int64 `json:"position,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -40,10 +46,12 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case event.FieldOrder:
+		case event.FieldOrder, event.FieldSubscription:
 			values[i] = new([]byte)
 		case event.FieldID, event.FieldOrderID:
 			values[i] = new(gid.ID)
+		case event.FieldSequence, event.FieldPosition:
+			values[i] = new(sql.NullInt64)
 		case event.FieldType, event.FieldPartnerAccountID, event.FieldExternalID:
 			values[i] = new(sql.NullString)
 		case event.FieldCreatedAt:
@@ -107,6 +115,28 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field order: %w", err)
 				}
 			}
+		case event.FieldSubscription:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field subscription", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Subscription); err != nil {
+					return fmt.Errorf("unmarshal field subscription: %w", err)
+				}
+			}
+		case event.FieldSequence:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field sequence", values[i])
+			} else if value.Valid {
+				_m.Sequence = new(int)
+				*_m.Sequence = int(value.Int64)
+			}
+		case event.FieldPosition:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field position", values[i])
+			} else if value.Valid {
+				_m.Position = new(int64)
+				*_m.Position = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -160,6 +190,19 @@ func (_m *Event) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("order=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Order))
+	builder.WriteString(", ")
+	builder.WriteString("subscription=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Subscription))
+	builder.WriteString(", ")
+	if v := _m.Sequence; v != nil {
+		builder.WriteString("sequence=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.Position; v != nil {
+		builder.WriteString("position=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

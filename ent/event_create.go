@@ -69,6 +69,40 @@ func (_c *EventCreate) SetOrder(v schematype.OrderSnapshot) *EventCreate {
 	return _c
 }
 
+// SetSubscription sets the "subscription" field.
+func (_c *EventCreate) SetSubscription(v *schematype.SubscriptionSnapshot) *EventCreate {
+	_c.mutation.SetSubscription(v)
+	return _c
+}
+
+// SetSequence sets the "sequence" field.
+func (_c *EventCreate) SetSequence(v int) *EventCreate {
+	_c.mutation.SetSequence(v)
+	return _c
+}
+
+// SetNillableSequence sets the "sequence" field if the given value is not nil.
+func (_c *EventCreate) SetNillableSequence(v *int) *EventCreate {
+	if v != nil {
+		_c.SetSequence(*v)
+	}
+	return _c
+}
+
+// SetPosition sets the "position" field.
+func (_c *EventCreate) SetPosition(v int64) *EventCreate {
+	_c.mutation.SetPosition(v)
+	return _c
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_c *EventCreate) SetNillablePosition(v *int64) *EventCreate {
+	if v != nil {
+		_c.SetPosition(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *EventCreate) SetID(v gid.ID) *EventCreate {
 	_c.mutation.SetID(v)
@@ -227,6 +261,18 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 		_spec.SetField(event.FieldOrder, field.TypeJSON, value)
 		_node.Order = value
 	}
+	if value, ok := _c.mutation.Subscription(); ok {
+		_spec.SetField(event.FieldSubscription, field.TypeJSON, value)
+		_node.Subscription = value
+	}
+	if value, ok := _c.mutation.Sequence(); ok {
+		_spec.SetField(event.FieldSequence, field.TypeInt, value)
+		_node.Sequence = &value
+	}
+	if value, ok := _c.mutation.Position(); ok {
+		_spec.SetField(event.FieldPosition, field.TypeInt64, value)
+		_node.Position = &value
+	}
 	return _node, _spec
 }
 
@@ -279,6 +325,30 @@ type (
 	}
 )
 
+// SetPosition sets the "position" field.
+func (u *EventUpsert) SetPosition(v int64) *EventUpsert {
+	u.Set(event.FieldPosition, v)
+	return u
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *EventUpsert) UpdatePosition() *EventUpsert {
+	u.SetExcluded(event.FieldPosition)
+	return u
+}
+
+// AddPosition adds v to the "position" field.
+func (u *EventUpsert) AddPosition(v int64) *EventUpsert {
+	u.Add(event.FieldPosition, v)
+	return u
+}
+
+// ClearPosition clears the value of the "position" field.
+func (u *EventUpsert) ClearPosition() *EventUpsert {
+	u.SetNull(event.FieldPosition)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -314,6 +384,12 @@ func (u *EventUpsertOne) UpdateNewValues() *EventUpsertOne {
 		if _, exists := u.create.mutation.Order(); exists {
 			s.SetIgnore(event.FieldOrder)
 		}
+		if _, exists := u.create.mutation.Subscription(); exists {
+			s.SetIgnore(event.FieldSubscription)
+		}
+		if _, exists := u.create.mutation.Sequence(); exists {
+			s.SetIgnore(event.FieldSequence)
+		}
 	}))
 	return u
 }
@@ -343,6 +419,34 @@ func (u *EventUpsertOne) Update(set func(*EventUpsert)) *EventUpsertOne {
 		set(&EventUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetPosition sets the "position" field.
+func (u *EventUpsertOne) SetPosition(v int64) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetPosition(v)
+	})
+}
+
+// AddPosition adds v to the "position" field.
+func (u *EventUpsertOne) AddPosition(v int64) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.AddPosition(v)
+	})
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdatePosition() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdatePosition()
+	})
+}
+
+// ClearPosition clears the value of the "position" field.
+func (u *EventUpsertOne) ClearPosition() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearPosition()
+	})
 }
 
 // Exec executes the query.
@@ -546,6 +650,12 @@ func (u *EventUpsertBulk) UpdateNewValues() *EventUpsertBulk {
 			if _, exists := b.mutation.Order(); exists {
 				s.SetIgnore(event.FieldOrder)
 			}
+			if _, exists := b.mutation.Subscription(); exists {
+				s.SetIgnore(event.FieldSubscription)
+			}
+			if _, exists := b.mutation.Sequence(); exists {
+				s.SetIgnore(event.FieldSequence)
+			}
 		}
 	}))
 	return u
@@ -576,6 +686,34 @@ func (u *EventUpsertBulk) Update(set func(*EventUpsert)) *EventUpsertBulk {
 		set(&EventUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetPosition sets the "position" field.
+func (u *EventUpsertBulk) SetPosition(v int64) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetPosition(v)
+	})
+}
+
+// AddPosition adds v to the "position" field.
+func (u *EventUpsertBulk) AddPosition(v int64) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.AddPosition(v)
+	})
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdatePosition() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdatePosition()
+	})
+}
+
+// ClearPosition clears the value of the "position" field.
+func (u *EventUpsertBulk) ClearPosition() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearPosition()
+	})
 }
 
 // Exec executes the query.

@@ -28,6 +28,33 @@ func (_u *EventUpdate) Where(ps ...predicate.Event) *EventUpdate {
 	return _u
 }
 
+// SetPosition sets the "position" field.
+func (_u *EventUpdate) SetPosition(v int64) *EventUpdate {
+	_u.mutation.ResetPosition()
+	_u.mutation.SetPosition(v)
+	return _u
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_u *EventUpdate) SetNillablePosition(v *int64) *EventUpdate {
+	if v != nil {
+		_u.SetPosition(*v)
+	}
+	return _u
+}
+
+// AddPosition adds value to the "position" field.
+func (_u *EventUpdate) AddPosition(v int64) *EventUpdate {
+	_u.mutation.AddPosition(v)
+	return _u
+}
+
+// ClearPosition clears the value of the "position" field.
+func (_u *EventUpdate) ClearPosition() *EventUpdate {
+	_u.mutation.ClearPosition()
+	return _u
+}
+
 // Mutation returns the EventMutation object of the builder.
 func (_u *EventUpdate) Mutation() *EventMutation {
 	return _u.mutation
@@ -75,6 +102,21 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			}
 		}
 	}
+	if _u.mutation.SubscriptionCleared() {
+		_spec.ClearField(event.FieldSubscription, field.TypeJSON)
+	}
+	if _u.mutation.SequenceCleared() {
+		_spec.ClearField(event.FieldSequence, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Position(); ok {
+		_spec.SetField(event.FieldPosition, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedPosition(); ok {
+		_spec.AddField(event.FieldPosition, field.TypeInt64, value)
+	}
+	if _u.mutation.PositionCleared() {
+		_spec.ClearField(event.FieldPosition, field.TypeInt64)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -95,6 +137,33 @@ type EventUpdateOne struct {
 	hooks     []Hook
 	mutation  *EventMutation
 	modifiers []func(*sql.UpdateBuilder)
+}
+
+// SetPosition sets the "position" field.
+func (_u *EventUpdateOne) SetPosition(v int64) *EventUpdateOne {
+	_u.mutation.ResetPosition()
+	_u.mutation.SetPosition(v)
+	return _u
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_u *EventUpdateOne) SetNillablePosition(v *int64) *EventUpdateOne {
+	if v != nil {
+		_u.SetPosition(*v)
+	}
+	return _u
+}
+
+// AddPosition adds value to the "position" field.
+func (_u *EventUpdateOne) AddPosition(v int64) *EventUpdateOne {
+	_u.mutation.AddPosition(v)
+	return _u
+}
+
+// ClearPosition clears the value of the "position" field.
+func (_u *EventUpdateOne) ClearPosition() *EventUpdateOne {
+	_u.mutation.ClearPosition()
+	return _u
 }
 
 // Mutation returns the EventMutation object of the builder.
@@ -173,6 +242,21 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.SubscriptionCleared() {
+		_spec.ClearField(event.FieldSubscription, field.TypeJSON)
+	}
+	if _u.mutation.SequenceCleared() {
+		_spec.ClearField(event.FieldSequence, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Position(); ok {
+		_spec.SetField(event.FieldPosition, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedPosition(); ok {
+		_spec.AddField(event.FieldPosition, field.TypeInt64, value)
+	}
+	if _u.mutation.PositionCleared() {
+		_spec.ClearField(event.FieldPosition, field.TypeInt64)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Event{config: _u.config}

@@ -1619,6 +1619,11 @@ type EventMutation struct {
 	partner_account_id *string
 	external_id        *string
 	_order             *schematype.OrderSnapshot
+	subscription       **schematype.SubscriptionSnapshot
+	sequence           *int
+	addsequence        *int
+	position           *int64
+	addposition        *int64
 	clearedFields      map[string]struct{}
 	done               bool
 	oldValue           func(context.Context) (*Event, error)
@@ -1945,6 +1950,195 @@ func (m *EventMutation) ResetOrder() {
 	m._order = nil
 }
 
+// SetSubscription sets the "subscription" field.
+func (m *EventMutation) SetSubscription(ss *schematype.SubscriptionSnapshot) {
+	m.subscription = &ss
+}
+
+// Subscription returns the value of the "subscription" field in the mutation.
+func (m *EventMutation) Subscription() (r *schematype.SubscriptionSnapshot, exists bool) {
+	v := m.subscription
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubscription returns the old "subscription" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldSubscription(ctx context.Context) (v *schematype.SubscriptionSnapshot, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubscription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubscription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubscription: %w", err)
+	}
+	return oldValue.Subscription, nil
+}
+
+// ClearSubscription clears the value of the "subscription" field.
+func (m *EventMutation) ClearSubscription() {
+	m.subscription = nil
+	m.clearedFields[event.FieldSubscription] = struct{}{}
+}
+
+// SubscriptionCleared returns if the "subscription" field was cleared in this mutation.
+func (m *EventMutation) SubscriptionCleared() bool {
+	_, ok := m.clearedFields[event.FieldSubscription]
+	return ok
+}
+
+// ResetSubscription resets all changes to the "subscription" field.
+func (m *EventMutation) ResetSubscription() {
+	m.subscription = nil
+	delete(m.clearedFields, event.FieldSubscription)
+}
+
+// SetSequence sets the "sequence" field.
+func (m *EventMutation) SetSequence(i int) {
+	m.sequence = &i
+	m.addsequence = nil
+}
+
+// Sequence returns the value of the "sequence" field in the mutation.
+func (m *EventMutation) Sequence() (r int, exists bool) {
+	v := m.sequence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSequence returns the old "sequence" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldSequence(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSequence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSequence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSequence: %w", err)
+	}
+	return oldValue.Sequence, nil
+}
+
+// AddSequence adds i to the "sequence" field.
+func (m *EventMutation) AddSequence(i int) {
+	if m.addsequence != nil {
+		*m.addsequence += i
+	} else {
+		m.addsequence = &i
+	}
+}
+
+// AddedSequence returns the value that was added to the "sequence" field in this mutation.
+func (m *EventMutation) AddedSequence() (r int, exists bool) {
+	v := m.addsequence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSequence clears the value of the "sequence" field.
+func (m *EventMutation) ClearSequence() {
+	m.sequence = nil
+	m.addsequence = nil
+	m.clearedFields[event.FieldSequence] = struct{}{}
+}
+
+// SequenceCleared returns if the "sequence" field was cleared in this mutation.
+func (m *EventMutation) SequenceCleared() bool {
+	_, ok := m.clearedFields[event.FieldSequence]
+	return ok
+}
+
+// ResetSequence resets all changes to the "sequence" field.
+func (m *EventMutation) ResetSequence() {
+	m.sequence = nil
+	m.addsequence = nil
+	delete(m.clearedFields, event.FieldSequence)
+}
+
+// SetPosition sets the "position" field.
+func (m *EventMutation) SetPosition(i int64) {
+	m.position = &i
+	m.addposition = nil
+}
+
+// Position returns the value of the "position" field in the mutation.
+func (m *EventMutation) Position() (r int64, exists bool) {
+	v := m.position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPosition returns the old "position" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldPosition(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPosition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPosition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPosition: %w", err)
+	}
+	return oldValue.Position, nil
+}
+
+// AddPosition adds i to the "position" field.
+func (m *EventMutation) AddPosition(i int64) {
+	if m.addposition != nil {
+		*m.addposition += i
+	} else {
+		m.addposition = &i
+	}
+}
+
+// AddedPosition returns the value that was added to the "position" field in this mutation.
+func (m *EventMutation) AddedPosition() (r int64, exists bool) {
+	v := m.addposition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPosition clears the value of the "position" field.
+func (m *EventMutation) ClearPosition() {
+	m.position = nil
+	m.addposition = nil
+	m.clearedFields[event.FieldPosition] = struct{}{}
+}
+
+// PositionCleared returns if the "position" field was cleared in this mutation.
+func (m *EventMutation) PositionCleared() bool {
+	_, ok := m.clearedFields[event.FieldPosition]
+	return ok
+}
+
+// ResetPosition resets all changes to the "position" field.
+func (m *EventMutation) ResetPosition() {
+	m.position = nil
+	m.addposition = nil
+	delete(m.clearedFields, event.FieldPosition)
+}
+
 // Where appends a list predicates to the EventMutation builder.
 func (m *EventMutation) Where(ps ...predicate.Event) {
 	m.predicates = append(m.predicates, ps...)
@@ -1979,7 +2173,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 9)
 	if m._type != nil {
 		fields = append(fields, event.FieldType)
 	}
@@ -1997,6 +2191,15 @@ func (m *EventMutation) Fields() []string {
 	}
 	if m._order != nil {
 		fields = append(fields, event.FieldOrder)
+	}
+	if m.subscription != nil {
+		fields = append(fields, event.FieldSubscription)
+	}
+	if m.sequence != nil {
+		fields = append(fields, event.FieldSequence)
+	}
+	if m.position != nil {
+		fields = append(fields, event.FieldPosition)
 	}
 	return fields
 }
@@ -2018,6 +2221,12 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 		return m.ExternalID()
 	case event.FieldOrder:
 		return m.Order()
+	case event.FieldSubscription:
+		return m.Subscription()
+	case event.FieldSequence:
+		return m.Sequence()
+	case event.FieldPosition:
+		return m.Position()
 	}
 	return nil, false
 }
@@ -2039,6 +2248,12 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldExternalID(ctx)
 	case event.FieldOrder:
 		return m.OldOrder(ctx)
+	case event.FieldSubscription:
+		return m.OldSubscription(ctx)
+	case event.FieldSequence:
+		return m.OldSequence(ctx)
+	case event.FieldPosition:
+		return m.OldPosition(ctx)
 	}
 	return nil, fmt.Errorf("unknown Event field %s", name)
 }
@@ -2090,6 +2305,27 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOrder(v)
 		return nil
+	case event.FieldSubscription:
+		v, ok := value.(*schematype.SubscriptionSnapshot)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubscription(v)
+		return nil
+	case event.FieldSequence:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSequence(v)
+		return nil
+	case event.FieldPosition:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPosition(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)
 }
@@ -2097,13 +2333,26 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *EventMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addsequence != nil {
+		fields = append(fields, event.FieldSequence)
+	}
+	if m.addposition != nil {
+		fields = append(fields, event.FieldPosition)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case event.FieldSequence:
+		return m.AddedSequence()
+	case event.FieldPosition:
+		return m.AddedPosition()
+	}
 	return nil, false
 }
 
@@ -2112,6 +2361,20 @@ func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *EventMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case event.FieldSequence:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSequence(v)
+		return nil
+	case event.FieldPosition:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPosition(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Event numeric field %s", name)
 }
@@ -2119,7 +2382,17 @@ func (m *EventMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *EventMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(event.FieldSubscription) {
+		fields = append(fields, event.FieldSubscription)
+	}
+	if m.FieldCleared(event.FieldSequence) {
+		fields = append(fields, event.FieldSequence)
+	}
+	if m.FieldCleared(event.FieldPosition) {
+		fields = append(fields, event.FieldPosition)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -2132,6 +2405,17 @@ func (m *EventMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *EventMutation) ClearField(name string) error {
+	switch name {
+	case event.FieldSubscription:
+		m.ClearSubscription()
+		return nil
+	case event.FieldSequence:
+		m.ClearSequence()
+		return nil
+	case event.FieldPosition:
+		m.ClearPosition()
+		return nil
+	}
 	return fmt.Errorf("unknown Event nullable field %s", name)
 }
 
@@ -2156,6 +2440,15 @@ func (m *EventMutation) ResetField(name string) error {
 		return nil
 	case event.FieldOrder:
 		m.ResetOrder()
+		return nil
+	case event.FieldSubscription:
+		m.ResetSubscription()
+		return nil
+	case event.FieldSequence:
+		m.ResetSequence()
+		return nil
+	case event.FieldPosition:
+		m.ResetPosition()
 		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)

@@ -2,12 +2,15 @@ package graph
 
 import (
 	"context"
+	"math"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 
 	"onramp/ent"
 	"onramp/ent/schema"
 	"onramp/internal/gid"
+	"onramp/internal/webhooks"
 )
 
 // maxPage bounds every list; a list asked for without a size gets
@@ -94,4 +97,46 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// eventCursor reads an events cursor: an event id and its feed position,
+// or an event id alone (a cursor issued before events had positions).
+func eventCursor(ctx context.Context, c *entgql.Cursor[gid.ID]) (*webhooks.After, error) {
+	if c == nil {
+		return nil, nil
+	}
+	after := &webhooks.After{ID: c.ID}
+	var pos int64
+	switch v := c.Value.(type) {
+	case nil:
+		return after, nil
+	case int64:
+		pos = v
+	case int:
+		pos = int64(v)
+	case int8:
+		pos = int64(v)
+	case int16:
+		pos = int64(v)
+	case int32:
+		pos = int64(v)
+	case uint8:
+		pos = int64(v)
+	case uint16:
+		pos = int64(v)
+	case uint32:
+		pos = int64(v)
+	case uint64:
+		if v > math.MaxInt64 {
+			return nil, badRequest(ctx, "after is not a cursor of the events query")
+		}
+		pos = int64(v)
+	default:
+		return nil, badRequest(ctx, "after is not a cursor of the events query")
+	}
+	if pos < 0 {
+		return nil, badRequest(ctx, "after is not a cursor of the events query")
+	}
+	after.Position = &pos
+	return after, nil
 }

@@ -70,21 +70,21 @@ func (r *mutationResolver) RedeliverWebhook(ctx context.Context, deliveryID gid.
 
 // Events is the resolver for the events field.
 func (r *queryResolver) Events(ctx context.Context, after *entgql.Cursor[gid.ID], first *int, orderID *gid.ID, types []string) (*model.EventConnection, error) {
-	var afterID *gid.ID
-	if after != nil {
-		afterID = &after.ID
-	}
-	first, _, err := pageSize(ctx, first, nil)
+	from, err := eventCursor(ctx, after)
 	if err != nil {
 		return nil, err
 	}
-	page, err := r.Webhooks.Events(ctx, afterID, *first, orderID, types)
+	first, _, err = pageSize(ctx, first, nil)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.Webhooks.Events(ctx, from, *first, orderID, types)
 	if err != nil {
 		return nil, err
 	}
 	conn := &model.EventConnection{Edges: make([]*model.EventEdge, len(page.Events)), PageInfo: &ent.PageInfo{}}
 	for i, ev := range page.Events {
-		conn.Edges[i] = &model.EventEdge{Cursor: ent.Cursor{ID: ev.ID}, Node: ev}
+		conn.Edges[i] = &model.EventEdge{Cursor: ent.Cursor{ID: ev.ID, Value: *ev.Position}, Node: ev}
 	}
 	conn.PageInfo.HasNextPage = page.HasNext
 	conn.PageInfo.HasPreviousPage = after != nil

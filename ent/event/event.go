@@ -27,6 +27,12 @@ const (
 	FieldExternalID = "external_id"
 	// FieldOrder holds the string denoting the order field in the database.
 	FieldOrder = "order"
+	// FieldSubscription holds the string denoting the subscription field in the database.
+	FieldSubscription = "subscription"
+	// FieldSequence holds the string denoting the sequence field in the database.
+	FieldSequence = "sequence"
+	// FieldPosition holds the string denoting the position field in the database.
+	FieldPosition = "position"
 	// Table holds the table name of the event in the database.
 	Table = "events"
 )
@@ -40,6 +46,9 @@ var Columns = []string{
 	FieldPartnerAccountID,
 	FieldExternalID,
 	FieldOrder,
+	FieldSubscription,
+	FieldSequence,
+	FieldPosition,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -101,4 +110,14 @@ func ByPartnerAccountID(opts ...sql.OrderTermOption) OrderOption {
 // ByExternalID orders the results by the external_id field.
 func ByExternalID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldExternalID, opts...).ToFunc()
+}
+
+// BySequence orders the results by the sequence field.
+func BySequence(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSequence, opts...).ToFunc()
+}
+
+// ByPosition orders the results by the position field.
+func ByPosition(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPosition, opts...).ToFunc()
 }

@@ -80,6 +80,16 @@ func ExternalID(v string) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldExternalID, v))
 }
 
+// Sequence applies equality check predicate on the "sequence" field. It's identical to SequenceEQ.
+func Sequence(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldSequence, v))
+}
+
+// Position applies equality check predicate on the "position" field. It's identical to PositionEQ.
+func Position(v int64) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldPosition, v))
+}
+
 // TypeEQ applies the EQ predicate on the "type" field.
 func TypeEQ(v string) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldType, v))
@@ -383,6 +393,116 @@ func ExternalIDEqualFold(v string) predicate.Event {
 // ExternalIDContainsFold applies the ContainsFold predicate on the "external_id" field.
 func ExternalIDContainsFold(v string) predicate.Event {
 	return predicate.Event(sql.FieldContainsFold(FieldExternalID, v))
+}
+
+// SubscriptionIsNil applies the IsNil predicate on the "subscription" field.
+func SubscriptionIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldSubscription))
+}
+
+// SubscriptionNotNil applies the NotNil predicate on the "subscription" field.
+func SubscriptionNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldSubscription))
+}
+
+// SequenceEQ applies the EQ predicate on the "sequence" field.
+func SequenceEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldSequence, v))
+}
+
+// SequenceNEQ applies the NEQ predicate on the "sequence" field.
+func SequenceNEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldSequence, v))
+}
+
+// SequenceIn applies the In predicate on the "sequence" field.
+func SequenceIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldSequence, vs...))
+}
+
+// SequenceNotIn applies the NotIn predicate on the "sequence" field.
+func SequenceNotIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldSequence, vs...))
+}
+
+// SequenceGT applies the GT predicate on the "sequence" field.
+func SequenceGT(v int) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldSequence, v))
+}
+
+// SequenceGTE applies the GTE predicate on the "sequence" field.
+func SequenceGTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldSequence, v))
+}
+
+// SequenceLT applies the LT predicate on the "sequence" field.
+func SequenceLT(v int) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldSequence, v))
+}
+
+// SequenceLTE applies the LTE predicate on the "sequence" field.
+func SequenceLTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldSequence, v))
+}
+
+// SequenceIsNil applies the IsNil predicate on the "sequence" field.
+func SequenceIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldSequence))
+}
+
+// SequenceNotNil applies the NotNil predicate on the "sequence" field.
+func SequenceNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldSequence))
+}
+
+// PositionEQ applies the EQ predicate on the "position" field.
+func PositionEQ(v int64) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldPosition, v))
+}
+
+// PositionNEQ applies the NEQ predicate on the "position" field.
+func PositionNEQ(v int64) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldPosition, v))
+}
+
+// PositionIn applies the In predicate on the "position" field.
+func PositionIn(vs ...int64) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldPosition, vs...))
+}
+
+// PositionNotIn applies the NotIn predicate on the "position" field.
+func PositionNotIn(vs ...int64) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldPosition, vs...))
+}
+
+// PositionGT applies the GT predicate on the "position" field.
+func PositionGT(v int64) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldPosition, v))
+}
+
+// PositionGTE applies the GTE predicate on the "position" field.
+func PositionGTE(v int64) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldPosition, v))
+}
+
+// PositionLT applies the LT predicate on the "position" field.
+func PositionLT(v int64) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldPosition, v))
+}
+
+// PositionLTE applies the LTE predicate on the "position" field.
+func PositionLTE(v int64) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldPosition, v))
+}
+
+// PositionIsNil applies the IsNil predicate on the "position" field.
+func PositionIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldPosition))
+}
+
+// PositionNotNil applies the NotNil predicate on the "position" field.
+func PositionNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldPosition))
 }
 
 // And groups predicates with the AND operator between them.

@@ -81,6 +81,9 @@ var (
 		{Name: "partner_account_id", Type: field.TypeString},
 		{Name: "external_id", Type: field.TypeString},
 		{Name: "order", Type: field.TypeJSON},
+		{Name: "subscription", Type: field.TypeJSON, Nullable: true},
+		{Name: "sequence", Type: field.TypeInt, Nullable: true},
+		{Name: "position", Type: field.TypeInt64, Nullable: true},
 	}
 	// EventsTable holds the schema information for the "events" table.
 	EventsTable = &schema.Table{
@@ -89,14 +92,19 @@ var (
 		PrimaryKey: []*schema.Column{EventsColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "event_partner_account_id_id",
-				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[4], EventsColumns[0]},
+				Name:    "event_position",
+				Unique:  true,
+				Columns: []*schema.Column{EventsColumns[9]},
 			},
 			{
-				Name:    "event_order_id_id",
+				Name:    "event_partner_account_id_position",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[3], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[4], EventsColumns[9]},
+			},
+			{
+				Name:    "event_order_id_sequence",
+				Unique:  true,
+				Columns: []*schema.Column{EventsColumns[3], EventsColumns[8]},
 			},
 		},
 	}

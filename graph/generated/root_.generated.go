@@ -143,12 +143,14 @@ type ComplexityRoot struct {
 	}
 
 	Event struct {
-		CreatedAt  func(childComplexity int) int
-		ExternalID func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Order      func(childComplexity int) int
-		OrderID    func(childComplexity int) int
-		Type       func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		ExternalID   func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Order        func(childComplexity int) int
+		OrderID      func(childComplexity int) int
+		Sequence     func(childComplexity int) int
+		Subscription func(childComplexity int) int
+		Type         func(childComplexity int) int
 	}
 
 	EventConnection struct {
@@ -173,6 +175,11 @@ type ComplexityRoot struct {
 		Status             func(childComplexity int) int
 		Step               func(childComplexity int) int
 		UpdatedAt          func(childComplexity int) int
+	}
+
+	EventSubscription struct {
+		Services func(childComplexity int) int
+		Status   func(childComplexity int) int
 	}
 
 	IntegrationKey struct {
@@ -918,6 +925,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.OrderID(childComplexity), true
+	case "Event.sequence":
+		if e.ComplexityRoot.Event.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Sequence(childComplexity), true
+	case "Event.subscription":
+		if e.ComplexityRoot.Event.Subscription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Subscription(childComplexity), true
 	case "Event.type":
 		if e.ComplexityRoot.Event.Type == nil {
 			break
@@ -1017,6 +1036,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventOrder.UpdatedAt(childComplexity), true
+
+	case "EventSubscription.services":
+		if e.ComplexityRoot.EventSubscription.Services == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventSubscription.Services(childComplexity), true
+	case "EventSubscription.status":
+		if e.ComplexityRoot.EventSubscription.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventSubscription.Status(childComplexity), true
 
 	case "IntegrationKey.createdAt":
 		if e.ComplexityRoot.IntegrationKey.CreatedAt == nil {
@@ -4356,10 +4388,13 @@ type Viewer {
 `, BuiltIn: false},
 	{Name: "../../schema/webhooks.graphql", Input: `extend type Query {
   """
-  What happened to the caller's orders, oldest first (integrations and
-  partner sessions: their partner account's orders; operators: all). A
-  client that missed deliveries replays from the cursor of the last event it
-  handled. Optionally one order's, or some types' (order.placed, …).
+  What happened to the caller's orders, in the order the changes committed
+  (integrations and partner sessions: their partner account's orders;
+  operators: all). A client that missed deliveries replays from the cursor
+  of the last event it handled and sees every later event exactly once,
+  however many writers commit at once. An event appears here a moment
+  after its change commits, once the feed has numbered it. Optionally one
+  order's, or some types' (order.placed, …).
   """
   events(after: Cursor, first: Int, orderId: ID, types: [String!]): EventConnection!
   "The caller's webhook endpoints, newest first (operators: every partner's)."
@@ -4390,8 +4425,20 @@ type Event {
   createdAt: Time!
   orderId: ID!
   externalId: String!
+  "1, 2, 3 … for the events of one order, in the order they committed: a receiver tells a gap or a duplicate by it."
+  sequence: Int!
   "The order's public fields after the change."
   order: EventOrder!
+  "The order's subscription after the change: its status and every service (null only on events recorded before subscriptions were told)."
+  subscription: EventSubscription
+}
+
+"An order's subscription at an event."
+type EventSubscription {
+  "PENDING or ACTIVE."
+  status: String!
+  "Every service of the subscription, with its quantity."
+  services: [PurchasedService!]!
 }
 
 "An order's public fields at an event (enum values as strings)."
@@ -4698,8 +4745,12 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_orderId(ctx, field)
 	case "externalId":
 		return ec.fieldContext_Event_externalId(ctx, field)
+	case "sequence":
+		return ec.fieldContext_Event_sequence(ctx, field)
 	case "order":
 		return ec.fieldContext_Event_order(ctx, field)
+	case "subscription":
+		return ec.fieldContext_Event_subscription(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
 }
@@ -4750,6 +4801,16 @@ func (ec *executionContext) childFields_EventOrder(ctx context.Context, field gr
 		return ec.fieldContext_EventOrder_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventOrder", field.Name)
+}
+
+func (ec *executionContext) childFields_EventSubscription(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_EventSubscription_status(ctx, field)
+	case "services":
+		return ec.fieldContext_EventSubscription_services(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventSubscription", field.Name)
 }
 
 func (ec *executionContext) childFields_IntegrationKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

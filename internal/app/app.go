@@ -31,6 +31,7 @@ import (
 	"onramp/internal/auth"
 	"onramp/internal/clock"
 	"onramp/internal/events"
+	"onramp/internal/feed"
 	"onramp/internal/gid"
 	"onramp/internal/jobs"
 	"onramp/internal/lifecycle"
@@ -158,6 +159,8 @@ type App struct {
 	Accounts *accounts.Service
 	// Life applies every change of an order's status or step.
 	Life *lifecycle.Engine
+	// Feed numbers the events in commit order (the events query's order).
+	Feed *feed.Sequencer
 	// Webhooks tells partner integrations of their orders' events.
 	Webhooks *webhooks.Service
 	Events   *events.Hub
@@ -223,6 +226,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	st.MigrationDone()
+	// Events recorded before this start (or before events had positions)
+	// are numbered before the first request: a cursor issued then maps to
+	// its event's position.
+	if _, err := a.Feed.Drain(ctx); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("number the events feed: %w", err)
+	}
 	a.Access = &access.Service{Store: st, Orders: a.Orders, Life: a.Life, Auth: authority}
 	a.Setup = &setup.Service{Store: st, Orders: a.Orders, Life: a.Life, Auth: authority, Access: a.Access}
 	a.Life.Missing = setup.MissingSettings
@@ -231,6 +241,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// Other replicas' order changes (PostgreSQL only; a no-op on SQLite),
 	// until Close.
 	go a.Events.Listen(shutdownCtx, cfg.DatabaseURL, a.currentOrders)
+	go a.Feed.Run(shutdownCtx)
 	if testClock != nil {
 		// Another replica's advance reaches this one within a second.
 		go testClock.Refresh(shutdownCtx, time.Second)

@@ -6,13 +6,13 @@ import (
 	"net/url"
 	"time"
 
-	"onramp/internal/accounts"
-
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"onramp/internal/accounts"
 	"onramp/internal/auth"
 	"onramp/internal/billing"
+	"onramp/internal/feed"
 	"onramp/internal/jobs"
 	life "onramp/internal/lifecycle"
 	"onramp/internal/mail"
@@ -34,7 +34,8 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	// A stub clock also drives River's scheduling.
 	jobTime, _ := cfg.Clock.(rivertype.TimeGenerator)
 	outbox := &mail.Outbox{}
-	a.Life = &life.Engine{Store: a.Store, Events: a.Events, Now: now}
+	a.Feed = feed.New(a.Store, a.Log.With("component", "feed"))
+	a.Life = &life.Engine{Store: a.Store, Events: a.Events, Now: now, Recorded: a.Feed.Poke}
 	a.Orders = &orders.Service{
 		Store: a.Store, Outbox: outbox, Links: a.Auth, Life: a.Life, Clock: now,
 		Settings: orders.Settings{

@@ -39,6 +39,9 @@ type Engine struct {
 	// OnEvent runs for every event recorded, in its transaction (the
 	// webhooks queue their deliveries); nil: nobody is told.
 	OnEvent func(ctx context.Context, ev *ent.Event) error
+	// Recorded runs after the commit of a transaction that recorded events
+	// (the feed's sequencer numbers them); nil: nothing.
+	Recorded func()
 	// Notify sends a row's notice, in the change's transaction (nil: no
 	// notices). It decides the recipients and whether the notice applies
 	// to this change (a hand-off's confirmation only after a hand-off).

@@ -5,8 +5,10 @@ import (
 	"slices"
 
 	"onramp/ent"
+	"onramp/ent/event"
 	"onramp/ent/order"
 	"onramp/ent/schema/schematype"
+	"onramp/ent/subscription"
 	"onramp/internal/store"
 )
 
@@ -75,16 +77,54 @@ func Snapshot(o *ent.Order) schematype.OrderSnapshot {
 	}
 }
 
-// Emit records an event of o in the transaction of ctx and hands it to
-// OnEvent (the webhooks' deliveries, queued in the same transaction).
+// SubscriptionSnapshot is a subscription's state, as its order's events
+// tell it.
+func SubscriptionSnapshot(s *ent.Subscription) *schematype.SubscriptionSnapshot {
+	services := s.Services
+	if services == nil {
+		services = []schematype.PurchasedService{}
+	}
+	return &schematype.SubscriptionSnapshot{Status: string(s.Status), Services: services}
+}
+
+// Emit records an event of o in the transaction of ctx, numbered next in
+// the order's sequence, with the order's and its subscription's state, and
+// hands it to OnEvent (the webhooks' deliveries, queued in the same
+// transaction). The caller holds the order's row lock (Apply) or has just
+// created it (placing), so the order's events are numbered in commit
+// order. After commit the feed's sequencer is poked (Recorded).
 func (e *Engine) Emit(ctx context.Context, o *ent.Order, typ string) error {
-	ev, err := ent.FromContext(ctx).Event.Create().
-		SetType(typ).SetCreatedAt(e.Now()).
-		SetOrderID(o.ID).SetPartnerAccountID(o.PartnerAccountID).SetExternalID(o.ExternalID).
-		SetOrder(Snapshot(o)).
-		Save(store.System(ctx))
-	if err != nil || e.OnEvent == nil {
+	client := ent.FromContext(ctx)
+	sys := store.System(ctx)
+	last, err := client.Event.Query().Where(event.OrderID(o.ID), event.SequenceNotNil()).
+		Order(ent.Desc(event.FieldSequence)).Select(event.FieldSequence).First(sys)
+	seq := 1
+	switch {
+	case err == nil:
+		seq = *last.Sequence + 1
+	case !ent.IsNotFound(err):
 		return err
+	}
+	c := client.Event.Create().
+		SetType(typ).SetCreatedAt(e.Now()).SetSequence(seq).
+		SetOrderID(o.ID).SetPartnerAccountID(o.PartnerAccountID).SetExternalID(o.ExternalID).
+		SetOrder(Snapshot(o))
+	sub, err := client.Subscription.Query().Where(subscription.OrderID(o.ID)).Only(sys)
+	switch {
+	case err == nil:
+		c.SetSubscription(SubscriptionSnapshot(sub))
+	case !ent.IsNotFound(err):
+		return err
+	}
+	ev, err := c.Save(sys)
+	if err != nil {
+		return err
+	}
+	if e.Recorded != nil {
+		store.AfterCommit(ctx, e.Recorded)
+	}
+	if e.OnEvent == nil {
+		return nil
 	}
 	return e.OnEvent(ctx, ev)
 }

@@ -156,7 +156,10 @@ func (s *Store) migrate(ctx context.Context, databaseURL string) error {
 		if err := s.Client.Schema.Create(System(ctx)); err != nil {
 			return err
 		}
-		return backfillEmptyStrings(ctx, s.DB)
+		if err := backfillEmptyStrings(ctx, s.DB); err != nil {
+			return err
+		}
+		return backfillEventSequences(ctx, s.DB)
 	}
 	lockDB, err := sql.Open("pgx", databaseURL)
 	if err != nil {
@@ -175,7 +178,25 @@ func (s *Store) migrate(ctx context.Context, databaseURL string) error {
 	if err := client.Schema.Create(System(ctx)); err != nil {
 		return err
 	}
-	return backfillEmptyStrings(ctx, lockDB)
+	if err := backfillEmptyStrings(ctx, lockDB); err != nil {
+		return err
+	}
+	return backfillEventSequences(ctx, lockDB)
+}
+
+// backfillEventSequences numbers the events recorded before events had
+// sequences: each order's in id order, which was their order (an order's
+// changes held its row lock, and one process made their ids). Their feed
+// positions need no backfill: the feed's sequencer numbers every event
+// without one, oldest id first, at its first pass.
+func backfillEventSequences(ctx context.Context, db *sql.DB) error {
+	_, err := db.ExecContext(ctx, `UPDATE events SET sequence = (
+		SELECT count(*) FROM events e2 WHERE e2.order_id = events.order_id AND e2.id <= events.id)
+		WHERE sequence IS NULL`)
+	if err != nil {
+		return fmt.Errorf("number the events of each order: %w", err)
+	}
+	return nil
 }
 
 // MigrationDone releases the migration lock Open kept (KeepMigrationLock);

@@ -18,6 +18,7 @@ import (
 
 	"onramp/internal/app"
 	"onramp/internal/clock"
+	"onramp/internal/gid"
 	"onramp/internal/mail/smtptest"
 	"onramp/internal/testkit"
 	"onramp/internal/testkit/apptest"
@@ -193,6 +194,23 @@ func TestWebhooksDeliverAFlowsEventsSigned(t *testing.T) {
 	}
 	if !slices.Equal(types, want) {
 		t.Errorf("delivered %v, want %v in that order", types, want)
+	}
+	// Each body numbers the order's events 1, 2, 3 … and carries the whole
+	// state: the order and its subscription (active once provisioned).
+	for i, d := range got {
+		var p webhooks.Payload
+		if err := json.Unmarshal(d.body, &p); err != nil {
+			t.Fatal(err)
+		}
+		sub := p.Data.Subscription
+		wantStatus := "PENDING"
+		if p.Type == "order.provisioned" {
+			wantStatus = "ACTIVE"
+		}
+		if p.Sequence != i+1 || sub == nil || sub.Status != wantStatus || len(sub.Services) != 2 || p.Data.Order.ID != gid.ID(o.ID) {
+			t.Errorf("delivery %d (%s): sequence %d, subscription %+v, order %s; want sequence %d, a %s subscription of two services, order %s",
+				i, p.Type, p.Sequence, sub, p.Data.Order.ID, i+1, wantStatus, o.ID)
+		}
 	}
 
 	var feed eventsResult

@@ -55,13 +55,19 @@ const (
 	maxBackoff = time.Hour
 )
 
-// Payload is what an endpoint receives.
+// Payload is what an endpoint receives: the event, its place in its
+// order's sequence (1, 2, 3 …: a receiver tells a gap or a duplicate by
+// it), and the whole state after the change, so that a receiver needs no
+// call back.
 type Payload struct {
 	ID        gid.ID    `json:"id"`
 	Type      string    `json:"type"`
+	Sequence  int       `json:"sequence"`
 	CreatedAt time.Time `json:"createdAt"`
 	Data      struct {
 		Order schematype.OrderSnapshot `json:"order"`
+		// Subscription is null only on events recorded before it was told.
+		Subscription *schematype.SubscriptionSnapshot `json:"subscription"`
 	} `json:"data"`
 }
 
@@ -69,7 +75,11 @@ type Payload struct {
 // attempt.
 func Body(ev *ent.Event) []byte {
 	p := Payload{ID: ev.ID, Type: ev.Type, CreatedAt: ev.CreatedAt.UTC()}
+	if ev.Sequence != nil {
+		p.Sequence = *ev.Sequence
+	}
 	p.Data.Order = ev.Order
+	p.Data.Subscription = ev.Subscription
 	b, _ := json.Marshal(p) //nolint:errchkjson // a Payload (strings, a time, an order map read from JSON) always marshals
 	return b
 }
@@ -182,7 +192,7 @@ func (w *DeliverWorker) earlierPending(ctx context.Context, ep *ent.WebhookEndpo
 	// The endpoint's creation time is taken inside its insert's
 	// transaction (Create), so an event stamped after it was queued for it.
 	q := w.Store.Client.Event.Query().Where(
-		event.OrderID(ev.OrderID), event.IDLT(ev.ID),
+		event.OrderID(ev.OrderID), event.SequenceLT(seqOf(ev)),
 		event.CreatedAtGTE(ep.CreatedAt), event.CreatedAtGT(now.Add(-RetryFor)))
 	if len(ep.Events) > 0 {
 		q.Where(event.TypeIn(ep.Events...))
@@ -198,6 +208,13 @@ func (w *DeliverWorker) earlierPending(ctx context.Context, ep *ent.WebhookEndpo
 		return false, err
 	}
 	return delivered < len(earlier), nil
+}
+
+func seqOf(ev *ent.Event) int {
+	if ev.Sequence == nil {
+		return 0
+	}
+	return *ev.Sequence
 }
 
 // attempt is how one delivery attempt went.

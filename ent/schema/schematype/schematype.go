@@ -139,6 +139,14 @@ type OrderSnapshot struct {
 	UpdatedAt          time.Time `json:"updatedAt"`
 }
 
+// SubscriptionSnapshot is an order's subscription as an event tells it
+// (the GraphQL EventSubscription, and a webhook's data.subscription): the
+// whole state, so that a receiver needs no call back to learn it.
+type SubscriptionSnapshot struct {
+	Status   string             `json:"status"`
+	Services []PurchasedService `json:"services"`
+}
+
 // RetiredSecret is a webhook secret a rotation replaced: it keeps signing
 // beside the current one until Until.
 type RetiredSecret struct {
