@@ -33,6 +33,7 @@ import (
 	"onramp/internal/lifecycle"
 	"onramp/internal/orders"
 	"onramp/internal/store"
+	"onramp/internal/throttle"
 	"onramp/internal/validate"
 )
 
@@ -165,10 +166,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	f.integer(&cfg.HashingSlots, "sign-in-hashing", "sign-ins that may hash a password at once (argon2id, 19 MiB each)")
 	maxBody := int(cfg.MaxBodyBytes)
 	f.integer(&maxBody, "max-body-bytes", "request body limit")
+	proxies := ""
+	f.str(&proxies, "trusted-proxies", "load balancers whose X-Forwarded-For is believed, as CIDRs (10.0.0.0/8,192.0.2.7); empty: the connection's address counts")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
 	cfg.MaxBodyBytes = int64(maxBody)
+	var err error
+	if cfg.TrustedProxies, err = throttle.ParseProxies(proxies); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {

@@ -103,6 +103,9 @@ type Config struct {
 	// TOO_MANY_ATTEMPTS.
 	HashingSlots int
 	HashingWait  time.Duration
+	// TrustedProxies are the load balancers whose X-Forwarded-For names
+	// the client address the throttles count (none: the connection's).
+	TrustedProxies throttle.Proxies
 
 	// Clock replaces the wall clock in tests (services, job scheduling and
 	// token expiry); nil is the wall clock.
@@ -309,7 +312,7 @@ func (a *App) routes(gql http.Handler) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", instrument("graphql", a.bodies.limit(a.Config.BodyReadTimeout, throttle.Middleware(a.Auth.Middleware(limitBody(a.Config.MaxBodyBytes, deadline(a.Config.RequestTimeout, gql)))))))
+	mux.Handle("/graphql", instrument("graphql", a.bodies.limit(a.Config.BodyReadTimeout, throttle.Middleware(a.Config.TrustedProxies, a.Auth.Middleware(limitBody(a.Config.MaxBodyBytes, deadline(a.Config.RequestTimeout, gql)))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

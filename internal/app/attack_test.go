@@ -47,6 +47,7 @@ import (
 	"onramp/internal/store/storetest"
 	"onramp/internal/testkit"
 	"onramp/internal/testkit/apptest"
+	"onramp/internal/throttle"
 )
 
 // attackPost sends body to /graphql with a content type and the operator's
@@ -1105,6 +1106,51 @@ func TestAttackSignInLimits(t *testing.T) {
 		}
 		if _, codes := signInAnswer(t, c, "fresh@p1.example", "wrong-password-x"); !slices.Equal(codes, []string{"TOO_MANY_ATTEMPTS"}) {
 			t.Fatalf("21st wrong sign-in from one address: codes %v, want TOO_MANY_ATTEMPTS", codes)
+		}
+	})
+
+	// Behind a load balancer every connection comes from the balancer:
+	// with --trusted-proxies the address it forwards is the one counted,
+	// and without it a forwarded address is the caller's invention.
+	t.Run("behind a trusted proxy the forwarded address is the one throttled", func(t *testing.T) {
+		for _, trusted := range []bool{true, false} {
+			c := apptest.Start(t, apptest.Options{HandlerOnly: true, Clock: clock.NewStub(apptest.MailEpoch), Configure: func(cfg *app.Config) {
+				if trusted {
+					cfg.TrustedProxies, _ = throttle.ParseProxies("127.0.0.1/32")
+				}
+			}})
+			from := func(addr string) testkit.Client {
+				return testkit.Client{URL: c.URL, Header: http.Header{"X-Forwarded-For": {addr}}}
+			}
+			signIn := func(cl testkit.Client, email string) string {
+				t.Helper()
+				r, err := cl.Post(context.Background(), "", apptest.SignInMutation, map[string]any{"email": email, "password": "wrong-password-x"})
+				var data struct {
+					SignIn struct {
+						UserErrors []apptest.UserError `json:"userErrors"`
+					} `json:"signIn"`
+				}
+				if err != nil || json.Unmarshal(r.Data, &data) != nil || len(data.SignIn.UserErrors) != 1 {
+					t.Fatalf("signIn: %v %+v %s", err, r.Errors, r.Data)
+				}
+				return data.SignIn.UserErrors[0].Code
+			}
+			abuser, other := from("203.0.113.9"), from("198.51.100.4")
+			for i := range 20 {
+				if code := signIn(abuser, fmt.Sprintf("guess%d@p1.example", i)); code != "INVALID_CREDENTIALS" {
+					t.Fatalf("trusted %v, attempt %d: %s", trusted, i, code)
+				}
+			}
+			if code := signIn(abuser, "fresh@p1.example"); code != "TOO_MANY_ATTEMPTS" {
+				t.Errorf("trusted %v: the abuser's 21st wrong sign-in answered %s, want TOO_MANY_ATTEMPTS", trusted, code)
+			}
+			want := "INVALID_CREDENTIALS" // another client behind the balancer goes on
+			if !trusted {
+				want = "TOO_MANY_ATTEMPTS" // both are the balancer's address
+			}
+			if code := signIn(other, "someone@p1.example"); code != want {
+				t.Errorf("trusted %v: another forwarded address answered %s, want %s", trusted, code, want)
+			}
 		}
 	})
 

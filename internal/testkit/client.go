@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -24,6 +25,9 @@ type Client struct {
 	// HTTP sends the requests (default: a client with a one-minute
 	// timeout).
 	HTTP *http.Client
+	// Header is added to every request (an X-Forwarded-For a load
+	// balancer would add, say).
+	Header http.Header
 }
 
 // Error is one entry of a GraphQL response's "errors".
@@ -67,6 +71,7 @@ func (c *Client) PostBody(ctx context.Context, token string, body []byte) (Respo
 	if err != nil {
 		return out, nil, err
 	}
+	maps.Copy(req.Header, c.Header)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/graphql-response+json, application/json")
 	if token != "" {

@@ -5,8 +5,12 @@ package throttle
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -219,11 +223,85 @@ func Client(ctx context.Context) string {
 	return s
 }
 
-// Middleware stores each request's client address for the limiters: the
-// connection's RemoteAddr (behind a proxy, every client shares the
-// proxy's).
-func Middleware(next http.Handler) http.Handler {
+// Proxies are the load balancers and reverse proxies whose X-Forwarded-For
+// is believed (--trusted-proxies): address ranges.
+type Proxies []netip.Prefix
+
+// ParseProxies reads a comma-separated list of CIDRs or single addresses
+// ("10.0.0.0/8, 192.0.2.7"); empty is none.
+func ParseProxies(list string) (Proxies, error) {
+	var out Proxies
+	for part := range strings.SplitSeq(list, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, fmt.Errorf("trusted proxy %q is not an address or a CIDR range", part)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q is not an address or a CIDR range", part)
+		}
+		if p.Addr().Is4In6() {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// trusts reports whether addr is one of the proxies.
+func (ps Proxies) trusts(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	for _, p := range ps {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// ClientAddr is the address a request counts under: the connection's,
+// unless that is a trusted proxy, then the rightmost address of
+// X-Forwarded-For that is not a trusted proxy (each proxy appends the
+// address it received from, so everything left of it is the caller's to
+// invent). A forwarded entry that is not an address ends the walk at the
+// last address that was one.
+func (ps Proxies) ClientAddr(r *http.Request) string {
+	host := r.RemoteAddr
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil || len(ps) == 0 || !ps.trusts(addr) {
+		return host
+	}
+	client := addr
+	for _, hop := range slices.Backward(r.Header.Values("X-Forwarded-For")) {
+		for _, entry := range slices.Backward(strings.Split(hop, ",")) {
+			a, err := netip.ParseAddr(strings.TrimSpace(entry))
+			if err != nil {
+				return client.Unmap().String()
+			}
+			client = a
+			if !ps.trusts(a) {
+				return a.Unmap().String()
+			}
+		}
+	}
+	return client.Unmap().String()
+}
+
+// Middleware stores each request's client address for the limiters (see
+// Proxies.ClientAddr; with no trusted proxy, the connection's address).
+func Middleware(trusted Proxies, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(WithClient(r.Context(), r.RemoteAddr)))
+		next.ServeHTTP(w, r.WithContext(WithClient(r.Context(), trusted.ClientAddr(r))))
 	})
 }

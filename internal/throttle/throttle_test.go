@@ -2,6 +2,8 @@ package throttle
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -115,5 +117,46 @@ func TestReserveHoldsUnderConcurrency(t *testing.T) {
 	}
 	if wait, _ := l.Reserve("k"); wait == 0 {
 		t.Fatal("sixth attempt went ahead")
+	}
+}
+
+func TestClientAddrBelievesOnlyTrustedProxies(t *testing.T) {
+	lb, err := ParseProxies(" 10.0.0.0/8, 192.0.2.7 ,::ffff:172.16.0.0/108")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		proxies Proxies
+		remote  string
+		xff     []string
+		want    string
+	}{
+		{"no trusted proxy: the connection's address, whatever the header says", nil, "10.1.1.1:5000", []string{"203.0.113.9"}, "10.1.1.1"},
+		{"an untrusted peer's header is its own invention", lb, "198.51.100.4:5000", []string{"203.0.113.9"}, "198.51.100.4"},
+		{"behind the balancer: the address it received from", lb, "10.1.1.1:5000", []string{"203.0.113.9"}, "203.0.113.9"},
+		{"a caller's own X-Forwarded-For entry is skipped: the rightmost untrusted one counts", lb, "10.1.1.1:5000", []string{"6.6.6.6, 203.0.113.9"}, "203.0.113.9"},
+		{"two proxies in a row, in two header lines", lb, "10.1.1.1:5000", []string{"6.6.6.6", "203.0.113.9, 192.0.2.7"}, "203.0.113.9"},
+		{"a garbled entry stops the walk at the last real address", lb, "10.1.1.1:5000", []string{"203.0.113.9, junk"}, "10.1.1.1"},
+		{"only proxies: the leftmost of them", lb, "10.1.1.1:5000", []string{"10.2.2.2"}, "10.2.2.2"},
+		{"no header behind the balancer: the balancer's", lb, "10.1.1.1:5000", nil, "10.1.1.1"},
+		{"an IPv4-mapped range matches the IPv4 peer", lb, "172.16.3.4:5000", []string{"203.0.113.9"}, "203.0.113.9"},
+		{"IPv6 clients", lb, "[::1]:5000", []string{"2001:db8::1"}, "::1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+			r.RemoteAddr = tc.remote
+			for _, v := range tc.xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			if got := tc.proxies.ClientAddr(r); got != tc.want {
+				t.Errorf("ClientAddr = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	for _, bad := range []string{"10.0.0.0/33", "example.com", "10.0.0.1/8/2"} {
+		if _, err := ParseProxies(bad); err == nil {
+			t.Errorf("ParseProxies(%q) accepted it", bad)
+		}
 	}
 }
