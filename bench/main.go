@@ -34,6 +34,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"net"
 	"net/http"
 	"os"
@@ -75,7 +76,7 @@ func main() {
 	flag.IntVar(&c.subscribers, "subscribers", 10_000, "websocket subscribers of one order in the fan-out case")
 	flag.BoolVar(&c.subscriptionWithOrder, "subscription-order", false, "subscribers also select the event's order { id status } (a database read per subscriber and event)")
 	flag.StringVar(&c.profileDir, "profile", "", "save a CPU profile of the server for each case (first run) into this directory")
-	flag.StringVar(&c.only, "only", "", "run only the HTTP cases whose name contains this (with their plain and twin), \"flows\" or \"fanout\", and print no table (for A/B runs and profiles)")
+	flag.StringVar(&c.only, "only", "", "run only the HTTP cases whose name contains this (with their plain and twin), \"flows\", \"fanout\" or \"webhooks\" (both databases), and print no table (for A/B runs and profiles)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the data directory (and the server's log)")
 	c.postgresURL = os.Getenv("ONRAMP_TEST_POSTGRES_URL")
 	if c.postgresURL == "" {
@@ -88,6 +89,13 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
+	}
+	if c.only == "webhooks" {
+		if err := postgresLatency(ctx, c); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: PostgreSQL webhook latency:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if c.only != "" {
 		return
@@ -299,6 +307,11 @@ func run(ctx context.Context, c config) (result, error) {
 		}
 	}
 
+	if c.only == "webhooks" {
+		twin.stop()
+		srv.stop()
+		return result{}, b.onlyWebhooks(ctx, dir)
+	}
 	if c.only != "" {
 		return result{}, b.onlyRest(srv, twin)
 	}
@@ -327,6 +340,10 @@ func run(ctx context.Context, c config) (result, error) {
 	hookOff, hookOn, hooks, err := b.webhookFigures(ctx, dir)
 	if err != nil {
 		return result{}, fmt.Errorf("webhooks: %w", err)
+	}
+	steady, err := b.steadyLatencyOn(ctx, dir, "")
+	if err != nil {
+		return result{}, fmt.Errorf("webhook latency: %w", err)
 	}
 
 	rows := []row{}
@@ -357,6 +374,7 @@ func run(ctx context.Context, c config) (result, error) {
 		rows = append(rows, rw)
 	}
 	flowT, flowMet := targets2([]target{{"flows/s", flowRate.rate, 150}})
+	hookT, hookMet := targets2([]target{{"pace", hooks.pace, 0.95}, {"ms p99", float64(hooks.p99) / float64(time.Millisecond), -2000}})
 	fanT, fanMet := targets2([]target{{"× raw", float64(fan.last) / float64(raw.last), -1.5}})
 	rssT, rssMet := targets2([]target{{"MiB", mib(rssFan), -400}})
 	rows = append(rows,
@@ -376,9 +394,10 @@ func run(ctx context.Context, c config) (result, error) {
 			ratio: fmt.Sprintf("%.3f", hookOn.rate/hookOff.rate)},
 		row{name: "(k) webhook deliveries during (j), event → receiver delay",
 			rate: fmt.Sprintf("%.0f events/s (%.0f/s made)", hooks.delivered, hooks.produced), p50: ms(hooks.p50), p99: ms(hooks.p99),
-			ratio: fmt.Sprintf("%.3f", hooks.delivered/hooks.produced)},
+			ratio: fmt.Sprintf("pace %.3f", hooks.pace), target: hookT, met: hookMet},
 		row{name: "    a run's events, from its start to the last arrival",
 			rate: fmt.Sprintf("%.0f events/s (%d events, %d POSTs; last %s after the flows)", hooks.overall, hooks.events, hooks.posts, hooks.drain.Round(100*time.Millisecond))},
+		latencyRow("(l)", steady),
 	)
 
 	fmt.Printf("Onramp bench %s: SQLite, %d seeded orders (seeded in %s), %d HTTP clients, %d runs of %s per case (medians)\n\n",
@@ -389,6 +408,29 @@ func run(ctx context.Context, c config) (result, error) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.rate, r.p50, r.p99, r.ratio, r.twin, r.target, r.met)
 	}
 	return flowRate, tw.Flush()
+}
+
+// latencyRow is the row of a steady-load latency case, with its targets.
+func latencyRow(label string, l latencyResult) row {
+	t, met := targets2([]target{
+		{"ms p50", float64(l.p50) / float64(time.Millisecond), -300},
+		{"ms p99", float64(l.p99) / float64(time.Millisecond), -1000},
+	})
+	return row{name: fmt.Sprintf("%s webhook delay at a steady %d events/s, event → receiver", label, steadyRate),
+		rate: fmt.Sprintf("%d events, max %s", l.events, ms(l.max)), p50: ms(l.p50), p99: ms(l.p99), target: t, met: met}
+}
+
+// onlyWebhooks runs the webhook rows (j), (k) and (l) on SQLite, for
+// -only webhooks; main adds PostgreSQL's (l).
+func (b *bench) onlyWebhooks(ctx context.Context, dir string) error {
+	off, on, hooks, err := b.webhookFigures(ctx, dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "flows %.1f/s without an endpoint, %.1f/s with; deliveries %.0f/s of %.0f/s made, pace %.3f, p50 %s p99 %s\n",
+		off.rate, on.rate, hooks.delivered, hooks.produced, hooks.pace, ms(hooks.p50), ms(hooks.p99))
+	_, err = b.steadyLatencyOn(ctx, dir, "")
+	return err
 }
 
 // onlyRest runs the flows or the fan-out when -only names them.
@@ -501,12 +543,25 @@ func placeBody(externalID, account string) []byte {
 // post sends a prepared body through the tests' shared client; an answer
 // with errors is an error.
 func (b *bench) post(token string, body []byte) ([]byte, error) {
-	c := testkit.Client{URL: b.base, HTTP: b.client}
+	c := testkit.Client{URL: b.base, HTTP: b.client, Header: forwardedFor(token)}
 	r, out, err := c.PostBody(context.Background(), token, body)
 	if err == nil && (r.Status != http.StatusOK || len(r.Errors) > 0) {
 		err = fmt.Errorf("status %d: %s", r.Status, out)
 	}
 	return out, err
+}
+
+// forwardedFor is the X-Forwarded-For of a caller: the servers trust the
+// bench as their load balancer (ONRAMP_TRUSTED_PROXIES), and each token
+// (each flow's setup link, each integration) comes from an address of its
+// own in the benchmarking range 198.18.0.0/15, as real callers come from
+// theirs. Without it every flow shares one address, and the per-address
+// throttles (thirty subdomain checks a minute) refuse the flows.
+func forwardedFor(token string) http.Header {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(token))
+	n := h.Sum32()
+	return http.Header{"X-Forwarded-For": {fmt.Sprintf("198.%d.%d.%d", 18+(n>>16)&1, (n>>8)&0xff, n&0xff)}}
 }
 
 // size is the length of the answer to body.

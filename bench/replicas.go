@@ -102,6 +102,20 @@ func replicaFigures(ctx context.Context, c config, sqliteFlows result) error {
 	if err != nil {
 		return err
 	}
+	// The replicas run outside dev mode, where no endpoint on this machine
+	// can be reached: the latency case stops them and starts one in dev
+	// mode on the same database.
+	srvA.stop()
+	srvB.stop()
+	latDir, err := os.MkdirTemp("", "onramp-bench-replica-")
+	if err != nil {
+		return err
+	}
+	dirs = append(dirs, latDir)
+	steady, err := a.steadyLatencyOn(ctx, latDir, dbURL)
+	if err != nil {
+		return fmt.Errorf("webhook latency: %w", err)
+	}
 
 	fmt.Printf("\nReplicas on PostgreSQL (a fresh database on %s), %d runs of %s (medians)\n\n",
 		redact(c.postgresURL), c.runs, c.duration)
@@ -116,6 +130,8 @@ func replicaFigures(ctx context.Context, c config, sqliteFlows result) error {
 		replicaSubscribers, ms(same.p50), ms(same.p99))
 	fmt.Fprintf(tw, "    change through B to the same subscribers on A\t\t%s\t%s\t%.2f\n",
 		ms(cross.p50), ms(cross.p99), float64(cross.p50)/float64(same.p50))
+	l := latencyRow("(l)", steady)
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\t%s\t%s\n", l.name, l.rate, l.p50, l.p99, l.target, l.met)
 	return tw.Flush()
 }
 
@@ -221,4 +237,31 @@ func redact(raw string) string {
 		return "(a malformed URL)"
 	}
 	return u.Redacted()
+}
+
+// postgresLatency is the PostgreSQL (l) alone, for -only webhooks.
+func postgresLatency(ctx context.Context, c config) error {
+	dbURL, drop, err := createDatabase(c.postgresURL)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	st, err := store.Open(ctx, "", dbURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	authority, err := auth.New(ctx, st.Client, auth.Config{SetupLinkTTL: 30 * 24 * time.Hour})
+	if err != nil {
+		return err
+	}
+	op, _ := authority.IssueOperator("bench", 2*time.Hour)
+	dir, err := os.MkdirTemp("", "onramp-bench-replica-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	b := &bench{c: c, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}, st: st, auth: authority, op: op}
+	_, err = b.steadyLatencyOn(ctx, dir, dbURL)
+	return err
 }

@@ -54,7 +54,10 @@ func startServer(ctx context.Context, bin, dataDir, databaseURL string, env ...s
 	// Outside dev mode (as in production) unless env says otherwise; no SMTP server, so mail stays
 	// queued. The Go runtime raises the child's open-file limit to the hard
 	// limit by itself, enough for the fan-out's sockets.
-	cmd.Env = append(os.Environ(), app.BenchRoutesEnv+"=1", "ONRAMP_DEV=false", "ONRAMP_DATABASE_URL="+databaseURL)
+	cmd.Env = append(os.Environ(), app.BenchRoutesEnv+"=1", "ONRAMP_DEV=false", "ONRAMP_DATABASE_URL="+databaseURL,
+		// The bench is the load balancer: each caller's forwarded address
+		// counts (see forwardedFor).
+		"ONRAMP_TRUSTED_PROXIES=127.0.0.1/32")
 	cmd.Env = append(cmd.Env, env...) // the last value of a key wins
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {

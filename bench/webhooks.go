@@ -79,10 +79,16 @@ func startReceiver() (*hookReceiver, error) {
 // stopped included).
 type hookResult struct {
 	delivered, produced float64 // a second, within the window
-	overall             float64 // a second, from the start to the last arrival
-	p50, p99            time.Duration
-	drain               time.Duration // from the flows' end to the last arrival
-	posts, events       int
+	// pace is the run's events a second over the span of their arrivals,
+	// divided by the same events a second over the span of their creation:
+	// 1 when deliveries keep up with production, less when a backlog grows
+	// (a window's count would also miss the last events' few milliseconds
+	// of delay).
+	pace          float64
+	overall       float64 // a second, from the start to the last arrival
+	p50, p99      time.Duration
+	drain         time.Duration // from the flows' end to the last arrival
+	posts, events int
 }
 
 // webhookFigures measures (j) complete flows without and with one endpoint
@@ -138,8 +144,8 @@ func (b *bench) webhookFigures(ctx context.Context, dataDir string) (without, wi
 		}
 		wi = append(wi, res)
 		hs = append(hs, h)
-		fmt.Fprintf(os.Stderr, "webhooks run %d: flows %.1f/s without, %.1f/s with; %.0f events/s delivered of %.0f/s made, p50 %s p99 %s, %d events at %.0f/s from the run's start to the last arrival (%s after the flows)\n",
-			r+1, wo[r].rate, res.rate, h.delivered, h.produced, ms(h.p50), ms(h.p99), h.events, h.overall, h.drain.Round(time.Millisecond))
+		fmt.Fprintf(os.Stderr, "webhooks run %d: flows %.1f/s without, %.1f/s with; %.0f events/s delivered of %.0f/s made, pace %.3f, p50 %s p99 %s, %d events at %.0f/s from the run's start to the last arrival (%s after the flows)\n",
+			r+1, wo[r].rate, res.rate, h.delivered, h.produced, h.pace, ms(h.p50), ms(h.p99), h.events, h.overall, h.drain.Round(time.Millisecond))
 	}
 	rcv.mu.Lock()
 	bad := rcv.badSigs
@@ -217,7 +223,7 @@ func (b *bench) flowsWithEndpoint(ctx context.Context, rcv *hookReceiver) (resul
 	}
 	var lats []time.Duration
 	delivered := 0
-	var last time.Time
+	var last, firstArrival, firstMade, lastMade time.Time
 	rcv.mu.Lock()
 	for _, id := range ids {
 		at := rcv.first[string(id)]
@@ -227,7 +233,20 @@ func (b *bench) flowsWithEndpoint(ctx context.Context, rcv *hookReceiver) (resul
 		if at.After(last) {
 			last = at
 		}
+		if firstArrival.IsZero() || at.Before(firstArrival) {
+			firstArrival = at
+		}
+		made := at.Add(-rcv.latency[string(id)])
+		if firstMade.IsZero() || made.Before(firstMade) {
+			firstMade = made
+		}
+		if made.After(lastMade) {
+			lastMade = made
+		}
 		lats = append(lats, rcv.latency[string(id)])
+	}
+	if span := last.Sub(firstArrival); span > 0 {
+		h.pace = lastMade.Sub(firstMade).Seconds() / span.Seconds()
 	}
 	h.posts = rcv.posts
 	rcv.posts = 0
@@ -256,6 +275,7 @@ func medianHooks(hs []hookResult) hookResult {
 	}
 	return hookResult{
 		delivered: pick(func(h hookResult) float64 { return h.delivered }),
+		pace:      pick(func(h hookResult) float64 { return h.pace }),
 		produced:  pick(func(h hookResult) float64 { return h.produced }),
 		overall:   pick(func(h hookResult) float64 { return h.overall }),
 		p50:       time.Duration(pick(func(h hookResult) float64 { return float64(h.p50) })),

@@ -80,7 +80,8 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 		func(ctx context.Context) error { _, err := a.Webhooks.PruneRedeliveries(ctx); return err },
 	}})
 	river.AddWorker(workers, &billing.StartWorker{Store: a.Store, URL: cfg.BillingWebhookURL, Now: now})
-	river.AddWorker(workers, &webhooks.DeliverWorker{Store: a.Store, Dev: cfg.Dev, Now: now, Disabled: a.Orders.WebhookDisabled})
+	hooks := &webhooks.DeliverWorker{Store: a.Store, Dev: cfg.Dev, Now: now, Disabled: a.Orders.WebhookDisabled}
+	river.AddWorker(workers, hooks)
 
 	q, err := jobs.New(ctx, a.Store, workers, jobs.Config{
 		SQLitePath:   store.SQLiteFile(cfg.DataDir),
@@ -96,6 +97,7 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	}
 	a.Jobs = q
 	outbox.Queue = q
+	hooks.Queue = q
 	a.Orders.Queue = q
 	a.Webhooks = &webhooks.Service{Store: a.Store, Queue: q, Dev: cfg.Dev, Now: now}
 	a.Life.OnEvent = a.Webhooks.Enqueue

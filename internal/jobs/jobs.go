@@ -120,7 +120,18 @@ func New(ctx context.Context, st *store.Store, workers *river.Workers, cfg Confi
 				// never delays the setup emails; and many of them, since
 				// waiting costs little and one partner holds at most
 				// webhooks.MaxInFlightPerAccount of them.
-				WebhookQueue: {MaxWorkers: max(16, 2*cfg.Workers)},
+				// A delivery's first attempt should leave within a few
+				// hundred milliseconds of its commit: the queue fetches
+				// at most 20 ms after a job is inserted (River hears of
+				// inserts by LISTEN on PostgreSQL, and of this process's
+				// own inserts on SQLite) and polls every 200 ms for
+				// anything it did not hear of (another process's insert
+				// on SQLite, a snooze or retry come due).
+				WebhookQueue: {
+					MaxWorkers:        max(16, 2*cfg.Workers),
+					FetchCooldown:     min(cfg.PollInterval/2, 20*time.Millisecond),
+					FetchPollInterval: min(cfg.PollInterval, 200*time.Millisecond),
+				},
 			}
 		}
 		return c

@@ -15,10 +15,12 @@ import (
 
 	"onramp/ent"
 	"onramp/ent/event"
+	"onramp/ent/predicate"
 	"onramp/ent/schema/schematype"
 	"onramp/ent/webhookdelivery"
 	"onramp/ent/webhookendpoint"
 	"onramp/internal/gid"
+	"onramp/internal/jobs"
 	"onramp/internal/store"
 )
 
@@ -93,6 +95,10 @@ type DeliverWorker struct {
 	// Disabled runs, in its transaction, when an endpoint is disabled after
 	// failing for RetryFor (its owner is told).
 	Disabled func(ctx context.Context, ep *ent.WebhookEndpoint) error
+	// Queue queues a fresh delivery when a worker that was delivering an
+	// order's events one after the other must stop (nil: the waiting
+	// deliveries' own jobs come back after waitSnooze).
+	Queue *jobs.Queue
 
 	clientOnce sync.Once
 	client     *http.Client
@@ -100,6 +106,9 @@ type DeliverWorker struct {
 	fairMu     sync.Mutex
 	byEndpoint map[gid.ID]int
 	byAccount  map[string]int
+	// streams are the (endpoint, order) streams a worker of this process
+	// holds; true when another delivery asked for one meanwhile.
+	streams map[stream]bool
 }
 
 // take reserves an in-flight slot for a delivery to ep, or reports that its
@@ -162,52 +171,227 @@ func (w *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	if now.Sub(ev.CreatedAt) > RetryFor && !job.Args.Redelivery {
 		return river.JobCancel(fmt.Errorf("event %s not delivered within %s", ev.ID, RetryFor))
 	}
-	if !job.Args.Redelivery {
-		waiting, err := w.earlierPending(sys, ep, ev, now)
-		if err != nil {
-			return err
-		}
-		if waiting {
-			// The order's earlier event goes first.
-			return river.JobSnooze(2 * time.Second)
-		}
+	if job.Args.Redelivery {
+		// Asked for by the owner: it waits for nothing of its order.
+		return w.deliver(sys, ep, ev, job.Attempt, true, now).err
 	}
-	if !w.take(ep) {
+	key := stream{endpoint: ep.ID, order: ev.OrderID}
+	if !w.enter(key) {
+		// A worker of this process is delivering this order's events to
+		// this endpoint: it delivers this one too before it leaves.
+		return river.JobSnooze(waitSnooze)
+	}
+	return w.drain(sys, ep, ev, key)
+}
+
+// waitSnooze is how long a delivery waits for the order's earlier event
+// when nobody wakes it: the worker that delivers the earlier one delivers
+// it at once, so this is the safety net of a crash or of another replica.
+const waitSnooze = 30 * time.Second
+
+// slotWait is how long a delivery waits for a slot of its endpoint's or
+// account's share before giving the worker back (snoozed): long enough
+// for a fast receiver's attempt to end, short enough that a hanging
+// receiver's deliveries do not hold workers.
+const slotWait = 250 * time.Millisecond
+
+// stream is one endpoint's deliveries of one order's events: one worker of
+// a process delivers them at a time, in sequence order.
+type stream struct {
+	endpoint gid.ID
+	order    gid.ID
+}
+
+// enter takes the stream, or marks it asked for (its holder looks again
+// before leaving) and reports false.
+func (w *DeliverWorker) enter(k stream) bool {
+	w.fairMu.Lock()
+	defer w.fairMu.Unlock()
+	if w.streams == nil {
+		w.streams = map[stream]bool{}
+	}
+	if _, busy := w.streams[k]; busy {
+		w.streams[k] = true
+		return false
+	}
+	w.streams[k] = false
+	return true
+}
+
+// leave gives the stream back.
+func (w *DeliverWorker) leave(k stream) {
+	w.fairMu.Lock()
+	defer w.fairMu.Unlock()
+	delete(w.streams, k)
+}
+
+// leaveIfQuiet gives the stream back unless a delivery asked for it while
+// it was held (its event may have committed after the holder looked): then
+// it clears the mark and reports false, and the holder looks again.
+func (w *DeliverWorker) leaveIfQuiet(k stream) bool {
+	w.fairMu.Lock()
+	defer w.fairMu.Unlock()
+	if w.streams[k] {
+		w.streams[k] = false
+		return false
+	}
+	delete(w.streams, k)
+	return true
+}
+
+// deliver makes one attempt within the endpoint's and account's shares
+// and records it (even when ctx is being cancelled: a shutdown).
+func (w *DeliverWorker) deliver(ctx context.Context, ep *ent.WebhookEndpoint, ev *ent.Event, attemptNo int, redelivery bool, now time.Time) attempt {
+	if !w.takeWithin(ctx, ep, slotWait) {
 		// Its share of the workers is busy (a slow receiver): the worker
 		// goes to someone else's delivery, this one comes back shortly.
-		return river.JobSnooze(time.Second)
+		return attempt{err: river.JobSnooze(time.Second)}
 	}
 	a := w.post(ctx, ep, ev, now)
 	w.give(ep)
-	// Recorded even when the job is being cancelled (a shutdown).
-	if err := w.record(context.WithoutCancel(sys), ep, ev, job, a, now); err != nil {
-		return err
+	if err := w.record(context.WithoutCancel(ctx), ep, ev, attemptNo, redelivery, a, now); err != nil {
+		return attempt{err: err}
 	}
-	return a.err
+	return a
 }
 
-// earlierPending reports whether an earlier event of the same order that
-// this endpoint wants is still undelivered (and still being retried).
-func (w *DeliverWorker) earlierPending(ctx context.Context, ep *ent.WebhookEndpoint, ev *ent.Event, now time.Time) (bool, error) {
-	// The endpoint's creation time is taken inside its insert's
-	// transaction (Create), so an event stamped after it was queued for it.
-	q := w.Store.Client.Event.Query().Where(
-		event.OrderID(ev.OrderID), event.SequenceLT(seqOf(ev)),
-		event.CreatedAtGTE(ep.CreatedAt), event.CreatedAtGT(now.Add(-RetryFor)))
+// takeWithin is take, waiting up to d for a slot.
+func (w *DeliverWorker) takeWithin(ctx context.Context, ep *ent.WebhookEndpoint, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if w.take(ep) {
+			return true
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// maxDrain bounds the events one job delivers.
+const maxDrain = 100
+
+// drain delivers, while it holds the stream, the order's events that the
+// endpoint wants and has not received, in sequence order from the
+// earliest, until none is left: own's (the job's event) among them. This
+// is what keeps one order's deliveries both in order and fast: a job that
+// runs before an earlier event's job delivers that one first, a later
+// event's job that finds the stream busy is delivered by the holder, and
+// the jobs whose events were delivered so find them delivered.
+//
+// An earlier event that was attempted and failed is left to its own retry
+// (its job is scheduled with the backoff): own waits (snoozed) until that
+// retry succeeds and drains the stream. own's own failure is the job's
+// error (River retries it with the backoff); another event's failure
+// queues a fresh delivery of it at its first retry's time.
+func (w *DeliverWorker) drain(ctx context.Context, ep *ent.WebhookEndpoint, own *ent.Event, key stream) error {
+	after := 0
+	ownDone := false
+	for range maxDrain {
+		next, err := w.nextUndelivered(ctx, ep, own, after)
+		if err != nil {
+			w.leave(key)
+			return err
+		}
+		if next == nil {
+			if w.leaveIfQuiet(key) {
+				return nil
+			}
+			continue // a delivery asked for the stream meanwhile: look again
+		}
+		attempts, err := w.Store.Client.WebhookDelivery.Query().Where(
+			webhookdelivery.EndpointID(ep.ID), webhookdelivery.EventID(next.ID)).Count(ctx)
+		if err != nil {
+			w.leave(key)
+			return err
+		}
+		if next.ID != own.ID && attempts > 0 {
+			// Failed before: its own retry is scheduled and drains the
+			// stream when it succeeds.
+			w.leave(key)
+			if ownDone {
+				return nil
+			}
+			return river.JobSnooze(waitSnooze)
+		}
+		a := w.deliver(ctx, ep, next, attempts+1, false, w.Now())
+		if a.err != nil {
+			w.leave(key)
+			if next.ID == own.ID {
+				return a.err
+			}
+			at := w.Now()
+			if a.status == webhookdelivery.StatusFAILED {
+				at = at.Add(10 * time.Second)
+			}
+			w.requeue(ctx, ep, next, at)
+			if ownDone {
+				return nil
+			}
+			return river.JobSnooze(waitSnooze)
+		}
+		if next.ID == own.ID {
+			ownDone = true
+		}
+		after = seqOf(next)
+	}
+	// maxDrain deliveries: the rest go through their own jobs.
+	w.leave(key)
+	if ownDone {
+		return nil
+	}
+	return river.JobSnooze(time.Second)
+}
+
+// requeue queues a delivery of ev to ep at at, beside the event's own job
+// (whichever runs first delivers it; the other finds it delivered).
+func (w *DeliverWorker) requeue(ctx context.Context, ep *ent.WebhookEndpoint, ev *ent.Event, at time.Time) {
+	if w.Queue == nil {
+		return
+	}
+	_ = w.Store.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
+		return w.Queue.Enqueue(ctx, DeliverArgs{EndpointID: ep.ID, EventID: ev.ID},
+			&river.InsertOpts{MaxAttempts: maxAttempts, Queue: jobs.WebhookQueue, ScheduledAt: at})
+	})
+}
+
+// nextUndelivered is the order's first event after sequence after that
+// the endpoint wants and has not received; nil when none. own, the job's
+// event, was queued for the endpoint, so it counts whatever its time; the
+// others count when the endpoint wants their type, they came after it
+// (the endpoint's creation time is taken inside its insert's transaction,
+// so an event stamped after it was queued for it), and they are still
+// being retried.
+func (w *DeliverWorker) nextUndelivered(ctx context.Context, ep *ent.WebhookEndpoint, own *ent.Event, after int) (*ent.Event, error) {
+	wanted := []predicate.Event{event.CreatedAtGTE(ep.CreatedAt), event.CreatedAtGT(w.Now().Add(-RetryFor))}
 	if len(ep.Events) > 0 {
-		q.Where(event.TypeIn(ep.Events...))
+		wanted = append(wanted, event.TypeIn(ep.Events...))
 	}
-	earlier, err := q.IDs(ctx)
-	if err != nil || len(earlier) == 0 {
-		return false, err
-	}
-	delivered, err := w.Store.Client.WebhookDelivery.Query().Where(
-		webhookdelivery.EndpointID(ep.ID), webhookdelivery.EventIDIn(earlier...),
-		webhookdelivery.StatusEQ(webhookdelivery.StatusSUCCEEDED)).Count(ctx)
+	q := w.Store.Client.Event.Query().Where(
+		event.OrderID(own.OrderID), event.SequenceGT(after),
+		event.Or(event.ID(own.ID), event.And(wanted...)))
+	evs, err := q.Order(ent.Asc(event.FieldSequence)).Limit(20).All(ctx)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	return delivered < len(earlier), nil
+	for _, ev := range evs {
+		done, err := w.delivered(ctx, ep, ev)
+		if err != nil {
+			return nil, err
+		}
+		if !done {
+			return ev, nil
+		}
+	}
+	return nil, nil
+}
+
+// delivered reports whether ev reached ep already.
+func (w *DeliverWorker) delivered(ctx context.Context, ep *ent.WebhookEndpoint, ev *ent.Event) (bool, error) {
+	return w.Store.Client.WebhookDelivery.Query().Where(
+		webhookdelivery.EndpointID(ep.ID), webhookdelivery.EventID(ev.ID),
+		webhookdelivery.StatusEQ(webhookdelivery.StatusSUCCEEDED)).Exist(ctx)
 }
 
 func seqOf(ev *ent.Event) int {
@@ -266,12 +450,12 @@ func (w *DeliverWorker) post(ctx context.Context, ep *ent.WebhookEndpoint, ev *e
 
 // record writes the attempt and the endpoint's health: a success ends a
 // failing spell; a spell longer than RetryFor disables the endpoint.
-func (w *DeliverWorker) record(ctx context.Context, ep *ent.WebhookEndpoint, ev *ent.Event, job *river.Job[DeliverArgs], a attempt, now time.Time) error {
+func (w *DeliverWorker) record(ctx context.Context, ep *ent.WebhookEndpoint, ev *ent.Event, attemptNo int, redelivery bool, a attempt, now time.Time) error {
 	return w.Store.InTx(ctx, func(ctx context.Context) error {
 		client := ent.FromContext(ctx)
 		c := client.WebhookDelivery.Create().
 			SetEndpointID(ep.ID).SetPartnerAccountID(ep.PartnerAccountID).
-			SetEventID(ev.ID).SetEventType(ev.Type).SetAttempt(job.Attempt).SetRedelivery(job.Args.Redelivery).
+			SetEventID(ev.ID).SetEventType(ev.Type).SetAttempt(attemptNo).SetRedelivery(redelivery).
 			SetStatus(a.status).SetNillableStatusCode(a.code).SetAt(now).SetDurationMs(int(a.took.Milliseconds()))
 		if a.err != nil {
 			msg := a.err.Error()

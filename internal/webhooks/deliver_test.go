@@ -3,6 +3,7 @@ package webhooks_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -65,13 +66,13 @@ func newFixture(t *testing.T) *fixture {
 	srv := httptest.NewServer(rcv)
 	t.Cleanup(srv.Close)
 	ctx := store.System(context.Background())
-	now := time.Now()
 	// Dev mode lets the guard allow the loopback recorder.
 	ep := st.Client.WebhookEndpoint.Create().SetPartnerAccountID("P1").SetURL(srv.URL + "/hooks").
 		SetSecret("whsec_test").SaveX(ctx)
+	now := time.Now() // after the endpoint's creation, as an event it hears of
 	orderID := gid.New(gid.Order)
 	ev := st.Client.Event.Create().SetType("order.placed").SetOrderID(orderID).SetPartnerAccountID("P1").
-		SetExternalID("X-1").SetCreatedAt(now).
+		SetExternalID("X-1").SetCreatedAt(now).SetSequence(1).
 		SetOrder(schematype.OrderSnapshot{ID: orderID, ExternalID: "X-1", PartnerAccountID: "P1", Status: "PLACED"}).
 		SaveX(ctx)
 	// As the worker reads it (PostgreSQL keeps microseconds).
@@ -186,5 +187,73 @@ func TestDeliverWorkerBacksOff(t *testing.T) {
 		if got := w.NextRetry(job).Sub(now); got != want {
 			t.Errorf("attempt %d: next retry in %s, want %s", attempt, got, want)
 		}
+	}
+}
+
+// second records the order's next event after the fixture's.
+func (f *fixture) second(t *testing.T) *ent.Event {
+	t.Helper()
+	ctx := store.System(context.Background())
+	ev := f.st.Client.Event.Create().SetType("order.cancelled").SetOrderID(f.ev.OrderID).SetPartnerAccountID("P1").
+		SetExternalID("X-1").SetCreatedAt(time.Now()).SetSequence(2).
+		SetOrder(schematype.OrderSnapshot{ID: f.ev.OrderID, ExternalID: "X-1", PartnerAccountID: "P1", Status: "CANCELLED"}).
+		SaveX(ctx)
+	return f.st.Client.Event.GetX(ctx, ev.ID)
+}
+
+func (f *fixture) deliverEvent(t *testing.T, ev *ent.Event) error {
+	t.Helper()
+	job := &river.Job[webhooks.DeliverArgs]{
+		JobRow: &rivertype.JobRow{Attempt: 1},
+		Args:   webhooks.DeliverArgs{EndpointID: f.ep.ID, EventID: ev.ID},
+	}
+	return f.w.Work(context.Background(), job)
+}
+
+// A later event's job that runs before the earlier event's delivers the
+// earlier one first, then its own, without waiting; the earlier event's
+// job then finds it delivered and posts nothing.
+func TestDeliverWorkerDeliversAnEarlierEventFirst(t *testing.T) {
+	f := newFixture(t)
+	later := f.second(t)
+	if err := f.deliverEvent(t, later); err != nil {
+		t.Fatalf("the later event's job: %v", err)
+	}
+	got := f.rcv.recorded()
+	if len(got) != 2 || got[0].eventID != string(f.ev.ID) || got[1].eventID != string(later.ID) {
+		t.Fatalf("the recorder got %d requests (%+v), want the earlier event then the later", len(got), got)
+	}
+	if err := f.deliver(t, 1); err != nil {
+		t.Fatalf("the earlier event's own job: %v", err)
+	}
+	if n := len(f.rcv.recorded()); n != 2 {
+		t.Fatalf("the earlier event's own job posted again: %d requests", n)
+	}
+}
+
+// An earlier event that failed is left to its own retry (the backoff
+// holds): the later event's job waits, posting nothing; once the retry
+// succeeds it delivers the later one too.
+func TestDeliverWorkerWaitsBehindAFailedEarlierEvent(t *testing.T) {
+	f := newFixture(t)
+	f.rcv.status = http.StatusInternalServerError
+	if err := f.deliver(t, 1); err == nil {
+		t.Fatal("a delivery answered 500 succeeded")
+	}
+	f.rcv.status = http.StatusNoContent
+	later := f.second(t)
+	err := f.deliverEvent(t, later)
+	if _, ok := errors.AsType[*river.JobSnoozeError](err); !ok {
+		t.Fatalf("the later event's job: %v, want it snoozed behind the failed one", err)
+	}
+	if n := len(f.rcv.recorded()); n != 1 {
+		t.Fatalf("%d requests, want only the failed attempt", n)
+	}
+	if err := f.deliver(t, 2); err != nil {
+		t.Fatalf("the earlier event's retry: %v", err)
+	}
+	got := f.rcv.recorded()
+	if len(got) != 3 || got[1].eventID != string(f.ev.ID) || got[2].eventID != string(later.ID) {
+		t.Fatalf("after the retry: %d requests (%+v), want the earlier event again, then the later", len(got), got)
 	}
 }
