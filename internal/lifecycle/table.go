@@ -231,8 +231,13 @@ var Table = []Rule{
 
 	// Onramp itself.
 	{Action: SendSetupEmail, By: BySystem, From: []order.Status{order.StatusPLACED}, Audit: "SETUP_EMAIL_QUEUED"},
-	{Action: LinkDelivered, By: BySystem, From: []order.Status{order.StatusPLACED},
-		Sets: []order.Status{order.StatusLINK_SENT}, Audit: "EMAIL_SENT"},
+	// A setup link's email reached SMTP: LINK_SENT from PLACED; in any
+	// later open status (the link was opened before its email went, or a
+	// resend's new link) the order stays, and the event is told either way,
+	// once per link's email.
+	{Action: LinkDelivered, By: BySystem, From: []order.Status{order.StatusPLACED, order.StatusLINK_SENT,
+		order.StatusIN_SETUP, order.StatusON_HOLD, order.StatusORGS_CONFIRMED, order.StatusPROVISIONED},
+		Sets: []order.Status{order.StatusLINK_SENT}, Audit: "EMAIL_SENT", Event: EventLinkSent},
 	{Action: Escalate, By: BySystem, From: notStarted, Audit: "ESCALATION_OPENED", Event: EventEscalated},
 	{Action: CloseWindow, By: BySystem, From: open, Sets: []order.Status{order.StatusCANCELLED}, Audit: "WINDOW_CLOSED",
 		Notice: kind.WindowClosed},

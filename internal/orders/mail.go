@@ -75,7 +75,9 @@ func (s *Service) Delivered(ctx context.Context, m *ent.Message) error {
 			Action:  lifecycle.LinkDelivered,
 			Changes: sent,
 			Run: func(ctx context.Context, c *lifecycle.Change) error {
-				c.Status = order.StatusLINK_SENT
+				if c.Order.Status == order.StatusPLACED {
+					c.Status = order.StatusLINK_SENT
+				}
 				return nil
 			},
 		})
