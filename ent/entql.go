@@ -241,6 +241,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			partneraccess.FieldDecidedAt:        {Type: field.TypeTime, Column: partneraccess.FieldDecidedAt},
 			partneraccess.FieldRevokedAt:        {Type: field.TypeTime, Column: partneraccess.FieldRevokedAt},
 			partneraccess.FieldRevokedBy:        {Type: field.TypeString, Column: partneraccess.FieldRevokedBy},
+			partneraccess.FieldAskedAt:          {Type: field.TypeTime, Column: partneraccess.FieldAskedAt},
+			partneraccess.FieldMailedAt:         {Type: field.TypeTime, Column: partneraccess.FieldMailedAt},
 		},
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
@@ -1768,6 +1770,16 @@ func (f *PartnerAccessFilter) WhereRevokedAt(p entql.TimeP) {
 // WhereRevokedBy applies the entql string predicate on the revoked_by field.
 func (f *PartnerAccessFilter) WhereRevokedBy(p entql.StringP) {
 	f.Where(p.Field(partneraccess.FieldRevokedBy))
+}
+
+// WhereAskedAt applies the entql time.Time predicate on the asked_at field.
+func (f *PartnerAccessFilter) WhereAskedAt(p entql.TimeP) {
+	f.Where(p.Field(partneraccess.FieldAskedAt))
+}
+
+// WhereMailedAt applies the entql time.Time predicate on the mailed_at field.
+func (f *PartnerAccessFilter) WhereMailedAt(p entql.TimeP) {
+	f.Where(p.Field(partneraccess.FieldMailedAt))
 }
 
 // WhereHasCustomerOrg applies a predicate to check if query has an edge customer_org.

@@ -8391,6 +8391,8 @@ type PartnerAccessMutation struct {
 	decided_at          *time.Time
 	revoked_at          *time.Time
 	revoked_by          *string
+	asked_at            *time.Time
+	mailed_at           *time.Time
 	clearedFields       map[string]struct{}
 	customer_org        *gid.ID
 	clearedcustomer_org bool
@@ -8974,6 +8976,104 @@ func (m *PartnerAccessMutation) ResetRevokedBy() {
 	delete(m.clearedFields, partneraccess.FieldRevokedBy)
 }
 
+// SetAskedAt sets the "asked_at" field.
+func (m *PartnerAccessMutation) SetAskedAt(t time.Time) {
+	m.asked_at = &t
+}
+
+// AskedAt returns the value of the "asked_at" field in the mutation.
+func (m *PartnerAccessMutation) AskedAt() (r time.Time, exists bool) {
+	v := m.asked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAskedAt returns the old "asked_at" field's value of the PartnerAccess entity.
+// If the PartnerAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerAccessMutation) OldAskedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAskedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAskedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAskedAt: %w", err)
+	}
+	return oldValue.AskedAt, nil
+}
+
+// ClearAskedAt clears the value of the "asked_at" field.
+func (m *PartnerAccessMutation) ClearAskedAt() {
+	m.asked_at = nil
+	m.clearedFields[partneraccess.FieldAskedAt] = struct{}{}
+}
+
+// AskedAtCleared returns if the "asked_at" field was cleared in this mutation.
+func (m *PartnerAccessMutation) AskedAtCleared() bool {
+	_, ok := m.clearedFields[partneraccess.FieldAskedAt]
+	return ok
+}
+
+// ResetAskedAt resets all changes to the "asked_at" field.
+func (m *PartnerAccessMutation) ResetAskedAt() {
+	m.asked_at = nil
+	delete(m.clearedFields, partneraccess.FieldAskedAt)
+}
+
+// SetMailedAt sets the "mailed_at" field.
+func (m *PartnerAccessMutation) SetMailedAt(t time.Time) {
+	m.mailed_at = &t
+}
+
+// MailedAt returns the value of the "mailed_at" field in the mutation.
+func (m *PartnerAccessMutation) MailedAt() (r time.Time, exists bool) {
+	v := m.mailed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMailedAt returns the old "mailed_at" field's value of the PartnerAccess entity.
+// If the PartnerAccess object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerAccessMutation) OldMailedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMailedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMailedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMailedAt: %w", err)
+	}
+	return oldValue.MailedAt, nil
+}
+
+// ClearMailedAt clears the value of the "mailed_at" field.
+func (m *PartnerAccessMutation) ClearMailedAt() {
+	m.mailed_at = nil
+	m.clearedFields[partneraccess.FieldMailedAt] = struct{}{}
+}
+
+// MailedAtCleared returns if the "mailed_at" field was cleared in this mutation.
+func (m *PartnerAccessMutation) MailedAtCleared() bool {
+	_, ok := m.clearedFields[partneraccess.FieldMailedAt]
+	return ok
+}
+
+// ResetMailedAt resets all changes to the "mailed_at" field.
+func (m *PartnerAccessMutation) ResetMailedAt() {
+	m.mailed_at = nil
+	delete(m.clearedFields, partneraccess.FieldMailedAt)
+}
+
 // ClearCustomerOrg clears the "customer_org" edge to the Organization entity.
 func (m *PartnerAccessMutation) ClearCustomerOrg() {
 	m.clearedcustomer_org = true
@@ -9035,7 +9135,7 @@ func (m *PartnerAccessMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PartnerAccessMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, partneraccess.FieldCreatedAt)
 	}
@@ -9072,6 +9172,12 @@ func (m *PartnerAccessMutation) Fields() []string {
 	if m.revoked_by != nil {
 		fields = append(fields, partneraccess.FieldRevokedBy)
 	}
+	if m.asked_at != nil {
+		fields = append(fields, partneraccess.FieldAskedAt)
+	}
+	if m.mailed_at != nil {
+		fields = append(fields, partneraccess.FieldMailedAt)
+	}
 	return fields
 }
 
@@ -9104,6 +9210,10 @@ func (m *PartnerAccessMutation) Field(name string) (ent.Value, bool) {
 		return m.RevokedAt()
 	case partneraccess.FieldRevokedBy:
 		return m.RevokedBy()
+	case partneraccess.FieldAskedAt:
+		return m.AskedAt()
+	case partneraccess.FieldMailedAt:
+		return m.MailedAt()
 	}
 	return nil, false
 }
@@ -9137,6 +9247,10 @@ func (m *PartnerAccessMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldRevokedAt(ctx)
 	case partneraccess.FieldRevokedBy:
 		return m.OldRevokedBy(ctx)
+	case partneraccess.FieldAskedAt:
+		return m.OldAskedAt(ctx)
+	case partneraccess.FieldMailedAt:
+		return m.OldMailedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown PartnerAccess field %s", name)
 }
@@ -9230,6 +9344,20 @@ func (m *PartnerAccessMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRevokedBy(v)
 		return nil
+	case partneraccess.FieldAskedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAskedAt(v)
+		return nil
+	case partneraccess.FieldMailedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMailedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown PartnerAccess field %s", name)
 }
@@ -9269,6 +9397,12 @@ func (m *PartnerAccessMutation) ClearedFields() []string {
 	if m.FieldCleared(partneraccess.FieldRevokedBy) {
 		fields = append(fields, partneraccess.FieldRevokedBy)
 	}
+	if m.FieldCleared(partneraccess.FieldAskedAt) {
+		fields = append(fields, partneraccess.FieldAskedAt)
+	}
+	if m.FieldCleared(partneraccess.FieldMailedAt) {
+		fields = append(fields, partneraccess.FieldMailedAt)
+	}
 	return fields
 }
 
@@ -9291,6 +9425,12 @@ func (m *PartnerAccessMutation) ClearField(name string) error {
 		return nil
 	case partneraccess.FieldRevokedBy:
 		m.ClearRevokedBy()
+		return nil
+	case partneraccess.FieldAskedAt:
+		m.ClearAskedAt()
+		return nil
+	case partneraccess.FieldMailedAt:
+		m.ClearMailedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown PartnerAccess nullable field %s", name)
@@ -9335,6 +9475,12 @@ func (m *PartnerAccessMutation) ResetField(name string) error {
 		return nil
 	case partneraccess.FieldRevokedBy:
 		m.ResetRevokedBy()
+		return nil
+	case partneraccess.FieldAskedAt:
+		m.ResetAskedAt()
+		return nil
+	case partneraccess.FieldMailedAt:
+		m.ResetMailedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown PartnerAccess field %s", name)

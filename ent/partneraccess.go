@@ -43,6 +43,10 @@ type PartnerAccess struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	// RevokedBy holds the value of the "revoked_by" field.
 	RevokedBy string `json:"revoked_by,omitempty"`
+	// The partner's last ask (a confirmation that needed the access); nil on requests made before it was recorded: their creation.
+	AskedAt *time.Time `json:"asked_at,omitempty"`
+	// When the administrator was last emailed about this partner and organization, as of this request's last ask.
+	MailedAt *time.Time `json:"mailed_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PartnerAccessQuery when eager-loading is set.
 	Edges        PartnerAccessEdges `json:"edges"`
@@ -80,7 +84,7 @@ func (*PartnerAccess) scanValues(columns []string) ([]any, error) {
 			values[i] = new(gid.ID)
 		case partneraccess.FieldPartnerAccountID, partneraccess.FieldAdminEmail, partneraccess.FieldState, partneraccess.FieldRevokedBy:
 			values[i] = new(sql.NullString)
-		case partneraccess.FieldCreatedAt, partneraccess.FieldUpdatedAt, partneraccess.FieldExpiresAt, partneraccess.FieldDecidedAt, partneraccess.FieldRevokedAt:
+		case partneraccess.FieldCreatedAt, partneraccess.FieldUpdatedAt, partneraccess.FieldExpiresAt, partneraccess.FieldDecidedAt, partneraccess.FieldRevokedAt, partneraccess.FieldAskedAt, partneraccess.FieldMailedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -177,6 +181,20 @@ func (_m *PartnerAccess) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.RevokedBy = value.String
 			}
+		case partneraccess.FieldAskedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field asked_at", values[i])
+			} else if value.Valid {
+				_m.AskedAt = new(time.Time)
+				*_m.AskedAt = value.Time
+			}
+		case partneraccess.FieldMailedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field mailed_at", values[i])
+			} else if value.Valid {
+				_m.MailedAt = new(time.Time)
+				*_m.MailedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -257,6 +275,16 @@ func (_m *PartnerAccess) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("revoked_by=")
 	builder.WriteString(_m.RevokedBy)
+	builder.WriteString(", ")
+	if v := _m.AskedAt; v != nil {
+		builder.WriteString("asked_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.MailedAt; v != nil {
+		builder.WriteString("mailed_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

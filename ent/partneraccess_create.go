@@ -145,6 +145,34 @@ func (_c *PartnerAccessCreate) SetNillableRevokedBy(v *string) *PartnerAccessCre
 	return _c
 }
 
+// SetAskedAt sets the "asked_at" field.
+func (_c *PartnerAccessCreate) SetAskedAt(v time.Time) *PartnerAccessCreate {
+	_c.mutation.SetAskedAt(v)
+	return _c
+}
+
+// SetNillableAskedAt sets the "asked_at" field if the given value is not nil.
+func (_c *PartnerAccessCreate) SetNillableAskedAt(v *time.Time) *PartnerAccessCreate {
+	if v != nil {
+		_c.SetAskedAt(*v)
+	}
+	return _c
+}
+
+// SetMailedAt sets the "mailed_at" field.
+func (_c *PartnerAccessCreate) SetMailedAt(v time.Time) *PartnerAccessCreate {
+	_c.mutation.SetMailedAt(v)
+	return _c
+}
+
+// SetNillableMailedAt sets the "mailed_at" field if the given value is not nil.
+func (_c *PartnerAccessCreate) SetNillableMailedAt(v *time.Time) *PartnerAccessCreate {
+	if v != nil {
+		_c.SetMailedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *PartnerAccessCreate) SetID(v gid.ID) *PartnerAccessCreate {
 	_c.mutation.SetID(v)
@@ -361,6 +389,14 @@ func (_c *PartnerAccessCreate) createSpec() (*PartnerAccess, *sqlgraph.CreateSpe
 		_spec.SetField(partneraccess.FieldRevokedBy, field.TypeString, value)
 		_node.RevokedBy = value
 	}
+	if value, ok := _c.mutation.AskedAt(); ok {
+		_spec.SetField(partneraccess.FieldAskedAt, field.TypeTime, value)
+		_node.AskedAt = &value
+	}
+	if value, ok := _c.mutation.MailedAt(); ok {
+		_spec.SetField(partneraccess.FieldMailedAt, field.TypeTime, value)
+		_node.MailedAt = &value
+	}
 	if nodes := _c.mutation.CustomerOrgIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -505,6 +541,42 @@ func (u *PartnerAccessUpsert) UpdateRevokedBy() *PartnerAccessUpsert {
 // ClearRevokedBy clears the value of the "revoked_by" field.
 func (u *PartnerAccessUpsert) ClearRevokedBy() *PartnerAccessUpsert {
 	u.SetNull(partneraccess.FieldRevokedBy)
+	return u
+}
+
+// SetAskedAt sets the "asked_at" field.
+func (u *PartnerAccessUpsert) SetAskedAt(v time.Time) *PartnerAccessUpsert {
+	u.Set(partneraccess.FieldAskedAt, v)
+	return u
+}
+
+// UpdateAskedAt sets the "asked_at" field to the value that was provided on create.
+func (u *PartnerAccessUpsert) UpdateAskedAt() *PartnerAccessUpsert {
+	u.SetExcluded(partneraccess.FieldAskedAt)
+	return u
+}
+
+// ClearAskedAt clears the value of the "asked_at" field.
+func (u *PartnerAccessUpsert) ClearAskedAt() *PartnerAccessUpsert {
+	u.SetNull(partneraccess.FieldAskedAt)
+	return u
+}
+
+// SetMailedAt sets the "mailed_at" field.
+func (u *PartnerAccessUpsert) SetMailedAt(v time.Time) *PartnerAccessUpsert {
+	u.Set(partneraccess.FieldMailedAt, v)
+	return u
+}
+
+// UpdateMailedAt sets the "mailed_at" field to the value that was provided on create.
+func (u *PartnerAccessUpsert) UpdateMailedAt() *PartnerAccessUpsert {
+	u.SetExcluded(partneraccess.FieldMailedAt)
+	return u
+}
+
+// ClearMailedAt clears the value of the "mailed_at" field.
+func (u *PartnerAccessUpsert) ClearMailedAt() *PartnerAccessUpsert {
+	u.SetNull(partneraccess.FieldMailedAt)
 	return u
 }
 
@@ -665,6 +737,48 @@ func (u *PartnerAccessUpsertOne) UpdateRevokedBy() *PartnerAccessUpsertOne {
 func (u *PartnerAccessUpsertOne) ClearRevokedBy() *PartnerAccessUpsertOne {
 	return u.Update(func(s *PartnerAccessUpsert) {
 		s.ClearRevokedBy()
+	})
+}
+
+// SetAskedAt sets the "asked_at" field.
+func (u *PartnerAccessUpsertOne) SetAskedAt(v time.Time) *PartnerAccessUpsertOne {
+	return u.Update(func(s *PartnerAccessUpsert) {
+		s.SetAskedAt(v)
+	})
+}
+
+// UpdateAskedAt sets the "asked_at" field to the value that was provided on create.
+func (u *PartnerAccessUpsertOne) UpdateAskedAt() *PartnerAccessUpsertOne {
+	return u.Update(func(s *PartnerAccessUpsert) {
+		s.UpdateAskedAt()
+	})
+}
+
+// ClearAskedAt clears the value of the "asked_at" field.
+func (u *PartnerAccessUpsertOne) ClearAskedAt() *PartnerAccessUpsertOne {
+	return u.Update(func(s *PartnerAccessUpsert) {
+		s.ClearAskedAt()
+	})
+}
+
+// SetMailedAt sets the "mailed_at" field.
+func (u *PartnerAccessUpsertOne) SetMailedAt(v time.Time) *PartnerAccessUpsertOne {
+	return u.Update(func(s *PartnerAccessUpsert) {
+		s.SetMailedAt(v)
+	})
+}
+
+// UpdateMailedAt sets the "mailed_at" field to the value that was provided on create.
+func (u *PartnerAccessUpsertOne) UpdateMailedAt() *PartnerAccessUpsertOne {
+	return u.Update(func(s *PartnerAccessUpsert) {
+		s.UpdateMailedAt()
+	})
+}
+
+// ClearMailedAt clears the value of the "mailed_at" field.
+func (u *PartnerAccessUpsertOne) ClearMailedAt() *PartnerAccessUpsertOne {
+	return u.Update(func(s *PartnerAccessUpsert) {
+		s.ClearMailedAt()
 	})
 }
 
@@ -992,6 +1106,48 @@ func (u *PartnerAccessUpsertBulk) UpdateRevokedBy() *PartnerAccessUpsertBulk {
 func (u *PartnerAccessUpsertBulk) ClearRevokedBy() *PartnerAccessUpsertBulk {
 	return u.Update(func(s *PartnerAccessUpsert) {
 		s.ClearRevokedBy()
+	})
+}
+
+// SetAskedAt sets the "asked_at" field.
+func (u *PartnerAccessUpsertBulk) SetAskedAt(v time.Time) *PartnerAccessUpsertBulk {
+	return u.Update(func(s *PartnerAccessUpsert) {
+		s.SetAskedAt(v)
+	})
+}
+
+// UpdateAskedAt sets the "asked_at" field to the value that was provided on create.
+func (u *PartnerAccessUpsertBulk) UpdateAskedAt() *PartnerAccessUpsertBulk {
+	return u.Update(func(s *PartnerAccessUpsert) {
+		s.UpdateAskedAt()
+	})
+}
+
+// ClearAskedAt clears the value of the "asked_at" field.
+func (u *PartnerAccessUpsertBulk) ClearAskedAt() *PartnerAccessUpsertBulk {
+	return u.Update(func(s *PartnerAccessUpsert) {
+		s.ClearAskedAt()
+	})
+}
+
+// SetMailedAt sets the "mailed_at" field.
+func (u *PartnerAccessUpsertBulk) SetMailedAt(v time.Time) *PartnerAccessUpsertBulk {
+	return u.Update(func(s *PartnerAccessUpsert) {
+		s.SetMailedAt(v)
+	})
+}
+
+// UpdateMailedAt sets the "mailed_at" field to the value that was provided on create.
+func (u *PartnerAccessUpsertBulk) UpdateMailedAt() *PartnerAccessUpsertBulk {
+	return u.Update(func(s *PartnerAccessUpsert) {
+		s.UpdateMailedAt()
+	})
+}
+
+// ClearMailedAt clears the value of the "mailed_at" field.
+func (u *PartnerAccessUpsertBulk) ClearMailedAt() *PartnerAccessUpsertBulk {
+	return u.Update(func(s *PartnerAccessUpsert) {
+		s.ClearMailedAt()
 	})
 }
 

@@ -109,6 +109,46 @@ func (_u *PartnerAccessUpdate) ClearRevokedBy() *PartnerAccessUpdate {
 	return _u
 }
 
+// SetAskedAt sets the "asked_at" field.
+func (_u *PartnerAccessUpdate) SetAskedAt(v time.Time) *PartnerAccessUpdate {
+	_u.mutation.SetAskedAt(v)
+	return _u
+}
+
+// SetNillableAskedAt sets the "asked_at" field if the given value is not nil.
+func (_u *PartnerAccessUpdate) SetNillableAskedAt(v *time.Time) *PartnerAccessUpdate {
+	if v != nil {
+		_u.SetAskedAt(*v)
+	}
+	return _u
+}
+
+// ClearAskedAt clears the value of the "asked_at" field.
+func (_u *PartnerAccessUpdate) ClearAskedAt() *PartnerAccessUpdate {
+	_u.mutation.ClearAskedAt()
+	return _u
+}
+
+// SetMailedAt sets the "mailed_at" field.
+func (_u *PartnerAccessUpdate) SetMailedAt(v time.Time) *PartnerAccessUpdate {
+	_u.mutation.SetMailedAt(v)
+	return _u
+}
+
+// SetNillableMailedAt sets the "mailed_at" field if the given value is not nil.
+func (_u *PartnerAccessUpdate) SetNillableMailedAt(v *time.Time) *PartnerAccessUpdate {
+	if v != nil {
+		_u.SetMailedAt(*v)
+	}
+	return _u
+}
+
+// ClearMailedAt clears the value of the "mailed_at" field.
+func (_u *PartnerAccessUpdate) ClearMailedAt() *PartnerAccessUpdate {
+	_u.mutation.ClearMailedAt()
+	return _u
+}
+
 // Mutation returns the PartnerAccessMutation object of the builder.
 func (_u *PartnerAccessUpdate) Mutation() *PartnerAccessMutation {
 	return _u.mutation
@@ -216,6 +256,18 @@ func (_u *PartnerAccessUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if _u.mutation.RevokedByCleared() {
 		_spec.ClearField(partneraccess.FieldRevokedBy, field.TypeString)
 	}
+	if value, ok := _u.mutation.AskedAt(); ok {
+		_spec.SetField(partneraccess.FieldAskedAt, field.TypeTime, value)
+	}
+	if _u.mutation.AskedAtCleared() {
+		_spec.ClearField(partneraccess.FieldAskedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.MailedAt(); ok {
+		_spec.SetField(partneraccess.FieldMailedAt, field.TypeTime, value)
+	}
+	if _u.mutation.MailedAtCleared() {
+		_spec.ClearField(partneraccess.FieldMailedAt, field.TypeTime)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -315,6 +367,46 @@ func (_u *PartnerAccessUpdateOne) SetNillableRevokedBy(v *string) *PartnerAccess
 // ClearRevokedBy clears the value of the "revoked_by" field.
 func (_u *PartnerAccessUpdateOne) ClearRevokedBy() *PartnerAccessUpdateOne {
 	_u.mutation.ClearRevokedBy()
+	return _u
+}
+
+// SetAskedAt sets the "asked_at" field.
+func (_u *PartnerAccessUpdateOne) SetAskedAt(v time.Time) *PartnerAccessUpdateOne {
+	_u.mutation.SetAskedAt(v)
+	return _u
+}
+
+// SetNillableAskedAt sets the "asked_at" field if the given value is not nil.
+func (_u *PartnerAccessUpdateOne) SetNillableAskedAt(v *time.Time) *PartnerAccessUpdateOne {
+	if v != nil {
+		_u.SetAskedAt(*v)
+	}
+	return _u
+}
+
+// ClearAskedAt clears the value of the "asked_at" field.
+func (_u *PartnerAccessUpdateOne) ClearAskedAt() *PartnerAccessUpdateOne {
+	_u.mutation.ClearAskedAt()
+	return _u
+}
+
+// SetMailedAt sets the "mailed_at" field.
+func (_u *PartnerAccessUpdateOne) SetMailedAt(v time.Time) *PartnerAccessUpdateOne {
+	_u.mutation.SetMailedAt(v)
+	return _u
+}
+
+// SetNillableMailedAt sets the "mailed_at" field if the given value is not nil.
+func (_u *PartnerAccessUpdateOne) SetNillableMailedAt(v *time.Time) *PartnerAccessUpdateOne {
+	if v != nil {
+		_u.SetMailedAt(*v)
+	}
+	return _u
+}
+
+// ClearMailedAt clears the value of the "mailed_at" field.
+func (_u *PartnerAccessUpdateOne) ClearMailedAt() *PartnerAccessUpdateOne {
+	_u.mutation.ClearMailedAt()
 	return _u
 }
 
@@ -454,6 +546,18 @@ func (_u *PartnerAccessUpdateOne) sqlSave(ctx context.Context) (_node *PartnerAc
 	}
 	if _u.mutation.RevokedByCleared() {
 		_spec.ClearField(partneraccess.FieldRevokedBy, field.TypeString)
+	}
+	if value, ok := _u.mutation.AskedAt(); ok {
+		_spec.SetField(partneraccess.FieldAskedAt, field.TypeTime, value)
+	}
+	if _u.mutation.AskedAtCleared() {
+		_spec.ClearField(partneraccess.FieldAskedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.MailedAt(); ok {
+		_spec.SetField(partneraccess.FieldMailedAt, field.TypeTime, value)
+	}
+	if _u.mutation.MailedAtCleared() {
+		_spec.ClearField(partneraccess.FieldMailedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &PartnerAccess{config: _u.config}

@@ -101,6 +101,14 @@ func (r *partnerAccessResolver) RequestedAt(ctx context.Context, obj *ent.Partne
 	return &obj.CreatedAt, nil
 }
 
+// AskedAt is the resolver for the askedAt field.
+func (r *partnerAccessResolver) AskedAt(ctx context.Context, obj *ent.PartnerAccess) (*time.Time, error) {
+	if obj.AskedAt != nil {
+		return obj.AskedAt, nil
+	}
+	return &obj.CreatedAt, nil // a request made before asks were recorded
+}
+
 // AllowedAction is the resolver for the allowedAction field.
 func (r *partnerAccessResolver) AllowedAction(ctx context.Context, obj *ent.PartnerAccess) (model.PartnerAccessAction, error) {
 	v := viewer.FromContext(ctx)

@@ -332,6 +332,8 @@ var (
 		{Name: "decided_at", Type: field.TypeTime, Nullable: true},
 		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
 		{Name: "revoked_by", Type: field.TypeString, Nullable: true, Size: 254},
+		{Name: "asked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "mailed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "customer_org_id", Type: field.TypeString},
 	}
 	// PartnerAccessesTable holds the schema information for the "partner_accesses" table.
@@ -342,7 +344,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "partner_accesses_organizations_access_requests",
-				Columns:    []*schema.Column{PartnerAccessesColumns[12]},
+				Columns:    []*schema.Column{PartnerAccessesColumns[14]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -351,7 +353,7 @@ var (
 			{
 				Name:    "partneraccess_customer_org_id_partner_org_id_state",
 				Unique:  false,
-				Columns: []*schema.Column{PartnerAccessesColumns[12], PartnerAccessesColumns[3], PartnerAccessesColumns[7]},
+				Columns: []*schema.Column{PartnerAccessesColumns[14], PartnerAccessesColumns[3], PartnerAccessesColumns[7]},
 			},
 			{
 				Name:    "partneraccess_order_id",

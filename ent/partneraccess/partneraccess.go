@@ -43,6 +43,10 @@ const (
 	FieldRevokedAt = "revoked_at"
 	// FieldRevokedBy holds the string denoting the revoked_by field in the database.
 	FieldRevokedBy = "revoked_by"
+	// FieldAskedAt holds the string denoting the asked_at field in the database.
+	FieldAskedAt = "asked_at"
+	// FieldMailedAt holds the string denoting the mailed_at field in the database.
+	FieldMailedAt = "mailed_at"
 	// EdgeCustomerOrg holds the string denoting the customer_org edge name in mutations.
 	EdgeCustomerOrg = "customer_org"
 	// Table holds the table name of the partneraccess in the database.
@@ -71,6 +75,8 @@ var Columns = []string{
 	FieldDecidedAt,
 	FieldRevokedAt,
 	FieldRevokedBy,
+	FieldAskedAt,
+	FieldMailedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -201,6 +207,16 @@ func ByRevokedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByRevokedBy orders the results by the revoked_by field.
 func ByRevokedBy(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRevokedBy, opts...).ToFunc()
+}
+
+// ByAskedAt orders the results by the asked_at field.
+func ByAskedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAskedAt, opts...).ToFunc()
+}
+
+// ByMailedAt orders the results by the mailed_at field.
+func ByMailedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMailedAt, opts...).ToFunc()
 }
 
 // ByCustomerOrgField orders the results by customer_org field.

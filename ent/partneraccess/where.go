@@ -111,6 +111,16 @@ func RevokedBy(v string) predicate.PartnerAccess {
 	return predicate.PartnerAccess(sql.FieldEQ(FieldRevokedBy, v))
 }
 
+// AskedAt applies equality check predicate on the "asked_at" field. It's identical to AskedAtEQ.
+func AskedAt(v time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldEQ(FieldAskedAt, v))
+}
+
+// MailedAt applies equality check predicate on the "mailed_at" field. It's identical to MailedAtEQ.
+func MailedAt(v time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldEQ(FieldMailedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.PartnerAccess {
 	return predicate.PartnerAccess(sql.FieldEQ(FieldCreatedAt, v))
@@ -764,6 +774,106 @@ func RevokedByEqualFold(v string) predicate.PartnerAccess {
 // RevokedByContainsFold applies the ContainsFold predicate on the "revoked_by" field.
 func RevokedByContainsFold(v string) predicate.PartnerAccess {
 	return predicate.PartnerAccess(sql.FieldContainsFold(FieldRevokedBy, v))
+}
+
+// AskedAtEQ applies the EQ predicate on the "asked_at" field.
+func AskedAtEQ(v time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldEQ(FieldAskedAt, v))
+}
+
+// AskedAtNEQ applies the NEQ predicate on the "asked_at" field.
+func AskedAtNEQ(v time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldNEQ(FieldAskedAt, v))
+}
+
+// AskedAtIn applies the In predicate on the "asked_at" field.
+func AskedAtIn(vs ...time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldIn(FieldAskedAt, vs...))
+}
+
+// AskedAtNotIn applies the NotIn predicate on the "asked_at" field.
+func AskedAtNotIn(vs ...time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldNotIn(FieldAskedAt, vs...))
+}
+
+// AskedAtGT applies the GT predicate on the "asked_at" field.
+func AskedAtGT(v time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldGT(FieldAskedAt, v))
+}
+
+// AskedAtGTE applies the GTE predicate on the "asked_at" field.
+func AskedAtGTE(v time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldGTE(FieldAskedAt, v))
+}
+
+// AskedAtLT applies the LT predicate on the "asked_at" field.
+func AskedAtLT(v time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldLT(FieldAskedAt, v))
+}
+
+// AskedAtLTE applies the LTE predicate on the "asked_at" field.
+func AskedAtLTE(v time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldLTE(FieldAskedAt, v))
+}
+
+// AskedAtIsNil applies the IsNil predicate on the "asked_at" field.
+func AskedAtIsNil() predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldIsNull(FieldAskedAt))
+}
+
+// AskedAtNotNil applies the NotNil predicate on the "asked_at" field.
+func AskedAtNotNil() predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldNotNull(FieldAskedAt))
+}
+
+// MailedAtEQ applies the EQ predicate on the "mailed_at" field.
+func MailedAtEQ(v time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldEQ(FieldMailedAt, v))
+}
+
+// MailedAtNEQ applies the NEQ predicate on the "mailed_at" field.
+func MailedAtNEQ(v time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldNEQ(FieldMailedAt, v))
+}
+
+// MailedAtIn applies the In predicate on the "mailed_at" field.
+func MailedAtIn(vs ...time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldIn(FieldMailedAt, vs...))
+}
+
+// MailedAtNotIn applies the NotIn predicate on the "mailed_at" field.
+func MailedAtNotIn(vs ...time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldNotIn(FieldMailedAt, vs...))
+}
+
+// MailedAtGT applies the GT predicate on the "mailed_at" field.
+func MailedAtGT(v time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldGT(FieldMailedAt, v))
+}
+
+// MailedAtGTE applies the GTE predicate on the "mailed_at" field.
+func MailedAtGTE(v time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldGTE(FieldMailedAt, v))
+}
+
+// MailedAtLT applies the LT predicate on the "mailed_at" field.
+func MailedAtLT(v time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldLT(FieldMailedAt, v))
+}
+
+// MailedAtLTE applies the LTE predicate on the "mailed_at" field.
+func MailedAtLTE(v time.Time) predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldLTE(FieldMailedAt, v))
+}
+
+// MailedAtIsNil applies the IsNil predicate on the "mailed_at" field.
+func MailedAtIsNil() predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldIsNull(FieldMailedAt))
+}
+
+// MailedAtNotNil applies the NotNil predicate on the "mailed_at" field.
+func MailedAtNotNil() predicate.PartnerAccess {
+	return predicate.PartnerAccess(sql.FieldNotNull(FieldMailedAt))
 }
 
 // HasCustomerOrg applies the HasEdge predicate on the "customer_org" edge.

@@ -44,6 +44,10 @@ func (PartnerAccess) Fields() []ent.Field {
 		field.Time("decided_at").Optional().Nillable(),
 		field.Time("revoked_at").Optional().Nillable(),
 		field.String("revoked_by").Optional().MaxLen(validate.EmailMax),
+		field.Time("asked_at").Optional().Nillable().
+			Comment("The partner's last ask (a confirmation that needed the access); nil on requests made before it was recorded: their creation."),
+		field.Time("mailed_at").Optional().Nillable().
+			Comment("When the administrator was last emailed about this partner and organization, as of this request's last ask."),
 	}
 }
 

@@ -28,6 +28,7 @@ type PartnerAccessResolver interface {
 	Product(ctx context.Context, obj *ent.PartnerAccess) (order.Product, error)
 
 	RequestedAt(ctx context.Context, obj *ent.PartnerAccess) (*time.Time, error)
+	AskedAt(ctx context.Context, obj *ent.PartnerAccess) (*time.Time, error)
 
 	AllowedAction(ctx context.Context, obj *ent.PartnerAccess) (model.PartnerAccessAction, error)
 	OrderCancelled(ctx context.Context, obj *ent.PartnerAccess) (bool, error)
@@ -335,6 +336,52 @@ func (ec *executionContext) fieldContext_PartnerAccess_requestedAt(_ context.Con
 	return graphql.NewScalarFieldContext("PartnerAccess", field, true, true, "Time")
 }
 
+func (ec *executionContext) _PartnerAccess_askedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerAccess_askedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartnerAccess().AskedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerAccess_askedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerAccess", field, true, true, "Time")
+}
+
+func (ec *executionContext) _PartnerAccess_mailedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerAccess_mailedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MailedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerAccess_mailedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerAccess", field, false, false, "Time")
+}
+
 func (ec *executionContext) _PartnerAccess_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.PartnerAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -631,6 +678,17 @@ func (ec *executionContext) _PartnerAccess(ctx context.Context, sel ast.Selectio
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PartnerAccess_requestedAt(ctx, field, obj)
 				})
+		case "askedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartnerAccess_askedAt(ctx, field, obj)
+				})
+		case "mailedAt":
+			out.Values[i] = ec._PartnerAccess_mailedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "expiresAt":
 			out.Values[i] = ec._PartnerAccess_expiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

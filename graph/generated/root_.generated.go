@@ -320,10 +320,12 @@ type ComplexityRoot struct {
 	PartnerAccess struct {
 		AdminEmail      func(childComplexity int) int
 		AllowedAction   func(childComplexity int) int
+		AskedAt         func(childComplexity int) int
 		CustomerName    func(childComplexity int) int
 		DecidedAt       func(childComplexity int) int
 		ExpiresAt       func(childComplexity int) int
 		ID              func(childComplexity int) int
+		MailedAt        func(childComplexity int) int
 		OrderCancelled  func(childComplexity int) int
 		OrderExternalID func(childComplexity int) int
 		PartnerName     func(childComplexity int) int
@@ -1840,6 +1842,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PartnerAccess.AllowedAction(childComplexity), true
+	case "PartnerAccess.askedAt":
+		if e.ComplexityRoot.PartnerAccess.AskedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.AskedAt(childComplexity), true
 	case "PartnerAccess.customerName":
 		if e.ComplexityRoot.PartnerAccess.CustomerName == nil {
 			break
@@ -1864,6 +1872,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PartnerAccess.ID(childComplexity), true
+	case "PartnerAccess.mailedAt":
+		if e.ComplexityRoot.PartnerAccess.MailedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerAccess.MailedAt(childComplexity), true
 	case "PartnerAccess.orderCancelled":
 		if e.ComplexityRoot.PartnerAccess.OrderCancelled == nil {
 			break
@@ -2907,6 +2921,10 @@ type PartnerAccess {
   "The customer organization's administrator who was asked."
   adminEmail: String!
   requestedAt: Time!
+  "The partner's last ask for this access (each confirmation that needs it asks again)."
+  askedAt: Time!
+  "When the administrator was last emailed about this partner's requests for the organization: at most once a day, so a later ask within the day is recorded but not mailed. Null when no email went yet."
+  mailedAt: Time
   "Until when the request can be answered."
   expiresAt: Time!
   decidedAt: Time
@@ -5015,6 +5033,10 @@ func (ec *executionContext) childFields_PartnerAccess(ctx context.Context, field
 		return ec.fieldContext_PartnerAccess_adminEmail(ctx, field)
 	case "requestedAt":
 		return ec.fieldContext_PartnerAccess_requestedAt(ctx, field)
+	case "askedAt":
+		return ec.fieldContext_PartnerAccess_askedAt(ctx, field)
+	case "mailedAt":
+		return ec.fieldContext_PartnerAccess_mailedAt(ctx, field)
 	case "expiresAt":
 		return ec.fieldContext_PartnerAccess_expiresAt(ctx, field)
 	case "decidedAt":

@@ -21,6 +21,7 @@ import (
 	"onramp/ent/order"
 	"onramp/ent/organization"
 	"onramp/ent/partneraccess"
+	"onramp/ent/predicate"
 	"onramp/ent/user"
 	"onramp/internal/auth"
 	"onramp/internal/gid"
@@ -75,37 +76,75 @@ func Manages(ctx context.Context, client *ent.Client, org gid.ID, partnerOrg gid
 	return q.Exist(store.System(ctx))
 }
 
+// MailCooldown is how long after an access-request email about one partner
+// and organization the next one waits: asks within it are recorded, not
+// mailed, so a partner that asks again and again cannot flood the
+// administrator.
+const MailCooldown = 24 * time.Hour
+
 // Request asks the administrator of an existing customer organization
-// whether the partner of order o may manage it: a PENDING request, and an
-// email with its decision link, in the transaction of the confirmation c.
-// A request of the same partner still open is not repeated.
+// whether the partner of order o may manage it, in the transaction of the
+// confirmation c: a PENDING request (a request of the same partner still
+// open is asked again instead of repeated), and an email with its decision
+// link unless the administrator was emailed about this partner and
+// organization less than MailCooldown ago. Every ask is recorded (askedAt);
+// mailedAt tells when the administrator was last emailed.
 func (s *Service) Request(ctx context.Context, c *lifecycle.Change, o *ent.Order, partner, customer *ent.Organization, admin string) error {
 	client := ent.FromContext(ctx)
 	sys := store.System(ctx)
 	now := s.now()
-	open, err := client.PartnerAccess.Query().Where(
-		partneraccess.CustomerOrgID(customer.ID), partneraccess.PartnerOrgID(partner.ID),
-		partneraccess.StateEQ(partneraccess.StatePENDING), partneraccess.ExpiresAtGT(now),
-	).Exist(sys)
-	if err != nil || open {
+	pair := []predicate.PartnerAccess{partneraccess.CustomerOrgID(customer.ID), partneraccess.PartnerOrgID(partner.ID)}
+	// The pair's requests are serialized here: two confirmations at once
+	// must not both find the cool-down over and both mail.
+	if err := s.Store.LockKey(ctx, "access:"+string(partner.ID)+":"+string(customer.ID)); err != nil {
+		return err
+	}
+	var lastMail *time.Time
+	mailed, err := client.PartnerAccess.Query().Where(append(pair, partneraccess.MailedAtNotNil())...).
+		Order(ent.Desc(partneraccess.FieldMailedAt)).First(sys)
+	switch {
+	case err == nil:
+		lastMail = mailed.MailedAt
+	case !ent.IsNotFound(err):
+		return err
+	}
+	mail := lastMail == nil || now.Sub(*lastMail) >= MailCooldown
+	pa, err := client.PartnerAccess.Query().Where(append(pair,
+		partneraccess.StateEQ(partneraccess.StatePENDING), partneraccess.ExpiresAtGT(now))...).First(sys)
+	switch {
+	case err == nil:
 		c.Audit["partnerAccess"] = "already requested"
+		if !mail {
+			return client.PartnerAccess.UpdateOne(pa).SetAskedAt(now).Exec(sys)
+		}
+		// Asked again after the cool-down: the administrator is reminded
+		// with a new decision link, which replaces the first.
+	case ent.IsNotFound(err):
+		pa, err = client.PartnerAccess.Create().
+			SetPartnerOrgID(partner.ID).SetPartnerAccountID(o.PartnerAccountID).
+			SetCustomerOrgID(customer.ID).SetOrderID(o.ID).SetAdminEmail(admin).
+			SetExpiresAt(now.Add(auth.AccessDecisionTTL)).SetAskedAt(now).SetNillableMailedAt(lastMail).
+			Save(sys)
+		if err != nil {
+			return err
+		}
+		c.Audit["partnerAccess"] = pa.ID
+	default:
 		return err
 	}
-	pa, err := client.PartnerAccess.Create().
-		SetPartnerOrgID(partner.ID).SetPartnerAccountID(o.PartnerAccountID).
-		SetCustomerOrgID(customer.ID).SetOrderID(o.ID).SetAdminEmail(admin).
-		SetExpiresAt(now.Add(auth.AccessDecisionTTL)).
-		Save(sys)
+	if !mail {
+		c.Audit["partnerAccessMail"] = "not sent: the administrator was emailed about this partner within a day"
+		return nil
+	}
+	if err := client.PartnerAccess.UpdateOne(pa).SetAskedAt(now).SetMailedAt(now).Exec(sys); err != nil {
+		return err
+	}
+	token, exp, err := s.Auth.IssueAccessToken(ctx, pa.ID, pa.AdminEmail, auth.ActDecide)
 	if err != nil {
 		return err
 	}
-	token, exp, err := s.Auth.IssueAccessToken(ctx, pa.ID, admin, auth.ActDecide)
-	if err != nil {
-		return err
-	}
-	c.Audit["partnerAccess"] = pa.ID
-	c.Audit["partnerAccessAskedOf"] = admin
-	return s.accessMail(ctx, kind.AccessRequest, o, partner, customer, admin, token, exp)
+	c.Audit["partnerAccessAskedOf"] = pa.AdminEmail
+	return s.accessMail(ctx, kind.AccessRequest, o, partner, customer, pa.AdminEmail, token, exp)
 }
 
 // accessMail puts a consent email in the outbox. It is not the order's

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -658,5 +659,69 @@ func TestPendingPartnerCannotGuessTheSiteName(t *testing.T) {
 	}
 	if !throttled {
 		t.Fatal("40 saves of guessed site names were not throttled")
+	}
+}
+
+// TestConsentAsksMailTheAdministratorOnceADay: a partner that asks again
+// within a day of the last email about it (here after a denial) records
+// the ask without mailing; after the day, an ask mails again.
+func TestConsentAsksMailTheAdministratorOnceADay(t *testing.T) {
+	t.Parallel()
+	c, sink, clk := apptest.StartWithMail(t)
+	customerAlone(t, c, "CA-1", "P1", "it@ca-acme.example", "caacme")
+	asks := func() int {
+		n := 0
+		for _, subject := range apptest.Subjects(t, sink, "it@ca-acme.example") {
+			if strings.Contains(subject, "asks to manage") {
+				n++
+			}
+		}
+		return n
+	}
+
+	first, _, p2 := claim(t, c, "CA-2", "P2", "contact@ca-p2.example", "it@ca-acme.example")
+	token, _ := apptest.MailedToken(t, sink, "it@ca-acme.example", "asks to manage", 1, apptest.AccessLinkPattern)
+	if got := accessCall(t, c, token, "denyPartnerAccess", nil); len(got.UserErrors) > 0 {
+		t.Fatalf("deny: %+v", got.UserErrors)
+	}
+	type seen struct {
+		State    string     `json:"state"`
+		AskedAt  time.Time  `json:"askedAt"`
+		MailedAt *time.Time `json:"mailedAt"`
+	}
+	accessOf := func(token, orderID string) *seen {
+		t.Helper()
+		var res struct {
+			Order struct {
+				CustomerAccess *seen `json:"customerAccess"`
+			} `json:"order"`
+		}
+		c.GQL(t, token, `query($id: ID!) { order(id: $id) { customerAccess { state askedAt mailedAt } } }`, map[string]any{"id": orderID}).OK(t).Decode(t, &res)
+		return res.Order.CustomerAccess
+	}
+	a1 := accessOf(p2, first)
+	if a1 == nil || a1.MailedAt == nil || !a1.AskedAt.Equal(*a1.MailedAt) {
+		t.Fatalf("the first request: %+v, want asked and mailed at once", a1)
+	}
+
+	clk.Advance(2 * time.Hour)
+	c.Op = c.Operator(t) // tokens live by the stub clock
+	second, _, _ := claim(t, c, "CA-3", "P2", "contact@ca-p2.example", "it@ca-acme.example")
+	apptest.Holds(t, "no second email within the day", apptest.QuietPeriod, func() (bool, string) {
+		return asks() == 1, sink.Summary()
+	})
+	p2 = c.MustSignIn(t, "contact@ca-p2.example", apptest.Password)
+	a2 := accessOf(p2, second)
+	if a2 == nil || a2.State != "PENDING" || a2.MailedAt == nil || !a2.MailedAt.Equal(*a1.MailedAt) || !a2.AskedAt.After(a1.AskedAt) {
+		t.Fatalf("the ask within the day: %+v, want PENDING, asked now, mailedAt the first email's (%v)", a2, a1.MailedAt)
+	}
+
+	clk.Advance(23 * time.Hour) // a day and an hour after the first email
+	c.Op = c.Operator(t)
+	claim(t, c, "CA-4", "P2", "contact@ca-p2.example", "it@ca-acme.example")
+	apptest.MailedToken(t, sink, "it@ca-acme.example", "asks to manage", 2, apptest.AccessLinkPattern)
+	p2 = c.MustSignIn(t, "contact@ca-p2.example", apptest.Password)
+	if a3 := accessOf(p2, second); a3 == nil || a3.MailedAt == nil || !a3.MailedAt.After(*a1.MailedAt) {
+		t.Fatalf("the open request after the day: %+v, want mailed again", a3)
 	}
 }
