@@ -26,6 +26,7 @@ import (
 	"onramp/ent/setuplink"
 	"onramp/ent/signingkey"
 	"onramp/ent/subscription"
+	"onramp/ent/throttleentry"
 	"onramp/ent/ticket"
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
@@ -73,6 +74,8 @@ type Client struct {
 	SigningKey *SigningKeyClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
+	// ThrottleEntry is the client for interacting with the ThrottleEntry builders.
+	ThrottleEntry *ThrottleEntryClient
 	// Ticket is the client for interacting with the Ticket builders.
 	Ticket *TicketClient
 	// User is the client for interacting with the User builders.
@@ -108,6 +111,7 @@ func (c *Client) init() {
 	c.SetupLink = NewSetupLinkClient(c.config)
 	c.SigningKey = NewSigningKeyClient(c.config)
 	c.Subscription = NewSubscriptionClient(c.config)
+	c.ThrottleEntry = NewThrottleEntryClient(c.config)
 	c.Ticket = NewTicketClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.WebhookDelivery = NewWebhookDeliveryClient(c.config)
@@ -219,6 +223,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		SetupLink:         NewSetupLinkClient(cfg),
 		SigningKey:        NewSigningKeyClient(cfg),
 		Subscription:      NewSubscriptionClient(cfg),
+		ThrottleEntry:     NewThrottleEntryClient(cfg),
 		Ticket:            NewTicketClient(cfg),
 		User:              NewUserClient(cfg),
 		WebhookDelivery:   NewWebhookDeliveryClient(cfg),
@@ -257,6 +262,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		SetupLink:         NewSetupLinkClient(cfg),
 		SigningKey:        NewSigningKeyClient(cfg),
 		Subscription:      NewSubscriptionClient(cfg),
+		ThrottleEntry:     NewThrottleEntryClient(cfg),
 		Ticket:            NewTicketClient(cfg),
 		User:              NewUserClient(cfg),
 		WebhookDelivery:   NewWebhookDeliveryClient(cfg),
@@ -293,8 +299,8 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.AuditEvent, c.Escalation, c.Event, c.IdempotencyKey, c.IntegrationKey,
 		c.Message, c.Order, c.Organization, c.PartnerAccess, c.PartnerSession,
-		c.ServiceSetting, c.SetupLink, c.SigningKey, c.Subscription, c.Ticket, c.User,
-		c.WebhookDelivery, c.WebhookEndpoint, c.WebhookRedelivery,
+		c.ServiceSetting, c.SetupLink, c.SigningKey, c.Subscription, c.ThrottleEntry,
+		c.Ticket, c.User, c.WebhookDelivery, c.WebhookEndpoint, c.WebhookRedelivery,
 	} {
 		n.Use(hooks...)
 	}
@@ -306,8 +312,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.AuditEvent, c.Escalation, c.Event, c.IdempotencyKey, c.IntegrationKey,
 		c.Message, c.Order, c.Organization, c.PartnerAccess, c.PartnerSession,
-		c.ServiceSetting, c.SetupLink, c.SigningKey, c.Subscription, c.Ticket, c.User,
-		c.WebhookDelivery, c.WebhookEndpoint, c.WebhookRedelivery,
+		c.ServiceSetting, c.SetupLink, c.SigningKey, c.Subscription, c.ThrottleEntry,
+		c.Ticket, c.User, c.WebhookDelivery, c.WebhookEndpoint, c.WebhookRedelivery,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -344,6 +350,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.SigningKey.mutate(ctx, m)
 	case *SubscriptionMutation:
 		return c.Subscription.mutate(ctx, m)
+	case *ThrottleEntryMutation:
+		return c.ThrottleEntry.mutate(ctx, m)
 	case *TicketMutation:
 		return c.Ticket.mutate(ctx, m)
 	case *UserMutation:
@@ -2574,6 +2582,140 @@ func (c *SubscriptionClient) mutate(ctx context.Context, m *SubscriptionMutation
 	}
 }
 
+// ThrottleEntryClient is a client for the ThrottleEntry schema.
+type ThrottleEntryClient struct {
+	config
+}
+
+// NewThrottleEntryClient returns a client for the ThrottleEntry from the given config.
+func NewThrottleEntryClient(c config) *ThrottleEntryClient {
+	return &ThrottleEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `throttleentry.Hooks(f(g(h())))`.
+func (c *ThrottleEntryClient) Use(hooks ...Hook) {
+	c.hooks.ThrottleEntry = append(c.hooks.ThrottleEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `throttleentry.Intercept(f(g(h())))`.
+func (c *ThrottleEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ThrottleEntry = append(c.inters.ThrottleEntry, interceptors...)
+}
+
+// Create returns a builder for creating a ThrottleEntry entity.
+func (c *ThrottleEntryClient) Create() *ThrottleEntryCreate {
+	mutation := newThrottleEntryMutation(c.config, OpCreate)
+	return &ThrottleEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ThrottleEntry entities.
+func (c *ThrottleEntryClient) CreateBulk(builders ...*ThrottleEntryCreate) *ThrottleEntryCreateBulk {
+	return &ThrottleEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ThrottleEntryClient) MapCreateBulk(slice any, setFunc func(*ThrottleEntryCreate, int)) *ThrottleEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ThrottleEntryCreateBulk{err: fmt.Errorf("calling to ThrottleEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ThrottleEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ThrottleEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ThrottleEntry.
+func (c *ThrottleEntryClient) Update() *ThrottleEntryUpdate {
+	mutation := newThrottleEntryMutation(c.config, OpUpdate)
+	return &ThrottleEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ThrottleEntryClient) UpdateOne(_m *ThrottleEntry) *ThrottleEntryUpdateOne {
+	mutation := newThrottleEntryMutation(c.config, OpUpdateOne, withThrottleEntry(_m))
+	return &ThrottleEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ThrottleEntryClient) UpdateOneID(id gid.ID) *ThrottleEntryUpdateOne {
+	mutation := newThrottleEntryMutation(c.config, OpUpdateOne, withThrottleEntryID(id))
+	return &ThrottleEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ThrottleEntry.
+func (c *ThrottleEntryClient) Delete() *ThrottleEntryDelete {
+	mutation := newThrottleEntryMutation(c.config, OpDelete)
+	return &ThrottleEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ThrottleEntryClient) DeleteOne(_m *ThrottleEntry) *ThrottleEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ThrottleEntryClient) DeleteOneID(id gid.ID) *ThrottleEntryDeleteOne {
+	builder := c.Delete().Where(throttleentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ThrottleEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for ThrottleEntry.
+func (c *ThrottleEntryClient) Query() *ThrottleEntryQuery {
+	return &ThrottleEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeThrottleEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ThrottleEntry entity by its id.
+func (c *ThrottleEntryClient) Get(ctx context.Context, id gid.ID) (*ThrottleEntry, error) {
+	return c.Query().Where(throttleentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ThrottleEntryClient) GetX(ctx context.Context, id gid.ID) *ThrottleEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ThrottleEntryClient) Hooks() []Hook {
+	hooks := c.hooks.ThrottleEntry
+	return append(hooks[:len(hooks):len(hooks)], throttleentry.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ThrottleEntryClient) Interceptors() []Interceptor {
+	return c.inters.ThrottleEntry
+}
+
+func (c *ThrottleEntryClient) mutate(ctx context.Context, m *ThrottleEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ThrottleEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ThrottleEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ThrottleEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ThrottleEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ThrottleEntry mutation op: %q", m.Op())
+	}
+}
+
 // TicketClient is a client for the Ticket schema.
 type TicketClient struct {
 	config
@@ -3265,14 +3407,14 @@ type (
 	hooks struct {
 		AuditEvent, Escalation, Event, IdempotencyKey, IntegrationKey, Message, Order,
 		Organization, PartnerAccess, PartnerSession, ServiceSetting, SetupLink,
-		SigningKey, Subscription, Ticket, User, WebhookDelivery, WebhookEndpoint,
-		WebhookRedelivery []ent.Hook
+		SigningKey, Subscription, ThrottleEntry, Ticket, User, WebhookDelivery,
+		WebhookEndpoint, WebhookRedelivery []ent.Hook
 	}
 	inters struct {
 		AuditEvent, Escalation, Event, IdempotencyKey, IntegrationKey, Message, Order,
 		Organization, PartnerAccess, PartnerSession, ServiceSetting, SetupLink,
-		SigningKey, Subscription, Ticket, User, WebhookDelivery, WebhookEndpoint,
-		WebhookRedelivery []ent.Interceptor
+		SigningKey, Subscription, ThrottleEntry, Ticket, User, WebhookDelivery,
+		WebhookEndpoint, WebhookRedelivery []ent.Interceptor
 	}
 )
 

@@ -20,6 +20,7 @@ import (
 	"onramp/ent/setuplink"
 	"onramp/ent/signingkey"
 	"onramp/ent/subscription"
+	"onramp/ent/throttleentry"
 	"onramp/ent/ticket"
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
@@ -105,6 +106,7 @@ func checkColumn(t, c string) error {
 			setuplink.Table:         setuplink.ValidColumn,
 			signingkey.Table:        signingkey.ValidColumn,
 			subscription.Table:      subscription.ValidColumn,
+			throttleentry.Table:     throttleentry.ValidColumn,
 			ticket.Table:            ticket.ValidColumn,
 			user.Table:              user.ValidColumn,
 			webhookdelivery.Table:   webhookdelivery.ValidColumn,

@@ -18,6 +18,7 @@ import (
 	"onramp/ent/setuplink"
 	"onramp/ent/signingkey"
 	"onramp/ent/subscription"
+	"onramp/ent/throttleentry"
 	"onramp/ent/ticket"
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
@@ -32,7 +33,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 19)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
@@ -346,6 +347,24 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   throttleentry.Table,
+			Columns: throttleentry.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: throttleentry.FieldID,
+			},
+		},
+		Type: "ThrottleEntry",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			throttleentry.FieldLimiter: {Type: field.TypeString, Column: throttleentry.FieldLimiter},
+			throttleentry.FieldKey:     {Type: field.TypeString, Column: throttleentry.FieldKey},
+			throttleentry.FieldHits:    {Type: field.TypeInt, Column: throttleentry.FieldHits},
+			throttleentry.FieldLastAt:  {Type: field.TypeTime, Column: throttleentry.FieldLastAt},
+			throttleentry.FieldUntilAt: {Type: field.TypeTime, Column: throttleentry.FieldUntilAt},
+		},
+	}
+	graph.Nodes[15] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ticket.Table,
 			Columns: ticket.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -366,7 +385,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ticket.FieldUsedAt:    {Type: field.TypeTime, Column: ticket.FieldUsedAt},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -384,7 +403,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldOrganizationID: {Type: field.TypeString, Column: user.FieldOrganizationID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -408,7 +427,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldDurationMs:       {Type: field.TypeInt, Column: webhookdelivery.FieldDurationMs},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookendpoint.Table,
 			Columns: webhookendpoint.Columns,
@@ -433,7 +452,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookendpoint.FieldDeletedAt:           {Type: field.TypeTime, Column: webhookendpoint.FieldDeletedAt},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookredelivery.Table,
 			Columns: webhookredelivery.Columns,
@@ -2223,6 +2242,71 @@ func (f *SubscriptionFilter) WhereHasSettingsWith(preds ...predicate.ServiceSett
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ThrottleEntryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ThrottleEntryQuery builder.
+func (_q *ThrottleEntryQuery) Filter() *ThrottleEntryFilter {
+	return &ThrottleEntryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ThrottleEntryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ThrottleEntryMutation builder.
+func (m *ThrottleEntryMutation) Filter() *ThrottleEntryFilter {
+	return &ThrottleEntryFilter{config: m.config, predicateAdder: m}
+}
+
+// ThrottleEntryFilter provides a generic filtering capability at runtime for ThrottleEntryQuery.
+type ThrottleEntryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ThrottleEntryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ThrottleEntryFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(throttleentry.FieldID))
+}
+
+// WhereLimiter applies the entql string predicate on the limiter field.
+func (f *ThrottleEntryFilter) WhereLimiter(p entql.StringP) {
+	f.Where(p.Field(throttleentry.FieldLimiter))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *ThrottleEntryFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(throttleentry.FieldKey))
+}
+
+// WhereHits applies the entql int predicate on the hits field.
+func (f *ThrottleEntryFilter) WhereHits(p entql.IntP) {
+	f.Where(p.Field(throttleentry.FieldHits))
+}
+
+// WhereLastAt applies the entql time.Time predicate on the last_at field.
+func (f *ThrottleEntryFilter) WhereLastAt(p entql.TimeP) {
+	f.Where(p.Field(throttleentry.FieldLastAt))
+}
+
+// WhereUntilAt applies the entql time.Time predicate on the until_at field.
+func (f *ThrottleEntryFilter) WhereUntilAt(p entql.TimeP) {
+	f.Where(p.Field(throttleentry.FieldUntilAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *TicketQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2251,7 +2335,7 @@ type TicketFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TicketFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2336,7 +2420,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2415,7 +2499,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2510,7 +2594,7 @@ type WebhookEndpointFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookEndpointFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2610,7 +2694,7 @@ type WebhookRedeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookRedeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -23,6 +23,7 @@ import (
 	"onramp/ent/setuplink"
 	"onramp/ent/signingkey"
 	"onramp/ent/subscription"
+	"onramp/ent/throttleentry"
 	"onramp/ent/ticket"
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
@@ -60,6 +61,7 @@ const (
 	TypeSetupLink         = "SetupLink"
 	TypeSigningKey        = "SigningKey"
 	TypeSubscription      = "Subscription"
+	TypeThrottleEntry     = "ThrottleEntry"
 	TypeTicket            = "Ticket"
 	TypeUser              = "User"
 	TypeWebhookDelivery   = "WebhookDelivery"
@@ -13208,6 +13210,612 @@ func (m *SubscriptionMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Subscription edge %s", name)
+}
+
+// ThrottleEntryMutation represents an operation that mutates the ThrottleEntry nodes in the graph.
+type ThrottleEntryMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *gid.ID
+	limiter       *string
+	key           *string
+	hits          *int
+	addhits       *int
+	last_at       *time.Time
+	until_at      *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ThrottleEntry, error)
+	predicates    []predicate.ThrottleEntry
+}
+
+var _ ent.Mutation = (*ThrottleEntryMutation)(nil)
+
+// throttleentryOption allows management of the mutation configuration using functional options.
+type throttleentryOption func(*ThrottleEntryMutation)
+
+// newThrottleEntryMutation creates new mutation for the ThrottleEntry entity.
+func newThrottleEntryMutation(c config, op Op, opts ...throttleentryOption) *ThrottleEntryMutation {
+	m := &ThrottleEntryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeThrottleEntry,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withThrottleEntryID sets the ID field of the mutation.
+func withThrottleEntryID(id gid.ID) throttleentryOption {
+	return func(m *ThrottleEntryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ThrottleEntry
+		)
+		m.oldValue = func(ctx context.Context) (*ThrottleEntry, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ThrottleEntry.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withThrottleEntry sets the old ThrottleEntry of the mutation.
+func withThrottleEntry(node *ThrottleEntry) throttleentryOption {
+	return func(m *ThrottleEntryMutation) {
+		m.oldValue = func(context.Context) (*ThrottleEntry, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ThrottleEntryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ThrottleEntryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ThrottleEntry entities.
+func (m *ThrottleEntryMutation) SetID(id gid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ThrottleEntryMutation) ID() (id gid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ThrottleEntryMutation) IDs(ctx context.Context) ([]gid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []gid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ThrottleEntry.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetLimiter sets the "limiter" field.
+func (m *ThrottleEntryMutation) SetLimiter(s string) {
+	m.limiter = &s
+}
+
+// Limiter returns the value of the "limiter" field in the mutation.
+func (m *ThrottleEntryMutation) Limiter() (r string, exists bool) {
+	v := m.limiter
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLimiter returns the old "limiter" field's value of the ThrottleEntry entity.
+// If the ThrottleEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThrottleEntryMutation) OldLimiter(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLimiter is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLimiter requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLimiter: %w", err)
+	}
+	return oldValue.Limiter, nil
+}
+
+// ResetLimiter resets all changes to the "limiter" field.
+func (m *ThrottleEntryMutation) ResetLimiter() {
+	m.limiter = nil
+}
+
+// SetKey sets the "key" field.
+func (m *ThrottleEntryMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *ThrottleEntryMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the ThrottleEntry entity.
+// If the ThrottleEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThrottleEntryMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *ThrottleEntryMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetHits sets the "hits" field.
+func (m *ThrottleEntryMutation) SetHits(i int) {
+	m.hits = &i
+	m.addhits = nil
+}
+
+// Hits returns the value of the "hits" field in the mutation.
+func (m *ThrottleEntryMutation) Hits() (r int, exists bool) {
+	v := m.hits
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHits returns the old "hits" field's value of the ThrottleEntry entity.
+// If the ThrottleEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThrottleEntryMutation) OldHits(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHits is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHits requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHits: %w", err)
+	}
+	return oldValue.Hits, nil
+}
+
+// AddHits adds i to the "hits" field.
+func (m *ThrottleEntryMutation) AddHits(i int) {
+	if m.addhits != nil {
+		*m.addhits += i
+	} else {
+		m.addhits = &i
+	}
+}
+
+// AddedHits returns the value that was added to the "hits" field in this mutation.
+func (m *ThrottleEntryMutation) AddedHits() (r int, exists bool) {
+	v := m.addhits
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHits resets all changes to the "hits" field.
+func (m *ThrottleEntryMutation) ResetHits() {
+	m.hits = nil
+	m.addhits = nil
+}
+
+// SetLastAt sets the "last_at" field.
+func (m *ThrottleEntryMutation) SetLastAt(t time.Time) {
+	m.last_at = &t
+}
+
+// LastAt returns the value of the "last_at" field in the mutation.
+func (m *ThrottleEntryMutation) LastAt() (r time.Time, exists bool) {
+	v := m.last_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastAt returns the old "last_at" field's value of the ThrottleEntry entity.
+// If the ThrottleEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThrottleEntryMutation) OldLastAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastAt: %w", err)
+	}
+	return oldValue.LastAt, nil
+}
+
+// ResetLastAt resets all changes to the "last_at" field.
+func (m *ThrottleEntryMutation) ResetLastAt() {
+	m.last_at = nil
+}
+
+// SetUntilAt sets the "until_at" field.
+func (m *ThrottleEntryMutation) SetUntilAt(t time.Time) {
+	m.until_at = &t
+}
+
+// UntilAt returns the value of the "until_at" field in the mutation.
+func (m *ThrottleEntryMutation) UntilAt() (r time.Time, exists bool) {
+	v := m.until_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUntilAt returns the old "until_at" field's value of the ThrottleEntry entity.
+// If the ThrottleEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ThrottleEntryMutation) OldUntilAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUntilAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUntilAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUntilAt: %w", err)
+	}
+	return oldValue.UntilAt, nil
+}
+
+// ClearUntilAt clears the value of the "until_at" field.
+func (m *ThrottleEntryMutation) ClearUntilAt() {
+	m.until_at = nil
+	m.clearedFields[throttleentry.FieldUntilAt] = struct{}{}
+}
+
+// UntilAtCleared returns if the "until_at" field was cleared in this mutation.
+func (m *ThrottleEntryMutation) UntilAtCleared() bool {
+	_, ok := m.clearedFields[throttleentry.FieldUntilAt]
+	return ok
+}
+
+// ResetUntilAt resets all changes to the "until_at" field.
+func (m *ThrottleEntryMutation) ResetUntilAt() {
+	m.until_at = nil
+	delete(m.clearedFields, throttleentry.FieldUntilAt)
+}
+
+// Where appends a list predicates to the ThrottleEntryMutation builder.
+func (m *ThrottleEntryMutation) Where(ps ...predicate.ThrottleEntry) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ThrottleEntryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ThrottleEntryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ThrottleEntry, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ThrottleEntryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ThrottleEntryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ThrottleEntry).
+func (m *ThrottleEntryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ThrottleEntryMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.limiter != nil {
+		fields = append(fields, throttleentry.FieldLimiter)
+	}
+	if m.key != nil {
+		fields = append(fields, throttleentry.FieldKey)
+	}
+	if m.hits != nil {
+		fields = append(fields, throttleentry.FieldHits)
+	}
+	if m.last_at != nil {
+		fields = append(fields, throttleentry.FieldLastAt)
+	}
+	if m.until_at != nil {
+		fields = append(fields, throttleentry.FieldUntilAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ThrottleEntryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case throttleentry.FieldLimiter:
+		return m.Limiter()
+	case throttleentry.FieldKey:
+		return m.Key()
+	case throttleentry.FieldHits:
+		return m.Hits()
+	case throttleentry.FieldLastAt:
+		return m.LastAt()
+	case throttleentry.FieldUntilAt:
+		return m.UntilAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ThrottleEntryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case throttleentry.FieldLimiter:
+		return m.OldLimiter(ctx)
+	case throttleentry.FieldKey:
+		return m.OldKey(ctx)
+	case throttleentry.FieldHits:
+		return m.OldHits(ctx)
+	case throttleentry.FieldLastAt:
+		return m.OldLastAt(ctx)
+	case throttleentry.FieldUntilAt:
+		return m.OldUntilAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ThrottleEntry field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ThrottleEntryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case throttleentry.FieldLimiter:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLimiter(v)
+		return nil
+	case throttleentry.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case throttleentry.FieldHits:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHits(v)
+		return nil
+	case throttleentry.FieldLastAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastAt(v)
+		return nil
+	case throttleentry.FieldUntilAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUntilAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ThrottleEntry field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ThrottleEntryMutation) AddedFields() []string {
+	var fields []string
+	if m.addhits != nil {
+		fields = append(fields, throttleentry.FieldHits)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ThrottleEntryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case throttleentry.FieldHits:
+		return m.AddedHits()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ThrottleEntryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case throttleentry.FieldHits:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHits(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ThrottleEntry numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ThrottleEntryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(throttleentry.FieldUntilAt) {
+		fields = append(fields, throttleentry.FieldUntilAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ThrottleEntryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ThrottleEntryMutation) ClearField(name string) error {
+	switch name {
+	case throttleentry.FieldUntilAt:
+		m.ClearUntilAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ThrottleEntry nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ThrottleEntryMutation) ResetField(name string) error {
+	switch name {
+	case throttleentry.FieldLimiter:
+		m.ResetLimiter()
+		return nil
+	case throttleentry.FieldKey:
+		m.ResetKey()
+		return nil
+	case throttleentry.FieldHits:
+		m.ResetHits()
+		return nil
+	case throttleentry.FieldLastAt:
+		m.ResetLastAt()
+		return nil
+	case throttleentry.FieldUntilAt:
+		m.ResetUntilAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ThrottleEntry field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ThrottleEntryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ThrottleEntryMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ThrottleEntryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ThrottleEntryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ThrottleEntryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ThrottleEntryMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ThrottleEntryMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ThrottleEntry unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ThrottleEntryMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ThrottleEntry edge %s", name)
 }
 
 // TicketMutation represents an operation that mutates the Ticket nodes in the graph.

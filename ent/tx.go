@@ -42,6 +42,8 @@ type Tx struct {
 	SigningKey *SigningKeyClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
+	// ThrottleEntry is the client for interacting with the ThrottleEntry builders.
+	ThrottleEntry *ThrottleEntryClient
 	// Ticket is the client for interacting with the Ticket builders.
 	Ticket *TicketClient
 	// User is the client for interacting with the User builders.
@@ -197,6 +199,7 @@ func (tx *Tx) init() {
 	tx.SetupLink = NewSetupLinkClient(tx.config)
 	tx.SigningKey = NewSigningKeyClient(tx.config)
 	tx.Subscription = NewSubscriptionClient(tx.config)
+	tx.ThrottleEntry = NewThrottleEntryClient(tx.config)
 	tx.Ticket = NewTicketClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)

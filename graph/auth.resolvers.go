@@ -50,7 +50,7 @@ func (r *mutationResolver) ResetPassword(ctx context.Context, password string) (
 	if v := viewer.FromContext(ctx); token != "" && v != nil {
 		// The owner is back in: guesses made at the sign-in page before no
 		// longer hold the new password back.
-		r.Throttles.SignInEmail.Reset(strings.ToLower(v.Email))
+		r.Throttles.SignInEmail.Reset(ctx, strings.ToLower(v.Email))
 	}
 	return &model.SignInPayload{Token: nonEmpty(token), UserErrors: userErrors}, nil
 }

@@ -47,7 +47,14 @@ type Throttles struct {
 // many sign-ins may hash a password at once, and wait how long one waits
 // for its turn before TOO_MANY_ATTEMPTS.
 func NewThrottles(now func() time.Time, hashing int, wait time.Duration) *Throttles {
-	return &Throttles{
+	return NewSharedThrottles(now, hashing, wait, nil)
+}
+
+// NewSharedThrottles is NewThrottles counting in shared (nil: in the
+// process): replicas on PostgreSQL count every attempt together. The
+// hashing pool stays the process's own (it bounds this process's memory).
+func NewSharedThrottles(now func() time.Time, hashing int, wait time.Duration, shared throttle.Shared) *Throttles {
+	t := &Throttles{
 		// Five wrong passwords for one email, then 1 s, 2 s, 4 s … up to
 		// 15 minutes between attempts; an address (many people behind one
 		// NAT) gets twenty.
@@ -62,6 +69,15 @@ func NewThrottles(now func() time.Time, hashing int, wait time.Duration) *Thrott
 		ResetClient: throttle.New(throttle.Policy{Free: 10, Base: time.Minute, Max: time.Hour, Forget: time.Hour}, now),
 		Hashing:     throttle.NewPool(hashing, wait),
 	}
+	if shared != nil {
+		for name, l := range map[string]*throttle.Limiter{
+			"signin_email": t.SignInEmail, "signin_client": t.SignInClient, "subdomain": t.Subdomain,
+			"resend": t.Resend, "reset_email": t.ResetEmail, "reset_client": t.ResetClient,
+		} {
+			l.Shared(name, shared)
+		}
+	}
+	return t
 }
 
 // tooMany is the userError of an attempt that must wait.
@@ -88,7 +104,7 @@ func (t *Throttles) passwordCheck(ctx context.Context, emailKey string, fn func(
 	clientKey := throttle.Client(ctx)
 	// Both attempts are counted before the password is hashed, so a burst
 	// of parallel guesses has at most the free allowance checked.
-	byEmail, byClient, wait := reserveBoth(t.SignInEmail, emailKey, t.SignInClient, clientKey)
+	byEmail, byClient, wait := reserveBoth(ctx, t.SignInEmail, emailKey, t.SignInClient, clientKey)
 	if wait > 0 {
 		return "", tooMany(wait), nil
 	}
@@ -103,7 +119,7 @@ func (t *Throttles) passwordCheck(ctx context.Context, emailKey string, fn func(
 	var failure *validate.Failure
 	switch {
 	case err == nil:
-		t.SignInEmail.Reset(emailKey)
+		t.SignInEmail.Reset(ctx, emailKey)
 		byClient.Cancel()
 	case errors.As(err, &failure) && failure.Problems[0].Code == accounts.CodeInvalidCredentials:
 		// A wrong password: both attempts stay counted.
@@ -118,12 +134,12 @@ func (t *Throttles) passwordCheck(ctx context.Context, emailKey string, fn func(
 // reserveBoth reserves an attempt of key a on limiter la and of key b on
 // lb; when either must wait, it reserves neither and answers the longer
 // wait.
-func reserveBoth(la *throttle.Limiter, a string, lb *throttle.Limiter, b string) (*throttle.Reservation, *throttle.Reservation, time.Duration) {
-	waitA, ra := la.Reserve(a)
+func reserveBoth(ctx context.Context, la *throttle.Limiter, a string, lb *throttle.Limiter, b string) (*throttle.Reservation, *throttle.Reservation, time.Duration) {
+	waitA, ra := la.Reserve(ctx, a)
 	if waitA > 0 {
-		return nil, nil, max(waitA, lb.Wait(b))
+		return nil, nil, max(waitA, lb.Wait(ctx, b))
 	}
-	waitB, rb := lb.Reserve(b)
+	waitB, rb := lb.Reserve(ctx, b)
 	if waitB > 0 {
 		ra.Cancel()
 		return nil, nil, waitB
@@ -148,7 +164,7 @@ func (t *Throttles) throttleFields(ctx context.Context, next graphql.Resolver) (
 		}
 		var taken []*throttle.Reservation
 		for _, k := range keys {
-			wait, r := t.Subdomain.Reserve(k)
+			wait, r := t.Subdomain.Reserve(ctx, k)
 			if wait > 0 {
 				for _, r := range taken {
 					r.Cancel()
@@ -221,7 +237,7 @@ func countField(set ast.SelectionSet, name string, depth int) int {
 func (t *Throttles) passwordReset(ctx context.Context, email string, fn func() error) ([]*validate.Problem, error) {
 	emailKey := strings.ToLower(strings.TrimSpace(email))
 	clientKey := throttle.Client(ctx)
-	byEmail, byClient, wait := reserveBoth(t.ResetEmail, emailKey, t.ResetClient, clientKey)
+	byEmail, byClient, wait := reserveBoth(ctx, t.ResetEmail, emailKey, t.ResetClient, clientKey)
 	if wait > 0 {
 		return tooMany(wait), nil
 	}
@@ -259,7 +275,7 @@ func (r *Resolver) resendThrottled(ctx context.Context, orderID gid.ID, email, i
 	}
 	var attempt *throttle.Reservation
 	if !used {
-		wait, res := r.Throttles.Resend.Reserve(string(orderID))
+		wait, res := r.Throttles.Resend.Reserve(ctx, string(orderID))
 		if wait > 0 {
 			return &model.ResendSetupLinkPayload{UserErrors: tooMany(wait)}, nil
 		}

@@ -491,6 +491,33 @@ var (
 			},
 		},
 	}
+	// ThrottleEntriesColumns holds the columns for the "throttle_entries" table.
+	ThrottleEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "limiter", Type: field.TypeString},
+		{Name: "key", Type: field.TypeString},
+		{Name: "hits", Type: field.TypeInt},
+		{Name: "last_at", Type: field.TypeTime},
+		{Name: "until_at", Type: field.TypeTime, Nullable: true},
+	}
+	// ThrottleEntriesTable holds the schema information for the "throttle_entries" table.
+	ThrottleEntriesTable = &schema.Table{
+		Name:       "throttle_entries",
+		Columns:    ThrottleEntriesColumns,
+		PrimaryKey: []*schema.Column{ThrottleEntriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "throttleentry_limiter_key",
+				Unique:  true,
+				Columns: []*schema.Column{ThrottleEntriesColumns[1], ThrottleEntriesColumns[2]},
+			},
+			{
+				Name:    "throttleentry_last_at",
+				Unique:  false,
+				Columns: []*schema.Column{ThrottleEntriesColumns[4]},
+			},
+		},
+	}
 	// TicketsColumns holds the columns for the "tickets" table.
 	TicketsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -674,6 +701,7 @@ var (
 		SetupLinksTable,
 		SigningKeysTable,
 		SubscriptionsTable,
+		ThrottleEntriesTable,
 		TicketsTable,
 		UsersTable,
 		WebhookDeliveriesTable,

@@ -48,6 +48,9 @@ type SigningKey func(*sql.Selector)
 // Subscription is the predicate function for subscription builders.
 type Subscription func(*sql.Selector)
 
+// ThrottleEntry is the predicate function for throttleentry builders.
+type ThrottleEntry func(*sql.Selector)
+
 // Ticket is the predicate function for ticket builders.
 type Ticket func(*sql.Selector)
 

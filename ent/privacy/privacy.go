@@ -447,6 +447,30 @@ func (f SubscriptionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SubscriptionMutation", m)
 }
 
+// The ThrottleEntryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ThrottleEntryQueryRuleFunc func(context.Context, *ent.ThrottleEntryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ThrottleEntryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ThrottleEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ThrottleEntryQuery", q)
+}
+
+// The ThrottleEntryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ThrottleEntryMutationRuleFunc func(context.Context, *ent.ThrottleEntryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ThrottleEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ThrottleEntryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ThrottleEntryMutation", m)
+}
+
 // The TicketQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type TicketQueryRuleFunc func(context.Context, *ent.TicketQuery) error
@@ -630,6 +654,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.SubscriptionQuery:
 		return q.Filter(), nil
+	case *ent.ThrottleEntryQuery:
+		return q.Filter(), nil
 	case *ent.TicketQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
@@ -674,6 +700,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.SigningKeyMutation:
 		return m.Filter(), nil
 	case *ent.SubscriptionMutation:
+		return m.Filter(), nil
+	case *ent.ThrottleEntryMutation:
 		return m.Filter(), nil
 	case *ent.TicketMutation:
 		return m.Filter(), nil

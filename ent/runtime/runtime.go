@@ -19,6 +19,7 @@ import (
 	"onramp/ent/setuplink"
 	"onramp/ent/signingkey"
 	"onramp/ent/subscription"
+	"onramp/ent/throttleentry"
 	"onramp/ent/ticket"
 	"onramp/ent/user"
 	"onramp/ent/webhookdelivery"
@@ -739,6 +740,32 @@ func init() {
 	subscriptionDescID := subscriptionMixinFields0[0].Descriptor()
 	// subscription.DefaultID holds the default value on creation for the id field.
 	subscription.DefaultID = subscriptionDescID.Default.(func() gid.ID)
+	throttleentryMixin := schema.ThrottleEntry{}.Mixin()
+	throttleentry.Policy = privacy.NewPolicies(schema.ThrottleEntry{})
+	throttleentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := throttleentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	throttleentryMixinFields0 := throttleentryMixin[0].Fields()
+	_ = throttleentryMixinFields0
+	throttleentryFields := schema.ThrottleEntry{}.Fields()
+	_ = throttleentryFields
+	// throttleentryDescLimiter is the schema descriptor for limiter field.
+	throttleentryDescLimiter := throttleentryFields[0].Descriptor()
+	// throttleentry.LimiterValidator is a validator for the "limiter" field. It is called by the builders before save.
+	throttleentry.LimiterValidator = throttleentryDescLimiter.Validators[0].(func(string) error)
+	// throttleentryDescKey is the schema descriptor for key field.
+	throttleentryDescKey := throttleentryFields[1].Descriptor()
+	// throttleentry.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	throttleentry.KeyValidator = throttleentryDescKey.Validators[0].(func(string) error)
+	// throttleentryDescID is the schema descriptor for id field.
+	throttleentryDescID := throttleentryMixinFields0[0].Descriptor()
+	// throttleentry.DefaultID holds the default value on creation for the id field.
+	throttleentry.DefaultID = throttleentryDescID.Default.(func() gid.ID)
 	ticketMixin := schema.Ticket{}.Mixin()
 	ticket.Policy = privacy.NewPolicies(schema.Ticket{})
 	ticket.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -250,6 +250,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		go testClock.Refresh(shutdownCtx, time.Second)
 	}
 
+	// Replicas on PostgreSQL count every throttled attempt together; a
+	// single process on SQLite counts in memory.
+	var sharedThrottles throttle.Shared
+	if st.Dialect == "postgres" {
+		sharedThrottles = throttle.DB{Store: st}
+	}
+
 	// SQLite's one process sees every write, so it may remember counts
 	// until the next one; replicas on PostgreSQL count every time.
 	var counts *graph.OrderCounts
@@ -268,7 +275,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			Events:     a.Events.Broker,
 			Clock:      testClock,
 			Webhooks:   a.Webhooks,
-			Throttles:  graph.NewThrottles(cfg.Clock.Now, cfg.HashingSlots, cfg.HashingWait),
+			Throttles:  graph.NewSharedThrottles(cfg.Clock.Now, cfg.HashingSlots, cfg.HashingWait, sharedThrottles),
 			SiteDomain: cfg.SiteDomain,
 
 			OrderCounts: counts,

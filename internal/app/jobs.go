@@ -18,6 +18,7 @@ import (
 	"onramp/internal/mail"
 	"onramp/internal/orders"
 	"onramp/internal/store"
+	"onramp/internal/throttle"
 	"onramp/internal/webhooks"
 )
 
@@ -78,6 +79,11 @@ func (a *App) wireJobs(ctx context.Context, pub *url.URL) error {
 	river.AddWorker(workers, &auth.PruneWorker{Auth: a.Auth, More: []func(context.Context) error{
 		func(ctx context.Context) error { _, err := a.Orders.PruneKeys(ctx); return err },
 		func(ctx context.Context) error { _, err := a.Webhooks.PruneRedeliveries(ctx); return err },
+		func(ctx context.Context) error {
+			// Every throttle forgets a quiet key within the hour.
+			_, err := throttle.DB{Store: a.Store}.Prune(ctx, now().Add(-24*time.Hour))
+			return err
+		},
 	}})
 	river.AddWorker(workers, &billing.StartWorker{Store: a.Store, URL: cfg.BillingWebhookURL, Now: now})
 	hooks := &webhooks.DeliverWorker{Store: a.Store, Dev: cfg.Dev, Now: now, Disabled: a.Orders.WebhookDisabled}

@@ -3,12 +3,14 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"onramp/ent/message"
 	"onramp/ent/organization"
 	"onramp/internal/app"
+	"onramp/internal/clock"
 	"onramp/internal/gid"
 	"onramp/internal/store"
 	"onramp/internal/store/storetest"
@@ -151,4 +153,32 @@ func TestPartnerSessionEndsOnEveryReplica(t *testing.T) {
 	b.GQL(t, one, `{ orders(first: 1) { edges { node { id } } } }`, nil).WantError(t, "UNAUTHENTICATED", "REVOKED")
 	b.GQL(t, two, `{ viewer { kind } }`, nil).OK(t)
 	a.GQL(t, two, `{ viewer { kind } }`, nil).OK(t)
+}
+
+// TestReplicasShareTheThrottles: wrong passwords for one email made on two
+// replicas count together (the throttles live in the database on
+// PostgreSQL), so two replicas allow the five free ones, not ten.
+func TestReplicasShareTheThrottles(t *testing.T) {
+	_, dbURL := storetest.PostgresLocation(t)
+	clk := clock.NewStub(apptest.MailEpoch) // one clock: the delays cannot pass unseen
+	replica := func() *apptest.Server {
+		return apptest.Start(t, apptest.Options{
+			Location: &apptest.Location{Dir: t.TempDir(), URL: dbURL}, Clock: clk, HandlerOnly: true,
+		})
+	}
+	a, b := replica(), replica()
+	for i, r := range []*apptest.Server{a, b, a, b, a} {
+		if _, codes := signInAnswer(t, r, "ana@shared.example", fmt.Sprintf("wrong-password-%d", i)); !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
+			t.Fatalf("wrong password %d: codes %v", i, codes)
+		}
+	}
+	for name, r := range map[string]*apptest.Server{"A": a, "B": b} {
+		if _, codes := signInAnswer(t, r, "ana@shared.example", "wrong-password-x"); !slices.Equal(codes, []string{"TOO_MANY_ATTEMPTS"}) {
+			t.Errorf("the sixth wrong password, on %s: codes %v, want TOO_MANY_ATTEMPTS (five were made on the two replicas)", name, codes)
+		}
+	}
+	clk.Advance(1100 * time.Millisecond) // the first delay is a second, on both
+	if _, codes := signInAnswer(t, b, "ana@shared.example", "wrong-password-y"); !slices.Equal(codes, []string{"INVALID_CREDENTIALS"}) {
+		t.Errorf("after the delay, on B: codes %v", codes)
+	}
 }

@@ -46,6 +46,7 @@ const (
 	Ticket         = "tkt"
 	PartnerSession = "ses"
 	Redelivery     = "rdl"
+	Throttle       = "thr"
 	// Draft names a setup link's unsaved answers (SetupSession.draftId):
 	// an id, but not a row of its own.
 	Draft = "drf"
@@ -74,6 +75,7 @@ var tables = map[string]string{
 	Ticket:         "tickets",
 	PartnerSession: "partner_sessions",
 	Redelivery:     "webhook_redeliveries",
+	Throttle:       "throttle_entries",
 }
 
 // ErrMalformed is returned for a string that is not an Onramp id.

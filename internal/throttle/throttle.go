@@ -30,51 +30,101 @@ type Policy struct {
 const maxKeys = 100_000
 
 // Limiter counts hits per key under one Policy. It is safe for concurrent
-// use. State is per process: each replica slows down the attempts it sees.
+// use. Its counts live in the process, or, with a Shared store (replicas on
+// PostgreSQL), in the database, so that every replica counts every
+// attempt.
 type Limiter struct {
+	name   string
 	policy Policy
 	now    func() time.Time
-	mu     sync.Mutex
-	keys   map[string]*entry
+	shared Shared
+
+	mu   sync.Mutex
+	keys map[string]*Entry
 }
 
-type entry struct {
-	hits  int
-	last  time.Time
-	until time.Time
+// Entry is one key's count.
+type Entry struct {
+	Hits  int
+	Last  time.Time
+	Until time.Time
 }
 
-// New returns a Limiter; now nil is the wall clock.
+// Shared keeps the entries of every limiter where all replicas see them.
+type Shared interface {
+	// Update runs fn on the entry of limiter name's key (nil when there is
+	// none) under a lock that holds across replicas, and stores what fn
+	// returns (nil: none).
+	Update(ctx context.Context, name, key string, fn func(e *Entry) *Entry) error
+}
+
+// New returns a Limiter counting in the process; now nil is the wall clock.
 func New(p Policy, now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{policy: p, now: now, keys: map[string]*entry{}}
+	return &Limiter{policy: p, now: now, keys: map[string]*Entry{}}
+}
+
+// Shared makes the limiter count in st under name (unique among the
+// service's limiters).
+func (l *Limiter) Shared(name string, st Shared) *Limiter {
+	l.name, l.shared = name, st
+	return l
+}
+
+// update runs fn on key's entry, forgotten when it has been quiet for the
+// policy's Forget and is not waiting. A shared store that fails lets the
+// attempt through (fn does not run): the throttles must not take the
+// service down with the database, and a request that counted nothing
+// finds the database failing anyway.
+func (l *Limiter) update(ctx context.Context, key string, fn func(e *Entry, now time.Time) *Entry) {
+	now := l.now()
+	step := func(e *Entry) *Entry {
+		if e != nil && now.Sub(e.Last) > l.policy.Forget && !now.Before(e.Until) {
+			e = nil
+		}
+		return fn(e, now)
+	}
+	if l.shared != nil {
+		_ = l.shared.Update(context.WithoutCancel(ctx), l.name, key, step)
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var cur *Entry
+	if e := l.keys[key]; e != nil {
+		c := *e
+		cur = &c
+	}
+	next := step(cur)
+	if next == nil {
+		delete(l.keys, key)
+		return
+	}
+	if _, ok := l.keys[key]; !ok && len(l.keys) >= maxKeys {
+		l.sweep(now)
+	}
+	l.keys[key] = next
 }
 
 // Wait returns how long key must still wait before its next attempt; zero
 // means it may go ahead.
-func (l *Limiter) Wait(key string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e := l.keys[key]
-	if e == nil {
-		return 0
-	}
-	now := l.now()
-	if now.Sub(e.last) > l.policy.Forget && !now.Before(e.until) {
-		delete(l.keys, key)
-		return 0
-	}
-	return max(e.until.Sub(now), 0)
+func (l *Limiter) Wait(ctx context.Context, key string) time.Duration {
+	var wait time.Duration
+	l.update(ctx, key, func(e *Entry, now time.Time) *Entry {
+		if e != nil {
+			wait = max(e.Until.Sub(now), 0)
+		}
+		return e
+	})
+	return wait
 }
 
 // Hit counts one attempt of key; past the free allowance it makes the key
 // wait, twice as long each time.
-func (l *Limiter) Hit(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.hit(key, l.now())
+func (l *Limiter) Hit(ctx context.Context, key string) {
+	l.update(ctx, key, func(e *Entry, now time.Time) *Entry { return l.hit(e, now) })
 }
 
 // Reserve counts one attempt of key before the work it guards, in one step
@@ -83,21 +133,27 @@ func (l *Limiter) Hit(key string) {
 // and answers the wait (and a nil reservation); otherwise zero and the
 // reservation, which Cancel gives back when the attempt turns out not to
 // count (the right password, an answer that tells nothing).
-func (l *Limiter) Reserve(key string) (time.Duration, *Reservation) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if e := l.keys[key]; e != nil && now.Before(e.until) {
-		return e.until.Sub(now), nil
+func (l *Limiter) Reserve(ctx context.Context, key string) (time.Duration, *Reservation) {
+	var wait time.Duration
+	l.update(ctx, key, func(e *Entry, now time.Time) *Entry {
+		if e != nil && now.Before(e.Until) {
+			wait = e.Until.Sub(now)
+			return e
+		}
+		return l.hit(e, now)
+	})
+	if wait > 0 {
+		return wait, nil
 	}
-	l.hit(key, now)
-	return 0, &Reservation{l: l, key: key}
+	return 0, &Reservation{l: l, key: key, ctx: context.WithoutCancel(ctx)}
 }
 
 // Reservation is one attempt counted by Reserve.
 type Reservation struct {
 	l      *Limiter
 	key    string
+	ctx    context.Context //nolint:containedctx // the reserving request's values, for Cancel's shared update
+	mu     sync.Mutex
 	undone bool
 }
 
@@ -108,40 +164,37 @@ func (r *Reservation) Cancel() {
 	if r == nil {
 		return
 	}
-	r.l.mu.Lock()
-	defer r.l.mu.Unlock()
+	r.mu.Lock()
 	if r.undone {
+		r.mu.Unlock()
 		return
 	}
 	r.undone = true
-	e := r.l.keys[r.key]
-	if e == nil || e.hits == 0 {
-		return // forgotten or reset meanwhile
-	}
-	e.hits--
-	e.until = time.Time{}
-	if over := e.hits - r.l.policy.Free; over >= 0 {
-		e.until = e.last.Add(r.l.delay(over))
-	}
+	r.mu.Unlock()
+	r.l.update(r.ctx, r.key, func(e *Entry, _ time.Time) *Entry {
+		if e == nil || e.Hits == 0 {
+			return e // forgotten or reset meanwhile
+		}
+		e.Hits--
+		e.Until = time.Time{}
+		if over := e.Hits - r.l.policy.Free; over >= 0 {
+			e.Until = e.Last.Add(r.l.delay(over))
+		}
+		return e
+	})
 }
 
-func (l *Limiter) hit(key string, now time.Time) {
-	e := l.keys[key]
-	if e != nil && now.Sub(e.last) > l.policy.Forget && !now.Before(e.until) {
-		e = nil
-	}
+// hit is e (nil: a fresh key) after one more attempt at now.
+func (l *Limiter) hit(e *Entry, now time.Time) *Entry {
 	if e == nil {
-		if len(l.keys) >= maxKeys {
-			l.sweep(now)
-		}
-		e = &entry{}
-		l.keys[key] = e
+		e = &Entry{}
 	}
-	e.hits++
-	e.last = now
-	if over := e.hits - l.policy.Free; over >= 0 {
-		e.until = now.Add(l.delay(over))
+	e.Hits++
+	e.Last = now
+	if over := e.Hits - l.policy.Free; over >= 0 {
+		e.Until = now.Add(l.delay(over))
 	}
+	return e
 }
 
 // delay is the wait after over hits past the free allowance.
@@ -154,17 +207,15 @@ func (l *Limiter) delay(over int) time.Duration {
 }
 
 // Reset forgets key (a successful sign-in).
-func (l *Limiter) Reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.keys, key)
+func (l *Limiter) Reset(ctx context.Context, key string) {
+	l.update(ctx, key, func(*Entry, time.Time) *Entry { return nil })
 }
 
 // sweep drops forgotten keys; when that is not enough, it drops keys that
 // are not waiting, then any, until a tenth of the room is free.
 func (l *Limiter) sweep(now time.Time) {
 	for k, e := range l.keys {
-		if now.Sub(e.last) > l.policy.Forget && !now.Before(e.until) {
+		if now.Sub(e.Last) > l.policy.Forget && !now.Before(e.Until) {
 			delete(l.keys, k)
 		}
 	}
@@ -173,7 +224,7 @@ func (l *Limiter) sweep(now time.Time) {
 			if len(l.keys) < maxKeys*9/10 {
 				return
 			}
-			if waiting || !now.Before(e.until) {
+			if waiting || !now.Before(e.Until) {
 				delete(l.keys, k)
 			}
 		}

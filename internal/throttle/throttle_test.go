@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// ctx is the context of the limiters' calls (in-process: unused).
+var ctx = context.Background()
+
 // fakeNow is a clock the test moves.
 type fakeNow struct{ t time.Time }
 
@@ -18,35 +21,35 @@ func TestGrowingDelay(t *testing.T) {
 	clock := &fakeNow{t: time.Unix(1_700_000_000, 0)}
 	l := New(Policy{Free: 3, Base: time.Second, Max: 5 * time.Second, Forget: time.Minute}, clock.now)
 	for i := range 2 {
-		l.Hit("k")
-		if w := l.Wait("k"); w != 0 {
+		l.Hit(ctx, "k")
+		if w := l.Wait(ctx, "k"); w != 0 {
 			t.Fatalf("hit %d within the allowance: wait %v", i+1, w)
 		}
 	}
 	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second}
 	for i, w := range want {
-		l.Hit("k")
-		if got := l.Wait("k"); got != w {
+		l.Hit(ctx, "k")
+		if got := l.Wait(ctx, "k"); got != w {
 			t.Fatalf("hit %d past the allowance: wait %v, want %v", i+1, got, w)
 		}
 		clock.t = clock.t.Add(w)
-		if got := l.Wait("k"); got != 0 {
+		if got := l.Wait(ctx, "k"); got != 0 {
 			t.Fatalf("after the wait: %v", got)
 		}
 	}
-	if l.Wait("other") != 0 {
+	if l.Wait(ctx, "other") != 0 {
 		t.Fatal("another key waits")
 	}
 	clock.t = clock.t.Add(2 * time.Minute)
-	l.Hit("k")
-	if w := l.Wait("k"); w != 0 {
+	l.Hit(ctx, "k")
+	if w := l.Wait(ctx, "k"); w != 0 {
 		t.Fatalf("after a quiet minute the key starts afresh: wait %v", w)
 	}
 	for range 5 {
-		l.Hit("k")
+		l.Hit(ctx, "k")
 	}
-	l.Reset("k")
-	if w := l.Wait("k"); w != 0 {
+	l.Reset(ctx, "k")
+	if w := l.Wait(ctx, "k"); w != 0 {
 		t.Fatalf("after Reset: wait %v", w)
 	}
 }
@@ -55,7 +58,7 @@ func TestMemoryBounded(t *testing.T) {
 	clock := &fakeNow{t: time.Unix(1_700_000_000, 0)}
 	l := New(Policy{Free: 1, Base: time.Second, Max: time.Second, Forget: time.Minute}, clock.now)
 	for i := range maxKeys + 1000 {
-		l.Hit(string(rune(i)) + "x")
+		l.Hit(ctx, string(rune(i))+"x")
 	}
 	if n := len(l.keys); n > maxKeys {
 		t.Fatalf("%d keys kept, want at most %d", n, maxKeys)
@@ -93,7 +96,7 @@ func TestReserveHoldsUnderConcurrency(t *testing.T) {
 	var taken []*Reservation
 	for range 30 {
 		wg.Go(func() {
-			if wait, r := l.Reserve("k"); wait == 0 {
+			if wait, r := l.Reserve(ctx, "k"); wait == 0 {
 				mu.Lock()
 				taken = append(taken, r)
 				mu.Unlock()
@@ -104,18 +107,18 @@ func TestReserveHoldsUnderConcurrency(t *testing.T) {
 	if len(taken) != 5 {
 		t.Fatalf("%d of 30 reservations went ahead, want the 5 free ones", len(taken))
 	}
-	if l.Wait("k") == 0 {
+	if l.Wait(ctx, "k") == 0 {
 		t.Fatal("after five reservations the key does not wait")
 	}
 	taken[0].Cancel()
 	taken[0].Cancel() // twice gives back one
-	if w := l.Wait("k"); w != 0 {
+	if w := l.Wait(ctx, "k"); w != 0 {
 		t.Fatalf("after one cancelled reservation the key waits %v, want 0 (four counted)", w)
 	}
-	if wait, r := l.Reserve("k"); wait != 0 || r == nil {
+	if wait, r := l.Reserve(ctx, "k"); wait != 0 || r == nil {
 		t.Fatalf("fifth attempt after a cancel: wait %v", wait)
 	}
-	if wait, _ := l.Reserve("k"); wait == 0 {
+	if wait, _ := l.Reserve(ctx, "k"); wait == 0 {
 		t.Fatal("sixth attempt went ahead")
 	}
 }
