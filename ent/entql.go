@@ -401,6 +401,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldEmail:          {Type: field.TypeString, Column: user.FieldEmail},
 			user.FieldPasswordHash:   {Type: field.TypeString, Column: user.FieldPasswordHash},
 			user.FieldOrganizationID: {Type: field.TypeString, Column: user.FieldOrganizationID},
+			user.FieldLanguage:       {Type: field.TypeString, Column: user.FieldLanguage},
 		},
 	}
 	graph.Nodes[17] = &sqlgraph.Node{
@@ -2454,6 +2455,11 @@ func (f *UserFilter) WherePasswordHash(p entql.StringP) {
 // WhereOrganizationID applies the entql string predicate on the organization_id field.
 func (f *UserFilter) WhereOrganizationID(p entql.StringP) {
 	f.Where(p.Field(user.FieldOrganizationID))
+}
+
+// WhereLanguage applies the entql string predicate on the language field.
+func (f *UserFilter) WhereLanguage(p entql.StringP) {
+	f.Where(p.Field(user.FieldLanguage))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

@@ -14614,6 +14614,7 @@ type UserMutation struct {
 	updated_at          *time.Time
 	email               *string
 	password_hash       *string
+	language            *string
 	clearedFields       map[string]struct{}
 	organization        *gid.ID
 	clearedorganization bool
@@ -14919,6 +14920,55 @@ func (m *UserMutation) ResetOrganizationID() {
 	m.organization = nil
 }
 
+// SetLanguage sets the "language" field.
+func (m *UserMutation) SetLanguage(s string) {
+	m.language = &s
+}
+
+// Language returns the value of the "language" field in the mutation.
+func (m *UserMutation) Language() (r string, exists bool) {
+	v := m.language
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLanguage returns the old "language" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldLanguage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLanguage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLanguage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLanguage: %w", err)
+	}
+	return oldValue.Language, nil
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (m *UserMutation) ClearLanguage() {
+	m.language = nil
+	m.clearedFields[user.FieldLanguage] = struct{}{}
+}
+
+// LanguageCleared returns if the "language" field was cleared in this mutation.
+func (m *UserMutation) LanguageCleared() bool {
+	_, ok := m.clearedFields[user.FieldLanguage]
+	return ok
+}
+
+// ResetLanguage resets all changes to the "language" field.
+func (m *UserMutation) ResetLanguage() {
+	m.language = nil
+	delete(m.clearedFields, user.FieldLanguage)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *UserMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -14980,7 +15030,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -14995,6 +15045,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.organization != nil {
 		fields = append(fields, user.FieldOrganizationID)
+	}
+	if m.language != nil {
+		fields = append(fields, user.FieldLanguage)
 	}
 	return fields
 }
@@ -15014,6 +15067,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.PasswordHash()
 	case user.FieldOrganizationID:
 		return m.OrganizationID()
+	case user.FieldLanguage:
+		return m.Language()
 	}
 	return nil, false
 }
@@ -15033,6 +15088,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldPasswordHash(ctx)
 	case user.FieldOrganizationID:
 		return m.OldOrganizationID(ctx)
+	case user.FieldLanguage:
+		return m.OldLanguage(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -15077,6 +15134,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOrganizationID(v)
 		return nil
+	case user.FieldLanguage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLanguage(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -15110,6 +15174,9 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldPasswordHash) {
 		fields = append(fields, user.FieldPasswordHash)
 	}
+	if m.FieldCleared(user.FieldLanguage) {
+		fields = append(fields, user.FieldLanguage)
+	}
 	return fields
 }
 
@@ -15126,6 +15193,9 @@ func (m *UserMutation) ClearField(name string) error {
 	switch name {
 	case user.FieldPasswordHash:
 		m.ClearPasswordHash()
+		return nil
+	case user.FieldLanguage:
+		m.ClearLanguage()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -15149,6 +15219,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldOrganizationID:
 		m.ResetOrganizationID()
+		return nil
+	case user.FieldLanguage:
+		m.ResetLanguage()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

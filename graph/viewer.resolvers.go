@@ -8,10 +8,28 @@ package graph
 import (
 	"context"
 	"onramp/ent"
+	"onramp/ent/order"
 	"onramp/graph/generated"
+	"onramp/graph/model"
+	"onramp/internal/accounts"
 	"onramp/internal/auth"
 	"onramp/internal/viewer"
 )
+
+// SetLanguage is the resolver for the setLanguage field.
+func (r *mutationResolver) SetLanguage(ctx context.Context, language order.Language) (*model.SetLanguagePayload, error) {
+	lang, err := r.Resolver.Accounts.SetLanguage(ctx, string(language))
+	userErrors, err := payloadErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.SetLanguagePayload{UserErrors: userErrors}
+	if lang != "" {
+		l := order.Language(lang)
+		out.Language = &l
+	}
+	return out, nil
+}
 
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*viewer.Viewer, error) {
@@ -32,6 +50,16 @@ func (r *viewerResolver) Organization(ctx context.Context, obj *viewer.Viewer) (
 		return nil, nil
 	}
 	return notFoundIsNull(r.Client.Organization.Get(ctx, obj.OrganizationID))
+}
+
+// Language is the resolver for the language field.
+func (r *viewerResolver) Language(ctx context.Context, obj *viewer.Viewer) (*order.Language, error) {
+	lang, err := accounts.LanguageOfViewer(ctx, r.Client, obj)
+	if err != nil || lang == "" {
+		return nil, err
+	}
+	l := order.Language(lang)
+	return &l, nil
 }
 
 // Viewer returns generated.ViewerResolver implementation.

@@ -556,6 +556,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "email", Type: field.TypeString, Unique: true, Size: 254},
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
+		{Name: "language", Type: field.TypeString, Nullable: true},
 		{Name: "organization_id", Type: field.TypeString},
 	}
 	// UsersTable holds the schema information for the "users" table.
@@ -566,7 +567,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_organizations_users",
-				Columns:    []*schema.Column{UsersColumns[5]},
+				Columns:    []*schema.Column{UsersColumns[6]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},

@@ -867,6 +867,10 @@ func init() {
 			return nil
 		}
 	}()
+	// userDescLanguage is the schema descriptor for language field.
+	userDescLanguage := userFields[3].Descriptor()
+	// user.LanguageValidator is a validator for the "language" field. It is called by the builders before save.
+	user.LanguageValidator = userDescLanguage.Validators[0].(func(string) error)
 	// userDescID is the schema descriptor for id field.
 	userDescID := userMixinFields0[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.

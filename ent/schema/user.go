@@ -2,6 +2,7 @@ package schema
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 
 	"entgo.io/contrib/entgql"
@@ -35,6 +36,9 @@ func (User) Fields() []ent.Field {
 		field.String("password_hash").Optional().Sensitive().
 			Annotations(entgql.Skip()),
 		field.String("organization_id").GoType(gid.ID("")).Immutable(),
+		field.String("language").Optional().Match(regexp.MustCompile(`^(en|sr)?$`)).
+			Comment("The person's language (en, sr) for mail about their account: the order's that created them, then their choice (setLanguage).").
+			Annotations(entgql.Skip()),
 	}
 }
 

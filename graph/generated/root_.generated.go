@@ -224,6 +224,7 @@ type ComplexityRoot struct {
 		SaveCallSettings               func(childComplexity int, input setup.CallSettingsInput, draftID *gid.ID) int
 		SaveEnterpriseSettings         func(childComplexity int, subdomain string, draftID *gid.ID) int
 		SetCustomerAdmin               func(childComplexity int, email string, draftID *gid.ID) int
+		SetLanguage                    func(childComplexity int, language order.Language) int
 		SetPartnerPassword             func(childComplexity int, password string, draftID *gid.ID) int
 		SignIn                         func(childComplexity int, email string, password string) int
 		SignOut                        func(childComplexity int) int
@@ -436,6 +437,11 @@ type ComplexityRoot struct {
 		UpdatedAt        func(childComplexity int) int
 	}
 
+	SetLanguagePayload struct {
+		Language   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	SetupOrganization struct {
 		Address   func(childComplexity int) int
 		Country   func(childComplexity int) int
@@ -509,6 +515,7 @@ type ComplexityRoot struct {
 		Email            func(childComplexity int) int
 		ExpiresAt        func(childComplexity int) int
 		Kind             func(childComplexity int) int
+		Language         func(childComplexity int) int
 		Order            func(childComplexity int) int
 		Organization     func(childComplexity int) int
 		PartnerAccountID func(childComplexity int) int
@@ -1421,6 +1428,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetCustomerAdmin(childComplexity, args["email"].(string), args["draftId"].(*gid.ID)), true
+	case "Mutation.setLanguage":
+		if e.ComplexityRoot.Mutation.SetLanguage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setLanguage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetLanguage(childComplexity, args["language"].(order.Language)), true
 	case "Mutation.setPartnerPassword":
 		if e.ComplexityRoot.Mutation.SetPartnerPassword == nil {
 			break
@@ -2308,6 +2326,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceSubscription.UpdatedAt(childComplexity), true
 
+	case "SetLanguagePayload.language":
+		if e.ComplexityRoot.SetLanguagePayload.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetLanguagePayload.Language(childComplexity), true
+	case "SetLanguagePayload.userErrors":
+		if e.ComplexityRoot.SetLanguagePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetLanguagePayload.UserErrors(childComplexity), true
+
 	case "SetupOrganization.address":
 		if e.ComplexityRoot.SetupOrganization.Address == nil {
 			break
@@ -2592,6 +2623,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.Kind(childComplexity), true
+	case "Viewer.language":
+		if e.ComplexityRoot.Viewer.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Language(childComplexity), true
 	case "Viewer.order":
 		if e.ComplexityRoot.Viewer.Order == nil {
 			break
@@ -4402,6 +4439,24 @@ type Viewer {
   "A partner session's organization."
   organization: Organization
   expiresAt: Time
+  "The person's language for mail about their account (a partner session's administrator, a partner-access link's customer administrator); null for other tokens."
+  language: Language
+}
+
+extend type Mutation {
+  """
+  Sets the caller's language for mail about their account (password
+  changed, reset, access requests and their answers): a partner
+  administrator's, or the customer administrator's of a partner-access link
+  (the access page's language switch). Mail about an order keeps the order's
+  language.
+  """
+  setLanguage(language: Language!): SetLanguagePayload!
+}
+
+type SetLanguagePayload {
+  language: Language
+  userErrors: [UserError!]!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/webhooks.graphql", Input: `extend type Query {
@@ -5223,6 +5278,16 @@ func (ec *executionContext) childFields_ServiceSubscription(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type ServiceSubscription", field.Name)
 }
 
+func (ec *executionContext) childFields_SetLanguagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "language":
+		return ec.fieldContext_SetLanguagePayload_language(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetLanguagePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetLanguagePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_SetupOrganization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5349,6 +5414,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_organization(ctx, field)
 	case "expiresAt":
 		return ec.fieldContext_Viewer_expiresAt(ctx, field)
+	case "language":
+		return ec.fieldContext_Viewer_language(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }

@@ -6,6 +6,9 @@ import (
 	"context"
 	"math"
 	"onramp/ent"
+	"onramp/ent/order"
+	"onramp/graph/model"
+	"onramp/internal/validate"
 	"onramp/internal/viewer"
 	"strconv"
 	"sync/atomic"
@@ -20,6 +23,8 @@ import (
 type ViewerResolver interface {
 	Order(ctx context.Context, obj *viewer.Viewer) (*ent.Order, error)
 	Organization(ctx context.Context, obj *viewer.Viewer) (*ent.Organization, error)
+
+	Language(ctx context.Context, obj *viewer.Viewer) (*order.Language, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -29,6 +34,61 @@ type ViewerResolver interface {
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _SetLanguagePayload_language(ctx context.Context, field graphql.CollectedField, obj *model.SetLanguagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetLanguagePayload_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *order.Language) graphql.Marshaler {
+			return ec.marshalOLanguage2ᚖonrampᚋentᚋorderᚐLanguage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SetLanguagePayload_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetLanguagePayload", field, false, false, "Language")
+}
+
+func (ec *executionContext) _SetLanguagePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SetLanguagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetLanguagePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*validate.Problem) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖonrampᚋinternalᚋvalidateᚐProblemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetLanguagePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetLanguagePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _Viewer_kind(ctx context.Context, field graphql.CollectedField, obj *viewer.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -186,6 +246,29 @@ func (ec *executionContext) fieldContext_Viewer_expiresAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Viewer_language(ctx context.Context, field graphql.CollectedField, obj *viewer.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Viewer().Language(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *order.Language) graphql.Marshaler {
+			return ec.marshalOLanguage2ᚖonrampᚋentᚋorderᚐLanguage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, true, true, "Language")
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -197,6 +280,44 @@ func (ec *executionContext) fieldContext_Viewer_expiresAt(_ context.Context, fie
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var setLanguagePayloadImplementors = []string{"SetLanguagePayload"}
+
+func (ec *executionContext) _SetLanguagePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SetLanguagePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setLanguagePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetLanguagePayload")
+		case "language":
+			out.Values[i] = ec._SetLanguagePayload_language(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SetLanguagePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var viewerImplementors = []string{"Viewer"}
 
@@ -241,6 +362,12 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "language":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_language(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -261,6 +388,14 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) marshalNSetLanguagePayload2ᚖonrampᚋgraphᚋmodelᚐSetLanguagePayload(ctx context.Context, sel ast.SelectionSet, v *model.SetLanguagePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetLanguagePayload!")
+		return graphql.Null
+	}
+	return ec._SetLanguagePayload(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalNTokenKind2onrampᚋinternalᚋviewerᚐKind(ctx context.Context, v any) (viewer.Kind, error) {
 	tmp, err := graphql.UnmarshalString(v)

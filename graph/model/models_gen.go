@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"onramp/ent"
+	"onramp/ent/order"
 	"onramp/internal/gid"
 	"onramp/internal/setup"
 	"onramp/internal/validate"
@@ -122,6 +123,11 @@ type RotateWebhookSecretPayload struct {
 	Endpoint *ent.WebhookEndpoint `json:"endpoint,omitempty"`
 	// Shown once.
 	Secret     *string             `json:"secret,omitempty"`
+	UserErrors []*validate.Problem `json:"userErrors"`
+}
+
+type SetLanguagePayload struct {
+	Language   *order.Language     `json:"language,omitempty"`
 	UserErrors []*validate.Problem `json:"userErrors"`
 }
 

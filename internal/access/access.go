@@ -5,8 +5,9 @@
 // that manages the customer continues a setup from its workspace.
 //
 // It owns the partner_accesses table and the management relation between
-// organizations. It may import the stores, auth, lifecycle, mail and
-// orders; the wizard (internal/setup) imports it, never the reverse.
+// organizations. It may import the stores, auth, lifecycle, mail, orders
+// and accounts (a person's language); the wizard (internal/setup) imports
+// it, never the reverse.
 package access
 
 import (
@@ -23,6 +24,7 @@ import (
 	"onramp/ent/partneraccess"
 	"onramp/ent/predicate"
 	"onramp/ent/user"
+	"onramp/internal/accounts"
 	"onramp/internal/auth"
 	"onramp/internal/gid"
 	"onramp/internal/lifecycle"
@@ -157,7 +159,13 @@ func (s *Service) accessMail(ctx context.Context, kind mail.Kind, o *ent.Order, 
 		Link:        s.Orders.Settings.LinkTo("/access", token),
 		LinkExpires: s.Orders.Settings.LinkExpiry(exp),
 	}
-	_, err := s.Orders.Outbox.Send(ctx, mail.Draft{Kind: kind, To: to, Lang: string(o.Language), Data: d})
+	// The administrator's own language: mail about their organization's
+	// access is mail about their account.
+	lang, err := accounts.LanguageOf(ctx, ent.FromContext(ctx), to, string(o.Language))
+	if err != nil {
+		return err
+	}
+	_, err = s.Orders.Outbox.Send(ctx, mail.Draft{Kind: kind, To: to, Lang: lang, Data: d})
 	return err
 }
 

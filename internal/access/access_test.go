@@ -725,3 +725,36 @@ func TestConsentAsksMailTheAdministratorOnceADay(t *testing.T) {
 		t.Fatalf("the open request after the day: %+v, want mailed again", a3)
 	}
 }
+
+// TestAccessMailIsInTheAdministratorsLanguage: the administrator of a
+// customer organization made by a Serbian order is asked in Serbian, though
+// the asking partner's order is English; after setLanguage(en) on the
+// access page, the confirmation of the approval is in English.
+func TestAccessMailIsInTheAdministratorsLanguage(t *testing.T) {
+	t.Parallel()
+	c, sink, _ := apptest.StartWithMail(t)
+	id := c.NewOrder(t, "AL-1", "P1", func(in map[string]any) { startsLater(in); in["language"] = "sr" })
+	link := c.Link(t, id, "it@al-acme.example")
+	c.Must(t, link, "startSetup", nil)
+	c.Must(t, link, "chooseRole", apptest.Vars("role", "CUSTOMER"))
+	c.Must(t, link, "assignSetup", apptest.Input("assignee", "SELF"))
+	c.Must(t, link, "setCustomerAdmin", apptest.Vars("email", "it@al-acme.example"))
+	c.Must(t, link, "confirmCustomerOrg", apptest.Input())
+	c.Must(t, link, "confirmOrgs", nil)
+
+	claim(t, c, "AL-2", "P2", "contact@al-p2.example", "it@al-acme.example")
+	token, _ := apptest.MailedToken(t, sink, "it@al-acme.example", "traži da upravlja", 1, apptest.AccessLinkPattern)
+	var set struct {
+		SetLanguage struct {
+			Language *string `json:"language"`
+		} `json:"setLanguage"`
+	}
+	c.GQL(t, token, `mutation { setLanguage(language: en) { language } }`, nil).OK(t).Decode(t, &set)
+	if apptest.Deref(set.SetLanguage.Language) != "en" {
+		t.Fatalf("setLanguage with the access link: %+v", set)
+	}
+	if got := accessCall(t, c, token, "approvePartnerAccess", nil); len(got.UserErrors) > 0 {
+		t.Fatalf("approve: %+v", got.UserErrors)
+	}
+	apptest.MailedToken(t, sink, "it@al-acme.example", "approved", 1, apptest.AccessLinkPattern)
+}

@@ -97,7 +97,7 @@ func (s *Service) mailPasswordReset(ctx context.Context, a PasswordResetArgs) er
 		if err != nil {
 			return err
 		}
-		_, err = s.Orders.Outbox.Send(ctx, mail.Draft{Kind: kind.PasswordReset, To: u.Email, Lang: a.Lang, Data: mail.Data{
+		_, err = s.Orders.Outbox.Send(ctx, mail.Draft{Kind: kind.PasswordReset, To: u.Email, Lang: Language(u, a.Lang), Data: mail.Data{
 			PartnerName:  u.Edges.Organization.Name,
 			ContactEmail: u.Email,
 			Link:         s.Orders.Settings.LinkTo("/reset-password", token),
@@ -190,7 +190,7 @@ func (s *Service) setPassword(ctx context.Context, v *viewer.Viewer, password, w
 		if err := audit.Record(ctx, client, "", why, map[string]any{"user": u.ID, "sessionsEnded": ended}); err != nil {
 			return err
 		}
-		if _, err := s.Orders.Outbox.Send(ctx, mail.Draft{Kind: kind.PasswordChanged, To: u.Email, Lang: "en", Data: mail.Data{
+		if _, err := s.Orders.Outbox.Send(ctx, mail.Draft{Kind: kind.PasswordChanged, To: u.Email, Lang: Language(u, "en"), Data: mail.Data{
 			PartnerName: u.Edges.Organization.Name, ContactEmail: u.Email,
 		}}); err != nil {
 			return err
@@ -237,3 +237,80 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (string, e
 }
 
 var dummyHash, _ = HashPassword("onramp-timing-equalizer")
+
+// Language is the language of mail about u's account: u's own, else
+// fallback (a person recorded before languages were, not yet migrated).
+func Language(u *ent.User, fallback string) string {
+	if u != nil && u.Language != "" {
+		return u.Language
+	}
+	return fallback
+}
+
+// LanguageOf is Language of the user with email, or fallback when there
+// is none.
+func LanguageOf(ctx context.Context, client *ent.Client, email, fallback string) (string, error) {
+	u, err := client.User.Query().Where(user.Email(email)).Only(store.System(ctx))
+	if ent.IsNotFound(err) {
+		return fallback, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return Language(u, fallback), nil
+}
+
+// LanguageOfViewer is the language of the person a token speaks for: a
+// partner session's administrator, a partner-access link's customer
+// administrator; "" for any other token (or a person without one).
+func LanguageOfViewer(ctx context.Context, client *ent.Client, v *viewer.Viewer) (string, error) {
+	q := client.User.Query()
+	switch {
+	case v.Is(viewer.Partner):
+		q.Where(user.ID(v.UserID))
+	case v.Is(viewer.PartnerAccess):
+		q.Where(user.Email(v.Email))
+	default:
+		return "", nil
+	}
+	u, err := q.Only(store.System(ctx))
+	if ent.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return u.Language, nil
+}
+
+// SetLanguage sets the caller's language for mail about their account: a
+// partner administrator's (a partner session), or the customer
+// administrator's whom a partner-access link was mailed to (the access
+// page's language switch). It answers the language stored.
+func (s *Service) SetLanguage(ctx context.Context, lang string) (string, error) {
+	if lang != "en" && lang != "sr" {
+		return "", validate.Fail(validate.CodeInvalid, "language", "The language must be en or sr.")
+	}
+	v, err := auth.Require(ctx, viewer.Partner, viewer.PartnerAccess)
+	if err != nil {
+		return "", err
+	}
+	sys := store.System(ctx)
+	q := s.Store.Client.User.Update()
+	if v.Is(viewer.Partner) {
+		q.Where(user.ID(v.UserID))
+	} else {
+		q.Where(user.Email(v.Email))
+	}
+	n, err := q.SetLanguage(lang).Save(sys)
+	if err != nil {
+		return "", err
+	}
+	if n == 0 {
+		return "", validate.Fail(CodeNoAccount, "", "No account is recorded for %s.", v.Email)
+	}
+	return lang, nil
+}
+
+// CodeNoAccount answers setLanguage for an address with no account.
+const CodeNoAccount = "NO_ACCOUNT"

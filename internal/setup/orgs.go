@@ -192,7 +192,7 @@ func (s *Service) confirm(ctx context.Context, st *state) error {
 			if err == nil {
 				// The link's holder who confirms a new partner org becomes
 				// its administrator.
-				err = s.createUser(ctx, st.v.Email, partner.ID)
+				err = s.createUser(ctx, st.v.Email, partner.ID, string(o.Language))
 				upd.SetCreatedPartnerOrg(true)
 				st.goTo(order.StepPASSWORD)
 			}
@@ -215,7 +215,7 @@ func (s *Service) confirm(ctx context.Context, st *state) error {
 			SetEmailDomain(domainOf(d.CustomerAdminEmail)).
 			Save(sys)
 		if err == nil {
-			err = s.createUser(ctx, d.CustomerAdminEmail, customer.ID)
+			err = s.createUser(ctx, d.CustomerAdminEmail, customer.ID, string(o.Language))
 			// Its administrator is welcomed (the row's notice).
 			st.change.Audit = map[string]any{"newCustomerOrg": customer.ID}
 			upd.SetCreatedCustomerOrg(true)
@@ -251,15 +251,15 @@ func (s *Service) confirm(ctx context.Context, st *state) error {
 	return adoptExistingSite(ctx, o, customer)
 }
 
-// createUser adds a user to an organization, refusing an email that
-// already belongs to another one.
-func (s *Service) createUser(ctx context.Context, email string, org gid.ID) error {
+// createUser adds a user to an organization, in the language of the order
+// that creates it, refusing an email that already belongs to another one.
+func (s *Service) createUser(ctx context.Context, email string, org gid.ID, lang string) error {
 	sys := store.System(ctx)
 	client := ent.FromContext(ctx)
 	u, err := client.User.Query().Where(user.Email(email)).Only(sys)
 	switch {
 	case ent.IsNotFound(err):
-		return client.User.Create().SetEmail(email).SetOrganizationID(org).Exec(sys)
+		return client.User.Create().SetEmail(email).SetOrganizationID(org).SetLanguage(lang).Exec(sys)
 	case err != nil:
 		return err
 	case u.OrganizationID != org:

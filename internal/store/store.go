@@ -159,6 +159,9 @@ func (s *Store) migrate(ctx context.Context, databaseURL string) error {
 		if err := backfillEmptyStrings(ctx, s.DB); err != nil {
 			return err
 		}
+		if err := backfillUserLanguages(ctx, s.DB); err != nil {
+			return err
+		}
 		return backfillEventSequences(ctx, s.DB)
 	}
 	lockDB, err := sql.Open("pgx", databaseURL)
@@ -181,7 +184,25 @@ func (s *Store) migrate(ctx context.Context, databaseURL string) error {
 	if err := backfillEmptyStrings(ctx, lockDB); err != nil {
 		return err
 	}
+	if err := backfillUserLanguages(ctx, lockDB); err != nil {
+		return err
+	}
 	return backfillEventSequences(ctx, lockDB)
+}
+
+// backfillUserLanguages gives the people recorded before languages were
+// the language of the first order of their organization (the one that
+// created it), English when there is none.
+func backfillUserLanguages(ctx context.Context, db *sql.DB) error {
+	_, err := db.ExecContext(ctx, `UPDATE users SET language = COALESCE((
+		SELECT o.language FROM orders o
+		WHERE o.partner_org_id = users.organization_id OR o.customer_org_id = users.organization_id
+		ORDER BY o.created_at LIMIT 1), 'en')
+		WHERE language IS NULL OR language = ''`)
+	if err != nil {
+		return fmt.Errorf("set the users' languages: %w", err)
+	}
+	return nil
 }
 
 // backfillEventSequences numbers the events recorded before events had
