@@ -15,6 +15,7 @@ import {
   DenyPartnerAccess,
   PartnerAccessQuery,
   RevokePartnerAccess,
+  SetLanguage,
 } from "../api/workspace";
 import type { PartnerAccessFieldsFragment } from "../gql/graphql";
 import { useFormat, useI18n } from "../i18n/I18n";
@@ -65,9 +66,15 @@ function Problem({ reason }: { reason: string }) {
 type Outcome = "APPROVED" | "DENIED" | "REVOKED" | null;
 
 function AccessView() {
-  const { t } = useI18n();
+  const { t, lang, choices } = useI18n();
   const f = useFormat();
   const client = useClient();
+  // The language switch also sets the administrator's language for the
+  // emails about their organization's access (setLanguage).
+  useEffect(() => {
+    if (choices > 0 && accessToken.get())
+      void client.mutation(SetLanguage, { language: lang }).toPromise();
+  }, [choices, lang, client]);
   const hasToken = Boolean(accessToken.get());
   const [res, reexecute] = useQuery({
     query: PartnerAccessQuery,

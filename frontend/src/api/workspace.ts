@@ -287,3 +287,24 @@ export const RevokePartnerAccess = graphql(`
     }
   }
 `);
+
+export const SetLanguage = graphql(`
+  mutation SetLanguage($language: Language!) {
+    setLanguage(language: $language) {
+      language
+      userErrors {
+        field
+        code
+        message
+      }
+    }
+  }
+`);
+
+export const ViewerLanguage = graphql(`
+  query ViewerLanguage {
+    viewer {
+      language
+    }
+  }
+`);

@@ -45,6 +45,8 @@ interface I18nValue {
   setLang: (lang: Lang) => void;
   /** A default (the order's language) used until the person chooses. */
   suggestLang: (lang: string) => void;
+  /** How many times the person chose a language on this page (0: not yet). */
+  choices: number;
   t: T;
   locale: string;
 }
@@ -69,6 +71,7 @@ function initial(): Lang {
 
 export function I18nProvider({ children, lang: fixed }: { children: ReactNode; lang?: Lang }) {
   const [lang, setLangState] = useState<Lang>(() => fixed ?? initial());
+  const [choices, setChoices] = useState(0);
 
   const setLang = useCallback((l: Lang) => {
     try {
@@ -77,6 +80,7 @@ export function I18nProvider({ children, lang: fixed }: { children: ReactNode; l
       /* storage may be unavailable: the choice lasts for the page */
     }
     setLangState(l);
+    setChoices((n) => n + 1);
   }, []);
 
   const suggestLang = useCallback((l: string) => {
@@ -88,8 +92,8 @@ export function I18nProvider({ children, lang: fixed }: { children: ReactNode; l
   }, [lang]);
 
   const value = useMemo<I18nValue>(
-    () => ({ lang, setLang, suggestLang, t: translator(lang), locale: locale(lang) }),
-    [lang, setLang, suggestLang],
+    () => ({ lang, setLang, suggestLang, choices, t: translator(lang), locale: locale(lang) }),
+    [lang, setLang, suggestLang, choices],
   );
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }

@@ -590,6 +590,12 @@ export const en = {
   "changePassword.current": "Current password",
   "changePassword.submit": "Change password",
   "changePassword.done": "Your password was changed. Other sessions were signed out.",
+  "mailLanguage.title": "Language of your account's emails",
+  "mailLanguage.intro":
+    "Emails about your account (password changes, password resets) come in this language. Emails about an order keep the order's language.",
+  "mailLanguage.label": "Email language",
+  "mailLanguage.save": "Save language",
+  "mailLanguage.saved": "Saved: emails about your account now come in {language}.",
 
   "access.title": "{partner} asks to manage your organization",
   "access.intro":

@@ -597,6 +597,12 @@ export const sr: Record<Key, string> = {
   "changePassword.current": "Trenutna lozinka",
   "changePassword.submit": "Promeni lozinku",
   "changePassword.done": "Lozinka je promenjena. Ostale sesije su odjavljene.",
+  "mailLanguage.title": "Jezik imejlova o vašem nalogu",
+  "mailLanguage.intro":
+    "Imejlovi o vašem nalogu (promena lozinke, nova lozinka) stižu na ovom jeziku. Imejlovi o porudžbini ostaju na jeziku porudžbine.",
+  "mailLanguage.label": "Jezik imejlova",
+  "mailLanguage.save": "Sačuvaj jezik",
+  "mailLanguage.saved": "Sačuvano: imejlovi o vašem nalogu sada stižu na jeziku {language}.",
 
   "access.title": "{partner} traži da upravlja vašom organizacijom",
   "access.intro":

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { Link, Navigate, useNavigate } from "react-router";
 import { Provider, useClient, useQuery } from "urql";
 import { z } from "zod";
@@ -11,8 +11,10 @@ import {
   RequestPasswordReset,
   ResetPassword,
   ResetViewer,
+  SetLanguage,
+  ViewerLanguage,
 } from "../api/workspace";
-import { useI18n } from "../i18n/I18n";
+import { languages, useI18n, type Lang } from "../i18n/I18n";
 import type { Key } from "../i18n/en";
 import { ErrorSummary, Status, StepHeading, TextField } from "../wizard/components";
 import { useStepForm } from "../wizard/form";
@@ -397,7 +399,71 @@ function ChangePassword_() {
             </button>
           </div>
         </form>
+        <MailLanguage />
       </div>
     </main>
+  );
+}
+
+/** The language of the emails about the administrator's account (setLanguage). */
+function MailLanguage() {
+  const { t } = useI18n();
+  const client = useClient();
+  const [viewer] = useQuery({ query: ViewerLanguage, requestPolicy: "network-only" });
+  const [choice, setChoice] = useState<Lang | null>(null);
+  const [saved, setSaved] = useState<Lang | null>(null);
+  const [failed, setFailed] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const current = (choice ?? viewer.data?.viewer.language ?? "en") as Lang;
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setSaved(null);
+    setFailed(false);
+    const r = await client.mutation(SetLanguage, { language: current }).toPromise();
+    setBusy(false);
+    if (authReason(r.error)) return;
+    const l = r.data?.setLanguage.language;
+    if (r.error || !l || r.data?.setLanguage.userErrors.length) {
+      setFailed(true);
+      return;
+    }
+    setSaved(l as Lang);
+  };
+  return (
+    <section aria-labelledby="mail-language-title" className="mail-language">
+      <h2 id="mail-language-title">{t("mailLanguage.title")}</h2>
+      <p>{t("mailLanguage.intro")}</p>
+      <form noValidate onSubmit={save}>
+        <div className="field">
+          <label htmlFor="mail-language">{t("mailLanguage.label")}</label>
+          <select
+            id="mail-language"
+            value={current}
+            onChange={(e) => {
+              setChoice(e.target.value as Lang);
+              setSaved(null);
+            }}
+          >
+            {languages.map((l) => (
+              <option key={l} value={l} lang={l === "sr" ? "sr-Latn" : "en"}>
+                {t(`lang.${l}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <Status>
+          {saved && (
+            <p className="ok">{t("mailLanguage.saved", { language: t(`lang.${saved}`) })}</p>
+          )}
+          {failed && <p className="error">{t("errors.internal")}</p>}
+        </Status>
+        <div className="actions">
+          <button type="submit" disabled={busy || viewer.fetching}>
+            {t("mailLanguage.save")}
+          </button>
+        </div>
+      </form>
+    </section>
   );
 }

@@ -484,3 +484,22 @@ describe("changing the password", { timeout: 30_000 }, () => {
     });
   });
 });
+
+describe("the language of the account's emails", { timeout: 30_000 }, () => {
+  test("shows the stored language and saves another", async () => {
+    api.handlers.ViewerLanguage = () => ({ data: { viewer: { language: "sr" } } });
+    api.handlers.SetLanguage = (v) => ({
+      data: { setLanguage: { language: v.language, userErrors: [] } },
+    });
+    const user = userEvent.setup();
+    renderAt("/partner/password");
+    const select = await screen.findByLabelText(en["mailLanguage.label"]);
+    await waitFor(() => expect(select).toHaveValue("sr"));
+    await user.selectOptions(select, "en");
+    await user.click(screen.getByRole("button", { name: en["mailLanguage.save"] }));
+    expect(
+      await screen.findByText(format(en["mailLanguage.saved"], { language: en["lang.en"] })),
+    ).toBeInTheDocument();
+    expect(api.callsOf("SetLanguage").at(-1)!.variables).toEqual({ language: "en" });
+  });
+});
