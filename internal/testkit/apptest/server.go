@@ -101,6 +101,12 @@ func Start(t testing.TB, o Options) *Server {
 	cfg := app.Defaults()
 	cfg.DataDir, cfg.DatabaseURL = loc.Dir, loc.URL
 	cfg.ShutdownTimeout = 5 * time.Second
+	// make test runs five suites at once on two cores, and the race
+	// detector makes password hashing (argon2id) many times slower: a
+	// sign-in there has taken over 15 s, the production limit. A test
+	// server allows a minute; what a test asserts is behaviour, and the
+	// request-timeout tests set their own.
+	cfg.RequestTimeout = time.Minute
 	if o.Clock != nil {
 		cfg.Clock = o.Clock
 		cfg.JobPollInterval = 50 * time.Millisecond
