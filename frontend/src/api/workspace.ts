@@ -37,6 +37,7 @@ export const PartnerOrganization = graphql(`
     viewer {
       kind
       email
+      language
       organization {
         id
         name
@@ -297,14 +298,6 @@ export const SetLanguage = graphql(`
         code
         message
       }
-    }
-  }
-`);
-
-export const ViewerLanguage = graphql(`
-  query ViewerLanguage {
-    viewer {
-      language
     }
   }
 `);

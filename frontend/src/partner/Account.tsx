@@ -12,7 +12,6 @@ import {
   ResetPassword,
   ResetViewer,
   SetLanguage,
-  ViewerLanguage,
 } from "../api/workspace";
 import { languages, useI18n, type Lang } from "../i18n/I18n";
 import type { Key } from "../i18n/en";
@@ -409,12 +408,13 @@ function ChangePassword_() {
 function MailLanguage() {
   const { t } = useI18n();
   const client = useClient();
-  const [viewer] = useQuery({ query: ViewerLanguage, requestPolicy: "network-only" });
+  // The workspace's viewer query (from the cache: no request of its own).
+  const [viewer] = useQuery({ query: PartnerOrganization, requestPolicy: "cache-first" });
   const [choice, setChoice] = useState<Lang | null>(null);
   const [saved, setSaved] = useState<Lang | null>(null);
   const [failed, setFailed] = useState(false);
   const [busy, setBusy] = useState(false);
-  const current = (choice ?? viewer.data?.viewer.language ?? "en") as Lang;
+  const current = (choice ?? saved ?? viewer.data?.viewer.language ?? "en") as Lang;
   const save = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);

@@ -487,7 +487,9 @@ describe("changing the password", { timeout: 30_000 }, () => {
 
 describe("the language of the account's emails", { timeout: 30_000 }, () => {
   test("shows the stored language and saves another", async () => {
-    api.handlers.ViewerLanguage = () => ({ data: { viewer: { language: "sr" } } });
+    api.handlers.PartnerOrganization = () => ({
+      data: { viewer: { ...viewer.viewer, language: "sr" } },
+    });
     api.handlers.SetLanguage = (v) => ({
       data: { setLanguage: { language: v.language, userErrors: [] } },
     });
