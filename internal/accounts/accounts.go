@@ -17,6 +17,7 @@ import (
 
 	"onramp/ent"
 	"onramp/ent/organization"
+	"onramp/ent/predicate"
 	"onramp/ent/user"
 	"onramp/internal/audit"
 	"onramp/internal/auth"
@@ -260,20 +261,28 @@ func LanguageOf(ctx context.Context, client *ent.Client, email, fallback string)
 	return Language(u, fallback), nil
 }
 
+// person selects the user a token speaks for: a partner session's
+// administrator, a partner-access link's customer administrator; false
+// for any other token.
+func person(v *viewer.Viewer) (predicate.User, bool) {
+	switch {
+	case v.Is(viewer.Partner):
+		return user.ID(v.UserID), true
+	case v.Is(viewer.PartnerAccess):
+		return user.Email(v.Email), true
+	}
+	return nil, false
+}
+
 // LanguageOfViewer is the language of the person a token speaks for: a
 // partner session's administrator, a partner-access link's customer
 // administrator; "" for any other token (or a person without one).
 func LanguageOfViewer(ctx context.Context, client *ent.Client, v *viewer.Viewer) (string, error) {
-	q := client.User.Query()
-	switch {
-	case v.Is(viewer.Partner):
-		q.Where(user.ID(v.UserID))
-	case v.Is(viewer.PartnerAccess):
-		q.Where(user.Email(v.Email))
-	default:
+	who, ok := person(v)
+	if !ok {
 		return "", nil
 	}
-	u, err := q.Only(store.System(ctx))
+	u, err := client.User.Query().Where(who).Only(store.System(ctx))
 	if ent.IsNotFound(err) {
 		return "", nil
 	}
@@ -295,14 +304,8 @@ func (s *Service) SetLanguage(ctx context.Context, lang string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	sys := store.System(ctx)
-	q := s.Store.Client.User.Update()
-	if v.Is(viewer.Partner) {
-		q.Where(user.ID(v.UserID))
-	} else {
-		q.Where(user.Email(v.Email))
-	}
-	n, err := q.SetLanguage(lang).Save(sys)
+	who, _ := person(v)
+	n, err := s.Store.Client.User.Update().Where(who).SetLanguage(lang).Save(store.System(ctx))
 	if err != nil {
 		return "", err
 	}

@@ -14,6 +14,7 @@ import (
 	"onramp/internal/gid"
 	"onramp/internal/lifecycle"
 	"onramp/internal/store"
+	"onramp/internal/store/storetest"
 	"onramp/internal/testkit"
 	"onramp/internal/testkit/apptest"
 )
@@ -118,14 +119,13 @@ func (r *reader) readUntil(t *testing.T, what string, cond func(seen []eventNode
 	})
 }
 
-// The scenario the feed exists for, on PostgreSQL: an event whose
+// The scenario the feed exists for, on PostgreSQL (on either test run:
+// SQLite's one writer cannot commit out of order): an event whose
 // transaction began first commits after a later one that a reader has
 // already paged past. Ordered by id, the reader would never see it.
 func TestFeedShowsAnEventThatCommittedLate(t *testing.T) {
-	s := apptest.Start(t, apptest.Options{})
-	if s.App.Store.Dialect != "postgres" {
-		t.Skip("SQLite has one writer: its transactions cannot commit out of order (the PostgreSQL run covers this)")
-	}
+	dir, dbURL := storetest.PostgresLocation(t)
+	s := apptest.Start(t, apptest.Options{Location: &apptest.Location{Dir: dir, URL: dbURL}})
 	a := s.MustPlace(t, apptest.OrderInput("LATE-A", "acct-late"))
 	b := s.MustPlace(t, apptest.OrderInput("LATE-B", "acct-late"))
 	r := &reader{s: s, token: s.Op}
